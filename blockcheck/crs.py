@@ -1,0 +1,166 @@
+"""Choosing the one metric CRS of a run, and reprojecting to it once, at the edge.
+
+Rules (issue 2):
+
+1. ``--crs`` given → that CRS (it must be projected, in metres).
+2. the data's own CRS when projected in metres;
+3. otherwise, inside China, the CGCS2000 3-degree Gauss–Krüger zone (central
+   meridian every 3°, no zone prefix: EPSG:4534–4554; Beijing → EPSG:4548);
+4. elsewhere, the UTM zone of the data's centre (WGS 84 / UTM, EPSG:326xx / 327xx).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError as _PyprojCRSError
+
+from .errors import CRSError
+
+__all__ = [
+    "CHINA_BBOX_LONLAT",
+    "cgcs2000_gk3_epsg",
+    "is_metric",
+    "lonlat_centre",
+    "parse_crs",
+    "reproject_layers",
+    "resolve_metric_crs",
+    "utm_epsg",
+]
+
+log = logging.getLogger(__name__)
+
+#: Rough bounding box of China used to pick CGCS2000 Gauss–Krüger zones
+#: (the same box the public GCJ-02 algorithm uses).
+CHINA_BBOX_LONLAT = (72.004, 0.8293, 137.8347, 55.8271)
+
+# EPSG:4534 is "CGCS2000 / 3-degree Gauss-Kruger CM 75E"; codes rise by one per 3°
+# up to EPSG:4554 (CM 135E).
+_GK3_FIRST_EPSG = 4534
+_GK3_FIRST_CM = 75
+_GK3_LAST_CM = 135
+
+
+def parse_crs(value: object) -> CRS:
+    """Parse a user-given CRS (``EPSG:4548``, ``4548``, WKT or PROJ string).
+
+    Raises
+    ------
+    CRSError
+        If pyproj cannot understand `value`.
+    """
+    try:
+        if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+            return CRS.from_epsg(int(value))
+        return CRS.from_user_input(value)
+    except _PyprojCRSError as err:
+        msg = (
+            f"The coordinate reference system {value!r} is not understood ({err}). "
+            "Give it as EPSG:<code> (e.g. EPSG:4548 for Beijing), a WKT or a PROJ string."
+        )
+        raise CRSError(msg) from None
+
+
+def is_metric(crs: CRS | None) -> bool:
+    """True when `crs` is projected with metre units on both axes."""
+    if crs is None or not crs.is_projected:
+        return False
+    units = {axis.unit_name.lower() for axis in crs.axis_info}
+    return units <= {"metre", "meter", "m"}
+
+
+def cgcs2000_gk3_epsg(lon: float) -> int:
+    """EPSG code of the CGCS2000 3-degree Gauss–Krüger CRS (CM form) covering `lon`.
+
+    >>> cgcs2000_gk3_epsg(116.4)   # Beijing
+    4548
+    """
+    cm = int(round(lon / 3.0)) * 3
+    cm = min(max(cm, _GK3_FIRST_CM), _GK3_LAST_CM)
+    return _GK3_FIRST_EPSG + (cm - _GK3_FIRST_CM) // 3
+
+
+def utm_epsg(lon: float, lat: float) -> int:
+    """EPSG code of the WGS 84 / UTM zone containing (`lon`, `lat`)."""
+    zone = int(np.floor((lon + 180.0) / 6.0)) % 60 + 1
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+def lonlat_centre(layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[float, float]:
+    """Longitude/latitude of the centre of the union of the layers' bounds."""
+    boxes = []
+    for gdf in layers.values():
+        if gdf is None or gdf.empty or gdf.crs is None:
+            continue
+        bounds = gdf.total_bounds
+        if not np.all(np.isfinite(bounds)):
+            continue
+        to_ll = Transformer.from_crs(gdf.crs, "EPSG:4326", always_xy=True)
+        xs, ys = to_ll.transform([bounds[0], bounds[2]], [bounds[1], bounds[3]])
+        boxes.append((min(xs), min(ys), max(xs), max(ys)))
+    if not boxes:
+        msg = "No layer has features with coordinates, so no working CRS can be chosen. Add features, or pass --crs."
+        raise CRSError(msg)
+    arr = np.array(boxes)
+    return float((arr[:, 0].min() + arr[:, 2].max()) / 2), float((arr[:, 1].min() + arr[:, 3].max()) / 2)
+
+
+def _in_china(lon: float, lat: float) -> bool:
+    west, south, east, north = CHINA_BBOX_LONLAT
+    return west <= lon <= east and south <= lat <= north
+
+
+def resolve_metric_crs(layers: Mapping[str, gpd.GeoDataFrame], *, crs: object = None) -> CRS:
+    """Choose the one metric CRS for a run (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    layers
+        Input layers by name; each must carry a CRS.
+    crs
+        The user's choice (``--crs``); must be projected in metres.
+
+    Returns
+    -------
+    pyproj.CRS
+        A projected CRS in metres.
+
+    Raises
+    ------
+    CRSError
+        If `crs` is not metric, or no layer has coordinates.
+    """
+    if crs is not None:
+        chosen = parse_crs(crs)
+        if not is_metric(chosen):
+            msg = (
+                f"--crs {crs} is not a projected CRS in metres; distances and areas would be wrong. "
+                "Choose a metric CRS, e.g. EPSG:4548 (CGCS2000 / 3-degree Gauss-Kruger CM 117E) in Beijing."
+            )
+            raise CRSError(msg)
+        return chosen
+    own = {gdf.crs for gdf in layers.values() if gdf is not None and gdf.crs is not None}
+    if len(own) == 1:
+        (only,) = own
+        if is_metric(only):
+            return CRS.from_user_input(only)
+    lon, lat = lonlat_centre(layers)
+    epsg = cgcs2000_gk3_epsg(lon) if _in_china(lon, lat) else utm_epsg(lon, lat)
+    log.info("working CRS: EPSG:%s (data centre %.4f, %.4f)", epsg, lon, lat)
+    return CRS.from_epsg(epsg)
+
+
+def reproject_layers(
+    layers: Mapping[str, gpd.GeoDataFrame], target: CRS
+) -> dict[str, gpd.GeoDataFrame]:
+    """Return new layers, all in `target` (layers already in it are returned as they are)."""
+    out = {}
+    for name, gdf in layers.items():
+        if gdf is None:
+            continue
+        out[name] = gdf if gdf.crs is not None and CRS.from_user_input(gdf.crs) == target else gdf.to_crs(target)
+    return out

@@ -1,0 +1,64 @@
+"""Errors and warnings raised by blockcheck.
+
+Every error says what is wrong, where, and how to fix it. Errors that can
+occur many at once (input validation) are collected into one
+:class:`ValidationError` that carries the whole report.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BlockcheckError",
+    "BlockcheckWarning",
+    "CRSError",
+    "InputError",
+    "MappingError",
+    "OSMImportError",
+    "StandardsError",
+    "ValidationError",
+]
+
+
+class BlockcheckError(Exception):
+    """Base class of every error blockcheck raises on purpose.
+
+    The CLI prints these without a traceback and exits with code 2.
+    """
+
+
+class InputError(BlockcheckError, ValueError):
+    """An input file, layer or field cannot be used as given."""
+
+
+class CRSError(InputError):
+    """A coordinate reference system is missing, geographic or inconsistent."""
+
+
+class MappingError(InputError):
+    """A field-mapping file is unreadable or refers to unknown names."""
+
+
+class StandardsError(BlockcheckError, ValueError):
+    """A standards profile or override file is unknown, unreadable or inconsistent."""
+
+
+class OSMImportError(InputError):
+    """An OpenStreetMap extract cannot be read or imported."""
+
+
+class ValidationError(InputError):
+    """Input validation found one or more errors.
+
+    Attributes
+    ----------
+    report
+        The full :class:`blockcheck.validation.ValidationReport` (errors and warnings).
+    """
+
+    def __init__(self, report) -> None:  # noqa: ANN001 - avoid an import cycle
+        self.report = report
+        super().__init__(report.format())
+
+
+class BlockcheckWarning(UserWarning):
+    """A recoverable data issue (e.g. a block without residents)."""

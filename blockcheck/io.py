@@ -1,0 +1,117 @@
+"""Reading and writing GeoPackages (pyogrio), the one place file formats are handled.
+
+GeoPackages are written as version 1.2 so that QGIS 3.22 (GDAL 3.6) opens
+them without a warning; attribute-only tables (lists, metadata) are written
+as GeoPackage attribute tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from .errors import InputError
+
+__all__ = [
+    "GPKG_VERSION",
+    "list_layers",
+    "read_layer",
+    "write_gpkg",
+]
+
+#: GeoPackage version written by blockcheck (1.4, pyogrio's default, warns in GDAL 3.6).
+GPKG_VERSION = "1.2"
+
+
+def list_layers(path: str | os.PathLike) -> dict[str, str | None]:
+    """Layer names of a vector file with their geometry type (None for attribute tables).
+
+    Raises
+    ------
+    InputError
+        If the file is missing or GDAL cannot open it.
+    """
+    path = Path(path)
+    if not path.exists():
+        msg = f"{path}: file not found. Check the path (relative paths start from {Path.cwd()})."
+        raise InputError(msg)
+    try:
+        return {str(name): (None if gtype is None else str(gtype)) for name, gtype in pyogrio.list_layers(path)}
+    except Exception as err:  # pyogrio raises DataSourceError and friends
+        msg = f"{path}: cannot be opened as a vector dataset ({err}). Give a GeoPackage (.gpkg), a shapefile or another GDAL vector format."
+        raise InputError(msg) from None
+
+
+def read_layer(
+    path: str | os.PathLike,
+    layer: str | None = None,
+    *,
+    encoding: str | None = None,
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    """Read one layer with pyogrio; attribute tables come back as DataFrames.
+
+    The GeoPackage feature id is kept in a column ``fid`` so that messages can
+    name features as the user sees them in QGIS.
+    """
+    try:
+        frame = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True, encoding=encoding)
+    except Exception as err:
+        where = f"{path}" + (f", layer {layer!r}" if layer else "")
+        msg = f"{where}: cannot be read ({err})."
+        raise InputError(msg) from None
+    frame.index.name = "fid"
+    return frame
+
+
+def write_gpkg(
+    path: str | os.PathLike,
+    layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame],
+    *,
+    overwrite: bool = True,
+) -> Path:
+    """Write `layers` into a GeoPackage (version 1.2), one layer per item, in order.
+
+    Parameters
+    ----------
+    path
+        Target file. With `overwrite`, an existing file is replaced only after
+        every layer was written to a temporary file next to it, so a failed
+        write never destroys what was saved before.
+    layers
+        Layer name → GeoDataFrame (spatial layer) or DataFrame (attribute table).
+    overwrite
+        Replace the file (default). With False, layers are added to / replaced in
+        the existing file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    target = path.with_name(path.name + ".tmp") if overwrite or not path.exists() else path
+    if target != path and target.exists():
+        target.unlink()
+    first = not target.exists()
+    for name, frame in layers.items():
+        options = {"dataset_options": {"VERSION": GPKG_VERSION}} if first else {}
+        frame = _prepare_for_writing(frame)
+        pyogrio.write_dataframe(frame, target, layer=name, driver="GPKG", **options)
+        first = False
+    if target != path:
+        os.replace(target, path)
+    return path
+
+
+def _prepare_for_writing(frame: gpd.GeoDataFrame | pd.DataFrame) -> gpd.GeoDataFrame | pd.DataFrame:
+    """Drop the index (pyogrio does not write it) and make object columns writable."""
+    frame = frame.reset_index(drop=frame.index.name in (None, "fid"))
+    for column in frame.columns:
+        if column == getattr(frame, "_geometry_column_name", None):
+            continue
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(
+                lambda v: None if v is None or (isinstance(v, float) and v != v) else v if isinstance(v, str | bytes) else str(v)
+            )
+    return frame
