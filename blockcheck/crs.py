@@ -45,6 +45,11 @@ _GK3_FIRST_CM = 75
 _GK3_LAST_CM = 135
 
 
+# Web Mercator is "metres" on paper but stretches lengths by 1/cos(lat) (≈1.3× in Beijing):
+# never measured in; data in it get the local metric CRS instead.
+_WEB_MERCATOR = {3857, 3785, 900913, 102100}
+
+
 def parse_crs(value: object) -> CRS:
     """Parse a user-given CRS (``EPSG:4548``, ``4548``, WKT or PROJ string).
 
@@ -136,6 +141,12 @@ def resolve_metric_crs(layers: Mapping[str, gpd.GeoDataFrame], *, crs: object = 
     """
     if crs is not None:
         chosen = parse_crs(crs)
+        if chosen.to_epsg() in _WEB_MERCATOR:
+            msg = (
+                f"--crs {crs} is Web Mercator, which stretches lengths by about 1.3× and areas by 1.7× in Beijing. "
+                "Choose a true metric CRS, e.g. EPSG:4548 (CGCS2000 / 3-degree Gauss-Kruger CM 117E) in Beijing."
+            )
+            raise CRSError(msg)
         if not is_metric(chosen):
             msg = (
                 f"--crs {crs} is not a projected CRS in metres; distances and areas would be wrong. "
@@ -143,11 +154,17 @@ def resolve_metric_crs(layers: Mapping[str, gpd.GeoDataFrame], *, crs: object = 
             )
             raise CRSError(msg)
         return chosen
-    own = {gdf.crs for gdf in layers.values() if gdf is not None and gdf.crs is not None}
-    if len(own) == 1:
-        (only,) = own
-        if is_metric(only):
-            return CRS.from_user_input(only)
+    # Deduplicate by equivalence, not by hash: the same CRS read from a GeoPackage
+    # (EPSG code) and from a Shapefile (.prj, ESRI WKT) compares equal but hashes differently.
+    own: list[CRS] = []
+    for gdf in layers.values():
+        if gdf is None or gdf.crs is None:
+            continue
+        layer_crs = CRS.from_user_input(gdf.crs)
+        if not any(layer_crs == seen for seen in own):
+            own.append(layer_crs)
+    if len(own) == 1 and is_metric(own[0]) and own[0].to_epsg() not in _WEB_MERCATOR:
+        return own[0]
     lon, lat = lonlat_centre(layers)
     epsg = cgcs2000_gk3_epsg(lon) if _in_china(lon, lat) else utm_epsg(lon, lat)
     log.info("working CRS: EPSG:%s (data centre %.4f, %.4f)", epsg, lon, lat)
@@ -157,10 +174,25 @@ def resolve_metric_crs(layers: Mapping[str, gpd.GeoDataFrame], *, crs: object = 
 def reproject_layers(
     layers: Mapping[str, gpd.GeoDataFrame], target: CRS
 ) -> dict[str, gpd.GeoDataFrame]:
-    """Return new layers, all in `target` (layers already in it are returned as they are)."""
+    """Return new layers, all in `target` (layers already in it are returned as they are).
+
+    Raises
+    ------
+    CRSError
+        If a layer with features has no CRS.
+    """
     out = {}
     for name, gdf in layers.items():
         if gdf is None:
             continue
-        out[name] = gdf if gdf.crs is not None and CRS.from_user_input(gdf.crs) == target else gdf.to_crs(target)
+        if gdf.crs is None:
+            if gdf.empty:
+                out[name] = gdf.set_crs(target)
+                continue
+            msg = (
+                f"Layer {name!r} has no coordinate reference system, so it cannot be reprojected to "
+                f"{target.name}. Set the CRS of the source file (e.g. EPSG:4326 for GPS longitude/latitude)."
+            )
+            raise CRSError(msg)
+        out[name] = gdf if CRS.from_user_input(gdf.crs) == target else gdf.to_crs(target)
     return out

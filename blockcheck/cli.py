@@ -1,0 +1,164 @@
+"""The ``blockcheck`` command line: a thin front-end over :mod:`blockcheck.pipeline`.
+
+Exit codes: 0 success; 2 a problem with the input or options (a clear
+message, no traceback); 1 an unexpected internal error (a short message; the
+traceback goes to ``blockcheck-error.log`` in the current folder).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import BlockcheckError, ValidationError
+
+__all__ = ["cli", "main"]
+
+_MAPPING = click.option("--mapping", type=click.Path(dir_okay=False), help="TOML field-mapping file (your layer, field and category names → the model).")
+_STANDARDS = click.option("--standards", default=None, help="Standards profile (beijing, national) or a TOML file overriding single values. Default: beijing.")
+_CRS = click.option("--crs", default=None, help="Working CRS in metres, e.g. EPSG:4548. Default: the data's own when metric, else CGCS2000 3° Gauss–Krüger (China) or UTM.")
+
+
+class _Progress:
+    """Maps the core's progress callback to a tqdm bar on stderr."""
+
+    def __init__(self, enabled: bool) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(
+            total=100, file=sys.stderr, disable=not enabled or not sys.stderr.isatty(),
+            bar_format="{desc}: {percentage:3.0f}%|{bar}|", leave=False,
+        )
+
+    def __call__(self, fraction: float, message: str) -> None:
+        self.bar.n = int(round(fraction * 100))
+        self.bar.set_description_str(message)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="blockcheck")
+def cli() -> None:
+    """blockcheck — block health checks and the eight lists (四步走 八清单) of urban renewal."""
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path())
+@_MAPPING
+@_STANDARDS
+@_CRS
+@click.option("--repair", is_flag=True, help="Repair invalid geometries with make_valid and report what changed.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Also write validation_report.txt and, when valid, input_checked.gpkg here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def validate(input_path, mapping, standards, crs, repair, out_dir, as_json, quiet) -> None:  # noqa: ANN001
+    """Check INPUT (a GeoPackage or a folder of layer files) against the data model.
+
+    Every problem is reported at once: layer, field, feature ids and how to fix it.
+    Exits with 2 when there are errors; warnings alone exit with 0.
+    """
+    from .pipeline import check_input, write_checked_input
+
+    progress = _Progress(not quiet and not as_json)
+    try:
+        result = check_input(input_path, mapping=mapping, standards=standards, crs=crs, repair=repair, progress=progress)
+    finally:
+        progress.close()
+    report = result.checked.report
+    click.echo(report.to_json() if as_json else report.format())
+    if out_dir is not None:
+        try:
+            written = write_checked_input(result, out_dir)
+        except ValidationError:
+            click.echo(f"Report written to {Path(out_dir) / 'validation_report.txt'}; no checked input written because of the errors above.", err=True)
+            sys.exit(2)
+        if not as_json:
+            click.echo(f"Checked input (metric CRS {result.checked.crs.to_string()}, standards {result.standards.profile}) written to {written['gpkg']}")
+    if not report.ok:
+        sys.exit(2)
+
+
+@cli.command("import-osm")
+@click.argument("osm_file", metavar="FILE.osm|FILE.osm.pbf", type=click.Path())
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Input GeoPackage to write.")
+@click.option("--blocks", "blocks_path", type=click.Path(dir_okay=False), default=None, help="Block polygons to use instead of deriving them from arterial and secondary roads.")
+@_CRS
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def import_osm(osm_file, out_path, blocks_path, crs, quiet) -> None:  # noqa: ANN001
+    """Turn an OpenStreetMap extract into an input GeoPackage of the data model."""
+    from .osm_import import write_osm_import
+
+    progress = _Progress(not quiet)
+    try:
+        layers = write_osm_import(osm_file, out_path, blocks=blocks_path, crs=crs, progress=progress)
+    finally:
+        progress.close()
+    counts = ", ".join(f"{name} {len(frame)}" for name, frame in layers.items())
+    click.echo(f"Wrote {out_path}: {counts}")
+
+
+@cli.group()
+def standards() -> None:
+    """List and show the planning standards profiles."""
+
+
+@standards.command("list")
+def standards_list() -> None:
+    """The shipped profiles."""
+    from .standards import PROFILES, load_standards
+
+    for name in PROFILES:
+        std = load_standards(name)
+        click.echo(f"{name:10s} {std.title} ({len(std.values)} values)")
+
+
+@standards.command("show")
+@click.argument("profile", default="beijing")
+def standards_show(profile) -> None:  # noqa: ANN001
+    """Every value of PROFILE (a profile name or an overrides file) with unit, source and grade."""
+    from .pipeline import load_run_standards
+
+    std = load_run_standards(profile)
+    click.echo(f"# {std.profile}: {std.title}  (grades: A seen in the standard, B quoted, C recalled — verify C before quoting)")
+    for entry in std.values.values():
+        click.echo(f"{entry.key} = {entry.value} {entry.unit}  [{entry.grade}] {entry.source}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the CLI and turns errors into messages and exit codes."""
+    try:
+        cli.main(args=argv, prog_name="blockcheck", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except ValidationError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    except BlockcheckError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - last resort: no traceback on screen
+        log = Path("blockcheck-error.log")
+        try:
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+            where = f" The details are in {log.resolve()}."
+        except OSError:
+            where = ""
+        click.echo(f"Internal error: {type(exc).__name__}: {exc}.{where} Please report it with that file.", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,153 @@
+"""The orchestrator: the one sequence of steps the CLI, the notebooks and the QGIS plugin call.
+
+So far: load the standards and the mapping, validate the input, and write the
+checked input with its run metadata. Later steps (health check, lists,
+exports) extend :func:`run` here, never in a front-end.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .errors import ValidationError
+from .input_model import input_model
+from .io import write_gpkg
+from .mapping import Mapping, load_mapping
+from .standards import PROFILES, Standards, load_standards, standards_table
+from .validation import CheckedInput, validate_input
+
+__all__ = [
+    "CheckResult",
+    "META_LAYER",
+    "STANDARDS_LAYER",
+    "VALIDATION_LAYER",
+    "check_input",
+    "load_run_standards",
+    "write_checked_input",
+]
+
+Progress = Callable[[float, str], None]
+
+#: Output tables written with every result.
+META_LAYER = "blockcheck_meta"
+STANDARDS_LAYER = "standards_used"
+VALIDATION_LAYER = "validation_report"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A validated input with the standards and mapping it was checked with."""
+
+    checked: CheckedInput
+    standards: Standards
+    mapping: Mapping
+    input_path: str
+
+    @property
+    def ok(self) -> bool:
+        """True when the input has no validation error."""
+        return self.checked.ok
+
+
+def load_run_standards(standards: str | os.PathLike | None) -> Standards:
+    """``--standards`` as the CLI takes it: a profile name or a TOML overrides file."""
+    if standards is None:
+        return load_standards("beijing")
+    if str(standards) in PROFILES:
+        return load_standards(str(standards))
+    return load_standards("beijing", overrides=standards)
+
+
+def check_input(
+    input_path: str | os.PathLike,
+    *,
+    mapping: str | os.PathLike | None = None,
+    standards: str | os.PathLike | None = None,
+    crs: object = None,
+    repair: bool = False,
+    progress: Progress | None = None,
+) -> CheckResult:
+    """Load standards and mapping, then validate the input (nothing is raised for data problems).
+
+    Raises
+    ------
+    blockcheck.errors.BlockcheckError
+        For unusable standards or mapping files and unreadable inputs; data
+        problems are collected in ``result.checked.report`` instead.
+    """
+    say = progress or (lambda fraction, message: None)
+    say(0.0, "loading standards and mapping")
+    used_standards = load_run_standards(standards)
+    used_mapping = load_mapping(mapping)
+    say(0.2, "reading and validating the input")
+    checked = validate_input(input_path, used_mapping, crs=crs, repair=repair)
+    say(1.0, "validation finished")
+    return CheckResult(checked=checked, standards=used_standards, mapping=used_mapping, input_path=str(input_path))
+
+
+def _file_digest(path: str) -> str:
+    p = Path(path)
+    if not p.is_file():
+        return ""
+    digest = hashlib.sha256()
+    with p.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:16]
+
+
+def run_metadata(result: CheckResult, *, step: str) -> pd.DataFrame:
+    """The ``blockcheck_meta`` table: what produced an output, from what, with which standards."""
+    std = result.standards
+    rows = {
+        "blockcheck_version": __version__,
+        "step": step,
+        "run_at_utc": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
+        "input": result.input_path,
+        "input_sha256": _file_digest(result.input_path),
+        "input_model_version": input_model().version,
+        "mapping_file": result.mapping.path or "",
+        "crs": result.checked.crs.to_string() if result.checked.crs is not None else "",
+        "standards_profile": std.profile,
+        "standards_overrides": std.overrides_file or "",
+        "standards_digest": std.digest,
+        "layers_present": ", ".join(result.checked.layers),
+        "layers_absent": ", ".join(n for n in input_model().layers if n not in result.checked.sources),
+        "validation_errors": str(len(result.checked.report.errors)),
+        "validation_warnings": str(len(result.checked.report.warnings)),
+    }
+    return pd.DataFrame({"key": list(rows), "value": list(rows.values())})
+
+
+def write_checked_input(result: CheckResult, out_dir: str | os.PathLike) -> dict[str, Path]:
+    """Write the validation report (text) and, when valid, the normalised input with its metadata.
+
+    Files: ``validation_report.txt`` always; ``input_checked.gpkg`` (the model
+    layers in the metric CRS, plus ``blockcheck_meta``, ``standards_used`` and
+    ``validation_report`` tables) when there is no error.
+
+    Raises
+    ------
+    ValidationError
+        After writing the report, when the input has errors.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = {"report": out / "validation_report.txt"}
+    written["report"].write_text(result.checked.report.format() + "\n", encoding="utf-8")
+    if not result.ok:
+        raise ValidationError(result.checked.report)
+    layers: dict = dict(result.checked.layers)
+    layers[META_LAYER] = run_metadata(result, step="validate")
+    layers[STANDARDS_LAYER] = standards_table(result.standards)
+    layers[VALIDATION_LAYER] = result.checked.report.to_frame()
+    written["gpkg"] = write_gpkg(out / "input_checked.gpkg", layers)
+    return written
