@@ -90,7 +90,7 @@ def write_gpkg(
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    target = path.with_name(path.name + ".tmp") if overwrite or not path.exists() else path
+    target = path.with_name(f"{path.stem}.tmp{path.suffix}") if overwrite or not path.exists() else path
     if target != path and target.exists():
         target.unlink()
     first = not target.exists()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ROOT
+from districts import ROOT
 
 from blockcheck.input_model import input_model
 from blockcheck.model_doc import data_model_markdown

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from conftest import tiny_layers, write_input
+from districts import tiny_layers, write_input
 from shapely.geometry import Point, Polygon
 
 from blockcheck.validation import validate_input
