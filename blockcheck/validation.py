@@ -109,8 +109,9 @@ def _check_fields(frame: pd.DataFrame, spec: LayerSpec, mapping: Mapping, model:
             vocab = model.vocabulary(fs.vocabulary)
             user_values = mapping.layer(spec.name).values.get(fs.name, {})
             text = column.where(~blank).astype("string").str.strip()
-            mapped = text.map(user_values)
-            normal = mapped.fillna(text.map(lambda v: vocab.normalise(v) if isinstance(v, str) else None))
+            # decide once per distinct value (the mapping file first, then keys, labels, aliases)
+            lookup = {v: user_values.get(v) or vocab.normalise(v) for v in text.dropna().unique()}
+            normal = text.map(lookup).astype(object)
             unknown = ~blank & normal.isna()
             if unknown.any():
                 counts = text[unknown].value_counts()
