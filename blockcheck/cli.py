@@ -85,6 +85,35 @@ def validate(input_path, mapping, standards, crs, repair, out_dir, as_json, quie
         sys.exit(2)
 
 
+@cli.command("run")
+@click.argument("input_path", metavar="INPUT", type=click.Path())
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for workbook.gpkg.")
+@_MAPPING
+@_STANDARDS
+@_CRS
+@click.option("--population-raster", type=click.Path(dir_okay=False), default=None, help="People-per-pixel GeoTIFF (e.g. WorldPop) instead of the communities' population.")
+@click.option("--repair", is_flag=True, help="Repair invalid geometries with make_valid and report what changed.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def run_cmd(input_path, out_dir, mapping, standards, crs, population_raster, repair, quiet) -> None:  # noqa: ANN001
+    """Step 1 health check of every block of INPUT: writes OUT/workbook.gpkg.
+
+    Layers: block_metrics (one polygon per block), area_metrics (the whole area, block_id ALL),
+    problem_list (图1), with blockcheck_meta, standards_used and validation_report.
+    """
+    from .pipeline import run
+
+    progress = _Progress(not quiet)
+    try:
+        result = run(input_path, out_dir, mapping=mapping, standards=standards, crs=crs, repair=repair,
+                     population_raster=population_raster, progress=progress)
+    finally:
+        progress.close()
+    warnings = result.check.checked.report.warnings
+    if warnings:
+        click.echo(f"Validation: {len(warnings)} warning(s) (run `blockcheck validate` for details).")
+    click.echo(result.summary())
+
+
 @cli.command("import-osm")
 @click.argument("osm_file", metavar="FILE.osm|FILE.osm.pbf", type=click.Path())
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Input GeoPackage to write.")

@@ -30,7 +30,9 @@ __all__ = [
     "STANDARDS_LAYER",
     "VALIDATION_LAYER",
     "check_input",
+    "RunResult",
     "load_run_standards",
+    "run",
     "write_checked_input",
 ]
 
@@ -151,3 +153,84 @@ def write_checked_input(result: CheckResult, out_dir: str | os.PathLike) -> dict
     layers[VALIDATION_LAYER] = result.checked.report.to_frame()
     written["gpkg"] = write_gpkg(out / "input_checked.gpkg", layers)
     return written
+
+
+# --------------------------------------------------------------------- run
+
+#: Layers of the workbook written by ``blockcheck run``.
+BLOCK_METRICS_LAYER = "block_metrics"
+AREA_METRICS_LAYER = "area_metrics"
+PROBLEM_LIST_LAYER = "problem_list"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What ``blockcheck run`` produced."""
+
+    check: CheckResult
+    health: object  # blockcheck.health_check.HealthCheck
+    problem_list: pd.DataFrame
+    workbook: Path | None
+
+    def summary(self) -> str:
+        """A few lines for the end of a CLI run."""
+        area = self.health.area_metrics.iloc[0]
+        blocks = self.health.block_metrics
+        lines = [
+            f"Blocks: {len(blocks)} · area {area['area_ha']:,.0f} ha · population {area['population']:,.0f}",
+            f"Problems: {len(self.problem_list)} rows ({(self.problem_list['scope'] == 'ALL').sum()} for the whole area)",
+        ]
+        for _, row in self.problem_list[self.problem_list["scope"] == "ALL"].iterrows():
+            lines.append(f"  [{row['type']}] {row['problem']}: {row['situation']}")
+        lines += [f"  note: {note}" for note in self.health.skipped]
+        if self.workbook is not None:
+            lines.append(f"Workbook: {self.workbook}")
+        return "\n".join(lines)
+
+
+def run(
+    input_path: str | os.PathLike,
+    out_dir: str | os.PathLike | None = None,
+    *,
+    mapping: str | os.PathLike | None = None,
+    standards: str | os.PathLike | None = None,
+    crs: object = None,
+    repair: bool = False,
+    population_raster: str | os.PathLike | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Validate the input, run the health check and write the workbook (``out_dir/workbook.gpkg``).
+
+    Raises
+    ------
+    ValidationError
+        When the input has validation errors (nothing is written over earlier results).
+    """
+    from .health_check import health_check
+    from .lists.problems import build_problem_list
+
+    say = progress or (lambda fraction, message: None)
+    checked = check_input(input_path, mapping=mapping, standards=standards, crs=crs, repair=repair,
+                          progress=lambda f, m: say(0.1 * f, m))
+    if not checked.ok:
+        raise ValidationError(checked.checked.report)
+    health = health_check(checked.checked.layers, checked.standards, population_raster=population_raster,
+                          progress=lambda f, m: say(0.1 + 0.8 * f, m))
+    problems = build_problem_list(health.block_metrics.drop(columns="geometry"), health.area_metrics, checked.standards)
+    workbook = None
+    if out_dir is not None:
+        say(0.95, "writing the workbook")
+        meta = run_metadata(checked, step="run")
+        notes = pd.DataFrame({"key": [f"skipped_{i + 1}" for i in range(len(health.skipped))], "value": list(health.skipped)})
+        extra = pd.DataFrame({"key": ["population_source"], "value": [str(population_raster) if population_raster else "communities (dasymetric by residential floor area)"]})
+        layers = {
+            BLOCK_METRICS_LAYER: health.block_metrics.reset_index(drop=True),
+            AREA_METRICS_LAYER: health.area_metrics.reset_index(),
+            PROBLEM_LIST_LAYER: problems,
+            META_LAYER: pd.concat([meta, extra, notes], ignore_index=True),
+            STANDARDS_LAYER: standards_table(checked.standards),
+            VALIDATION_LAYER: checked.checked.report.to_frame(),
+        }
+        workbook = write_gpkg(Path(out_dir) / "workbook.gpkg", layers)
+    say(1.0, "done")
+    return RunResult(check=checked, health=health, problem_list=problems, workbook=workbook)

@@ -1,0 +1,1 @@
+"""The eight lists (八清单): their schema and the builders that fill them."""

@@ -1,0 +1,1 @@
+"""Pure metric functions of the block health check, one module per family."""

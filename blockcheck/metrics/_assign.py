@@ -1,0 +1,46 @@
+"""Assigning features to blocks and summing per block (shared by the metric modules)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+__all__ = ["block_index_of", "overlap_area_m2", "sum_by_block"]
+
+
+def block_index_of(blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> np.ndarray:
+    """Position (0..n-1) of the block holding each feature's representative point; -1 outside.
+
+    A point on the edge between two blocks goes to the first block in `blocks`' order.
+    """
+    out = np.full(len(features), -1, dtype=np.int64)
+    if features.empty or blocks.empty:
+        return out
+    points = shapely.point_on_surface(features.geometry.values)
+    tree = shapely.STRtree(blocks.geometry.values)
+    f_idx, b_idx = tree.query(points, predicate="intersects")
+    order = np.lexsort((b_idx, f_idx))
+    f_idx, b_idx = f_idx[order], b_idx[order]
+    first = np.unique(f_idx, return_index=True)[1]
+    out[f_idx[first]] = b_idx[first]
+    return out
+
+
+def sum_by_block(blocks: gpd.GeoDataFrame, positions: np.ndarray, values) -> pd.Series:  # noqa: ANN001
+    """Sum `values` per block position (features at -1 are ignored); 0.0 for empty blocks."""
+    values = np.nan_to_num(np.asarray(values, dtype="float64"))
+    inside = positions >= 0
+    sums = np.bincount(positions[inside], weights=values[inside], minlength=len(blocks))
+    return pd.Series(sums, index=blocks.index)
+
+
+def overlap_area_m2(blocks: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame) -> pd.Series:
+    """Area of `polygons` inside each block (m²), overlaps between polygons not removed."""
+    if polygons.empty or blocks.empty:
+        return pd.Series(0.0, index=blocks.index)
+    tree = shapely.STRtree(polygons.geometry.values)
+    b_idx, p_idx = tree.query(blocks.geometry.values, predicate="intersects")
+    areas = shapely.area(shapely.intersection(blocks.geometry.values[b_idx], polygons.geometry.values[p_idx]))
+    return pd.Series(np.bincount(b_idx, weights=areas, minlength=len(blocks)), index=blocks.index)

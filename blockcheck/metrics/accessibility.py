@@ -1,0 +1,360 @@
+"""Accessibility: how many residents of each block reach parks, bus stops and life-circle facilities.
+
+Every measure here is a population-weighted share of a block's residents:
+
+    ratio(block) = Σ population of the block's residents that are covered
+                   / Σ population of the block's residents,
+
+with residents given as points (one per residential building, columns
+``population`` and ``block_id``; see the population module). A resident is
+covered when its distance to the nearest qualifying facility is at most the
+radius — inclusive, with a slack of :data:`blockcheck.network.DISTANCE_TOLERANCE_M`
+(1 µm) for floating-point error. Distances are walking distances over a
+:class:`blockcheck.network.WalkNetwork` (snap + along the network + snap) or,
+where the standard says so, straight-line distances.
+
+NaN policy (all functions): a block without residents, or whose residents
+total zero population, gets NaN (the share is undefined). Residents whose
+``block_id`` is not in `blocks` are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from ..crs import is_metric
+from ..errors import CRSError, InputError
+from ..network import DISTANCE_TOLERANCE_M, WalkNetwork, _point_array, nearest_source_distance_m, snap_points
+
+__all__ = [
+    "DEFAULT_LIFE_CIRCLE_M",
+    "PARK_ACCESS_SPACING_M",
+    "bus_stop_coverage_ratio",
+    "life_circle_coverage",
+    "park_coverage_ratio",
+]
+
+#: Walking distance of the 5-, 10- and 15-minute life circles (GB 50180-2018 §2.0.2–2.0.4), in metres.
+DEFAULT_LIFE_CIRCLE_M: Mapping[int, float] = MappingProxyType({5: 300.0, 10: 500.0, 15: 1000.0})
+#: Spacing of the access points placed along a park's boundary for walking distances, in metres.
+PARK_ACCESS_SPACING_M = 50.0
+
+
+# --------------------------------------------------------------- helpers ----
+
+
+def _check_crs(**layers: object) -> None:
+    """All CRSs given must be projected in metres and equal (layers without a CRS are not checked)."""
+    named = {name: CRS.from_user_input(layer.crs) for name, layer in layers.items() if getattr(layer, "crs", None) is not None}
+    for name, crs in named.items():
+        if not is_metric(crs):
+            msg = f"The {name} are in {crs.to_string()}, which is not a projected CRS in metres. Re-project all layers once to the run's metric CRS (blockcheck.crs.reproject_layers)."
+            raise CRSError(msg)
+    first = next(iter(named.values()), None)
+    if any(not crs.equals(first) for crs in named.values()):
+        listing = ", ".join(f"{name}: {crs.to_string()}" for name, crs in named.items())
+        msg = f"The layers are in different CRSs ({listing}). Re-project all layers once to one metric CRS."
+        raise CRSError(msg)
+
+
+def _require_columns(frame: gpd.GeoDataFrame, what: str, columns: tuple[str, ...]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        msg = f"The {what} lack the column(s) {', '.join(missing)}. Add them (see docs/data-model.md) or map them with a field-mapping file."
+        raise InputError(msg)
+
+
+def _residents(blocks: gpd.GeoDataFrame, residents: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points, population (persons) and block position (-1 if not in `blocks`) of the residents that count.
+
+    Residents outside `blocks` or with zero population are left out (they
+    cannot change any ratio).
+    """
+    if not blocks.index.is_unique:
+        dupes = blocks.index[blocks.index.duplicated()].unique()[:5].tolist()
+        msg = f"The blocks index (block_id) is not unique: {dupes} occur more than once. Give every block its own block_id."
+        raise InputError(msg)
+    _require_columns(residents, "residents", ("population", "block_id"))
+    population = pd.to_numeric(residents["population"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(population) | (population < 0)
+    if bad.any():
+        msg = f"{int(bad.sum())} residents have a missing, non-numeric or negative population (e.g. at position {int(np.flatnonzero(bad)[0])}). Populations must be numbers >= 0 (persons)."
+        raise InputError(msg)
+    points = _point_array(residents.geometry, what="residents")
+    code = blocks.index.get_indexer(residents["block_id"])
+    use = (code >= 0) & (population > 0)
+    return points[use], population[use], code[use]
+
+
+def _share(n_blocks: int, code: np.ndarray, population: np.ndarray, covered: np.ndarray) -> np.ndarray:
+    """Population-weighted share of covered residents per block; NaN where the block has no population."""
+    total = np.bincount(code, weights=population, minlength=n_blocks)
+    hit = np.bincount(code, weights=population * covered, minlength=n_blocks)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, hit / np.where(total > 0, total, 1.0), np.nan)
+
+
+def _representative_points(geoms: np.ndarray) -> np.ndarray:
+    """Points as they are; other geometries by a point guaranteed inside them; missing/empty dropped."""
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    not_point = shapely.get_type_id(geoms) != 0
+    out = geoms.copy()
+    out[not_point] = shapely.point_on_surface(geoms[not_point])
+    return out
+
+
+def _within_m(points: np.ndarray, geoms: np.ndarray, radius_m: float) -> np.ndarray:
+    """Boolean per point: straight-line distance to the nearest of `geoms` <= `radius_m` (inside = 0)."""
+    covered = np.zeros(points.shape[0], dtype=bool)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if geoms.size == 0 or points.size == 0:
+        return covered
+    hits = shapely.STRtree(geoms).query(points, predicate="dwithin", distance=float(radius_m) + DISTANCE_TOLERANCE_M)
+    covered[hits[0]] = True
+    return covered
+
+
+def _m(value_m: float) -> str:
+    """A distance for a column name: whole metres (``500.0`` → ``"500"``)."""
+    return str(int(value_m))
+
+
+# --------------------------------------------------------------- metrics ----
+
+
+def life_circle_coverage(
+    blocks: gpd.GeoDataFrame,
+    residents: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    network: WalkNetwork,
+    *,
+    radius_by_category_m: Mapping[str, float],
+    minutes_to_m: Mapping[int, float] = DEFAULT_LIFE_CIRCLE_M,
+) -> pd.DataFrame:
+    """Share of block residents within walking distance of each facility category, per life circle.
+
+    Parameters
+    ----------
+    blocks
+        Block polygons indexed by ``block_id``.
+    residents
+        Resident points with ``population`` (persons) and ``block_id``.
+    facilities
+        Facility points or polygons with a ``category`` field.
+    network
+        Walking network (:func:`blockcheck.network.build_walk_network`) in the same CRS.
+    radius_by_category_m
+        Facility categories to measure, each with its service radius in metres
+        (e.g. ``load_standards("beijing").with_prefix("radius_m")``).
+    minutes_to_m
+        Walking distance of each life circle, minutes → metres (default
+        5 → 300, 10 → 500, 15 → 1000; ``life_circle.radius_{5,10,15}min_m``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like `blocks`, float ratios in [0, 1]; per category (in the
+        order given) the columns ``life_circle_{m}min_{category}_ratio`` for
+        every life circle ``m`` (ascending), then
+        ``{category}_coverage_{radius}m_walk_ratio`` for the category's own
+        service radius. A category without any facility gets 0.0. NaN for
+        blocks without population.
+
+    Raises
+    ------
+    blockcheck.errors.InputError
+        Missing ``category``, ``population`` or ``block_id`` columns; residents
+        that are not points; invalid populations; duplicate block ids.
+    blockcheck.errors.CRSError
+        If the layers or the network are not in one projected metric CRS.
+
+    Notes
+    -----
+    Formula: ``ratio = Σ pop[d <= D] / Σ pop`` over a block's residents, where
+    ``d`` is the walking distance (snap + network + snap, see
+    :func:`blockcheck.network.nearest_source_distance_m`) from the resident's
+    building to the nearest facility of the category and ``D`` the life-circle
+    distance, inclusive. GB 50180-2018 (城市居住区规划设计标准) defines the 5-,
+    10- and 15-minute life circles by walking distances of about 300, 500 and
+    800–1000 m; the service radii per category come from the standards profile.
+
+    One Dijkstra search per category (cut off at the largest distance needed)
+    serves all life circles. Polygon facilities are represented by a point
+    inside them (:func:`shapely.point_on_surface`), so a large facility site is
+    reached at its interior point rather than its nearest gate.
+    """
+    _check_crs(blocks=blocks, residents=residents, facilities=facilities, network=network)
+    _require_columns(facilities, "facilities", ("category",))
+    points, population, code = _residents(blocks, residents)
+    levels = sorted((int(minutes), float(dist_m)) for minutes, dist_m in minutes_to_m.items())
+    n_blocks = len(blocks)
+    targets = snap_points(network, points) if points.size else None
+
+    geoms = np.asarray(facilities.geometry.values, dtype=object)
+    category = facilities["category"].to_numpy()
+    columns: dict[str, np.ndarray] = {}
+    for name, radius_m in radius_by_category_m.items():
+        radius_m = float(radius_m)
+        sources = _representative_points(geoms[category == name])
+        if targets is not None and sources.size:
+            cutoff_m = max([radius_m, *(dist_m for _, dist_m in levels)])
+            dist_m = nearest_source_distance_m(network, snap_points(network, sources), targets, cutoff_m=cutoff_m)
+        else:
+            dist_m = np.full(points.shape[0], np.inf)
+        for minutes, limit_m in levels:
+            columns[f"life_circle_{minutes}min_{name}_ratio"] = _share(n_blocks, code, population, dist_m <= limit_m + DISTANCE_TOLERANCE_M)
+        columns[f"{name}_coverage_{_m(radius_m)}m_walk_ratio"] = _share(n_blocks, code, population, dist_m <= radius_m + DISTANCE_TOLERANCE_M)
+    return pd.DataFrame(columns, index=blocks.index, dtype=float)
+
+
+def park_coverage_ratio(
+    blocks: gpd.GeoDataFrame,
+    residents: gpd.GeoDataFrame,
+    green: gpd.GeoDataFrame,
+    *,
+    large_min_area_m2: float,
+    large_radius_m: float,
+    small_min_area_m2: float,
+    small_radius_m: float,
+    network: WalkNetwork | None = None,
+) -> pd.Series:
+    """Share of block residents within the service radius of a park (公园绿地服务半径覆盖率).
+
+    Parameters
+    ----------
+    blocks
+        Block polygons indexed by ``block_id``.
+    residents
+        Resident points with ``population`` (persons) and ``block_id``.
+    green
+        Green-space polygons with a ``kind`` field; only ``kind == "park"`` counts.
+    large_min_area_m2, large_radius_m
+        Parks of at least this area serve this radius
+        (``green.park_large_min_area_m2`` = 5000, ``green.park_large_radius_m`` = 500).
+    small_min_area_m2, small_radius_m
+        Parks from ``small_min_area_m2`` up to (not including) `large_min_area_m2`
+        serve ``small_radius_m`` (2000 m² and 300 m). Smaller parks are not counted.
+    network
+        Walking network. None (default): straight-line distances.
+
+    Returns
+    -------
+    pandas.Series
+        Ratio in [0, 1] indexed like `blocks`, named
+        ``park_coverage_{large_radius}m_ratio`` (straight line) or
+        ``park_coverage_{large_radius}m_walk_ratio`` (walking), i.e.
+        ``park_coverage_500m_ratio`` / ``park_coverage_500m_walk_ratio`` with the
+        standard values. NaN for blocks without population.
+
+    Raises
+    ------
+    blockcheck.errors.InputError
+        Missing ``kind``, ``population`` or ``block_id`` columns, residents that
+        are not points, invalid populations, or ``small_min_area_m2 > large_min_area_m2``.
+    blockcheck.errors.CRSError
+        If the layers (and network) are not in one projected metric CRS.
+
+    Notes
+    -----
+    ``ratio = Σ pop[covered] / Σ pop``; a resident is covered when its distance
+    to a counted park is at most that park's radius (inclusive), or when it lies
+    inside or on a counted park. Size rule after the MOHURD 2021 city health-check
+    indicator (≥ 5000 m² → 500 m; 2000–5000 m² → 300 m); GB/T 51346-2019 §4.3.4
+    asks for ≥ 90 % (80 % in old districts).
+
+    Straight line: distance from the resident point to the park polygon.
+    Walking: parks are entered at access points every
+    :data:`PARK_ACCESS_SPACING_M` along their boundary (vertices included);
+    distance = walking distance from the nearest access point (one search for
+    large and one for small parks).
+    """
+    _check_crs(blocks=blocks, residents=residents, green=green, network=network)
+    _require_columns(green, "green spaces", ("kind",))
+    if small_min_area_m2 > large_min_area_m2:
+        msg = f"small_min_area_m2 ({small_min_area_m2}) is larger than large_min_area_m2 ({large_min_area_m2}); the small-park class would be empty. Check the green.park_* standards."
+        raise InputError(msg)
+    points, population, code = _residents(blocks, residents)
+    parks = np.asarray(green.geometry.values, dtype=object)[(green["kind"] == "park").to_numpy()]
+    parks = parks[~(shapely.is_missing(parks) | shapely.is_empty(parks))]
+    area_m2 = shapely.area(parks)
+    groups = (
+        (parks[area_m2 >= large_min_area_m2], float(large_radius_m)),
+        (parks[(area_m2 >= small_min_area_m2) & (area_m2 < large_min_area_m2)], float(small_radius_m)),
+    )
+    if network is None:
+        name = f"park_coverage_{_m(large_radius_m)}m_ratio"
+        covered = np.zeros(points.shape[0], dtype=bool)
+        for polys, radius_m in groups:
+            covered |= _within_m(points, polys, radius_m)
+    else:
+        name = f"park_coverage_{_m(large_radius_m)}m_walk_ratio"
+        covered = _within_m(points, np.concatenate([g for g, _ in groups]), 0.0)
+        todo = ~covered
+        targets = snap_points(network, points[todo]) if todo.any() else None
+        for polys, radius_m in groups:
+            if targets is None or polys.size == 0:
+                continue
+            access = shapely.points(shapely.get_coordinates(shapely.segmentize(shapely.boundary(polys), PARK_ACCESS_SPACING_M)))
+            dist_m = nearest_source_distance_m(network, snap_points(network, access), targets, cutoff_m=radius_m)
+            covered[todo] |= dist_m <= radius_m + DISTANCE_TOLERANCE_M
+    return pd.Series(_share(len(blocks), code, population, covered), index=blocks.index, name=name, dtype=float)
+
+
+def bus_stop_coverage_ratio(
+    blocks: gpd.GeoDataFrame,
+    residents: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    *,
+    radius_m: float,
+) -> pd.Series:
+    """Share of block residents within a straight-line radius of a bus stop (公交站点覆盖率).
+
+    Parameters
+    ----------
+    blocks
+        Block polygons indexed by ``block_id``.
+    residents
+        Resident points with ``population`` (persons) and ``block_id``.
+    facilities
+        Facilities with a ``category`` field; ``category == "bus_stop"`` counts
+        (points, or polygons measured from their outline).
+    radius_m
+        Service radius in metres, e.g. 300 or 500
+        (``transit.bus_stop_coverage_{300,500}m_min_ratio``, ``radius_m.bus_stop``).
+
+    Returns
+    -------
+    pandas.Series
+        Ratio in [0, 1] indexed like `blocks`, named
+        ``bus_stop_coverage_{radius}m_ratio`` (radius in whole metres). NaN for
+        blocks without population; 0.0 everywhere else when there is no bus stop.
+
+    Raises
+    ------
+    blockcheck.errors.InputError
+        Missing ``category``, ``population`` or ``block_id`` columns, residents
+        that are not points, invalid populations.
+    blockcheck.errors.CRSError
+        If the layers are not in one projected metric CRS.
+
+    Notes
+    -----
+    ``ratio = Σ pop[d <= radius_m] / Σ pop`` with ``d`` the straight-line
+    distance from the resident point to the nearest bus stop (inclusive).
+    GB 50220-95 (城市道路交通规划设计规范) §3.3.2 measures the bus-stop service
+    area with straight-line radii of 300 m (≥ 50 %) and 500 m (≥ 90 %).
+    """
+    _check_crs(blocks=blocks, residents=residents, facilities=facilities)
+    _require_columns(facilities, "facilities", ("category",))
+    points, population, code = _residents(blocks, residents)
+    stops = np.asarray(facilities.geometry.values, dtype=object)[(facilities["category"] == "bus_stop").to_numpy()]
+    covered = _within_m(points, stops, radius_m)
+    name = f"bus_stop_coverage_{_m(radius_m)}m_ratio"
+    return pd.Series(_share(len(blocks), code, population, covered), index=blocks.index, name=name, dtype=float)

@@ -1,0 +1,147 @@
+"""Metrics of the building and land stock: green, jobs, parking, underground space, old housing, land use."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ._assign import block_index_of, overlap_area_m2, sum_by_block
+
+__all__ = [
+    "industrial_land_ratio",
+    "job_housing_ratio",
+    "old_residential_buildings",
+    "park_green_m2",
+    "parking_provision",
+    "underground_use_ratio",
+]
+
+
+def park_green_m2(blocks: gpd.GeoDataFrame, green: gpd.GeoDataFrame, population: pd.Series) -> pd.DataFrame:
+    """Park green area per block and per resident.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``park_green_m2`` (area of ``kind == "park"`` green inside the block) and
+        ``park_green_m2_per_capita`` (÷ block population; NaN without residents).
+
+    Notes
+    -----
+    Standard: GB 55014-2021 §2.1.3 人均公园绿地 > 8 m² (national profile);
+    Beijing 16.5 m² (standards key ``green.park_per_capita_min_m2``).
+    """
+    parks = green[green["kind"] == "park"] if not green.empty else green
+    area = overlap_area_m2(blocks, parks)
+    pop = population.astype("float64")
+    return pd.DataFrame({"park_green_m2": area, "park_green_m2_per_capita": area / pop.where(pop > 0)}, index=blocks.index)
+
+
+def job_housing_ratio(blocks: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, resident_workers: pd.Series) -> pd.DataFrame:
+    """Jobs per employed resident (职住比) per block.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``jobs`` (Σ building ``employees`` in the block) and ``job_housing_ratio``
+        = jobs ÷ resident workers (NaN without resident workers).
+
+    Notes
+    -----
+    No official threshold exists; the Beijing profile compares with the city
+    average 0.53 quoted in the method's Huitian problem list.
+    """
+    employees = buildings["employees"] if "employees" in buildings else pd.Series(np.nan, index=buildings.index)
+    jobs = sum_by_block(blocks, block_index_of(blocks, buildings), employees.to_numpy(dtype="float64", na_value=0.0))
+    workers = resident_workers.astype("float64")
+    return pd.DataFrame({"jobs": jobs, "job_housing_ratio": jobs / workers.where(workers > 0)}, index=blocks.index)
+
+
+def parking_provision(blocks: gpd.GeoDataFrame, parking: gpd.GeoDataFrame, households: pd.Series, *, spaces_per_household: float) -> pd.DataFrame:
+    """Parking requirement, supply and gap per block.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``parking_required_spaces`` = households × spaces_per_household,
+        ``parking_supply_spaces`` (public and private spaces in the block),
+        ``parking_public_spaces`` and ``parking_gap_spaces`` = max(required − supply, 0).
+
+    Notes
+    -----
+    Standard key ``parking.spaces_per_household`` (完整居住社区建设标准: ≥ 1 space per household).
+    """
+    positions = block_index_of(blocks, parking)
+    spaces = parking["spaces"].to_numpy(dtype="float64", na_value=0.0) if not parking.empty else np.zeros(0)
+    public = (parking["access"] == "public").to_numpy() if not parking.empty else np.zeros(0, bool)
+    supply = sum_by_block(blocks, positions, spaces)
+    required = households.astype("float64") * spaces_per_household
+    return pd.DataFrame(
+        {
+            "parking_required_spaces": required,
+            "parking_supply_spaces": supply,
+            "parking_public_spaces": sum_by_block(blocks, np.where(public, positions, -1), spaces),
+            "parking_gap_spaces": (required - supply).clip(lower=0.0),
+        },
+        index=blocks.index,
+    )
+
+
+def underground_use_ratio(blocks: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Share of the available underground floor area that is in use.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``underground_area_m2``, ``underground_used_m2`` and ``underground_use_ratio``
+        = used ÷ available (NaN where the block has no underground space).
+
+    Notes
+    -----
+    No standard threshold; the Huitian problem list reports 40 % use as a problem.
+    """
+    positions = block_index_of(blocks, buildings)
+    col = lambda name: buildings[name].to_numpy(dtype="float64", na_value=0.0) if name in buildings else np.zeros(len(buildings))  # noqa: E731
+    area = sum_by_block(blocks, positions, col("underground_area_m2"))
+    used = sum_by_block(blocks, positions, np.minimum(col("underground_used_m2"), col("underground_area_m2")))
+    return pd.DataFrame(
+        {"underground_area_m2": area, "underground_used_m2": used, "underground_use_ratio": used / area.where(area > 0)},
+        index=blocks.index,
+    )
+
+
+def old_residential_buildings(blocks: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, built_up_to_year: int) -> pd.DataFrame:
+    """Old residential buildings (built up to `built_up_to_year`) per block.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``old_residential_buildings_count`` and ``old_residential_floor_ratio``
+        (their share of residential floor area; NaN without residential floor area).
+    """
+    positions = block_index_of(blocks, buildings)
+    residential = buildings["use"].isin(["residential", "mixed"]).to_numpy() if not buildings.empty else np.zeros(0, bool)
+    year = buildings["year_built"].to_numpy(dtype="float64", na_value=np.nan) if "year_built" in buildings else np.full(len(buildings), np.nan)
+    floors = buildings["floors"].to_numpy(dtype="float64", na_value=1.0) if "floors" in buildings else np.ones(len(buildings))
+    floor_m2 = buildings.geometry.area.to_numpy() * np.maximum(floors, 1.0)
+    old = residential & (year <= built_up_to_year)
+    count = sum_by_block(blocks, np.where(old, positions, -1), np.ones(len(buildings)))
+    old_m2 = sum_by_block(blocks, np.where(old, positions, -1), floor_m2)
+    res_m2 = sum_by_block(blocks, np.where(residential, positions, -1), floor_m2)
+    return pd.DataFrame(
+        {"old_residential_buildings_count": count, "old_residential_floor_ratio": old_m2 / res_m2.where(res_m2 > 0)},
+        index=blocks.index,
+    )
+
+
+def industrial_land_ratio(blocks: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame) -> pd.Series:
+    """Share of block area in industrial land use (GB 50137 class M), NaN without parcels.
+
+    Notes
+    -----
+    The Huitian problem list reports industrial land of only 7 %, with low yield.
+    """
+    industrial = parcels[parcels["land_use"].astype(str).str.startswith("M")] if not parcels.empty else parcels
+    share = overlap_area_m2(blocks, industrial) / blocks.geometry.area
+    return share.rename("industrial_land_ratio")
