@@ -178,7 +178,7 @@ def health_check(
     area_residents = residents.assign(block_id=AREA_ID)
     per_area = _metrics_for(district, layers, area_residents, network, standards, say)
     block_metrics = gpd.GeoDataFrame(
-        pd.concat([blocks[["name", "subdistrict"]].reindex(columns=["name", "subdistrict"]), per_block], axis=1),
+        pd.concat([blocks.reindex(columns=["block_id", "name", "subdistrict"]), per_block], axis=1),
         geometry=blocks.geometry, crs=blocks.crs,
     )
     say(1.0, "health check finished")

@@ -384,6 +384,10 @@ def _study_box(sources: Mapping[str, gpd.GeoDataFrame], bounds: tuple | None) ->
     return shapely.box(*bounds)
 
 
+#: Coordinate grid of imported roads (metres).
+_GRID_M = 0.01
+
+
 def import_osm(
     osm_path: str | os.PathLike,
     *,
@@ -449,6 +453,10 @@ def import_osm(
     mapped = reproject_layers(mapped, target)
     say(0.7, "building the model layers")
     layers = _build_layers(mapped, rules)
+    # roads on a 1 cm grid, so that blocks derived from them share their vertices exactly
+    roads = layers["roads"]
+    roads = roads.set_geometry(shapely.set_precision(roads.geometry.to_numpy(), _GRID_M))
+    layers["roads"] = roads[~roads.geometry.is_empty]
     say(0.85, "blocks")
     if blocks is not None:
         given = assign_block_ids(mapped["__blocks"])

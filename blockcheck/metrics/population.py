@@ -1,0 +1,521 @@
+"""Population: where the residents of each block live, and how many there are.
+
+Two ways to put people on the map, both returning *residents* — a
+GeoDataFrame of POINTS with float columns ``population``, ``households``,
+``elderly_population`` and ``resident_workers`` (persons, households) and the
+``block_id`` of the block each point lies in. Residents are the input of the
+coverage metrics (walking and straight-line, see the accessibility module)
+and of :func:`block_population`.
+
+- :func:`residents_from_communities` — dasymetric distribution of community
+  counts to residential buildings by residential floor area, with an
+  area-weighted fallback for communities without residential buildings;
+- :func:`residents_from_raster` — people-per-pixel GeoTIFFs (e.g. WorldPop),
+  with fractional pixel coverage.
+
+:func:`block_population` sums residents per block.
+
+All functions are pure (inputs are never modified) and vectorised (shapely 2
+STRtree queries and numpy; no Python loop over features).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from ..crs import is_metric
+from ..errors import CRSError, InputError
+
+__all__ = [
+    "RESIDENT_COLUMNS",
+    "block_population",
+    "residents_from_communities",
+    "residents_from_raster",
+]
+
+#: Count columns carried by residents, in this order (persons, except ``households``).
+RESIDENT_COLUMNS: tuple[str, ...] = ("population", "households", "elderly_population", "resident_workers")
+
+#: Values of the ``source`` column of residents.
+_SOURCE_BUILDING = "building"
+_SOURCE_AREA = "community_area"
+_SOURCE_RASTER = "raster"
+
+
+# --------------------------------------------------------------- helpers ----
+
+
+def _check_crs(**layers: object) -> None:
+    """All CRSs given must be projected in metres and equal (layers without a CRS are not checked)."""
+    named = {name: CRS.from_user_input(layer.crs) for name, layer in layers.items() if getattr(layer, "crs", None) is not None}
+    for name, crs in named.items():
+        if not is_metric(crs):
+            msg = (
+                f"The {name} are in {crs.to_string()}, which is not a projected CRS in metres. "
+                "Re-project all layers once to the run's metric CRS (blockcheck.crs.reproject_layers)."
+            )
+            raise CRSError(msg)
+    first = next(iter(named.values()), None)
+    if any(not crs.equals(first) for crs in named.values()):
+        listing = ", ".join(f"{name}: {crs.to_string()}" for name, crs in named.items())
+        msg = f"The layers are in different CRSs ({listing}). Re-project all layers once to one metric CRS."
+        raise CRSError(msg)
+
+
+def _check_blocks(blocks: gpd.GeoDataFrame) -> None:
+    if not blocks.index.is_unique:
+        dupes = blocks.index[blocks.index.duplicated()].unique()[:5].tolist()
+        msg = f"The blocks index (block_id) is not unique: {dupes} occur more than once. Give every block its own block_id."
+        raise InputError(msg)
+
+
+def _counts(frame: pd.DataFrame) -> np.ndarray:
+    """(n, 4) float array of the resident count columns; missing columns, NaN and non-numbers → 0."""
+    out = np.zeros((len(frame), len(RESIDENT_COLUMNS)), dtype=float)
+    for k, column in enumerate(RESIDENT_COLUMNS):
+        if column in frame.columns:
+            values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            out[:, k] = np.where(np.isfinite(values), values, 0.0)
+    return out
+
+
+def _usable(geoms: np.ndarray) -> np.ndarray:
+    """Boolean mask of geometries that are neither missing nor empty."""
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def _first_hit(n: int, query: np.ndarray) -> np.ndarray:
+    """Position of the first (lowest-position) tree geometry hit by each of `n` inputs; -1 if none.
+
+    `query` is the (2, k) result of :meth:`shapely.STRtree.query` (input, tree).
+    """
+    out = np.full(n, -1, dtype=np.intp)
+    if query.shape[1]:
+        order = np.lexsort((query[1], query[0]))  # by input, then by tree position
+        inputs, tree = query[0][order], query[1][order]
+        first, start = np.unique(inputs, return_index=True)
+        out[first] = tree[start]
+    return out
+
+
+def _residents_frame(
+    blocks: gpd.GeoDataFrame,
+    points: np.ndarray,
+    counts: np.ndarray,
+    block_pos: np.ndarray,
+    source: np.ndarray,
+    crs: object,
+) -> gpd.GeoDataFrame:
+    """Assemble residents: the count columns, ``block_id`` (dtype of the blocks' index) and ``source``."""
+    data: dict[str, object] = {column: counts[:, k].astype(float) for k, column in enumerate(RESIDENT_COLUMNS)}
+    data["block_id"] = blocks.index.take(block_pos).array
+    data["source"] = pd.Series(np.asarray(source, dtype=object), dtype=str).array
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(points, crs=crs).array, crs=crs)
+
+
+def _area_pieces(
+    blocks_geoms: np.ndarray, community_geoms: np.ndarray, community_counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split each community's counts over its overlaps with the blocks, by area.
+
+    Returns representative points of the pieces community ∩ block, the counts
+    ``X_c × area(c ∩ b) / area(c)`` and the block positions.
+    """
+    empty = (np.empty(0, dtype=object), np.empty((0, len(RESIDENT_COLUMNS))), np.empty(0, dtype=np.intp))
+    if community_geoms.size == 0 or blocks_geoms.size == 0:
+        return empty
+    pairs = shapely.STRtree(blocks_geoms).query(community_geoms, predicate="intersects")
+    if pairs.shape[1] == 0:
+        return empty
+    c, b = pairs
+    pieces = shapely.intersection(community_geoms[c], blocks_geoms[b])
+    piece_m2 = shapely.area(pieces)
+    community_m2 = shapely.area(community_geoms)[c]
+    keep = (piece_m2 > 0) & (community_m2 > 0)
+    c, b, pieces = c[keep], b[keep], pieces[keep]
+    share = piece_m2[keep] / community_m2[keep]
+    return shapely.point_on_surface(pieces), community_counts[c] * share[:, None], b
+
+
+# --------------------------------------------------------------- metrics ----
+
+
+def residents_from_communities(
+    blocks: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame | None = None,
+    *,
+    residential_uses: Iterable[str] = ("residential", "mixed"),
+    mixed_residential_share: float = 0.5,
+    default_floors: float = 1,
+) -> gpd.GeoDataFrame:
+    r"""Distribute community counts to residential buildings (dasymetric mapping) as resident points.
+
+    Parameters
+    ----------
+    blocks
+        Block polygons indexed by ``block_id`` (unique), in a projected CRS in metres.
+    communities
+        Community polygons with counts ``population``, ``households``,
+        ``elderly_population`` and ``resident_workers``. Missing columns,
+        missing values and non-numbers count as 0.
+    buildings
+        Building footprints (polygons) with ``use`` (building_use vocabulary)
+        and optionally ``floors``. ``None``: no buildings — every community
+        is split over the blocks by area.
+    residential_uses
+        Values of ``use`` whose buildings house residents.
+    mixed_residential_share
+        Share in [0, 1] of a ``mixed`` building's floor area that is residential.
+    default_floors
+        Floors (>= 0) assumed where ``floors`` is missing, not a number, or the
+        column is absent.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Residents: one POINT per residential building whose representative
+        point lies in a block, then one point per community × block piece of
+        the communities placed by area. Columns ``population``,
+        ``households``, ``elderly_population``, ``resident_workers`` (float),
+        ``block_id`` (dtype of the blocks' index) and ``source``
+        (``"building"`` or ``"community_area"``); a fresh ``RangeIndex``; CRS
+        of `blocks`. Residential buildings of no community are kept with 0.
+
+    Raises
+    ------
+    blockcheck.errors.CRSError
+        If a layer is not in a projected CRS in metres, or the layers' CRSs differ.
+    blockcheck.errors.InputError
+        If the blocks index is not unique, `buildings` lacks ``use``, or an
+        option is out of range.
+
+    Notes
+    -----
+    **Residential floor area** of building *i* (m²):
+
+    .. math:: F_i = A_i \, f_i \, s_i
+
+    with :math:`A_i` the footprint area, :math:`f_i` its floors
+    (`default_floors` where missing) and :math:`s_i` = 1 for residential uses,
+    `mixed_residential_share` for ``use == "mixed"``. Only buildings whose
+    ``use`` is in `residential_uses` count.
+
+    **Community of a building**: the community polygon its representative
+    point (:func:`shapely.point_on_surface`, always inside the footprint) lies
+    within (strictly inside: a point on a community's boundary belongs to no
+    community); where communities overlap, the first in `communities`' row
+    order. A building of no community receives nobody.
+
+    **Building path.** For each count :math:`X` (population, households,
+    elderly_population, resident_workers) of community *c*:
+
+    .. math:: x_i = X_c \, \frac{F_i}{\sum_{j \in c} F_j}
+
+    **Area path.** A community with no residential floor area
+    (:math:`\sum_{j \in c} F_j = 0`: no residential building inside, or all
+    with 0 floors), and every community when `buildings` is ``None``, is split
+    over the blocks by overlap area, one point per piece :math:`c \cap b` at
+    the piece's representative point:
+
+    .. math:: x_{c,b} = X_c \, \frac{\mathrm{area}(c \cap b)}{\mathrm{area}(c)}
+
+    **Block of a building**: the block its representative point intersects
+    (a point exactly on an edge shared by two blocks goes to the first of
+    them in `blocks`' row order). Points in no block are dropped.
+
+    **Conservation.** The total of each count over the output equals its total
+    over the communities, as long as each community lies inside the union of
+    the blocks (blocks derived from roads tile the study area, so this holds
+    inside it). The part of a community outside every block is lost: on the
+    building path, the share of the floor area of its residential buildings
+    outside the blocks; on the area path, the share of its area outside the
+    blocks. A community that does not intersect any block contributes nothing.
+    """
+    _check_blocks(blocks)
+    if buildings is None:
+        _check_crs(blocks=blocks, communities=communities)
+    else:
+        _check_crs(blocks=blocks, communities=communities, buildings=buildings)
+    if not 0.0 <= float(mixed_residential_share) <= 1.0:
+        msg = f"mixed_residential_share must be between 0 and 1 (share of a mixed building's floor area that is residential), got {mixed_residential_share!r}."
+        raise InputError(msg)
+    if not float(default_floors) >= 0.0:
+        msg = f"default_floors must be a number >= 0, got {default_floors!r}."
+        raise InputError(msg)
+    uses = (residential_uses,) if isinstance(residential_uses, str) else tuple(residential_uses)
+
+    block_geoms = blocks.geometry.to_numpy()
+    block_ok = np.flatnonzero(_usable(block_geoms))
+    block_geoms = block_geoms[block_ok]  # positions in block_ok map back to blocks
+
+    community_geoms = communities.geometry.to_numpy()
+    community_counts = _counts(communities)
+    community_ok = _usable(community_geoms)
+
+    pts_parts: list[np.ndarray] = []
+    cnt_parts: list[np.ndarray] = []
+    blk_parts: list[np.ndarray] = []
+    src_parts: list[np.ndarray] = []
+
+    by_area = community_ok.copy()
+    if buildings is not None:
+        if "use" not in buildings.columns:
+            msg = "The buildings lack the column 'use' (building_use vocabulary, e.g. residential, mixed). Add it or map it with a field-mapping file."
+            raise InputError(msg)
+        geoms = buildings.geometry.to_numpy()
+        use = buildings["use"].to_numpy(dtype=object)
+        residential = np.isin(use, np.asarray(uses, dtype=object)) & _usable(geoms)
+        geoms = geoms[residential]
+        use = use[residential]
+        if "floors" in buildings.columns:
+            floors = pd.to_numeric(buildings["floors"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[residential]
+            floors = np.where(np.isfinite(floors), floors, float(default_floors))
+        else:
+            floors = np.full(geoms.shape[0], float(default_floors))
+        share = np.where(use == "mixed", float(mixed_residential_share), 1.0)
+        floor_m2 = shapely.area(geoms) * np.maximum(floors, 0.0) * share
+
+        points = shapely.point_on_surface(geoms)
+        ok_geoms = np.where(community_ok, community_geoms, None)
+        community = _first_hit(points.shape[0], shapely.STRtree(ok_geoms).query(points, predicate="within"))
+        in_community = community >= 0
+        total_m2 = np.bincount(community[in_community], weights=floor_m2[in_community], minlength=len(communities))
+        housed = total_m2 > 0
+        by_area &= ~housed
+
+        counts = np.zeros((points.shape[0], len(RESIDENT_COLUMNS)))
+        gets = np.zeros(points.shape[0], dtype=bool)
+        gets[in_community] = housed[community[in_community]]
+        c = community[gets]
+        counts[gets] = community_counts[c] * (floor_m2[gets] / total_m2[c])[:, None]
+
+        block = _first_hit(points.shape[0], shapely.STRtree(block_geoms).query(points, predicate="intersects"))
+        in_block = block >= 0
+        pts_parts.append(points[in_block])
+        cnt_parts.append(counts[in_block])
+        blk_parts.append(block_ok[block[in_block]])
+        src_parts.append(np.full(int(in_block.sum()), _SOURCE_BUILDING, dtype=object))
+
+    area_idx = np.flatnonzero(by_area)
+    points, counts, block = _area_pieces(block_geoms, community_geoms[area_idx], community_counts[area_idx])
+    pts_parts.append(points)
+    cnt_parts.append(counts)
+    blk_parts.append(block_ok[block])
+    src_parts.append(np.full(points.shape[0], _SOURCE_AREA, dtype=object))
+
+    return _residents_frame(
+        blocks,
+        np.concatenate(pts_parts),
+        np.concatenate(cnt_parts, axis=0),
+        np.concatenate(blk_parts),
+        np.concatenate(src_parts),
+        blocks.crs,
+    )
+
+
+def residents_from_raster(blocks: gpd.GeoDataFrame, raster_path: str | os.PathLike, *, band: int = 1) -> gpd.GeoDataFrame:
+    r"""Residents from a people-per-pixel raster (e.g. WorldPop), with fractional pixel coverage.
+
+    Parameters
+    ----------
+    blocks
+        Block polygons indexed by ``block_id`` (unique), in a projected CRS in metres.
+    raster_path
+        Path of a single- or multi-band GeoTIFF (any format GDAL reads) whose
+        pixel values are persons per pixel, north-up (not rotated), with a CRS.
+    band
+        Band number (1-based).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Residents: one POINT per pixel × block intersection of positive
+        area, at the centroid of the intersection piece, in the CRS of
+        `blocks`. Columns ``population`` (persons, float), ``households``,
+        ``elderly_population``, ``resident_workers`` (all NaN: unknown from a
+        raster), ``block_id`` (dtype of the blocks' index) and ``source``
+        (``"raster"``); a fresh ``RangeIndex``. Empty if every pixel under the
+        blocks is 0 or nodata.
+
+    Raises
+    ------
+    blockcheck.errors.CRSError
+        If `blocks` has no CRS or one not in metres.
+    blockcheck.errors.InputError
+        If the file is missing or unreadable, has no CRS, is rotated, has no
+        band `band`, or does not overlap the blocks; if the blocks index is not unique.
+
+    Notes
+    -----
+    For pixel *p* with value :math:`v_p` (persons) and block *b*:
+
+    .. math:: x_{p,b} = v_p \, \frac{\mathrm{area}(p \cap b)}{\mathrm{area}(p)}
+
+    so a block covering half a pixel gets half its people, and
+    :math:`\sum_b x_{p,b} = v_p` for a pixel covered by non-overlapping blocks.
+    Areas are computed in the **raster's** CRS (the blocks are reprojected
+    vertex by vertex with :meth:`geopandas.GeoSeries.to_crs`; the pixel is
+    the unit of area, so the ratio is right even in degrees). Only the window
+    of the raster covering the blocks is read. Pixels that are nodata (the
+    band's nodata value or mask), not finite, or <= 0 are skipped. Pixels
+    lying wholly inside a block are not intersected (fraction 1, point at the
+    pixel centre).
+    """
+    import rasterio
+    from rasterio.errors import RasterioError
+    from rasterio.windows import Window
+
+    _check_blocks(blocks)
+    if blocks.crs is None:
+        msg = "The blocks have no CRS; set their CRS (a projected CRS in metres) before reading a population raster."
+        raise CRSError(msg)
+    _check_crs(blocks=blocks)
+
+    path = os.fspath(raster_path)
+    if not os.path.isfile(path):
+        msg = f"The population raster {path!r} does not exist. Give the path of a people-per-pixel GeoTIFF (e.g. WorldPop)."
+        raise InputError(msg)
+    try:
+        src = rasterio.open(path)
+    except (RasterioError, OSError) as err:
+        msg = f"The population raster {path!r} cannot be read ({err}). Give a people-per-pixel GeoTIFF (e.g. WorldPop)."
+        raise InputError(msg) from None
+
+    with src:
+        if src.crs is None:
+            msg = f"The population raster {path!r} has no CRS. Assign one (e.g. gdal_edit.py -a_srs EPSG:4326) before using it."
+            raise InputError(msg)
+        if not 1 <= int(band) <= src.count:
+            msg = f"The population raster {path!r} has {src.count} band(s); band {band!r} does not exist."
+            raise InputError(msg)
+        # Only the six terms are used: Affine arithmetic (~t, t * xy, src.bounds) is avoided on purpose,
+        # as it fails with affine 3 on top of an older attrs.
+        t = src.transform
+        width, height = src.width, src.height
+        raster_bounds = (t.c, t.f + t.e * height, t.c + t.a * width, t.f)
+        if t.b != 0 or t.d != 0 or t.a == 0 or t.e == 0:
+            msg = f"The population raster {path!r} is rotated or degenerate (affine terms a={t.a}, b={t.b}, d={t.d}, e={t.e}). Warp it to a north-up grid first (gdalwarp)."
+            raise InputError(msg)
+
+        block_geoms = blocks.geometry.to_numpy()
+        block_ok = np.flatnonzero(_usable(block_geoms))
+        geoms_r = blocks.geometry.iloc[block_ok].to_crs(src.crs).to_numpy()
+        finite = np.isfinite(shapely.bounds(geoms_r)).all(axis=1) & _usable(geoms_r)
+        block_ok, geoms_r = block_ok[finite], geoms_r[finite]
+
+        no_overlap = (
+            f"The population raster {path!r} (x {min(raster_bounds[0], raster_bounds[2]):.6f}…{max(raster_bounds[0], raster_bounds[2]):.6f}, "
+            f"y {min(raster_bounds[1], raster_bounds[3]):.6f}…{max(raster_bounds[1], raster_bounds[3]):.6f} in {src.crs.to_string()}) "
+            "does not overlap the blocks. Use a raster covering the study area."
+        )
+        if geoms_r.size == 0:  # no block geometry at all: nothing to place
+            empty = np.empty(0, dtype=np.intp)
+            return _residents_frame(blocks, shapely.points(np.empty((0, 2))), np.empty((0, len(RESIDENT_COLUMNS))), empty, np.empty(0, dtype=object), blocks.crs)
+        xmin, ymin, xmax, ymax = shapely.total_bounds(geoms_r)
+        cols = ((xmin - t.c) / t.a, (xmax - t.c) / t.a)
+        rows = ((ymin - t.f) / t.e, (ymax - t.f) / t.e)
+        col0, col1 = max(int(np.floor(min(cols))), 0), min(int(np.ceil(max(cols))), width)
+        row0, row1 = max(int(np.floor(min(rows))), 0), min(int(np.ceil(max(rows))), height)
+        if col1 <= col0 or row1 <= row0:
+            raise InputError(no_overlap)
+
+        try:
+            data = src.read(int(band), window=Window(col0, row0, col1 - col0, row1 - row0), masked=True)
+        except (RasterioError, OSError) as err:
+            msg = f"The population raster {path!r} cannot be read ({err}). Give a people-per-pixel GeoTIFF (e.g. WorldPop)."
+            raise InputError(msg) from None
+        raster_crs = src.crs
+
+    values = np.ma.filled(data.astype(float), np.nan)
+    r, c = np.nonzero(np.isfinite(values) & (values > 0))
+    value = values[r, c]
+    r, c = r + row0, c + col0
+    x0, x1 = t.c + t.a * c, t.c + t.a * (c + 1)
+    y0, y1 = t.f + t.e * r, t.f + t.e * (r + 1)
+    pixels = shapely.box(np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1), np.maximum(y0, y1))
+    pixel_area = abs(t.a * t.e)
+
+    pix, blk = shapely.STRtree(geoms_r).query(pixels, predicate="intersects")
+    shapely.prepare(geoms_r)
+    inside = shapely.contains(geoms_r[blk], pixels[pix])
+    fraction = np.ones(pix.shape[0])
+    # piece centroids as coordinate arrays: pixel centres where the pixel lies wholly inside the block
+    px = (x0[pix] + x1[pix]) / 2
+    py = (y0[pix] + y1[pix]) / 2
+    edge = ~inside
+    pieces = shapely.intersection(pixels[pix[edge]], geoms_r[blk[edge]])
+    fraction[edge] = shapely.area(pieces) / pixel_area
+    keep = fraction > 0
+    centroids = shapely.centroid(pieces[keep[edge]])
+    px[edge & keep] = shapely.get_x(centroids)
+    py[edge & keep] = shapely.get_y(centroids)
+    pix, blk, fraction, px, py = pix[keep], blk[keep], fraction[keep], px[keep], py[keep]
+
+    counts = np.full((pix.shape[0], len(RESIDENT_COLUMNS)), np.nan)
+    counts[:, 0] = value[pix] * fraction
+    block_crs = CRS.from_user_input(blocks.crs)
+    if not block_crs.equals(raster_crs):
+        px, py = Transformer.from_crs(raster_crs, block_crs, always_xy=True).transform(px, py)
+    points = shapely.points(px, py)
+    return _residents_frame(blocks, points, counts, block_ok[blk], np.full(pix.shape[0], _SOURCE_RASTER, dtype=object), blocks.crs)
+
+
+def block_population(blocks: gpd.GeoDataFrame, residents: gpd.GeoDataFrame) -> pd.DataFrame:
+    r"""Sum residents per block.
+
+    Parameters
+    ----------
+    blocks
+        Blocks indexed by ``block_id`` (unique).
+    residents
+        Resident points with ``block_id`` and ``population`` and optionally
+        ``households``, ``elderly_population``, ``resident_workers``
+        (from :func:`residents_from_communities` or :func:`residents_from_raster`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like `blocks`, float columns ``population``, ``households``,
+        ``elderly_population``, ``resident_workers``:
+
+        .. math:: X_b = \sum_{r \,:\, \mathrm{block\_id}(r) = b} x_r
+
+        NaN values count as 0 and blocks without residents get 0, except
+        that a column absent from `residents`, or NaN in every row of a
+        non-empty `residents` (e.g. households from a raster), is NaN for
+        every block (unknown, not zero). Residents whose ``block_id`` is not
+        in `blocks` are ignored.
+
+    Raises
+    ------
+    blockcheck.errors.InputError
+        If `residents` lacks ``block_id`` or ``population``, or the blocks
+        index is not unique.
+    """
+    _check_blocks(blocks)
+    missing = [c for c in ("block_id", "population") if c not in residents.columns]
+    if missing:
+        msg = f"The residents lack the column(s) {', '.join(missing)} (see residents_from_communities / residents_from_raster)."
+        raise InputError(msg)
+    code = blocks.index.get_indexer(residents["block_id"])
+    inside = code >= 0
+    out = {}
+    for column in RESIDENT_COLUMNS:
+        if column not in residents.columns:
+            out[column] = np.full(len(blocks), np.nan)
+            continue
+        values = pd.to_numeric(residents[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if values.size and not np.isfinite(values).any():
+            out[column] = np.full(len(blocks), np.nan)
+            continue
+        values = np.where(np.isfinite(values), values, 0.0)
+        out[column] = np.bincount(code[inside], weights=values[inside], minlength=len(blocks)).astype(float)
+    return pd.DataFrame(out, index=blocks.index.copy())

@@ -1,0 +1,89 @@
+"""Facility provision (千人指标) on a hand-checkable fixture.
+
+Blocks A and B (200 m squares). Population A 3,000 (450 elderly), B 2,000 (300 elderly).
+Facilities: in A a kindergarten (180 seats) and an elderly home (50 beds, polygon 50 × 40 m
+without a stated land area); in B a primary school (land 6,000 m²) and a bus terminal.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point, box
+
+from blockcheck.metrics.provision import facility_provision, provision_specs
+from blockcheck.standards import load_standards
+
+
+def _blocks() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"block_id": ["A", "B"]}, geometry=[box(0, 0, 200, 200), box(200, 0, 400, 200)], crs=4548).set_index("block_id")
+
+
+def _facilities() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "category": ["kindergarten", "elderly_care", "primary_school", "bus_terminal"],
+            "seats": [180.0, None, None, None],
+            "beds": [None, 50.0, None, None],
+            "land_area_m2": [None, None, 6000.0, None],
+            "floor_area_m2": [None, None, None, None],
+        },
+        geometry=[Point(50, 50), box(100, 100, 150, 140), Point(300, 100), Point(350, 150)],
+        crs=4548,
+    )
+
+
+def _pop(a: float = 3000, b: float = 2000) -> pd.DataFrame:
+    return pd.DataFrame({"population": [a, b], "elderly_population": [a * 0.15, b * 0.15]}, index=_blocks().index)
+
+
+def test_supply_required_gap_beijing() -> None:
+    out = facility_provision(_blocks(), _facilities(), _pop(), load_standards("beijing"))
+    # kindergarten: 30 seats / 1000 → A needs 90, has 180 → gap 0; B needs 60, has 0 → gap 60
+    assert out.loc["A", "required_kindergarten_seats"] == pytest.approx(90.0)
+    assert out.loc["A", "gap_kindergarten_seats"] == 0.0
+    assert out.loc["B", "gap_kindergarten_seats"] == pytest.approx(60.0)
+    # elderly beds, Beijing 9.5 per 1000 residents → A 28.5 required, 50 supplied
+    assert out.loc["A", "supply_elderly_care_beds"] == 50.0
+    assert out.loc["A", "gap_elderly_care_beds"] == 0.0
+    assert out.loc["B", "gap_elderly_care_beds"] == pytest.approx(19.0)
+    # school land 2,218 m² / 1000 → B requires 0.4436 ha, has 0.6 ha
+    assert out.loc["B", "required_school_land_ha"] == pytest.approx(0.4436)
+    assert out.loc["B", "supply_school_land_ha"] == pytest.approx(0.6)
+    assert out.loc["A", "gap_school_land_ha"] == pytest.approx(0.6654)
+    # bus terminals: 2 per 100,000 → ceil(0.06) = 1 required; B has one
+    assert out.loc["A", "gap_bus_terminal_count"] == 1.0
+    assert out.loc["B", "gap_bus_terminal_count"] == 0.0
+
+
+def test_national_elderly_basis_is_elderly_population() -> None:
+    out = facility_provision(_blocks(), _facilities(), _pop(), load_standards("national"))
+    # 35 beds per 1000 elderly: B has 300 elderly → 10.5 beds
+    assert out.loc["B", "required_elderly_care_beds"] == pytest.approx(10.5)
+
+
+def test_polygon_without_land_area_uses_its_area() -> None:
+    fac = _facilities()
+    fac.loc[1, "category"] = "sports"
+    out = facility_provision(_blocks(), fac, _pop(), load_standards("beijing"))
+    assert out.loc["A", "supply_sports_land_ha"] == pytest.approx(0.2)  # 50 × 40 m
+
+
+def test_every_catalogue_entry_makes_three_columns() -> None:
+    out = facility_provision(_blocks(), _facilities(), _pop(), load_standards("beijing"))
+    for spec in provision_specs():
+        for prefix in ("supply_", "required_", "gap_"):
+            assert f"{prefix}{spec.key}" in out
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=st.floats(0, 1e6), extra=st.floats(0, 1e6))
+def test_gaps_never_shrink_when_population_grows(a: float, extra: float) -> None:
+    std = load_standards("beijing")
+    before = facility_provision(_blocks(), _facilities(), _pop(a, 2000), std)
+    after = facility_provision(_blocks(), _facilities(), _pop(a + extra, 2000), std)
+    gaps = [c for c in before if c.startswith("gap_")]
+    assert (after[gaps].to_numpy() >= before[gaps].to_numpy() - 1e-9).all()
