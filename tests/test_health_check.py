@@ -77,3 +77,25 @@ def test_cli_run_and_bad_input(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stdout + proc.stderr and "negative" in (proc.stdout + proc.stderr).lower() or "below 0" in proc.stderr
     assert (out / "workbook.gpkg").read_bytes() == before
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=8, deadline=None)
+@given(dx=st.floats(-50_000, 50_000), dy=st.floats(-50_000, 50_000))
+def test_translating_all_layers_changes_nothing(dx: float, dy: float) -> None:
+    from districts import tiny_layers
+
+    from blockcheck.health_check import health_check
+    from blockcheck.standards import load_standards
+
+    std = load_standards("beijing")
+    layers = tiny_layers()
+    moved = {name: gdf.set_geometry(gdf.translate(dx, dy)) for name, gdf in tiny_layers().items()}
+    a = health_check(layers, std).block_metrics.drop(columns="geometry")
+    b = health_check(moved, std).block_metrics.drop(columns="geometry")
+    numeric = a.select_dtypes("number").columns
+    assert len(numeric) > 50
+    assert b[numeric].to_numpy() == pytest.approx(a[numeric].to_numpy(), abs=1e-6, nan_ok=True)

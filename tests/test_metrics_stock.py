@@ -83,3 +83,20 @@ def test_industrial_land_ratio() -> None:
     parcels = gpd.GeoDataFrame({"land_use": ["M1", "R2"]}, geometry=[box(0, 0, 100, 200), box(200, 0, 400, 200)], crs=4548)
     share = industrial_land_ratio(_blocks(), parcels)
     assert share.tolist() == [pytest.approx(0.5), 0.0]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None)
+@given(cut=st.floats(1, 199))
+def test_splitting_a_block_conserves_park_area(cut: float) -> None:
+    green = gpd.GeoDataFrame({"kind": ["park", "park"]}, geometry=[box(50, 50, 150, 150), box(190, 0, 210, 20)], crs=4548)
+    pop = pd.Series(1000.0, index=_blocks().index)
+    whole = park_green_m2(_blocks(), green, pop)["park_green_m2"].sum()
+    split_blocks = gpd.GeoDataFrame(
+        {"block_id": ["A1", "A2", "B"]}, geometry=[box(0, 0, 200, cut), box(0, cut, 200, 200), box(200, 0, 400, 200)], crs=4548
+    ).set_index("block_id")
+    split = park_green_m2(split_blocks, green, pd.Series(1000.0, index=split_blocks.index))["park_green_m2"].sum()
+    assert split == pytest.approx(whole)
