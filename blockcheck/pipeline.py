@@ -171,6 +171,8 @@ class RunResult:
     health: object  # blockcheck.health_check.HealthCheck
     problem_list: pd.DataFrame
     workbook: Path | None
+    resource_list: pd.DataFrame | None = None  # GeoDataFrame, schema resource_list (图2)
+    resource_summary: pd.DataFrame | None = None  # schema resource_summary
 
     def summary(self) -> str:
         """A few lines for the end of a CLI run."""
@@ -182,6 +184,10 @@ class RunResult:
         ]
         for _, row in self.problem_list[self.problem_list["scope"] == "ALL"].iterrows():
             lines.append(f"  [{row['type']}] {row['problem']}: {row['situation']}")
+        if self.resource_summary is not None:
+            area_rows = self.resource_summary[self.resource_summary["scope"] == "ALL"]
+            counts = " · ".join(f"{r.category_zh} {r.count:,}" for r in area_rows.itertuples() if r.count)
+            lines.append(f"Resources: {int(area_rows['count'].sum()):,} (not rejected) — {counts or 'none found'}")
         lines += [f"  note: {note}" for note in self.health.skipped]
         if self.workbook is not None:
             lines.append(f"Workbook: {self.workbook}")
@@ -208,6 +214,7 @@ def run(
     """
     from .health_check import health_check
     from .lists.problems import build_problem_list
+    from .lists.resources import RESOURCE_LIST_LAYER, RESOURCE_SUMMARY_LAYER, build_resource_list, read_resource_list, resource_summary
 
     say = progress or (lambda fraction, message: None)
     checked = check_input(input_path, mapping=mapping, standards=standards, crs=crs, repair=repair,
@@ -217,20 +224,29 @@ def run(
     health = health_check(checked.checked.layers, checked.standards, population_raster=population_raster,
                           progress=lambda f, m: say(0.1 + 0.8 * f, m))
     problems = build_problem_list(health.block_metrics.drop(columns="geometry"), health.area_metrics, checked.standards)
+    say(0.92, "resource list")
+    as_of_year = _dt.date.today().year
+    previous = read_resource_list(Path(out_dir) / "workbook.gpkg") if out_dir is not None else None
+    resources = build_resource_list(checked.checked.layers, checked.standards, previous=previous, as_of_year=as_of_year)
+    resources_by_block = resource_summary(resources, block_ids=[str(b) for b in health.block_metrics["block_id"]])
     workbook = None
     if out_dir is not None:
         say(0.95, "writing the workbook")
         meta = run_metadata(checked, step="run")
         notes = pd.DataFrame({"key": [f"skipped_{i + 1}" for i in range(len(health.skipped))], "value": list(health.skipped)})
-        extra = pd.DataFrame({"key": ["population_source"], "value": [str(population_raster) if population_raster else "communities (dasymetric by residential floor area)"]})
+        extra = pd.DataFrame({"key": ["population_source", "resources_as_of_year"],
+                              "value": [str(population_raster) if population_raster else "communities (dasymetric by residential floor area)", str(as_of_year)]})
         layers = {
             BLOCK_METRICS_LAYER: health.block_metrics.reset_index(drop=True),
             AREA_METRICS_LAYER: health.area_metrics.reset_index(),
             PROBLEM_LIST_LAYER: problems,
+            RESOURCE_LIST_LAYER: resources,
+            RESOURCE_SUMMARY_LAYER: resources_by_block,
             META_LAYER: pd.concat([meta, extra, notes], ignore_index=True),
             STANDARDS_LAYER: standards_table(checked.standards),
             VALIDATION_LAYER: checked.checked.report.to_frame(),
         }
         workbook = write_gpkg(Path(out_dir) / "workbook.gpkg", layers)
     say(1.0, "done")
-    return RunResult(check=checked, health=health, problem_list=problems, workbook=workbook)
+    return RunResult(check=checked, health=health, problem_list=problems, workbook=workbook,
+                     resource_list=resources, resource_summary=resources_by_block)
