@@ -92,26 +92,65 @@ def validate(input_path, mapping, standards, crs, repair, out_dir, as_json, quie
 @_STANDARDS
 @_CRS
 @click.option("--population-raster", type=click.Path(dir_okay=False), default=None, help="People-per-pixel GeoTIFF (e.g. WorldPop) instead of the communities' population.")
+@click.option("--demands", type=click.Path(dir_okay=False), default=None, help="Demand survey (图3 layout, CSV or XLSX). Default: demand_survey.xlsx|csv next to INPUT.")
+@click.option("--visions", type=click.Path(dir_okay=False), default=None, help="Vision survey (街道, 社区, 愿景; CSV or XLSX). Default: vision_survey.xlsx|csv next to INPUT.")
 @click.option("--repair", is_flag=True, help="Repair invalid geometries with make_valid and report what changed.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run_cmd(input_path, out_dir, mapping, standards, crs, population_raster, repair, quiet) -> None:  # noqa: ANN001
-    """Step 1 health check of every block of INPUT: writes OUT/workbook.gpkg.
+def run_cmd(input_path, out_dir, mapping, standards, crs, population_raster, demands, visions, repair, quiet) -> None:  # noqa: ANN001
+    """All four steps for every block of INPUT: writes OUT/workbook.gpkg and OUT/eight_lists.xlsx.
 
-    Layers: block_metrics (one polygon per block), area_metrics (the whole area, block_id ALL),
-    problem_list (图1), with blockcheck_meta, standards_used and validation_report.
+    Layers: block_metrics, area_metrics (block_id ALL), the eight lists (problem_list 图1,
+    resource_list 图2, demand_list 图3, vision_list 图4, strategy_list 图5, policy_list 图6,
+    task_list 图7, project_list 图8), allocation, allocation_remaining, project_history,
+    resource_summary, blockcheck_meta, standards_used and validation_report.
     """
     from .pipeline import run
 
     progress = _Progress(not quiet)
     try:
         result = run(input_path, out_dir, mapping=mapping, standards=standards, crs=crs, repair=repair,
-                     population_raster=population_raster, progress=progress)
+                     population_raster=population_raster, demands=demands, visions=visions, progress=progress)
     finally:
         progress.close()
     warnings = result.check.checked.report.warnings
     if warnings:
         click.echo(f"Validation: {len(warnings)} warning(s) (run `blockcheck validate` for details).")
     click.echo(result.summary())
+
+
+@cli.command("import-lists")
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.argument("xlsx", type=click.Path(dir_okay=False))
+@click.option("--who", default="", help="Who made the edits (recorded in project_history).")
+@click.option("--reason", default="", help="Why (recorded in project_history).")
+def import_lists_cmd(workbook, xlsx, who, reason) -> None:  # noqa: ANN001
+    """Merge an edited eight_lists.xlsx back into WORKBOOK (validated; project changes go to project_history)."""
+    from .excel import import_lists
+
+    counts = import_lists(workbook, xlsx, who=who, reason=reason)
+    changed = ", ".join(f"{name} {n}" for name, n in counts.items() if n) or "no changes"
+    click.echo(f"Imported {xlsx} into {workbook}: {changed}.")
+
+
+@cli.command("whatif")
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("--projects", "project_ids", multiple=True, required=True, help="Project id (repeat, or separate with commas).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, help="Before/after table (.csv or .xlsx). Default: whatif.xlsx next to WORKBOOK.")
+def whatif_cmd(workbook, project_ids, out_path) -> None:  # noqa: ANN001
+    """Re-run the health check as if the chosen projects were built; write a before/after gap table."""
+    from .whatif import what_if
+
+    ids = [p.strip() for value in project_ids for p in value.split(",") if p.strip()]
+    table = what_if(workbook, ids)
+    out = Path(out_path) if out_path else Path(workbook).with_name("whatif.xlsx")
+    if out.suffix.lower() == ".csv":
+        table.to_csv(out, index=False, encoding="utf-8-sig")
+    else:
+        table.to_excel(out, index=False)
+    area = table[(table["scope"] == "ALL") & (table["change"].abs() > 1e-9)]
+    for row in area.itertuples():
+        click.echo(f"ALL {row.metric_key}: {row.before:,.2f} → {row.after:,.2f} ({row.change:+,.2f})")
+    click.echo(f"Before/after table: {out}")
 
 
 @cli.command("import-osm")

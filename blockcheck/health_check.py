@@ -45,6 +45,7 @@ class HealthCheck:
     area_metrics: pd.DataFrame  # one row, index ALL
     residents: gpd.GeoDataFrame
     skipped: tuple[str, ...]  # plain-words notes on what was not computed and why
+    network: WalkNetwork | None = None  # the walking network (None without roads)
 
 
 def _minutes_to_m(standards: Standards) -> dict[int, float]:
@@ -182,4 +183,4 @@ def health_check(
         geometry=blocks.geometry, crs=blocks.crs,
     )
     say(1.0, "health check finished")
-    return HealthCheck(block_metrics=block_metrics, area_metrics=per_area, residents=residents, skipped=_skipped(layers))
+    return HealthCheck(block_metrics=block_metrics, area_metrics=per_area, residents=residents, skipped=_skipped(layers), network=network)

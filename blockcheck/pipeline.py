@@ -173,6 +173,9 @@ class RunResult:
     workbook: Path | None
     resource_list: pd.DataFrame | None = None  # GeoDataFrame, schema resource_list (图2)
     resource_summary: pd.DataFrame | None = None  # schema resource_summary
+    plan: object = None  # blockcheck.plan.Plan (steps 2–4)
+    lists: dict | None = None  # the eight lists as written (analysts' rows kept)
+    excel: Path | None = None
 
     def summary(self) -> str:
         """A few lines for the end of a CLI run."""
@@ -188,9 +191,18 @@ class RunResult:
             area_rows = self.resource_summary[self.resource_summary["scope"] == "ALL"]
             counts = " · ".join(f"{r.category_zh} {r.count:,}" for r in area_rows.itertuples() if r.count)
             lines.append(f"Resources: {int(area_rows['count'].sum()):,} (not rejected) — {counts or 'none found'}")
+        if self.lists is not None:
+            from .lists.schema import list_table
+
+            counts = " · ".join(f"{list_table(n).title_zh} {len(f)}" for n, f in self.lists.items())
+            lines.append(f"Eight lists: {counts}")
+        if self.plan is not None:
+            lines += [f"  survey: {w}" for w in self.plan.warnings]
         lines += [f"  note: {note}" for note in self.health.skipped]
         if self.workbook is not None:
             lines.append(f"Workbook: {self.workbook}")
+        if self.excel is not None:
+            lines.append(f"Excel: {self.excel}")
         return "\n".join(lines)
 
 
@@ -203,9 +215,15 @@ def run(
     crs: object = None,
     repair: bool = False,
     population_raster: str | os.PathLike | None = None,
+    demands: str | os.PathLike | None = None,
+    visions: str | os.PathLike | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
-    """Validate the input, run the health check and write the workbook (``out_dir/workbook.gpkg``).
+    """All four steps: validate, health check, lists; write ``out_dir/workbook.gpkg`` and ``eight_lists.xlsx``.
+
+    Survey tables default to ``demand_survey.xlsx|csv`` and ``vision_survey.xlsx|csv``
+    next to the input (the sample district has them). Re-running keeps what
+    analysts did: resource statuses, rows marked edited or added, the project history.
 
     Raises
     ------
@@ -229,7 +247,23 @@ def run(
     previous = read_resource_list(Path(out_dir) / "workbook.gpkg") if out_dir is not None else None
     resources = build_resource_list(checked.checked.layers, checked.standards, previous=previous, as_of_year=as_of_year)
     resources_by_block = resource_summary(resources, block_ids=[str(b) for b in health.block_metrics["block_id"]])
-    workbook = None
+    say(0.94, "demands, strategies, tasks and projects")
+    from .excel import write_eight_lists
+    from .plan import build_plan, default_survey
+    from .workbook import EIGHT_LISTS, HISTORY_LAYER, history_rows, keep_analyst_rows, read_workbook, record_project_changes
+
+    demands = demands if demands is not None else default_survey(input_path, "demands")
+    visions = visions if visions is not None else default_survey(input_path, "visions")
+    plan = build_plan(checked.checked.layers, health, problems, resources, checked.standards, demands_path=demands, visions_path=visions)
+    before = read_workbook(Path(out_dir) / "workbook.gpkg") if out_dir is not None else {}
+    lists = {
+        PROBLEM_LIST_LAYER: problems, RESOURCE_LIST_LAYER: resources, "demand_list": plan.demand_list, "vision_list": plan.vision_list,
+        "strategy_list": plan.strategy_list, "policy_list": plan.policy_list, "task_list": plan.task_list, "project_list": plan.project_list,
+    }
+    lists = {name: keep_analyst_rows(name, frame, before.get(name)) if name != RESOURCE_LIST_LAYER else frame for name, frame in lists.items()}
+    changes = record_project_changes(lists["project_list"].drop(columns="geometry"), before.get("project_list"), who="blockcheck run", reason="")
+    history = history_rows(changes, before.get(HISTORY_LAYER))
+    workbook = excel = None
     if out_dir is not None:
         say(0.95, "writing the workbook")
         meta = run_metadata(checked, step="run")
@@ -239,14 +273,17 @@ def run(
         layers = {
             BLOCK_METRICS_LAYER: health.block_metrics.reset_index(drop=True),
             AREA_METRICS_LAYER: health.area_metrics.reset_index(),
-            PROBLEM_LIST_LAYER: problems,
-            RESOURCE_LIST_LAYER: resources,
+            **{name: lists[name] for name in EIGHT_LISTS},
             RESOURCE_SUMMARY_LAYER: resources_by_block,
+            "allocation": plan.allocation,
+            "allocation_remaining": plan.allocation_remaining,
+            HISTORY_LAYER: history,
             META_LAYER: pd.concat([meta, extra, notes], ignore_index=True),
             STANDARDS_LAYER: standards_table(checked.standards),
             VALIDATION_LAYER: checked.checked.report.to_frame(),
         }
         workbook = write_gpkg(Path(out_dir) / "workbook.gpkg", layers)
+        excel = write_eight_lists(Path(out_dir) / "eight_lists.xlsx", {**lists, HISTORY_LAYER: history})
     say(1.0, "done")
-    return RunResult(check=checked, health=health, problem_list=problems, workbook=workbook,
-                     resource_list=resources, resource_summary=resources_by_block)
+    return RunResult(check=checked, health=health, problem_list=lists[PROBLEM_LIST_LAYER], workbook=workbook,
+                     resource_list=resources, resource_summary=resources_by_block, plan=plan, lists=lists, excel=excel)

@@ -329,7 +329,7 @@ def test_polygon_area_and_excluded_subtypes(line_net, standards) -> None:
 
 def test_explicit_bound_phase_gives_the_same_optimum(line_net, standards, monkeypatch) -> None:
     """Without the weighted shortcut, phase 2 with the explicit bound Z >= Z* finds the hand-case optimum."""
-    import blockcheck.allocation as allocation_module
+    import blockcheck.allocation.solve as allocation_module
 
     monkeypatch.setattr(allocation_module, "_BIG_M_TRIES", 0)
     blocks, points = blocks_at({"A": (0, 0), "B": (1000, 0)})

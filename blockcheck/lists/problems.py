@@ -136,5 +136,6 @@ def build_problem_list(
         return conform(pd.DataFrame(columns=table.columns), table)
     rows = pd.concat(frames, ignore_index=True)
     rows = rows.sort_values(["_area", "scope", "_order"], ascending=[False, True, True], kind="stable")
-    rows["id"] = [f"P{i:04d}" for i in range(1, len(rows) + 1)]
+    rows["id"] = "PB-" + rows["scope"] + "-" + rows["rule_id"]  # stable across runs
+    rows["provenance"] = "generated"
     return conform(rows.drop(columns=["_order", "_area"]), table)

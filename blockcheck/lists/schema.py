@@ -83,7 +83,8 @@ def conform(frame: pd.DataFrame, table: ListTable) -> pd.DataFrame:
     for f in table.fields:
         column = frame[f.name] if f.name in frame.columns else pd.Series(np.nan if f.type != "str" else None, index=frame.index)
         if f.type == "str":
-            out[f.name] = column.astype(object).where(column.notna(), None)
+            text = column.astype(object)
+            out[f.name] = text.where(text.notna() & (text.astype(str) != ""), None)  # empty text is no value
         else:
             out[f.name] = pd.to_numeric(column, errors="coerce").astype(_DTYPES[f.type])
         if f.required and out[f.name].isna().any():

@@ -20,6 +20,14 @@ import pandas as pd
 __all__ = ["build_project_list", "build_task_list", "project_settings"]
 
 TASK_TYPES = ("三大设施", "道路", "绿化", "其他")
+# which strategies a task type carries (其他: every strategy not named by the other types)
+_TASK_STRATEGIES = {
+    "三大设施": {"use_idle_rooms", "convert_low_efficiency", "expand_facilities", "use_underground", "new_land_first", "mixed_use", "municipal_upgrade"},
+    "道路": {"complete_network", "open_blocks", "cycling", "time_shared_parking", "off_peak_sharing"},
+    "绿化": {"upgrade_green", "pocket_spaces", "vertical_green", "ecological_activity", "sponge"},
+    "其他": None,
+}
+_TASK_KEYS_USED = set().union(*(v for v in _TASK_STRATEGIES.values() if v))
 LIFE_CYCLE = ("registered", "adjusted", "implementing", "done")
 
 
@@ -37,7 +45,8 @@ def _unbuilt_roads(roads: gpd.GeoDataFrame | None, blocks: gpd.GeoDataFrame) -> 
     todo = roads[(roads["status"] != "built") & (roads["class"] != "internal")].copy()
     if todo.empty:
         return _unbuilt_roads(None, blocks)
-    pieces = gpd.overlay(todo.reset_index(names="_road")[["_road", "geometry"]], blocks.reset_index()[["block_id", "geometry"]], how="intersection", keep_geom_type=True)
+    zones = gpd.GeoDataFrame({"block_id": blocks.index.astype(str)}, geometry=blocks.geometry.to_numpy(), crs=blocks.crs)
+    pieces = gpd.overlay(todo.reset_index(names="_road")[["_road", "geometry"]], zones, how="intersection", keep_geom_type=True)
     pieces["length_m"] = pieces.length
     best = pieces.sort_values("length_m", ascending=False).drop_duplicates("_road").set_index("_road")["block_id"]
     todo["block_id"] = best.reindex(todo.index)
@@ -48,7 +57,11 @@ def _unbuilt_roads(roads: gpd.GeoDataFrame | None, blocks: gpd.GeoDataFrame) -> 
     todo["land_m2"] = todo["length_m"] * width
     if "road_id" not in todo:
         todo["road_id"] = todo.index.astype(str)
-    return todo
+    # one entry per named road and block (roads arrive split at every junction)
+    todo["name"] = todo["name"].where(todo["name"].notna() & (todo["name"].astype(str) != ""), None) if "name" in todo else None
+    todo["_group"] = todo["block_id"].astype(str) + "|" + todo["name"].fillna("#" + todo["road_id"].astype(str)).astype(str)
+    grouped = todo.dissolve(by="_group", aggfunc={"block_id": "first", "road_id": "min", "name": "first", "class": "first", "length_m": "sum", "land_m2": "sum"})
+    return grouped.reset_index(drop=True)
 
 
 def build_task_list(
@@ -80,7 +93,11 @@ def build_task_list(
     res = resources.set_index("resource_id") if not resources.empty else resources
     rows = []
     chosen = strategies.groupby("block_id")["strategy_key"].agg(set) if not strategies.empty else pd.Series(dtype=object)
-    codes = strategies.groupby("block_id")["code"].agg(lambda s: "".join(dict.fromkeys(s))) if not strategies.empty else pd.Series(dtype=object)
+    def codes_for(block_id: str, keys: set[str] | None) -> str:
+        if strategies.empty:
+            return ""
+        hit = strategies[(strategies["block_id"] == block_id) & (strategies["strategy_key"].isin(keys) if keys else ~strategies["strategy_key"].isin(_TASK_KEYS_USED))]
+        return "".join(dict.fromkeys(hit["code"]))
     roads_todo = _unbuilt_roads(roads, blocks)
     for block_id in blocks.index:
         alloc = allocation[allocation["block_id"] == block_id] if not allocation.empty else allocation
@@ -119,7 +136,8 @@ def build_task_list(
         ]
         if all(text == "——" for _, _, text in entries):
             continue
-        rows += [{"block_id": block_id, "task_type": t, "land_area_ha": round(a, 2), "contents": c, "strategy_codes": codes.get(block_id, "")} for t, a, c in entries]
+        rows += [{"block_id": block_id, "task_type": t, "land_area_ha": round(a, 2), "contents": c, "strategy_codes": codes_for(block_id, _TASK_STRATEGIES[t])}
+                 for t, a, c in entries]
     return pd.DataFrame(rows, columns=["block_id", "task_type", "land_area_ha", "contents", "strategy_codes"])
 
 
@@ -166,20 +184,26 @@ def build_project_list(
     strat_ids = strategies.assign(sid="ST-" + strategies["block_id"] + "-" + strategies["strategy_key"]) if not strategies.empty else strategies
     records = []
     if not allocation.empty:
-        grouped = allocation.groupby(["resource_id", "block_id", "provision_key"], sort=True).agg(amount=("amount", "sum"), share=("resource_share", "sum")).reset_index()
-        grouped = grouped.sort_values("amount", ascending=False).drop_duplicates("resource_id")
-        for row in grouped.itertuples(index=False):
-            r = res.loc[row.resource_id]
-            d = domains.get(row.provision_key, {"domain": "其他", "unit": "", "facility": row.provision_key})
-            gap = float(gaps.loc[row.block_id, f"gap_{row.provision_key}"]) if f"gap_{row.provision_key}" in gaps else np.nan
-            what = _RESOURCE_WORD.get(r["category"], r["category"])
+        # one project per block, gap and kind of resource (e.g. 3 idle rooms → elderly care)
+        alloc = allocation.merge(res[["category", "block_id", "status"]].rename(columns={"block_id": "site_block"}), left_on="resource_id", right_index=True, how="left", suffixes=("", "_res"))
+        cat = alloc["category_res"] if "category_res" in alloc else alloc["category"]
+        alloc = alloc.assign(_cat=cat)
+        for (block_id, key, category), part in alloc.groupby(["block_id", "provision_key", "_cat"], sort=True):
+            d = domains.get(key, {"domain": "其他", "unit": "", "facility": key})
+            gap = float(gaps.loc[block_id, f"gap_{key}"]) if f"gap_{key}" in gaps else np.nan
+            amount = float(part["amount"].sum())
+            ids = sorted(part["resource_id"].unique())
+            sites = res.loc[ids]
+            confirmed = float((sites["status"] == "confirmed").mean()) if "status" in sites else 0.0
+            what = _RESOURCE_WORD.get(category, category)
             records.append({
-                "project_id": f"PJ-{row.resource_id}", "domain": d["domain"], "unit": d["unit"],
-                "name": f"{names[row.block_id]}{what}改建{d['facility']}", "block_id": row.block_id,
-                "site_block": r["block_id"], "amount": float(row.amount), "amount_unit": row.provision_key,
-                "criteria": (demand_share.get((row.block_id, d["domain"]), 0.0), 1.0 if r.get("status") == "confirmed" else 0.5,
-                             1.0 - difficulty.get(r["category"], 0.5), min(1.0, row.amount / gap) if gap and gap > 0 else 0.0),
-                "resource_ids": row.resource_id, "geometry": r.geometry, "kind": row.provision_key,
+                "project_id": f"PJ-{block_id}-{key}-{category}", "domain": d["domain"], "unit": d["unit"],
+                "name": f"{names[block_id]}利用{what}补充{d['facility']}" + (f"（{len(ids)}处）" if len(ids) > 1 else ""),
+                "block_id": block_id, "site_block": sites["block_id"].mode().iloc[0] if sites["block_id"].notna().any() else block_id,
+                "amount": amount, "amount_unit": key,
+                "criteria": (demand_share.get((block_id, d["domain"]), 0.0), 0.5 + 0.5 * confirmed,
+                             1.0 - difficulty.get(category, 0.5), min(1.0, amount / gap) if gap and gap > 0 else 0.0),
+                "resource_ids": ",".join(ids), "geometry": _site_geometry(sites.geometry.to_numpy()), "kind": key,
             })
     for road in _unbuilt_roads(roads, blocks).itertuples():
         label = road.name if isinstance(road.name, str) and road.name else f"规划道路{road.road_id}"
@@ -193,7 +217,8 @@ def build_project_list(
     if not strategies.empty and not resources.empty:
         greening = set(strategies.loc[strategies["strategy_key"] == "upgrade_green", "block_id"])
         low = res[(res["category"] == "low_quality_space") & res["block_id"].isin(greening) & (res.get("status") != "rejected")]
-        for rid, r in low.iterrows():
+        used = {rec["resource_ids"] for rec in records}
+        for rid, r in low[~low.index.isin(used)].iterrows():
             records.append({
                 "project_id": f"PJ-{rid}", "domain": cfg["green"]["domain"], "unit": cfg["green"]["unit"],
                 "name": f"{names[r['block_id']]}绿地提质", "block_id": r["block_id"], "site_block": r["block_id"],
@@ -212,12 +237,26 @@ def build_project_list(
     frame["phase"], frame["year"] = _phase(frame["priority_score"])
     frame["authority"] = cfg["authority"]["supervising"]
     frame["status"] = "registered"
-    frame["location"] = [f"{sub.get(s, '')}{names.get(s, s)}街区（{s}）内" for s in frame["site_block"]]
+    frame["location"] = [f"{sub.get(s, '')}{_block_word(names.get(s, s))}（{s}）内" for s in frame["site_block"]]
     frame["strategy_ids"] = [_related(strat_ids, b, k) for b, k in zip(frame["block_id"], frame["kind"], strict=True)]
     frame["problem_ids"] = [_problems_of(strategies, b, k) for b, k in zip(frame["block_id"], frame["kind"], strict=True)]
     frame = frame.sort_values(["domain", "priority_score", "project_id"], ascending=[True, False, True], kind="stable").reset_index(drop=True)
     frame["number"] = np.arange(1, len(frame) + 1)
     return gpd.GeoDataFrame(frame[columns], geometry=frame["geometry"].tolist(), crs=blocks.crs)
+
+
+def _site_geometry(geoms: np.ndarray):  # noqa: ANN202
+    """One geometry for a project's sites: their union when polygonal, else their points."""
+    import shapely
+
+    merged = shapely.union_all(geoms)
+    if merged.geom_type in ("Polygon", "MultiPolygon", "Point", "MultiPoint"):
+        return merged
+    return shapely.multipoints(shapely.point_on_surface(geoms))
+
+
+def _block_word(name: str) -> str:
+    return name if str(name).endswith("街区") else f"{name}街区"
 
 
 _RESOURCE_WORD = {

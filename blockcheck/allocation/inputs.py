@@ -1,0 +1,94 @@
+"""Checking the inputs of :func:`~blockcheck.allocation.allocate`, and the resources' points and pool areas."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from ..crs import is_metric
+from ..errors import CRSError, InputError
+from ..network import WalkNetwork
+from .rules import _STATUSES, AllocationRules, ResourcePool
+
+
+def _column_or_none(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Column `name` of `frame`, or an all-None object column where `frame` has none."""
+    return frame[name] if name in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+
+
+def _check_inputs(
+    gaps: pd.DataFrame,
+    resources: gpd.GeoDataFrame,
+    blocks: gpd.GeoDataFrame,
+    network: WalkNetwork | None,
+    rules: AllocationRules,
+    block_points: gpd.GeoSeries | None,
+) -> None:
+    """Raise InputError / CRSError for the first problem of :func:`~blockcheck.allocation.allocate`'s inputs."""
+    if not isinstance(resources, gpd.GeoDataFrame) or not isinstance(blocks, gpd.GeoDataFrame):
+        raise InputError("allocate() needs the resources and blocks as GeoDataFrames.")
+    _check_crs(network, resources=resources, blocks=blocks, **({"block points": block_points} if block_points is not None else {}))
+    if not blocks.index.is_unique or not gaps.index.is_unique:
+        raise InputError("The blocks' or the gaps' index (block_id) has duplicates. Give each block a unique block_id.")
+    missing_blocks = gaps.index.difference(blocks.index)
+    if len(missing_blocks):
+        raise InputError(f"The gaps name {len(missing_blocks)} block(s) not in the blocks layer (e.g. {list(missing_blocks[:3])}). Compute gaps and allocate on the same blocks.")
+    missing = [c for c in ("resource_id", "category", "status") if c not in resources.columns]
+    if missing:
+        raise InputError(f"The resources lack the column(s) {', '.join(missing)} (see the resource list schema).")
+    if resources["resource_id"].duplicated().any():
+        dup = resources.loc[resources["resource_id"].duplicated(), "resource_id"].unique()[:3].tolist()
+        raise InputError(f"The resource list repeats resource_id values (e.g. {dup}). Give each resource a unique id.")
+    known = set(rules.pools) | set(rules.not_allocated)
+    unknown = sorted(set(resources["category"].dropna().astype(str)) - known)
+    if unknown or resources["category"].isna().any():
+        raise InputError(f"Resource categories {unknown or '[missing]'} are not in the allocation catalogue ({rules.source}; known: {sorted(known)}). Fix the resource list or add a [pools.<category>] entry.")
+    bad_status = sorted(set(resources["status"].astype(str)) - set(_STATUSES))
+    if bad_status:
+        raise InputError(f"Resource statuses {bad_status} are not one of {list(_STATUSES)}.")
+
+
+def _check_crs(network: WalkNetwork | None, **layers: object) -> None:
+    named = {n: CRS.from_user_input(lay.crs) for n, lay in layers.items() if getattr(lay, "crs", None) is not None}
+    if network is not None and network.crs is not None:
+        named["walking network"] = CRS.from_user_input(network.crs)
+    for name, crs in named.items():
+        if not is_metric(crs):
+            raise CRSError(f"The {name} are in {crs.to_string()}, which is not a projected CRS in metres. Re-project all layers once to the run's metric CRS (blockcheck.crs.reproject_layers).")
+    first = next(iter(named.values()), None)
+    if any(not crs.equals(first) for crs in named.values()):
+        listing = ", ".join(f"{n}: {c.to_string()}" for n, c in named.items())
+        raise CRSError(f"The layers are in different CRSs ({listing}). Re-project all layers once to one metric CRS.")
+
+
+def _points(geoms: np.ndarray, what: str) -> np.ndarray:
+    """Representative points of non-empty geometries (points stay as they are)."""
+    bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if bad.any():
+        raise InputError(f"{int(bad.sum())} {what} have no geometry. Give every feature a geometry, or drop it.")
+    return np.where(shapely.get_type_id(geoms) == 0, geoms, shapely.point_on_surface(geoms))
+
+
+def _pool_area_m2(frame: gpd.GeoDataFrame, pools: Mapping[str, ResourcePool]) -> np.ndarray:
+    """Pool area (m²) of each resource: its category's field, else its polygon area where allowed."""
+    out = np.zeros(len(frame))
+    category = frame["category"].to_numpy()
+    geoms = frame.geometry.values
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
+    subtype = _column_or_none(frame, "subtype")
+    for cat, pool in pools.items():
+        sel = category == cat
+        if not sel.any():
+            continue
+        values = pd.to_numeric(frame[pool.field], errors="coerce").to_numpy("float64")[sel] if pool.field in frame.columns else np.full(int(sel.sum()), np.nan)
+        if pool.geometry_fallback:
+            values = np.where(np.isnan(values) & polygonal[sel], shapely.area(geoms[sel]), values)
+        if pool.exclude_subtypes:
+            values = np.where(subtype[sel].isin(pool.exclude_subtypes).to_numpy(), 0.0, values)
+        out[sel] = np.nan_to_num(np.clip(values, 0.0, None))
+    return out

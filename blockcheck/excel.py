@@ -1,0 +1,178 @@
+"""The eight lists as an Excel workbook (one sheet per list, 图1–图8 headers first), and back.
+
+``eight_lists.xlsx`` is what officials and analysts open; an edited copy is
+imported back with :func:`import_lists`, validated against the list schema,
+and merged into the GeoPackage workbook (edited rows marked ``edited``, new
+rows ``added``, project changes appended to ``project_history``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from .errors import InputError
+from .io import write_gpkg
+from .lists.schema import SchemaError, conform, list_table
+from .workbook import EIGHT_LISTS, HISTORY_LAYER, _text, history_rows, record_project_changes
+
+__all__ = ["import_lists", "read_eight_lists", "sheet_title", "write_eight_lists"]
+
+_EXTRA_SHEETS = (HISTORY_LAYER,)
+_MAX_WIDTH = 60
+
+
+def sheet_title(name: str, lang: str = "zh") -> str:
+    """Sheet name of a list, e.g. ``图1 问题清单`` (Excel allows 31 characters)."""
+    table = list_table(name)
+    title = table.title_zh if lang == "zh" else table.title_en
+    return (f"{table.figure} {title}" if table.figure else title)[:31]
+
+
+def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], *, lang: str = "zh") -> Path:
+    """Write the lists (and the project history) to an .xlsx file, atomically.
+
+    Columns follow the list schema, so the 图1–图8 columns come first, with
+    their Chinese (or English) headers; geometry is left out.
+    """
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.stem}.tmp{path.suffix}")
+    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for name in (*EIGHT_LISTS, *_EXTRA_SHEETS):
+            if name not in tables:
+                continue
+            table = list_table(name)
+            frame = conform(pd.DataFrame(tables[name]).drop(columns="geometry", errors="ignore"), table)
+            frame = frame.rename(columns=table.labels(lang))
+            title = sheet_title(name, lang)
+            frame.to_excel(writer, sheet_name=title, index=False)
+            sheet = writer.sheets[title]
+            sheet.freeze_panes = "A2"
+            for cell in sheet[1]:
+                cell.font = Font(bold=True)
+                cell.fill = PatternFill("solid", fgColor="DDEBF7")
+                cell.alignment = Alignment(wrap_text=True, vertical="center")
+            for i, column in enumerate(frame.columns, start=1):
+                values = frame[column].astype("string").str.len().fillna(0)
+                longest = int(values.max()) if len(values) else 0
+                width = min(_MAX_WIDTH, max(len(str(column)) * 2, longest + 2, 6))
+                sheet.column_dimensions[get_column_letter(i)].width = width
+    os.replace(tmp, path)
+    return path
+
+
+def read_eight_lists(path: str | os.PathLike) -> dict[str, pd.DataFrame]:
+    """Read an (edited) eight-lists workbook back into schema tables.
+
+    Headers may be the Chinese or English labels or the field names. Every
+    problem (unknown sheet headers, schema violations) is collected and
+    raised together.
+
+    Raises
+    ------
+    InputError
+        File missing/unreadable or not matching the list schemas.
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: file not found. Give the eight_lists.xlsx written by `blockcheck run` (edited in Excel or LibreOffice)."
+        raise InputError(msg)
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+    except Exception as err:  # noqa: BLE001
+        msg = f"{path}: cannot be read as an Excel workbook ({err})."
+        raise InputError(msg) from None
+    titles = {sheet_title(n, lang): n for n in (*EIGHT_LISTS, *_EXTRA_SHEETS) for lang in ("zh", "en")}
+    out, problems = {}, []
+    for title, frame in sheets.items():
+        name = titles.get(str(title).strip())
+        if name is None:
+            continue
+        table = list_table(name)
+        lookup = {}
+        for f in table.fields:
+            lookup.update({f.label_zh: f.name, f.label_en: f.name, f.name: f.name})
+        unknown = [c for c in frame.columns if str(c) not in lookup]
+        frame = frame.rename(columns={c: lookup[str(c)] for c in frame.columns if str(c) in lookup}).drop(columns=unknown)
+        frame = frame.dropna(how="all")
+        try:
+            out[name] = conform(frame, table)
+        except SchemaError as err:
+            problems.append(f"sheet '{title}': {err}")
+        if unknown:
+            problems.append(f"sheet '{title}': columns not in the schema were ignored: {', '.join(map(str, unknown))}")
+    errors = [p for p in problems if "ignored" not in p]
+    if errors:
+        msg = f"{path}: " + "; ".join(errors) + ". Fix the cells named and import again; nothing was changed."
+        raise InputError(msg)
+    out["_notes"] = pd.DataFrame({"note": problems})
+    return out
+
+
+def _changed_rows(new: pd.DataFrame, old: pd.DataFrame, key: str) -> tuple[pd.Series, pd.Series]:
+    """Masks over `new`: rows whose key is new, rows whose values differ from `old`."""
+    old_i = old.set_index(key)
+    is_new = ~new[key].isin(old_i.index)
+    common = new[~is_new]
+    cols = [c for c in new.columns if c not in (key, "provenance") and c in old_i.columns]
+    a = common[cols].astype(object).where(common[cols].notna(), None).map(_text).to_numpy()
+    b = old_i.loc[common[key], cols].astype(object).where(old_i.loc[common[key], cols].notna(), None).map(_text).to_numpy()
+    differs = pd.Series(False, index=new.index)
+    differs[common.index] = (a != b).any(axis=1)
+    return is_new, differs
+
+
+def import_lists(
+    workbook: str | os.PathLike,
+    xlsx: str | os.PathLike,
+    *,
+    who: str = "",
+    reason: str = "",
+) -> dict[str, int]:
+    """Merge an edited eight_lists.xlsx into the workbook GeoPackage.
+
+    Returns
+    -------
+    dict
+        Per list, the number of rows marked edited or added.
+    """
+    workbook = Path(workbook)
+    if not workbook.is_file():
+        msg = f"{workbook}: workbook not found. Run `blockcheck run INPUT --out DIR` first."
+        raise InputError(msg)
+    edited = read_eight_lists(xlsx)
+    all_layers = {str(n): pyogrio.read_dataframe(workbook, layer=str(n)) for n, _ in pyogrio.list_layers(workbook)}
+    counts: dict[str, int] = {}
+    history_changes: list[dict] = []
+    for name in EIGHT_LISTS:
+        if name not in edited or name not in all_layers:
+            continue
+        table = list_table(name)
+        old = all_layers[name]
+        new_attrs = edited[name]
+        if "provenance" not in old:
+            old = old.assign(provenance="generated")
+        is_new, differs = _changed_rows(new_attrs, conform(old.drop(columns="geometry", errors="ignore"), table), table.key)
+        new_attrs = new_attrs.copy()
+        if "provenance" in new_attrs:
+            new_attrs.loc[is_new, "provenance"] = "added"
+            new_attrs.loc[differs, "provenance"] = "edited"
+        counts[name] = int(is_new.sum() + differs.sum())
+        if name == "project_list":
+            history_changes += record_project_changes(new_attrs, conform(old.drop(columns="geometry", errors="ignore"), table), who=who, reason=reason)
+        if isinstance(old, gpd.GeoDataFrame):
+            geom = old.set_index(table.key).geometry.reindex(new_attrs[table.key]).to_numpy()
+            all_layers[name] = gpd.GeoDataFrame(new_attrs, geometry=list(geom), crs=old.crs)
+        else:
+            all_layers[name] = new_attrs
+    all_layers[HISTORY_LAYER] = history_rows(history_changes, all_layers.get(HISTORY_LAYER))
+    write_gpkg(workbook, all_layers)
+    return counts

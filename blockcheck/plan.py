@@ -1,0 +1,147 @@
+"""Steps 2–4 after the health check: demands and visions, strategies and policies, tasks and projects.
+
+:func:`build_plan` turns the surveys, the problem list and the resource list
+into the remaining six lists and the allocation tables, all linked by ids:
+a project names the strategy, problems and resources behind it; a strategy
+names its problems, resources and demands.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .allocation import allocate
+from .lists.schema import conform, list_table
+from .lists.strategies import build_policy_list, build_strategy_list
+from .lists.tasks_and_projects import build_project_list, build_task_list
+from .standards import Standards
+from .surveys import classify_vision, match_communities, read_demand_survey, read_vision_survey, vision_keywords
+
+__all__ = ["Plan", "build_plan", "default_survey", "demand_list_from_survey", "vision_list_from_survey"]
+
+_SURVEY_NAMES = {"demands": ("demand_survey.xlsx", "demand_survey.csv"), "visions": ("vision_survey.xlsx", "vision_survey.csv")}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The lists of steps 2–4 and the allocation tables."""
+
+    demand_list: pd.DataFrame
+    vision_list: pd.DataFrame
+    strategy_list: pd.DataFrame
+    policy_list: pd.DataFrame
+    allocation: pd.DataFrame
+    allocation_remaining: pd.DataFrame
+    task_list: pd.DataFrame
+    project_list: gpd.GeoDataFrame
+    warnings: tuple[str, ...]
+
+
+def default_survey(input_path: str | os.PathLike, kind: str) -> Path | None:
+    """A survey table next to the input (``demand_survey.xlsx|csv``, ``vision_survey.xlsx|csv``), if any."""
+    folder = Path(input_path).parent
+    for name in _SURVEY_NAMES[kind]:
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def demand_list_from_survey(path: str | os.PathLike, communities: gpd.GeoDataFrame | None, blocks: gpd.GeoDataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The demand list (图3): one row per community, category and need, matched to blocks."""
+    table = read_demand_survey(path)
+    warnings = list(table.attrs.get("warnings", []))
+    if communities is not None:
+        table, more = match_communities(table, communities, blocks)
+        warnings += more
+    else:
+        table = table.assign(community_id=None, block_id=None)
+        warnings.append("no communities layer: survey rows are not matched to blocks")
+    categories = {"public_service": "公共服务设施", "public_space": "公共空间", "municipal": "市政公用设施", "traffic_parking": "交通停车问题"}
+    table = table.assign(
+        category_zh=table["category"].map(categories),
+        id="DM-" + table["community"].astype(str) + "-" + table["category"] + "-" + table["need_code"] + "-" + table["source_row"].astype(str),
+        provenance="generated",
+    )
+    table = table.drop_duplicates("id")
+    return conform(table, list_table("demand_list")), warnings
+
+
+def vision_list_from_survey(path: str | os.PathLike, communities: gpd.GeoDataFrame | None, blocks: gpd.GeoDataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The vision list (图4): residents' hopes with their categories, matched to blocks."""
+    table = read_vision_survey(path)
+    warnings = list(table.attrs.get("warnings", []))
+    if communities is not None:
+        table, more = match_communities(table, communities, blocks)
+        warnings += more
+    else:
+        table = table.assign(community_id=None, block_id=None)
+    labels = {c.code: c.label_zh for c in vision_keywords().categories} if hasattr(vision_keywords(), "categories") else {}
+    zh = table["categories"].fillna("").map(lambda codes: "、".join(labels.get(c, c) for c in str(codes).split(",") if c))
+    table = table.assign(categories_zh=zh, id="VS-" + table["community"].astype(str) + "-" + table["source_row"].astype(str), provenance="generated")
+    table = table.drop_duplicates("id")
+    return conform(table, list_table("vision_list")), warnings
+
+
+def build_plan(
+    layers: dict[str, gpd.GeoDataFrame],
+    health,  # noqa: ANN001 - blockcheck.health_check.HealthCheck
+    problems: pd.DataFrame,
+    resources: gpd.GeoDataFrame,
+    standards: Standards,
+    *,
+    demands_path: str | os.PathLike | None = None,
+    visions_path: str | os.PathLike | None = None,
+) -> Plan:
+    """Steps 2–4 from the health check, the resource list and the surveys.
+
+    Returns
+    -------
+    Plan
+        Every table conforms to its schema (``data/lists.toml``).
+    """
+    blocks = health.block_metrics
+    communities = layers.get("communities")
+    warnings: list[str] = []
+    empty_d = conform(pd.DataFrame(columns=list_table("demand_list").columns), list_table("demand_list"))
+    empty_v = conform(pd.DataFrame(columns=list_table("vision_list").columns), list_table("vision_list"))
+    demands, visions = empty_d, empty_v
+    if demands_path is not None:
+        demands, more = demand_list_from_survey(demands_path, communities, blocks)
+        warnings += more
+    if visions_path is not None:
+        visions, more = vision_list_from_survey(visions_path, communities, blocks)
+        warnings += more
+    gaps = blocks[[c for c in blocks.columns if c.startswith("gap_")]]
+    allocation, remaining = allocate(gaps, resources, blocks, health.network, standards)
+    strategies = build_strategy_list(problems, resources, demands, allocation=allocation)
+    strategies = strategies.assign(
+        id="ST-" + strategies["block_id"].astype(str) + "-" + strategies["strategy_key"].astype(str),
+        code_point=strategies["code"] + strategies["point"],
+        provenance="generated",
+    )
+    policies = build_policy_list(strategies).assign(provenance="generated")
+    tasks = build_task_list(blocks, allocation, resources, strategies, layers.get("roads"))
+    tasks = tasks.assign(id="TK-" + tasks["block_id"].astype(str) + "-" + tasks["task_type"].astype(str), provenance="generated")
+    projects = build_project_list(blocks, allocation, resources, strategies, demands, gaps, layers.get("roads"))
+    projects = projects.assign(provenance="generated")
+    remaining = remaining.assign(id="RG-" + remaining["block_id"].astype(str) + "-" + remaining["provision_key"].astype(str))
+    project_attrs = conform(projects.drop(columns="geometry"), list_table("project_list"))
+    return Plan(
+        demand_list=demands,
+        vision_list=visions,
+        strategy_list=conform(strategies, list_table("strategy_list")),
+        policy_list=conform(policies, list_table("policy_list")),
+        allocation=conform(allocation, list_table("allocation")),
+        allocation_remaining=conform(remaining, list_table("allocation_remaining")),
+        task_list=conform(tasks, list_table("task_list")),
+        project_list=gpd.GeoDataFrame(project_attrs, geometry=projects.geometry.to_numpy(), crs=projects.crs),
+        warnings=tuple(warnings),
+    )
+
+
+__all__ += ["classify_vision"]

@@ -1,0 +1,108 @@
+"""What-if: re-run the health check as if chosen projects were built, and compare gaps.
+
+Facility projects add their capacity (the allocation amount, converted back
+to the facility layer's capacity field) at their site; road projects turn the
+planned roads they cover into built roads. Everything else is as in the run
+that wrote the workbook (same input, mapping, standards and CRS, read from
+``blockcheck_meta``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from .errors import InputError, ValidationError
+from .health_check import health_check
+from .metrics.provision import provision_specs
+from .pipeline import check_input
+
+__all__ = ["what_if"]
+
+def _meta(workbook: Path) -> dict[str, str]:
+    try:
+        meta = pyogrio.read_dataframe(workbook, layer="blockcheck_meta")
+    except Exception as err:  # noqa: BLE001
+        msg = f"{workbook}: no blockcheck_meta table ({err}). Give a workbook written by `blockcheck run`."
+        raise InputError(msg) from None
+    return dict(zip(meta["key"], meta["value"], strict=True))
+
+
+def _facility_additions(projects: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:  # noqa: ANN001
+    specs = {s.key: s for s in provision_specs()}
+    rows = []
+    for p in projects.itertuples():
+        spec = specs.get(p.amount_unit)
+        if spec is None or not spec.categories:
+            continue
+        field = spec.capacity or None
+        value = float(p.amount) / spec.factor  # back from the gap's unit to the capacity field's
+        row = {"category": spec.categories[0], "name": p.name, "facility_id": f"WHATIF-{p.project_id}",
+               "geometry": shapely.point_on_surface(p.geometry)}
+        if field:
+            row[field] = value
+        rows.append(row)
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs) if rows else gpd.GeoDataFrame(geometry=[], crs=crs)
+
+
+def what_if(workbook: str | os.PathLike, project_ids: list[str]) -> pd.DataFrame:
+    """Before/after gaps when `project_ids` are built.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scope (blocks and ``ALL``) and metric (every ``gap_*``
+        column, road density and implementation): ``scope``, ``metric_key``,
+        ``before``, ``after``, ``change``.
+
+    Raises
+    ------
+    InputError
+        Unknown workbook or project ids (all listed), or the original input is gone.
+    """
+    workbook = Path(workbook)
+    if not workbook.is_file():
+        msg = f"{workbook}: workbook not found. Run `blockcheck run INPUT --out DIR` first."
+        raise InputError(msg)
+    meta = _meta(workbook)
+    projects = pyogrio.read_dataframe(workbook, layer="project_list")
+    unknown = sorted(set(project_ids) - set(projects["project_id"]))
+    if unknown:
+        msg = f"unknown project id(s): {', '.join(unknown)}. See the project_id column of project_list (e.g. {projects['project_id'].iloc[0]})."
+        raise InputError(msg)
+    chosen = projects[projects["project_id"].isin(project_ids)]
+    overrides = meta.get("standards_overrides") or None
+    result = check_input(meta["input"], mapping=meta.get("mapping_file") or None, standards=overrides or meta.get("standards_profile"), crs=meta.get("crs") or None)
+    if not result.ok:
+        raise ValidationError(result.checked.report)
+    layers = dict(result.checked.layers)
+    before = health_check(layers, result.standards)
+    chosen = chosen.to_crs(result.checked.crs)
+    added = _facility_additions(chosen, result.checked.crs)
+    if not added.empty:
+        base = layers.get("facilities")
+        layers["facilities"] = gpd.GeoDataFrame(pd.concat([base, added], ignore_index=True), geometry="geometry", crs=result.checked.crs) if base is not None else added
+    roads = layers.get("roads")
+    road_sites = chosen[chosen["amount_unit"] == "road_km"]
+    if roads is not None and not road_sites.empty:
+        zone = shapely.buffer(shapely.union_all(road_sites.geometry.to_numpy()), 0.05)
+        covered = shapely.within(roads.geometry.to_numpy(), zone) & (roads["status"] != "built").to_numpy()
+        layers["roads"] = roads.assign(status=np.where(covered, "built", roads["status"]))
+    after = health_check(layers, result.standards)
+    keys = [c for c in before.area_metrics.columns if c.startswith("gap_")] + ["road_density_km_per_km2", "road_implementation_ratio"]
+    frames = []
+    for scope_before, scope_after in ((before.area_metrics, after.area_metrics), (before.block_metrics, after.block_metrics)):
+        b = scope_before[keys].stack(future_stack=True).rename("before")
+        a = scope_after[keys].stack(future_stack=True).rename("after")
+        frames.append(pd.concat([b, a], axis=1))
+    table = pd.concat(frames)
+    table.index = table.index.set_names(["scope", "metric_key"])
+    table = table.reset_index()
+    table["change"] = table["after"] - table["before"]
+    return table

@@ -1,0 +1,165 @@
+"""The linked workbook: all eight lists, analysts' edits kept, append-only history, atomic writes, Excel round trip."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+import pytest
+from districts import ROOT
+
+from blockcheck.excel import import_lists, read_eight_lists, write_eight_lists
+from blockcheck.lists.schema import conform, list_table
+from blockcheck.pipeline import run
+from blockcheck.workbook import EIGHT_LISTS
+
+SAMPLE = ROOT / "data" / "sample_blocks" / "sample_district.gpkg"
+
+
+def _ids(value: object) -> set[str]:
+    return {x for x in value.split(",") if x} if isinstance(value, str) else set()
+
+
+@pytest.fixture(scope="module")
+def sample_out(tmp_path_factory):  # noqa: ANN001, ANN201
+    out = tmp_path_factory.mktemp("wb")
+    result = run(SAMPLE, out)
+    return result, out
+
+
+def test_eight_non_empty_linked_lists(sample_out) -> None:  # noqa: ANN001
+    result, out = sample_out
+    names = {n for n, _ in pyogrio.list_layers(out / "workbook.gpkg")}
+    assert set(EIGHT_LISTS) <= names and {"allocation", "project_history"} <= names
+    lists = {n: pyogrio.read_dataframe(out / "workbook.gpkg", layer=n) for n in EIGHT_LISTS}
+    for name, frame in lists.items():
+        assert len(frame) > 0, name
+    problems, resources, demands = (set(lists[n][k]) for n, k in (("problem_list", "id"), ("resource_list", "resource_id"), ("demand_list", "id")))
+    strategies = lists["strategy_list"].set_index("id")
+    # from any project, follow its links back to problems and resources (and through strategies to demands)
+    for project in lists["project_list"].itertuples():
+        linked_problems, linked_resources, linked_strategies = (_ids(project.problem_ids), _ids(project.resource_ids), _ids(project.strategy_ids))
+        assert linked_problems or linked_resources, project.project_id
+        assert linked_problems <= problems and linked_resources <= resources and linked_strategies <= set(strategies.index)
+    with_demands = strategies[strategies["demand_ids"].fillna("") != ""]
+    assert len(with_demands) > 0
+    assert {d for ids in with_demands["demand_ids"] for d in ids.split(",")} <= demands
+    assert set(lists["policy_list"]["number"]) <= set(range(1, 20))
+
+
+def test_excel_has_the_figure_headers_first(sample_out) -> None:  # noqa: ANN001
+    _, out = sample_out
+    from openpyxl import load_workbook
+
+    book = load_workbook(out / "eight_lists.xlsx", read_only=True)
+    assert book.sheetnames[:8] == ["图1 问题清单", "图2 资源清单", "图3 需求清单", "图4 愿景清单", "图5 策略清单", "图6 政策清单", "图7 任务清单", "图8 项目清单"]
+    first_row = lambda title: [c.value for c in next(book[title].iter_rows(max_row=1))]  # noqa: E731
+    assert first_row("图3 需求清单")[:2] == ["街道", "社区"]
+    assert first_row("图5 策略清单")[:2] == ["策略类型", "策略要点"]
+    assert first_row("图6 政策清单")[:3] == ["序号", "政策名称", "主管部门（建议）"]
+    assert first_row("图7 任务清单")[:4] == ["街区编号", "建设任务", "用地面积（公顷）", "建设内容"]
+    assert first_row("图8 项目清单")[:6] == ["序号", "领域", "项目名称", "主管单位", "项目单位", "建设地点"]
+
+
+def test_excel_round_trip(tmp_path: Path, sample_out) -> None:  # noqa: ANN001
+    result, _ = sample_out
+    path = write_eight_lists(tmp_path / "x.xlsx", result.lists)
+    back = read_eight_lists(path)
+    for name in EIGHT_LISTS:
+        original = conform(pd.DataFrame(result.lists[name]).drop(columns="geometry", errors="ignore"), list_table(name))
+        pd.testing.assert_frame_equal(back[name].reset_index(drop=True), original, check_dtype=False, obj=name)
+
+
+def test_edits_imported_survive_a_rerun_and_history_is_append_only(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(SAMPLE, out)
+    book = pd.read_excel(out / "eight_lists.xlsx", sheet_name=None, dtype=object)
+    projects = book["图8 项目清单"]
+    pid = projects.loc[0, "项目编号"]
+    projects.loc[0, "项目状态"] = "adjusted"
+    projects.loc[0, "项目名称"] = "回龙观一路打通工程（调整）"
+    demands = book["图3 需求清单"]
+    extra = demands.iloc[[0]].assign(编号="DM-added-by-analyst", 需求内容="增设无障碍坡道", 原始填写="增设无障碍坡道")
+    book["图3 需求清单"] = pd.concat([demands, extra], ignore_index=True)
+    edited = tmp_path / "edited.xlsx"
+    with pd.ExcelWriter(edited) as writer:
+        for title, frame in book.items():
+            frame.to_excel(writer, sheet_name=title, index=False)
+    counts = import_lists(out / "workbook.gpkg", edited, who="张工", reason="听证会意见")
+    assert counts["project_list"] == 1 and counts["demand_list"] == 1
+    history = pyogrio.read_dataframe(out / "workbook.gpkg", layer="project_history")
+    mine = history[history["project_id"] == pid].set_index("field")
+    assert mine.loc["status", "to_value"].tolist()[-1] == "adjusted"
+    assert mine.loc["name", "to_value"] == "回龙观一路打通工程（调整）"
+    assert (history["changed_by"] == "张工").sum() == 2
+    first_history = history.copy()
+
+    run(SAMPLE, out)  # re-run: the analyst's rows win
+    projects = pyogrio.read_dataframe(out / "workbook.gpkg", layer="project_list").set_index("project_id")
+    assert projects.loc[pid, "status"] == "adjusted" and projects.loc[pid, "provenance"] == "edited"
+    assert projects.loc[pid, "name"] == "回龙观一路打通工程（调整）"
+    demands = pyogrio.read_dataframe(out / "workbook.gpkg", layer="demand_list").set_index("id")
+    assert demands.loc["DM-added-by-analyst", "provenance"] == "added"
+    history = pyogrio.read_dataframe(out / "workbook.gpkg", layer="project_history")
+    pd.testing.assert_frame_equal(history.iloc[: len(first_history)], first_history)  # never rewritten
+
+
+def test_bad_excel_is_rejected_and_nothing_changes(tmp_path: Path, sample_out) -> None:  # noqa: ANN001
+    result, out = sample_out
+    before = (out / "workbook.gpkg").read_bytes()
+    book = pd.read_excel(out / "eight_lists.xlsx", sheet_name=None, dtype=object)
+    book["图8 项目清单"].loc[0, "项目状态"] = "almost done"
+    bad = tmp_path / "bad.xlsx"
+    with pd.ExcelWriter(bad) as writer:
+        for title, frame in book.items():
+            frame.to_excel(writer, sheet_name=title, index=False)
+    proc = subprocess.run([sys.executable, "-m", "blockcheck.cli", "import-lists", str(out / "workbook.gpkg"), str(bad)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert "almost done" in proc.stderr and "Traceback" not in proc.stderr
+    assert (out / "workbook.gpkg").read_bytes() == before
+
+
+_KILLED_WRITER = """
+import sys, numpy as np, geopandas as gpd, shapely
+from blockcheck.io import write_gpkg
+n = 3_000_000
+pts = shapely.points(np.random.default_rng(0).random((n, 2)) * 1000)
+big = gpd.GeoDataFrame({"v": np.arange(n)}, geometry=pts, crs=4548)
+print("writing", flush=True)
+write_gpkg(sys.argv[1], {"block_metrics": big, "problem_list": big.drop(columns="geometry")})
+"""
+
+
+def test_writer_killed_mid_write_leaves_the_previous_workbook(tmp_path: Path, sample_out) -> None:  # noqa: ANN001
+    _, out = sample_out
+    target = tmp_path / "workbook.gpkg"
+    target.write_bytes((out / "workbook.gpkg").read_bytes())
+    before = pyogrio.read_dataframe(target, layer="problem_list")
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(target)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "writing"
+    time.sleep(1.0)
+    assert proc.poll() is None, "the writer finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    after = pyogrio.read_dataframe(target, layer="problem_list")
+    pd.testing.assert_frame_equal(after, before)
+
+
+def test_whatif_before_after(sample_out, tmp_path: Path) -> None:  # noqa: ANN001
+    _, out = sample_out
+    projects = pyogrio.read_dataframe(out / "workbook.gpkg", layer="project_list")
+    elderly = projects[projects["amount_unit"] == "elderly_care_beds"].iloc[0]
+    proc = subprocess.run([sys.executable, "-m", "blockcheck.cli", "whatif", str(out / "workbook.gpkg"), "--projects", elderly["project_id"],
+                           "--out", str(tmp_path / "w.csv")], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(tmp_path / "w.csv", encoding="utf-8-sig")
+    row = table[(table["scope"] == "ALL") & (table["metric_key"] == "gap_elderly_care_beds")].iloc[0]
+    assert row["before"] - row["after"] == pytest.approx(min(elderly["amount"], row["before"]), rel=1e-6)
+    proc = subprocess.run([sys.executable, "-m", "blockcheck.cli", "whatif", str(out / "workbook.gpkg"), "--projects", "PJ-nonexistent"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 2 and "unknown project id" in proc.stderr
