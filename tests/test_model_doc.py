@@ -34,3 +34,10 @@ def test_vocabulary_normalises_keys_labels_and_aliases() -> None:
     assert fac.normalise("火星基地") is None
     assert model.vocabulary("road_class").normalise("主干路") == "arterial"
     assert model.vocabulary("land_use").normalise("二类居住用地") == "R2"
+
+
+def test_committed_workbook_schema_doc_is_current() -> None:
+    from blockcheck.lists.schema_doc import workbook_schema_markdown
+
+    committed = (ROOT / "docs" / "workbook-schema.md").read_text("utf-8")
+    assert committed == workbook_schema_markdown(), "regenerate: python -m blockcheck.lists.schema_doc > docs/workbook-schema.md"
