@@ -94,9 +94,11 @@ def validate(input_path, mapping, standards, crs, repair, out_dir, as_json, quie
 @click.option("--population-raster", type=click.Path(dir_okay=False), default=None, help="People-per-pixel GeoTIFF (e.g. WorldPop) instead of the communities' population.")
 @click.option("--demands", type=click.Path(dir_okay=False), default=None, help="Demand survey (图3 layout, CSV or XLSX). Default: demand_survey.xlsx|csv next to INPUT.")
 @click.option("--visions", type=click.Path(dir_okay=False), default=None, help="Vision survey (街道, 社区, 愿景; CSV or XLSX). Default: vision_survey.xlsx|csv next to INPUT.")
+@click.option("--until", type=click.Choice(["health", "resources", "lists"]), default="lists", show_default=True,
+              help="Stop after the health check (problem list), after the resource list, or run all four steps.")
 @click.option("--repair", is_flag=True, help="Repair invalid geometries with make_valid and report what changed.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run_cmd(input_path, out_dir, mapping, standards, crs, population_raster, demands, visions, repair, quiet) -> None:  # noqa: ANN001
+def run_cmd(input_path, out_dir, mapping, standards, crs, population_raster, demands, visions, until, repair, quiet) -> None:  # noqa: ANN001
     """All four steps for every block of INPUT: writes OUT/workbook.gpkg and OUT/eight_lists.xlsx.
 
     Layers: block_metrics, area_metrics (block_id ALL), the eight lists (problem_list 图1,
@@ -109,7 +111,7 @@ def run_cmd(input_path, out_dir, mapping, standards, crs, population_raster, dem
     progress = _Progress(not quiet)
     try:
         result = run(input_path, out_dir, mapping=mapping, standards=standards, crs=crs, repair=repair,
-                     population_raster=population_raster, demands=demands, visions=visions, progress=progress)
+                     population_raster=population_raster, demands=demands, visions=visions, until=until, progress=progress)
     finally:
         progress.close()
     warnings = result.check.checked.report.warnings

@@ -161,6 +161,8 @@ def write_checked_input(result: CheckResult, out_dir: str | os.PathLike) -> dict
 BLOCK_METRICS_LAYER = "block_metrics"
 AREA_METRICS_LAYER = "area_metrics"
 PROBLEM_LIST_LAYER = "problem_list"
+#: How far ``run`` goes: step 1 metrics and problems, plus resources, or all four steps.
+UNTIL = ("health", "resources", "lists")
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,7 @@ def run(
     population_raster: str | os.PathLike | None = None,
     demands: str | os.PathLike | None = None,
     visions: str | os.PathLike | None = None,
+    until: str = "lists",
     progress: Progress | None = None,
 ) -> RunResult:
     """All four steps: validate, health check, lists; write ``out_dir/workbook.gpkg`` and ``eight_lists.xlsx``.
@@ -224,6 +227,8 @@ def run(
     Survey tables default to ``demand_survey.xlsx|csv`` and ``vision_survey.xlsx|csv``
     next to the input (the sample district has them). Re-running keeps what
     analysts did: resource statuses, rows marked edited or added, the project history.
+    ``until`` stops early: ``"health"`` (metrics and the problem list), ``"resources"``
+    (also the resource list) or ``"lists"`` (all four steps, the default).
 
     Raises
     ------
@@ -234,6 +239,9 @@ def run(
     from .lists.problems import build_problem_list
     from .lists.resources import RESOURCE_LIST_LAYER, RESOURCE_SUMMARY_LAYER, build_resource_list, read_resource_list, resource_summary
 
+    if until not in UNTIL:
+        msg = f"until={until!r}: choose one of {', '.join(UNTIL)}"
+        raise ValueError(msg)
     say = progress or (lambda fraction, message: None)
     checked = check_input(input_path, mapping=mapping, standards=standards, crs=crs, repair=repair,
                           progress=lambda f, m: say(0.1 * f, m))
@@ -242,27 +250,30 @@ def run(
     health = health_check(checked.checked.layers, checked.standards, population_raster=population_raster,
                           progress=lambda f, m: say(0.1 + 0.8 * f, m))
     problems = build_problem_list(health.block_metrics.drop(columns="geometry"), health.area_metrics, checked.standards)
-    say(0.92, "resource list")
-    as_of_year = _dt.date.today().year
-    previous = read_resource_list(Path(out_dir) / "workbook.gpkg") if out_dir is not None else None
-    resources = build_resource_list(checked.checked.layers, checked.standards, previous=previous, as_of_year=as_of_year)
-    resources_by_block = resource_summary(resources, block_ids=[str(b) for b in health.block_metrics["block_id"]])
-    say(0.94, "demands, strategies, tasks and projects")
     from .excel import write_eight_lists
     from .plan import build_plan, default_survey
-    from .workbook import EIGHT_LISTS, HISTORY_LAYER, history_rows, keep_analyst_rows, read_workbook, record_project_changes
+    from .workbook import HISTORY_LAYER, history_rows, keep_analyst_rows, read_workbook, record_project_changes
 
-    demands = demands if demands is not None else default_survey(input_path, "demands")
-    visions = visions if visions is not None else default_survey(input_path, "visions")
-    plan = build_plan(checked.checked.layers, health, problems, resources, checked.standards, demands_path=demands, visions_path=visions)
     before = read_workbook(Path(out_dir) / "workbook.gpkg") if out_dir is not None else {}
-    lists = {
-        PROBLEM_LIST_LAYER: problems, RESOURCE_LIST_LAYER: resources, "demand_list": plan.demand_list, "vision_list": plan.vision_list,
-        "strategy_list": plan.strategy_list, "policy_list": plan.policy_list, "task_list": plan.task_list, "project_list": plan.project_list,
-    }
-    lists = {name: keep_analyst_rows(name, frame, before.get(name)) if name != RESOURCE_LIST_LAYER else frame for name, frame in lists.items()}
-    changes = record_project_changes(lists["project_list"].drop(columns="geometry"), before.get("project_list"), who="blockcheck run", reason="")
-    history = history_rows(changes, before.get(HISTORY_LAYER))
+    lists = {PROBLEM_LIST_LAYER: keep_analyst_rows(PROBLEM_LIST_LAYER, problems, before.get(PROBLEM_LIST_LAYER))}
+    resources = resources_by_block = plan = history = None
+    as_of_year = _dt.date.today().year
+    if until in ("resources", "lists"):
+        say(0.92, "resource list")
+        previous = read_resource_list(Path(out_dir) / "workbook.gpkg") if out_dir is not None else None
+        resources = build_resource_list(checked.checked.layers, checked.standards, previous=previous, as_of_year=as_of_year)
+        resources_by_block = resource_summary(resources, block_ids=[str(b) for b in health.block_metrics["block_id"]])
+        lists[RESOURCE_LIST_LAYER] = resources
+    if until == "lists":
+        say(0.94, "demands, strategies, tasks and projects")
+        demands = demands if demands is not None else default_survey(input_path, "demands")
+        visions = visions if visions is not None else default_survey(input_path, "visions")
+        plan = build_plan(checked.checked.layers, health, problems, resources, checked.standards, demands_path=demands, visions_path=visions)
+        generated = {"demand_list": plan.demand_list, "vision_list": plan.vision_list, "strategy_list": plan.strategy_list,
+                     "policy_list": plan.policy_list, "task_list": plan.task_list, "project_list": plan.project_list}
+        lists.update({name: keep_analyst_rows(name, frame, before.get(name)) for name, frame in generated.items()})
+        changes = record_project_changes(lists["project_list"].drop(columns="geometry"), before.get("project_list"), who="blockcheck run", reason="")
+        history = history_rows(changes, before.get(HISTORY_LAYER))
     workbook = excel = None
     if out_dir is not None:
         say(0.95, "writing the workbook")
@@ -273,17 +284,17 @@ def run(
         layers = {
             BLOCK_METRICS_LAYER: health.block_metrics.reset_index(drop=True),
             AREA_METRICS_LAYER: health.area_metrics.reset_index(),
-            **{name: lists[name] for name in EIGHT_LISTS},
-            RESOURCE_SUMMARY_LAYER: resources_by_block,
-            "allocation": plan.allocation,
-            "allocation_remaining": plan.allocation_remaining,
-            HISTORY_LAYER: history,
+            **lists,
+            **({RESOURCE_SUMMARY_LAYER: resources_by_block} if resources_by_block is not None else {}),
+            **({"allocation": plan.allocation, "allocation_remaining": plan.allocation_remaining, HISTORY_LAYER: history} if plan is not None else {}),
             META_LAYER: pd.concat([meta, extra, notes], ignore_index=True),
             STANDARDS_LAYER: standards_table(checked.standards),
             VALIDATION_LAYER: checked.checked.report.to_frame(),
         }
+        # tables this run did not rebuild (an earlier, longer run's lists) are kept as they were
+        layers.update({name: frame for name, frame in before.items() if name not in layers})
         workbook = write_gpkg(Path(out_dir) / "workbook.gpkg", layers)
-        excel = write_eight_lists(Path(out_dir) / "eight_lists.xlsx", {**lists, HISTORY_LAYER: history})
+        excel = write_eight_lists(Path(out_dir) / "eight_lists.xlsx", {**lists, **({HISTORY_LAYER: history} if history is not None else {})})
     say(1.0, "done")
     return RunResult(check=checked, health=health, problem_list=lists[PROBLEM_LIST_LAYER], workbook=workbook,
                      resource_list=resources, resource_summary=resources_by_block, plan=plan, lists=lists, excel=excel)

@@ -163,3 +163,14 @@ def test_whatif_before_after(sample_out, tmp_path: Path) -> None:  # noqa: ANN00
     assert row["before"] - row["after"] == pytest.approx(min(elderly["amount"], row["before"]), rel=1e-6)
     proc = subprocess.run([sys.executable, "-m", "blockcheck.cli", "whatif", str(out / "workbook.gpkg"), "--projects", "PJ-nonexistent"], capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and "unknown project id" in proc.stderr
+
+
+def test_a_shorter_run_keeps_the_lists_of_a_longer_one(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(SAMPLE, out)
+    projects = pyogrio.read_dataframe(out / "workbook.gpkg", layer="project_list")
+    proc = subprocess.run([sys.executable, "-m", "blockcheck.cli", "run", str(SAMPLE), "--out", str(out), "--until", "health", "--quiet"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    kept = pyogrio.read_dataframe(out / "workbook.gpkg", layer="project_list")
+    assert len(kept) == len(projects) and set(kept["project_id"]) == set(projects["project_id"])
