@@ -27,6 +27,7 @@ __all__ = [
     "is_metric",
     "lonlat_centre",
     "parse_crs",
+    "require_same_metric_crs",
     "reproject_layers",
     "resolve_metric_crs",
     "utm_epsg",
@@ -196,3 +197,30 @@ def reproject_layers(
             raise CRSError(msg)
         out[name] = gdf if CRS.from_user_input(gdf.crs) == target else gdf.to_crs(target)
     return out
+
+
+def require_same_metric_crs(**layers: object) -> None:
+    """Check that every CRS given is projected in metres and that they are all equal.
+
+    Keyword names are used in the message ("The residents are in EPSG:4326 …").
+    Anything with a ``crs`` attribute counts (GeoDataFrames, the walking
+    network); objects without a CRS are not checked.
+
+    Raises
+    ------
+    CRSError
+        A geographic or non-metre CRS, or layers in different CRSs.
+    """
+    named = {name: CRS.from_user_input(layer.crs) for name, layer in layers.items() if getattr(layer, "crs", None) is not None}
+    for name, crs in named.items():
+        if not is_metric(crs):
+            msg = (
+                f"The {name} are in {crs.to_string()}, which is not a projected CRS in metres. "
+                "Re-project all layers once to the run's metric CRS (blockcheck.crs.reproject_layers)."
+            )
+            raise CRSError(msg)
+    first = next(iter(named.values()), None)
+    if any(not crs.equals(first) for crs in named.values()):
+        listing = ", ".join(f"{name}: {crs.to_string()}" for name, crs in named.items())
+        msg = f"The layers are in different CRSs ({listing}). Re-project all layers once to one metric CRS."
+        raise CRSError(msg)

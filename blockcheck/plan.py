@@ -20,7 +20,7 @@ from .lists.schema import conform, list_table
 from .lists.strategies import build_policy_list, build_strategy_list
 from .lists.tasks_and_projects import build_project_list, build_task_list
 from .standards import Standards
-from .surveys import classify_vision, match_communities, read_demand_survey, read_vision_survey, vision_keywords
+from .surveys import match_communities, read_demand_survey, read_vision_survey, vision_keywords
 
 __all__ = ["Plan", "build_plan", "default_survey", "demand_list_from_survey", "vision_list_from_survey"]
 
@@ -51,40 +51,36 @@ def default_survey(input_path: str | os.PathLike, kind: str) -> Path | None:
     return None
 
 
+def _survey_table(reader, path, communities: gpd.GeoDataFrame | None, blocks: gpd.GeoDataFrame) -> tuple[pd.DataFrame, list[str]]:  # noqa: ANN001
+    """Read a survey with `reader` and match its communities to blocks (unknown names kept, reported)."""
+    table = reader(path)
+    warnings = list(table.attrs.get("warnings", []))
+    if communities is None:
+        warnings.append("no communities layer: survey rows are not matched to blocks")
+        return table.assign(community_id=None, block_id=None), warnings
+    table, more = match_communities(table, communities, blocks)
+    return table, warnings + list(more)
+
+
 def demand_list_from_survey(path: str | os.PathLike, communities: gpd.GeoDataFrame | None, blocks: gpd.GeoDataFrame) -> tuple[pd.DataFrame, list[str]]:
     """The demand list (图3): one row per community, category and need, matched to blocks."""
-    table = read_demand_survey(path)
-    warnings = list(table.attrs.get("warnings", []))
-    if communities is not None:
-        table, more = match_communities(table, communities, blocks)
-        warnings += more
-    else:
-        table = table.assign(community_id=None, block_id=None)
-        warnings.append("no communities layer: survey rows are not matched to blocks")
+    table, warnings = _survey_table(read_demand_survey, path, communities, blocks)
     categories = {"public_service": "公共服务设施", "public_space": "公共空间", "municipal": "市政公用设施", "traffic_parking": "交通停车问题"}
     table = table.assign(
         category_zh=table["category"].map(categories),
         id="DM-" + table["community"].astype(str) + "-" + table["category"] + "-" + table["need_code"] + "-" + table["source_row"].astype(str),
         provenance="generated",
-    )
-    table = table.drop_duplicates("id")
+    ).drop_duplicates("id")
     return conform(table, list_table("demand_list")), warnings
 
 
 def vision_list_from_survey(path: str | os.PathLike, communities: gpd.GeoDataFrame | None, blocks: gpd.GeoDataFrame) -> tuple[pd.DataFrame, list[str]]:
     """The vision list (图4): residents' hopes with their categories, matched to blocks."""
-    table = read_vision_survey(path)
-    warnings = list(table.attrs.get("warnings", []))
-    if communities is not None:
-        table, more = match_communities(table, communities, blocks)
-        warnings += more
-    else:
-        table = table.assign(community_id=None, block_id=None)
-    labels = {c.code: c.label_zh for c in vision_keywords().categories} if hasattr(vision_keywords(), "categories") else {}
+    table, warnings = _survey_table(read_vision_survey, path, communities, blocks)
+    labels = {c.code: c.label_zh for c in vision_keywords().categories}
     zh = table["categories"].fillna("").map(lambda codes: "、".join(labels.get(c, c) for c in str(codes).split(",") if c))
     table = table.assign(categories_zh=zh, id="VS-" + table["community"].astype(str) + "-" + table["source_row"].astype(str), provenance="generated")
-    table = table.drop_duplicates("id")
-    return conform(table, list_table("vision_list")), warnings
+    return conform(table.drop_duplicates("id"), list_table("vision_list")), warnings
 
 
 def build_plan(
@@ -143,5 +139,3 @@ def build_plan(
         warnings=tuple(warnings),
     )
 
-
-__all__ += ["classify_vision"]

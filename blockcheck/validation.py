@@ -9,7 +9,6 @@ Errors stop a run; warnings reduce or qualify what is computed.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 
 import geopandas as gpd

@@ -8,10 +8,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
 
-from ..crs import is_metric
-from ..errors import CRSError, InputError
+from ..crs import require_same_metric_crs
+from ..errors import InputError
 from ..network import WalkNetwork
 from .rules import _STATUSES, AllocationRules, ResourcePool
 
@@ -32,7 +31,7 @@ def _check_inputs(
     """Raise InputError / CRSError for the first problem of :func:`~blockcheck.allocation.allocate`'s inputs."""
     if not isinstance(resources, gpd.GeoDataFrame) or not isinstance(blocks, gpd.GeoDataFrame):
         raise InputError("allocate() needs the resources and blocks as GeoDataFrames.")
-    _check_crs(network, resources=resources, blocks=blocks, **({"block points": block_points} if block_points is not None else {}))
+    require_same_metric_crs(**{"walking network": network}, resources=resources, blocks=blocks, **({"block points": block_points} if block_points is not None else {}))
     if not blocks.index.is_unique or not gaps.index.is_unique:
         raise InputError("The blocks' or the gaps' index (block_id) has duplicates. Give each block a unique block_id.")
     missing_blocks = gaps.index.difference(blocks.index)
@@ -51,19 +50,6 @@ def _check_inputs(
     bad_status = sorted(set(resources["status"].astype(str)) - set(_STATUSES))
     if bad_status:
         raise InputError(f"Resource statuses {bad_status} are not one of {list(_STATUSES)}.")
-
-
-def _check_crs(network: WalkNetwork | None, **layers: object) -> None:
-    named = {n: CRS.from_user_input(lay.crs) for n, lay in layers.items() if getattr(lay, "crs", None) is not None}
-    if network is not None and network.crs is not None:
-        named["walking network"] = CRS.from_user_input(network.crs)
-    for name, crs in named.items():
-        if not is_metric(crs):
-            raise CRSError(f"The {name} are in {crs.to_string()}, which is not a projected CRS in metres. Re-project all layers once to the run's metric CRS (blockcheck.crs.reproject_layers).")
-    first = next(iter(named.values()), None)
-    if any(not crs.equals(first) for crs in named.values()):
-        listing = ", ".join(f"{n}: {c.to_string()}" for n, c in named.items())
-        raise CRSError(f"The layers are in different CRSs ({listing}). Re-project all layers once to one metric CRS.")
 
 
 def _points(geoms: np.ndarray, what: str) -> np.ndarray:

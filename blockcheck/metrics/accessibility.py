@@ -27,10 +27,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
 
-from ..crs import is_metric
-from ..errors import CRSError, InputError
+from ..crs import require_same_metric_crs
+from ..errors import InputError
 from ..network import DISTANCE_TOLERANCE_M, WalkNetwork, _point_array, nearest_source_distance_m, snap_points
 
 __all__ = [
@@ -48,20 +47,6 @@ PARK_ACCESS_SPACING_M = 50.0
 
 
 # --------------------------------------------------------------- helpers ----
-
-
-def _check_crs(**layers: object) -> None:
-    """All CRSs given must be projected in metres and equal (layers without a CRS are not checked)."""
-    named = {name: CRS.from_user_input(layer.crs) for name, layer in layers.items() if getattr(layer, "crs", None) is not None}
-    for name, crs in named.items():
-        if not is_metric(crs):
-            msg = f"The {name} are in {crs.to_string()}, which is not a projected CRS in metres. Re-project all layers once to the run's metric CRS (blockcheck.crs.reproject_layers)."
-            raise CRSError(msg)
-    first = next(iter(named.values()), None)
-    if any(not crs.equals(first) for crs in named.values()):
-        listing = ", ".join(f"{name}: {crs.to_string()}" for name, crs in named.items())
-        msg = f"The layers are in different CRSs ({listing}). Re-project all layers once to one metric CRS."
-        raise CRSError(msg)
 
 
 def _require_columns(frame: gpd.GeoDataFrame, what: str, columns: tuple[str, ...]) -> None:
@@ -190,7 +175,7 @@ def life_circle_coverage(
     inside them (:func:`shapely.point_on_surface`), so a large facility site is
     reached at its interior point rather than its nearest gate.
     """
-    _check_crs(blocks=blocks, residents=residents, facilities=facilities, network=network)
+    require_same_metric_crs(blocks=blocks, residents=residents, facilities=facilities, network=network)
     _require_columns(facilities, "facilities", ("category",))
     points, population, code = _residents(blocks, residents)
     levels = sorted((int(minutes), float(dist_m)) for minutes, dist_m in minutes_to_m.items())
@@ -275,7 +260,7 @@ def park_coverage_ratio(
     distance = walking distance from the nearest access point (one search for
     large and one for small parks).
     """
-    _check_crs(blocks=blocks, residents=residents, green=green, network=network)
+    require_same_metric_crs(blocks=blocks, residents=residents, green=green, network=network)
     _require_columns(green, "green spaces", ("kind",))
     if small_min_area_m2 > large_min_area_m2:
         msg = f"small_min_area_m2 ({small_min_area_m2}) is larger than large_min_area_m2 ({large_min_area_m2}); the small-park class would be empty. Check the green.park_* standards."
@@ -351,7 +336,7 @@ def bus_stop_coverage_ratio(
     GB 50220-95 (城市道路交通规划设计规范) §3.3.2 measures the bus-stop service
     area with straight-line radii of 300 m (≥ 50 %) and 500 m (≥ 90 %).
     """
-    _check_crs(blocks=blocks, residents=residents, facilities=facilities)
+    require_same_metric_crs(blocks=blocks, residents=residents, facilities=facilities)
     _require_columns(facilities, "facilities", ("category",))
     points, population, code = _residents(blocks, residents)
     stops = np.asarray(facilities.geometry.values, dtype=object)[(facilities["category"] == "bus_stop").to_numpy()]

@@ -30,7 +30,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from ..crs import is_metric
+from ..crs import require_same_metric_crs
 from ..errors import CRSError, InputError
 
 __all__ = [
@@ -50,23 +50,6 @@ _SOURCE_RASTER = "raster"
 
 
 # --------------------------------------------------------------- helpers ----
-
-
-def _check_crs(**layers: object) -> None:
-    """All CRSs given must be projected in metres and equal (layers without a CRS are not checked)."""
-    named = {name: CRS.from_user_input(layer.crs) for name, layer in layers.items() if getattr(layer, "crs", None) is not None}
-    for name, crs in named.items():
-        if not is_metric(crs):
-            msg = (
-                f"The {name} are in {crs.to_string()}, which is not a projected CRS in metres. "
-                "Re-project all layers once to the run's metric CRS (blockcheck.crs.reproject_layers)."
-            )
-            raise CRSError(msg)
-    first = next(iter(named.values()), None)
-    if any(not crs.equals(first) for crs in named.values()):
-        listing = ", ".join(f"{name}: {crs.to_string()}" for name, crs in named.items())
-        msg = f"The layers are in different CRSs ({listing}). Re-project all layers once to one metric CRS."
-        raise CRSError(msg)
 
 
 def _check_blocks(blocks: gpd.GeoDataFrame) -> None:
@@ -241,9 +224,9 @@ def residents_from_communities(
     """
     _check_blocks(blocks)
     if buildings is None:
-        _check_crs(blocks=blocks, communities=communities)
+        require_same_metric_crs(blocks=blocks, communities=communities)
     else:
-        _check_crs(blocks=blocks, communities=communities, buildings=buildings)
+        require_same_metric_crs(blocks=blocks, communities=communities, buildings=buildings)
     if not 0.0 <= float(mixed_residential_share) <= 1.0:
         msg = f"mixed_residential_share must be between 0 and 1 (share of a mixed building's floor area that is residential), got {mixed_residential_share!r}."
         raise InputError(msg)
@@ -377,7 +360,7 @@ def residents_from_raster(blocks: gpd.GeoDataFrame, raster_path: str | os.PathLi
     if blocks.crs is None:
         msg = "The blocks have no CRS; set their CRS (a projected CRS in metres) before reading a population raster."
         raise CRSError(msg)
-    _check_crs(blocks=blocks)
+    require_same_metric_crs(blocks=blocks)
 
     path = os.fspath(raster_path)
     if not os.path.isfile(path):
