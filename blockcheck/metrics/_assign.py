@@ -18,9 +18,11 @@ def block_index_of(blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> np.n
     out = np.full(len(features), -1, dtype=np.int64)
     if features.empty or blocks.empty:
         return out
-    points = shapely.point_on_surface(features.geometry.values)
-    tree = shapely.STRtree(blocks.geometry.values)
-    f_idx, b_idx = tree.query(points, predicate="intersects")
+    geoms = np.asarray(features.geometry.values)
+    is_point = shapely.get_type_id(geoms) == 0
+    points = geoms if is_point.all() else np.where(is_point, geoms, shapely.point_on_surface(geoms))
+    # a tree over the (many) points, queried with the (few) block polygons
+    b_idx, f_idx = shapely.STRtree(points).query(np.asarray(blocks.geometry.values), predicate="intersects")
     order = np.lexsort((b_idx, f_idx))
     f_idx, b_idx = f_idx[order], b_idx[order]
     first = np.unique(f_idx, return_index=True)[1]

@@ -27,6 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import cKDTree
 
 from ..crs import require_same_metric_crs
 from ..errors import InputError
@@ -101,7 +102,11 @@ def _within_m(points: np.ndarray, geoms: np.ndarray, radius_m: float) -> np.ndar
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     if geoms.size == 0 or points.size == 0:
         return covered
-    hits = shapely.STRtree(geoms).query(points, predicate="dwithin", distance=float(radius_m) + DISTANCE_TOLERANCE_M)
+    limit = float(radius_m) + DISTANCE_TOLERANCE_M
+    if (shapely.get_type_id(geoms) == 0).all():  # points: one nearest-neighbour search (no all-pairs query)
+        dist, _ = cKDTree(shapely.get_coordinates(geoms)).query(shapely.get_coordinates(points), k=1, distance_upper_bound=limit * (1 + 1e-12))
+        return dist <= limit
+    hits = shapely.STRtree(geoms).query(points, predicate="dwithin", distance=limit)
     covered[hits[0]] = True
     return covered
 

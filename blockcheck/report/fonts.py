@@ -1,0 +1,104 @@
+"""The CJK font and the missing-glyph guard.
+
+Chinese must render in a real CJK font: the first of ``[fonts] cjk`` in
+``data/report.toml`` that matplotlib's font manager knows (Debian's
+``fonts-noto-cjk`` gives "Noto Sans CJK SC"). A missing font is a
+:class:`FontMissingError` naming the install command; a glyph missing from
+every font in use — which matplotlib would draw as an empty box and only warn
+about — is a :class:`MissingGlyphError` while :func:`glyph_guard` is active
+(every export function renders inside it).
+
+PDF font embedding: pages are written with ``pdf.fonttype = 3`` (glyph outlines
+embedded as Type 3 fonts, with a ToUnicode map so text stays searchable).
+Type 42 is not used on purpose: Noto CJK is a CFF-flavoured OpenType collection,
+which matplotlib embeds under a TrueType (``FontFile2``) descriptor, giving PDFs
+that poppler flags as broken (matplotlib issue #20870).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import warnings
+from collections.abc import Iterator
+from functools import cache
+
+from ..errors import BlockcheckError
+from .settings import settings
+
+__all__ = ["FontMissingError", "MissingGlyphError", "cjk_family", "glyph_guard", "style"]
+
+_GLYPH_WARNING = re.compile(r"Glyph (\d+) \((.*?)\) missing from font\(s\) (.*)\.", re.S)
+
+
+class FontMissingError(BlockcheckError):
+    """No CJK font is installed where matplotlib can find it."""
+
+
+class MissingGlyphError(BlockcheckError):
+    """A character has no glyph in any font in use (it would render as a box)."""
+
+
+@cache
+def cjk_family() -> str:
+    """The family name of the first installed CJK font of ``[fonts] cjk``.
+
+    Raises
+    ------
+    FontMissingError
+        When none is installed; the message gives the install command.
+    """
+    from matplotlib import font_manager
+
+    cfg = settings()["fonts"]
+    for family in cfg["cjk"]:
+        try:
+            font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+        except ValueError:
+            continue
+        return family
+    msg = (f"No Chinese (CJK) font found for maps and reports (tried {', '.join(cfg['cjk'])}). "
+           f"Install one: {cfg['install_hint']}")
+    raise FontMissingError(msg)
+
+
+def style(*, pdf: bool = False) -> dict:
+    """rcParams for every figure of blockcheck.report (used with ``plt.rc_context``, never globally)."""
+    fig = settings()["figure"]
+    return {
+        "font.family": [cjk_family(), *settings()["fonts"]["fallback"]],
+        "font.size": fig["font_size"],
+        "axes.titlesize": fig["title_size"],
+        "axes.unicode_minus": False,
+        "svg.fonttype": "path",  # SVGs show the same glyphs without the font installed
+        "svg.hashsalt": "blockcheck",  # reproducible SVG ids
+        "pdf.fonttype": 3,  # see the module docstring (Type 42 + CFF fonts is broken in matplotlib)
+        "pdf.compression": 6,
+        "path.simplify": True,
+        "hatch.linewidth": 0.6,
+        "legend.fontsize": fig["font_size"] - 1,
+        "legend.title_fontsize": fig["font_size"],
+        "legend.frameon": False,
+        "figure.dpi": 100,
+        "savefig.dpi": fig["dpi"],
+        **({"figure.max_open_warning": 0} if pdf else {}),
+    }
+
+
+@contextlib.contextmanager
+def glyph_guard() -> Iterator[None]:
+    """Inside: rcParams of :func:`style`, and a missing glyph raises :class:`MissingGlyphError`."""
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context(style()), warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+        try:
+            yield
+        except UserWarning as warning:
+            match = _GLYPH_WARNING.search(str(warning))
+            if match is None:
+                raise
+            code, name, fonts = match.groups()
+            msg = (f"Character {chr(int(code))!r} (U+{int(code):04X}, {name}) has no glyph in the font(s) {fonts}; "
+                   "it would show as an empty box. Use another character or install a font that has it.")
+            raise MissingGlyphError(msg) from None

@@ -1,0 +1,230 @@
+"""The tables of the exports as DataFrames (tables first, pictures second).
+
+:func:`hearing_tables` gives the eight lists in the 图1–图8 layout of the
+method, :func:`standards_table` the standards used with their sources, and
+:func:`block_summary` one row per block summarising its eight lists (the atlas
+pages). Column headers come from the list schema (``data/lists.toml``) in the
+requested language; nothing here hard-codes a Chinese header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..lists.resources import resource_labels
+from ..lists.schema import list_table
+from .settings import check_lang, settings, text
+from .workbook_data import EIGHT_LISTS, WorkbookData
+
+__all__ = ["ListTable", "block_summary", "hearing_tables", "list_title", "standards_table"]
+
+
+@dataclass(frozen=True)
+class ListTable:
+    """One list as shown in the report: title (with its figure number) and the table."""
+
+    name: str
+    title: str
+    frame: pd.DataFrame
+    widths: tuple[float, ...]  # relative column widths
+
+
+def list_title(name: str, lang: str) -> str:
+    """``图1 问题清单`` / ``Fig. 1 Problem list``."""
+    table = list_table(name)
+    number = table.figure.removeprefix("图")
+    return f"{table.figure} {table.title_zh}" if lang == "zh" else f"Fig. {number} {table.title_en}"
+
+
+def _labelled(frame: pd.DataFrame, name: str, columns: list[str], lang: str) -> pd.DataFrame:
+    labels = list_table(name).labels(lang)
+    out = frame.reindex(columns=columns).copy()
+    return out.rename(columns={c: labels.get(c, c) for c in columns})
+
+
+def _vocab():  # noqa: ANN202
+    from ..surveys.vocabulary import demand_vocabulary
+
+    return demand_vocabulary()
+
+
+def _fill(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype(object).where(frame.notna(), "")
+
+
+def _problems(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
+    p = wb.lists["problem_list"]
+    p = p[p["scope"] == "ALL"] if "scope" in p else p
+    if lang == "zh":
+        return _labelled(p, "problem_list", ["type", "problem", "situation"], "zh"), (1.2, 1.6, 3.6)
+    p = p.assign(type=p["type"].map(settings()["problems"]["types_en"]).fillna(p["type"]),
+                 observed_value=pd.to_numeric(p["observed_value"], errors="coerce").round(2),
+                 threshold_value=pd.to_numeric(p["threshold_value"], errors="coerce").round(2))
+    return _labelled(p, "problem_list", ["type", "problem_en", "observed_value", "threshold_value", "unit", "grade"], "en"), (1.4, 2.2, 0.9, 0.9, 0.8, 0.5)
+
+
+def _resources(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
+    s = wb.resource_summary
+    s = s[s["scope"] == "ALL"] if "scope" in s else s
+    if lang == "zh":
+        return _labelled(s, "resource_summary", ["family_zh", "category_zh", "situation"], "zh"), (1.4, 1.4, 4.0)
+    labels = settings()["resources"]["labels_en"]
+    s = s.assign(category=s["category"].map(labels).fillna(s["category"]),
+                 land_area_ha=pd.to_numeric(s["land_area_ha"], errors="coerce").round(2),
+                 floor_area_m2=pd.to_numeric(s["floor_area_m2"], errors="coerce").round(0))
+    return _labelled(s, "resource_summary", ["family", "category", "count", "land_area_ha", "floor_area_m2"], "en"), (1.0, 2.2, 0.8, 1.0, 1.2)
+
+
+def _demands(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
+    d = wb.lists["demand_list"]
+    vocab = _vocab()
+    cats = [c.code for c in vocab.categories]
+    heads = {c.code: (c.label_zh if lang == "zh" else c.label_en) for c in vocab.categories}
+    ids = _labelled(pd.DataFrame(columns=["subdistrict", "community"]), "demand_list", ["subdistrict", "community"], lang).columns
+    if d.empty:
+        return pd.DataFrame(columns=[*ids, *heads.values()]), (1.0, 1.2, *([2.0] * len(cats)))
+    if lang == "zh":
+        need = d["need_zh"]
+    else:
+        need = d["need_code"].map({n.code: n.label_en for n in vocab.needs}).fillna(d["need_zh"])
+    d = d.assign(_need=need.astype(str))
+    grid = d.groupby(["subdistrict", "community", "category"], sort=False)["_need"].agg(lambda s: "、".join(dict.fromkeys(s)) if lang == "zh" else ", ".join(dict.fromkeys(s)))
+    wide = grid.unstack("category").reindex(columns=cats).fillna("--").reset_index()
+    wide.columns = [*ids, *(heads[c] for c in cats)]
+    return wide, (1.0, 1.2, *([2.0] * len(cats)))
+
+
+def _visions(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
+    v = wb.lists["vision_list"]
+    cols = ["subdistrict", "community", "vision_text", "categories_zh" if lang == "zh" else "categories"]
+    return _labelled(v, "vision_list", cols, lang), (1.0, 1.2, 3.6, 1.2)
+
+
+def _strategies(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
+    s = wb.lists["strategy_list"]
+    point = "code_point" if lang == "zh" else "point_en"
+    if s.empty:
+        return _labelled(s, "strategy_list", ["type", point], lang), (1.2, 4.0)
+    grouped = s.groupby(["type", point], sort=False)["block_id"].nunique().rename("blocks").reset_index()
+    if lang == "en":
+        grouped["type"] = grouped["type"].map(settings()["strategies"]["types_en"]).fillna(grouped["type"])
+    out = _labelled(grouped, "strategy_list", ["type", point], lang)
+    out[list_table("policy_list").labels(lang)["blocks"]] = grouped["blocks"].to_numpy()
+    return out, (1.2, 4.0, 0.9)
+
+
+def _policies(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
+    p = wb.lists["policy_list"]
+    cols = ["number", "name" if lang == "zh" else "name_en", "lead_departments", "strategy_codes"]
+    return _labelled(p, "policy_list", cols, lang), (0.5, 3.0, 2.0, 1.6)
+
+
+def _tasks(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
+    t = wb.lists["task_list"]
+    if lang == "en" and len(t):
+        t = t.assign(task_type=t["task_type"].map(settings()["tasks"]["types_en"]).fillna(t["task_type"]))
+    t = t.assign(land_area_ha=pd.to_numeric(t.get("land_area_ha"), errors="coerce").round(2))
+    return _labelled(t, "task_list", ["block_id", "task_type", "land_area_ha", "contents"], lang), (1.0, 1.0, 0.9, 4.0)
+
+
+def _projects(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
+    p = wb.lists["project_list"]
+    if lang == "en" and len(p):
+        cfg = settings()
+        p = p.assign(domain=p["domain"].map(cfg["projects"]["domain_labels_en"]).fillna(p["domain"]),
+                     phase=p["phase"].map(cfg["phases"]["en"]).fillna(p["phase"]))
+    cols = ["number", "domain", "name", "authority", "unit", "location", "phase"]
+    return _labelled(p, "project_list", cols, lang), (0.5, 1.0, 2.2, 1.0, 1.3, 2.2, 0.6)
+
+
+_BUILDERS = {"problem_list": _problems, "resource_list": _resources, "demand_list": _demands, "vision_list": _visions,
+             "strategy_list": _strategies, "policy_list": _policies, "task_list": _tasks, "project_list": _projects}
+
+
+def hearing_tables(wb: WorkbookData, lang: str = "zh") -> list[ListTable]:
+    """The eight lists in the 图1–图8 layout (district level), headers in `lang`."""
+    lang = check_lang(lang)
+    out = []
+    for name in EIGHT_LISTS:
+        frame, widths = _BUILDERS[name](wb, lang)
+        out.append(ListTable(name, list_title(name, lang), _fill(frame.reset_index(drop=True)), widths))
+    return out
+
+
+def standards_table(wb: WorkbookData, lang: str = "zh") -> pd.DataFrame:
+    """The standards used (key, value, unit, source, grade) with headers in `lang`."""
+    heads = settings()["text"][check_lang(lang)]["standards_head"]
+    s = wb.standards.reindex(columns=["key", "value", "unit", "source", "grade"])
+    return _fill(s).set_axis(heads, axis=1).reset_index(drop=True)
+
+
+def _joined(frame: pd.DataFrame, by: str, column: str, sep: str, order: str | None = None, ascending: bool = False) -> pd.Series:
+    if frame.empty or column not in frame:
+        return pd.Series(dtype=object)
+    f = frame.sort_values(order, ascending=ascending, kind="stable") if order else frame
+    return f.dropna(subset=[column]).groupby(f[by].astype(str), sort=False)[column].agg(lambda s: sep.join(dict.fromkeys(s.astype(str))))
+
+
+def block_summary(wb: WorkbookData, lang: str = "zh") -> pd.DataFrame:
+    """Per block (index block_id): ``n_<list>`` counts and ``text_<list>`` contents of the eight lists."""
+    lang = check_lang(lang)
+    ids = pd.Index(wb.block_ids(), name="block_id")
+    L = wb.lists
+    sep = "、" if lang == "zh" else "; "
+    out = pd.DataFrame(index=ids)
+    problems = L["problem_list"][L["problem_list"]["scope"] != "ALL"] if "scope" in L["problem_list"] else L["problem_list"]
+    problems = problems.rename(columns={"scope": "block_id"})
+    cats = resource_labels()["category"] if lang == "zh" else settings()["resources"]["labels_en"]
+    res = L["resource_list"]
+    res_text = pd.Series(dtype=object)
+    if len(res):
+        counts = res.groupby([res["block_id"].astype(str), "category"]).size().rename("n").reset_index()
+        counts["t"] = counts["category"].map(cats).fillna(counts["category"]) + " " + counts["n"].astype(str)
+        res_text = counts.sort_values("n", ascending=False).groupby("block_id", sort=False)["t"].agg(" · ".join)
+    vocab = _vocab()
+    dem = L["demand_list"]
+    if len(dem) and lang == "en":
+        dem = dem.assign(need_zh=dem["need_code"].map({n.code: n.label_en for n in vocab.needs}).fillna(dem["need_zh"]))
+    strategies = L["strategy_list"]
+    tasks = L["task_list"]
+    if len(tasks):
+        types = tasks["task_type"] if lang == "zh" else tasks["task_type"].map(settings()["tasks"]["types_en"]).fillna(tasks["task_type"])
+        tasks = tasks.assign(_t=types.astype(str) + ("：" if lang == "zh" else ": ") + tasks["contents"].fillna("").astype(str))
+    policies = L["policy_list"]
+    if len(policies):
+        policies = policies.assign(block_id=policies["blocks"].fillna("").astype(str).str.split(",")).explode("block_id")
+    texts = {
+        "problem_list": _joined(problems, "block_id", "problem" if lang == "zh" else "problem_en", sep, "severity"),
+        "resource_list": res_text,
+        "demand_list": _joined(dem, "block_id", "need_zh", sep),
+        "vision_list": _joined(L["vision_list"], "block_id", "vision_text", "；" if lang == "zh" else "; "),
+        "strategy_list": _joined(strategies, "block_id", "code" if lang == "zh" else "point_en", "" if lang == "zh" else "; "),
+        "policy_list": _joined(policies, "block_id", "name" if lang == "zh" else "name_en", "；" if lang == "zh" else "; "),
+        "task_list": _joined(tasks, "block_id", "_t", "；" if lang == "zh" else "; "),
+        "project_list": _joined(L["project_list"], "block_id", "name", sep, "priority_score"),
+    }
+    frames = {"problem_list": problems, "resource_list": res, "demand_list": dem, "vision_list": L["vision_list"],
+              "strategy_list": strategies, "policy_list": policies, "task_list": tasks, "project_list": L["project_list"]}
+    for name in EIGHT_LISTS:
+        f = frames[name]
+        n = f.groupby(f["block_id"].astype(str)).size() if len(f) and "block_id" in f else pd.Series(dtype=int)
+        out[f"n_{name}"] = n.reindex(ids, fill_value=0).astype(int).to_numpy()
+        out[f"text_{name}"] = texts[name].reindex(ids).fillna(text(lang, "none")).to_numpy() if len(texts[name]) else text(lang, "none")
+    return out
+
+
+def area_counts(wb: WorkbookData) -> dict[str, int]:
+    """Rows of each of the eight lists in the workbook."""
+    return {name: int(len(wb.lists[name])) for name in EIGHT_LISTS}
+
+
+def block_facts(wb: WorkbookData) -> pd.DataFrame:
+    """Name, sub-district, area, population and job–housing ratio per block (index block_id)."""
+    b = wb.blocks
+    cols = {"name": "", "subdistrict": "", "area_ha": np.nan, "population": np.nan, "job_housing_ratio": np.nan}
+    out = pd.DataFrame({c: (b[c] if c in b else pd.Series(d, index=b.index)) for c, d in cols.items()})
+    out.index = pd.Index(b["block_id"].astype(str), name="block_id")
+    return out

@@ -1,0 +1,205 @@
+"""The workbook read once for all exports: blocks, the eight lists, metadata, standards, context.
+
+:func:`load_workbook` reads ``workbook.gpkg`` (written by ``blockcheck run``)
+into a :class:`WorkbookData`. Maps, atlas and report take that object (or a
+path, which they load themselves).
+
+Context layers (roads and green spaces for the overview and the block maps) are
+not in the workbook: they are read from the run's input (``blockcheck_meta``:
+``input``, ``mapping_file``, ``crs``) through :func:`blockcheck.pipeline.check_input`,
+so the field mapping and CRS handling are the run's own. When the input cannot
+be found, or has changed since the run (its digest differs), the maps are drawn
+without context.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from pyproj import CRS
+
+from ..errors import BlockcheckError
+from ..lists.schema import list_table, list_tables
+
+__all__ = ["EIGHT_LISTS", "WorkbookData", "load_workbook"]
+
+log = logging.getLogger(__name__)
+
+#: The eight lists in the order of the method (图1–图8).
+EIGHT_LISTS = ("problem_list", "resource_list", "demand_list", "vision_list",
+               "strategy_list", "policy_list", "task_list", "project_list")
+_CONTEXT_LAYERS = ("roads", "green")
+_RESOURCE_COLUMNS = ["resource_id", "block_id", "family", "category", "subtype", "land_area_m2", "floor_area_m2", "source_id", "status"]
+
+
+@dataclass
+class WorkbookData:
+    """Everything the exports draw, read once."""
+
+    path: Path
+    blocks: gpd.GeoDataFrame  # block_metrics
+    area: pd.Series  # area_metrics, the ALL row
+    lists: dict[str, pd.DataFrame]  # the eight lists (empty frames for lists the run did not make)
+    resource_summary: pd.DataFrame
+    meta: dict[str, str]
+    standards: pd.DataFrame  # standards_used: key, value, unit, source, grade
+    crs: CRS
+    context: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)  # roads, green (may be empty)
+    osm: bool = False  # some data came from OpenStreetMap
+
+    @property
+    def date(self) -> str:
+        """The run's date (YYYY-MM-DD)."""
+        return str(self.meta.get("run_at_utc", ""))[:10]
+
+    @property
+    def source_name(self) -> str:
+        """The input's file name as the credits quote it."""
+        return Path(str(self.meta.get("input", "") or self.path)).name
+
+    def district(self, lang: str) -> str:
+        """A name for the whole area: its sub-districts, or the input's name."""
+        names = [str(n) for n in pd.unique(self.blocks.get("subdistrict", pd.Series(dtype=object)).dropna()) if str(n)]
+        if not names:
+            return Path(self.source_name).stem
+        if len(names) <= 3:
+            return ("、" if lang == "zh" else ", ").join(names)
+        return f"{names[0]}等{len(names)}个街道" if lang == "zh" else f"{names[0]} and {len(names) - 1} more sub-districts"
+
+    def standard(self, key: str) -> dict | None:
+        """One row of standards_used as a dict (value as float when numeric), or None."""
+        rows = self.standards[self.standards["key"] == key]
+        if rows.empty:
+            return None
+        row = rows.iloc[0].to_dict()
+        number = pd.to_numeric(pd.Series([row.get("value")]), errors="coerce").iloc[0]
+        row["number"] = None if pd.isna(number) else float(number)
+        return row
+
+    def block_ids(self) -> list[str]:
+        """Block ids in workbook order."""
+        return self.blocks["block_id"].astype(str).tolist()
+
+
+def _read(path: Path, layer: str, available: set[str], columns: list[str] | None = None) -> pd.DataFrame | None:
+    if layer not in available:
+        return None
+    if columns is not None:
+        present = set(pyogrio.read_info(path, layer=layer)["fields"])
+        columns = [c for c in columns if c in present]
+    return pyogrio.read_dataframe(path, layer=layer, columns=columns)
+
+
+def _empty_list(name: str, crs: CRS) -> pd.DataFrame:
+    table = list_table(name)
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in table.columns})
+    if table.geometry != "none":
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    return frame
+
+
+def _resolve_input(raw: str, workbook: Path) -> Path | None:
+    """The run's input: as recorded (absolute or relative to the current folder), else next to the workbook."""
+    if not raw:
+        return None
+    given = Path(raw)
+    candidates = [given] if given.is_absolute() else [Path.cwd() / given, *(p / given for p in workbook.resolve().parents[:4])]
+    return next((c for c in candidates if c.exists()), None)
+
+
+def _read_context(meta: dict[str, str], workbook: Path, crs: CRS) -> dict[str, gpd.GeoDataFrame]:
+    from ..pipeline import _file_digest, check_input
+
+    found = _resolve_input(meta.get("input", ""), workbook)
+    if found is None:
+        log.info("input %s not found: maps without roads and green", meta.get("input"))
+        return {}
+    digest = meta.get("input_sha256", "")
+    if digest and found.is_file() and _file_digest(str(found)) != digest:
+        log.warning("input %s changed since the run: maps without roads and green", found)
+        return {}
+    mapping = _resolve_input(meta.get("mapping_file", ""), workbook)
+    try:
+        checked = check_input(found, mapping=mapping, crs=meta.get("crs") or crs)
+    except BlockcheckError as err:
+        log.warning("input %s could not be read for map context (%s)", found, err)
+        return {}
+    layers = checked.checked.layers
+    return {name: layers[name].to_crs(crs) for name in _CONTEXT_LAYERS if name in layers and len(layers[name])}
+
+
+def _has_osm_ids(*columns: pd.Series) -> bool:
+    return any(bool(c.dropna().astype(str).str.contains("osm_", regex=False).any()) for c in columns if c is not None)
+
+
+def load_workbook(path: str | os.PathLike, *, context: bool = True) -> WorkbookData:
+    """Read `path` (a ``workbook.gpkg``) for the exports.
+
+    Parameters
+    ----------
+    path
+        The workbook written by ``blockcheck run``.
+    context
+        Also read roads and green spaces from the run's input, when it can be found.
+
+    Raises
+    ------
+    BlockcheckError
+        When the file is missing or is not a blockcheck workbook (no block_metrics).
+    """
+    path = Path(path)
+    if not path.exists():
+        msg = f"{path}: workbook not found. Make it with: blockcheck run INPUT --out DIR (gives DIR/workbook.gpkg)."
+        raise BlockcheckError(msg)
+    available = {str(name) for name, _ in pyogrio.list_layers(path)}
+    if "block_metrics" not in available:
+        msg = f"{path}: no block_metrics layer; this is not a blockcheck workbook (blockcheck run writes one)."
+        raise BlockcheckError(msg)
+    blocks = pyogrio.read_dataframe(path, layer="block_metrics")
+    if blocks.crs is None or not blocks.crs.is_projected:
+        msg = f"{path}: block_metrics has no metric CRS ({blocks.crs}); maps need one for their scale bars."
+        raise BlockcheckError(msg)
+    crs = CRS.from_user_input(blocks.crs)
+    meta_frame = _read(path, "blockcheck_meta", available)
+    meta = dict(zip(meta_frame["key"].astype(str), meta_frame["value"].fillna("").astype(str), strict=True)) if meta_frame is not None else {}
+    standards = _read(path, "standards_used", available)
+    if standards is None:
+        standards = pd.DataFrame(columns=["key", "value", "unit", "source", "grade"])
+    area = _read(path, "area_metrics", available)
+    lists: dict[str, pd.DataFrame] = {}
+    for name in EIGHT_LISTS:
+        frame = _read(path, name, available, _RESOURCE_COLUMNS if name == "resource_list" else None)
+        lists[name] = _empty_list(name, crs) if frame is None else frame
+    summary = _read(path, "resource_summary", available)
+    if summary is None:
+        summary = pd.DataFrame(columns=list_tables()["resource_summary"].columns)
+    resources = lists["resource_list"]
+    if "status" in resources:
+        lists["resource_list"] = resources[resources["status"].fillna("") != "rejected"].reset_index(drop=True)
+    ctx = _read_context(meta, path, crs) if context else {}
+    osm = ("openstreetmap" in meta.get("source", "").lower()
+           or _has_osm_ids(lists["resource_list"].get("source_id"), lists["project_list"].get("resource_ids"),
+                           *(frame.iloc[:, 0] for frame in ctx.values())))
+    return WorkbookData(
+        path=path, blocks=blocks, area=area.iloc[0] if area is not None and len(area) else pd.Series(dtype=object),
+        lists=lists, resource_summary=summary, meta=meta, standards=standards, crs=crs, context=ctx, osm=bool(osm),
+    )
+
+
+def as_workbook(workbook: WorkbookData | str | os.PathLike) -> WorkbookData:
+    """`workbook` itself, or the workbook read from that path."""
+    return workbook if isinstance(workbook, WorkbookData) else load_workbook(workbook)
+
+
+def block_index(frame: pd.DataFrame, column: str = "block_id") -> dict[str, np.ndarray]:
+    """Row positions of `frame` by block id (one groupby, for per-block pages)."""
+    if frame.empty or column not in frame:
+        return {}
+    return {str(k): v for k, v in frame.groupby(frame[column].astype(str), sort=False).indices.items()}
