@@ -6,4 +6,8 @@ bash scripts/setup.sh
 mkdir -p out
 .venv/bin/blockcheck validate data/sample_blocks/sample_district.gpkg --out out/sample --quiet
 .venv/bin/blockcheck run data/sample_blocks/sample_district.gpkg --out out/sample
+.venv/bin/blockcheck maps out/sample/workbook.gpkg --out out/sample/maps
+.venv/bin/blockcheck atlas out/sample/workbook.gpkg --out out/sample/atlas.pdf --quiet
+.venv/bin/blockcheck report out/sample/workbook.gpkg --out out/sample/report.pdf
 echo ">> done: out/sample/workbook.gpkg (block_metrics, area_metrics, problem_list) and out/sample/validation_report.txt"
+echo ">> hearing exports: out/sample/maps/ (PNG + SVG), out/sample/atlas.pdf, out/sample/report.pdf and report.html"

@@ -32,3 +32,8 @@ extras=""
 [[ $want_test -eq 1 ]] && extras="[test]"
 echo ">> installing blockcheck${extras} into .venv"
 .venv/bin/python -m pip install -q -e ".${extras}"
+if [[ $want_test -eq 1 ]]; then
+  # Inside the QGIS 3.22 application, PyPI's shapely >= 2.1 clashes with QGIS's own GEOS 3.11; the
+  # plugin tests start real QGIS with these compatible versions (see docs/plugin.md).
+  .venv/bin/python -m pip install -q --no-deps --target .venv/qgis-compat-site "shapely>=2.0,<2.1" "geopandas>=1.0,<1.1"
+fi

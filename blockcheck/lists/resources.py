@@ -32,6 +32,7 @@ from ._resource_base import _empty
 from .schema import conform, list_table
 
 __all__ = [
+    "block_ids_of",
     "CATEGORIES",
     "RESOURCE_LIST_LAYER",
     "RESOURCE_SUMMARY_LAYER",
@@ -195,7 +196,7 @@ def _keep_decisions(found: gpd.GeoDataFrame, previous: pd.DataFrame | None) -> g
     return found
 
 
-def _block_ids(blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> np.ndarray:
+def block_ids_of(blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> np.ndarray:
     """Block of each feature: the one holding its representative point, else the one it overlaps most (None if none)."""
     frame = blocks.reset_index(drop=True)
     where = block_index_of(frame, features)
@@ -247,7 +248,7 @@ def build_resource_list(
     found = detect_resources(layers, standards, as_of_year=as_of_year)
     if found.empty and (previous is None or len(previous) == 0):
         return _empty_list(blocks.crs)
-    found["block_id"] = _block_ids(blocks, found)
+    found["block_id"] = block_ids_of(blocks, found)
     found["family"] = found["category"].map(lambda c: CATEGORIES[c][0])
     found["resource_id"] = "RL-" + found["category"] + "-" + found["source_layer"] + "-" + found["source_id"].astype(str)
     found["standard_ref"] = found["category"].map(_standard_refs(standards))

@@ -1,0 +1,479 @@
+"""The one translation layer between QGIS and blockcheck.
+
+Everything that crosses the boundary goes through here, and this is the only
+plugin module that touches geopandas, shapely or pandas:
+
+- QGIS feature sources → one input GeoPackage (kept next to the outputs) written with
+  QGIS's own writer (so selections, filters and any provider — GeoPackage,
+  Shapefile, PostGIS, memory — work), then the core is called with its path;
+- the core's progress callback → ``QgsProcessingFeedback`` (cancel included);
+- ``BlockcheckError`` → ``QgsProcessingException`` with the core's message;
+- DataFrames → QGIS fields and attribute rows; list rows (plain dicts) ↔ the
+  core's list schema (validation, new rows, project history).
+
+No analysis happens here: each public function makes one core call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransformContext,
+    QgsFeature,
+    QgsFeatureRequest,
+    QgsField,
+    QgsFields,
+    QgsProcessingException,
+    QgsRasterFileWriter,
+    QgsRasterLayer,
+    QgsRasterPipe,
+    QgsVectorFileWriter,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QVariant
+
+from .i18n import tr
+
+__all__ = [
+    "INPUT_FILE",
+    "Canceled",
+    "RowError",
+    "block_ids_at",
+    "check_row",
+    "core_call",
+    "export_hearing",
+    "history_for_change",
+    "history_for_new_projects",
+    "list_schemas",
+    "new_project_rows",
+    "new_resource_rows",
+    "progress_callback",
+    "resource_categories",
+    "run_steps",
+    "validate_inputs",
+    "what_if_table",
+    "write_input_gpkg",
+]
+
+#: The input as the plugin hands it to the core, kept next to the workbook
+#: (``blockcheck_meta`` records it, and what-if re-reads it).
+INPUT_FILE = "input_from_qgis.gpkg"
+
+
+class Canceled(Exception):  # noqa: N818 - it is not an error, the user asked for it
+    """Raised from the core's progress callback when the user cancels."""
+
+
+class RowError(ValueError):
+    """A list row that does not match the core's schema (the message says why)."""
+
+
+# ------------------------------------------------------------------ plumbing
+
+
+def progress_callback(feedback, start: float = 0.0, span: float = 1.0) -> Callable[[float, str], None]:  # noqa: ANN001
+    """The core's ``progress(fraction, message)`` mapped onto `feedback` (raises Canceled on cancel)."""
+
+    def say(fraction: float, message: str) -> None:
+        if feedback is None:
+            return
+        if feedback.isCanceled():
+            raise Canceled
+        feedback.setProgress(100.0 * (start + span * float(fraction)))
+        if message:
+            feedback.setProgressText(message)
+
+    return say
+
+
+@contextlib.contextmanager
+def core_call() -> Iterator[None]:
+    """Turn the core's errors into ``QgsProcessingException`` (message kept, no traceback)."""
+    from blockcheck.errors import BlockcheckError
+
+    try:
+        yield
+    except Canceled:
+        raise QgsProcessingException(tr("Canceled.")) from None
+    except BlockcheckError as err:
+        raise QgsProcessingException(str(err)) from None
+
+
+# ------------------------------------------------------------------ can the core run here?
+
+
+def self_test(folder: str | os.PathLike) -> str | None:
+    """Exercise the core's compiled dependencies once (None when fine, else what failed).
+
+    Importing is not enough inside QGIS: the QGIS executable has its own GEOS,
+    GDAL and PROJ loaded, and PyPI wheels built for newer versions can resolve
+    to those (e.g. shapely ≥ 2.1 asks QGIS 3.22's GEOS 3.11 for 4-D WKB and fails).
+    """
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+
+    try:
+        bowtie = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)])
+        frame = gpd.GeoDataFrame({"a": [1]}, geometry=gpd.GeoSeries([bowtie]).make_valid(), crs=4548)
+        shapely.to_wkb(frame.geometry.values)
+        path = Path(folder) / "blockcheck_self_test.gpkg"
+        pyogrio.write_dataframe(frame, path, layer="t", driver="GPKG")
+        back = pyogrio.read_dataframe(path, layer="t")
+        path.unlink(missing_ok=True)
+        if abs(float(back.geometry.area.sum()) - 0.5) > 1e-9:
+            return "geometry round trip changed the area"
+    except Exception as err:  # noqa: BLE001 - any failure means the binaries do not fit together
+        return f"{err.__class__.__name__}: {err}"
+    return None
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the compiled libraries as the Python packages see them."""
+    import pyogrio
+    import shapely
+
+    return {"shapely": shapely.__version__, "shapely GEOS": ".".join(map(str, shapely.geos_version)),
+            "pyogrio GDAL": pyogrio.__gdal_version_string__}
+
+
+# ------------------------------------------------------------------ inputs
+
+
+def _layer_names(mapping: str | os.PathLike | None) -> dict[str, str]:
+    """Model layer → name to write it under: the field mapping's ``source`` when it names a layer."""
+    from blockcheck.mapping import load_mapping
+
+    names = {}
+    for name, layer in load_mapping(mapping).layers.items():
+        if layer.source and not Path(layer.source).is_absolute():
+            names[name] = layer.source
+    return names
+
+
+def write_input_gpkg(sources: dict, path: str | os.PathLike, *, transform_context=None, feedback=None,  # noqa: ANN001
+                     names: dict[str, str] | None = None) -> Path:
+    """Write QGIS feature sources into one GeoPackage, one layer per model layer (named as `names` says).
+
+    Every layer is written in the CRS of ``blocks`` (QGIS reprojects on the
+    fly, so should the plugin); layers that may hold points and polygons are
+    written with a generic geometry type. A source field ``fid`` is kept when
+    it is an integer (feature ids then stay as the user sees them in QGIS).
+    """
+    from blockcheck.input_model import input_model
+
+    model = input_model()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    context = transform_context or QgsCoordinateTransformContext()
+    target_crs = sources["blocks"].sourceCrs() if sources.get("blocks") is not None else QgsCoordinateReferenceSystem()
+    present = [(name, source) for name, source in sources.items() if source is not None]
+    total = sum(max(source.featureCount(), 0) for _, source in present) or 1
+    done = 0
+    for i, (name, source) in enumerate(present):
+        wkb_type = source.wkbType()
+        if model.layer(name).geometry == "point_or_polygon":
+            wkb_type = QgsWkbTypes.Type.Unknown
+        fields = QgsFields()
+        keep = []
+        for index, field in enumerate(source.fields()):
+            if field.name().lower() == "fid" and field.type() not in (QVariant.Type.Int, QVariant.Type.LongLong):
+                continue
+            fields.append(field)
+            keep.append(index)
+        options = QgsVectorFileWriter.SaveVectorOptions()
+        options.driverName = "GPKG"
+        options.layerName = (names or {}).get(name, name)
+        options.fileEncoding = "UTF-8"
+        options.actionOnExistingFile = (QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteFile if i == 0
+                                        else QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteLayer)
+        crs = target_crs if target_crs.isValid() else source.sourceCrs()
+        writer = QgsVectorFileWriter.create(str(path), fields, wkb_type, crs, context, options)
+        if writer.hasError() != QgsVectorFileWriter.WriterError.NoError:
+            raise QgsProcessingException(f"{name}: {writer.errorMessage()}")
+        request = QgsFeatureRequest()
+        if crs.isValid() and source.sourceCrs().isValid() and source.sourceCrs() != crs:
+            request.setDestinationCrs(crs, context)
+        whole = len(keep) == len(source.fields())
+        for feature in source.getFeatures(request):
+            if feedback is not None and feedback.isCanceled():
+                del writer
+                raise Canceled
+            if not whole:
+                copy = QgsFeature(fields, feature.id())
+                copy.setGeometry(feature.geometry())
+                copy.setAttributes([feature.attributes()[k] for k in keep])
+                feature = copy
+            if not writer.addFeature(feature):
+                message = writer.errorMessage()
+                del writer
+                raise QgsProcessingException(f"{name}: {message}")
+            done += 1
+            if feedback is not None and done % 500 == 0:
+                feedback.setProgress(10.0 * done / total)
+        del writer  # closes the layer
+    return path
+
+
+def raster_path(layer: QgsRasterLayer | None, folder: str | os.PathLike, transform_context=None) -> str | None:  # noqa: ANN001
+    """A GeoTIFF the core can open for `layer`: its own file when GDAL reads one, else a copy written by QGIS."""
+    if layer is None:
+        return None
+    uri = layer.source()
+    if layer.providerType() == "gdal" and Path(uri).is_file():
+        return uri
+    target = Path(folder) / "population_from_qgis.tif"
+    writer = QgsRasterFileWriter(str(target))
+    pipe = QgsRasterPipe()
+    pipe.set(layer.dataProvider().clone())
+    error = writer.writeRaster(pipe, layer.width(), layer.height(), layer.extent(), layer.crs(),
+                               transform_context or QgsCoordinateTransformContext())
+    if error != QgsRasterFileWriter.WriterError.NoError:
+        raise QgsProcessingException(tr("Cannot write the population raster to {path}").format(path=target))
+    return str(target)
+
+
+# ------------------------------------------------------------------ the core calls
+
+
+def validate_inputs(sources: dict, out_dir: str | os.PathLike, *, mapping=None, standards=None, crs=None,  # noqa: ANN001
+                    repair: bool = False, transform_context=None, feedback=None) -> dict:
+    """Validate the layers (``blockcheck validate``): report and, when valid, ``input_checked.gpkg``."""
+    from blockcheck.pipeline import check_input, write_checked_input
+
+    out = Path(out_dir)
+    input_path = write_input_gpkg(sources, out / INPUT_FILE, transform_context=transform_context, feedback=feedback,
+                                  names=_layer_names(mapping))
+    result = check_input(input_path, mapping=mapping, standards=standards, crs=crs, repair=repair,
+                         progress=progress_callback(feedback, 0.1, 0.8))
+    report = result.checked.report
+    written = write_checked_input(result, out)  # raises ValidationError (the whole report) when invalid
+    return {"report_text": report.format(), "report": str(written["report"]), "checked": str(written["gpkg"]),
+            "errors": len(report.errors), "warnings": len(report.warnings)}
+
+
+def run_steps(sources: dict, out_dir: str | os.PathLike, *, until: str, mapping=None, standards=None, crs=None,  # noqa: ANN001
+              repair: bool = False, population_raster=None, demands=None, visions=None,
+              transform_context=None, feedback=None) -> dict:
+    """``blockcheck run --until …`` on the layers: writes ``out_dir/workbook.gpkg`` (and the Excel lists)."""
+    from blockcheck.pipeline import run
+
+    out = Path(out_dir)
+    input_path = write_input_gpkg(sources, out / INPUT_FILE, transform_context=transform_context, feedback=feedback,
+                                  names=_layer_names(mapping))
+    raster = raster_path(population_raster, out, transform_context)
+    result = run(input_path, out, mapping=mapping, standards=standards, crs=crs, repair=repair, population_raster=raster,
+                 demands=demands, visions=visions, until=until, progress=progress_callback(feedback, 0.1, 0.85))
+    counts = {name: len(frame) for name, frame in (result.lists or {}).items()}
+    counts["block_metrics"] = len(result.health.block_metrics)
+    return {"workbook": str(result.workbook), "excel": str(result.excel) if result.excel else "",
+            "summary": result.summary(), "counts": counts}
+
+
+def _qgis_value(value: object) -> object:
+    """A pandas/numpy scalar as a plain Python value (None for missing)."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover
+        pass
+    return value
+
+
+def _frame_to_qgis(frame) -> tuple[QgsFields, list[list]]:  # noqa: ANN001
+    import pandas as pd
+
+    fields = QgsFields()
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if pd.api.types.is_bool_dtype(dtype):
+            kind = QVariant.Type.Bool
+        elif pd.api.types.is_integer_dtype(dtype):
+            kind = QVariant.Type.LongLong
+        elif pd.api.types.is_float_dtype(dtype):
+            kind = QVariant.Type.Double
+        else:
+            kind = QVariant.Type.String
+        fields.append(QgsField(str(column), kind))
+    rows = [[_qgis_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    return fields, rows
+
+
+def what_if_table(workbook: str | os.PathLike, project_ids: list[str]) -> tuple[QgsFields, list[list]]:
+    """Before/after gaps when `project_ids` are built (``blockcheck whatif``), as QGIS fields and rows."""
+    from blockcheck.whatif import what_if
+
+    return _frame_to_qgis(what_if(workbook, project_ids))
+
+
+def export_hearing(workbook: str | os.PathLike, *, maps_dir=None, atlas_pdf=None, names=None, lang: str = "zh",  # noqa: ANN001
+                   dpi: int = 200, feedback=None) -> dict:  # noqa: ANN001
+    """The core's hearing exports: map images (``report.maps.export_maps``) and/or the atlas (``report.atlas.export_atlas``)."""
+    out: dict = {}
+    if maps_dir:
+        from blockcheck.report.maps import export_maps
+
+        out["maps"] = [str(p) for p in export_maps(workbook, maps_dir, lang=lang, dpi=dpi, **({"names": names} if names else {}))]
+    if atlas_pdf:
+        from blockcheck.report.atlas import export_atlas
+
+        out["atlas"] = str(export_atlas(workbook, atlas_pdf, lang=lang, progress=progress_callback(feedback, 0.5, 0.5)))
+    return out
+
+
+# ------------------------------------------------------------------ the editor's rows
+
+
+def list_schemas() -> dict:
+    """The list tables (``blockcheck.lists.schema``): names, zh/en labels, coded values, keys."""
+    from blockcheck.lists.schema import list_tables
+
+    return dict(list_tables())
+
+
+def eight_lists() -> tuple[str, ...]:
+    """The eight lists in the method's order (图1–图8)."""
+    from blockcheck.workbook import EIGHT_LISTS
+
+    return tuple(EIGHT_LISTS)
+
+
+def resource_categories() -> dict[str, str]:
+    """Resource category key → Chinese label (图2)."""
+    from blockcheck.lists.resources import resource_labels
+
+    return dict(resource_labels()["category"])
+
+
+def check_row(name: str, row: dict, other_keys=()) -> dict:  # noqa: ANN001
+    """Validate one row of list `name` with the core's schema; return it conformed (plain Python values).
+
+    Raises
+    ------
+    RowError
+        With the schema's message (required field empty, value not allowed,
+        text in a number field, key already used).
+    """
+    import pandas as pd
+    from blockcheck.lists.schema import SchemaError, conform, list_table
+
+    table = list_table(name)
+    frame = pd.DataFrame([{c: row.get(c) for c in table.columns}])
+    bad_numbers = []
+    for f in table.fields:
+        value = row.get(f.name)
+        if f.type != "str" and value not in (None, "") and pd.isna(pd.to_numeric(pd.Series([value]), errors="coerce")[0]):
+            bad_numbers.append(f"{f.name}: {value!r} {tr('is not a number')}")
+    if bad_numbers:
+        raise RowError(f"{name}: " + "; ".join(bad_numbers))
+    try:
+        out = conform(frame, table)
+    except SchemaError as err:
+        raise RowError(str(err)) from None
+    key = out.at[0, table.key]
+    if key is not None and str(key) in {str(k) for k in other_keys}:
+        raise RowError(f"{name}: {table.key} {key} {tr('is already used')}")
+    return {c: _qgis_value(out.at[0, c]) for c in table.columns}
+
+
+def _history_tail(changes: list[dict], previous: list[dict]) -> list[dict]:
+    import pandas as pd
+    from blockcheck.workbook import history_rows
+
+    full = history_rows(changes, pd.DataFrame(previous) if previous else None)
+    tail = full.iloc[len(full) - len(changes):] if changes else full.iloc[0:0]
+    return [{c: _qgis_value(v) for c, v in zip(tail.columns, values, strict=True)} for values in tail.itertuples(index=False, name=None)]
+
+
+def history_for_change(old_row: dict, new_row: dict, previous: list[dict], *, who: str, reason: str) -> list[dict]:
+    """``project_history`` rows to append for one edited project (every changed field, status included).
+
+    `previous` is the history as it stands (rows as dicts), so new entries get the next ids.
+    """
+    import pandas as pd
+    from blockcheck.lists.schema import conform, list_table
+    from blockcheck.workbook import record_project_changes
+
+    table = list_table("project_list")
+    old = conform(pd.DataFrame([old_row]), table)
+    new = conform(pd.DataFrame([new_row]), table)
+    return _history_tail(record_project_changes(new, old, who=who, reason=reason), previous)
+
+
+def history_for_new_projects(rows: list[dict], previous: list[dict], *, who: str, reason: str) -> list[dict]:
+    """``project_history`` rows registering new projects (入库)."""
+    import pandas as pd
+    from blockcheck.lists.schema import conform, list_table
+    from blockcheck.workbook import record_project_changes
+
+    new = conform(pd.DataFrame(rows), list_table("project_list"))
+    return _history_tail(record_project_changes(new, None, who=who, reason=reason), previous)
+
+
+def block_ids_at(blocks: list[tuple[str, bytes]], wkbs: list[bytes]) -> list[str | None]:
+    """The block of each geometry, by the resource list's rule (representative point, else largest overlap).
+
+    `blocks` are (block_id, WKB) pairs and `wkbs` the geometries, all in one CRS. The editor reads
+    both through QGIS: a second GDAL/SQLite opening the workbook it is writing would break SQLite's locks.
+    """
+    import geopandas as gpd
+    import shapely
+    from blockcheck.lists.resources import block_ids_of
+
+    frame = gpd.GeoDataFrame({"block_id": [b for b, _ in blocks]}, geometry=shapely.from_wkb([w for _, w in blocks]))
+    features = gpd.GeoDataFrame(geometry=shapely.from_wkb(list(wkbs)))
+    return [_qgis_value(v) for v in block_ids_of(frame, features)]
+
+
+def new_resource_rows(blocks: list[tuple[str, bytes]], wkbs: list[bytes], *, category: str, source_layer: str,
+                      source_ids: list[str], existing_keys=(), status: str = "confirmed") -> list[dict]:  # noqa: ANN001
+    """Resource-list rows for features an analyst picked on the map (validated, with their blocks).
+
+    Status ``confirmed``: the core carries confirmed resources over when the list is rebuilt.
+    """
+    from blockcheck.lists.resources import CATEGORIES
+
+    rows, used = [], {str(k) for k in existing_keys}
+    for block, source_id in zip(block_ids_at(blocks, wkbs), source_ids, strict=True):
+        row = {"resource_id": _unique(f"RL-{category}-{source_layer}-{source_id}", used), "block_id": block,
+               "family": CATEGORIES[category][0], "category": category, "source_layer": source_layer,
+               "source_id": str(source_id), "rule_id": "analyst",
+               "reason": "分析人员从地图选择添加 / added by an analyst from the map", "status": status}
+        rows.append(check_row("resource_list", row, used))
+        used.add(row["resource_id"])
+    return rows
+
+
+def new_project_rows(blocks: list[tuple[str, bytes]], wkbs: list[bytes], *, domain: str, names: list[str],
+                     first_number: int, existing_keys=()) -> list[dict]:  # noqa: ANN001
+    """Project-list rows (status registered, provenance added) for features picked on the map."""
+    rows, used = [], {str(k) for k in existing_keys}
+    for i, (block, name) in enumerate(zip(block_ids_at(blocks, wkbs), names, strict=True)):
+        number = first_number + i
+        row = {"number": number, "domain": domain, "name": name, "project_id": _unique(f"PJ-added-{number:04d}", used),
+               "block_id": block, "status": "registered", "provenance": "added"}
+        rows.append(check_row("project_list", row, used))
+        used.add(row["project_id"])
+    return rows
+
+
+def _unique(key: str, used: set[str]) -> str:
+    candidate, n = key, 2
+    while candidate in used:
+        candidate, n = f"{key}-{n}", n + 1
+    return candidate

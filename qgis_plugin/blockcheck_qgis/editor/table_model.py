@@ -1,0 +1,187 @@
+"""A Qt table model over one list of a :class:`WorkbookStore`, and a drop-down delegate for coded fields."""
+
+from __future__ import annotations
+
+from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, Qt, pyqtSignal
+from qgis.PyQt.QtWidgets import QComboBox, QStyledItemDelegate
+
+from .. import bridge
+from ..i18n import tr
+from .store import HISTORY, WorkbookStore
+
+__all__ = ["CodedValueDelegate", "ListTableModel", "value_labels"]
+
+#: Display labels of coded values the core does not label (UI text, Chinese first).
+_LABELS = {
+    "status": {"registered": "入库", "adjusted": "动态调整", "implementing": "滚动实施", "done": "完成",
+               "candidate": "候选", "confirmed": "已确认", "rejected": "已否决"},
+    "provenance": {"generated": "生成", "edited": "编辑", "added": "新增"},
+    "family": {"land": "用地", "building": "建筑"},
+}
+
+
+def value_labels(table: str, column: str) -> dict[str, str]:
+    """Coded value → label shown in the drop-down (``label (value)``)."""
+    names = dict(_LABELS.get(column, {}))
+    if table == "resource_list" and column == "category":
+        names.update(bridge.resource_categories())
+    return names
+
+
+class ListTableModel(QAbstractTableModel):
+    """Rows of one list; edits go straight to the store (validated, committed, history kept)."""
+
+    #: message for the user (validation errors, what was saved)
+    message = pyqtSignal(str, bool)  # text, is_error
+
+    def __init__(self, store: WorkbookStore, table: str, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.store, self.table = store, table
+        self.schema = store.schemas[table]
+        self.columns = store.columns(table)
+        self.fields = {f.name: f for f in self.schema.fields}
+        self.read_only = table == HISTORY
+        self.who = ""
+        self.reason = ""
+        self._count = len(store.rows[table])
+        store.rowsChanged.connect(self._rows_changed)
+        store.reset.connect(self._reset)
+
+    def _reset(self) -> None:
+        self.beginResetModel()
+        self._count = len(self.store.rows.get(self.table, []))
+        self.endResetModel()
+
+    # ---- Qt model API
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008, ANN001
+        return 0 if parent.isValid() else len(self.store.rows[self.table])
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008, ANN001
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802, ANN001, ANN201
+        if orientation != Qt.Orientation.Horizontal or section >= len(self.columns):
+            return None
+        spec = self.fields[self.columns[section]]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return spec.label_zh or spec.label_en or spec.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            extra = f"\n{tr('Values')}: {', '.join(spec.values)}" if spec.values else ""
+            required = f" · {tr('required')}" if spec.required else ""
+            return f"{spec.label_en} ({spec.name}, {spec.type}{required}){extra}"
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):  # noqa: ANN001, ANN201
+        if not index.isValid():
+            return None
+        column = self.columns[index.column()]
+        value = self.store.rows[self.table][index.row()].values.get(column)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if value is None:
+                return ""
+            label = value_labels(self.table, column).get(str(value)) if self.fields[column].values else None
+            if isinstance(value, float):
+                return f"{value:,.2f}".rstrip("0").rstrip(".")
+            return f"{label} ({value})" if label else str(value)
+        if role == Qt.ItemDataRole.EditRole:
+            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.ToolTipRole and isinstance(value, str) and len(value) > 40:
+            return value
+        return None
+
+    def flags(self, index: QModelIndex):  # noqa: ANN201
+        base = super().flags(index)
+        if not index.isValid() or self.read_only:
+            return base
+        column = self.columns[index.column()]
+        if column in (self.schema.key, "provenance"):
+            return base
+        return base | Qt.ItemFlag.ItemIsEditable
+
+    def setData(self, index: QModelIndex, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802, ANN001
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        column = self.columns[index.column()]
+        text = None if value is None or (isinstance(value, str) and value.strip() == "") else value
+        try:
+            history = self.store.update(self.table, index.row(), column, text, who=self.who, reason=self.reason)
+        except bridge.RowError as err:
+            self.message.emit(str(err), True)
+            return False
+        except OSError as err:
+            self.message.emit(tr("Not saved: {error}").format(error=err), True)
+            return False
+        note = tr(" · {n} change(s) recorded in project_history").format(n=len(history)) if history else ""
+        self.message.emit(tr("Saved to the workbook") + note, False)
+        return True
+
+    # ---- helpers
+
+    def fid(self, row: int) -> int:
+        """GeoPackage feature id of a row."""
+        return self.store.rows[self.table][row].fid
+
+    def value(self, row: int, column: str) -> object:
+        """A row's value by field name."""
+        return self.store.rows[self.table][row].values.get(column)
+
+    def rows_of_fids(self, fids) -> list[int]:  # noqa: ANN001
+        """Row positions of GeoPackage feature ids."""
+        wanted = set(fids)
+        return [i for i, r in enumerate(self.store.rows[self.table]) if r.fid in wanted]
+
+    def block_column(self) -> str | None:
+        """The column naming the row's block (``block_id``, or ``scope`` for problems)."""
+        for column in ("block_id", "scope"):
+            if column in self.columns:
+                return column
+        return None
+
+    def _rows_changed(self, table: str, positions: list) -> None:
+        if table != self.table:
+            return
+        if len(self.store.rows[self.table]) != self._count:  # rows were added: start over
+            self.beginResetModel()
+            self._count = len(self.store.rows[self.table])
+            self.endResetModel()
+            return
+        for position in positions:
+            self.dataChanged.emit(self.index(position, 0), self.index(position, len(self.columns) - 1))
+
+
+class CodedValueDelegate(QStyledItemDelegate):
+    """A drop-down of the schema's allowed values (with labels) for coded fields; text elsewhere."""
+
+    def __init__(self, model: ListTableModel, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.model = model
+
+    def _spec(self, index: QModelIndex):  # noqa: ANN202
+        return self.model.fields[self.model.columns[index.column()]]
+
+    def createEditor(self, parent, option, index):  # noqa: N802, ANN001, ANN201
+        spec = self._spec(index)
+        if not spec.values:
+            return super().createEditor(parent, option, index)
+        combo = QComboBox(parent)
+        labels = value_labels(self.model.table, spec.name)
+        if not spec.required:
+            combo.addItem("", None)
+        for value in spec.values:
+            combo.addItem(f"{labels[value]} ({value})" if value in labels else value, value)
+        return combo
+
+    def setEditorData(self, editor, index) -> None:  # noqa: N802, ANN001
+        if isinstance(editor, QComboBox):
+            current = index.data(Qt.ItemDataRole.EditRole)
+            position = editor.findData(current if current != "" else None)
+            editor.setCurrentIndex(max(position, 0))
+            return
+        super().setEditorData(editor, index)
+
+    def setModelData(self, editor, model, index) -> None:  # noqa: N802, ANN001
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+            return
+        super().setModelData(editor, model, index)

@@ -1,0 +1,159 @@
+"""The plugin object: Processing provider, toolbar (checklist editor, hearing layout), translations."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from qgis.core import Qgis, QgsApplication, QgsProject, QgsVectorLayer
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction, QFileDialog, QMessageBox
+
+from . import _deps, styles
+from .i18n import install_translator, tr
+from .provider import BlockcheckProvider
+
+__all__ = ["BlockcheckPlugin"]
+
+PLUGIN_DIR = Path(__file__).resolve().parent
+MENU = "&blockcheck"
+
+
+class BlockcheckPlugin:
+    """What QGIS loads: ``initGui`` registers everything, ``unload`` removes it again."""
+
+    def __init__(self, iface) -> None:  # noqa: ANN001
+        self.iface = iface
+        self.provider: BlockcheckProvider | None = None
+        self.translator = None
+        self.toolbar = None
+        self.actions: list[QAction] = []
+        self.dock = None
+
+    # ---------------------------------------------------------------- QGIS hooks
+
+    def initProcessing(self) -> None:  # noqa: N802 - QGIS calls it for headless use too
+        registry = QgsApplication.processingRegistry()
+        if self.provider is None and registry.providerById("blockcheck") is None:
+            self.provider = BlockcheckProvider()
+            if not registry.addProvider(self.provider):  # the registry deletes a provider it refuses
+                self.provider = None
+
+    def initGui(self) -> None:  # noqa: N802
+        self.translator = install_translator()
+        self.initProcessing()
+        self.toolbar = self.iface.addToolBar(tr("blockcheck"))
+        self.toolbar.setObjectName("BlockcheckToolbar")
+        icon = QIcon(str(PLUGIN_DIR / "icon.svg"))
+        self._action(icon, tr("Checklist editor (清单编辑)"), self.open_editor, "BlockcheckEditorAction")
+        self._action(QgsApplication.getThemeIcon("/mActionNewLayout.svg"), tr("Export hearing layout (PDF)"),
+                     self.export_layout, "BlockcheckLayoutAction")
+        self._action(QgsApplication.getThemeIcon("/processingAlgorithm.svg"), tr("blockcheck algorithms (Processing)"),
+                     self.show_toolbox, "BlockcheckToolboxAction")
+        message = _deps.check()
+        if message:
+            self.iface.messageBar().pushMessage("blockcheck", tr("The analysis package is missing; see Details for the install command."),
+                                                message, Qgis.MessageLevel.Warning, 0)
+
+    def unload(self) -> None:
+        for action in self.actions:
+            self.iface.removePluginMenu(MENU, action)
+        self.actions = []
+        if self.toolbar is not None:
+            self.toolbar.deleteLater()
+            self.toolbar = None
+        if self.dock is not None:
+            self.dock.shutdown()
+            self.iface.removeDockWidget(self.dock)
+            self.dock.deleteLater()
+            self.dock = None
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
+        if self.translator is not None:
+            QgsApplication.removeTranslator(self.translator)
+            self.translator = None
+
+    def _action(self, icon: QIcon, text: str, slot, name: str) -> QAction:  # noqa: ANN001
+        action = QAction(icon, text, self.iface.mainWindow())
+        action.setObjectName(name)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.toolbar.addAction(action)
+        self.iface.addPluginToMenu(MENU, action)
+        self.actions.append(action)
+        return action
+
+    # ---------------------------------------------------------------- actions
+
+    def _missing_core(self) -> bool:
+        message = _deps.check()
+        if message:
+            QMessageBox.warning(self.iface.mainWindow(), "blockcheck", message)
+        return message is not None
+
+    def current_workbook(self) -> str | None:
+        """The workbook of the active layer, else of any blockcheck layer in the project."""
+        candidates = [self.iface.activeLayer(), *QgsProject.instance().mapLayers().values()]
+        for layer in candidates:
+            if isinstance(layer, QgsVectorLayer) and layer.providerType() == "ogr":
+                path, table = styles.workbook_path(layer)
+                if table in ("block_metrics", "resource_list", "project_list", "problem_list") and Path(path).is_file():
+                    return path
+        return None
+
+    def _ask_workbook(self) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self.iface.mainWindow(), tr("Open a blockcheck workbook"), "", "GeoPackage (*.gpkg)")
+        return path or None
+
+    def open_editor(self, workbook: str | None = None):  # noqa: ANN201
+        """Dock the checklist editor on `workbook` (default: the project's workbook, else ask)."""
+        if self._missing_core():
+            return None
+        from .editor.dock import ChecklistDock
+
+        workbook = workbook or self.current_workbook() or self._ask_workbook()
+        if not workbook:
+            return None
+        if self.dock is None:
+            self.dock = ChecklistDock(self.iface, QgsProject.instance())
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        if self.dock.store is None or self.dock.store.path != os.path.normpath(str(workbook)):
+            self.dock.open_workbook(workbook)
+        self.dock.show()
+        self.dock.raise_()
+        return self.dock
+
+    def export_layout(self, workbook: str | None = None, pdf: str | None = None):  # noqa: ANN201
+        """Export the hearing layout (atlas over the blocks) of the workbook to a PDF."""
+        from .layout import export_hearing_pdf
+
+        workbook = workbook or self.current_workbook() or self._ask_workbook()
+        if not workbook:
+            return None
+        if pdf is None:
+            default = str(Path(workbook).with_name("hearing_atlas.pdf"))
+            pdf, _ = QFileDialog.getSaveFileName(self.iface.mainWindow(), tr("Export the hearing layout"), default, "PDF (*.pdf)")
+            if not pdf:
+                return None
+        try:
+            written = export_hearing_pdf(workbook, pdf, QgsProject.instance())
+        except (RuntimeError, ValueError) as err:
+            self.iface.messageBar().pushCritical("blockcheck", str(err))
+            return None
+        self.iface.messageBar().pushSuccess("blockcheck", tr("Hearing layout exported to {path}").format(path=written))
+        return written
+
+    def show_toolbox(self) -> None:
+        """Open the Processing toolbox filtered on the blockcheck algorithms."""
+        from qgis.utils import plugins  # noqa: PLC0415
+
+        toolbox = getattr(plugins.get("processing"), "toolbox", None)
+        if toolbox is None:
+            self.iface.messageBar().pushInfo("blockcheck", tr("Open Processing ▸ Toolbox and search for blockcheck."))
+            return
+        toolbox.setVisible(True)
+        toolbox.raise_()
+        search = getattr(toolbox, "searchBox", None)
+        if search is not None:
+            search.setText("blockcheck")

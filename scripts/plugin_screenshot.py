@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Screenshot of the plugin in real QGIS: the checklist editor docked over the sample district.
+
+    .venv/bin/python scripts/plugin_screenshot.py [--out docs/img/plugin_editor.png] [--lang zh|en]
+
+Builds the plugin zip, installs it into a throw-away QGIS profile (enabled, UI
+in Chinese by default), starts the ``qgis`` binary under Xvfb, runs "Build the
+eight lists" from Processing on the sample district (outputs added, styled),
+docks the editor, selects a block's problems and saves the main window.
+
+QGIS's Python gets the venv's packages through PYTHONPATH, with the versions the
+plugin's install command pins for this QGIS's GEOS first (shapely 2.0 and
+geopandas 1.0 for QGIS 3.22), installed once into ``.venv/qgis-compat-site``.
+Needs the ``qgis`` and ``xvfb-run`` binaries (scripts/setup.sh --test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample_blocks" / "sample_district.gpkg"
+LAYERS = ("blocks", "communities", "roads", "green", "facilities", "buildings", "parcels", "parking")
+
+IN_QGIS = """
+import json, os, traceback
+import processing, qgis.utils
+from qgis.core import QgsProject
+from qgis.PyQt.QtCore import QTimer, Qt
+
+iface = qgis.utils.iface
+state = {{}}
+
+def step1():
+    try:
+        win = iface.mainWindow()
+        win.resize({width}, {height})
+        win.showMaximized()
+        sample = {sample!r}
+        params = {{n.upper(): sample + "|layername=" + n for n in {layers!r}}}
+        params.update(OUTPUT_FOLDER={out_dir!r}, DEMANDS={demands!r}, VISIONS={visions!r})
+        result = processing.runAndLoadResults("blockcheck:eightlists", params)
+        roads = iface.addVectorLayer(sample + "|layername=roads", "道路 roads", "ogr")
+        roads.renderer().symbol().setColor(Qt.GlobalColor.darkGray)
+        plugin = qgis.utils.plugins["blockcheck_qgis"]
+        dock = plugin.open_editor(result["WORKBOOK"])
+        win.resizeDocks([dock], [{dock_width}], Qt.Horizontal)
+        state["dock"] = dock
+        state["workbook"] = result["WORKBOOK"]
+        QTimer.singleShot(2500, step2)
+    except Exception:
+        finish({{"error": traceback.format_exc()}})
+
+def step2():
+    # select a block problems in the editor once QGIS has settled: the block is selected and zoomed to
+    try:
+        dock = state["dock"]
+        dock.show_tab("problem_list")
+        model = dock.models["problem_list"]
+        rows = [i for i in range(model.rowCount()) if model.value(i, "scope") == {block!r}]
+        dock.select_rows("problem_list", rows)
+        view = dock.views["problem_list"]
+        view.setFocus()
+        view.scrollTo(model.index(rows[0], 0), view.PositionAtTop)
+        state["rows"] = len(rows)
+        state["selected_blocks"] = sum(l.selectedFeatureCount() for l in dock.store.project_layers("block_metrics"))
+        iface.mapCanvas().refresh()
+        QTimer.singleShot(3000, step3)
+    except Exception:
+        finish({{"error": traceback.format_exc()}})
+
+def step3():
+    try:
+        iface.mapCanvas().waitWhileRendering()
+        image = iface.mainWindow().grab()
+        ok = image.save({png!r})
+        finish({{"saved": ok, "size": [image.width(), image.height()], "rows": state.get("rows"),
+                 "selected_blocks": state.get("selected_blocks")}})
+    except Exception:
+        finish({{"error": traceback.format_exc()}})
+
+def finish(info):
+    with open({result!r}, "w", encoding="utf-8") as fh:
+        json.dump(info, fh, ensure_ascii=False)
+    os._exit(0)
+
+QTimer.singleShot(1000, step1)
+"""
+
+
+def compatible_site() -> Path:
+    """The pinned packages for this QGIS's GEOS (see blockcheck_qgis._deps.compatibility_pins)."""
+    sys.path.insert(0, str(ROOT / "qgis_plugin"))
+    from blockcheck_qgis import _deps
+
+    site = Path(sys.prefix) / "qgis-compat-site"
+    pins = _deps.compatibility_pins()
+    if pins and not _satisfied(site, pins):
+        shutil.rmtree(site, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), *pins], check=True)
+    site.mkdir(exist_ok=True)
+    return site
+
+
+def _satisfied(site: Path, pins: list[str]) -> bool:
+    """Whether `site` already holds versions matching every pin (e.g. made by scripts/setup.sh)."""
+    from importlib.metadata import distributions
+
+    from packaging.requirements import Requirement
+
+    found = {d.metadata["Name"].lower(): d.version for d in distributions(path=[str(site)])} if site.is_dir() else {}
+    return all(Requirement(p).name.lower() in found and Requirement(p).specifier.contains(found[Requirement(p).name.lower()])
+               for p in pins)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "plugin_editor.png")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="QGIS and plugin language (default zh)")
+    parser.add_argument("--block", default="CP02-0101", help="block whose problems are selected")
+    parser.add_argument("--size", default="1600x1000", help="screen size WxH")
+    args = parser.parse_args(argv)
+    if not (shutil.which("qgis") and shutil.which("xvfb-run")):
+        print("needs the qgis and xvfb-run binaries: sudo apt-get install qgis xvfb (or scripts/setup.sh --test)", file=sys.stderr)
+        return 2
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # for the build step's Qt use, not for QGIS
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build_plugin
+
+    width, height = (int(v) for v in args.size.split("x"))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="blockcheck-shot-") as tmp:
+        tmp = Path(tmp)
+        zip_path = build_plugin.build(tmp / "dist")
+        plugins = tmp / "profiles" / "default" / "python" / "plugins"
+        plugins.mkdir(parents=True)
+        with zipfile.ZipFile(zip_path) as archive:
+            archive.extractall(plugins)
+        ini = tmp / "profiles" / "default" / "QGIS" / "QGIS3.ini"
+        ini.parent.mkdir(parents=True)
+        locale = "zh-Hans" if args.lang == "zh" else "en_US"
+        ini.write_text(f"[PythonPlugins]\nblockcheck_qgis=true\n[locale]\noverrideFlag=true\nuserLocale={locale}\n"
+                       "[qgis]\nshowTips=false\ncheckVersion=false\n", "utf-8")
+        result = tmp / "result.json"
+        code = tmp / "shot.py"
+        code.write_text(textwrap.dedent(IN_QGIS.format(
+            width=width, height=height, sample=str(SAMPLE), layers=LAYERS, out_dir=str(tmp / "out"),
+            demands=str(SAMPLE.parent / "demand_survey.csv"), visions=str(SAMPLE.parent / "vision_survey.csv"),
+            dock_width=int(width * 0.42), block=args.block, png=str(args.out.resolve()), result=str(result))), "utf-8")
+        venv_site = next(Path(sys.prefix, "lib").glob("python3*/site-packages"))
+        env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "PYTHONPATH")}
+        env["PYTHONPATH"] = f"{compatible_site()}{os.pathsep}{venv_site}"
+        command = ["xvfb-run", "-a", "-s", f"-screen 0 {width}x{height}x24", "qgis", "--profiles-path", str(tmp),
+                   "--noversioncheck", "--nologo", "--code", str(code)]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+        if not result.is_file():
+            print(done.stderr[-3000:], file=sys.stderr)
+            return 1
+        info = json.loads(result.read_text("utf-8"))
+    if "error" in info or not info.get("saved"):
+        print(info.get("error", info), file=sys.stderr)
+        return 1
+    print(f"{args.out} ({info['size'][0]}×{info['size'][1]}; {info['rows']} problem rows of {args.block} selected, "
+          f"{info['selected_blocks']} block selected on the map)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
