@@ -177,7 +177,19 @@ def health_check(
         {"block_id": [AREA_ID]}, geometry=[shapely.union_all(blocks.geometry.values)], crs=blocks.crs, index=pd.Index([AREA_ID], name="block_id")
     )
     area_residents = residents.assign(block_id=AREA_ID)
-    per_area = _metrics_for(district, layers, area_residents, network, standards, say)
+    # walking coverage of the whole area = population-weighted mean of the blocks' (same residents,
+    # same distances): no second round of snapping and network searches
+    per_area = _metrics_for(district, layers, area_residents, None, standards, say)
+    walk = [c for c in per_block.columns if c not in per_area.columns]
+    if walk:
+        weight = per_block["population"].astype("float64")
+        values = per_block[walk].astype("float64")
+        counted = values.notna() & (weight > 0).to_numpy()[:, None]
+        totals = values.where(counted).mul(weight, axis=0).sum()
+        denominators = counted.mul(weight, axis=0).sum()
+        area_walk = (totals / denominators.where(denominators > 0)).to_frame(AREA_ID).T
+        per_area = pd.concat([per_area, area_walk], axis=1)[per_block.columns]
+        per_area.index.name = "block_id"
     block_metrics = gpd.GeoDataFrame(
         pd.concat([blocks.reindex(columns=["block_id", "name", "subdistrict"]), per_block], axis=1),
         geometry=blocks.geometry, crs=blocks.crs,
