@@ -516,7 +516,10 @@ def test_sample_district_counts_match_the_data(sample_resources) -> None:  # noq
     assert set(idle["source_id"]) == set(parcels.loc[parcels["status"].isin(["idle", "vacant"]), "parcel_id"])  # 22 corner plots
     assert set(idle["subtype"]) == {"street_corner"}  # the sample's idle sites are all street-corner plots
     assert count["planned_new_land"] == (parcels["status"] == "planned").sum() == 7
-    assert count["low_quality_space"] == (green["quality"] == "poor").sum() == 47
+    roads = pyogrio.read_dataframe(SAMPLE, layer="roads")
+    assert count["low_quality_space"] == (green["quality"] == "poor").sum() + (roads["quality"] == "poor").sum() == 47 + 29
+    streets = resources[(resources["category"] == "low_quality_space") & (resources["subtype"] == "street")]
+    assert set(streets["source_id"]) == set(roads.loc[roads["quality"] == "poor", "road_id"])
     rooms = resources[resources["category"] == "idle_room"]
     assert {"boiler_room", "bike_shed", "office"} <= set(rooms["subtype"])
     assert count["idle_room"] == ((buildings["status"] == "idle") & ~buildings["use"].isin(list(rr.LOW_EFFICIENCY_USES))).sum()

@@ -67,8 +67,9 @@ def generate(seed: int = SEED) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, p
 
     road_rows = roads.node_roads(d)
     road_rows["status"] = roads.road_status(d, road_rows)
+    road_rows["quality"] = roads.road_quality(road_rows)
     road_rows["_b"] = -1
-    roads_layer = d.layer(road_rows, ["road_id", "name", "class", "status", "width_m"], "R", "road_id")
+    roads_layer = d.layer(road_rows, ["road_id", "name", "class", "status", "width_m", "quality"], "R", "road_id")
 
     buildings_layer = d.layer(bld, BUILDING_COLUMNS, "B", "building_id")
     parcels_layer = parcels.parcels_layer(d, buildings_layer, bld["_parcel"].to_numpy())

@@ -86,3 +86,16 @@ def road_status(d: District, roads: pd.DataFrame) -> pd.Series:
     for n, g in enumerate(chosen):
         status[roads["_group"] == g] = "under_construction" if n % UNDER_CONSTRUCTION_EVERY == UNDER_CONSTRUCTION_EVERY - 1 else "planned"
     return status
+
+
+def road_quality(roads: pd.DataFrame) -> pd.Series:
+    """Street quality (good / fair / poor) of built branch and internal roads, None for the others.
+
+    Deterministic from the segment's position (no random draw, so the other layers do not
+    change): every 9th such segment is poor (街道品质较差), every 4th fair, the rest good.
+    """
+    quality = pd.Series(None, index=roads.index, dtype=object)
+    street = (roads["status"] == "built") & roads["class"].isin(["branch", "internal"])
+    position = np.cumsum(street.to_numpy()) - 1
+    quality[street] = np.where(position[street] % 9 == 0, "poor", np.where(position[street] % 4 == 0, "fair", "good"))
+    return quality
