@@ -155,6 +155,51 @@ def whatif_cmd(workbook, project_ids, out_path) -> None:  # noqa: ANN001
     click.echo(f"Before/after table: {out}")
 
 
+@cli.command("maps")
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the maps (one PNG and one SVG each).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of titles and legends.")
+@click.option("--dpi", type=click.IntRange(min=200), default=200, show_default=True, help="PNG resolution (at least 200).")
+def maps_cmd(workbook, out_dir, lang, dpi) -> None:  # noqa: ANN001
+    """Hearing maps of WORKBOOK: overview, metric choropleths, problems, resources, demands, projects."""
+    from .report.maps import export_maps
+
+    written = export_maps(workbook, out_dir, lang=lang, dpi=dpi)
+    click.echo(f"{len(written) // 2} maps (PNG {dpi} dpi + SVG) written to {out_dir}")
+
+
+@cli.command("atlas")
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("--out", "out_pdf", required=True, type=click.Path(dir_okay=False), help="The atlas PDF to write.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the pages.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def atlas_cmd(workbook, out_pdf, lang, quiet) -> None:  # noqa: ANN001
+    """Block atlas of WORKBOOK: cover, district overview, then one page per block (map + its eight lists)."""
+    from .report.atlas import FIXED_PAGES, export_atlas
+    from .report.workbook_data import load_workbook
+
+    progress = _Progress(not quiet)
+    try:
+        wb = load_workbook(workbook)
+        export_atlas(wb, out_pdf, lang=lang, progress=progress)
+    finally:
+        progress.close()
+    click.echo(f"Atlas: {FIXED_PAGES + len(wb.blocks)} pages ({len(wb.blocks)} blocks) written to {out_pdf}")
+
+
+@cli.command("report")
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("--out", "out_pdf", required=True, type=click.Path(dir_okay=False), help="The report PDF; report.html is written next to it.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of headers and texts.")
+@click.option("--no-html", is_flag=True, help="Write the PDF only.")
+def report_cmd(workbook, out_pdf, lang, no_html) -> None:  # noqa: ANN001
+    """Hearing report of WORKBOOK: the eight lists (图1–图8), key maps, method note, standards used."""
+    from .report.hearing import export_report
+
+    written = export_report(workbook, out_pdf, lang=lang, html=not no_html)
+    click.echo("Report: " + ", ".join(str(p) for p in written[:2]))
+
+
 @cli.command("import-osm")
 @click.argument("osm_file", metavar="FILE.osm|FILE.osm.pbf", type=click.Path())
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Input GeoPackage to write.")

@@ -20,7 +20,7 @@ from .encoding import detect_dbf_encoding
 from .errors import InputError
 from .io import list_layers, read_layer
 from .mapping import Mapping
-from .report import ERROR, WARNING, ValidationReport
+from .validation_report import ERROR, WARNING, ValidationReport
 
 __all__ = ["RawLayer", "read_raw_layers"]
 

@@ -22,7 +22,7 @@ from .errors import BlockcheckError
 from .input_model import InputModel, LayerSpec, input_model
 from .inputs import RawLayer, read_raw_layers
 from .mapping import Mapping
-from .report import ERROR, INFO, WARNING, ValidationReport
+from .validation_report import ERROR, INFO, WARNING, ValidationReport
 
 __all__ = ["CheckedInput", "validate_input"]
 

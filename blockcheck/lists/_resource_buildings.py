@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from ..metrics._assign import block_index_of
@@ -172,7 +173,7 @@ def retained_buildings(
     status = _str(buildings, "status")
     age = _years(buildings, as_of_year)
     ids = _source_ids(buildings, "building_id")
-    keep = np.flatnonzero(((status == "in_use") | (status == None)) & (age >= min_age_yr) & ~np.isin(ids, list(exclude_ids)))  # noqa: E711
+    keep = np.flatnonzero(((status == "in_use") | (status == None)) & (age >= min_age_yr) & ~pd.Index(ids).isin(list(exclude_ids)))  # noqa: E711
     if not len(keep):
         return _empty(buildings.crs)
     sub, use = buildings.iloc[keep], _str(buildings, "use")[keep]

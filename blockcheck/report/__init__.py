@@ -8,38 +8,15 @@ Public functions (imported lazily, so ``import blockcheck.report`` stays light):
 
 The plot functions (``plot_overview``, ``plot_metric`` …) live in :mod:`blockcheck.report.maps`.
 
-Compatibility: the validation report (``ValidationReport``, ``Issue`` and the
-severities) lives in the older module file ``blockcheck/report.py``, which this
-package shadows. It is loaded from that file here and its names re-exported,
-so ``from blockcheck.report import ValidationReport`` keeps working unchanged.
+The validation report (``ValidationReport``, ``Issue`` and the severities) lives in
+:mod:`blockcheck.validation_report`; its names are re-exported here for compatibility.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+import importlib
 
-_VALIDATION_MODULE = "blockcheck._validation_report"
-
-
-def _load_validation_report():  # noqa: ANN202
-    if _VALIDATION_MODULE in sys.modules:
-        return sys.modules[_VALIDATION_MODULE]
-    path = Path(__file__).resolve().parent.parent / "report.py"
-    spec = importlib.util.spec_from_file_location(_VALIDATION_MODULE, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[_VALIDATION_MODULE] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module
-
-
-_validation = _load_validation_report()
-ERROR = _validation.ERROR
-WARNING = _validation.WARNING
-INFO = _validation.INFO
-Issue = _validation.Issue
-ValidationReport = _validation.ValidationReport
+from ..validation_report import ERROR, INFO, WARNING, Issue, ValidationReport  # noqa: F401
 
 _LAZY = {
     "export_maps": "maps",

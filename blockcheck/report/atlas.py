@@ -12,6 +12,8 @@ features is one artist (see :mod:`blockcheck.report.paths`).
 
 from __future__ import annotations
 
+from . import _mpl  # noqa: F401  (first: quiet matplotlib import)
+
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +21,6 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.lines
 import matplotlib.patches
-import numpy as np
 import shapely
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
@@ -35,7 +36,7 @@ from .tables import area_counts, block_facts, block_summary, list_title
 from .textfit import wrap_em
 from .workbook_data import EIGHT_LISTS, WorkbookData, as_workbook, block_index
 
-__all__ = ["FIXED_PAGES", "export_atlas"]
+__all__ = ["FIXED_PAGES", "export_atlas", "render_block_page"]
 
 #: Pages before the block pages: cover and district overview.
 FIXED_PAGES = 2
@@ -82,9 +83,9 @@ def _cover(wb: WorkbookData, lang: str) -> Figure:
 
 def _overview(wb: WorkbookData, lang: str) -> Figure:
     fig = _page()
-    ax = fig.add_axes((0.06, 0.30, 0.62, 0.58))
-    plot_overview(wb, ax=ax, lang=lang)
-    _footer(fig, wb, lang)[1].set_text(text(lang, "page", page=2))
+    ax = fig.add_axes((0.06, 0.22, 0.62, 0.68))
+    plot_overview(wb, ax=ax, lang=lang)  # has its own credits line
+    fig.text(0.95, 0.018, text(lang, "page", page=2), fontsize=7, ha="right", gid="page_number")
     return fig
 
 
@@ -167,10 +168,10 @@ class _BlockPage:
         self.table_width_em = (_COLS[3] - _COLS[2]) * fig.get_size_inches()[0] * 72 / _FONT - 1
 
     def show(self, block_id: str, page: int) -> None:
-        lang, wb = self.lang, self.wb
+        lang = self.lang
         f = self.facts_table.loc[block_id]
-        self.title.set_text(text(lang, "block_page", block_id=block_id, name=f["name"] or ""))
-        self.facts.set_text(text(lang, "block_facts", subdistrict=f["subdistrict"] or "", area_ha=_num(f["area_ha"]),
+        self.title.set_text(text(lang, "block_page", block_id=block_id, name=_txt(f["name"])))
+        self.facts.set_text(text(lang, "block_facts", subdistrict=_txt(f["subdistrict"]), area_ha=_num(f["area_ha"]),
                                  population=_num(f["population"]), job_housing=_num(f["job_housing_ratio"])))
         row = self.summary.loc[block_id]
         n = int(row["n_problem_list"])
@@ -216,6 +217,10 @@ class _BlockPage:
         carto.add_north_arrow(ax, self.wb.crs, lang=lang)
 
 
+def _txt(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
 def _num(value: object) -> float:
     try:
         v = float(value)
@@ -247,4 +252,17 @@ def export_atlas(workbook: WorkbookData | str | os.PathLike, out_pdf: str | os.P
             if i % 25 == 0:
                 say(i / max(len(ids), 1), f"atlas page {FIXED_PAGES + i + 1}")
     say(1.0, "atlas written")
+    return out
+
+
+def render_block_page(workbook: WorkbookData | str | os.PathLike, block_id: str, out_png: str | os.PathLike, *,
+                      lang: str = "zh", dpi: int = 110) -> Path:
+    """One block page of the atlas as a PNG (for documents and previews)."""
+    wb, lang = as_workbook(workbook), check_lang(lang)
+    out = Path(out_png)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with glyph_guard():
+        page = _BlockPage(wb, lang)
+        page.show(str(block_id), FIXED_PAGES + wb.block_ids().index(str(block_id)) + 1)
+        page.fig.savefig(out, dpi=dpi, metadata={"Software": None})
     return out

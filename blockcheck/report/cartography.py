@@ -6,6 +6,8 @@ Every artist added here carries a gid (``scale_bar``, ``north_arrow``,
 
 from __future__ import annotations
 
+from . import _mpl  # noqa: F401  (first: quiet matplotlib import)
+
 import functools
 import math
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ class Credits:
     source: str
     date: str
     osm: bool = False
+    version: str = __version__
 
     @classmethod
     def of(cls, wb) -> Credits:  # noqa: ANN001 - WorkbookData
@@ -42,7 +45,7 @@ class Credits:
         epsg = self.crs.to_epsg()
         crs = f"EPSG:{epsg} {self.crs.name}" if epsg else self.crs.name
         parts = [f"{text(lang, 'crs')} {crs}", f"{text(lang, 'source')} {self.source}", f"{text(lang, 'date')} {self.date}",
-                 text(lang, "made_with", version=__version__)]
+                 text(lang, "made_with", version=self.version)]
         if self.osm:
             parts.append(text(lang, "osm"))
         return " · ".join(p for p in parts if p.strip())

@@ -11,12 +11,11 @@ colours come from ``data/report.toml``; thresholds from the workbook's
 
 from __future__ import annotations
 
+from . import _mpl  # noqa: F401  (first: quiet matplotlib import)
+
 import functools
-import operator
 import os
-import textwrap
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib as mpl
@@ -26,12 +25,12 @@ from matplotlib import patheffects
 from matplotlib.figure import Figure
 
 from ..errors import BlockcheckError
-from ..lists.problems import problem_rules
 from ..lists.resources import resource_labels
 from . import cartography as carto
 from .fonts import glyph_guard, style
 from .paths import add_lines, add_points, add_polygons, representative_xy
 from .settings import check_lang, metric_maps, settings, text
+from .thresholds import Threshold, fmt_value, metric_threshold
 from .workbook_data import WorkbookData, as_workbook
 
 __all__ = [
@@ -39,27 +38,10 @@ __all__ = [
     "plot_overview", "plot_problems", "plot_projects", "plot_resources",
 ]
 
-_COMPARE = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
-_SIGN = {"lt": "≥", "le": ">", "gt": "≤", "ge": "<"}  # the standard a failing value misses
 _MAX_JENKS = 1000  # more blocks: Quantiles instead of FisherJenks
+_MAX_LEGEND_SUBDISTRICTS = 8  # more are summarised as "… n more"
 _MAX_LABELS = 60  # blocks labelled with their value up to this many blocks
 _HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """A standard drawn on a choropleth: blocks where ``value <compare> observed`` fail (hatched)."""
-
-    value: float | None  # None: quoted only (no pass/fail)
-    compare: str  # lt | le | gt | ge: the failing comparison, as in data/problem_rules.toml
-    label: str  # legend text quoting the standard
-
-    def fails(self, values: pd.Series) -> np.ndarray:
-        """True where `values` miss the standard (NaN never fails)."""
-        if self.value is None:
-            return np.zeros(len(values), dtype=bool)
-        v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-        return np.asarray(_COMPARE[self.compare](v, self.value)) & ~np.isnan(v)
 
 
 def _styled(func):  # noqa: ANN001, ANN202
@@ -81,19 +63,7 @@ def _new_map(ax):  # noqa: ANN001, ANN202
     return fig, fig.add_axes(fig_cfg["map_axes"])
 
 
-def _fmt(value: float, percent: bool = False) -> str:
-    if percent:
-        return f"{value:.0%}"
-    size = abs(value)
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    if size >= 1000:
-        return f"{value:,.0f}"
-    if size >= 10:
-        return f"{value:.0f}"
-    if size >= 1:
-        return f"{value:.1f}"
-    return f"{value:.2f}"
+_fmt = fmt_value
 
 
 def _colors(n: int, cmap: str) -> list:
@@ -129,8 +99,8 @@ def _outline(ax, geoms: object, *, width: float = 0.8, color: str | None = None)
     add_lines(ax, geoms, edgecolor=color or settings()["colors"]["block_edge"], linewidth=width, zorder=5, gid="block_outlines")
 
 
-def _context(ax, wb: WorkbookData, *, lang: str, roads: bool = True, green: bool = True) -> list:  # noqa: ANN001
-    """Green spaces and roads from the input; returns their legend handles."""
+def _context(ax, wb: WorkbookData, *, lang: str, roads: bool = True, green: bool = True, minor_roads: bool = True) -> list:  # noqa: ANN001
+    """Green spaces and roads from the input (`minor_roads`: also branch and internal roads); returns legend handles."""
     cfg, colors, handles = settings()["roads"], settings()["colors"], []
     g = wb.context.get("green")
     if green and g is not None and len(g):
@@ -144,23 +114,25 @@ def _context(ax, wb: WorkbookData, *, lang: str, roads: bool = True, green: bool
         classes = r["class"].astype(str).to_numpy()
         dashed = r["status"].astype(str).isin(cfg["status_dashed"]).to_numpy() if "status" in r else np.zeros(len(r), bool)
         geoms = r.geometry.to_numpy()
+        planned = False
         for cls, width in cfg["widths"].items():
             mask = classes == cls
-            if not mask.any():
+            if not mask.any() or (not minor_roads and cls in cfg["minor"]):
                 continue
             add_lines(ax, geoms[mask & ~dashed], edgecolor=colors["road"], linewidth=width * 0.6, zorder=2, gid=f"roads_{cls}")
             add_lines(ax, geoms[mask & dashed], edgecolor=colors["road"], linewidth=width * 0.6, linestyle=(0, (3, 2)), zorder=2)
             handles.append(carto.line_handle(labels.get(cls, cls), color=colors["road"], linewidth=width * 0.6))
-        if dashed.any():
+            planned = planned or bool((mask & dashed).any())
+        if planned:
             handles.append(carto.line_handle(text(lang, "planned_road"), color=colors["road"], linewidth=1.0, linestyle=(0, (3, 2))))
     return handles
 
 
-def _block_labels(ax, wb: WorkbookData, labels: pd.Series | np.ndarray, *, size: float = 6.5) -> None:  # noqa: ANN001
+def _block_labels(ax, blocks, labels: pd.Series | np.ndarray, *, size: float = 6.5) -> None:  # noqa: ANN001
     """Write `labels` (one per block) at a point inside each block, up to _MAX_LABELS blocks."""
-    if len(wb.blocks) > _MAX_LABELS:
+    if len(blocks) > _MAX_LABELS:
         return
-    xy = representative_xy(wb.blocks.geometry.to_numpy())
+    xy = representative_xy(blocks.geometry.to_numpy())
     for (x, y), label in zip(xy, np.asarray(labels, dtype=object), strict=True):
         ax.text(x, y, str(label), ha="center", va="center", fontsize=size, zorder=8, path_effects=_HALO, gid="block_label")
 
@@ -181,17 +153,22 @@ def plot_overview(wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = 
     subs = wb.blocks["subdistrict"].fillna("").astype(str).to_numpy() if "subdistrict" in wb.blocks else np.full(len(wb.blocks), "")
     geoms = wb.blocks.geometry.to_numpy()
     sub_handles = []
-    for i, name in enumerate(pd.unique(subs)):
+    names = pd.unique(subs)
+    for i, name in enumerate(names):
         colour = colors["subdistricts"][i % len(colors["subdistricts"])]
         add_polygons(ax, geoms[subs == name], facecolor=colour, edgecolor="none", zorder=0, gid="subdistrict")
-        sub_handles.append(carto.patch_handle(name or text(lang, "no_data"), facecolor=colour, edgecolor=colors["block_edge"]))
-    context = _context(ax, wb, lang=lang)
+        if i < _MAX_LEGEND_SUBDISTRICTS:
+            sub_handles.append(carto.patch_handle(name or text(lang, "no_data"), facecolor=colour, edgecolor=colors["block_edge"]))
+    if len(names) > _MAX_LEGEND_SUBDISTRICTS:
+        sub_handles.append(carto.patch_handle(text(lang, "more", n=len(names) - _MAX_LEGEND_SUBDISTRICTS)))
+    minor = len(wb.blocks) <= settings()["roads"]["minor_max_blocks"]
+    context = _context(ax, wb, lang=lang, minor_roads=minor)
     _outline(ax, geoms, width=1.0)
-    _block_labels(ax, wb, wb.blocks["block_id"], size=6)
+    _block_labels(ax, wb.blocks, wb.blocks["block_id"], size=6)
     carto.outside_legend(ax, sub_handles, title=text(lang, "subdistrict_legend"))
     if context:
         carto.outside_legend(ax, [*context, carto.line_handle(text(lang, "blocks"), color=colors["block_edge"], linewidth=1.0)],
-                             title=text(lang, "road_legend"), y=0.62)
+                             title=text(lang, "road_legend"), y=0.55)
     _finish(ax, wb, f"{text(lang, 'overview_title')} · {wb.district(lang)}", lang, credits)
     return fig, ax
 
@@ -262,46 +239,11 @@ def plot_metric(  # noqa: ANN201, PLR0913
                                               edgecolor=colors["fail_edge"], hatch=colors["fail_hatch"]))
         handles.append(carto.patch_handle(threshold.label))
     _outline(ax, geoms, width=0.6)
-    _block_labels(ax, _Blocks(blocks), values.map(lambda v: "" if pd.isna(v) else _fmt(v, percent)))
+    _block_labels(ax, blocks, values.map(lambda v: "" if pd.isna(v) else _fmt(v, percent)))
     carto.outside_legend(ax, handles, title=legend_title or column)
     carto.fit_extent(ax, tuple(blocks.total_bounds))
     carto.decorate(ax, title=title, credits=credits, lang=lang, crs=blocks.crs)
     return fig, ax
-
-
-class _Blocks:
-    """Adapter so _block_labels works on a bare blocks frame."""
-
-    def __init__(self, blocks) -> None:  # noqa: ANN001
-        self.blocks = blocks
-
-
-def metric_threshold(wb: WorkbookData, metric: str, *, lang: str = "zh", standard: str = "", percent: bool = False) -> Threshold | None:
-    """The standard of `metric`: from its problem rule and the workbook's standards_used."""
-    rule = next((r for r in problem_rules() if r.metric == metric), None)
-    key = (rule.standard_key if rule else "") or standard
-    quoted = wb.standard(key) if key else None
-    value = None
-    if rule is not None:
-        if rule.threshold_standard:
-            row = wb.standard(rule.threshold_standard)
-            value = row["number"] if row else None
-        else:
-            value = float(rule.threshold)
-    if value is None and quoted is None:
-        return None
-    word = text(lang, "standard")
-    if quoted is not None and quoted.get("number") is not None and (rule is None or not rule.threshold_standard):
-        shown = f"{word}：{quoted['number']:g} {quoted.get('unit') or ''}" if lang == "zh" else f"{word}: {quoted['number']:g} {quoted.get('unit') or ''}"
-    else:
-        unit = "" if percent else (rule.unit if rule and rule.unit != "ratio" else "")
-        number = _fmt(value, True) if percent or (rule and rule.unit == "ratio" and value <= 1) else f"{value:g}"
-        shown = f"{word} {_SIGN.get(rule.compare, '') if rule else ''} {number} {unit}".replace("  ", " ")
-    source = ""
-    if quoted is not None:
-        src = f"[{quoted.get('grade', '')}] {quoted.get('source') or ''}"
-        source = "\n" + "\n".join(textwrap.wrap(src, 34, max_lines=3, placeholder="…"))
-    return Threshold(value=value, compare=rule.compare if rule else "lt", label=shown.strip() + source)
 
 
 @_styled
@@ -318,8 +260,7 @@ def plot_problems(wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = 
     by_type = per_block.groupby("type")["scope"].nunique().sort_values(ascending=False)
     handles = [carto.patch_handle(f"{t if lang == 'zh' else types_en.get(t, t)}: {n}") for t, n in by_type.items()]
     if handles:
-        title = "问题类型（街区数）" if lang == "zh" else "Problem type (blocks)"
-        carto.outside_legend(ax, handles, title=title, y=0.5)
+        carto.outside_legend(ax, handles, title=text(lang, "problem_types"), y=0.5)
     return fig, ax
 
 
@@ -365,7 +306,7 @@ def plot_resources(wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str =
     draw_resources(ax, wb.lists["resource_list"])
     handles = resource_handles(wb.lists["resource_list"], lang=lang)
     _outline(ax, wb.blocks.geometry.to_numpy(), width=0.9)
-    _block_labels(ax, wb, wb.blocks["block_id"], size=5.5)
+    _block_labels(ax, wb.blocks, wb.blocks["block_id"], size=5.5)
     carto.outside_legend(ax, handles or [carto.patch_handle(text(lang, "none"))], title=text(lang, "resources_legend"))
     _finish(ax, wb, text(lang, "resources_title"), lang, credits)
     return fig, ax
@@ -462,7 +403,7 @@ def plot_projects(wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = 
     draw_projects(ax, wb.lists["project_list"])
     dom, pri = project_handles(wb.lists["project_list"], lang=lang)
     _outline(ax, wb.blocks.geometry.to_numpy(), width=0.9)
-    _block_labels(ax, wb, wb.blocks["block_id"], size=5.5)
+    _block_labels(ax, wb.blocks, wb.blocks["block_id"], size=5.5)
     carto.outside_legend(ax, dom or [carto.patch_handle(text(lang, "none"))], title=text(lang, "projects_domain"))
     if pri:
         carto.outside_legend(ax, pri, title=text(lang, "projects_priority"), y=0.55)

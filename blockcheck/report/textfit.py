@@ -29,7 +29,7 @@ def wrap_em(text: object, width_em: float, max_lines: int = 0) -> list[str]:
         for ch in paragraph:
             w = _char_em(ch)
             if width + w > width_em and line:
-                if 0 < last_space < len(line) - 1 and ch != " ":
+                if 0 < last_space < len(line) - 1 and ch != " " and w < 1.0:  # inside a Latin word: back to its space
                     lines.append(line[:last_space].rstrip())
                     line = line[last_space + 1 :]
                 else:
