@@ -9,5 +9,5 @@ mkdir -p out
 .venv/bin/blockcheck maps out/sample/workbook.gpkg --out out/sample/maps
 .venv/bin/blockcheck atlas out/sample/workbook.gpkg --out out/sample/atlas.pdf --quiet
 .venv/bin/blockcheck report out/sample/workbook.gpkg --out out/sample/report.pdf
-echo ">> done: out/sample/workbook.gpkg (block_metrics, area_metrics, problem_list) and out/sample/validation_report.txt"
+echo ">> done: out/sample/workbook.gpkg (metrics and the eight lists), out/sample/eight_lists.xlsx, out/sample/validation_report.txt"
 echo ">> hearing exports: out/sample/maps/ (PNG + SVG), out/sample/atlas.pdf, out/sample/report.pdf and report.html"
