@@ -78,3 +78,16 @@ def test_english_report_has_english_headers(tmp_path: Path, monkeypatch: pytest.
         assert title in text
     assert "Supervising authority" in text and "Lead departments (suggested)" in text
     assert "主管单位" not in text and "现状情况" not in text
+
+
+def test_not_a_workbook_is_a_clear_error(tmp_path) -> None:  # noqa: ANN001
+    import subprocess
+    import sys
+
+    bogus = tmp_path / "notes.gpkg"
+    bogus.write_text("not a geopackage", encoding="utf-8")
+    for command in ("maps", "atlas", "report"):
+        out = tmp_path / ("maps" if command == "maps" else f"{command}.pdf")
+        proc = subprocess.run([sys.executable, "-m", "blockcheck.cli", command, str(bogus), "--out", str(out)], capture_output=True, text=True, check=False, cwd=tmp_path)
+        assert proc.returncode == 2, (command, proc.stderr)
+        assert "Traceback" not in proc.stderr and "Internal error" not in proc.stderr

@@ -158,7 +158,11 @@ def load_workbook(path: str | os.PathLike, *, context: bool = True) -> WorkbookD
     if not path.exists():
         msg = f"{path}: workbook not found. Make it with: blockcheck run INPUT --out DIR (gives DIR/workbook.gpkg)."
         raise BlockcheckError(msg)
-    available = {str(name) for name, _ in pyogrio.list_layers(path)}
+    try:
+        available = {str(name) for name, _ in pyogrio.list_layers(path)}
+    except Exception as err:  # noqa: BLE001 - GDAL's own errors: not a GeoPackage
+        msg = f"{path}: not a readable workbook GeoPackage ({err}). Give the workbook.gpkg written by `blockcheck run`."
+        raise BlockcheckError(msg) from None
     if "block_metrics" not in available:
         msg = f"{path}: no block_metrics layer; this is not a blockcheck workbook (blockcheck run writes one)."
         raise BlockcheckError(msg)
