@@ -22,7 +22,7 @@ with the unpatched run (``bench_health_check.py --proposed``).
    (``shapely.relate``) and credited ½, all or nothing of their length; only
    the others (crossing, partly along the edge, within 1 cm of it) go through
    the fixed-precision overlay.
-2. accessibility ``_within_m``: a KD-tree nearest-neighbour query for point
+2. (now in blockcheck) accessibility ``_within_m``: a KD-tree nearest-neighbour query for point
    facilities instead of an all-pairs ``dwithin`` query (tens of millions of
    pairs at city scale); polygons (parks) as before.
 3. ``block_index_of``: STRtree over the feature points, queried with the
@@ -44,7 +44,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 
 PUBLIC_ROAD_CLASSES = ("expressway", "arterial", "secondary", "branch")
 PRECISION_M = 0.01
@@ -136,21 +135,6 @@ def road_implementation_ratio(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame)
 # --------------------------------------------------------- accessibility ----
 
 
-def _within_m(points: np.ndarray, geoms: np.ndarray, radius_m: float) -> np.ndarray:
-    """Same as blockcheck.metrics.accessibility._within_m, by nearest-neighbour search."""
-    covered = np.zeros(points.shape[0], dtype=bool)
-    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    if geoms.size == 0 or points.size == 0:
-        return covered
-    limit = float(radius_m) + DISTANCE_TOLERANCE_M
-    if (shapely.get_type_id(geoms) == 0).all():
-        dist, _ = cKDTree(shapely.get_coordinates(geoms)).query(shapely.get_coordinates(points), k=1, distance_upper_bound=limit * (1 + 1e-12))
-        return dist <= limit
-    hit = shapely.STRtree(geoms).query(points, predicate="dwithin", distance=limit)  # polygons (parks): as before
-    covered[hit[0]] = True
-    return covered
-
-
 # ------------------------------------------------------------------ snap ----
 
 _SNAPS: dict[tuple, object] = {}
@@ -177,24 +161,16 @@ _POSITIONS: dict[tuple[int, int], np.ndarray] = {}
 
 
 def block_index_of(blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> np.ndarray:
-    """Same as blockcheck.metrics._assign.block_index_of: tree over the points, prepared blocks; memoised."""
+    """blockcheck.metrics._assign.block_index_of (its point-tree form is now in the core), memoised:
+    the health check assigns the same buildings three times (recommendation 7)."""
+    from blockcheck.metrics._assign import block_index_of as core
+
     key = (id(blocks), id(features))
-    if key in _POSITIONS:
-        return _POSITIONS[key]
-    out = np.full(len(features), -1, dtype=np.int64)
-    if not (features.empty or blocks.empty):
-        geoms = np.asarray(features.geometry.values)
-        is_point = shapely.get_type_id(geoms) == 0
-        points = geoms if is_point.all() else np.where(is_point, geoms, shapely.point_on_surface(geoms))
-        b_idx, f_idx = shapely.STRtree(points).query(np.asarray(blocks.geometry.values), predicate="intersects")
-        order = np.lexsort((b_idx, f_idx))
-        f_idx, b_idx = f_idx[order], b_idx[order]
-        first = np.unique(f_idx, return_index=True)[1]
-        out[f_idx[first]] = b_idx[first]
-    if len(_POSITIONS) > 16:
-        _POSITIONS.clear()
-    _POSITIONS[key] = out
-    return out
+    if key not in _POSITIONS:
+        if len(_POSITIONS) > 16:
+            _POSITIONS.clear()
+        _POSITIONS[key] = core(blocks, features)
+    return _POSITIONS[key]
 
 
 # ----------------------------------------------------------------- patch ----
@@ -202,7 +178,6 @@ def block_index_of(blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> np.n
 PATCHES = {
     ("blockcheck.health_check", "road_density_km_per_km2"): road_density_km_per_km2,
     ("blockcheck.health_check", "road_implementation_ratio"): road_implementation_ratio,
-    ("blockcheck.metrics.accessibility", "_within_m"): _within_m,
     ("blockcheck.metrics.stock", "block_index_of"): block_index_of,
     ("blockcheck.metrics.provision", "block_index_of"): block_index_of,
     ("blockcheck.metrics.accessibility", "snap_points"): snap_points,

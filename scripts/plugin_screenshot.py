@@ -28,6 +28,8 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from qgis_compat_site import compatible_site  # noqa: E402
 SAMPLE = ROOT / "data" / "sample_blocks" / "sample_district.gpkg"
 LAYERS = ("blocks", "communities", "roads", "green", "facilities", "buildings", "parcels", "parking")
 
@@ -95,31 +97,6 @@ def finish(info):
 
 QTimer.singleShot(1000, step1)
 """
-
-
-def compatible_site() -> Path:
-    """The pinned packages for this QGIS's GEOS (see blockcheck_qgis._deps.compatibility_pins)."""
-    sys.path.insert(0, str(ROOT / "qgis_plugin"))
-    from blockcheck_qgis import _deps
-
-    site = Path(sys.prefix) / "qgis-compat-site"
-    pins = _deps.compatibility_pins()
-    if pins and not _satisfied(site, pins):
-        shutil.rmtree(site, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), *pins], check=True)
-    site.mkdir(exist_ok=True)
-    return site
-
-
-def _satisfied(site: Path, pins: list[str]) -> bool:
-    """Whether `site` already holds versions matching every pin (e.g. made by scripts/setup.sh)."""
-    from importlib.metadata import distributions
-
-    from packaging.requirements import Requirement
-
-    found = {d.metadata["Name"].lower(): d.version for d in distributions(path=[str(site)])} if site.is_dir() else {}
-    return all(Requirement(p).name.lower() in found and Requirement(p).specifier.contains(found[Requirement(p).name.lower()])
-               for p in pins)
 
 
 def main(argv: list[str] | None = None) -> int:

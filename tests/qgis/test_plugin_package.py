@@ -226,26 +226,10 @@ def _start_qgis(zip_path: Path, folder: Path, *, run: bool, env_extra: dict) -> 
 def qgis_compatible_site() -> Path:
     """The packages the plugin's install command adds for this QGIS's GEOS (shapely 2.0 and geopandas 1.0 for
     QGIS 3.22's GEOS 3.11), installed once into .venv/qgis-compat-site; the rest comes from the venv."""
-    from blockcheck_qgis import _deps
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from qgis_compat_site import compatible_site
 
-    site = Path(sys.prefix) / "qgis-compat-site"
-    pins = _deps.compatibility_pins()
-    if pins and not _satisfied(site, pins):
-        shutil.rmtree(site, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), *pins], check=True)
-    site.mkdir(exist_ok=True)
-    return site
-
-
-def _satisfied(site: Path, pins: list[str]) -> bool:
-    """Whether `site` already holds versions matching every pin (e.g. made by scripts/setup.sh)."""
-    from importlib.metadata import distributions
-
-    from packaging.requirements import Requirement
-
-    found = {d.metadata["Name"].lower(): d.version for d in distributions(path=[str(site)])} if site.is_dir() else {}
-    return all(Requirement(p).name.lower() in found and Requirement(p).specifier.contains(found[Requirement(p).name.lower()])
-               for p in pins)
+    return compatible_site()
 
 
 def _core_health_check(out: Path, pythonpath: str) -> subprocess.Popen:
