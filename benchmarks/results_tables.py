@@ -52,9 +52,6 @@ def targets(data: dict) -> str:
 def main(path: str) -> None:
     data = json.loads(Path(path).read_text())
     print(stages(data["main"], f"scale {data['main']['scale']}, current code"))
-    if "proposed" in data["main"]:
-        print()
-        print(stages(data["main"]["proposed"], f"scale {data['main']['scale']}, with benchmarks/proposed_fixes.py"))
     if "small" in data:
         print()
         print(stages(data["small"], f"scale {data['small']['scale']}, current code"))

@@ -18,7 +18,8 @@ import shapely
 from .metrics.accessibility import bus_stop_coverage_ratio, life_circle_coverage, park_coverage_ratio
 from .metrics.population import block_population, residents_from_communities, residents_from_raster
 from .metrics.provision import facility_provision
-from .metrics.roads import road_density_km_per_km2, road_implementation_ratio
+from .metrics._assign import block_index_of
+from .metrics.roads import road_network_metrics
 from .metrics.stock import (
     industrial_land_ratio,
     job_housing_ratio,
@@ -27,7 +28,7 @@ from .metrics.stock import (
     parking_provision,
     underground_use_ratio,
 )
-from .network import WalkNetwork, build_walk_network
+from .network import WalkNetwork, build_walk_network, snap_points
 from .standards import Standards
 
 __all__ = ["AREA_ID", "HealthCheck", "health_check"]
@@ -72,7 +73,7 @@ def _metrics_for(
     parts = [pop]
     if roads is not None:
         say(0.30, "roads")
-        parts += [road_density_km_per_km2(blocks, roads), road_implementation_ratio(blocks, roads)]
+        parts.append(road_network_metrics(blocks, roads))  # density and implementation from one overlay pass
     say(0.40, "green")
     parts.append(park_green_m2(blocks, green, pop["population"]))
     rule = {
@@ -82,8 +83,10 @@ def _metrics_for(
         "small_radius_m": float(standards["green.park_small_radius_m"]),
     }
     parts.append(park_coverage_ratio(blocks, residents, green, **rule).to_frame())
+    # the residents are snapped to the walking network once, for park coverage and every life circle
+    snapped = snap_points(network, residents.geometry) if network is not None and len(residents) else None
     if network is not None:
-        parts.append(park_coverage_ratio(blocks, residents, green, network=network, **rule).to_frame())
+        parts.append(park_coverage_ratio(blocks, residents, green, network=network, snapped_residents=snapped, **rule).to_frame())
     if facilities is not None:
         say(0.50, "facilities")
         parts.append(facility_provision(blocks, facilities, pop, standards))
@@ -96,12 +99,18 @@ def _metrics_for(
         if network is not None:
             say(0.60, "life circles (walking network)")
             radii = {k: float(v) for k, v in standards.with_prefix("radius_m").items()}
-            parts.append(life_circle_coverage(blocks, residents, facilities, network, radius_by_category_m=radii, minutes_to_m=_minutes_to_m(standards)))
+            parts.append(
+                life_circle_coverage(
+                    blocks, residents, facilities, network, radius_by_category_m=radii, minutes_to_m=_minutes_to_m(standards), snapped_residents=snapped
+                )
+            )
     if buildings is not None:
         say(0.80, "buildings")
-        parts.append(job_housing_ratio(blocks, buildings, pop["resident_workers"]))
-        parts.append(underground_use_ratio(blocks, buildings))
-        parts.append(old_residential_buildings(blocks, buildings, built_up_to_year=int(standards["housing.old_compound_built_before_year"])))
+        positions = block_index_of(blocks, buildings)  # buildings assigned to blocks once for the three metrics
+        parts.append(job_housing_ratio(blocks, buildings, pop["resident_workers"], block_positions=positions))
+        parts.append(underground_use_ratio(blocks, buildings, block_positions=positions))
+        year = int(standards["housing.old_compound_built_before_year"])
+        parts.append(old_residential_buildings(blocks, buildings, built_up_to_year=year, block_positions=positions))
     if parking is not None:
         parts.append(parking_provision(blocks, parking, pop["households"], spaces_per_household=float(standards["parking.spaces_per_household"])))
     if parcels is not None:

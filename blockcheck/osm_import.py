@@ -235,13 +235,25 @@ def _keep_parts(geoms: np.ndarray, type_ids: tuple[int, ...], collect: Callable)
     return out
 
 
+def _make_valid_polygons(geoms: np.ndarray) -> np.ndarray:
+    """Valid versions of polygons: GEOS's "structure" repair (shapely >= 2.1), else the "linework" one.
+
+    Inside QGIS 3.22 (GEOS 3.11) shapely must stay below 2.1, which has only the
+    linework method; both keep the polygonal parts (taken by :func:`_keep_parts`).
+    """
+    try:
+        return shapely.make_valid(geoms, method="structure", keep_collapsed=False)
+    except TypeError:
+        return shapely.make_valid(geoms)
+
+
 def _clip(frame: gpd.GeoDataFrame, box: shapely.Polygon, kind: str) -> gpd.GeoDataFrame:
     """Clip lines and polygons to `box`; keep the points inside it (boundary included)."""
     geoms = frame.geometry.to_numpy()
     if kind == "point":
         return frame[shapely.intersects(geoms, box)]
     if kind == "polygon":
-        geoms = np.where(shapely.is_valid(geoms), geoms, shapely.make_valid(geoms, method="structure", keep_collapsed=False))
+        geoms = np.where(shapely.is_valid(geoms), geoms, _make_valid_polygons(geoms))
     types, collect = ((3, 6), shapely.multipolygons) if kind == "polygon" else ((1, 5), shapely.multilinestrings)
     clipped = _keep_parts(shapely.intersection(geoms, box), types, collect)
     keep = ~shapely.is_missing(clipped)

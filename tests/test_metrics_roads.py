@@ -75,3 +75,59 @@ def test_splitting_a_block_conserves_road_length(cut: float) -> None:
         {"block_id": ["A1", "A2", "B"]}, geometry=[box(0, 0, 200, cut), box(0, cut, 200, 200), box(200, 0, 400, 200)], crs=4548
     ).set_index("block_id")
     assert road_length_by_block_m(split, _roads()).sum() == pytest.approx(whole, abs=1e-6)
+
+
+def test_default_grid_measures_lengths_exactly() -> None:
+    """The 1 cm grid decides what lies on an edge; it does not round lengths.
+
+    A diagonal road from (10.004, 10.003) to (390.007, 190.006) crosses the shared
+    edge x = 200 off any centimetre; its exact pieces are credited in full, to 1e-9 m
+    (the grid would round each end by up to 7 mm).
+    """
+    start, end = (10.004, 10.003), (390.007, 190.006)
+    road = LineString([start, end])
+    roads = gpd.GeoDataFrame(geometry=[road], crs=4548)
+    got = road_length_by_block_m(_blocks(), roads)
+    t = (200 - start[0]) / (end[0] - start[0])
+    assert got["A"] == pytest.approx(t * road.length, abs=1e-9)
+    assert got["B"] == pytest.approx((1 - t) * road.length, abs=1e-9)
+    exact = road_length_by_block_m(_blocks(), roads, precision_m=None)
+    assert (got - exact).abs().max() < 1e-9
+
+
+@pytest.mark.parametrize("dx", [0.003, -0.004])
+def test_road_millimetres_off_the_edge_still_counts_half(dx: float) -> None:
+    """A road meant to lie on the shared edge but 3–4 mm off it: half to each block by default, all to one block exactly."""
+    roads = gpd.GeoDataFrame(geometry=[LineString([(200 + dx, 0), (200 + dx, 200)])], crs=4548)
+    got = road_length_by_block_m(_blocks(), roads)
+    assert got["A"] == pytest.approx(100.0, abs=0.02) and got["B"] == pytest.approx(100.0, abs=0.02)
+    exact = road_length_by_block_m(_blocks(), roads, precision_m=None)
+    assert sorted(exact.round(6)) == [0.0, 200.0]
+
+
+def test_road_partly_along_the_edge_crossing_elsewhere() -> None:
+    """Along the edge x = 200 for 50 m, then into B: exact lengths (25 + 0 for A's half, 25 + rest for B)."""
+    road = LineString([(200, 10.001), (200, 60.001), (317.123, 187.456)])
+    roads = gpd.GeoDataFrame(geometry=[road], crs=4548)
+    got = road_length_by_block_m(_blocks(), roads)
+    along = 50.0
+    rest = road.length - along
+    assert got["A"] == pytest.approx(along / 2, abs=1e-9)
+    assert got["B"] == pytest.approx(along / 2 + rest, abs=1e-9)
+
+
+def test_road_a_hair_inside_the_edge_then_into_the_block() -> None:
+    """Ends on the edge at (200, 10), runs 50 m along it 1e-7 m inside A, then turns into A.
+
+    Exactly, it lies inside A with one end on the edge (DE-9IM 1FF00F212); on the 1 cm grid its first 50 m
+    lie on the edge: half to A and half to B, the rest (100 m) to A. Blocks derived from road lines
+    (OSM import) produce such roads.
+    """
+    x = 200 - 1e-7
+    road = LineString([(200, 10), (x, 10.0), (x, 60), (x - 60, 140)])
+    roads = gpd.GeoDataFrame(geometry=[road], crs=4548)
+    got = road_length_by_block_m(_blocks(), roads)
+    assert got["A"] == pytest.approx(25 + 100, abs=0.02)
+    assert got["B"] == pytest.approx(25, abs=0.02)
+    exact = road_length_by_block_m(_blocks(), roads, precision_m=None)
+    assert exact["A"] == pytest.approx(150, abs=1e-6) and exact["B"] == 0.0

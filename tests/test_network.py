@@ -20,8 +20,11 @@ from __future__ import annotations
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
 from blockcheck.errors import CRSError, InputError
@@ -323,3 +326,46 @@ def test_matches_networkx_on_random_grid(seed: int) -> None:
     cutoff = float(np.median(expected[np.isfinite(expected)]))
     clipped = np.where(expected <= cutoff, expected, np.inf)
     np.testing.assert_allclose(nearest_source_distance_m(net, sources, targets, cutoff_m=cutoff), clipped, atol=1e-6, rtol=0)
+
+
+def test_repeated_searches_on_one_network_do_not_leak_sources() -> None:
+    """The super-source row lives in buffers kept on the network: a later search with fewer sources must not see earlier ones."""
+    rng = np.random.default_rng(7)
+    lines = [[(x, y), (x + 100, y)] for x in range(0, 500, 100) for y in range(0, 600, 100)]
+    lines += [[(x, y), (x, y + 100)] for x in range(0, 600, 100) for y in range(0, 500, 100)]
+    net = build_walk_network(roads_frame(lines))
+    targets = snap_points(net, shapely.points(rng.uniform(0, 500, size=(40, 2))))
+    many = snap_points(net, shapely.points(rng.uniform(0, 500, size=(12, 2))))
+    few = snap_points(net, pts((480, 490)))
+    first_few = nearest_source_distance_m(build_walk_network(roads_frame(lines)), few, targets)
+    nearest_source_distance_m(net, many, targets)
+    np.testing.assert_array_equal(nearest_source_distance_m(net, few, targets), first_few)
+    np.testing.assert_allclose(nearest_source_distance_m(net, few, targets), _networkx_reference(net, few, targets), atol=1e-6, rtol=0)
+
+
+def test_access_costs_are_cached_per_network() -> None:
+    """Snapped points carry their end nodes and costs; a different network recomputes them."""
+    from blockcheck.network import access_costs
+
+    a = build_walk_network(roads_frame([[(0, 0), (100, 0)]]))
+    b = build_walk_network(roads_frame([[(0, 0), (0, 100)], [(0, 100), (100, 100)]]))
+    s = snap_points(a, pts((30, 10)))
+    on_a = access_costs(a, s)
+    assert access_costs(a, s) is on_a
+    assert on_a.cost_u_m[0] + on_a.cost_v_m[0] == pytest.approx(10 + 10 + 100)
+    hand = Snapped(np.array([1, -1]), np.array([40.0, np.nan]), np.array([5.0, np.inf]))
+    on_b = access_costs(b, hand)
+    assert {on_b.cost_u_m[0], on_b.cost_v_m[0]} == {45.0, 65.0}
+    assert np.isinf(on_b.cost_u_m[1]) and np.isinf(on_b.cost_v_m[1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.floats(-1e6, 1e6) | st.just(float("inf"))), min_size=0, max_size=80))
+def test_segmented_running_min_matches_pandas(rows: list[tuple[int, float]]) -> None:
+    from blockcheck.network.distance import _segmented_running_min
+
+    rows = sorted(rows, key=lambda r: r[0])
+    groups = np.array([g for g, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v in rows], dtype=float)
+    expected = pd.Series(values, dtype=float).groupby(groups, sort=False).cummin().to_numpy() if rows else values
+    np.testing.assert_array_equal(_segmented_running_min(groups, values), expected)

@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["block_index_of", "overlap_area_m2", "sum_by_block"]
+from ..errors import InputError
+
+__all__ = ["block_index_of", "given_or_block_index_of", "overlap_area_m2", "sum_by_block"]
 
 
 def block_index_of(blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> np.ndarray:
@@ -28,6 +30,21 @@ def block_index_of(blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> np.n
     first = np.unique(f_idx, return_index=True)[1]
     out[f_idx[first]] = b_idx[first]
     return out
+
+
+def given_or_block_index_of(blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame, positions: np.ndarray | None) -> np.ndarray:
+    """`positions` (from :func:`block_index_of` on the same blocks and features) if given, else computed.
+
+    Lets a caller that runs several metrics over the same features assign them
+    to blocks once.
+    """
+    if positions is None:
+        return block_index_of(blocks, features)
+    positions = np.asarray(positions, dtype=np.int64)
+    if positions.shape != (len(features),) or (positions >= len(blocks)).any():
+        msg = f"block_positions must hold one block position (or -1) per feature: got {positions.shape[0]} for {len(features)} features and {len(blocks)} blocks. Pass block_index_of(blocks, features) or leave it out."
+        raise InputError(msg)
+    return positions
 
 
 def sum_by_block(blocks: gpd.GeoDataFrame, positions: np.ndarray, values) -> pd.Series:  # noqa: ANN001

@@ -31,7 +31,8 @@ from scipy.spatial import cKDTree
 
 from ..crs import require_same_metric_crs
 from ..errors import InputError
-from ..network import DISTANCE_TOLERANCE_M, WalkNetwork, _point_array, nearest_source_distance_m, snap_points
+from ..network import DISTANCE_TOLERANCE_M, Snapped, WalkNetwork, nearest_source_distance_m, snap_points
+from ..network.snapping import _point_array
 
 __all__ = [
     "DEFAULT_LIFE_CIRCLE_M",
@@ -57,8 +58,8 @@ def _require_columns(frame: gpd.GeoDataFrame, what: str, columns: tuple[str, ...
         raise InputError(msg)
 
 
-def _residents(blocks: gpd.GeoDataFrame, residents: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Points, population (persons) and block position (-1 if not in `blocks`) of the residents that count.
+def _residents(blocks: gpd.GeoDataFrame, residents: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Points, population (persons), block position and the mask (over `residents`) of the residents that count.
 
     Residents outside `blocks` or with zero population are left out (they
     cannot change any ratio).
@@ -76,7 +77,22 @@ def _residents(blocks: gpd.GeoDataFrame, residents: gpd.GeoDataFrame) -> tuple[n
     points = _point_array(residents.geometry, what="residents")
     code = blocks.index.get_indexer(residents["block_id"])
     use = (code >= 0) & (population > 0)
-    return points[use], population[use], code[use]
+    return points[use], population[use], code[use], use
+
+
+def _snapped_targets(
+    network: WalkNetwork, residents: gpd.GeoDataFrame, points: np.ndarray, use: np.ndarray, snapped_residents: Snapped | None, subset: np.ndarray
+) -> Snapped:
+    """The counted residents (`points`, mask `use` over `residents`) at `subset`, snapped to `network`.
+
+    Taken from `snapped_residents` when given, else snapped here.
+    """
+    if snapped_residents is None:
+        return snap_points(network, points[subset])
+    if len(snapped_residents) != len(residents):
+        msg = f"snapped_residents holds {len(snapped_residents)} points but there are {len(residents)} residents. Pass snap_points(network, residents.geometry) for the same residents, or leave it out."
+        raise InputError(msg)
+    return snapped_residents.take(np.flatnonzero(use)[subset])
 
 
 def _share(n_blocks: int, code: np.ndarray, population: np.ndarray, covered: np.ndarray) -> np.ndarray:
@@ -127,6 +143,7 @@ def life_circle_coverage(
     *,
     radius_by_category_m: Mapping[str, float],
     minutes_to_m: Mapping[int, float] = DEFAULT_LIFE_CIRCLE_M,
+    snapped_residents: Snapped | None = None,
 ) -> pd.DataFrame:
     """Share of block residents within walking distance of each facility category, per life circle.
 
@@ -146,6 +163,10 @@ def life_circle_coverage(
     minutes_to_m
         Walking distance of each life circle, minutes → metres (default
         5 → 300, 10 → 500, 15 → 1000; ``life_circle.radius_{5,10,15}min_m``).
+    snapped_residents
+        ``snap_points(network, residents.geometry)``, when the caller has it
+        already (the health check snaps the residents once for all walking
+        metrics); snapped here when None.
 
     Returns
     -------
@@ -182,10 +203,10 @@ def life_circle_coverage(
     """
     require_same_metric_crs(blocks=blocks, residents=residents, facilities=facilities, network=network)
     _require_columns(facilities, "facilities", ("category",))
-    points, population, code = _residents(blocks, residents)
+    points, population, code, use = _residents(blocks, residents)
     levels = sorted((int(minutes), float(dist_m)) for minutes, dist_m in minutes_to_m.items())
     n_blocks = len(blocks)
-    targets = snap_points(network, points) if points.size else None
+    targets = _snapped_targets(network, residents, points, use, snapped_residents, slice(None)) if points.size else None
 
     geoms = np.asarray(facilities.geometry.values, dtype=object)
     category = facilities["category"].to_numpy()
@@ -214,6 +235,7 @@ def park_coverage_ratio(
     small_min_area_m2: float,
     small_radius_m: float,
     network: WalkNetwork | None = None,
+    snapped_residents: Snapped | None = None,
 ) -> pd.Series:
     """Share of block residents within the service radius of a park (公园绿地服务半径覆盖率).
 
@@ -233,6 +255,9 @@ def park_coverage_ratio(
         serve ``small_radius_m`` (2000 m² and 300 m). Smaller parks are not counted.
     network
         Walking network. None (default): straight-line distances.
+    snapped_residents
+        ``snap_points(network, residents.geometry)`` when the caller has it
+        already; snapped here when None (only with `network`).
 
     Returns
     -------
@@ -270,7 +295,7 @@ def park_coverage_ratio(
     if small_min_area_m2 > large_min_area_m2:
         msg = f"small_min_area_m2 ({small_min_area_m2}) is larger than large_min_area_m2 ({large_min_area_m2}); the small-park class would be empty. Check the green.park_* standards."
         raise InputError(msg)
-    points, population, code = _residents(blocks, residents)
+    points, population, code, use = _residents(blocks, residents)
     parks = np.asarray(green.geometry.values, dtype=object)[(green["kind"] == "park").to_numpy()]
     parks = parks[~(shapely.is_missing(parks) | shapely.is_empty(parks))]
     area_m2 = shapely.area(parks)
@@ -287,7 +312,7 @@ def park_coverage_ratio(
         name = f"park_coverage_{_m(large_radius_m)}m_walk_ratio"
         covered = _within_m(points, np.concatenate([g for g, _ in groups]), 0.0)
         todo = ~covered
-        targets = snap_points(network, points[todo]) if todo.any() else None
+        targets = _snapped_targets(network, residents, points, use, snapped_residents, todo) if todo.any() else None
         for polys, radius_m in groups:
             if targets is None or polys.size == 0:
                 continue
@@ -343,7 +368,7 @@ def bus_stop_coverage_ratio(
     """
     require_same_metric_crs(blocks=blocks, residents=residents, facilities=facilities)
     _require_columns(facilities, "facilities", ("category",))
-    points, population, code = _residents(blocks, residents)
+    points, population, code, _ = _residents(blocks, residents)
     stops = np.asarray(facilities.geometry.values, dtype=object)[(facilities["category"] == "bus_stop").to_numpy()]
     covered = _within_m(points, stops, radius_m)
     name = f"bus_stop_coverage_{_m(radius_m)}m_ratio"

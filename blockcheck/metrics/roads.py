@@ -2,7 +2,7 @@
 
 Roads usually run *along* block edges, so a road centreline on the edge between
 two blocks belongs to both. blockcheck counts a road length lying on a block's
-boundary (to 1 cm, ``precision_m``) as one half for that block, and length
+boundary (within 1 cm, ``precision_m``) as one half for that block, and length
 inside the block fully. Summed over the blocks of a district this counts every
 interior road once, and splitting a block in two conserves road length.
 """
@@ -19,11 +19,16 @@ __all__ = [
     "road_density_km_per_km2",
     "road_implementation_ratio",
     "road_length_by_block_m",
+    "road_network_metrics",
 ]
 
 #: Classes of the public (city) road network; ``internal`` compound roads are excluded.
 PUBLIC_ROAD_CLASSES = ("expressway", "arterial", "secondary", "branch")
 _PRECISION_M = 0.01
+#: Grid cells by which the grid and the exact overlay may differ on the edge length before the grid decides.
+_EDGE_SLACK_GRIDS = 4.0
+#: Around a road's end points (in grid cells), nearness to the edge is not looked at by the DE-9IM shortcuts.
+_END_RADIUS_GRIDS = 10.0
 
 
 def road_length_by_block_m(
@@ -42,10 +47,12 @@ def road_length_by_block_m(
     roads
         Road lines in the same metric CRS (already filtered to what should count).
     precision_m
-        Grid size of the overlay (GEOS OverlayNG with fixed precision): a road
-        within it of a block edge counts as lying on the edge. None: exact
-        floating-point overlay (what GIS overlay tools do; roads meant to lie on
-        an edge but off it by millimetres then fall on one side).
+        Snapping tolerance to block edges: a road within it of a block edge
+        counts as lying on the edge (decided by a GEOS OverlayNG overlay on a
+        grid of this size). Lengths are those of the exact overlay wherever the
+        grid does not change what lies on an edge. None: exact floating-point
+        overlay only (what GIS overlay tools do; roads meant to lie on an edge
+        but off it by millimetres then fall on one side).
     edge_share
         Share of a road on the block's edge credited to the block: 0.5 (default,
         shared with the neighbour); 1.0 gives the plain ``road ∩ block`` length
@@ -58,8 +65,8 @@ def road_length_by_block_m(
 
     Notes
     -----
-    ``L_b = Σ_r |r ∩ b| − ½ · |r ∩ ∂b|`` computed on a 1 cm grid: full length
-    inside, half of the length lying on the edge. A road on the edge between two
+    ``L_b = Σ_r |r ∩ b| − ½ · |r ∩ ∂b|``: full length inside, half of the
+    length lying on the edge (within 1 cm of it). A road on the edge between two
     blocks counts half for each, a road crossing it is split at it, so the
     block totals add up to the district's road length.
     """
@@ -88,9 +95,13 @@ def credited_road_pairs(
     Roads well inside a block (inside the block shrunk by 2 × `precision_m`) are
     credited their length without an overlay; roads touching the boundary are
     classified by their DE-9IM matrix (on the edge → `edge_share`, inside or
-    outside with an end on the edge → all or nothing); only the rest (crossing,
-    partly along the edge, within the grid of it) go through the
-    fixed-precision overlay. The result equals the overlay for every pair.
+    outside with an end on the edge and nowhere else within the grid of it →
+    all or nothing); only the rest (crossing,
+    partly along the edge, within the grid of it) go through an overlay, exact
+    unless the `precision_m` grid puts a different length on the edge (see
+    :func:`_overlay_credit_m`). Lengths are measured on the input geometry, so
+    a road the grid does not move onto or off an edge gets exactly the length
+    a floating-point overlay (QGIS ``native:sumlinelengths``) gives it.
     """
     empty = np.zeros(0, dtype=np.int64)
     if block_geom.size == 0 or road_geom.size == 0:
@@ -107,25 +118,69 @@ def credited_road_pairs(
     n = np.int64(road_geom.shape[0])
     simple = np.isin(b.astype(np.int64) * n + r, ib.astype(np.int64) * n + ir)
 
-    def length(idx: np.ndarray) -> np.ndarray:
-        lines = road_geom[r[idx]]
-        return shapely.length(shapely.set_precision(lines, precision_m) if precision_m else lines)
-
     credited = np.empty(b.shape[0])
-    credited[simple] = length(np.flatnonzero(simple))
+    credited[simple] = shapely.length(road_geom[r[simple]])
     rest = np.flatnonzero(~simple)
-    matrix = shapely.relate(road_geom[r[rest]], block_geom[b[rest]])
+    try:
+        matrix = shapely.relate(road_geom[r[rest]], block_geom[b[rest]])
+    except shapely.errors.GEOSException:
+        # GEOS < 3.13 (QGIS 3.22 ships 3.11) can fail to relate valid, nearly collinear
+        # lines; the shortcuts only save time, so every such pair goes through the overlay
+        matrix = np.full(rest.shape[0], "", dtype=object)
     on_edge = rest[matrix == _ON_EDGE]
-    credited[on_edge] = edge_share * length(on_edge)
-    inside = rest[matrix == _INSIDE_END_ON_EDGE]
-    credited[inside] = length(inside)
-    credited[rest[matrix == _OUTSIDE_END_ON_EDGE]] = 0.0
-    other = rest[~np.isin(matrix, [_ON_EDGE, _INSIDE_END_ON_EDGE, _OUTSIDE_END_ON_EDGE])]
-    rr, bb = road_geom[r[other]], block_geom[b[other]]
-    inside_m = shapely.length(shapely.intersection(rr, bb, grid_size=precision_m))
-    on_edge_m = shapely.length(shapely.intersection(rr, shapely.boundary(bb), grid_size=precision_m))
-    credited[other] = inside_m - (1.0 - edge_share) * on_edge_m
+    credited[on_edge] = edge_share * shapely.length(road_geom[r[on_edge]])
+    ends = np.isin(matrix, [_INSIDE_END_ON_EDGE, _OUTSIDE_END_ON_EDGE])
+    if precision_m and ends.any():
+        # exactly inside/outside, yet maybe within the grid of the edge along the way
+        # (a road meant to lie on the edge): those go through the overlay
+        at = rest[ends]
+        ends[np.flatnonzero(ends)[_near_edge_between_ends(road_geom[r[at]], block_geom[b[at]], precision_m=precision_m)]] = False
+    inside = rest[ends & (matrix == _INSIDE_END_ON_EDGE)]
+    credited[inside] = shapely.length(road_geom[r[inside]])
+    credited[rest[ends & (matrix == _OUTSIDE_END_ON_EDGE)]] = 0.0
+    other = rest[(matrix != _ON_EDGE) & ~ends]
+    credited[other] = _overlay_credit_m(road_geom[r[other]], block_geom[b[other]], precision_m=precision_m, edge_share=edge_share)
     return b, r, credited
+
+
+def _near_edge_between_ends(roads: np.ndarray, blocks: np.ndarray, *, precision_m: float) -> np.ndarray:
+    """True where a road comes within 2 × `precision_m` of the block boundary away from its ends.
+
+    "Away" is farther than :data:`_END_RADIUS_GRIDS` grid cells from both end
+    points (a road ending on the edge is of course near it there). Such a road
+    may lie on the edge on the grid although it is exactly inside or outside.
+    """
+    radius_m = _END_RADIUS_GRIDS * precision_m
+    ends = shapely.union(
+        shapely.buffer(shapely.get_point(roads, 0), radius_m, quad_segs=2),
+        shapely.buffer(shapely.get_point(roads, -1), radius_m, quad_segs=2),
+    )
+    between = shapely.difference(roads, ends)
+    return shapely.dwithin(between, shapely.boundary(blocks), 2.0 * precision_m)
+
+
+def _overlay_credit_m(roads: np.ndarray, blocks: np.ndarray, *, precision_m: float | None, edge_share: float) -> np.ndarray:
+    """``|r ∩ b| − (1 − edge_share) · |r ∩ ∂b|`` for pairs the DE-9IM shortcuts do not settle.
+
+    The exact (floating-point) overlay is used where the `precision_m` grid
+    finds the same length on the edge (within :data:`_EDGE_SLACK_GRIDS` grid
+    cells — the rounding of the vertices); where it finds more or less (a road
+    meant to lie on the edge but off it by millimetres) the grid overlay is
+    used, so that such a road counts as lying on the edge.
+    """
+    boundary = shapely.boundary(blocks)
+    inside_m = shapely.length(shapely.intersection(roads, blocks))
+    edge_m = shapely.length(shapely.intersection(roads, boundary))
+    credit = inside_m - (1.0 - edge_share) * edge_m
+    if not precision_m or roads.size == 0:
+        return credit
+    edge_grid_m = shapely.length(shapely.intersection(roads, boundary, grid_size=precision_m))
+    snapped = np.abs(edge_grid_m - edge_m) > _EDGE_SLACK_GRIDS * precision_m
+    if snapped.any():
+        rr, bb = roads[snapped], blocks[snapped]
+        inside_grid_m = shapely.length(shapely.intersection(rr, bb, grid_size=precision_m))
+        credit[snapped] = inside_grid_m - (1.0 - edge_share) * edge_grid_m[snapped]
+    return credit
 
 
 def _sum_by_block(blocks: gpd.GeoDataFrame, pairs: tuple, mask: np.ndarray) -> pd.Series:
@@ -165,8 +220,11 @@ def road_density_km_per_km2(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -
     GB 50180-2018 §6.0.2-1, 路网密度不应小于 8 km/km² (standards key
     ``roads.density_min_km_per_km2``).
     """
+    return _density(blocks, roads, *_public_pairs(blocks, roads))
+
+
+def _density(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pairs: tuple, public: np.ndarray) -> pd.DataFrame:
     area_km2 = blocks.geometry.area / 1e6
-    pairs, public = _public_pairs(blocks, roads)
     built = public & (roads["status"] == "built").to_numpy()
     length_km = _sum_by_block(blocks, pairs, built) / 1000.0
     out = pd.DataFrame(index=blocks.index)
@@ -194,8 +252,25 @@ def road_implementation_ratio(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame)
     under construction + planned) of public classes — the 道路实施率 of the
     method's problem list (Huitian 81.1 %).
     """
-    pairs, public = _public_pairs(blocks, roads)
+    return _implementation(blocks, roads, *_public_pairs(blocks, roads))
+
+
+def _implementation(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, pairs: tuple, public: np.ndarray) -> pd.Series:
     planned_m = _sum_by_block(blocks, pairs, public)
     built_m = _sum_by_block(blocks, pairs, public & (roads["status"] == "built").to_numpy())
     ratio = (built_m / planned_m.where(planned_m > 0)).clip(upper=1.0)
     return ratio.rename("road_implementation_ratio")
+
+
+def road_network_metrics(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> pd.DataFrame:
+    """:func:`road_density_km_per_km2` and :func:`road_implementation_ratio` from one overlay pass.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`road_density_km_per_km2` followed by
+        ``road_implementation_ratio``, indexed like `blocks` (what the health
+        check uses: the roads are overlaid with the blocks once, not twice).
+    """
+    pairs, public = _public_pairs(blocks, roads)
+    return pd.concat([_density(blocks, roads, pairs, public), _implementation(blocks, roads, pairs, public)], axis=1)

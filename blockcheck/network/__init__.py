@@ -1,0 +1,51 @@
+"""The walking network: roads noded into a graph, point snapping and nearest-source walking distances.
+
+The network is kept as plain arrays (node coordinates, edge end nodes, edge
+lengths and geometries, an STRtree over the edges and a scipy CSR adjacency),
+so that distances are computed with one :func:`scipy.sparse.csgraph.dijkstra`
+call per search, whatever the number of sources. :func:`to_networkx` exports
+the same network as a :class:`networkx.Graph` for inspection and plotting; it
+is never used for computation.
+
+Points (residents, facilities, park access points) are attached to the network
+on the nearest point of the nearest *edge* (not the nearest node): a point is
+described by its edge, its offset along that edge from the edge's first node
+``u`` and its straight-line snap distance. The walking distance between two
+snapped points is
+
+    snap(source) + along-network distance + snap(target),
+
+where the along-network part starts and ends at the snapped positions, inside
+the edges (see :func:`nearest_source_distance_m`).
+
+All coordinates are in one projected CRS with metre units.
+"""
+
+from .distance import nearest_source_distance_m
+from .graph import (
+    DEFAULT_EXCLUDE_CLASSES,
+    DEFAULT_STATUSES,
+    DISTANCE_TOLERANCE_M,
+    NODE_PRECISION_M,
+    SNAP_PIECE_MAX_M,
+    WalkNetwork,
+    build_walk_network,
+    to_networkx,
+)
+from .snapping import Access, Snapped, access_costs, snap_points
+
+__all__ = [
+    "DEFAULT_EXCLUDE_CLASSES",
+    "DEFAULT_STATUSES",
+    "DISTANCE_TOLERANCE_M",
+    "NODE_PRECISION_M",
+    "SNAP_PIECE_MAX_M",
+    "Access",
+    "Snapped",
+    "WalkNetwork",
+    "access_costs",
+    "build_walk_network",
+    "nearest_source_distance_m",
+    "snap_points",
+    "to_networkx",
+]
