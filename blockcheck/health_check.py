@@ -60,8 +60,15 @@ def _metrics_for(
     network: WalkNetwork | None,
     standards: Standards,
     say: Progress,
+    *,
+    coverage: bool = True,
 ) -> pd.DataFrame:
-    """All metric columns for `blocks` (the per-block run or the one-row district)."""
+    """All metric columns for `blocks` (the per-block run or the one-row district).
+
+    With ``coverage=False`` the shares of residents covered (park, bus stop,
+    garbage station, substation) are left out: per resident they do not depend
+    on the blocks, so the district's are the blocks' population-weighted mean.
+    """
     empty = gpd.GeoDataFrame(geometry=[], crs=blocks.crs)
     roads = layers.get("roads")
     green = layers.get("green", empty.assign(kind=pd.Series(dtype=object)))
@@ -82,7 +89,8 @@ def _metrics_for(
         "small_min_area_m2": float(standards["green.park_small_min_area_m2"]),
         "small_radius_m": float(standards["green.park_small_radius_m"]),
     }
-    parts.append(park_coverage_ratio(blocks, residents, green, **rule).to_frame())
+    if coverage:
+        parts.append(park_coverage_ratio(blocks, residents, green, **rule).to_frame())
     # the residents are snapped to the walking network once, for park coverage and every life circle
     snapped = snap_points(network, residents.geometry) if network is not None and len(residents) else None
     if network is not None:
@@ -90,9 +98,9 @@ def _metrics_for(
     if facilities is not None:
         say(0.50, "facilities")
         parts.append(facility_provision(blocks, facilities, pop, standards))
-        for radius in (300.0, 500.0):
+        for radius in (300.0, 500.0) if coverage else ():
             parts.append(bus_stop_coverage_ratio(blocks, residents, facilities, radius_m=radius).to_frame())
-        for category in ("garbage_station", "substation"):
+        for category in ("garbage_station", "substation") if coverage else ():
             stations = facilities[facilities["category"] == category].assign(category="bus_stop")
             radius = float(standards[f"radius_m.{category}"])
             parts.append(bus_stop_coverage_ratio(blocks, residents, stations, radius_m=radius).rename(f"{category}_coverage_ratio").to_frame())
@@ -186,18 +194,18 @@ def health_check(
         {"block_id": [AREA_ID]}, geometry=[shapely.union_all(blocks.geometry.values)], crs=blocks.crs, index=pd.Index([AREA_ID], name="block_id")
     )
     area_residents = residents.assign(block_id=AREA_ID)
-    # walking coverage of the whole area = population-weighted mean of the blocks' (same residents,
-    # same distances): no second round of snapping and network searches
-    per_area = _metrics_for(district, layers, area_residents, None, standards, say)
-    walk = [c for c in per_block.columns if c not in per_area.columns]
-    if walk:
+    # coverage of the whole area = population-weighted mean of the blocks' (every resident lies in a
+    # block; same residents, same distances): no second round of distance queries, snapping and searches
+    per_area = _metrics_for(district, layers, area_residents, None, standards, say, coverage=False)
+    shares = [c for c in per_block.columns if c not in per_area.columns]
+    if shares:
         weight = per_block["population"].astype("float64")
-        values = per_block[walk].astype("float64")
+        values = per_block[shares].astype("float64")
         counted = values.notna() & (weight > 0).to_numpy()[:, None]
         totals = values.where(counted).mul(weight, axis=0).sum()
         denominators = counted.mul(weight, axis=0).sum()
-        area_walk = (totals / denominators.where(denominators > 0)).to_frame(AREA_ID).T
-        per_area = pd.concat([per_area, area_walk], axis=1)[per_block.columns]
+        area_shares = (totals / denominators.where(denominators > 0)).to_frame(AREA_ID).T
+        per_area = pd.concat([per_area, area_shares], axis=1)[per_block.columns]
         per_area.index.name = "block_id"
     block_metrics = gpd.GeoDataFrame(
         pd.concat([blocks.reindex(columns=["block_id", "name", "subdistrict"]), per_block], axis=1),

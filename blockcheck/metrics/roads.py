@@ -144,19 +144,39 @@ def credited_road_pairs(
 
 
 def _near_edge_between_ends(roads: np.ndarray, blocks: np.ndarray, *, precision_m: float) -> np.ndarray:
-    """True where a road comes within 2 × `precision_m` of the block boundary away from its ends.
+    """True where a road may come within 2 × `precision_m` of the block boundary away from its ends.
 
-    "Away" is farther than :data:`_END_RADIUS_GRIDS` grid cells from both end
-    points (a road ending on the edge is of course near it there). Such a road
-    may lie on the edge on the grid although it is exactly inside or outside.
+    "Away" is beyond :data:`_END_RADIUS_GRIDS` grid cells along the road from
+    either end (a road ending on the edge is of course near it there): each
+    road is trimmed by that length at both ends, by moving its end points
+    along its first and last segments, and tested with ``dwithin``. Such a
+    road may lie on the edge on the grid although it is exactly inside or
+    outside. Roads whose first or last segment is too short to trim that way
+    count as near (they go through the overlay, which is always right).
     """
-    radius_m = _END_RADIUS_GRIDS * precision_m
-    ends = shapely.union(
-        shapely.buffer(shapely.get_point(roads, 0), radius_m, quad_segs=2),
-        shapely.buffer(shapely.get_point(roads, -1), radius_m, quad_segs=2),
-    )
-    between = shapely.difference(roads, ends)
-    return shapely.dwithin(between, shapely.boundary(blocks), 2.0 * precision_m)
+    trim_m = _END_RADIUS_GRIDS * precision_m
+    coords, part = shapely.get_coordinates(roads, return_index=True)
+    counts = np.bincount(part, minlength=roads.shape[0])
+    last = np.cumsum(counts) - 1
+    first = last - counts + 1
+    usable = counts >= 2
+    first, last = first[usable], last[usable]
+    head = coords[first + 1] - coords[first]
+    tail = coords[last] - coords[last - 1]
+    head_m, tail_m = np.hypot(*head.T), np.hypot(*tail.T)
+    two_points = counts[usable] == 2
+    trimmable = np.where(two_points, head_m > 2.0 * trim_m, (head_m > trim_m) & (tail_m > trim_m))
+    trimmed = coords.copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        trimmed[first] = coords[first] + head * (trim_m / head_m)[:, None]
+        trimmed[last] = coords[last] - tail * (trim_m / tail_m)[:, None]
+    near = np.ones(roads.shape[0], dtype=bool)
+    ok = np.flatnonzero(usable)[trimmable]
+    if ok.size:
+        keep = np.isin(part, ok)
+        lines = shapely.linestrings(trimmed[keep], indices=part[keep], out=np.full(roads.shape[0], None, dtype=object))[ok]
+        near[ok] = shapely.dwithin(lines, shapely.boundary(blocks[ok]), 2.0 * precision_m)
+    return near
 
 
 def _overlay_credit_m(roads: np.ndarray, blocks: np.ndarray, *, precision_m: float | None, edge_share: float) -> np.ndarray:
