@@ -25,10 +25,11 @@ def block_index_of(blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> np.n
     points = geoms if is_point.all() else np.where(is_point, geoms, shapely.point_on_surface(geoms))
     # a tree over the (many) points, queried with the (few) block polygons
     b_idx, f_idx = shapely.STRtree(points).query(np.asarray(blocks.geometry.values), predicate="intersects")
-    order = np.lexsort((b_idx, f_idx))
-    f_idx, b_idx = f_idx[order], b_idx[order]
-    first = np.unique(f_idx, return_index=True)[1]
-    out[f_idx[first]] = b_idx[first]
+    # the first block (lowest position) of a point on a shared edge: a minimum per feature
+    first = np.full(len(features), len(blocks), dtype=np.int64)
+    np.minimum.at(first, f_idx, b_idx)
+    found = first < len(blocks)
+    out[found] = first[found]
     return out
 
 
