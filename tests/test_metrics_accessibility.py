@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
 from blockcheck.errors import CRSError, InputError
@@ -291,3 +293,33 @@ def test_duplicate_block_ids_and_bad_population() -> None:
     bad.loc[0, "population"] = -1.0
     with pytest.raises(InputError, match="negative"):
         bus_stop_coverage_ratio(s["blocks"], bad, s["facilities"], radius_m=300.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), radius_m=st.sampled_from([0.0, 5.0, 37.5, 300.0, 500.0]))
+def test_within_m_equals_exact_distances(seed: int, radius_m: float) -> None:
+    """_within_m (nearest densified-outline vertex + exact checks in the band) equals shapely.distance <= radius.
+
+    Random polygons (some with holes) and lines; points placed at random, inside polygons, and exactly at
+    the radius from an outline (the inclusive edge case).
+    """
+    from blockcheck.metrics.accessibility import _within_m
+
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(0, 3000, size=(12, 2))
+    sizes = rng.uniform(20, 400, size=12)
+    polys = [shapely.Point(c).buffer(r, quad_segs=rng.integers(1, 6)) for c, r in zip(centres[:8], sizes[:8], strict=True)]
+    polys[0] = polys[0].difference(shapely.Point(centres[0]).buffer(sizes[0] / 3))  # a hole
+    lines = [LineString([c, c + rng.uniform(-500, 500, 2), c + rng.uniform(-500, 500, 2)]) for c in centres[8:]]
+    for geoms in (np.array(polys, dtype=object), np.array(lines, dtype=object), np.array(polys + lines, dtype=object)):
+        outline = shapely.boundary(geoms[0]) if geoms[0].geom_type == "Polygon" else geoms[0]
+        along = shapely.line_interpolate_point(outline, rng.uniform(0, 1, 20), normalized=True)
+        normal = rng.normal(size=(20, 2))
+        normal /= np.linalg.norm(normal, axis=1)[:, None]
+        at_radius = shapely.points(shapely.get_coordinates(along) + normal * radius_m)
+        a, b = shapely.get_coordinates(lines[0])[:2]
+        perp = np.array([b[1] - a[1], a[0] - b[0]]) / np.hypot(*(b - a))
+        exact = shapely.points([(a + b) / 2 + perp * radius_m, (a + b) / 2 - perp * (radius_m + 0.01)])
+        points = np.concatenate([shapely.points(rng.uniform(-600, 3600, size=(400, 2))), at_radius, exact, shapely.points(centres[:8])])
+        expected = shapely.distance(points[:, None], geoms[None, :]).min(axis=1) <= radius_m + 1e-6
+        np.testing.assert_array_equal(_within_m(points, geoms, radius_m), expected)

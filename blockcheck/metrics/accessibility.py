@@ -46,6 +46,8 @@ __all__ = [
 DEFAULT_LIFE_CIRCLE_M: Mapping[int, float] = MappingProxyType({5: 300.0, 10: 500.0, 15: 1000.0})
 #: Spacing of the access points placed along a park's boundary for walking distances, in metres.
 PARK_ACCESS_SPACING_M = 50.0
+#: Vertex spacing of the outlines used to bound straight-line distances to lines and polygons, in metres.
+OUTLINE_SPACING_M = 10.0
 
 
 # --------------------------------------------------------------- helpers ----
@@ -113,7 +115,13 @@ def _representative_points(geoms: np.ndarray) -> np.ndarray:
 
 
 def _within_m(points: np.ndarray, geoms: np.ndarray, radius_m: float) -> np.ndarray:
-    """Boolean per point: straight-line distance to the nearest of `geoms` <= `radius_m` (inside = 0)."""
+    """Boolean per point: straight-line distance to the nearest of `geoms` <= `radius_m` (inside = 0).
+
+    Exact, without an all-pairs query: point geometries by one nearest-neighbour
+    search; lines and polygons by a nearest-vertex search over their densified
+    outlines, exact ``dwithin`` only for the points the vertex bound leaves
+    open, and a point-in-polygon query for the rest.
+    """
     covered = np.zeros(points.shape[0], dtype=bool)
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     if geoms.size == 0 or points.size == 0:
@@ -122,8 +130,31 @@ def _within_m(points: np.ndarray, geoms: np.ndarray, radius_m: float) -> np.ndar
     if (shapely.get_type_id(geoms) == 0).all():  # points: one nearest-neighbour search (no all-pairs query)
         dist, _ = cKDTree(shapely.get_coordinates(geoms)).query(shapely.get_coordinates(points), k=1, distance_upper_bound=limit * (1 + 1e-12))
         return dist <= limit
-    hits = shapely.STRtree(geoms).query(points, predicate="dwithin", distance=limit)
-    covered[hits[0]] = True
+    kind = shapely.get_type_id(geoms)
+    polygonal, linear = np.isin(kind, (3, 6)), np.isin(kind, (1, 2, 5))
+    if not (polygonal | linear).all() or limit <= OUTLINE_SPACING_M:  # collections, short radii: all pairs (few)
+        hits = shapely.STRtree(geoms).query(points, predicate="dwithin", distance=limit)
+        covered[hits[0]] = True
+        return covered
+    # Distance to the outline ~ distance to the nearest vertex of the outline densified to
+    # OUTLINE_SPACING_M = s: d <= d_vertex <= d + s/2. One KD-tree query settles every point but
+    # those in the band (limit, limit + s/2], which get the exact query; then, for polygons,
+    # points inside count as at distance 0.
+    outline = np.where(polygonal, shapely.boundary(geoms), geoms)
+    vertices = shapely.get_coordinates(shapely.segmentize(outline, OUTLINE_SPACING_M))
+    xy = shapely.get_coordinates(points)
+    band_m = 0.5 * OUTLINE_SPACING_M
+    dist, _ = cKDTree(vertices).query(xy, k=1, distance_upper_bound=(limit + band_m) * (1 + 1e-12))
+    covered = dist <= limit
+    band = np.flatnonzero(~covered & (dist <= limit + band_m))
+    if band.size:
+        hits = shapely.STRtree(geoms).query(points[band], predicate="dwithin", distance=limit)
+        covered[band[hits[0]]] = True
+    if polygonal.any():
+        rest = np.flatnonzero(~covered)
+        if rest.size:
+            hits = shapely.STRtree(geoms[polygonal]).query(points[rest], predicate="intersects")
+            covered[rest[hits[0]]] = True
     return covered
 
 
