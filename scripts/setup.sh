@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up blockcheck on a fresh Debian/Ubuntu machine (idempotent).
 #   scripts/setup.sh          core: system packages + .venv with blockcheck
-#   scripts/setup.sh --test   also QGIS (python3-qgis), xvfb and the test extras
+#   scripts/setup.sh --test   also QGIS (python3-qgis), xvfb, LibreOffice Calc (headless) and the test extras
 # The venv is made from Debian's /usr/bin/python3 with --system-site-packages, so that
 # QGIS's Python bindings (Debian-only) and PyPI's geopandas/shapely 2 work in one process.
 set -euo pipefail
@@ -12,7 +12,7 @@ want_test=0
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 pkgs=(python3 python3-venv fonts-noto-cjk)
-if [[ $want_test -eq 1 ]]; then pkgs+=(qgis python3-qgis xvfb gdal-bin); fi
+if [[ $want_test -eq 1 ]]; then pkgs+=(qgis python3-qgis xvfb gdal-bin libreoffice-calc-nogui); fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

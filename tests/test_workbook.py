@@ -174,3 +174,42 @@ def test_a_shorter_run_keeps_the_lists_of_a_longer_one(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     kept = pyogrio.read_dataframe(out / "workbook.gpkg", layer="project_list")
     assert len(kept) == len(projects) and set(kept["project_id"]) == set(projects["project_id"])
+
+
+def test_libreoffice_opens_every_sheet_with_chinese_headers(sample_out, tmp_path: Path) -> None:  # noqa: ANN001
+    """The officials' spreadsheet application (LibreOffice Calc, headless) reads eight_lists.xlsx: every sheet,
+    the 图1–图8 headers in Chinese, as many rows as the workbook's lists."""
+    import csv
+    import shutil
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        if os.environ.get("BLOCKCHECK_REQUIRE_LIBREOFFICE") == "1":
+            pytest.fail("LibreOffice is required here; run scripts/setup.sh --test")
+        pytest.skip("needs LibreOffice (sudo apt-get install libreoffice-calc-nogui)")
+    result, out = sample_out
+    # all sheets to CSV (UTF-8, comma, quoted text; sheet -1 = every sheet, LibreOffice ≥ 7.2)
+    filt = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+    done = subprocess.run(
+        [soffice, "--headless", "--norestore", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+         "--convert-to", filt, "--outdir", str(tmp_path / "csv"), str(out / "eight_lists.xlsx")],
+        capture_output=True, text=True, timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    sheets = {p.stem.removeprefix("eight_lists-"): p for p in (tmp_path / "csv").glob("*.csv")}
+    figures = ["图1 问题清单", "图2 资源清单", "图3 需求清单", "图4 愿景清单", "图5 策略清单", "图6 政策清单", "图7 任务清单", "图8 项目清单"]
+    assert set(figures) <= set(sheets), sorted(sheets)
+    from openpyxl import load_workbook
+
+    book = load_workbook(out / "eight_lists.xlsx", read_only=True)
+    for title in figures:
+        with sheets[title].open(encoding="utf-8", newline="") as fh:
+            rows = [row for row in csv.reader(fh) if any(cell.strip() for cell in row)]
+        expected = [[("" if c is None else str(c)) for c in r] for r in book[title].iter_rows(values_only=True)]
+        expected = [r for r in expected if any(c.strip() for c in r)]
+        assert rows[0] == [c for c in expected[0]][: len(rows[0])] and rows[0][0], title  # the Chinese header row
+        assert len(rows) == len(expected), title
+    with sheets["图1 问题清单"].open(encoding="utf-8") as fh:
+        text = fh.read()
+    assert "路网密度" in text and "公里/平方公里" in text  # Chinese cell text survives the round trip
+    assert len(result.lists["problem_list"]) > 0
