@@ -140,7 +140,8 @@ def _within_m(points: np.ndarray, geoms: np.ndarray, radius_m: float) -> np.ndar
     # OUTLINE_SPACING_M = s: d <= d_vertex <= d + s/2. One KD-tree query settles every point but
     # those in the band (limit, limit + s/2], which get the exact query; then, for polygons,
     # points inside count as at distance 0.
-    outline = np.where(polygonal, shapely.boundary(geoms), geoms)
+    outline = geoms.copy()
+    outline[polygonal] = shapely.boundary(geoms[polygonal])
     vertices = shapely.get_coordinates(shapely.segmentize(outline, OUTLINE_SPACING_M))
     xy = shapely.get_coordinates(points)
     band_m = 0.5 * OUTLINE_SPACING_M
