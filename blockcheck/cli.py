@@ -73,6 +73,10 @@ def validate(input_path, mapping, standards, crs, repair, out_dir, as_json, quie
         progress.close()
     report = result.checked.report
     click.echo(report.to_json() if as_json else report.format())
+    if report.ok and not as_json:
+        from .completeness import format_completeness
+
+        click.echo("\n" + format_completeness(result.completeness()))
     if out_dir is not None:
         try:
             written = write_checked_input(result, out_dir)
@@ -226,24 +230,41 @@ def standards() -> None:
 
 @standards.command("list")
 def standards_list() -> None:
-    """The shipped profiles."""
-    from .standards import PROFILES, load_standards
+    """The shipped profiles, with their standards by grade and their parameters."""
+    from collections import Counter
+
+    from .standards import GRADES, PROFILES, load_standards
 
     for name in PROFILES:
         std = load_standards(name)
-        click.echo(f"{name:10s} {std.title} ({len(std.values)} values)")
+        entries = std.values.values()
+        grades = Counter(e.grade for e in entries if e.kind == "standard")
+        params = sum(e.kind == "parameter" for e in entries)
+        counts = ", ".join(f"{g} {grades[g]}" for g in GRADES)
+        click.echo(f"{name:10s} {std.title} ({len(std.values)} values: {sum(grades.values())} standards — {counts}; {params} parameters)")
 
 
 @standards.command("show")
 @click.argument("profile", default="beijing")
 def standards_show(profile) -> None:  # noqa: ANN001
-    """Every value of PROFILE (a profile name or an overrides file) with unit, source and grade."""
+    """Every value of PROFILE (a profile name or an overrides file): standards with grade and source, then parameters."""
     from .pipeline import load_run_standards
+    from .standards import GRADES, grade_label, threshold_term
 
     std = load_run_standards(profile)
-    click.echo(f"# {std.profile}: {std.title}  (grades: A seen in the standard, B quoted, C recalled — verify C before quoting)")
-    for entry in std.values.values():
-        click.echo(f"{entry.key} = {entry.value} {entry.unit}  [{entry.grade}] {entry.source}")
+    click.echo(f"# {std.profile}: {std.title}")
+    click.echo("# grades: " + "; ".join(grade_label(g, "en") for g in GRADES) + ". Parameters are blockcheck's own defaults, not standards.")
+    for kind, heading in (("standard", "standards"), ("parameter", "parameters")):
+        entries = [e for e in std.values.values() if e.kind == kind]
+        click.echo(f"\n## {heading} ({len(entries)})")
+        for entry in entries:
+            year = f", {entry.year}" if entry.year else ""
+            tag = threshold_term(entry, "en") if kind == "parameter" else f"{entry.grade} {threshold_term(entry, 'en')}"
+            click.echo(f"{entry.key} = {entry.value} {entry.unit}  [{tag}] {entry.label('en')}{year}")
+            click.echo(f"    source: {entry.source}")
+            for name, value in (("supersedes", entry.supersedes), ("superseded by", entry.superseded_by), ("verify", entry.verify)):
+                if value:
+                    click.echo(f"    {name}: {value}")
 
 
 def main(argv: list[str] | None = None) -> None:

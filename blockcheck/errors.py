@@ -11,6 +11,7 @@ __all__ = [
     "BlockcheckError",
     "BlockcheckWarning",
     "CRSError",
+    "CatalogueError",
     "InputError",
     "MappingError",
     "OSMImportError",
@@ -28,6 +29,10 @@ class BlockcheckError(Exception):
 
 class InputError(BlockcheckError, ValueError):
     """An input file, layer or field cannot be used as given."""
+
+
+class CatalogueError(BlockcheckError, ValueError):
+    """A packaged or user catalogue (a data file of rules, needs or labels) is malformed; the message names file and key."""
 
 
 class CRSError(InputError):

@@ -4,6 +4,13 @@
 imported back with :func:`import_lists`, validated against the list schema,
 and merged into the GeoPackage workbook (edited rows marked ``edited``, new
 rows ``added``, project changes appended to ``project_history``).
+
+Each sheet starts with a title row (``图1 问题清单``; for data from a synthetic
+input ``图1 问题清单 · 示例数据（虚构）``, also in the printed page header),
+then the header row, then the rows. After the eight lists come the data-gap
+list (read-only: never imported) and the project history. The reader finds the
+header row itself (the first rows are searched for the schema's labels), so
+sheets with or without a title row import alike.
 """
 
 from __future__ import annotations
@@ -16,14 +23,21 @@ import pandas as pd
 import pyogrio
 
 from .errors import InputError
+from .inputs import is_synthetic
 from .io import write_gpkg
 from .lists.schema import SchemaError, conform, list_table
+from .pipeline import META_LAYER
+from .report.settings import settings, text
 from .workbook import EIGHT_LISTS, HISTORY_LAYER, _text, history_rows, record_project_changes
 
-__all__ = ["import_lists", "read_eight_lists", "sheet_title", "write_eight_lists"]
+__all__ = ["DATA_GAPS_SHEET", "find_header_row", "import_lists", "read_eight_lists", "sheet_heading", "sheet_title", "write_eight_lists"]
 
-_EXTRA_SHEETS = (HISTORY_LAYER,)
+#: The data-gap list: written after the eight lists, never imported.
+DATA_GAPS_SHEET = "data_gaps"
+_EXTRA_SHEETS = (DATA_GAPS_SHEET, HISTORY_LAYER)
+_READ_ONLY = (DATA_GAPS_SHEET,)
 _MAX_WIDTH = 60
+_HEADER_SCAN_ROWS = 10  # the header row is looked for in this many rows from the top
 
 
 def sheet_title(name: str, lang: str = "zh") -> str:
@@ -33,11 +47,44 @@ def sheet_title(name: str, lang: str = "zh") -> str:
     return (f"{table.figure} {title}" if table.figure else title)[:31]
 
 
+def sheet_heading(name: str, lang: str = "zh", *, synthetic: bool = False) -> str:
+    """The title row of a sheet: ``图1 问题清单``, with `` · 示例数据（虚构）`` for synthetic data (and the read-only note)."""
+    table = list_table(name)
+    title = table.title_zh if lang == "zh" else table.title_en
+    figure = table.figure if lang == "zh" else table.figure.replace("图", "Fig. ")
+    parts = [f"{figure} {title}" if figure else title]
+    if synthetic:
+        parts.append(text(lang, "synthetic_notice"))
+    if name in _READ_ONLY:
+        parts.append(text(lang, "sheet_read_only"))
+    return " · ".join(parts)
+
+
+def _meta_synthetic(meta: object) -> bool:
+    """True when a blockcheck_meta table (key, value) says synthetic = true."""
+    if not isinstance(meta, pd.DataFrame) or not {"key", "value"} <= set(meta.columns):
+        return False
+    return is_synthetic(dict(zip(meta["key"].astype(str), meta["value"].fillna("").astype(str), strict=True)))
+
+
 def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], *, lang: str = "zh") -> Path:
-    """Write the lists (and the project history) to an .xlsx file, atomically.
+    """Write the lists, the data-gap list and the project history to an .xlsx file, atomically.
 
     Columns follow the list schema, so the 图1–图8 columns come first, with
-    their Chinese (or English) headers; geometry is left out.
+    their Chinese (or English) headers; geometry is left out. Row 1 of each
+    sheet is its title (:func:`sheet_heading`), row 2 the header.
+
+    Parameters
+    ----------
+    path
+        The .xlsx file to write.
+    tables
+        Tables by name: the eight lists, ``data_gaps`` and ``project_history``
+        (those present are written), and optionally ``blockcheck_meta``: when
+        it says ``synthetic = true`` every sheet's title row and printed page
+        header say "示例数据（虚构）" / "synthetic sample data".
+    lang
+        ``zh`` (default) or ``en`` headers and titles.
     """
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -45,6 +92,8 @@ def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.stem}.tmp{path.suffix}")
+    synthetic = _meta_synthetic(tables.get(META_LAYER))
+    red = settings()["synthetic"]["background"].lstrip("#").upper()
     with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name in (*EIGHT_LISTS, *_EXTRA_SHEETS):
             if name not in tables:
@@ -53,10 +102,18 @@ def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], 
             frame = conform(pd.DataFrame(tables[name]).drop(columns="geometry", errors="ignore"), table)
             frame = frame.rename(columns=table.labels(lang))
             title = sheet_title(name, lang)
-            frame.to_excel(writer, sheet_name=title, index=False)
+            frame.to_excel(writer, sheet_name=title, index=False, startrow=1)
             sheet = writer.sheets[title]
-            sheet.freeze_panes = "A2"
-            for cell in sheet[1]:
+            heading = sheet_heading(name, lang, synthetic=synthetic)
+            sheet["A1"] = heading
+            sheet["A1"].font = Font(bold=True, size=13, color=red if synthetic else None)
+            sheet.freeze_panes = "A3"
+            sheet.print_title_rows = "1:2"
+            sheet.oddHeader.center.text = heading.replace("&", "&&")
+            if synthetic:
+                sheet.oddHeader.center.color = red
+            sheet.oddFooter.right.text = text(lang, "page", page="&P")
+            for cell in sheet[2]:
                 cell.font = Font(bold=True)
                 cell.fill = PatternFill("solid", fgColor="DDEBF7")
                 cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -69,12 +126,28 @@ def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], 
     return path
 
 
+def find_header_row(grid: pd.DataFrame, labels: set[str], *, rows: int = _HEADER_SCAN_ROWS) -> int | None:
+    """Position of the header row in the first `rows` rows of a sheet read without a header.
+
+    The header is the first row with the most cells naming a column (a label
+    or field name in `labels`); it needs two such cells (one when the schema
+    has a single column). None when no row qualifies.
+    """
+    best, best_hits = None, 0
+    for i in range(min(rows, len(grid))):
+        hits = sum(1 for v in grid.iloc[i] if isinstance(v, str) and v.strip() in labels)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return best if best_hits >= min(2, len(labels)) else None
+
+
 def read_eight_lists(path: str | os.PathLike) -> dict[str, pd.DataFrame]:
     """Read an (edited) eight-lists workbook back into schema tables.
 
-    Headers may be the Chinese or English labels or the field names. Every
-    problem (unknown sheet headers, schema violations) is collected and
-    raised together.
+    Headers may be the Chinese or English labels or the field names; rows above
+    the header row (the title row blockcheck writes, or any other) are skipped.
+    The data-gap sheet is not read. Every problem (unknown sheet headers, schema
+    violations) is collected and raised together.
 
     Raises
     ------
@@ -86,13 +159,13 @@ def read_eight_lists(path: str | os.PathLike) -> dict[str, pd.DataFrame]:
         msg = f"{path}: file not found. Give the eight_lists.xlsx written by `blockcheck run` (edited in Excel or LibreOffice)."
         raise InputError(msg)
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
     except Exception as err:  # noqa: BLE001
         msg = f"{path}: cannot be read as an Excel workbook ({err})."
         raise InputError(msg) from None
-    titles = {sheet_title(n, lang): n for n in (*EIGHT_LISTS, *_EXTRA_SHEETS) for lang in ("zh", "en")}
+    titles = {sheet_title(n, lang): n for n in (*EIGHT_LISTS, *_EXTRA_SHEETS) if n not in _READ_ONLY for lang in ("zh", "en")}
     out, problems = {}, []
-    for title, frame in sheets.items():
+    for title, grid in sheets.items():
         name = titles.get(str(title).strip())
         if name is None:
             continue
@@ -100,9 +173,17 @@ def read_eight_lists(path: str | os.PathLike) -> dict[str, pd.DataFrame]:
         lookup = {}
         for f in table.fields:
             lookup.update({f.label_zh: f.name, f.label_en: f.name, f.name: f.name})
-        unknown = [c for c in frame.columns if str(c) not in lookup]
-        frame = frame.rename(columns={c: lookup[str(c)] for c in frame.columns if str(c) in lookup}).drop(columns=unknown)
-        frame = frame.dropna(how="all")
+        at = find_header_row(grid, set(lookup))
+        if at is None:
+            problems.append(f"sheet '{title}': no header row with the column names of {table.title_zh} in its first {_HEADER_SCAN_ROWS} rows "
+                            f"(e.g. {', '.join(f.label_zh for f in table.fields[:3])}); put the header row back")
+            continue
+        heads = ["" if pd.isna(h) else str(h).strip() for h in grid.iloc[at]]
+        body = grid.iloc[at + 1 :]
+        keep = [i for i, h in enumerate(heads) if h or body.iloc[:, i].notna().any()]  # empty columns without a header go
+        unknown = [heads[i] or f"(column {i + 1} without a header)" for i in keep if heads[i] not in lookup]
+        known = [i for i in keep if heads[i] in lookup]
+        frame = body.iloc[:, known].set_axis([lookup[heads[i]] for i in known], axis=1).dropna(how="all")
         try:
             out[name] = conform(frame, table)
         except SchemaError as err:

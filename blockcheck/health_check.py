@@ -17,7 +17,7 @@ import shapely
 
 from .metrics.accessibility import bus_stop_coverage_ratio, life_circle_coverage, park_coverage_ratio
 from .metrics.population import block_population, residents_from_communities, residents_from_raster
-from .metrics.provision import facility_provision
+from .metrics.provision import facility_provision, facility_within_reach
 from .metrics._assign import block_index_of
 from .metrics.roads import road_network_metrics
 from .metrics.stock import (
@@ -97,7 +97,11 @@ def _metrics_for(
         parts.append(park_coverage_ratio(blocks, residents, green, network=network, snapped_residents=snapped, **rule).to_frame())
     if facilities is not None:
         say(0.50, "facilities")
-        parts.append(facility_provision(blocks, facilities, pop, standards))
+        # whole facilities (bus terminals): fractional per block, rounded up once for the district (coverage=False)
+        parts.append(facility_provision(blocks, facilities, pop, standards, whole_units=not coverage))
+        if coverage:  # district: the population-weighted mean (share of residents whose block has one within reach)
+            reach_m = float(standards["life_circle.radius_15min_m"])
+            parts.append(facility_within_reach(blocks, facilities, pop["population"], category="bus_terminal", radius_m=reach_m).to_frame())
         for radius in (300.0, 500.0) if coverage else ():
             parts.append(bus_stop_coverage_ratio(blocks, residents, facilities, radius_m=radius).to_frame())
         for category in ("garbage_station", "substation") if coverage else ():

@@ -5,12 +5,20 @@ named as in the model, or a folder holding one file per layer
 (``blocks.shp``, ``roads.geojson`` …). A mapping file may point a model layer
 at another layer name or file. Shapefiles without a .cpg file get their
 attribute encoding detected (GBK/GB18030 is common for Chinese data).
+
+An input may also hold a non-spatial ``dataset_info`` table (key, value) saying
+what the data is: :func:`read_dataset_info` reads it. ``synthetic = "true"``
+(the sample district has it) makes every export say "示例数据（虚构）" /
+"synthetic sample data".
 """
 
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,7 +30,8 @@ from .io import list_layers, read_layer
 from .mapping import Mapping
 from .validation_report import ERROR, WARNING, ValidationReport
 
-__all__ = ["RawLayer", "read_raw_layers"]
+__all__ = ["DATASET_INFO_LAYER", "RawLayer", "dataset_info_frame", "dataset_info_keys", "dataset_info_model", "dataset_meta", "is_synthetic",
+           "read_dataset_info", "read_raw_layers"]
 
 _VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".sqlite")
 
@@ -113,3 +122,88 @@ def read_raw_layers(path: str | os.PathLike, mapping: Mapping, report: Validatio
         source = f"{file_path}" + (f":{layer_name}" if layer_name else "")
         raw[name] = RawLayer(name=name, frame=frame, source=source)
     return raw
+
+
+# ------------------------------------------------------------------ dataset_info
+
+#: The non-spatial table describing the input as a whole (see ``[dataset_info]`` in data/input_model.toml).
+DATASET_INFO_LAYER = "dataset_info"
+_TRUE = {"true", "1", "yes", "y", "是", "真"}
+_FALSE = {"false", "0", "no", "n", "否", "", "假"}
+_TABLE_SUFFIXES = (".csv", *_VECTOR_SUFFIXES)
+
+
+@cache
+def dataset_info_model() -> dict:
+    """The ``[dataset_info]`` section of data/input_model.toml (labels, description, ``keys``)."""
+    doc = tomllib.loads(resources.files("blockcheck").joinpath("data/input_model.toml").read_text("utf-8"))
+    return doc.get("dataset_info", {})
+
+
+def dataset_info_keys() -> dict[str, dict]:
+    """The keys of ``dataset_info`` the input model defines (name → its entry: labels, values, description)."""
+    return {entry["name"]: dict(entry) for entry in dataset_info_model().get("keys", [])}
+
+
+def _info_source(path: Path) -> tuple[Path, str | None] | None:
+    """Where the dataset_info table of input `path` is: (file, layer) or None."""
+    if path.is_dir():
+        return next(((path / f"{DATASET_INFO_LAYER}{s}", None) for s in _TABLE_SUFFIXES if (path / f"{DATASET_INFO_LAYER}{s}").is_file()), None)
+    if path.is_file() and path.suffix.lower() in _VECTOR_SUFFIXES and DATASET_INFO_LAYER in list_layers(path):
+        return path, DATASET_INFO_LAYER
+    return None
+
+
+def read_dataset_info(path: str | os.PathLike) -> dict[str, str]:
+    """The input's ``dataset_info`` table as {key: value} ({} when there is none).
+
+    The table is a layer ``dataset_info`` of the input GeoPackage, or a file
+    ``dataset_info.csv`` (UTF-8) / ``dataset_info.gpkg`` … in an input folder,
+    with text columns ``key`` and ``value``. Keys are stripped; empty keys are skipped.
+
+    Raises
+    ------
+    InputError
+        When the table exists but has no ``key`` and ``value`` columns, or
+        declares ``synthetic`` as something other than true / false.
+    """
+    found = _info_source(Path(path)) if str(path) else None
+    if found is None:
+        return {}
+    file, layer = found
+    if file.suffix.lower() == ".csv":
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    else:
+        frame = read_layer(file, layer)
+    where = f"{file}" + (f":{layer}" if layer else "")
+    if not {"key", "value"} <= set(frame.columns):
+        msg = (f"{where}: the dataset_info table needs the columns key and value (has: {', '.join(map(str, frame.columns))}). "
+               "Rename them, e.g. one row key = synthetic, value = true.")
+        raise InputError(msg)
+    info = {}
+    for key, value in zip(frame["key"], frame["value"], strict=True):
+        if pd.isna(key) or not str(key).strip():
+            continue
+        info[str(key).strip()] = "" if pd.isna(value) else str(value).strip()
+    if str(info.get("synthetic", "")).lower() not in _TRUE | _FALSE:
+        msg = f"{where}: synthetic = {info['synthetic']!r}; write true (made-up data, e.g. a sample) or false."
+        raise InputError(msg)
+    return info
+
+
+def is_synthetic(info: dict[str, str]) -> bool:
+    """True when a dataset_info (or blockcheck_meta) mapping says ``synthetic = true``."""
+    return str(info.get("synthetic", "")).strip().lower() in _TRUE
+
+
+def dataset_meta(path: str | os.PathLike) -> dict[str, str]:
+    """The ``blockcheck_meta`` rows about the input's dataset_info: synthetic ("true"/"false") and its description."""
+    info = read_dataset_info(path)
+    return {"synthetic": "true" if is_synthetic(info) else "false",
+            "dataset_description": info.get("description", ""),
+            "dataset_description_en": info.get("description_en", "")}
+
+
+def dataset_info_frame(info: dict[str, str]) -> pd.DataFrame:
+    """`info` as the (key, value) table written to a GeoPackage."""
+    return pd.DataFrame({"key": list(info), "value": list(info.values())}, dtype=object)

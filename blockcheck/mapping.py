@@ -16,8 +16,16 @@ A mapping is a TOML file; nothing in the user's data is edited. Example::
     "社区养老驿站" = "elderly_day_care"
     "卫生站" = "clinic"
 
+    # what the data holds on purpose (see docs/data-model.md, "Completeness")
+    [completeness]
+    absent = ["parking", "facilities.substation"]   # not in this district: measured as none
+    complete = ["facilities"]                        # every facility there is: a category
+                                                     # not found is absent, not unknown
+
 Chinese labels of the vocabulary (幼儿园, 主干路 …) and listed aliases are
-understood without a mapping; the mapping adds everything else.
+understood without a mapping; the mapping adds everything else. Without a
+``[completeness]`` declaration a missing layer, field or facility category is a
+data gap (its metrics are null and raise no problem), never a zero.
 """
 
 from __future__ import annotations
@@ -50,6 +58,14 @@ class Mapping:
 
     layers: dict[str, LayerMapping] = field(default_factory=dict)
     path: str | None = None
+    absent: frozenset[str] = frozenset()  # "layer" or "layer.category" declared absent on purpose
+    complete: frozenset[str] = frozenset()  # layers declared complete (a category not found is absent)
+
+    def declared_absent(self, layer: str, category: str | None = None) -> bool:
+        """True when `layer` (or its `category`) is declared absent on purpose, or complete without it."""
+        if layer in self.absent:
+            return True
+        return category is not None and (f"{layer}.{category}" in self.absent or layer in self.complete)
 
     def layer(self, name: str) -> LayerMapping:
         """The mapping of model layer `name` (an empty one when not mapped)."""
@@ -78,9 +94,10 @@ def load_mapping(path: str | os.PathLike | None, *, model: InputModel | None = N
         msg = f"Mapping file {path}: not valid UTF-8 TOML ({err}). Fix the line named."
         raise MappingError(msg) from None
     problems: list[str] = []
-    unknown_top = set(doc) - {"layers"}
+    unknown_top = set(doc) - {"layers", "completeness"}
     if unknown_top:
-        problems.append(f"unknown top-level tables {sorted(unknown_top)} (only [layers.<name>] is read)")
+        problems.append(f"unknown top-level tables {sorted(unknown_top)} (only [layers.<name>] and [completeness] are read)")
+    absent, complete = _completeness(doc.get("completeness", {}), model, problems)
     layers = {}
     for name, table in doc.get("layers", {}).items():
         if name not in model.layers:
@@ -112,7 +129,37 @@ def load_mapping(path: str | os.PathLike | None, *, model: InputModel | None = N
     if problems:
         msg = f"Mapping file {path} has {len(problems)} problem(s):\n  - " + "\n  - ".join(problems)
         raise MappingError(msg)
-    return Mapping(layers=layers, path=str(path))
+    return Mapping(layers=layers, path=str(path), absent=absent, complete=complete)
+
+
+def _completeness(table: object, model: InputModel, problems: list[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The ``[completeness]`` declarations, checked against the model (problems appended)."""
+    if not isinstance(table, dict):
+        problems.append("[completeness] must be a table with `absent = [...]` and/or `complete = [...]`")
+        return frozenset(), frozenset()
+    unknown = set(table) - {"absent", "complete"}
+    if unknown:
+        problems.append(f"[completeness]: unknown keys {sorted(unknown)} (allowed: absent, complete)")
+    categories = model.vocabulary("facility_category").keys
+    out = []
+    for key in ("absent", "complete"):
+        names = table.get(key, [])
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            problems.append(f"[completeness] {key}: a list of layer names or 'facilities.<category>' strings, e.g. {key} = [\"parking\"]")
+            out.append(frozenset())
+            continue
+        for name in names:
+            layer, _, category = name.partition(".")
+            if layer not in model.layers:
+                problems.append(f"[completeness] {key}: {name!r} is not a model layer{_suggest(layer, model.layers)}")
+            elif model.layers[layer].required:
+                problems.append(f"[completeness] {key}: {name!r} is a required layer; it cannot be declared {key}")
+            elif category and (layer != "facilities" or key == "complete"):
+                problems.append(f"[completeness] {key}: {name!r}: only facility categories can be named (absent = [\"facilities.substation\"])")
+            elif category and category not in categories:
+                problems.append(f"[completeness] {key}: {category!r} is not a facility category{_suggest(category, categories)}")
+        out.append(frozenset(names))
+    return out[0], out[1]
 
 
 def _suggest(name: str, choices) -> str:  # noqa: ANN001

@@ -7,6 +7,7 @@ part of the docs; a test checks that the committed file is current.
 from __future__ import annotations
 
 from .input_model import InputModel, input_model
+from .inputs import DATASET_INFO_LAYER, dataset_info_keys, dataset_info_model
 
 __all__ = ["data_model_markdown"]
 
@@ -103,12 +104,88 @@ def _vocab_md(model: InputModel, name: str) -> list[str]:
     return [*lines, ""]
 
 
+def _dataset_info_md() -> list[str]:
+    """The optional ``dataset_info`` table (from ``[dataset_info]`` of the model file)."""
+    doc = dataset_info_model()
+    if not doc:
+        return []
+    lines = [
+        f"## `{DATASET_INFO_LAYER}` — {doc.get('label_zh', '')} ({doc.get('label_en', '')})",
+        "",
+        ("No geometry · optional · a table with text columns `key` and `value` (a layer of the GeoPackage, "
+         f"or `{DATASET_INFO_LAYER}.csv` in an input folder)."),
+        "",
+        doc.get("description", ""),
+        "",
+        "| key | 中文 | values | notes |",
+        "|---|---|---|---|",
+    ]
+    for name, entry in dataset_info_keys().items():
+        values = ", ".join(f"`{v}`" for v in entry.get("values", []))
+        lines.append(f"| `{name}` | {entry.get('label_zh', '')} | {values} | {entry.get('description', '')} |")
+    return [*lines, ""]
+
+
+def _completeness_md() -> list[str]:
+    """Completeness, estimates and the data-gap list (from ``data/data_needs.toml``)."""
+    from .completeness import capacity_estimates, data_needs
+
+    lines = [
+        "## Completeness: what the metrics need, and missing data",
+        "",
+        "Missing data is never a finding. `blockcheck validate` prints a completeness table — for each layer, each",
+        "optional field a metric needs and each facility category the health check uses: all / some / none of the",
+        "features carry it (e.g. `hospital: 2 of 2 lack beds`, `jobs: no building has employees`,",
+        "`garbage_station: no feature`); `validate --out` and `run` write it as the table `input_completeness`.",
+        "",
+        "In `run`, a metric computed from missing data is **null, never 0**, in `block_metrics` and `area_metrics`;",
+        "the workbook table `metric_status` gives every metric's status per scope (`measured`, `estimated`, `no_data`)",
+        "with a note. No problem is raised from a `no_data` metric, and each problem row says whether its figure is",
+        "`measured` or `estimated` (`data_status`). What is missing becomes a row of the **data-gap list**",
+        "`data_gaps` (数据缺口清单): id `DG-<scope>-<layer>[-<category>][-<field>]`, scope (ALL, or the block holding",
+        "a facility without its capacity), layer, item, coverage, the metrics and problem rules it leaves unjudged, and",
+        "how to fix it, in Chinese and English. It is a layer of the workbook, a sheet of `eight_lists.xlsx` after the",
+        "eight lists, a section of the hearing report and a line on each atlas page.",
+        "",
+        "A layer or facility category absent from the input is a data gap, unless the mapping declares it absent on",
+        "purpose — then it is measured as none and its coverage problem stands:",
+        "",
+        "```toml",
+        "[completeness]",
+        'absent = ["parking", "facilities.substation"]   # not in this district',
+        'complete = ["facilities"]                        # the layer holds every facility: a category not found is absent',
+        "```",
+        "",
+        "| layer | field | needed for (metric patterns) | how to fill it |",
+        "|---|---|---|---|",
+    ]
+    for need in data_needs():
+        metrics = ", ".join(f"`{m}`" for m in need.metrics) or "every facility metric"
+        lines.append(f"| `{need.layer}` | {f'`{need.field}`' if need.field else '(the layer)'} | {metrics} | {need.fix_en} |")
+    lines += [
+        "",
+        "Facility categories need no entry: a category's metrics follow from their names (`supply_`/`gap_` of its",
+        "provision entry, `<category>_coverage_*`, `life_circle_*_<category>_ratio`, `<category>_within_reach`).",
+        "A facility without its capacity leaves its block's (and the area's) supply and gap null; where a documented",
+        "conversion applies, the capacity is estimated and the metric marked `estimated`:",
+        "",
+        "| capacity | categories | conversion |",
+        "|---|---|---|",
+    ]
+    for rule in capacity_estimates():
+        how = f"`{rule.source_field}` ÷ `{rule.divide_by}`" if rule.method == "divide" else "Σ footprint × `floors` of the buildings on the polygon site"
+        lines.append(f"| `{rule.field}` | {', '.join(rule.categories)} | {how} ({rule.note_en}) |")
+    return [*lines, ""]
+
+
 def data_model_markdown(model: InputModel | None = None) -> str:
     """The whole docs/data-model.md text."""
     model = model or input_model()
     lines = [_INTRO.rstrip(), "", f"Model version {model.version}.", ""]
     for name in model.layers:
         lines += _layer_md(model, name)
+    lines += _dataset_info_md()
+    lines += _completeness_md()
     lines += ["## Vocabularies", "", "Keys are English snake_case (land use: GB 50137-2011 codes).", ""]
     for name in model.vocabularies:
         lines += _vocab_md(model, name)

@@ -22,6 +22,8 @@ from .input_model import input_model
 from .io import write_gpkg
 from .mapping import Mapping, load_mapping
 from .standards import PROFILES, Standards, load_standards, standards_table
+from .completeness import COMPLETENESS_LAYER, completeness_table, format_completeness
+from .lists.data_gaps import DATA_GAPS_LAYER, METRIC_STATUS_LAYER
 from .validation import CheckedInput, validate_input
 
 __all__ = [
@@ -57,6 +59,12 @@ class CheckResult:
     def ok(self) -> bool:
         """True when the input has no validation error."""
         return self.checked.ok
+
+    def completeness(self, *, population_raster: bool = False) -> pd.DataFrame:
+        """What the input holds of each layer, field and facility category the metrics need (empty when invalid)."""
+        if not self.ok:
+            return pd.DataFrame()
+        return completeness_table(self.checked.layers, self.mapping, self.standards, population_raster=population_raster)
 
 
 def load_run_standards(standards: str | os.PathLike | None) -> Standards:
@@ -107,7 +115,9 @@ def _file_digest(path: str) -> str:
 
 
 def run_metadata(result: CheckResult, *, step: str) -> pd.DataFrame:
-    """The ``blockcheck_meta`` table: what produced an output, from what, with which standards."""
+    """The ``blockcheck_meta`` table: what produced an output, from what, with which standards (and whether it is synthetic)."""
+    from .inputs import dataset_meta
+
     std = result.standards
     rows = {
         "blockcheck_version": __version__,
@@ -125,6 +135,7 @@ def run_metadata(result: CheckResult, *, step: str) -> pd.DataFrame:
         "layers_absent": ", ".join(n for n in input_model().layers if n not in result.checked.sources),
         "validation_errors": str(len(result.checked.report.errors)),
         "validation_warnings": str(len(result.checked.report.warnings)),
+        **dataset_meta(result.input_path),  # synthetic, dataset_description(_en): from the input's dataset_info
     }
     return pd.DataFrame({"key": list(rows), "value": list(rows.values())})
 
@@ -144,13 +155,21 @@ def write_checked_input(result: CheckResult, out_dir: str | os.PathLike) -> dict
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = {"report": out / "validation_report.txt"}
-    written["report"].write_text(result.checked.report.format() + "\n", encoding="utf-8")
+    completeness = result.completeness()
+    text = result.checked.report.format() + ("\n\n" + format_completeness(completeness) if len(completeness) else "")
+    written["report"].write_text(text + "\n", encoding="utf-8")
     if not result.ok:
         raise ValidationError(result.checked.report)
     layers: dict = dict(result.checked.layers)
     layers[META_LAYER] = run_metadata(result, step="validate")
     layers[STANDARDS_LAYER] = standards_table(result.standards)
     layers[VALIDATION_LAYER] = result.checked.report.to_frame()
+    layers[COMPLETENESS_LAYER] = completeness
+    from .inputs import DATASET_INFO_LAYER, dataset_info_frame, read_dataset_info
+
+    info = read_dataset_info(result.input_path)
+    if info:  # carried on, so a run on input_checked.gpkg is still marked synthetic
+        layers[DATASET_INFO_LAYER] = dataset_info_frame(info)
     written["gpkg"] = write_gpkg(out / "input_checked.gpkg", layers)
     return written
 
@@ -235,7 +254,7 @@ def run(
     ValidationError
         When the input has validation errors (nothing is written over earlier results).
     """
-    from .health_check import health_check
+    from .health_assessment import assess
     from .lists.problems import build_problem_list
     from .lists.resources import RESOURCE_LIST_LAYER, RESOURCE_SUMMARY_LAYER, build_resource_list, read_resource_list, resource_summary
 
@@ -247,9 +266,11 @@ def run(
                           progress=lambda f, m: say(0.1 * f, m))
     if not checked.ok:
         raise ValidationError(checked.checked.report)
-    health = health_check(checked.checked.layers, checked.standards, population_raster=population_raster,
-                          progress=lambda f, m: say(0.1 + 0.8 * f, m))
-    problems = build_problem_list(health.block_metrics.drop(columns="geometry"), health.area_metrics, checked.standards)
+    assessment = assess(checked.checked.layers, checked.standards, mapping=checked.mapping, population_raster=population_raster,
+                        progress=lambda f, m: say(0.1 + 0.8 * f, m))
+    health = assessment.health
+    problems = build_problem_list(health.block_metrics.drop(columns="geometry"), health.area_metrics, checked.standards,
+                                  metric_status=assessment.metric_status)
     from .excel import write_eight_lists
     from .plan import build_plan, default_survey
     from .workbook import HISTORY_LAYER, history_rows, keep_analyst_rows, read_workbook, record_project_changes
@@ -261,14 +282,14 @@ def run(
     if until in ("resources", "lists"):
         say(0.92, "resource list")
         previous = read_resource_list(Path(out_dir) / "workbook.gpkg") if out_dir is not None else None
-        resources = build_resource_list(checked.checked.layers, checked.standards, previous=previous, as_of_year=as_of_year)
+        resources = build_resource_list(assessment.layers, checked.standards, previous=previous, as_of_year=as_of_year)
         resources_by_block = resource_summary(resources, block_ids=[str(b) for b in health.block_metrics["block_id"]])
         lists[RESOURCE_LIST_LAYER] = resources
     if until == "lists":
         say(0.94, "demands, strategies, tasks and projects")
         demands = demands if demands is not None else default_survey(input_path, "demands")
         visions = visions if visions is not None else default_survey(input_path, "visions")
-        plan = build_plan(checked.checked.layers, health, problems, resources, checked.standards, demands_path=demands, visions_path=visions)
+        plan = build_plan(assessment.layers, health, problems, resources, checked.standards, demands_path=demands, visions_path=visions)
         generated = {"demand_list": plan.demand_list, "vision_list": plan.vision_list, "strategy_list": plan.strategy_list,
                      "policy_list": plan.policy_list, "task_list": plan.task_list, "project_list": plan.project_list}
         lists.update({name: keep_analyst_rows(name, frame, before.get(name)) for name, frame in generated.items()})
@@ -287,6 +308,9 @@ def run(
             **lists,
             **({RESOURCE_SUMMARY_LAYER: resources_by_block} if resources_by_block is not None else {}),
             **({"allocation": plan.allocation, "allocation_remaining": plan.allocation_remaining, HISTORY_LAYER: history} if plan is not None else {}),
+            DATA_GAPS_LAYER: assessment.data_gaps,
+            METRIC_STATUS_LAYER: assessment.metric_status,
+            COMPLETENESS_LAYER: assessment.completeness,
             META_LAYER: pd.concat([meta, extra, notes], ignore_index=True),
             STANDARDS_LAYER: standards_table(checked.standards),
             VALIDATION_LAYER: checked.checked.report.to_frame(),
@@ -294,7 +318,8 @@ def run(
         # tables this run did not rebuild (an earlier, longer run's lists) are kept as they were
         layers.update({name: frame for name, frame in before.items() if name not in layers})
         workbook = write_gpkg(Path(out_dir) / "workbook.gpkg", layers)
-        excel = write_eight_lists(Path(out_dir) / "eight_lists.xlsx", {**lists, **({HISTORY_LAYER: history} if history is not None else {})})
+        excel = write_eight_lists(Path(out_dir) / "eight_lists.xlsx", {**lists, **({HISTORY_LAYER: history} if history is not None else {}),
+                                                                          DATA_GAPS_LAYER: assessment.data_gaps, META_LAYER: layers[META_LAYER]})
     say(1.0, "done")
     return RunResult(check=checked, health=health, problem_list=lists[PROBLEM_LIST_LAYER], workbook=workbook,
                      resource_list=resources, resource_summary=resources_by_block, plan=plan, lists=lists, excel=excel)

@@ -19,7 +19,7 @@ import pyogrio
 import shapely
 
 from .errors import InputError, ValidationError
-from .health_check import health_check
+from .health_assessment import assess
 from .metrics.provision import provision_specs
 from .pipeline import check_input
 
@@ -82,7 +82,7 @@ def what_if(workbook: str | os.PathLike, project_ids: list[str]) -> pd.DataFrame
     if not result.ok:
         raise ValidationError(result.checked.report)
     layers = dict(result.checked.layers)
-    before = health_check(layers, result.standards)
+    before = assess(layers, result.standards, mapping=result.mapping).health
     chosen = chosen.to_crs(result.checked.crs)
     added = _facility_additions(chosen, result.checked.crs)
     if not added.empty:
@@ -94,7 +94,7 @@ def what_if(workbook: str | os.PathLike, project_ids: list[str]) -> pd.DataFrame
         zone = shapely.buffer(shapely.union_all(road_sites.geometry.to_numpy()), 0.05)
         covered = shapely.within(roads.geometry.to_numpy(), zone) & (roads["status"] != "built").to_numpy()
         layers["roads"] = roads.assign(status=np.where(covered, "built", roads["status"]))
-    after = health_check(layers, result.standards)
+    after = assess(layers, result.standards, mapping=result.mapping).health
     keys = [c for c in before.area_metrics.columns if c.startswith("gap_")] + ["road_density_km_per_km2", "road_implementation_ratio"]
     frames = []
     for scope_before, scope_after in ((before.area_metrics, after.area_metrics), (before.block_metrics, after.block_metrics)):

@@ -99,3 +99,25 @@ def test_translating_all_layers_changes_nothing(dx: float, dy: float) -> None:
     numeric = a.select_dtypes("number").columns
     assert len(numeric) > 50
     assert b[numeric].to_numpy() == pytest.approx(a[numeric].to_numpy(), abs=1e-6, nan_ok=True)
+
+
+def test_sample_problem_rows_quote_grade_c_values_as_reference_values(sample_run) -> None:  # noqa: ANN001
+    result, _ = sample_run
+    rows = result.problem_list
+    graded_c = rows[rows["grade"] == "C"]
+    assert len(graded_c) > 0
+    assert not graded_c["situation"].str.contains("标准").any()
+    assert graded_c["situation"].str.contains("参考值（待核实）").all()
+    assert rows.loc[rows["grade"].isin(["A", "B"]), "situation"].str.contains("标准").all()
+    # the sample is complete: every figure measured, no data gap
+    assert set(rows["data_status"]) == {"measured"}
+
+
+def test_sample_bus_terminal_requirement_is_apportioned(sample_run) -> None:  # noqa: ANN001
+    result, _ = sample_run
+    blocks = result.health.block_metrics["required_bus_terminal_count"]
+    area = result.health.area_metrics.iloc[0]["required_bus_terminal_count"]
+    assert area == round(area) and abs(blocks.sum() - area) <= 1
+    rows = result.problem_list[result.problem_list["rule_id"] == "bus_terminal_gap"].set_index("scope")
+    judged = result.health.block_metrics.loc[[s for s in rows.index if s != "ALL"]]
+    assert ((judged["required_bus_terminal_count"] >= 1) | (judged["bus_terminal_within_reach"] < 1)).all()

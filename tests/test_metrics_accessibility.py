@@ -237,6 +237,18 @@ def test_park_size_rule_boundaries() -> None:
     assert park_coverage_ratio(p["blocks"], near, green2, **PARK_RULE).iloc[0] == 1.0
 
 
+def test_park_coverage_unions_overlapping_parks() -> None:
+    """A garden inside a park changes nothing; two overlapping halves are sized as one park."""
+    p = park_scene()
+    residents = gpd.GeoDataFrame({"population": [1.0], "block_id": ["CP02-0101"]}, geometry=[Point(450, 50)], crs=CRS)
+    park = gpd.GeoDataFrame({"kind": ["park", "park"]}, geometry=[box(0, 0, 50, 100), box(20, 40, 40, 60)], crs=CRS)  # 5000 m² + garden
+    assert park_coverage_ratio(p["blocks"], residents, park, **PARK_RULE).iloc[0] == 1.0  # 400 m from a large park
+    # two 30 × 100 m polygons overlapping by 10 m: 3000 m² each (small, 300 m), one park of 5000 m² (large, 500 m)
+    halves = gpd.GeoDataFrame({"kind": ["park", "park"]}, geometry=[box(0, 0, 30, 100), box(20, 0, 50, 100)], crs=CRS)
+    assert park_coverage_ratio(p["blocks"], residents, halves, **PARK_RULE).iloc[0] == 1.0
+    assert park_coverage_ratio(p["blocks"], residents, halves.iloc[:1], **PARK_RULE).iloc[0] == 0.0
+
+
 def test_park_coverage_translation_invariant() -> None:
     p = park_scene()
     shift = (1e5, 1e5)

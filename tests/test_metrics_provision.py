@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from blockcheck.metrics.provision import facility_provision, provision_specs
+from blockcheck.metrics.provision import facility_provision, facility_within_reach, provision_specs
 from blockcheck.standards import load_standards
 
 
@@ -54,15 +54,61 @@ def test_supply_required_gap_beijing() -> None:
     assert out.loc["B", "required_school_land_ha"] == pytest.approx(0.4436)
     assert out.loc["B", "supply_school_land_ha"] == pytest.approx(0.6)
     assert out.loc["A", "gap_school_land_ha"] == pytest.approx(0.6654)
-    # bus terminals: 2 per 100,000 → ceil(0.06) = 1 required; B has one
-    assert out.loc["A", "gap_bus_terminal_count"] == 1.0
+    # bus terminals: 2 per 100,000 → A requires 0.06 (its share; not rounded per block); B has one
+    assert out.loc["A", "required_bus_terminal_count"] == pytest.approx(0.06)
+    assert out.loc["A", "gap_bus_terminal_count"] == pytest.approx(0.06)
     assert out.loc["B", "gap_bus_terminal_count"] == 0.0
 
 
+def test_whole_units_round_the_area_once() -> None:
+    std = load_standards("beijing")
+    pop = _pop(60_000, 40_000)  # 1.2 + 0.8 bus terminals: fractional per block
+    blocks = facility_provision(_blocks(), _facilities(), pop, std)
+    assert blocks["required_bus_terminal_count"].tolist() == pytest.approx([1.2, 0.8])
+    assert blocks["gap_bus_terminal_count"].tolist() == pytest.approx([1.2, 0.0])
+    assert blocks.loc["A", "required_kindergarten_seats"] == pytest.approx(1800.0)  # other keys never rounded
+    # the whole area (one polygon over both blocks): 100,000 residents → 2.0; 100,001 → ceil(2.00002) = 3
+    area = gpd.GeoDataFrame({"block_id": ["ALL"]}, geometry=[box(0, 0, 400, 200)], crs=4548).set_index("block_id")
+    for people, required, gap in ((100_000.0, 2.0, 1.0), (100_001.0, 3.0, 2.0), (49_000.0, 1.0, 0.0)):
+        whole = facility_provision(area, _facilities(), pd.DataFrame({"population": [people], "elderly_population": [0.0]}, index=area.index), std, whole_units=True)
+        assert whole.loc["ALL", "required_bus_terminal_count"] == required
+        assert whole.loc["ALL", "gap_bus_terminal_count"] == gap  # one terminal in the area
+    assert blocks["required_bus_terminal_count"].sum() == pytest.approx(2.0)  # Σ blocks = the area figure before rounding
+
+
+def test_nan_population_stays_nan() -> None:
+    pop = _pop().astype(float)
+    pop.loc["A", "population"] = float("nan")
+    for whole in (False, True):
+        out = facility_provision(_blocks(), _facilities(), pop, load_standards("beijing"), whole_units=whole)
+        assert pd.isna(out.loc["A", "required_bus_terminal_count"]) and pd.isna(out.loc["A", "gap_bus_terminal_count"])
+        assert pd.isna(out.loc["A", "gap_kindergarten_seats"])
+        assert out.loc["B", "required_bus_terminal_count"] == pytest.approx(1.0 if whole else 0.04)
+
+
+def test_bus_terminal_within_reach() -> None:
+    # a third block C 1,000–1,200 m east: the terminal at (350, 150) is 650 m from C's edge (x = 1000)
+    blocks = pd.concat([_blocks(), gpd.GeoDataFrame({"block_id": ["C"]}, geometry=[box(1000, 0, 1200, 200)], crs=4548).set_index("block_id")])
+    people = pd.Series([3000.0, 2000.0, 500.0], index=blocks.index)
+    reach = facility_within_reach(blocks, _facilities(), people, category="bus_terminal", radius_m=1000.0)
+    assert reach.name == "bus_terminal_within_reach"
+    assert reach.tolist() == [1.0, 1.0, 1.0]
+    near = facility_within_reach(blocks, _facilities(), people, category="bus_terminal", radius_m=650.0)  # inclusive
+    assert near.tolist() == [1.0, 1.0, 1.0]
+    short = facility_within_reach(blocks, _facilities(), people, category="bus_terminal", radius_m=500.0)
+    assert short.tolist() == [1.0, 1.0, 0.0]  # A: 150 m from the terminal; B holds it
+    nobody = facility_within_reach(blocks, _facilities(), people.mul([1.0, 0.0, 1.0]), category="bus_terminal", radius_m=500.0)
+    assert pd.isna(nobody["B"]) and nobody["C"] == 0.0
+    none = facility_within_reach(blocks, _facilities().iloc[:3], people, category="bus_terminal", radius_m=500.0)
+    assert none.tolist() == [0.0, 0.0, 0.0]
+
+
 def test_national_elderly_basis_is_elderly_population() -> None:
-    out = facility_provision(_blocks(), _facilities(), _pop(), load_standards("national"))
-    # 35 beds per 1000 elderly: B has 300 elderly → 10.5 beds
-    assert out.loc["B", "required_elderly_care_beds"] == pytest.approx(10.5)
+    std = load_standards("national")
+    out = facility_provision(_blocks(), _facilities(), _pop(), std)
+    # GB 50437: beds per 1000 elderly (40 in the 2018 edition): B has 300 elderly → 0.3 × 40 = 12 beds
+    per_1000 = float(std["facilities.elderly_care_beds_per_1000"])
+    assert out.loc["B", "required_elderly_care_beds"] == pytest.approx(0.3 * per_1000)
 
 
 def test_polygon_without_land_area_uses_its_area() -> None:

@@ -55,6 +55,22 @@ def test_park_green() -> None:
     assert pd.isna(out.loc["B", "park_green_m2_per_capita"])  # nobody lives in B
 
 
+def test_park_green_overlaps_count_once() -> None:
+    # a 100 × 100 m park with a 20 × 20 m garden (also park green) drawn inside it: 10,000 m², not 10,400;
+    # a second park overlapping the first by 10 × 100 m adds only its 40 × 100 m outside (B gets nothing)
+    green = gpd.GeoDataFrame({"kind": ["park", "park"]}, geometry=[box(50, 50, 150, 150), box(90, 90, 110, 110)], crs=4548)
+    pop = pd.Series([5000.0, 0.0], index=_blocks().index)
+    out = park_green_m2(_blocks(), green, pop)
+    assert out.loc["A", "park_green_m2"] == pytest.approx(10_000.0)
+    assert out.loc["A", "park_green_m2_per_capita"] == pytest.approx(2.0)
+    assert out.loc["B", "park_green_m2"] == 0.0
+    more = pd.concat([green, gpd.GeoDataFrame({"kind": ["park"]}, geometry=[box(140, 50, 190, 150)], crs=4548)])
+    assert park_green_m2(_blocks(), more, pop).loc["A", "park_green_m2"] == pytest.approx(14_000.0)
+    # only park green is unioned: protective green over the park changes nothing
+    shield = pd.concat([green, gpd.GeoDataFrame({"kind": ["protective"]}, geometry=[box(0, 0, 200, 200)], crs=4548)])
+    assert park_green_m2(_blocks(), shield, pop).loc["A", "park_green_m2"] == pytest.approx(10_000.0)
+
+
 def test_jobs_housing() -> None:
     out = job_housing_ratio(_blocks(), _buildings(), pd.Series([400.0, 1000.0], index=_blocks().index))
     assert out.loc["A", "jobs"] == 50.0  # the edge building's point lies in A

@@ -39,6 +39,7 @@ def test_pdf_and_html_exist_with_the_eight_lists(report_zh: list[Path]) -> None:
         assert f"图{i} {title}" in html
     for header in ("类型", "问题", "现状情况", "社区", "项目名称", "主管单位"):  # 图1, 图3, 图8 headers from the schema
         assert f"<th>{header}</th>" in html
+    assert "示例数据（虚构）" in html and "数据缺口清单" in html and "数据缺口清单" in text  # the sample is synthetic
 
 
 def test_standards_table_with_sources(report_zh: list[Path]) -> None:
@@ -50,6 +51,11 @@ def test_standards_table_with_sources(report_zh: list[Path]) -> None:
     assert row["key"] in html and "GB 50180-2018" in row["source"]
     assert "GB 50180-2018" in text
     assert html.count("<tr>") >= len(std)
+    # grouped by grade: A/B standards, then grade-C reference values, then blockcheck's parameters (when there are any)
+    appendix = html[html.index('<section id="standards">'):]
+    assert appendix.index("<h3>标准（A、B级）</h3>") < appendix.index("<h3>参考值（待核实）</h3>")
+    grades = set(std["grade"])
+    assert ("C" in grades) == ("<h3>参考值（待核实）</h3>" in appendix)
 
 
 def test_html_embeds_map_files(report_zh: list[Path]) -> None:

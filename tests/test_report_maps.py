@@ -176,6 +176,7 @@ def test_export_maps_cli(tmp_path: Path) -> None:
     for name in map_names():
         png, svg = out / f"{name}.png", out / f"{name}.svg"
         assert png.stat().st_size > 10_000 and svg.stat().st_size > 10_000
+        assert "<!-- 示例数据（虚构） -->" in svg.read_text(encoding="utf-8"), name  # the sample district is synthetic
     with Image.open(out / "overview.png") as im:
         assert im.size == (2200, 1600)  # 11 × 8 in at 200 dpi
     assert "<svg" in (out / "road_density.svg").read_text(encoding="utf-8")[:2000]

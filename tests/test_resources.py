@@ -356,7 +356,7 @@ def test_expandable_facilities_far_gap_and_land_per_place() -> None:
     assert dict(found["rule_id"]) == {"S1": "expandable_facility.far", "S2": "expandable_facility.far", "K181": "expandable_facility.land"}
     assert found.loc["S1", "potential_floor_area_m2"] == pytest.approx(0.101 * 10_000 / 2)
     assert found.loc["S1", "geometry"].equals(parcels.geometry.iloc[0]) and found.loc["K181", "geometry"].geom_type == "Point"
-    assert "地块内2处设施平分" in found.loc["S1", "reason"] and "生均用地19.3平方米（标准≥19.4）" in found.loc["K181", "reason"]
+    assert "地块内2处设施平分" in found.loc["S1", "reason"] and "生均用地19.3平方米（参数≥19.4）" in found.loc["K181", "reason"]
     assert set(found["subtype"]) == {"education"}
     assert dict(found["facility_category"]) == {"S1": "primary_school", "S2": "middle_school", "K181": "kindergarten"}
 
@@ -377,7 +377,9 @@ def test_ids_are_stable_and_do_not_depend_on_row_order() -> None:
     assert list(first.columns) == [*list_table("resource_list").columns, "geometry"]
     assert (first["status"] == "candidate").all()
     assert first.set_index("resource_id").loc["RL-idle_site-parcels-P2", "block_id"] == "CP02-0102"
-    assert first["standard_ref"].str.contains(r"\(C\)").any()
+    # detection thresholds are blockcheck's parameters, quoted as such, never as standards
+    assert first["standard_ref"].str.contains("（参数）").all()
+    assert not first["standard_ref"].str.contains("标准").any()
 
 
 def test_previous_decisions_are_kept() -> None:

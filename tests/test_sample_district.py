@@ -33,7 +33,8 @@ def _read_all(path: Path) -> dict[str, gpd.GeoDataFrame]:
 
 @pytest.fixture(scope="module")
 def layers() -> dict[str, gpd.GeoDataFrame]:
-    return _read_all(GPKG)
+    """The eight model layers (the dataset_info table is tested on its own)."""
+    return {name: frame for name, frame in _read_all(GPKG).items() if name != "dataset_info"}
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +63,19 @@ def test_layers_crs_and_geometry_types(layers) -> None:  # noqa: ANN001
         assert not frame.geometry.is_empty.any(), name
         assert frame.geometry.is_valid.all(), name
     assert (layers["facilities"].geom_type == "Point").sum() > (layers["facilities"].geom_type == "Polygon").sum() > 0
+
+
+def test_marked_synthetic_in_dataset_info() -> None:
+    from blockcheck.inputs import dataset_meta, is_synthetic, read_dataset_info
+
+    assert [name for name, _ in pyogrio.list_layers(GPKG)][-1] == "dataset_info"
+    info = read_dataset_info(GPKG)
+    assert list(info) == ["synthetic", "description", "description_en", "generator"]
+    assert is_synthetic(info) and info["generator"] == "data/sample_blocks/make_sample.py (seed 20201103)"
+    assert info["description"].startswith("虚构示例数据") and "回天" in info["description"]
+    assert info["description_en"].startswith("Synthetic sample data")
+    meta = dataset_meta(GPKG)
+    assert meta["synthetic"] == "true" and meta["dataset_description"] == info["description"]
 
 
 def test_located_between_huilongguan_and_tiantongyuan(layers) -> None:  # noqa: ANN001
@@ -253,9 +267,52 @@ def test_generator_reproduces_the_committed_files(generator, layers, tmp_path: P
     for name in ("demand_survey.csv", "vision_survey.csv"):
         assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
     fresh = _read_all(tmp_path / "sample_district.gpkg")
-    assert list(fresh) == list(layers)
+    committed = _read_all(GPKG)
+    assert list(fresh) == list(committed) == [*layers, "dataset_info"]
     for name, frame in layers.items():
         assert_geodataframe_equal(fresh[name], frame)
+    pd.testing.assert_frame_equal(fresh["dataset_info"], committed["dataset_info"])
     assert summary["blocks"] == len(layers["blocks"])
     assert summary["population"] == layers["communities"]["population"].sum()
     assert np.isclose(summary["jobs_per_resident_worker"], layers["buildings"]["employees"].sum() / layers["communities"]["resident_workers"].sum(), atol=1e-3)
+
+
+# ------------------------------------------------------------ synthetic, all the way through
+
+
+def test_checked_input_stays_synthetic(tmp_path: Path) -> None:
+    from blockcheck.inputs import read_dataset_info
+    from blockcheck.pipeline import check_input, run_metadata, write_checked_input
+
+    result = check_input(GPKG)
+    meta = run_metadata(result, step="validate").set_index("key")["value"]
+    assert meta["synthetic"] == "true" and meta["dataset_description"].startswith("虚构示例数据")
+    checked = write_checked_input(result, tmp_path)["gpkg"]
+    assert read_dataset_info(checked) == read_dataset_info(GPKG)  # carried on unchanged
+    written = pyogrio.read_dataframe(checked, layer="blockcheck_meta").set_index("key")["value"]
+    assert written["synthetic"] == "true"
+    again = run_metadata(check_input(checked), step="validate").set_index("key")["value"]  # a later run on the checked input
+    assert again["synthetic"] == "true"
+
+
+def test_dataset_info_of_other_inputs(tmp_path: Path) -> None:
+    from districts import tiny_layers, write_input
+
+    from blockcheck.errors import InputError
+    from blockcheck.inputs import dataset_meta, read_dataset_info
+
+    real = write_input(tmp_path / "real.gpkg", tiny_layers())
+    assert read_dataset_info(real) == {}
+    assert dataset_meta(real) == {"synthetic": "false", "dataset_description": "", "dataset_description_en": ""}
+    folder = tmp_path / "folder"  # a folder input declares it in dataset_info.csv
+    folder.mkdir()
+    (folder / "dataset_info.csv").write_text("key,value\nsynthetic,TRUE\ndescription,教学用虚构数据\n", encoding="utf-8-sig")
+    assert dataset_meta(folder) == {"synthetic": "true", "dataset_description": "教学用虚构数据", "dataset_description_en": ""}
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "dataset_info.csv").write_text("name,value\nsynthetic,true\n", encoding="utf-8")
+    with pytest.raises(InputError, match="needs the columns key and value"):
+        read_dataset_info(bad)
+    (bad / "dataset_info.csv").write_text("key,value\nsynthetic,maybe\n", encoding="utf-8")
+    with pytest.raises(InputError, match="write true"):
+        read_dataset_info(bad)

@@ -57,9 +57,12 @@ def test_excel_has_the_figure_headers_first(sample_out) -> None:  # noqa: ANN001
     _, out = sample_out
     from openpyxl import load_workbook
 
-    book = load_workbook(out / "eight_lists.xlsx", read_only=True)
+    book = load_workbook(out / "eight_lists.xlsx")
     assert book.sheetnames[:8] == ["图1 问题清单", "图2 资源清单", "图3 需求清单", "图4 愿景清单", "图5 策略清单", "图6 政策清单", "图7 任务清单", "图8 项目清单"]
-    first_row = lambda title: [c.value for c in next(book[title].iter_rows(max_row=1))]  # noqa: E731
+    for title in book.sheetnames:  # the sample is synthetic: every sheet says so in its title row and printed header
+        assert "示例数据（虚构）" in book[title]["A1"].value and "示例数据（虚构）" in book[title].oddHeader.center.text, title
+    assert book["图1 问题清单"]["A1"].value == "图1 问题清单 · 示例数据（虚构）"
+    first_row = lambda title: [c.value for c in book[title][2]]  # noqa: E731 - row 1 is the title, row 2 the header
     assert first_row("图3 需求清单")[:2] == ["街道", "社区"]
     assert first_row("图5 策略清单")[:2] == ["策略类型", "策略要点"]
     assert first_row("图6 政策清单")[:3] == ["序号", "政策名称", "主管部门（建议）"]
@@ -79,7 +82,7 @@ def test_excel_round_trip(tmp_path: Path, sample_out) -> None:  # noqa: ANN001
 def test_edits_imported_survive_a_rerun_and_history_is_append_only(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run(SAMPLE, out)
-    book = pd.read_excel(out / "eight_lists.xlsx", sheet_name=None, dtype=object)
+    book = pd.read_excel(out / "eight_lists.xlsx", sheet_name=None, dtype=object, header=1)  # row 1: the title
     projects = book["图8 项目清单"]
     pid = projects.loc[0, "项目编号"]
     projects.loc[0, "项目状态"] = "adjusted"
@@ -113,7 +116,7 @@ def test_edits_imported_survive_a_rerun_and_history_is_append_only(tmp_path: Pat
 def test_bad_excel_is_rejected_and_nothing_changes(tmp_path: Path, sample_out) -> None:  # noqa: ANN001
     result, out = sample_out
     before = (out / "workbook.gpkg").read_bytes()
-    book = pd.read_excel(out / "eight_lists.xlsx", sheet_name=None, dtype=object)
+    book = pd.read_excel(out / "eight_lists.xlsx", sheet_name=None, dtype=object, header=1)  # row 1: the title
     book["图8 项目清单"].loc[0, "项目状态"] = "almost done"
     bad = tmp_path / "bad.xlsx"
     with pd.ExcelWriter(bad) as writer:
@@ -207,7 +210,8 @@ def test_libreoffice_opens_every_sheet_with_chinese_headers(sample_out, tmp_path
             rows = [row for row in csv.reader(fh) if any(cell.strip() for cell in row)]
         expected = [[("" if c is None else str(c)) for c in r] for r in book[title].iter_rows(values_only=True)]
         expected = [r for r in expected if any(c.strip() for c in r)]
-        assert rows[0] == expected[0][: len(rows[0])] and rows[0][0], title  # the Chinese header row
+        assert rows[0][0] == f"{title} · 示例数据（虚构）", title  # the title row says the sample is synthetic
+        assert rows[1] == expected[1][: len(rows[1])] and rows[1][0], title  # the Chinese header row
         assert len(rows) == len(expected), title
     with sheets["图1 问题清单"].open(encoding="utf-8") as fh:
         text = fh.read()

@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 
 from ..metrics._assign import block_index_of
+from ..standards import threshold_term
 from ._resource_base import _empty, _floor_area_m2, _fmt, _label, _num, _result, _source_ids, _str, _years
 
 #: Building uses judged by occupancy and yield (低效楼宇) → subtype.
@@ -33,6 +34,9 @@ EXPANDABLE_CATEGORIES = {
 CAPACITY_FIELD = {"kindergarten": "seats", "primary_school": "seats", "middle_school": "seats", "hospital": "beds"}
 
 _IDLE_ROOM_SUBTYPES = ("boiler_room", "bike_shed", "office", "garage", "other")
+
+# resources.* thresholds are blockcheck parameters, never standards: the word reasons use for them.
+_TERM_ZH, _TERM_EN = threshold_term(None, "zh"), threshold_term(None, "en")
 
 
 # -------------------------------------------------------- building resources
@@ -268,8 +272,8 @@ def expandable_facilities(
         rule_id=np.where(f, "expandable_facility.far", "expandable_facility.land"),
         reason=_label(cat, "facility_category") + name
         + np.where(f, "：所在公共设施地块" + k(p_ids) + "现状容积率" + bf + "，规划容积率" + pf + "（差" + gp + f"≥{min_far_gap:.2f}），可增建筑面积约" + pot + "平方米" + shared_zh, "")
-        + np.where(l, np.where(f, "；", "：") + unit_zh + "用地" + pc + "平方米（标准≥" + sd + "），用地缺口约" + short + "平方米", ""),
+        + np.where(l, np.where(f, "；", "：") + unit_zh + "用地" + pc + "平方米（" + _TERM_ZH + "≥" + sd + "），用地缺口约" + short + "平方米", ""),
         reason_en=cat + " " + name
         + np.where(f, ": parcel " + k(p_ids) + " built FAR " + bf + ", permitted " + pf + " (gap " + gp + f" ≥ {min_far_gap:.2f}), potential floor area about " + pot + " m²", "")
-        + np.where(l, np.where(f, "; ", ": ") + "land " + pc + " m² per place/bed (standard ≥ " + sd + "), short by about " + short + " m²", ""),
+        + np.where(l, np.where(f, "; ", ": ") + "land " + pc + " m² per place/bed (" + _TERM_EN + " ≥ " + sd + "), short by about " + short + " m²", ""),
     )

@@ -1,8 +1,12 @@
 """The problem list (问题清单, 图1): breached standards per block and for the whole area.
 
 Rules are data (``data/problem_rules.toml``): a metric, a comparison, a
-threshold (number or standards key) and Chinese/English texts. No rule string
-is evaluated as code; texts are ``str.format`` templates over numbers.
+threshold (number or standards key), where the rule is meaningful (its scope
+and block conditions) and Chinese/English texts. No rule string is evaluated
+as code; texts are ``str.format`` templates over numbers and the threshold's
+term (标准 / 参考值（待核实） / 参数, from :func:`blockcheck.standards.threshold_term`).
+Only what the data show is stated: a metric without data is null and raises
+no row; each row says whether its figure is measured or estimated.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from ..standards import Standards
+from ..errors import CatalogueError
+from ..standards import Standards, threshold_term
+from .amounts import format_amount
 from .schema import conform, list_table
 
 __all__ = ["ProblemRule", "build_problem_list", "problem_rules"]
@@ -40,6 +46,9 @@ class ProblemRule:
     threshold_standard: str = ""
     standard: str = ""
     severity_of: str = ""
+    scope: str = "all"  # all | area | blocks: where the rule is meaningful
+    block_where: tuple[tuple[str, str, float], ...] = ()  # (metric, compare, value): blocks judged
+    block_where_mode: str = "all"  # all | any of block_where must hold
 
     def threshold_value(self, standards: Standards) -> float:
         """The number the metric is compared with."""
@@ -51,17 +60,48 @@ class ProblemRule:
         return self.standard or self.threshold_standard
 
 
+def _rule(entry: dict) -> ProblemRule:
+    where = tuple((str(w["metric"]), str(w["compare"]), float(w["value"])) for w in entry.pop("block_where", ()))
+    rule = ProblemRule(**entry, block_where=where)
+    bad = [c for _, c, _ in where if c not in _COMPARE] + ([rule.compare] if rule.compare not in _COMPARE else [])
+    if bad or rule.scope not in ("all", "area", "blocks") or rule.block_where_mode not in ("all", "any"):
+        msg = (f"data/problem_rules.toml, rule {rule.id!r}: compare must be one of {sorted(_COMPARE)}, scope one of all/area/blocks, "
+               f"block_where_mode all/any (got compare {bad or rule.compare!r}, scope {rule.scope!r}, mode {rule.block_where_mode!r}).")
+        raise CatalogueError(msg)
+    return rule
+
+
 @cache
 def problem_rules() -> tuple[ProblemRule, ...]:
     """The packaged problem rules."""
     doc = tomllib.loads(resources.files("blockcheck").joinpath("data/problem_rules.toml").read_text("utf-8"))
-    return tuple(ProblemRule(**r) for r in doc["rule"])
+    try:
+        return tuple(_rule(dict(r)) for r in doc["rule"])
+    except (KeyError, TypeError, ValueError) as err:
+        if isinstance(err, CatalogueError):
+            raise
+        msg = f"data/problem_rules.toml: a [[rule]] is malformed ({err}); see the comment at the top of the file for its fields."
+        raise CatalogueError(msg) from None
 
 
-def _rows_for(rule: ProblemRule, metrics: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+def _judged(rule: ProblemRule, metrics: pd.DataFrame, *, area: bool) -> pd.Series:
+    """Scopes where `rule` is meaningful: its scope, and for blocks its block conditions."""
+    if rule.scope == ("blocks" if area else "area"):
+        return pd.Series(False, index=metrics.index)
+    if area or not rule.block_where:
+        return pd.Series(True, index=metrics.index)
+    tests = []
+    for metric, compare, value in rule.block_where:
+        column = pd.to_numeric(metrics[metric], errors="coerce") if metric in metrics else pd.Series(np.nan, index=metrics.index)
+        tests.append(column.notna() & _COMPARE[compare](column, value))
+    frame = pd.concat(tests, axis=1)
+    return frame.any(axis=1) if rule.block_where_mode == "any" else frame.all(axis=1)
+
+
+def _rows_for(rule: ProblemRule, metrics: pd.DataFrame, standards: Standards, *, area: bool) -> pd.DataFrame:
     observed = pd.to_numeric(metrics[rule.metric], errors="coerce")
     threshold = rule.threshold_value(standards)
-    fired = observed.notna() & _COMPARE[rule.compare](observed, threshold)
+    fired = observed.notna() & _COMPARE[rule.compare](observed, threshold) & _judged(rule, metrics, area=area)
     if not fired.any():
         return pd.DataFrame()
     obs = observed[fired]
@@ -76,8 +116,10 @@ def _rows_for(rule: ProblemRule, metrics: pd.DataFrame, standards: Standards) ->
     entry = standards.entry(key) if key else None
     standard_value = float(entry.value) if entry is not None and not isinstance(entry.value, str) else float("nan")
     required = metrics.loc[fired, rule.severity_of] if rule.severity_of in metrics else pd.Series(np.nan, index=obs.index)
+    term = threshold_term(entry, "zh")
     situation = [
-        rule.situation.format_map({"observed": o, "threshold": threshold, "standard": standard_value, "required": r, "unit": rule.unit})
+        rule.situation.format_map({"observed": o, "threshold": threshold, "standard": standard_value, "required": r, "unit": rule.unit, "term": term,
+                                "amount": format_amount(o, rule.metric)})
         for o, r in zip(obs.to_numpy(dtype=float), required.to_numpy(dtype=float), strict=True)
     ]
     return pd.DataFrame(
@@ -92,7 +134,8 @@ def _rows_for(rule: ProblemRule, metrics: pd.DataFrame, standards: Standards) ->
             "threshold_value": threshold,
             "unit": rule.unit,
             "standard_ref": f"{key}: {entry.source}" if entry is not None else "",
-            "grade": entry.grade if entry is not None else "",
+            "grade": entry.grade if entry is not None and entry.kind != "parameter" else "",  # parameters have no standard grade
+            "threshold_term": term,
             "severity": severity.to_numpy(dtype=float),
             "rule_id": rule.id,
         }
@@ -105,15 +148,20 @@ def build_problem_list(
     standards: Standards,
     *,
     rules: tuple[ProblemRule, ...] | None = None,
+    metric_status: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The problem list: one row per breached rule per block and for the area (scope ``ALL``).
 
     Parameters
     ----------
     block_metrics, area_metrics
-        Metric tables indexed by block id (area: the single index ``ALL``).
+        Metric tables indexed by block id (area: the single index ``ALL``);
+        a metric without data is null there and raises no row.
     standards
         The run's standards (thresholds and the citations quoted in each row).
+    metric_status
+        The ``metric_status`` table (:func:`blockcheck.lists.data_gaps.judge_data`):
+        each row's ``data_status`` is ``estimated`` where its metric is, else ``measured``.
 
     Returns
     -------
@@ -128,7 +176,7 @@ def build_problem_list(
         for order, rule in enumerate(rules):
             if rule.metric not in scope_metrics:
                 continue
-            rows = _rows_for(rule, scope_metrics, standards)
+            rows = _rows_for(rule, scope_metrics, standards, area=scope_metrics is area_metrics)
             if not rows.empty:
                 frames.append(rows.assign(_order=order, _area=scope_metrics is area_metrics))
     table = list_table("problem_list")
@@ -138,4 +186,10 @@ def build_problem_list(
     rows = rows.sort_values(["_area", "scope", "_order"], ascending=[False, True, True], kind="stable")
     rows["id"] = "PB-" + rows["scope"] + "-" + rows["rule_id"]  # stable across runs
     rows["provenance"] = "generated"
+    rows["data_status"] = "measured"
+    if metric_status is not None and len(metric_status):
+        est = metric_status[metric_status["status"] == "estimated"]
+        estimated = pd.MultiIndex.from_arrays([est["scope"].astype(str), est["metric_key"].astype(str)])
+        is_estimated = pd.MultiIndex.from_arrays([rows["scope"].astype(str), rows["metric_key"].astype(str)]).isin(estimated)
+        rows.loc[is_estimated, "data_status"] = "estimated"
     return conform(rows.drop(columns=["_order", "_area"]), table)

@@ -26,7 +26,7 @@ import shapely
 
 from ..errors import BlockcheckWarning
 from ..metrics._assign import block_index_of
-from ..standards import Standards
+from ..standards import Standards, threshold_term
 from . import resource_rules as rules
 from ._resource_base import _empty
 from .schema import conform, list_table
@@ -98,7 +98,8 @@ def _float(standards: Standards, key: str) -> float:
 def _standard_refs(standards: Standards) -> dict[str, str]:
     refs = {}
     for category, keys in RULE_KEYS.items():
-        parts = [f"{k} = {standards[k]} ({standards.entry(k).grade})" for k in keys if standards.get(k) is not None]
+        # the word by kind and grade: blockcheck's detection thresholds are 参数 (parameters), never standards
+        parts = [f"{k} = {standards[k]}（{threshold_term(standards.entry(k))}）" for k in keys if standards.get(k) is not None]
         refs[category] = "; ".join(parts)
     return refs
 

@@ -17,6 +17,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .amounts import format_amount, whole_units
+
 __all__ = ["build_project_list", "build_task_list", "project_settings"]
 
 TASK_TYPES = ("三大设施", "道路", "绿化", "其他")
@@ -109,7 +111,7 @@ def build_task_list(
             used = res.reindex(alloc["resource_id"].unique())
             land_ha = float(used.loc[used["family"] == "land", "land_area_m2"].fillna(0).sum()) / 1e4
         road = roads_todo[roads_todo["block_id"] == block_id]
-        road_text = f"规划道路 {len(road)} 条，共 {road['length_m'].sum() / 1000:.2f} 公里" if len(road) else "——"
+        road_text = f"规划道路 {len(road)} 条，共 {format_amount(road['length_m'].sum() / 1000, 'km', sep=' ')}" if len(road) else "——"
         picked = chosen.get(block_id, set())
         block_res = res[res["block_id"] == block_id] if not resources.empty else res
         green_parts, green_m2 = [], 0.0
@@ -136,7 +138,7 @@ def build_task_list(
         ]
         if all(text == "——" for _, _, text in entries):
             continue
-        rows += [{"block_id": block_id, "task_type": t, "land_area_ha": round(a, 2), "contents": c, "strategy_codes": codes_for(block_id, _TASK_STRATEGIES[t])}
+        rows += [{"block_id": block_id, "task_type": t, "land_area_ha": whole_units(a, "ha"), "contents": c, "strategy_codes": codes_for(block_id, _TASK_STRATEGIES[t])}
                  for t, a, c in entries]
     return pd.DataFrame(rows, columns=["block_id", "task_type", "land_area_ha", "contents", "strategy_codes"])
 
@@ -174,6 +176,13 @@ def build_project_list(
         (0–100), ``phase``, ``year``, ``status`` (``registered``), ``amount`` and
         ``amount_unit`` (capacity provided), ``strategy_ids``, ``problem_ids``,
         ``resource_ids``, geometry.
+
+    Notes
+    -----
+    A project never carries a fraction of a facility: its amount is the
+    allocation's sum rounded by :func:`blockcheck.lists.amounts.whole_units`
+    (beds, seats and facilities up to a whole number ≥ 1; ha and km to 2
+    decimals; m² whole), e.g. 22.49 hospital beds → 23, 0.28 elderly-care beds → 1.
     """
     cfg = project_settings()
     domains, weights, difficulty = cfg["domains"], cfg["priority"]["weights"], cfg["priority"]["difficulty"]
@@ -191,7 +200,7 @@ def build_project_list(
         for (block_id, key, category), part in alloc.groupby(["block_id", "provision_key", "_cat"], sort=True):
             d = domains.get(key, {"domain": "其他", "unit": "", "facility": key})
             gap = float(gaps.loc[block_id, f"gap_{key}"]) if f"gap_{key}" in gaps else np.nan
-            amount = float(part["amount"].sum())
+            amount = whole_units(float(part["amount"].sum()), key)  # whole beds, seats, facilities; ha to 0.01
             ids = sorted(part["resource_id"].unique())
             sites = res.loc[ids]
             confirmed = float((sites["status"] == "confirmed").mean()) if "status" in sites else 0.0
@@ -210,7 +219,7 @@ def build_project_list(
         records.append({
             "project_id": f"PJ-road-{road.road_id}", "domain": cfg["roads"]["domain"], "unit": cfg["roads"]["unit"],
             "name": f"{label}（规划道路）建设", "block_id": road.block_id, "site_block": road.block_id,
-            "amount": road.length_m / 1000, "amount_unit": "road_km",
+            "amount": whole_units(road.length_m / 1000, "km"), "amount_unit": "road_km",
             "criteria": (demand_share.get((road.block_id, cfg["roads"]["domain"]), 0.0), 0.7, 1.0 - difficulty["road"], 1.0),
             "resource_ids": "", "geometry": road.geometry, "kind": "road",
         })
@@ -222,7 +231,7 @@ def build_project_list(
             records.append({
                 "project_id": f"PJ-{rid}", "domain": cfg["green"]["domain"], "unit": cfg["green"]["unit"],
                 "name": f"{names[r['block_id']]}绿地提质", "block_id": r["block_id"], "site_block": r["block_id"],
-                "amount": float(r.get("land_area_m2") or 0.0), "amount_unit": "green_m2",
+                "amount": whole_units(float(r.get("land_area_m2") or 0.0), "m2"), "amount_unit": "green_m2",
                 "criteria": (demand_share.get((r["block_id"], cfg["green"]["domain"]), 0.0), 0.7, 1.0 - difficulty["low_quality_space"], 1.0),
                 "resource_ids": rid, "geometry": r.geometry, "kind": "green",
             })

@@ -312,9 +312,12 @@ def park_coverage_ratio(
     -----
     ``ratio = Σ pop[covered] / Σ pop``; a resident is covered when its distance
     to a counted park is at most that park's radius (inclusive), or when it lies
-    inside or on a counted park. Size rule after the MOHURD 2021 city health-check
-    indicator (≥ 5000 m² → 500 m; 2000–5000 m² → 300 m); GB/T 51346-2019 §4.3.4
-    asks for ≥ 90 % (80 % in old districts).
+    inside or on a counted park. Park polygons are unioned first (as for
+    :func:`blockcheck.metrics.stock.park_green_m2`): overlapping or touching
+    polygons make one park, sized by its union — a garden drawn inside a park
+    neither counts as a park of its own nor enlarges it. Size rule after the
+    MOHURD 2021 city health-check indicator (≥ 5000 m² → 500 m; 2000–5000 m²
+    → 300 m); GB/T 51346-2019 §4.3.4 asks for ≥ 90 % (80 % in old districts).
 
     Straight line: distance from the resident point to the park polygon.
     Walking: parks are entered at access points every
@@ -330,6 +333,9 @@ def park_coverage_ratio(
     points, population, code, use = _residents(blocks, residents)
     parks = np.asarray(green.geometry.values, dtype=object)[(green["kind"] == "park").to_numpy()]
     parks = parks[~(shapely.is_missing(parks) | shapely.is_empty(parks))]
+    if parks.size:  # overlapping park polygons are one park (its size decides the class)
+        parks = shapely.get_parts(shapely.union_all(np.where(shapely.is_valid(parks), parks, shapely.make_valid(parks))))
+        parks = parks[np.isin(shapely.get_type_id(parks), (3, 6))]
     area_m2 = shapely.area(parks)
     groups = (
         (parks[area_m2 >= large_min_area_m2], float(large_radius_m)),

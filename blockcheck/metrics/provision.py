@@ -20,7 +20,7 @@ import shapely
 from ..standards import Standards
 from ._assign import block_index_of, sum_by_block
 
-__all__ = ["ProvisionSpec", "facility_provision", "provision_specs"]
+__all__ = ["ProvisionSpec", "facility_provision", "facility_within_reach", "provision_specs"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,7 @@ def facility_provision(
     standards: Standards,
     *,
     specs: tuple[ProvisionSpec, ...] | None = None,
+    whole_units: bool = False,
 ) -> pd.DataFrame:
     """Supply, requirement and gap of each provision metric per block.
 
@@ -87,6 +88,13 @@ def facility_provision(
         Per-block ``population`` and ``elderly_population`` (index like `blocks`).
     standards
         The run's standards.
+    specs
+        The catalogue entries to compute (default: :func:`provision_specs`).
+    whole_units
+        Round the requirement of whole-unit facilities (keys ending in
+        ``_count``, e.g. bus terminals) up to a whole number. False (default)
+        for blocks: each block's requirement is its fractional share of the
+        area's; True for the whole-area row only, so the area is rounded once.
 
     Returns
     -------
@@ -97,8 +105,13 @@ def facility_provision(
     Notes
     -----
     required = basis population ÷ per × standard; gap = max(required − supply, 0).
-    Counts (keys ending in ``_count``) round the requirement up. Supply counts
-    only facilities inside the block (no catchment sharing).
+    A whole facility (``_count``) cannot be split between blocks: a block's
+    requirement is fractional — its share of the basis of the area's
+    requirement — and only the area's is rounded up (``whole_units=True``), so
+    Σ blocks equals the area figure before rounding (within 1 after). E.g. two
+    bus terminals per 100,000 residents: a block of 3,000 requires 0.06. A NaN
+    basis gives a NaN requirement and gap. Supply counts only facilities inside
+    the block (no catchment sharing).
     """
     specs = specs or provision_specs()
     positions = block_index_of(blocks, facilities)
@@ -108,9 +121,60 @@ def facility_provision(
         supply = sum_by_block(blocks, np.where(chosen, positions, -1), _capacity(facilities, spec))
         basis = population[spec.basis_column(standards)].astype("float64")
         required = basis / spec.per * float(standards[spec.standard]) * spec.standard_factor
-        if spec.key.endswith("_count"):
-            required = np.ceil(required - 1e-9)
+        if whole_units and spec.key.endswith("_count"):
+            required = np.ceil(required - 1e-9)  # NaN stays NaN
         out[f"supply_{spec.key}"] = supply
         out[f"required_{spec.key}"] = required
         out[f"gap_{spec.key}"] = (required - supply).clip(lower=0.0)
     return out
+
+
+def facility_within_reach(
+    blocks: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    population: pd.Series,
+    *,
+    category: str,
+    radius_m: float,
+) -> pd.Series:
+    """Whether a facility of `category` lies within `radius_m` of each block (1.0 / 0.0).
+
+    Parameters
+    ----------
+    blocks
+        Block polygons indexed by ``block_id``.
+    facilities
+        Facilities (points or polygons) with a ``category`` field.
+    population
+        Block population (index like `blocks`); blocks without residents get NaN.
+    category
+        The facility category, e.g. ``"bus_terminal"``.
+    radius_m
+        Reach in metres, straight line; the health check uses the 15-minute
+        life circle (``life_circle.radius_15min_m``, 1000 m) for bus terminals,
+        there being no service-radius standard for them.
+
+    Returns
+    -------
+    pandas.Series
+        Float 1.0 / 0.0 indexed like `blocks`, named ``{category}_within_reach``
+        (e.g. ``bus_terminal_within_reach``); NaN where the population is 0 or
+        NaN. 0.0 everywhere when there is no facility of the category.
+
+    Notes
+    -----
+    1.0 when the straight-line distance between the block polygon and the
+    nearest facility of the category is at most `radius_m` (inside the block =
+    0; inclusive). With the fractional requirement of whole-unit facilities
+    (:func:`facility_provision`), this tells a block whose share is under one
+    unit but which no such facility serves at all.
+    """
+    reach = np.zeros(len(blocks))
+    if not facilities.empty:
+        geoms = np.asarray(facilities.geometry.values, dtype=object)[(facilities["category"] == category).to_numpy()]
+        geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+        if geoms.size:
+            hit, _ = shapely.STRtree(geoms).query(np.asarray(blocks.geometry.values), predicate="dwithin", distance=float(radius_m))
+            reach[hit] = 1.0
+    pop = pd.to_numeric(population, errors="coerce").astype("float64").reindex(blocks.index)
+    return pd.Series(np.where(pop.to_numpy() > 0, reach, np.nan), index=blocks.index, name=f"{category}_within_reach", dtype=float)

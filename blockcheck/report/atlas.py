@@ -2,7 +2,10 @@
 
 A block page shows the block map (the block, its neighbours, roads and green,
 its resources by category and its projects by domain and priority), its
-problems beside the map, and a table summarising its eight lists (图1–图8).
+problems beside the map, a line counting its data gaps (its own and the
+area-wide ones of the data-gap list), and a table summarising its eight lists
+(图1–图8). Every page of an atlas made from synthetic input carries the
+"示例数据（虚构）" / "synthetic sample data" label.
 
 For speed (≥ 1,500 blocks in minutes) one page figure is built once and
 re-used: per block only the map axes is redrawn and the texts are replaced.
@@ -56,8 +59,11 @@ def _page() -> Figure:
 
 
 def _footer(fig: Figure, wb: WorkbookData, lang: str) -> tuple:
-    line = fig.text(0.06, 0.018, carto.Credits.of(wb).line(lang), fontsize=6, color="#444444", gid="credits")
+    """Credits line and page number (and, for synthetic data, the notice label at the top right)."""
+    credits = carto.Credits.of(wb)
+    line = fig.text(0.06, 0.018, credits.line(lang), fontsize=6, color="#444444", gid="credits")
     number = fig.text(0.95, 0.018, "", fontsize=7, ha="right", gid="page_number")
+    carto.add_page_notice(fig, credits, lang=lang, y=0.98)
     return line, number
 
 
@@ -68,9 +74,11 @@ def _cover(wb: WorkbookData, lang: str) -> Figure:
     fig.text(0.5, 0.72, wb.date, ha="center", fontsize=11, color="#444444")
     counts = area_counts(wb)
     y = 0.62
-    for name in EIGHT_LISTS:
-        fig.text(0.30, y, list_title(name, lang), fontsize=11)
-        fig.text(0.70, y, f"{counts[name]:,}", fontsize=11, ha="right")
+    gaps = list_table("data_gaps")
+    for title, n in [*((list_title(name, lang), counts[name]) for name in EIGHT_LISTS),
+                     (gaps.title_zh if lang == "zh" else gaps.title_en, len(wb.data_gaps))]:
+        fig.text(0.30, y, title, fontsize=11)
+        fig.text(0.70, y, f"{n:,}", fontsize=11, ha="right")
         y -= 0.03
     meta = wb.meta
     facts = text(lang, "run_facts", input=wb.source_name, crs=wb.crs.to_string(), profile=meta.get("standards_profile", ""),
@@ -99,6 +107,7 @@ class _BlockPage:
         fig = self.fig
         self.title = fig.text(0.06, 0.955, "", fontsize=15, fontweight="bold", gid="title")
         self.facts = fig.text(0.06, 0.93, "", fontsize=8.5, color="#333333")
+        self.gaps = fig.text(0.06, 0.911, "", fontsize=8, color="#333333", gid="block_data_gaps")
         self.ax = fig.add_axes(_MAP_RECT)
         self.problems_head = fig.text(_SIDE_X, _MAP_RECT[1] + _MAP_RECT[3] - 0.005, "", fontsize=9, fontweight="bold", va="top",
                                       color=self.cfg["colors"]["highlight_edge"])
@@ -173,6 +182,8 @@ class _BlockPage:
         self.title.set_text(text(lang, "block_page", block_id=block_id, name=_txt(f["name"])))
         self.facts.set_text(text(lang, "block_facts", subdistrict=_txt(f["subdistrict"]), area_ha=_num(f["area_ha"]),
                                  population=_num(f["population"]), job_housing=_num(f["job_housing_ratio"])))
+        own, area = self.wb.block_data_gaps(block_id)
+        self.gaps.set_text(text(lang, "block_data_gaps", n=own + area, own=own, area=area) if own + area else text(lang, "block_data_gaps_none"))
         row = self.summary.loc[block_id]
         n = int(row["n_problem_list"])
         self.problems_head.set_text(text(lang, "block_problems", n=n))

@@ -1,7 +1,10 @@
 """Map furniture: frame and extent, scale bar (metres of the metric CRS), north arrow, credits, legends.
 
 Every artist added here carries a gid (``scale_bar``, ``north_arrow``,
-``credits``) so tests and users can find what was drawn.
+``credits``, ``synthetic_notice``) so tests and users can find what was drawn.
+Data made up for a sample or a test is labelled as such: :class:`Credits` of a
+synthetic workbook adds a prominent "示例数据（虚构）" / "synthetic sample data"
+label to every map (:func:`add_credits`) and page (:func:`add_page_notice`).
 """
 
 from __future__ import annotations
@@ -20,25 +23,30 @@ from matplotlib.text import Text
 from pyproj import CRS, Transformer
 
 from .. import __version__
-from .settings import text
+from .settings import settings, text
 
-__all__ = ["Credits", "add_credits", "add_north_arrow", "add_scale_bar", "decorate", "fit_extent", "nice_length", "patch_handle"]
+__all__ = ["Credits", "add_credits", "add_north_arrow", "add_page_notice", "add_scale_bar", "decorate", "fit_extent", "nice_length", "patch_handle"]
 
 
 @dataclass(frozen=True)
 class Credits:
-    """What the credits line of a map says."""
+    """What the credits line of a map says, and whether the data is synthetic (a notice label)."""
 
     crs: CRS
     source: str
     date: str
     osm: bool = False
     version: str = __version__
+    synthetic: bool = False
 
     @classmethod
     def of(cls, wb) -> Credits:  # noqa: ANN001 - WorkbookData
         """The credits of a workbook."""
-        return cls(crs=wb.crs, source=wb.source_name, date=wb.date, osm=wb.osm)
+        return cls(crs=wb.crs, source=wb.source_name, date=wb.date, osm=wb.osm, synthetic=wb.synthetic)
+
+    def notice(self, lang: str) -> str:
+        """The notice (示例数据（虚构） / synthetic sample data) when the data is synthetic, else an empty string."""
+        return text(lang, "synthetic_notice") if self.synthetic else ""
 
     def line(self, lang: str) -> str:
         """One line: CRS, data source, date, maker, and the OSM attribution when due."""
@@ -143,11 +151,31 @@ def add_north_arrow(ax, crs: CRS | None = None, *, lang: str = "zh", loc: str = 
     return box
 
 
+def _notice_style() -> dict:
+    cfg = settings()["synthetic"]
+    return {"fontsize": cfg["font_size"], "fontweight": "bold", "color": cfg["color"],
+            "bbox": {"boxstyle": "square,pad=0.35", "facecolor": cfg["background"], "edgecolor": "none"}}
+
+
 def add_credits(ax, credits: Credits, *, lang: str = "zh"):  # noqa: ANN001, ANN201
-    """The credits line under the map frame: CRS, data source and date, OSM attribution."""
+    """The credits line under the map frame (CRS, data source and date, OSM attribution).
+
+    For synthetic data also the notice label, white on red above the frame's top right corner.
+    """
     artist = ax.annotate(credits.line(lang), xy=(0, -0.012), xycoords="axes fraction", ha="left", va="top", fontsize=6.5, color="#333333")
     artist.set_gid("credits")
+    if credits.synthetic:
+        label = ax.annotate(credits.notice(lang), xy=(1, 1), xycoords="axes fraction", xytext=(-2, 7), textcoords="offset points",
+                            ha="right", va="bottom", zorder=20, **_notice_style())
+        label.set_gid("synthetic_notice")
     return artist
+
+
+def add_page_notice(fig, credits: Credits, *, lang: str = "zh", x: float = 0.95, y: float = 0.975):  # noqa: ANN001, ANN201
+    """The synthetic-data notice label at the top right of a page (nothing for real data); returns it or None."""
+    if not credits.synthetic:
+        return None
+    return fig.text(x, y, credits.notice(lang), ha="right", va="center", gid="synthetic_notice", **_notice_style())
 
 
 def decorate(ax, *, title: str | None, credits: Credits | None, lang: str, crs: CRS | None = None) -> None:  # noqa: ANN001

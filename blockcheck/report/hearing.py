@@ -1,9 +1,12 @@
-"""The hearing report: the eight lists in the 图1–图8 layout, the key maps, a method note and the standards used.
+"""The hearing report: the eight lists in the 图1–图8 layout, the key maps, a method note, the data gaps and the standards used.
 
 :func:`export_report` writes ``report.pdf`` (matplotlib's PdfPages, fonts
 embedded) and, by default, ``report.html`` next to it, written with the
 standard library only (``string.Template`` and ``html.escape``); its maps are
-PNG files in ``<stem>_files/`` beside it.
+PNG files in ``<stem>_files/`` beside it. After the eight lists come the
+data-gap list (what the input lacks; missing data is not a finding) and the
+standards used, grouped by grade. A report made from synthetic input says so
+on every page (and at the top of the HTML).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import html
 import os
 import string
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import matplotlib.lines as mlines
@@ -26,7 +30,7 @@ from . import cartography as carto
 from .fonts import glyph_guard
 from .maps import export_maps, plot_map
 from .settings import check_lang, settings, text
-from .tables import area_counts, hearing_tables, list_title, standards_table
+from .tables import ListTable, area_counts, data_gaps_table, hearing_tables, list_title, standards_sections
 from .textfit import wrap_em
 from .workbook_data import EIGHT_LISTS, WorkbookData, as_workbook
 
@@ -50,12 +54,14 @@ class _Pager:
 
     def __init__(self, pdf: PdfPages, wb: WorkbookData, lang: str) -> None:
         self.pdf, self.lang, self.page = pdf, lang, 0
-        self.credits = carto.Credits.of(wb).line(lang)
+        self.credits = carto.Credits.of(wb)
 
     def save(self, fig: Figure, *, credits: bool = True) -> None:
+        """Number and write `fig`; with `credits`, add the credits line and (synthetic data) the notice (maps carry their own)."""
         self.page += 1
         if credits:
-            fig.text(_LEFT, 0.02, self.credits, fontsize=6, color="#444444", gid="credits")
+            fig.text(_LEFT, 0.02, self.credits.line(self.lang), fontsize=6, color="#444444", gid="credits")
+            carto.add_page_notice(fig, self.credits, lang=self.lang)
         fig.text(_RIGHT, 0.02, text(self.lang, "page", page=self.page), fontsize=7, ha="right", gid="page_number")
         self.pdf.savefig(fig)
 
@@ -67,8 +73,10 @@ def _cover(wb: WorkbookData, lang: str) -> Figure:
     fig.text(0.5, 0.70, wb.date, ha="center", fontsize=11, color="#444444")
     fig.text(0.30, 0.62, text(lang, "contents"), fontsize=12, fontweight="bold")
     counts = area_counts(wb)
-    entries = [text(lang, "method_title"), text(lang, "maps_title"), *(f"{list_title(n, lang)}（{counts[n]:,}）" if lang == "zh"
-               else f"{list_title(n, lang)} ({counts[n]:,})" for n in EIGHT_LISTS), text(lang, "standards_title")]
+    gaps = data_gaps_table(wb, lang)
+    counted = [*((list_title(n, lang), counts[n]) for n in EIGHT_LISTS), (gaps.title, len(gaps.frame))]
+    entries = [text(lang, "method_title"), text(lang, "maps_title"),
+               *(f"{title}（{n:,}）" if lang == "zh" else f"{title} ({n:,})" for title, n in counted), text(lang, "standards_title")]
     for i, entry in enumerate(entries):
         fig.text(0.32, 0.59 - i * 0.026, entry, fontsize=10.5)
     return fig
@@ -96,8 +104,8 @@ def _map_page(wb: WorkbookData, name: str, lang: str) -> Figure:
     return fig
 
 
-def _table_pages(title: str, frame: pd.DataFrame, widths: tuple[float, ...], lang: str) -> Iterator[Figure]:
-    """Pages of one table: a title, a header row and wrapped cells; rows never split across pages."""
+def _table_pages(title: str, frame: pd.DataFrame, widths: tuple[float, ...], lang: str, note: str = "") -> Iterator[Figure]:
+    """Pages of one table: a title, a `note` (first page), a header row and wrapped cells; rows never split across pages."""
     page_w = _portrait().get_size_inches()[0] * 72
     total = sum(widths)
     xs = [_LEFT]
@@ -115,6 +123,10 @@ def _table_pages(title: str, frame: pd.DataFrame, widths: tuple[float, ...], lan
         fig.text(_LEFT, 0.94, title if part == 1 else f"{title}（续）" if lang == "zh" else f"{title} (continued)",
                  fontsize=14, fontweight="bold", gid="title")
         y = _TOP
+        if note and part == 1:
+            lines = wrap_em(note, (_RIGHT - _LEFT) * page_w / 8.5 - 1)
+            fig.text(_LEFT, y, "\n".join(lines), fontsize=8.5, va="top", linespacing=1.4, gid="table_note")
+            y -= len(lines) * 8.5 * 1.4 / (_portrait().get_size_inches()[1] * 72) + 0.012
         fig.add_artist(mlines.Line2D([_LEFT, _RIGHT], [y, y], linewidth=1.0, color="black"))
         height = max(len(h) for h in header) * _LINE + 0.006
         for x, cell in zip(xs, header, strict=False):
@@ -136,6 +148,7 @@ def _table_pages(title: str, frame: pd.DataFrame, widths: tuple[float, ...], lan
 def _html(wb: WorkbookData, lang: str, maps: list[Path], out_html: Path) -> Path:
     esc = html.escape
     lists = hearing_tables(wb, lang)
+    notice = wb.notice(lang)
 
     def table(frame: pd.DataFrame) -> str:
         head = "".join(f"<th>{esc(str(c))}</th>" for c in frame.columns)
@@ -145,7 +158,13 @@ def _html(wb: WorkbookData, lang: str, maps: list[Path], out_html: Path) -> Path
     figures = "\n".join(
         f'<figure><img src="{esc(p.relative_to(out_html.parent).as_posix())}" alt="{esc(p.stem)}"></figure>' for p in maps
     )
-    sections = "\n".join(f'<section id="{t.name}"><h2>{esc(t.title)}</h2>\n{table(t.frame)}\n</section>' for t in lists)
+
+    def section(t: ListTable, level: int = 2) -> str:
+        note = f'<p class="note">{esc(t.note)}</p>\n' if t.note else ""
+        return f'<section id="{t.name}"><h{level}>{esc(t.title)}</h{level}>\n{note}{table(t.frame)}\n</section>'
+
+    sections = "\n".join(section(t) for t in lists)
+    standards = standards_sections(wb, lang)
     meta = wb.meta
     facts = text(lang, "run_facts", input=wb.source_name, crs=wb.crs.to_string(), profile=meta.get("standards_profile", ""),
                  run_at=meta.get("run_at_utc", ""), version=__version__)
@@ -160,9 +179,12 @@ def _html(wb: WorkbookData, lang: str, maps: list[Path], out_html: Path) -> Path
         figures=figures,
         lists_title=esc(text(lang, "html_lists")),
         sections=sections,
+        data_gaps=section(data_gaps_table(wb, lang)),
         standards_title=esc(text(lang, "standards_title")),
-        standards=table(standards_table(wb, lang)),
+        standards="\n".join(section(t, 3) for t in standards),
         credits=esc(carto.Credits.of(wb).line(lang)),
+        banner=f'<p class="synthetic" id="synthetic_notice">{esc(notice)}</p>' if notice else "",
+        footer_notice=f" · <strong>{esc(notice)}</strong>" if notice else "",
     )
     out_html.write_text(page, encoding="utf-8")
     return out_html
@@ -181,9 +203,12 @@ th, td { border-bottom: 1px solid #ccc; padding: 0.3em 0.5em; text-align: left; 
 th { border-bottom: 2px solid #333; background: #f4f4f4; }
 figure { margin: 1em 0; } img { max-width: 100%; border: 1px solid #ddd; }
 footer { color: #555; font-size: 0.8em; margin-top: 3em; }
+.synthetic { display: inline-block; background: #b2182b; color: #fff; font-weight: bold; padding: 0.2em 0.6em; }
+.note { color: #444; }
 </style>
 </head>
 <body>
+$banner
 <h1>$title</h1>
 <p class="subtitle">$subtitle · $date</p>
 <section id="method"><h2>$method_title</h2>
@@ -194,10 +219,11 @@ $figures
 </section>
 <h2>$lists_title</h2>
 $sections
+$data_gaps
 <section id="standards"><h2>$standards_title</h2>
 $standards
 </section>
-<footer>$credits</footer>
+<footer>$credits$footer_notice</footer>
 </body>
 </html>
 """)
@@ -220,11 +246,11 @@ def export_report(workbook: WorkbookData | str | os.PathLike, out_pdf: str | os.
         pager.save(_method(wb, lang))
         for name in key_maps:
             pager.save(_map_page(wb, name, lang), credits=False)  # maps carry their own credits
-        for table in hearing_tables(wb, lang):
-            for fig in _table_pages(table.title, table.frame, table.widths, lang):
+        standards = standards_sections(wb, lang)
+        standards[0] = replace(standards[0], title=f"{text(lang, 'standards_title')} · {standards[0].title}")
+        for table in [*hearing_tables(wb, lang), data_gaps_table(wb, lang), *standards]:
+            for fig in _table_pages(table.title, table.frame, table.widths, lang, table.note):
                 pager.save(fig)
-        for fig in _table_pages(text(lang, "standards_title"), standards_table(wb, lang), (2.4, 0.7, 1.6, 3.6, 0.5), lang):
-            pager.save(fig)
     written = [out]
     if html:
         files = out.parent / f"{out.stem}_files"

@@ -235,7 +235,9 @@ def plot_metric(  # noqa: ANN201, PLR0913
             add_polygons(ax, geoms[fails], facecolor="none", edgecolor=colors["fail_edge"], hatch=colors["fail_hatch"],
                          linewidth=0.0, zorder=3, gid="fails")
         if threshold.value is not None:
-            handles.append(carto.patch_handle(f"{text(lang, 'fails')}（{int(fails.sum())}）" if lang == "zh" else f"{text(lang, 'fails')} ({int(fails.sum())})",
+            # the word follows the threshold's grade: 未达标准 only for an A/B standard
+            fails_text = text(lang, "fails", term=threshold.term or text(lang, "standard"))
+            handles.append(carto.patch_handle(f"{fails_text}（{int(fails.sum())}）" if lang == "zh" else f"{fails_text} ({int(fails.sum())})",
                                               edgecolor=colors["fail_edge"], hatch=colors["fail_hatch"]))
         handles.append(carto.patch_handle(threshold.label))
     _outline(ax, geoms, width=0.6)

@@ -1,25 +1,33 @@
 """The tables of the exports as DataFrames (tables first, pictures second).
 
 :func:`hearing_tables` gives the eight lists in the 图1–图8 layout of the
-method, :func:`standards_table` the standards used with their sources, and
+method, :func:`data_gaps_table` what the input lacks (area-wide rows first),
+:func:`standards_sections` the standards used grouped by grade (A/B standards,
+grade-C reference values to verify, blockcheck's own parameters), and
 :func:`block_summary` one row per block summarising its eight lists (the atlas
-pages). Column headers come from the list schema (``data/lists.toml``) in the
-requested language; nothing here hard-codes a Chinese header.
+pages). Column headers come from the list schema (``data/lists.toml``) or
+``data/report.toml`` in the requested language; nothing here hard-codes a
+Chinese header.
 """
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 import numpy as np
 import pandas as pd
 
+from ..input_model import input_model
 from ..lists.resources import resource_labels
 from ..lists.schema import list_table
+from ..standards import grade_label
 from .settings import check_lang, settings, text
 from .workbook_data import EIGHT_LISTS, WorkbookData
 
-__all__ = ["ListTable", "block_summary", "hearing_tables", "list_title", "standards_table"]
+__all__ = ["ListTable", "block_summary", "data_gaps_table", "hearing_tables", "list_title", "standards_sections", "standards_table"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,7 @@ class ListTable:
     title: str
     frame: pd.DataFrame
     widths: tuple[float, ...]  # relative column widths
+    note: str = ""  # a sentence shown under the title
 
 
 def list_title(name: str, lang: str) -> str:
@@ -37,6 +46,13 @@ def list_title(name: str, lang: str) -> str:
     table = list_table(name)
     number = table.figure.removeprefix("图")
     return f"{table.figure} {table.title_zh}" if lang == "zh" else f"Fig. {number} {table.title_en}"
+
+
+@cache
+def _value_labels(table: str) -> dict[str, dict[str, str]]:
+    """Chinese labels of the codes of `table` (``[value_labels.<table>]`` in data/lists.toml)."""
+    doc = tomllib.loads(resources.files("blockcheck").joinpath("data/lists.toml").read_text("utf-8"))
+    return {k: dict(v) for k, v in doc.get("value_labels", {}).get(table, {}).items()}
 
 
 def _labelled(frame: pd.DataFrame, name: str, columns: list[str], lang: str) -> pd.DataFrame:
@@ -159,6 +175,89 @@ def standards_table(wb: WorkbookData, lang: str = "zh") -> pd.DataFrame:
     heads = settings()["text"][check_lang(lang)]["standards_head"]
     s = wb.standards.reindex(columns=["key", "value", "unit", "source", "grade"])
     return _fill(s).set_axis(heads, axis=1).reset_index(drop=True)
+
+
+def _column(frame: pd.DataFrame, name: str, default: str = "") -> pd.Series:
+    """`frame[name]` as text ('' for missing values), or `default` everywhere when the column is absent."""
+    if name not in frame:
+        return pd.Series(default, index=frame.index, dtype=object)
+    return frame[name].astype(object).where(frame[name].notna(), "").astype(str).str.strip()
+
+
+def _in_lang(frame: pd.DataFrame, stem: str, lang: str) -> pd.Series:
+    """The ``<stem>_zh`` / ``<stem>_en`` text of each row, or ``<stem>`` when that is empty (never the other language)."""
+    out = _column(frame, f"{stem}_{lang}")
+    return out.where(out != "", _column(frame, stem))
+
+
+def standards_sections(wb: WorkbookData, lang: str = "zh") -> list[ListTable]:
+    """The standards used, grouped: A/B standards, grade-C reference values (with how to verify), blockcheck's parameters.
+
+    Reads the ``standards_used`` columns key, value, unit, source, grade and,
+    when present, kind (standard | parameter), label_zh / label_en (the short
+    label of the source), superseded_by / supersedes, verify (or verify_zh /
+    verify_en) and unit_zh. The profiles' citations carry English notes, so a
+    Chinese report quotes the short Chinese label as the source (the citation
+    when there is none) and names only the document that superseded it.
+    Grades are named in `lang` by :func:`blockcheck.standards.grade_label`.
+    The first section is always returned; the other two only when they have rows.
+    """
+    cfg = settings()["text"][check_lang(lang)]
+    s = wb.standards.reset_index(drop=True)
+    name, citation = _column(s, "key"), _column(s, "source")
+    if lang == "zh":
+        label = _column(s, "label_zh")
+        source = label.where(label != "", citation)
+        notes = {"superseded_by": _column(s, "superseded_by").str.split(r" \(|；|;", n=1, regex=True).str[0].str.strip()}
+    else:
+        source = citation
+        notes = {"supersedes": _column(s, "supersedes"), "superseded_by": _column(s, "superseded_by")}
+    for column, values in notes.items():
+        note = values.map(lambda v, c=column: text(lang, c, **{"old" if c == "supersedes" else "by": v}) if v else "")
+        source = source.where(note == "", source + ("；" if lang == "zh" else "; ") + note)
+    grade = _column(s, "grade").str.upper()
+    kind = _column(s, "kind", "standard").str.lower()
+    parameter = kind == "parameter"
+    grade_c = ~parameter & (grade == "C")
+    value, unit = _column(s, "value"), _column(s, "unit")
+    if lang == "zh":
+        unit = _column(s, "unit_zh").where(lambda u: u != "", unit)
+    ab = pd.DataFrame({"k": name, "v": value, "u": unit, "s": source, "g": grade.map(lambda g: grade_label(g, lang))})[~parameter & ~grade_c]
+    c = pd.DataFrame({"k": name, "v": value, "u": unit, "s": source, "w": _in_lang(s, "verify", lang)})[grade_c]
+    par = pd.DataFrame({"k": name, "v": value, "u": unit, "s": source})[parameter]
+    sections = [ListTable("standards_ab", cfg["standards_ab_title"],
+                          _fill(ab.set_axis(cfg["standards_head"], axis=1)).reset_index(drop=True), (2.4, 0.7, 1.6, 3.6, 1.0))]
+    if len(c):
+        sections.append(ListTable("standards_c", cfg["standards_c_title"], _fill(c.set_axis(cfg["standards_c_head"], axis=1)).reset_index(drop=True),
+                                  (2.2, 0.7, 1.4, 2.8, 2.2), cfg["standards_c_note"]))
+    if len(par):
+        sections.append(ListTable("parameters", cfg["standards_param_title"], _fill(par.set_axis(cfg["standards_param_head"], axis=1)).reset_index(drop=True),
+                                  (2.4, 0.8, 1.6, 4.0), cfg["standards_param_note"]))
+    return sections
+
+
+def data_gaps_table(wb: WorkbookData, lang: str = "zh") -> ListTable:
+    """The data-gap list: area-wide rows (scope ``ALL``) first, then by block; texts and headers in `lang`."""
+    lang = check_lang(lang)
+    table = list_table("data_gaps")
+    g = wb.data_gaps.reset_index(drop=True)
+    order = {b: i + 1 for i, b in enumerate(wb.block_ids())}
+    scope = _column(g, "scope")
+    g = g.assign(_o=scope.map(lambda v: 0 if v == "ALL" else order.get(v, len(order) + 1))).sort_values("_o", kind="stable")
+    coverage = _column(g, "coverage")
+    names = _value_labels("data_gaps").get("coverage", {}) if lang == "zh" else settings()["data_gaps"]["coverage_en"]
+    texts = ["detail", "effect", "how_to_fix"] if lang == "zh" else ["detail_en", "effect_en", "how_to_fix_en"]
+    columns = ["scope", "layer", "item", "coverage", *texts]
+    frame = pd.DataFrame({c: _column(g, c) for c in columns})
+    frame["coverage"] = coverage.map(lambda v: names.get(v, v))
+    layers = {n: (spec.label_zh if lang == "zh" else spec.label_en) or n for n, spec in input_model().layers.items()}
+    frame["layer"] = frame["layer"].map(lambda v: layers.get(v, v))
+    if lang == "en":  # an English text not given: the Chinese one rather than nothing
+        for c in texts:
+            frame[c] = frame[c].where(frame[c] != "", _column(g, c.removesuffix("_en")))
+    title = table.title_zh if lang == "zh" else table.title_en
+    return ListTable("data_gaps", title, _labelled(frame, "data_gaps", columns, lang).reset_index(drop=True),
+                     (1.1, 1.0, 1.0, 1.2, 2.0, 2.0, 1.9), text(lang, "data_gaps_note"))
 
 
 def _joined(frame: pd.DataFrame, by: str, column: str, sep: str, order: str | None = None, ascending: bool = False) -> pd.Series:

@@ -1,8 +1,9 @@
-"""The standard drawn on a metric map: from the problem rule of the metric and the workbook's standards_used."""
+"""The threshold drawn on a metric map: from the problem rule of the metric and the workbook's standards_used."""
 
 from __future__ import annotations
 
 import operator
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -10,13 +11,15 @@ import numpy as np
 import pandas as pd
 
 from ..lists.problems import problem_rules
-from .settings import text
+from ..standards import StandardValue, grade_label, threshold_term
+from .settings import check_lang
 from .workbook_data import WorkbookData
 
 __all__ = ["Threshold", "fmt_value", "metric_threshold"]
 
 _COMPARE = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
-_SIGN = {"lt": "≥", "le": ">", "gt": "≤", "ge": "<"}  # the standard a failing value misses
+_SIGN = {"lt": "≥", "le": ">", "gt": "≤", "ge": "<"}  # the threshold a failing value misses
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def fmt_value(value: float, percent: bool = False) -> str:
@@ -37,43 +40,84 @@ def fmt_value(value: float, percent: bool = False) -> str:
 
 @dataclass(frozen=True)
 class Threshold:
-    """A standard drawn on a choropleth: blocks where ``value <compare> observed`` fail (hatched)."""
+    """A threshold drawn on a choropleth: blocks where ``value <compare> observed`` fail (hatched)."""
 
     value: float | None  # None: quoted only (no pass/fail)
     compare: str  # lt | le | gt | ge: the failing comparison, as in data/problem_rules.toml
-    label: str  # legend text quoting the standard
+    label: str  # legend text quoting the threshold
+    term: str = ""  # the word for it in the legend's language (blockcheck.standards.threshold_term)
 
     def fails(self, values: pd.Series) -> np.ndarray:
-        """True where `values` miss the standard (NaN never fails)."""
+        """True where `values` miss the threshold (NaN never fails)."""
         if self.value is None:
             return np.zeros(len(values), dtype=bool)
         v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
         return np.asarray(_COMPARE[self.compare](v, self.value)) & ~np.isnan(v)
 
 
+def _entry(wb: WorkbookData, key: str) -> tuple[StandardValue | None, float | None]:
+    """The standards_used row of `key` as an entry, and its number (None when absent or not numeric)."""
+    row = wb.standard(key) if key else None
+    if row is None:
+        return None, None
+    return StandardValue.from_row(row), row.get("number")
+
+
+def _is_share(entry: StandardValue | None, rule_unit: str, value: float) -> bool:
+    """Whether `value` is a share shown as a percentage: a ratio unit, not e.g. jobs per resident worker."""
+    unit = entry.unit if entry is not None else rule_unit
+    return unit.strip().lower().startswith("ratio") and abs(value) <= 1
+
+
+def _citation(entry: StandardValue, lang: str) -> str:
+    """The legend's second line: the entry's short label and, for a standard, its grade in `lang`."""
+    label = entry.label(lang)
+    if entry.kind == "parameter" or not entry.grade:
+        return label
+    return f"{label} · {grade_label(entry.grade, lang)}"
+
+
 def metric_threshold(wb: WorkbookData, metric: str, *, lang: str = "zh", standard: str = "", percent: bool = False) -> Threshold | None:
-    """The standard of `metric`: from its problem rule and the workbook's standards_used."""
+    """The threshold of `metric`: from its problem rule and the workbook's standards_used.
+
+    The legend calls it what :func:`blockcheck.standards.threshold_term` says
+    (标准 / 参考值（待核实） / 参数) and quotes the entry's short label with its
+    grade in `lang`; full sources stay in the standards appendix.
+    """
+    lang = check_lang(lang)
     rule = next((r for r in problem_rules() if r.metric == metric), None)
-    key = (rule.standard_key if rule else "") or standard
-    quoted = wb.standard(key) if key else None
-    value = None
+    quoted, quoted_number = _entry(wb, (rule.standard_key if rule else "") or standard)
+    value, basis = None, None
     if rule is not None:
         if rule.threshold_standard:
-            row = wb.standard(rule.threshold_standard)
-            value = row["number"] if row else None
+            basis, value = _entry(wb, rule.threshold_standard)
         else:
             value = float(rule.threshold)
     if value is None and quoted is None:
         return None
-    word = text(lang, "standard")
-    if quoted is not None and quoted.get("number") is not None and (rule is None or not rule.threshold_standard):
-        shown = f"{word}：{quoted['number']:g} {quoted.get('unit') or ''}" if lang == "zh" else f"{word}: {quoted['number']:g} {quoted.get('unit') or ''}"
+    if quoted_number is not None and (rule is None or not rule.threshold_standard):
+        shown_entry = quoted
+        word = threshold_term(quoted, lang)
+        number = fmt_value(quoted_number, True) if _is_share(quoted, "", quoted_number) else f"{quoted_number:g}"
+        unit = "" if number.endswith("%") else quoted.unit_in(lang)
+        colon = "：" if lang == "zh" else ": "
+        shown = f"{_cap(word, lang)}{colon}{number} {unit}"
     else:
-        unit = "" if percent else (rule.unit if rule and rule.unit != "ratio" else "")
-        number = fmt_value(value, True) if percent or (rule and rule.unit == "ratio" and value <= 1) else f"{value:g}"
-        shown = f"{word} {_SIGN.get(rule.compare, '') if rule else ''} {number} {unit}".replace("  ", " ")
+        shown_entry = basis if basis is not None else quoted
+        word = threshold_term(basis, lang)
+        rule_unit = rule.unit if rule else ""
+        share = value is not None and (percent or _is_share(basis, rule_unit, value))
+        unit = "" if share or rule_unit == "ratio" else rule_unit
+        if lang == "en" and _CJK.search(unit):  # the rule's unit is Chinese: the entry's own unit, or none
+            unit = basis.unit if basis is not None else ""
+        number = fmt_value(value, True) if share else ("" if value is None else f"{value:g}")
+        shown = f"{_cap(word, lang)} {_SIGN.get(rule.compare, '') if rule else ''} {number} {unit}".replace("  ", " ")
     source = ""
-    if quoted is not None:
-        src = f"[{quoted.get('grade', '')}] {quoted.get('source') or ''}"
-        source = "\n" + "\n".join(textwrap.wrap(src, 34, max_lines=3, placeholder="…"))
-    return Threshold(value=value, compare=rule.compare if rule else "lt", label=shown.strip() + source)
+    if shown_entry is not None:
+        source = "\n" + "\n".join(textwrap.wrap(_citation(shown_entry, lang), 34, max_lines=3, placeholder="…"))
+    return Threshold(value=value, compare=rule.compare if rule else "lt", label=shown.strip() + source, term=word)
+
+
+def _cap(word: str, lang: str) -> str:
+    """`word` as a legend line starts it (capitalised in English)."""
+    return word[:1].upper() + word[1:] if lang == "en" else word

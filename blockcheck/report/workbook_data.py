@@ -1,4 +1,4 @@
-"""The workbook read once for all exports: blocks, the eight lists, metadata, standards, context.
+"""The workbook read once for all exports: blocks, the eight lists, data gaps, metadata, standards, context.
 
 :func:`load_workbook` reads ``workbook.gpkg`` (written by ``blockcheck run``)
 into a :class:`WorkbookData`. Maps, atlas and report take that object (or a
@@ -10,6 +10,11 @@ not in the workbook: they are read from the run's input (``blockcheck_meta``:
 so the field mapping and CRS handling are the run's own. When the input cannot
 be found, or has changed since the run (its digest differs), the maps are drawn
 without context.
+
+``blockcheck_meta`` also says whether the input was synthetic (``synthetic =
+true``, from the input's ``dataset_info``): :attr:`WorkbookData.synthetic`, and
+every export then carries :meth:`WorkbookData.notice`. Workbooks older than the
+``data_gaps`` and ``metric_status`` tables give empty frames for them.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ import pyogrio
 from pyproj import CRS
 
 from ..errors import BlockcheckError
+from ..inputs import is_synthetic
 from ..lists.schema import list_table, list_tables
+from .settings import text
 
 __all__ = ["EIGHT_LISTS", "WorkbookData", "load_workbook"]
 
@@ -36,6 +43,7 @@ log = logging.getLogger(__name__)
 EIGHT_LISTS = ("problem_list", "resource_list", "demand_list", "vision_list",
                "strategy_list", "policy_list", "task_list", "project_list")
 _CONTEXT_LAYERS = ("roads", "green")
+DATA_GAPS, METRIC_STATUS = "data_gaps", "metric_status"
 _RESOURCE_COLUMNS = ["resource_id", "block_id", "family", "category", "subtype", "land_area_m2", "floor_area_m2", "source_id", "status"]
 
 
@@ -53,6 +61,22 @@ class WorkbookData:
     crs: CRS
     context: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)  # roads, green (may be empty)
     osm: bool = False  # some data came from OpenStreetMap
+    data_gaps: pd.DataFrame = field(default_factory=lambda: _empty_table(DATA_GAPS))  # schema data_gaps
+    metric_status: pd.DataFrame = field(default_factory=lambda: _empty_table(METRIC_STATUS))  # schema metric_status
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the run's input was marked synthetic (``blockcheck_meta`` synthetic = true)."""
+        return is_synthetic(self.meta)
+
+    def notice(self, lang: str) -> str:
+        """The synthetic-data notice (示例数据（虚构） / synthetic sample data) of a synthetic workbook, else an empty string."""
+        return text(lang, "synthetic_notice") if self.synthetic else ""
+
+    def block_data_gaps(self, block_id: str) -> tuple[int, int]:
+        """(rows of data_gaps for `block_id`, rows for the whole area ``ALL``)."""
+        scope = self.data_gaps["scope"].astype(str) if "scope" in self.data_gaps else pd.Series(dtype=str)
+        return int((scope == str(block_id)).sum()), int((scope == "ALL").sum())
 
     @property
     def date(self) -> str:
@@ -95,6 +119,11 @@ def _read(path: Path, layer: str, available: set[str], columns: list[str] | None
         present = set(pyogrio.read_info(path, layer=layer)["fields"])
         columns = [c for c in columns if c in present]
     return pyogrio.read_dataframe(path, layer=layer, columns=columns)
+
+
+def _empty_table(name: str) -> pd.DataFrame:
+    """An empty attribute table with the schema's columns (data_gaps, metric_status …)."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in list_table(name).columns})
 
 
 def _empty_list(name: str, crs: CRS) -> pd.DataFrame:
@@ -181,6 +210,7 @@ def load_workbook(path: str | os.PathLike, *, context: bool = True) -> WorkbookD
     for name in EIGHT_LISTS:
         frame = _read(path, name, available, _RESOURCE_COLUMNS if name == "resource_list" else None)
         lists[name] = _empty_list(name, crs) if frame is None else frame
+    gaps, status = (_read(path, name, available) for name in (DATA_GAPS, METRIC_STATUS))
     summary = _read(path, "resource_summary", available)
     if summary is None:
         summary = pd.DataFrame(columns=list_tables()["resource_summary"].columns)
@@ -194,6 +224,8 @@ def load_workbook(path: str | os.PathLike, *, context: bool = True) -> WorkbookD
     return WorkbookData(
         path=path, blocks=blocks, area=area.iloc[0] if area is not None and len(area) else pd.Series(dtype=object),
         lists=lists, resource_summary=summary, meta=meta, standards=standards, crs=crs, context=ctx, osm=bool(osm),
+        data_gaps=_empty_table(DATA_GAPS) if gaps is None else gaps,
+        metric_status=_empty_table(METRIC_STATUS) if status is None else status,
     )
 
 

@@ -7,7 +7,8 @@ Run from the repository root::
     python data/sample_blocks/make_sample.py --out DIR  # write them elsewhere
 
 It writes ``sample_district.gpkg`` (the eight input layers of
-``blockcheck/data/input_model.toml``, EPSG:4548), ``demand_survey.csv`` (the
+``blockcheck/data/input_model.toml``, EPSG:4548, and the ``dataset_info`` table
+marking the data synthetic), ``demand_survey.csv`` (the
 图3 demand list layout) and ``vision_survey.csv`` (图4 vision list), and prints
 the summary numbers of the district.
 
@@ -34,14 +35,16 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # the generator package next to this script
     sys.path.insert(0, str(HERE))
 try:
+    from blockcheck.inputs import DATASET_INFO_LAYER
     from blockcheck.io import write_gpkg
 except ImportError:  # a checkout without the package installed
     sys.path.insert(0, str(HERE.parents[1]))
+    from blockcheck.inputs import DATASET_INFO_LAYER
     from blockcheck.io import write_gpkg
 
-from sample_generator import DEMAND_CSV, DEMAND_HEADERS, SEED, VISION_CSV, VISION_HEADERS, csv_bytes, generate, summarize
+from sample_generator import DEMAND_CSV, DEMAND_HEADERS, SEED, VISION_CSV, VISION_HEADERS, csv_bytes, dataset_info, generate, summarize
 
-__all__ = ["GPKG_NAME", "DEMAND_CSV", "VISION_CSV", "DEMAND_HEADERS", "VISION_HEADERS", "SEED", "build", "generate", "summarize"]
+__all__ = ["GPKG_NAME", "DEMAND_CSV", "VISION_CSV", "DEMAND_HEADERS", "VISION_HEADERS", "SEED", "build", "dataset_info", "generate", "summarize"]
 
 GPKG_NAME = "sample_district.gpkg"
 
@@ -51,7 +54,7 @@ def build(out_dir: str | Path = HERE, seed: int = SEED) -> dict[str, float]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     layers, surveys = generate(seed)
-    write_gpkg(out_dir / GPKG_NAME, layers)
+    write_gpkg(out_dir / GPKG_NAME, {**layers, DATASET_INFO_LAYER: dataset_info(seed)})
     for name, frame in surveys.items():
         (out_dir / name).write_bytes(csv_bytes(frame))
     return summarize(layers)

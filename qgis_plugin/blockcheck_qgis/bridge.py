@@ -243,14 +243,32 @@ def raster_path(layer: QgsRasterLayer | None, folder: str | os.PathLike, transfo
 # ------------------------------------------------------------------ the core calls
 
 
+def _carry_dataset_info(source_files: list[str] | None, input_path: Path) -> None:
+    """Copy the first ``dataset_info`` table (e.g. ``synthetic = true``) of the layers' own GeoPackages into the run's input."""
+    import pyogrio
+    from blockcheck.inputs import DATASET_INFO_LAYER, dataset_info_frame, read_dataset_info
+
+    for source_file in source_files or ():
+        if not str(source_file).lower().endswith(".gpkg") or not Path(source_file).is_file():
+            continue
+        try:
+            info = read_dataset_info(source_file)
+        except Exception:  # noqa: BLE001 - no readable table there: look at the next file
+            continue
+        if info:
+            pyogrio.write_dataframe(dataset_info_frame(info), input_path, layer=DATASET_INFO_LAYER, driver="GPKG")
+            return
+
+
 def validate_inputs(sources: dict, out_dir: str | os.PathLike, *, mapping=None, standards=None, crs=None,  # noqa: ANN001
-                    repair: bool = False, transform_context=None, feedback=None) -> dict:
+                    repair: bool = False, transform_context=None, feedback=None, dataset_from: list[str] | None = None) -> dict:
     """Validate the layers (``blockcheck validate``): report and, when valid, ``input_checked.gpkg``."""
     from blockcheck.pipeline import check_input, write_checked_input
 
     out = Path(out_dir)
     input_path = write_input_gpkg(sources, out / INPUT_FILE, transform_context=transform_context, feedback=feedback,
                                   names=_layer_names(mapping))
+    _carry_dataset_info(dataset_from, input_path)
     result = check_input(input_path, mapping=mapping, standards=standards, crs=crs, repair=repair,
                          progress=progress_callback(feedback, 0.1, 0.8))
     report = result.checked.report
@@ -261,13 +279,14 @@ def validate_inputs(sources: dict, out_dir: str | os.PathLike, *, mapping=None, 
 
 def run_steps(sources: dict, out_dir: str | os.PathLike, *, until: str, mapping=None, standards=None, crs=None,  # noqa: ANN001
               repair: bool = False, population_raster=None, demands=None, visions=None,
-              transform_context=None, feedback=None) -> dict:
+              transform_context=None, feedback=None, dataset_from: list[str] | None = None) -> dict:
     """``blockcheck run --until …`` on the layers: writes ``out_dir/workbook.gpkg`` (and the Excel lists)."""
     from blockcheck.pipeline import run
 
     out = Path(out_dir)
     input_path = write_input_gpkg(sources, out / INPUT_FILE, transform_context=transform_context, feedback=feedback,
                                   names=_layer_names(mapping))
+    _carry_dataset_info(dataset_from, input_path)
     raster = raster_path(population_raster, out, transform_context)
     result = run(input_path, out, mapping=mapping, standards=standards, crs=crs, repair=repair, population_raster=raster,
                  demands=demands, visions=visions, until=until, progress=progress_callback(feedback, 0.1, 0.85))

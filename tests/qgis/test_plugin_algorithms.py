@@ -206,3 +206,11 @@ def _pdf_pages(data: bytes) -> int:
     counts = [int(n) for n in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", data)]
     counts += [int(n) for n in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", data)]
     return max(counts) if counts else len(re.findall(rb"/Type\s*/Page\b", data))
+
+
+def test_run_from_the_sample_layers_keeps_the_synthetic_notice(lists_run, core_lists_run) -> None:  # noqa: ANN001
+    # the plugin hands the core a copy of the layers: the sample's dataset_info (synthetic = true) goes with it
+    meta = pyogrio.read_dataframe(Path(lists_run["WORKBOOK"]), layer="blockcheck_meta").set_index("key")["value"]
+    assert meta["synthetic"] == "true"
+    _assert_same_table(Path(lists_run["WORKBOOK"]), core_lists_run.workbook, "data_gaps")
+    _assert_same_table(Path(lists_run["WORKBOOK"]), core_lists_run.workbook, "metric_status")

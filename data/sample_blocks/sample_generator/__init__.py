@@ -12,7 +12,8 @@ Modules, in the order `generate` uses them:
 - `population`: community population from the residential floor area;
 - `parcels`: the parcel layer with built and permitted FAR;
 - `surveys`: the demand (图3) and vision (图4) lists;
-- `summary`: the headline numbers.
+- `summary`: the headline numbers;
+- :func:`dataset_info`: the ``dataset_info`` table marking the data synthetic.
 
 Everything draws from one seeded numpy ``Generator`` in a fixed order: moving a
 random draw changes the committed sample files.
@@ -31,7 +32,7 @@ from .district import District
 from .summary import summarize
 from .surveys import DEMAND_CSV, DEMAND_HEADERS, VISION_CSV, VISION_HEADERS, csv_bytes, surveys
 
-__all__ = ["DEMAND_CSV", "DEMAND_HEADERS", "SEED", "VISION_CSV", "VISION_HEADERS", "csv_bytes", "generate", "summarize"]
+__all__ = ["DEMAND_CSV", "DEMAND_HEADERS", "SEED", "VISION_CSV", "VISION_HEADERS", "csv_bytes", "dataset_info", "generate", "summarize"]
 
 BUILDING_COLUMNS = ["building_id", "use", "subtype", "floors", "year_built", "status", "occupancy_ratio", "roof", "underground_area_m2", "underground_used_m2", "employees"]
 COMMUNITY_COLUMNS = ["community_id", "name", "subdistrict", "population", "households", "elderly_population", "resident_workers"]
@@ -40,6 +41,20 @@ INTEGER_FIELDS = {
     "buildings": ("floors", "year_built"),
     "parking": ("spaces",),
 }
+
+
+def dataset_info(seed: int = SEED) -> pd.DataFrame:
+    """The non-spatial ``dataset_info`` table (key, value): the district is synthetic, what it is, what made it."""
+    rows = {
+        "synthetic": "true",
+        "description": "虚构示例数据：仿照“四步走、八清单”回天地区（回龙观、天通苑）案例生成的16个街区。"
+                       "街道、小区和道路名称仅借作标签，位置与数量均为虚构，不代表任何真实地点的现状。",
+        "description_en": "Synthetic sample data: 16 made-up street blocks modelled on the Huitian (Huilongguan, Tiantongyuan) "
+                          "example of the 'four steps, eight lists' guideline. Place names are borrowed as labels only; "
+                          "locations and numbers are invented and describe no real place.",
+        "generator": f"data/sample_blocks/make_sample.py (seed {seed})",
+    }
+    return pd.DataFrame({"key": list(rows), "value": list(rows.values())})
 
 
 def generate(seed: int = SEED) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, pd.DataFrame]]:

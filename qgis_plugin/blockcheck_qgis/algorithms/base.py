@@ -120,4 +120,10 @@ class InputParameters:
             "crs": (crs.authid() or crs.toWkt()) if crs.isValid() else None,
             "repair": self.parameterAsBoolean(parameters, self.REPAIR, context),
             "transform_context": context.transformContext(),
+            "dataset_from": self._layer_files(parameters, context),
         }
+
+    def _layer_files(self, parameters: dict, context) -> list[str]:  # noqa: ANN001
+        """The files holding the input layers (their dataset_info, e.g. "synthetic", is carried to the run)."""
+        layers = (self.parameterAsVectorLayer(parameters, self.layer_parameter(name), context) for name, *_ in INPUT_LAYERS)
+        return list(dict.fromkeys(layer.source().split("|")[0] for layer in layers if layer is not None))
