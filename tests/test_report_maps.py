@@ -188,3 +188,17 @@ def test_low_dpi_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(BlockcheckError, match="200 dpi"):
         export_maps(synthetic_workbook(), tmp_path, dpi=100)
+
+
+def test_hatched_blocks_are_the_blocks_the_problem_list_names(wb) -> None:  # noqa: ANN001
+    # bus terminals: apportioned per block; the rule judges a block only where its share is a whole
+    # terminal or none lies within reach — the map hatches exactly those blocks, as 图1 lists them
+    from blockcheck.report.thresholds import metric_threshold
+
+    problems = wb.lists["problem_list"]
+    for metric in ("gap_bus_terminal_count", "road_density_km_per_km2", "park_green_m2_per_capita"):
+        threshold = metric_threshold(wb, metric)
+        fails = threshold.fails(wb.blocks[metric], wb.blocks["block_id"])
+        listed = set(problems.loc[(problems["metric_key"] == metric) & (problems["scope"] != "ALL"), "scope"])
+        assert set(wb.blocks.loc[fails, "block_id"]) == listed, metric
+    assert 0 < len(set(problems.loc[problems["metric_key"] == "gap_bus_terminal_count", "scope"]) - {"ALL"}) < len(wb.blocks)

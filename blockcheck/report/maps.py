@@ -230,7 +230,7 @@ def plot_metric(  # noqa: ANN201, PLR0913
         add_polygons(ax, geoms[~valid], facecolor="#e0e0e0", edgecolor="none", zorder=0, gid="no_data")
         handles.append(carto.patch_handle(text(lang, "no_data"), facecolor="#e0e0e0", edgecolor=colors["block_edge"]))
     if threshold is not None:
-        fails = threshold.fails(values)
+        fails = threshold.fails(values, blocks["block_id"] if "block_id" in blocks else None)
         if fails.any():
             add_polygons(ax, geoms[fails], facecolor="none", edgecolor=colors["fail_edge"], hatch=colors["fail_hatch"],
                          linewidth=0.0, zorder=3, gid="fails")

@@ -46,12 +46,19 @@ class Threshold:
     compare: str  # lt | le | gt | ge: the failing comparison, as in data/problem_rules.toml
     label: str  # legend text quoting the threshold
     term: str = ""  # the word for it in the legend's language (blockcheck.standards.threshold_term)
+    listed: frozenset[str] | None = None  # blocks with a problem row of this rule (the map hatches what 图1 lists)
 
-    def fails(self, values: pd.Series) -> np.ndarray:
-        """True where `values` miss the threshold (NaN never fails)."""
+    def fails(self, values: pd.Series, ids: pd.Series | None = None) -> np.ndarray:
+        """True where `values` miss the threshold (NaN never fails).
+
+        With the workbook's problem rows (``listed``) and the blocks' `ids`, exactly
+        the blocks the problem list names fail — a rule's scope and block conditions included.
+        """
         if self.value is None:
             return np.zeros(len(values), dtype=bool)
         v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        if self.listed is not None and ids is not None:
+            return pd.Series(ids).astype(str).isin(self.listed).to_numpy() & ~np.isnan(v)
         return np.asarray(_COMPARE[self.compare](v, self.value)) & ~np.isnan(v)
 
 
@@ -115,7 +122,12 @@ def metric_threshold(wb: WorkbookData, metric: str, *, lang: str = "zh", standar
     source = ""
     if shown_entry is not None:
         source = "\n" + "\n".join(textwrap.wrap(_citation(shown_entry, lang), 34, max_lines=3, placeholder="…"))
-    return Threshold(value=value, compare=rule.compare if rule else "lt", label=shown.strip() + source, term=word)
+    listed = None
+    problems = wb.lists.get("problem_list")
+    # a rule that judges only some blocks (scope, block conditions): hatch the blocks 图1 lists, not every value past the line
+    if rule is not None and (rule.block_where or rule.scope != "all") and problems is not None and "rule_id" in problems:
+        listed = frozenset(problems.loc[problems["rule_id"] == rule.id, "scope"].astype(str))
+    return Threshold(value=value, compare=rule.compare if rule else "lt", label=shown.strip() + source, term=word, listed=listed)
 
 
 def _cap(word: str, lang: str) -> str:
