@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..completeness import category_metric_patterns, data_needs, metrics_needing
+from ..health_check import AREA_ID
 from ..metrics._assign import block_index_of
 from ..metrics.provision import provision_specs
 from .problems import problem_rules
@@ -28,7 +29,6 @@ __all__ = ["DATA_GAPS_LAYER", "METRIC_STATUS_LAYER", "DataJudgement", "judge_dat
 
 DATA_GAPS_LAYER = "data_gaps"
 METRIC_STATUS_LAYER = "metric_status"
-AREA_ID = "ALL"
 _MISSING = ("absent", "none", "some")
 
 
