@@ -209,14 +209,15 @@ def report_cmd(workbook, out_pdf, lang, no_html) -> None:  # noqa: ANN001
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Input GeoPackage to write.")
 @click.option("--blocks", "blocks_path", type=click.Path(dir_okay=False), default=None, help="Block polygons to use instead of deriving them from arterial and secondary roads.")
 @_CRS
+@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists (otherwise an existing file is never touched).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def import_osm(osm_file, out_path, blocks_path, crs, quiet) -> None:  # noqa: ANN001
+def import_osm(osm_file, out_path, blocks_path, crs, overwrite, quiet) -> None:  # noqa: ANN001
     """Turn an OpenStreetMap extract into an input GeoPackage of the data model."""
     from .osm_import import write_osm_import
 
     progress = _Progress(not quiet)
     try:
-        layers = write_osm_import(osm_file, out_path, blocks=blocks_path, crs=crs, progress=progress)
+        layers = write_osm_import(osm_file, out_path, blocks=blocks_path, crs=crs, progress=progress, overwrite=overwrite)
     finally:
         progress.close()
     counts = ", ".join(f"{name} {len(frame)}" for name, frame in layers.items())

@@ -15,8 +15,11 @@ __all__ = [
     "InputError",
     "MappingError",
     "OSMImportError",
+    "OutputError",
     "StandardsError",
     "ValidationError",
+    "WorkbookLockedError",
+    "WouldOverwriteError",
 ]
 
 
@@ -67,3 +70,15 @@ class ValidationError(InputError):
 
 class BlockcheckWarning(UserWarning):
     """A recoverable data issue (e.g. a block without residents)."""
+
+
+class OutputError(BlockcheckError, OSError):
+    """An output cannot be written (read-only folder, full disk); nothing saved before was changed."""
+
+
+class WorkbookLockedError(BlockcheckError):
+    """Another writer holds the workbook's lock; the message names it and nothing was written."""
+
+
+class WouldOverwriteError(BlockcheckError):
+    """A command would write over its own input or over a file it did not create (use --overwrite)."""

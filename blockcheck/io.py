@@ -8,14 +8,16 @@ as GeoPackage attribute tables.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 
-from .errors import InputError
+from .errors import InputError, OutputError
 
 __all__ = [
     "GPKG_VERSION",
@@ -90,17 +92,26 @@ def write_gpkg(
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    target = path.with_name(f"{path.stem}.tmp{path.suffix}") if overwrite or not path.exists() else path
-    if target != path and target.exists():
-        target.unlink()
-    first = not target.exists()
-    for name, frame in layers.items():
-        options = {"dataset_options": {"VERSION": GPKG_VERSION}} if first else {}
-        frame = _prepare_for_writing(frame)
-        pyogrio.write_dataframe(frame, target, layer=name, driver="GPKG", **options)
-        first = False
-    if target != path:
-        os.replace(target, path)
+    # a temporary name of this writer's own: two writers never share (or delete) each other's file
+    fresh = overwrite or not path.exists()
+    target = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}") if fresh else path
+    first = fresh
+    try:
+        for name, frame in layers.items():
+            options = {"dataset_options": {"VERSION": GPKG_VERSION}} if first else {}
+            frame = _prepare_for_writing(frame)
+            pyogrio.write_dataframe(frame, target, layer=name, driver="GPKG", **options)
+            first = False
+        if target != path:
+            os.replace(target, path)
+    except BaseException as err:
+        if target != path:
+            target.unlink(missing_ok=True)  # a failed write (full disk, no permission) leaves no partial file
+        if isinstance(err, OSError | pyogrio.errors.DataSourceError | pyogrio.errors.DataLayerError):
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            msg = f"{path}: cannot be written ({reason}). Nothing already saved was changed; free disk space or choose a writable folder."
+            raise OutputError(msg) from None
+        raise
     return path
 
 

@@ -33,7 +33,7 @@ import shapely
 
 from .blocks import assign_block_ids, derive_blocks
 from .crs import reproject_layers, resolve_metric_crs
-from .errors import OSMImportError
+from .errors import OSMImportError, WouldOverwriteError
 from .input_model import input_model
 from .io import write_gpkg
 
@@ -536,6 +536,7 @@ def write_osm_import(
     blocks: str | os.PathLike | gpd.GeoDataFrame | None = None,
     crs: object = None,
     progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Import `osm_path` (see :func:`import_osm`) and write the layers to the GeoPackage `out_gpkg`.
 
@@ -543,7 +544,15 @@ def write_osm_import(
     -------
     dict
         The layers written, by name.
+
+    Raises
+    ------
+    WouldOverwriteError
+        `out_gpkg` exists and `overwrite` is False (checked before any work).
     """
+    if Path(out_gpkg).exists() and not overwrite:
+        msg = f"{out_gpkg} exists already; the import would replace it. Choose another --out file, or give --overwrite to replace it."
+        raise WouldOverwriteError(msg)
     layers = import_osm(osm_path, blocks=blocks, crs=crs, progress=progress)
     write_gpkg(out_gpkg, layers)
     return layers

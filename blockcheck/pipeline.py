@@ -11,14 +11,16 @@ import datetime as _dt
 import hashlib
 import os
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from . import __version__
-from .errors import ValidationError
+from .errors import ValidationError, WouldOverwriteError
 from .input_model import input_model
+from .locking import workbook_lock
 from .io import write_gpkg
 from .mapping import Mapping, load_mapping
 from .standards import PROFILES, Standards, load_standards, standards_table
@@ -153,6 +155,7 @@ def write_checked_input(result: CheckResult, out_dir: str | os.PathLike) -> dict
         After writing the report, when the input has errors.
     """
     out = Path(out_dir)
+    refuse_to_overwrite_input(result.input_path, out / "input_checked.gpkg")
     out.mkdir(parents=True, exist_ok=True)
     written = {"report": out / "validation_report.txt"}
     completeness = result.completeness()
@@ -180,6 +183,8 @@ def write_checked_input(result: CheckResult, out_dir: str | os.PathLike) -> dict
 BLOCK_METRICS_LAYER = "block_metrics"
 AREA_METRICS_LAYER = "area_metrics"
 PROBLEM_LIST_LAYER = "problem_list"
+#: The workbook file ``run`` writes into its --out folder.
+WORKBOOK_FILE = "workbook.gpkg"
 #: How far ``run`` goes: step 1 metrics and problems, plus resources, or all four steps.
 UNTIL = ("health", "resources", "lists")
 
@@ -254,13 +259,52 @@ def run(
     ValidationError
         When the input has validation errors (nothing is written over earlier results).
     """
-    from .health_assessment import assess
-    from .lists.problems import build_problem_list
-    from .lists.resources import RESOURCE_LIST_LAYER, RESOURCE_SUMMARY_LAYER, build_resource_list, read_resource_list, resource_summary
-
     if until not in UNTIL:
         msg = f"until={until!r}: choose one of {', '.join(UNTIL)}"
         raise ValueError(msg)
+    target = Path(out_dir) / WORKBOOK_FILE if out_dir is not None else None
+    if target is not None:
+        refuse_to_overwrite_input(input_path, target)
+    # one writer at a time: the lock is held from reading the earlier workbook to writing the new one
+    with workbook_lock(target, command="blockcheck run") if target is not None else nullcontext():
+        return _run_locked(input_path, target, mapping=mapping, standards=standards, crs=crs, repair=repair,
+                           population_raster=population_raster, demands=demands, visions=visions, until=until, progress=progress)
+
+
+def refuse_to_overwrite_input(input_path: str | os.PathLike, output: str | os.PathLike) -> None:
+    """Stop when a command would write `output` over its own input.
+
+    Raises
+    ------
+    WouldOverwriteError
+        `output` is the input file itself.
+    """
+    source, out = Path(input_path), Path(output)
+    if source.exists() and out.exists() and source.resolve() == out.resolve():
+        msg = (f"{out}: this is the input itself; writing the results there would replace it. "
+               "Choose another --out folder (or rename the input).")
+        raise WouldOverwriteError(msg)
+
+
+def _run_locked(
+    input_path: str | os.PathLike,
+    target: Path | None,
+    *,
+    mapping: str | os.PathLike | None,
+    standards: str | os.PathLike | None,
+    crs: object,
+    repair: bool,
+    population_raster: str | os.PathLike | None,
+    demands: str | os.PathLike | None,
+    visions: str | os.PathLike | None,
+    until: str,
+    progress: Progress | None,
+) -> RunResult:
+    """The body of :func:`run`, with the workbook lock held (`target` None: nothing is written)."""
+    from .health_assessment import assess
+    from .lists.problems import build_problem_list
+    from .lists.resources import RESOURCE_LIST_LAYER, build_resource_list, read_resource_list
+
     say = progress or (lambda fraction, message: None)
     checked = check_input(input_path, mapping=mapping, standards=standards, crs=crs, repair=repair,
                           progress=lambda f, m: say(0.1 * f, m))
@@ -271,33 +315,59 @@ def run(
     health = assessment.health
     problems = build_problem_list(health.block_metrics.drop(columns="geometry"), health.area_metrics, checked.standards,
                                   metric_status=assessment.metric_status)
-    from .excel import write_eight_lists
     from .plan import build_plan, default_survey
-    from .workbook import HISTORY_LAYER, history_rows, keep_analyst_rows, read_workbook, record_project_changes
 
-    before = read_workbook(Path(out_dir) / "workbook.gpkg") if out_dir is not None else {}
-    lists = {PROBLEM_LIST_LAYER: keep_analyst_rows(PROBLEM_LIST_LAYER, problems, before.get(PROBLEM_LIST_LAYER))}
-    resources = resources_by_block = plan = history = None
+    generated = {PROBLEM_LIST_LAYER: problems}
+    resources = plan = None
     as_of_year = _dt.date.today().year
     if until in ("resources", "lists"):
         say(0.92, "resource list")
-        previous = read_resource_list(Path(out_dir) / "workbook.gpkg") if out_dir is not None else None
+        previous = read_resource_list(target) if target is not None else None  # analysts' statuses steer the plan
         resources = build_resource_list(assessment.layers, checked.standards, previous=previous, as_of_year=as_of_year)
-        resources_by_block = resource_summary(resources, block_ids=[str(b) for b in health.block_metrics["block_id"]])
-        lists[RESOURCE_LIST_LAYER] = resources
+        generated[RESOURCE_LIST_LAYER] = resources
     if until == "lists":
         say(0.94, "demands, strategies, tasks and projects")
         demands = demands if demands is not None else default_survey(input_path, "demands")
         visions = visions if visions is not None else default_survey(input_path, "visions")
         plan = build_plan(assessment.layers, health, problems, resources, checked.standards, demands_path=demands, visions_path=visions)
-        generated = {"demand_list": plan.demand_list, "vision_list": plan.vision_list, "strategy_list": plan.strategy_list,
-                     "policy_list": plan.policy_list, "task_list": plan.task_list, "project_list": plan.project_list}
-        lists.update({name: keep_analyst_rows(name, frame, before.get(name)) for name, frame in generated.items()})
-        changes = record_project_changes(lists["project_list"].drop(columns="geometry"), before.get("project_list"), who="blockcheck run", reason="")
-        history = history_rows(changes, before.get(HISTORY_LAYER))
+        generated.update({"demand_list": plan.demand_list, "vision_list": plan.vision_list, "strategy_list": plan.strategy_list,
+                          "policy_list": plan.policy_list, "task_list": plan.task_list, "project_list": plan.project_list})
+    say(0.95, "writing the workbook")
+    result = _write_run(checked, assessment, generated, plan, target, population_raster=population_raster, as_of_year=as_of_year)
+    say(1.0, "done")
+    return result
+
+
+def _write_run(checked: CheckResult, assessment, generated: dict, plan, target: Path | None, *,  # noqa: ANN001
+               population_raster: str | os.PathLike | None, as_of_year: int) -> RunResult:
+    """Merge analysts' work from the workbook as it is now, then write the workbook and the Excel lists.
+
+    The workbook is read again at this point (the lock is held): status
+    decisions, edited and added rows and history entries committed while the
+    run computed — e.g. from the QGIS editor — are kept, not reverted. Layers
+    and tables the run does not make (an analyst's own layers, QGIS's
+    ``layer_styles``) are carried over unchanged.
+    """
+    from .excel import write_eight_lists
+    from .lists.resources import RESOURCE_LIST_LAYER, RESOURCE_SUMMARY_LAYER, keep_decisions, read_resource_list, resource_summary
+    from .workbook import HISTORY_LAYER, history_rows, keep_analyst_rows, read_other_layers, read_workbook, record_project_changes
+
+    health = assessment.health
+    latest = read_workbook(target) if target is not None else {}
+    lists = {name: keep_analyst_rows(name, frame, latest.get(name)) for name, frame in generated.items() if name != RESOURCE_LIST_LAYER}
+    resources_by_block = history = None
+    if RESOURCE_LIST_LAYER in generated:
+        resources = generated[RESOURCE_LIST_LAYER]
+        if target is not None:
+            resources = keep_decisions(resources, read_resource_list(target))
+        lists = {PROBLEM_LIST_LAYER: lists[PROBLEM_LIST_LAYER], RESOURCE_LIST_LAYER: resources,
+                 **{n: f for n, f in lists.items() if n != PROBLEM_LIST_LAYER}}
+        resources_by_block = resource_summary(resources, block_ids=[str(b) for b in health.block_metrics["block_id"]])
+    if "project_list" in lists:
+        changes = record_project_changes(lists["project_list"].drop(columns="geometry"), latest.get("project_list"), who="blockcheck run", reason="")
+        history = history_rows(changes, latest.get(HISTORY_LAYER))
     workbook = excel = None
-    if out_dir is not None:
-        say(0.95, "writing the workbook")
+    if target is not None:
         meta = run_metadata(checked, step="run")
         notes = pd.DataFrame({"key": [f"skipped_{i + 1}" for i in range(len(health.skipped))], "value": list(health.skipped)})
         extra = pd.DataFrame({"key": ["population_source", "resources_as_of_year"],
@@ -315,11 +385,11 @@ def run(
             STANDARDS_LAYER: standards_table(checked.standards),
             VALIDATION_LAYER: checked.checked.report.to_frame(),
         }
-        # tables this run did not rebuild (an earlier, longer run's lists) are kept as they were
-        layers.update({name: frame for name, frame in before.items() if name not in layers})
-        workbook = write_gpkg(Path(out_dir) / "workbook.gpkg", layers)
-        excel = write_eight_lists(Path(out_dir) / "eight_lists.xlsx", {**lists, **({HISTORY_LAYER: history} if history is not None else {}),
-                                                                          DATA_GAPS_LAYER: assessment.data_gaps, META_LAYER: layers[META_LAYER]})
-    say(1.0, "done")
+        # tables this run did not rebuild (an earlier, longer run's lists; an analyst's own layers; layer_styles) are kept
+        layers.update({name: frame for name, frame in latest.items() if name not in layers})
+        layers.update(read_other_layers(target, exclude=set(layers)))
+        workbook = write_gpkg(target, layers)
+        excel = write_eight_lists(target.with_name("eight_lists.xlsx"), {**lists, **({HISTORY_LAYER: history} if history is not None else {}),
+                                                                        DATA_GAPS_LAYER: assessment.data_gaps, META_LAYER: layers[META_LAYER]})
     return RunResult(check=checked, health=health, problem_list=lists[PROBLEM_LIST_LAYER], workbook=workbook,
                      resource_list=resources, resource_summary=resources_by_block, plan=plan, lists=lists, excel=excel)

@@ -22,6 +22,7 @@ from .lists.schema import conform, list_table, list_tables
 __all__ = [
     "EIGHT_LISTS",
     "HISTORY_LAYER",
+    "read_other_layers",
     "history_rows",
     "keep_analyst_rows",
     "read_workbook",
@@ -56,6 +57,22 @@ def read_workbook(path: str | os.PathLike, layers: tuple[str, ...] | None = None
         if name in present:
             frame = pyogrio.read_dataframe(path, layer=name)
             out[name] = frame
+    return out
+
+
+def read_other_layers(path: str | os.PathLike, *, exclude: set[str]) -> dict[str, pd.DataFrame]:
+    """Every layer and table of `path` not named in `exclude` (an analyst's own layers, QGIS's ``layer_styles``).
+
+    A writer that replaces the file carries these over unchanged, so nothing
+    it did not make is lost. Missing file → ``{}``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    out = {}
+    for name, _ in pyogrio.list_layers(path):
+        if str(name) not in exclude:
+            out[str(name)] = pyogrio.read_dataframe(path, layer=str(name))
     return out
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "RULE_KEYS",
     "build_resource_list",
     "detect_resources",
+    "keep_decisions",
     "read_resource_list",
     "resource_labels",
     "resource_summary",
@@ -155,7 +156,7 @@ def _empty_list(crs: object) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(conform(pd.DataFrame(columns=table.columns), table), geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
-def _keep_decisions(found: gpd.GeoDataFrame, previous: pd.DataFrame | None) -> gpd.GeoDataFrame:
+def keep_decisions(found: gpd.GeoDataFrame, previous: pd.DataFrame | None) -> gpd.GeoDataFrame:
     """Copy status and note of `previous` rows onto `found` by resource_id; carry over confirmed rows no longer found."""
     found = found.assign(status="candidate", note=None)
     if previous is None or len(previous) == 0 or "resource_id" not in previous.columns:
@@ -253,7 +254,7 @@ def build_resource_list(
     found["family"] = found["category"].map(lambda c: CATEGORIES[c][0])
     found["resource_id"] = "RL-" + found["category"] + "-" + found["source_layer"] + "-" + found["source_id"].astype(str)
     found["standard_ref"] = found["category"].map(_standard_refs(standards))
-    found = _keep_decisions(found, previous)
+    found = keep_decisions(found, previous)
     order = {c: i for i, c in enumerate(CATEGORIES)}
     found = found.assign(_o=found["category"].map(order)).sort_values(["_o", "block_id", "source_layer", "source_id"], kind="stable", na_position="last")
     table = list_table("resource_list")
