@@ -99,9 +99,17 @@ def load_mapping(path: str | os.PathLike | None, *, model: InputModel | None = N
         problems.append(f"unknown top-level tables {sorted(unknown_top)} (only [layers.<name>] and [completeness] are read)")
     absent, complete = _completeness(doc.get("completeness", {}), model, problems)
     layers = {}
-    for name, table in doc.get("layers", {}).items():
+    layer_tables = doc.get("layers", {})
+    if not isinstance(layer_tables, dict):
+        problems.append("layers must be tables, e.g. [layers.facilities] source = \"公共服务设施\"")
+        layer_tables = {}
+    for name, table in layer_tables.items():
         if name not in model.layers:
             problems.append(f"[layers.{name}]: no such model layer{_suggest(name, model.layers)}")
+            continue
+        wrong = _type_problems(name, table)
+        if wrong:
+            problems.extend(wrong)
             continue
         spec = model.layers[name]
         fields = dict(table.get("fields", {}))
@@ -130,6 +138,24 @@ def load_mapping(path: str | os.PathLike | None, *, model: InputModel | None = N
         msg = f"Mapping file {path} has {len(problems)} problem(s):\n  - " + "\n  - ".join(problems)
         raise MappingError(msg)
     return Mapping(layers=layers, path=str(path), absent=absent, complete=complete)
+
+
+def _type_problems(name: str, table: object) -> list[str]:
+    """Wrong value types in ``[layers.<name>]`` (a number for a name, a text for a table …)."""
+    if not isinstance(table, dict):
+        return [f"[layers.{name}] must be a table (source = \"...\", [layers.{name}.fields] …), not {table!r}"]
+    problems = [f"[layers.{name}] {key} = {table[key]!r}: must be text in quotes"
+                for key in ("source", "encoding") if key in table and not isinstance(table[key], str)]
+    fields = table.get("fields", {})
+    if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+        problems.append(f"[layers.{name}.fields]: each line is model_field = \"your field\" (text in quotes)")
+    values = table.get("values", {})
+    if not isinstance(values, dict) or not all(isinstance(t, dict) and all(isinstance(k, str) for k in t.values()) for t in values.values()):
+        problems.append(f"[layers.{name}.values.<field>]: each line is \"your value\" = \"model key\" (text in quotes)")
+    unknown = set(table) - {"source", "encoding", "fields", "values"}
+    if unknown:
+        problems.append(f"[layers.{name}]: unknown keys {sorted(unknown)} (allowed: source, encoding, fields, values)")
+    return problems
 
 
 def _completeness(table: object, model: InputModel, problems: list[str]) -> tuple[frozenset[str], frozenset[str]]:

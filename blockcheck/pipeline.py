@@ -355,7 +355,7 @@ def _write_run(checked: CheckResult, assessment, generated: dict, plan, target: 
     health = assessment.health
     latest = read_workbook(target) if target is not None else {}
     lists = {name: keep_analyst_rows(name, frame, latest.get(name)) for name, frame in generated.items() if name != RESOURCE_LIST_LAYER}
-    resources_by_block = history = None
+    resources = resources_by_block = history = None
     if RESOURCE_LIST_LAYER in generated:
         resources = generated[RESOURCE_LIST_LAYER]
         if target is not None:

@@ -30,6 +30,7 @@ import json
 import math
 import os
 import tomllib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -37,7 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import StandardsError
+from .errors import BlockcheckWarning, StandardsError
 
 __all__ = [
     "GRADES",
@@ -62,7 +63,7 @@ GRADES = ("A", "B", "C")
 #: Entry kinds: a planning standard, or a parameter (blockcheck's own default, not a standard).
 KINDS = ("standard", "parameter")
 _TEXT_FIELDS = ("source", "note", "supersedes", "superseded_by", "verify", "verify_zh", "label_zh", "label_en", "unit_zh")
-_ENTRY_KEYS = {"value", "unit", "grade", "kind", "year", *_TEXT_FIELDS}
+_ENTRY_KEYS = {"value", "unit", "grade", "kind", "year", "choices", "separator", "quoted_only", *_TEXT_FIELDS}
 #: Columns of the ``standards_used`` table, in order.
 TABLE_COLUMNS = ("key", "value", "unit", "source", "grade", "origin", "kind", "label_zh", "label_en", "year",
                  "supersedes", "superseded_by", "verify", "verify_zh", "term_zh", "term_en", "unit_zh")
@@ -113,6 +114,9 @@ class StandardValue:
     label_zh: str = ""
     label_en: str = ""
     unit_zh: str = ""
+    quoted_only: bool = False  # quoted in the report's appendix only: no metric or rule reads it
+    choices: tuple[str, ...] = ()  # allowed text values (a value of `separator`-joined choices when separator is set)
+    separator: str = ""
 
     def label(self, lang: str = "zh") -> str:
         """The short label in `lang` (falls back to the other language's label, then the source)."""
@@ -307,6 +311,7 @@ def _make(key: str, entry: dict, origin: str) -> StandardValue:
     return StandardValue(
         key=key, value=entry["value"], unit=entry["unit"], source=entry["source"], grade=entry["grade"], origin=origin,
         kind=entry.get("kind", "standard"), year=entry.get("year"),
+        choices=tuple(entry.get("choices", ())), separator=entry.get("separator", ""), quoted_only=bool(entry.get("quoted_only", False)),
         **{name: entry.get(name, "") for name in _TEXT_FIELDS if name not in ("source",)},
     )
 
@@ -343,7 +348,7 @@ def _override(key: str, entry: dict, base: StandardValue, path: Path) -> tuple[S
     new = entry["value"]
     if isinstance(base.value, str) != isinstance(new, str) or isinstance(new, bool):
         return None, [f"{key} = {new!r} has the wrong type: expected {'text' if isinstance(base.value, str) else 'a number'} ({base.unit})"]
-    problems = _field_problems(key, entry)
+    problems = _field_problems(key, entry) + _value_problems(key, new, base)
     kind = entry.get("kind", base.kind)
     if "grade" not in entry and kind == "standard":
         problems.append(
@@ -366,8 +371,33 @@ def _override(key: str, entry: dict, base: StandardValue, path: Path) -> tuple[S
         label_zh=entry.get("label_zh", "用户取值"),
         label_en=entry.get("label_en", "user value"),
         unit_zh=entry.get("unit_zh", base.unit_zh if same_unit else ""),
+        choices=base.choices,
+        separator=base.separator,
+        quoted_only=base.quoted_only,
         **fields,
     ), []
+
+
+def _value_problems(key: str, value: object, base: StandardValue) -> list[str]:
+    """A user's value checked against the profile's entry: finite, in range for its unit, one of its choices."""
+    if isinstance(value, str):
+        if not base.choices:
+            return []
+        given = [v.strip() for v in value.split(base.separator)] if base.separator else [value.strip()]
+        wrong = [v for v in given if v not in base.choices]
+        if wrong or not any(given):
+            joined = f" (one or more, separated by {base.separator!r})" if base.separator else ""
+            return [f"{key} = {value!r}: {', '.join(map(repr, wrong)) or 'empty'} not allowed; choose from {', '.join(base.choices)}{joined}"]
+        return []
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        return [f"{key} = {value!r}: must be a finite number ≥ 0 ({base.unit})"]
+    if base.unit.strip().lower().startswith("ratio") and isinstance(base.value, float) and base.value <= 1 and number > 1:
+        return [f"{key} = {value!r}: a ratio between 0 and 1 (write 0.85 for 85 %)"]
+    positive = key.startswith(("radius_m.", "life_circle.", "conversion.")) or key.endswith("_m")
+    if positive and number == 0:
+        return [f"{key} = 0: must be greater than 0 ({base.unit})"]
+    return []
 
 
 def load_standards(profile: str = "beijing", overrides: str | os.PathLike | None = None) -> Standards:
@@ -402,7 +432,12 @@ def load_standards(profile: str = "beijing", overrides: str | os.PathLike | None
         if not path.is_file():
             msg = f"Standards file {path} not found. Give the path of a TOML file, or a profile name ({', '.join(PROFILES)})."
             raise StandardsError(msg)
-        override_doc = _read_toml(path.read_text("utf-8"), str(path))
+        try:
+            text = path.read_text("utf-8")
+        except UnicodeDecodeError:
+            msg = f"Standards file {path} is not UTF-8 text. Save it as UTF-8 (e.g. in a text editor: Save As ▸ Encoding UTF-8) and run again."
+            raise StandardsError(msg) from None
+        override_doc = _read_toml(text, str(path))
         profile = override_doc.get("profile", {}).get("extends", profile)
         overrides_name = str(path)
     if profile not in PROFILES:
@@ -417,6 +452,9 @@ def load_standards(profile: str = "beijing", overrides: str | os.PathLike | None
             continue
         new, found = _override(key, entry, values[key], path)
         problems.extend(found)
+        if values[key].quoted_only and not found:
+            warnings.warn(f"Standards overrides {overrides_name}: {key} is quoted in the report only — no metric or problem rule reads it, "
+                          "so your value changes the standards appendix, not the results.", BlockcheckWarning, stacklevel=2)
         if new is not None:
             values[key] = new
     if problems:

@@ -22,10 +22,13 @@ from .errors import BlockcheckError
 from .input_model import InputModel, LayerSpec, input_model
 from .inputs import RawLayer, read_raw_layers
 from .mapping import Mapping
+from .plausibility import check_places
 from .validation_report import ERROR, INFO, WARNING, ValidationReport
 
 __all__ = ["CheckedInput", "validate_input"]
 
+#: Numbers at or above this (or infinite) are input errors in any field of the model.
+PLAUSIBLE_MAX = 1e12
 #: Blocks overlapping by more than this are reported (m², in the metric CRS).
 OVERLAP_TOLERANCE_M2 = 1.0
 
@@ -147,6 +150,16 @@ def _check_fields(frame: pd.DataFrame, spec: LayerSpec, mapping: Mapping, model:
                 field=fs.name, ids=_ids(frame, spec, bad_type),
                 fix="Correct these values (no units or text inside the number), or map the right field.",
             )
+        # inf, NaN written as a number, or magnitudes no district has (1e20 people, beds or m²)
+        absurd = numeric.notna() & ~(numeric.abs() < PLAUSIBLE_MAX)
+        if absurd.any():
+            examples = ", ".join(f"{v:g}" for v in numeric[absurd].unique()[:5])
+            report.add(
+                ERROR, "non_finite_value", spec.name,
+                f"field '{fs.name}' ({fs.label_zh}) has {int(absurd.sum())} value(s) that are infinite or implausibly large (≥ {PLAUSIBLE_MAX:g}), e.g. {examples}.",
+                field=fs.name, ids=_ids(frame, spec, absurd), fix="Correct these values (a unit or export error?) or leave them empty where unknown.",
+            )
+            numeric = numeric.where(~absurd)
         if fs.min is not None and (numeric < fs.min).any():
             low = numeric < fs.min
             report.add(
@@ -320,6 +333,9 @@ def validate_input(
         )
     metric = None
     crs_ok = not ({"mixed_crs", "missing_crs"} & report.codes(ERROR))
+    if crs_ok and checked:
+        check_places(checked, {n: model.layers[n].id_field for n in checked}, report)
+        crs_ok = not ({"offset_crs", "outside_crs_area", "far_feature"} & report.codes(ERROR))
     if crs_ok and checked:
         try:
             metric = resolve_metric_crs(checked, crs=crs)

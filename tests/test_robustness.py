@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pyogrio
 import pytest
 from districts import tiny_layers, write_input
@@ -163,3 +164,143 @@ def test_run_keeps_layers_it_did_not_make(tiny_run) -> None:  # noqa: ANN001
     assert done.wait(120) == 0, done.stderr.read()
     kept = pyogrio.read_dataframe(workbook, layer="analyst_sketch")
     assert kept["note"].tolist() == ["分析员自绘"]
+
+
+def _validate(layers: dict, tmp_path: Path):  # noqa: ANN202
+    from blockcheck.pipeline import check_input
+
+    return check_input(write_input(tmp_path / "in.gpkg", layers)).checked.report
+
+
+def test_a_stray_point_at_zero_is_an_error_not_a_new_crs(tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    layers = tiny_layers()
+    fac = layers["facilities"]
+    stray = gpd.GeoDataFrame(fac.iloc[[0]].drop(columns="geometry").assign(facility_id="F9"), geometry=[Point(0, 0)], crs=fac.crs)
+    layers["facilities"] = gpd.GeoDataFrame(pd.concat([fac, stray], ignore_index=True), crs=fac.crs)
+    report = _validate(layers, tmp_path)
+    codes = report.codes("error")
+    assert {"outside_crs_area"} <= codes or {"far_feature"} <= codes
+    text = report.format()
+    assert "F9" in text and "How to fix" in text
+
+
+def test_a_block_far_from_the_others_is_named(tmp_path: Path) -> None:
+    from shapely import affinity
+
+    layers = tiny_layers()
+    blocks = layers["blocks"].copy()
+    blocks.loc[1, "geometry"] = affinity.translate(blocks.geometry.iloc[1], xoff=0, yoff=400_000)  # 400 km north
+    layers["blocks"] = blocks
+    layers["communities"] = layers["communities"].iloc[[0]]
+    report = _validate(layers, tmp_path)
+    assert "far_feature" in report.codes("error")
+    assert "CP02-0102" in report.format()
+
+
+def test_a_gcj02_crs_is_not_taken_for_wgs84(tmp_path: Path) -> None:
+    from blockcheck.pipeline import check_input
+
+    # a folder of shapefiles whose .prj names the offset system (as Chinese web-map exports write it)
+    folder = tmp_path / "gcj"
+    folder.mkdir()
+    prj = ('GEOGCS["GCJ-02",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],'
+           'UNIT["Degree",0.0174532925199433]]')
+    tiny_layers()["blocks"].to_crs(4326).to_file(folder / "blocks.shp", encoding="utf-8")
+    (folder / "blocks.prj").write_text(prj, encoding="utf-8")
+    report = check_input(folder).checked.report
+    assert "offset_crs" in report.codes("error")
+    assert "convert_frame" in report.format()
+
+
+def test_infinite_and_absurd_numbers_are_errors(tmp_path: Path) -> None:
+    layers = tiny_layers()
+    layers["communities"] = layers["communities"].assign(population=[float("inf"), 1e20])
+    report = _validate(layers, tmp_path)
+    assert "non_finite_value" in report.codes("error")
+    assert "C1" in report.format() and "C2" in report.format()
+
+
+def test_standards_overrides_are_checked_by_type_range_and_choice(tmp_path: Path) -> None:
+    from blockcheck.errors import StandardsError
+    from blockcheck.standards import load_standards
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        "resources.low_quality_levels = \"poor,awful\"\n"
+        "[green.park_coverage_min_ratio]\nvalue = 85\nsource = \"x\"\ngrade = \"B\"\n"
+        "[facilities.hospital_beds_per_1000]\nvalue = -1\nsource = \"x\"\ngrade = \"C\"\n"
+        "[radius_m.kindergarten]\nvalue = 0\nsource = \"x\"\ngrade = \"C\"\n"
+        "[facilities.elderly_care_beds_basis]\nvalue = \"old people\"\nsource = \"x\"\ngrade = \"C\"\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(StandardsError) as err:
+        load_standards("beijing", overrides=bad)
+    text = str(err.value)
+    assert "between 0 and 1 (write 0.85 for 85 %)" in text
+    assert "hospital_beds_per_1000 = -1" in text and "radius_m.kindergarten = 0" in text
+    assert "'awful' not allowed; choose from good, fair, poor" in text
+    assert "'old people' not allowed; choose from residents, elderly" in text
+    good = tmp_path / "good.toml"
+    good.write_text("resources.low_quality_levels = \"fair, poor\"\n", encoding="utf-8")
+    assert load_standards("beijing", overrides=good)["resources.low_quality_levels"] == "fair, poor"
+
+
+def test_a_standards_file_not_in_utf8_is_a_message(tmp_path: Path) -> None:
+    from blockcheck.errors import StandardsError
+    from blockcheck.standards import load_standards
+
+    gbk = tmp_path / "gbk.toml"
+    gbk.write_bytes('[green.park_per_capita_min_m2]\nvalue = 9.0\nsource = "北京"\ngrade = "B"\n'.encode("gbk"))
+    with pytest.raises(StandardsError, match="not UTF-8 text. Save it as UTF-8"):
+        load_standards("beijing", overrides=gbk)
+
+
+def test_every_standards_key_is_read_or_marked_quoted_only() -> None:
+    from districts import ROOT
+
+    from blockcheck.standards import load_standards
+
+    code = "\n".join(p.read_text("utf-8") for p in (ROOT / "blockcheck").rglob("*") if p.suffix in (".py", ".toml") and "standards" not in p.parts)
+    prefixes = {"radius_m"}  # read as a group (Standards.with_prefix)
+    for name in ("national", "beijing"):
+        for key, entry in load_standards(name).values.items():
+            if entry.quoted_only or key.split(".")[0] in prefixes:
+                continue
+            assert key in code, f"{name}: {key} is documented but nothing reads it (use it, delete it or mark it quoted_only)"
+
+
+def test_overriding_a_quoted_only_value_warns_that_results_do_not_change(tmp_path: Path) -> None:
+    from blockcheck.errors import BlockcheckWarning
+    from blockcheck.standards import load_standards
+
+    over = tmp_path / "o.toml"
+    over.write_text("[roads.spacing_max_m]\nvalue = 250\nsource = \"local rule\"\ngrade = \"B\"\n", encoding="utf-8")
+    with pytest.warns(BlockcheckWarning, match="quoted in the report only"):
+        assert load_standards("beijing", overrides=over)["roads.spacing_max_m"] == 250.0
+
+
+def test_mapping_values_of_the_wrong_type_are_messages(tmp_path: Path) -> None:
+    from blockcheck.errors import MappingError
+    from blockcheck.mapping import load_mapping
+
+    bad = tmp_path / "m.toml"
+    bad.write_text('[layers.facilities]\nsource = 3\nfields = "category"\ncolour = "red"\n[layers.roads]\nencoding = 936\n', encoding="utf-8")
+    with pytest.raises(MappingError) as err:
+        load_mapping(bad)
+    text = str(err.value)
+    assert "source = 3: must be text in quotes" in text and "[layers.facilities.fields]" in text
+    assert "unknown keys ['colour']" in text and "encoding = 936" in text
+
+
+def test_mathtext_in_block_names_is_plain_text(tmp_path: Path) -> None:
+    from blockcheck.pipeline import run
+    from blockcheck.report.maps import export_maps
+
+    layers = tiny_layers()
+    layers["blocks"] = layers["blocks"].assign(name=["$\\frac{1}{0}$ 街区", "50$ 与 $x_1"])
+    run(write_input(tmp_path / "in.gpkg", layers), tmp_path / "out", until="health")
+    written = export_maps(tmp_path / "out" / "workbook.gpkg", tmp_path / "maps", names=["overview"])
+    assert any(p.suffix == ".svg" for p in written)

@@ -41,7 +41,7 @@ def test_every_value_has_unit_source_grade_kind_and_labels(profile: str) -> None
 def test_parameters_are_not_standards(profile: str) -> None:
     std = load_standards(profile)
     named = ["underground.use_ratio_reference", "housing.old_compound_built_before_year", "land.industrial_share_low_ratio",
-             "walking.speed_m_per_min", "green.park_large_min_area_m2", "conversion.floor_area_per_land_area_ratio"]
+             "green.park_large_min_area_m2", "conversion.floor_area_per_land_area_ratio"]
     for key in [k for k in std.values if k.startswith("resources.")] + named:
         assert std.entry(key).kind == "parameter", key
         assert threshold_term(std.entry(key)) == "参数"

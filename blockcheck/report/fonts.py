@@ -70,6 +70,7 @@ def style(*, pdf: bool = False) -> dict:
         "font.size": fig["font_size"],
         "axes.titlesize": fig["title_size"],
         "axes.unicode_minus": False,
+        "text.parse_math": False,  # names such as "$A$ 街区" are text, never mathtext (which would fail or render math)
         "svg.fonttype": "path",  # SVGs show the same glyphs without the font installed
         "svg.hashsalt": "blockcheck",  # reproducible SVG ids
         "pdf.fonttype": 3,  # see the module docstring (Type 42 + CFF fonts is broken in matplotlib)
