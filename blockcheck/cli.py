@@ -58,7 +58,8 @@ def cli() -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Also write validation_report.txt and, when valid, input_checked.gpkg here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def validate(input_path, mapping, standards, crs, repair, out_dir, as_json, quiet) -> None:  # noqa: ANN001
+@click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")
+def validate(input_path, mapping, standards, crs, repair, out_dir, as_json, quiet, overwrite) -> None:  # noqa: ANN001
     """Check INPUT (a GeoPackage or a folder of layer files) against the data model.
 
     Every problem is reported at once: layer, field, feature ids and how to fix it.
@@ -79,7 +80,7 @@ def validate(input_path, mapping, standards, crs, repair, out_dir, as_json, quie
         click.echo("\n" + format_completeness(result.completeness()))
     if out_dir is not None:
         try:
-            written = write_checked_input(result, out_dir)
+            written = write_checked_input(result, out_dir, overwrite=overwrite)
         except ValidationError:
             click.echo(f"Report written to {Path(out_dir) / 'validation_report.txt'}; no checked input written because of the errors above.", err=True)
             sys.exit(2)
@@ -102,7 +103,8 @@ def validate(input_path, mapping, standards, crs, repair, out_dir, as_json, quie
               help="Stop after the health check (problem list), after the resource list, or run all four steps.")
 @click.option("--repair", is_flag=True, help="Repair invalid geometries with make_valid and report what changed.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run_cmd(input_path, out_dir, mapping, standards, crs, population_raster, demands, visions, until, repair, quiet) -> None:  # noqa: ANN001
+@click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")
+def run_cmd(input_path, out_dir, mapping, standards, crs, population_raster, demands, visions, until, repair, quiet, overwrite) -> None:  # noqa: ANN001
     """All four steps for every block of INPUT: writes OUT/workbook.gpkg and OUT/eight_lists.xlsx.
 
     Layers: block_metrics, area_metrics (block_id ALL), the eight lists (problem_list 图1,
@@ -114,7 +116,7 @@ def run_cmd(input_path, out_dir, mapping, standards, crs, population_raster, dem
 
     progress = _Progress(not quiet)
     try:
-        result = run(input_path, out_dir, mapping=mapping, standards=standards, crs=crs, repair=repair,
+        result = run(input_path, out_dir, mapping=mapping, standards=standards, crs=crs, repair=repair, overwrite=overwrite,
                      population_raster=population_raster, demands=demands, visions=visions, until=until, progress=progress)
     finally:
         progress.close()
@@ -129,30 +131,55 @@ def run_cmd(input_path, out_dir, mapping, standards, crs, population_raster, dem
 @click.argument("xlsx", type=click.Path(dir_okay=False))
 @click.option("--who", default="", help="Who made the edits (recorded in project_history).")
 @click.option("--reason", default="", help="Why (recorded in project_history).")
-def import_lists_cmd(workbook, xlsx, who, reason) -> None:  # noqa: ANN001
-    """Merge an edited eight_lists.xlsx back into WORKBOOK (validated; project changes go to project_history)."""
-    from .excel import import_lists
+@click.option("--delete-missing", is_flag=True, help="Delete rows that are missing from a sheet (default: keep them and say so).")
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would change; write nothing.")
+def import_lists_cmd(workbook, xlsx, who, reason, delete_missing, dry_run) -> None:  # noqa: ANN001
+    """Merge an edited eight_lists.xlsx back into WORKBOOK (checked; shows what changes before writing)."""
+    from .lists_import import import_lists
 
-    counts = import_lists(workbook, xlsx, who=who, reason=reason)
-    changed = ", ".join(f"{name} {n}" for name, n in counts.items() if n) or "no changes"
-    click.echo(f"Imported {xlsx} into {workbook}: {changed}.")
+    def announce(plan) -> None:  # noqa: ANN001
+        click.echo(f"{'Would change' if dry_run else 'Changes'} from {xlsx}:")
+        click.echo("\n".join(plan.lines()))
+
+    changed = import_lists(workbook, xlsx, who=who, reason=reason, delete_missing=delete_missing, dry_run=dry_run, announce=announce)
+    if not dry_run and any(changed.values()):
+        click.echo(f"Imported into {workbook}. Write a fresh Excel file with `blockcheck export-lists {workbook}` before editing again.")
+
+
+@cli.command("export-lists")
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, help="The .xlsx to write (default: eight_lists.xlsx next to WORKBOOK).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of headers and labels.")
+@click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")
+def export_lists_cmd(workbook, out_path, lang, overwrite) -> None:  # noqa: ANN001
+    """Write the lists of WORKBOOK as they are now (QGIS edits and imports included) to an Excel file for editing."""
+    from .lists_export import export_lists
+
+    written = export_lists(workbook, out_path, lang=lang, overwrite=overwrite)
+    click.echo(f"Lists of {workbook} written to {written}")
 
 
 @cli.command("whatif")
 @click.argument("workbook", type=click.Path(dir_okay=False))
 @click.option("--projects", "project_ids", multiple=True, required=True, help="Project id (repeat, or separate with commas).")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, help="Before/after table (.csv or .xlsx). Default: whatif.xlsx next to WORKBOOK.")
-def whatif_cmd(workbook, project_ids, out_path) -> None:  # noqa: ANN001
+@click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")
+def whatif_cmd(workbook, project_ids, out_path, overwrite) -> None:  # noqa: ANN001
     """Re-run the health check as if the chosen projects were built; write a before/after gap table."""
+    import pandas as pd
+
+    from .outputs import MARK, guard_output
     from .whatif import what_if
 
     ids = [p.strip() for value in project_ids for p in value.split(",") if p.strip()]
+    out = guard_output(Path(out_path) if out_path else Path(workbook).with_name("whatif.xlsx"), overwrite=overwrite)
     table = what_if(workbook, ids)
-    out = Path(out_path) if out_path else Path(workbook).with_name("whatif.xlsx")
     if out.suffix.lower() == ".csv":
         table.to_csv(out, index=False, encoding="utf-8-sig")
     else:
-        table.to_excel(out, index=False)
+        with pd.ExcelWriter(out, engine="openpyxl") as writer:
+            table.to_excel(writer, index=False)
+            writer.book.properties.creator = MARK  # marks the file as blockcheck's (may be replaced by the next what-if)
     area = table[(table["scope"] == "ALL") & (table["change"].abs() > 1e-9)]
     for row in area.itertuples():
         click.echo(f"ALL {row.metric_key}: {row.before:,.2f} → {row.after:,.2f} ({row.change:+,.2f})")
@@ -164,11 +191,12 @@ def whatif_cmd(workbook, project_ids, out_path) -> None:  # noqa: ANN001
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the maps (one PNG and one SVG each).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of titles and legends.")
 @click.option("--dpi", type=click.IntRange(min=200), default=200, show_default=True, help="PNG resolution (at least 200).")
-def maps_cmd(workbook, out_dir, lang, dpi) -> None:  # noqa: ANN001
+@click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")
+def maps_cmd(workbook, out_dir, lang, dpi, overwrite) -> None:  # noqa: ANN001
     """Hearing maps of WORKBOOK: overview, metric choropleths, problems, resources, demands, projects."""
     from .report.maps import export_maps
 
-    written = export_maps(workbook, out_dir, lang=lang, dpi=dpi)
+    written = export_maps(workbook, out_dir, lang=lang, dpi=dpi, overwrite=overwrite)
     click.echo(f"{len(written) // 2} maps (PNG {dpi} dpi + SVG) written to {out_dir}")
 
 
@@ -177,7 +205,8 @@ def maps_cmd(workbook, out_dir, lang, dpi) -> None:  # noqa: ANN001
 @click.option("--out", "out_pdf", required=True, type=click.Path(dir_okay=False), help="The atlas PDF to write.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the pages.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def atlas_cmd(workbook, out_pdf, lang, quiet) -> None:  # noqa: ANN001
+@click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")
+def atlas_cmd(workbook, out_pdf, lang, quiet, overwrite) -> None:  # noqa: ANN001
     """Block atlas of WORKBOOK: cover, district overview, then one page per block (map + its eight lists)."""
     from .report.atlas import FIXED_PAGES, export_atlas
     from .report.workbook_data import load_workbook
@@ -185,7 +214,7 @@ def atlas_cmd(workbook, out_pdf, lang, quiet) -> None:  # noqa: ANN001
     progress = _Progress(not quiet)
     try:
         wb = load_workbook(workbook)
-        export_atlas(wb, out_pdf, lang=lang, progress=progress)
+        export_atlas(wb, out_pdf, lang=lang, progress=progress, overwrite=overwrite)
     finally:
         progress.close()
     click.echo(f"Atlas: {FIXED_PAGES + len(wb.blocks)} pages ({len(wb.blocks)} blocks) written to {out_pdf}")
@@ -196,11 +225,12 @@ def atlas_cmd(workbook, out_pdf, lang, quiet) -> None:  # noqa: ANN001
 @click.option("--out", "out_pdf", required=True, type=click.Path(dir_okay=False), help="The report PDF; report.html is written next to it.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of headers and texts.")
 @click.option("--no-html", is_flag=True, help="Write the PDF only.")
-def report_cmd(workbook, out_pdf, lang, no_html) -> None:  # noqa: ANN001
+@click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")
+def report_cmd(workbook, out_pdf, lang, no_html, overwrite) -> None:  # noqa: ANN001
     """Hearing report of WORKBOOK: the eight lists (图1–图8), key maps, method note, standards used."""
     from .report.hearing import export_report
 
-    written = export_report(workbook, out_pdf, lang=lang, html=not no_html)
+    written = export_report(workbook, out_pdf, lang=lang, html=not no_html, overwrite=overwrite)
     click.echo("Report: " + ", ".join(str(p) for p in written[:2]))
 
 
@@ -285,6 +315,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except BlockcheckError as exc:
         click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:  # a read-only folder, a full disk, a file in use: the user's to fix, not a bug
+        where = f" {exc.filename}" if exc.filename else ""
+        click.echo(f"Error: cannot read or write{where}: {exc.strerror or exc}. Choose a folder you can write to, free disk space, "
+                   "or close the file in other programs; files saved before were not changed.", err=True)
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - last resort: no traceback on screen
         log = Path("blockcheck-error.log")

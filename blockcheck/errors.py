@@ -16,6 +16,7 @@ __all__ = [
     "MappingError",
     "OSMImportError",
     "OutputError",
+    "StaleImportError",
     "StandardsError",
     "ValidationError",
     "WorkbookLockedError",
@@ -74,6 +75,10 @@ class BlockcheckWarning(UserWarning):
 
 class OutputError(BlockcheckError, OSError):
     """An output cannot be written (read-only folder, full disk); nothing saved before was changed."""
+
+
+class StaleImportError(InputError):
+    """An edited Excel file is older than the workbook's last change; importing it would undo newer edits."""
 
 
 class WorkbookLockedError(BlockcheckError):

@@ -8,7 +8,9 @@ as GeoPackage attribute tables.
 from __future__ import annotations
 
 import os
+import re
 import uuid
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -70,6 +72,38 @@ def read_layer(
     return frame
 
 
+#: An .xlsx or other zip container unpacking to more than this many bytes is refused (a "zip bomb").
+MAX_UNPACKED_BYTES = int(float(os.environ.get("BLOCKCHECK_XLSX_MAX_MB", "512")) * 1e6)
+#: Control characters no spreadsheet cell or XML file may hold (tab, newline, return are kept).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def check_unpacked_size(path: str | os.PathLike, *, limit_bytes: int | None = None) -> None:
+    """Refuse a zip container (.xlsx) whose members unpack to more than `limit_bytes` (default :data:`MAX_UNPACKED_BYTES`).
+
+    Raises
+    ------
+    InputError
+        Not a zip file, or too large unpacked — before anything is decompressed.
+    """
+    limit = MAX_UNPACKED_BYTES if limit_bytes is None else limit_bytes
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as err:
+        msg = f"{path}: cannot be read as an Excel .xlsx workbook ({err}). Open it in Excel and save it again as .xlsx (or as CSV UTF-8)."
+        raise InputError(msg) from None
+    if unpacked > limit:
+        msg = (f"{path}: the workbook unpacks to {unpacked / 1e6:,.0f} MB, more than the {limit / 1e6:,.0f} MB blockcheck reads "
+               "(a damaged or malicious file?). Save the needed sheets alone as a new .xlsx or CSV, or raise BLOCKCHECK_XLSX_MAX_MB.")
+        raise InputError(msg)
+
+
+def clean_text(value: object) -> object:
+    """`value` without control characters (text only; other values unchanged)."""
+    return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
+
+
 def write_gpkg(
     path: str | os.PathLike,
     layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame],
@@ -91,7 +125,11 @@ def write_gpkg(
         the existing file.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        msg = f"{path.parent}: the output folder cannot be created ({err.strerror or err}). Choose a folder you can write to."
+        raise OutputError(msg) from None
     # a temporary name of this writer's own: two writers never share (or delete) each other's file
     fresh = overwrite or not path.exists()
     target = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}") if fresh else path

@@ -7,6 +7,7 @@ exports) extend :func:`run` here, never in a front-end.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import os
@@ -18,9 +19,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .errors import ValidationError, WouldOverwriteError
+from .errors import OutputError, ValidationError, WouldOverwriteError
 from .input_model import input_model
 from .locking import workbook_lock
+from .outputs import MARK, guard_output
 from .io import write_gpkg
 from .mapping import Mapping, load_mapping
 from .standards import PROFILES, Standards, load_standards, standards_table
@@ -34,6 +36,7 @@ __all__ = [
     "STANDARDS_LAYER",
     "VALIDATION_LAYER",
     "check_input",
+    "file_digest",
     "RunResult",
     "load_run_standards",
     "run",
@@ -105,7 +108,8 @@ def check_input(
     return CheckResult(checked=checked, standards=used_standards, mapping=used_mapping, input_path=str(input_path))
 
 
-def _file_digest(path: str) -> str:
+def file_digest(path: str | os.PathLike) -> str:
+    """Short SHA-256 of a file (empty when it is not a file): recorded as ``input_sha256`` in ``blockcheck_meta``."""
     p = Path(path)
     if not p.is_file():
         return ""
@@ -126,7 +130,7 @@ def run_metadata(result: CheckResult, *, step: str) -> pd.DataFrame:
         "step": step,
         "run_at_utc": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
         "input": result.input_path,
-        "input_sha256": _file_digest(result.input_path),
+        "input_sha256": file_digest(result.input_path),
         "input_model_version": input_model().version,
         "mapping_file": result.mapping.path or "",
         "crs": result.checked.crs.to_string() if result.checked.crs is not None else "",
@@ -142,7 +146,7 @@ def run_metadata(result: CheckResult, *, step: str) -> pd.DataFrame:
     return pd.DataFrame({"key": list(rows), "value": list(rows.values())})
 
 
-def write_checked_input(result: CheckResult, out_dir: str | os.PathLike) -> dict[str, Path]:
+def write_checked_input(result: CheckResult, out_dir: str | os.PathLike, *, overwrite: bool = False) -> dict[str, Path]:
     """Write the validation report (text) and, when valid, the normalised input with its metadata.
 
     Files: ``validation_report.txt`` always; ``input_checked.gpkg`` (the model
@@ -156,10 +160,13 @@ def write_checked_input(result: CheckResult, out_dir: str | os.PathLike) -> dict
     """
     out = Path(out_dir)
     refuse_to_overwrite_input(result.input_path, out / "input_checked.gpkg")
+    for output in (out / "input_checked.gpkg", out / "validation_report.txt"):
+        guard_output(output, overwrite=overwrite)
     out.mkdir(parents=True, exist_ok=True)
     written = {"report": out / "validation_report.txt"}
     completeness = result.completeness()
     text = result.checked.report.format() + ("\n\n" + format_completeness(completeness) if len(completeness) else "")
+    text += f"\n\n— {MARK} {__version__}"
     written["report"].write_text(text + "\n", encoding="utf-8")
     if not result.ok:
         raise ValidationError(result.checked.report)
@@ -245,6 +252,7 @@ def run(
     visions: str | os.PathLike | None = None,
     until: str = "lists",
     progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> RunResult:
     """All four steps: validate, health check, lists; write ``out_dir/workbook.gpkg`` and ``eight_lists.xlsx``.
 
@@ -265,6 +273,8 @@ def run(
     target = Path(out_dir) / WORKBOOK_FILE if out_dir is not None else None
     if target is not None:
         refuse_to_overwrite_input(input_path, target)
+        for output in (target, target.with_name("eight_lists.xlsx")):  # a user's own file of that name is never replaced silently
+            guard_output(output, overwrite=overwrite)
     # one writer at a time: the lock is held from reading the earlier workbook to writing the new one
     with workbook_lock(target, command="blockcheck run") if target is not None else nullcontext():
         return _run_locked(input_path, target, mapping=mapping, standards=standards, crs=crs, repair=repair,
@@ -330,6 +340,11 @@ def _run_locked(
         demands = demands if demands is not None else default_survey(input_path, "demands")
         visions = visions if visions is not None else default_survey(input_path, "visions")
         plan = build_plan(assessment.layers, health, problems, resources, checked.standards, demands_path=demands, visions_path=visions)
+        missing = [f"no {kind} survey was given (--{kind}s) or found next to the input: the {title} is empty"
+                   for kind, title, path in (("demand", "demand list (需求清单)", demands), ("vision", "vision list (愿景清单)", visions))
+                   if path is None]
+        if missing:
+            plan = dataclasses.replace(plan, warnings=(*plan.warnings, *missing))
         generated.update({"demand_list": plan.demand_list, "vision_list": plan.vision_list, "strategy_list": plan.strategy_list,
                           "policy_list": plan.policy_list, "task_list": plan.task_list, "project_list": plan.project_list})
     say(0.95, "writing the workbook")
@@ -338,21 +353,24 @@ def _run_locked(
     return result
 
 
-def _write_run(checked: CheckResult, assessment, generated: dict, plan, target: Path | None, *,  # noqa: ANN001
-               population_raster: str | os.PathLike | None, as_of_year: int) -> RunResult:
-    """Merge analysts' work from the workbook as it is now, then write the workbook and the Excel lists.
+#: How often a run re-merges when the workbook changes while it is being written.
+_MERGE_ATTEMPTS = 5
 
-    The workbook is read again at this point (the lock is held): status
-    decisions, edited and added rows and history entries committed while the
-    run computed — e.g. from the QGIS editor — are kept, not reverted. Layers
-    and tables the run does not make (an analyst's own layers, QGIS's
-    ``layer_styles``) are carried over unchanged.
-    """
-    from .excel import write_eight_lists
-    from .lists.resources import RESOURCE_LIST_LAYER, RESOURCE_SUMMARY_LAYER, keep_decisions, read_resource_list, resource_summary
-    from .workbook import HISTORY_LAYER, history_rows, keep_analyst_rows, read_other_layers, read_workbook, record_project_changes
 
-    health = assessment.health
+def _stamp(path: Path) -> tuple:
+    """What changes when anyone commits to the workbook: size and time of the file and of its SQLite WAL."""
+    out = []
+    for p in (path, path.with_name(path.name + "-wal")):
+        st = p.stat() if p.exists() else None
+        out.append((st.st_mtime_ns, st.st_size) if st else None)
+    return tuple(out)
+
+
+def _merge_latest(generated: dict, target: Path | None, health) -> tuple:  # noqa: ANN001
+    """The generated lists merged with analysts' work as the workbook holds it now."""
+    from .lists.resources import RESOURCE_LIST_LAYER, keep_decisions, read_resource_list, resource_summary
+    from .workbook import HISTORY_LAYER, history_rows, keep_analyst_rows, read_workbook, record_project_changes
+
     latest = read_workbook(target) if target is not None else {}
     lists = {name: keep_analyst_rows(name, frame, latest.get(name)) for name, frame in generated.items() if name != RESOURCE_LIST_LAYER}
     resources = resources_by_block = history = None
@@ -366,8 +384,33 @@ def _write_run(checked: CheckResult, assessment, generated: dict, plan, target: 
     if "project_list" in lists:
         changes = record_project_changes(lists["project_list"].drop(columns="geometry"), latest.get("project_list"), who="blockcheck run", reason="")
         history = history_rows(changes, latest.get(HISTORY_LAYER))
+    return lists, resources, resources_by_block, history, latest
+
+
+def _write_run(checked: CheckResult, assessment, generated: dict, plan, target: Path | None, *,  # noqa: ANN001
+               population_raster: str | os.PathLike | None, as_of_year: int) -> RunResult:
+    """Merge analysts' work from the workbook as it is now, then write the workbook and the Excel lists.
+
+    The workbook is read again at this point (the lock is held): status
+    decisions, edited and added rows and history entries committed while the
+    run computed — e.g. from the QGIS editor — are kept, not reverted. Both
+    files are written under temporary names; if the workbook changed while
+    they were written (a commit by a program that does not take the lock),
+    the merge is done again, so that commit is kept too. Layers and tables the
+    run does not make (an analyst's own layers, QGIS's ``layer_styles``) are
+    carried over unchanged.
+    """
+    from .excel import write_eight_lists
+    from .lists.resources import RESOURCE_SUMMARY_LAYER
+    from .workbook import HISTORY_LAYER, read_other_layers
+
+    health = assessment.health
     workbook = excel = None
-    if target is not None:
+    for _ in range(_MERGE_ATTEMPTS):
+        stamp = _stamp(target) if target is not None else None
+        lists, resources, resources_by_block, history, latest = _merge_latest(generated, target, health)
+        if target is None:
+            break
         meta = run_metadata(checked, step="run")
         notes = pd.DataFrame({"key": [f"skipped_{i + 1}" for i in range(len(health.skipped))], "value": list(health.skipped)})
         extra = pd.DataFrame({"key": ["population_source", "resources_as_of_year"],
@@ -388,8 +431,25 @@ def _write_run(checked: CheckResult, assessment, generated: dict, plan, target: 
         # tables this run did not rebuild (an earlier, longer run's lists; an analyst's own layers; layer_styles) are kept
         layers.update({name: frame for name, frame in latest.items() if name not in layers})
         layers.update(read_other_layers(target, exclude=set(layers)))
-        workbook = write_gpkg(target, layers)
-        excel = write_eight_lists(target.with_name("eight_lists.xlsx"), {**lists, **({HISTORY_LAYER: history} if history is not None else {}),
-                                                                        DATA_GAPS_LAYER: assessment.data_gaps, META_LAYER: layers[META_LAYER]})
+        # both files under names of their own first: if either cannot be written, neither is replaced
+        excel = target.with_name("eight_lists.xlsx")
+        pending_xlsx = excel.with_name(f".eight_lists.{os.getpid()}.tmp.xlsx")
+        pending_gpkg = target.with_name(f".{target.stem}.{os.getpid()}.pending{target.suffix}")
+        try:
+            write_eight_lists(pending_xlsx, {**lists, **({HISTORY_LAYER: history} if history is not None else {}),
+                                             DATA_GAPS_LAYER: assessment.data_gaps, META_LAYER: layers[META_LAYER]})
+            write_gpkg(pending_gpkg, layers)
+            if _stamp(target) == stamp:  # nobody committed meanwhile: replace both
+                os.replace(pending_gpkg, target)
+                os.replace(pending_xlsx, excel)
+                workbook = target
+                break
+        finally:
+            pending_gpkg.unlink(missing_ok=True)
+            pending_xlsx.unlink(missing_ok=True)
+    else:
+        msg = (f"{target}: the workbook kept changing while the run wrote it ({_MERGE_ATTEMPTS} attempts); nothing was replaced. "
+               "Stop the other program writing to it (or let it finish) and run again.")
+        raise OutputError(msg)
     return RunResult(check=checked, health=health, problem_list=lists[PROBLEM_LIST_LAYER], workbook=workbook,
                      resource_list=resources, resource_summary=resources_by_block, plan=plan, lists=lists, excel=excel)

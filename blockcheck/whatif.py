@@ -21,7 +21,7 @@ import shapely
 from .errors import InputError, ValidationError
 from .health_assessment import assess
 from .metrics.provision import provision_specs
-from .pipeline import check_input
+from .pipeline import check_input, file_digest
 
 __all__ = ["what_if"]
 
@@ -32,6 +32,33 @@ def _meta(workbook: Path) -> dict[str, str]:
         msg = f"{workbook}: no blockcheck_meta table ({err}). Give a workbook written by `blockcheck run`."
         raise InputError(msg) from None
     return dict(zip(meta["key"], meta["value"], strict=True))
+
+
+def _check_inputs_unchanged(workbook: Path, meta: dict[str, str]) -> None:
+    """The what-if re-runs the run's input: it must be the same file the workbook was made from."""
+    recorded = meta.get("input_sha256", "")
+    now = file_digest(meta.get("input", ""))
+    if not now:
+        msg = f"{workbook}: the input of its run, {meta.get('input')}, is gone. Restore it, or run `blockcheck run` again on the input you have."
+        raise InputError(msg)
+    if recorded and now != recorded:
+        msg = (f"{workbook}: its input {meta.get('input')} has changed since the run (sha256 {recorded} then, {now} now), "
+               "so before and after would not compare like with like. Run `blockcheck run` again into the same folder, then the what-if.")
+        raise InputError(msg)
+
+
+def _check_simulable(chosen: pd.DataFrame) -> None:
+    """Every chosen project needs an amount and a site; list those that lack them (all at once)."""
+    geometry = chosen.geometry if isinstance(chosen, gpd.GeoDataFrame) else pd.Series(None, index=chosen.index)
+    no_amount = chosen["amount"].isna() | (pd.to_numeric(chosen["amount"], errors="coerce") <= 0)
+    no_site = geometry.isna() | geometry.is_empty
+    bad = no_amount | no_site
+    if bad.any():
+        listed = "; ".join(f"{pid} ({'no amount' if a else ''}{', ' if a and g else ''}{'no site' if g else ''})"
+                           for pid, a, g in zip(chosen.loc[bad, "project_id"], no_amount[bad], no_site[bad], strict=True))
+        msg = (f"these projects cannot be simulated: {listed}. Give each an amount (amount, amount_unit) and a site "
+               "(draw it in QGIS or keep the generated one), then run the what-if again.")
+        raise InputError(msg)
 
 
 def _facility_additions(projects: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:  # noqa: ANN001
@@ -77,6 +104,8 @@ def what_if(workbook: str | os.PathLike, project_ids: list[str]) -> pd.DataFrame
         msg = f"unknown project id(s): {', '.join(unknown)}. See the project_id column of project_list (e.g. {projects['project_id'].iloc[0]})."
         raise InputError(msg)
     chosen = projects[projects["project_id"].isin(project_ids)]
+    _check_inputs_unchanged(workbook, meta)
+    _check_simulable(chosen)
     overrides = meta.get("standards_overrides") or None
     result = check_input(meta["input"], mapping=meta.get("mapping_file") or None, standards=overrides or meta.get("standards_profile"), crs=meta.get("crs") or None)
     if not result.ok:

@@ -9,6 +9,7 @@ row with the same key; resource statuses are kept by the resource builder; the
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import os
 from pathlib import Path
 
@@ -25,6 +26,7 @@ __all__ = [
     "read_other_layers",
     "history_rows",
     "keep_analyst_rows",
+    "lists_revision",
     "read_workbook",
     "record_project_changes",
 ]
@@ -152,6 +154,26 @@ def record_project_changes(
         for pid in common[(a != b).to_numpy()]:
             changes.append({"project_id": pid, "field": column, "from_value": a[pid], "to_value": b[pid], "changed_by": who, "reason": reason})
     return changes
+
+
+def lists_revision(tables: dict[str, pd.DataFrame]) -> str:
+    """A digest of the eight lists' contents (attributes, rows in key order): what an Excel export was made from.
+
+    ``eight_lists.xlsx`` carries the revision of the lists it shows; an import
+    compares it with the workbook's lists now, so a stale file never undoes
+    newer edits (from QGIS or another import).
+    """
+    digest = hashlib.sha256()
+    for name in EIGHT_LISTS:
+        frame = tables.get(name)
+        if frame is None:
+            continue
+        table = list_table(name)
+        rows = conform(pd.DataFrame(frame).drop(columns="geometry", errors="ignore"), table)
+        rows = rows.sort_values(table.key, kind="stable").astype(object).where(rows.notna(), None).map(_text)
+        digest.update(name.encode("utf-8"))
+        digest.update(rows.to_csv(index=False, header=True, lineterminator="\n").encode("utf-8"))
+    return digest.hexdigest()[:16]
 
 
 def _text(value: object) -> str:

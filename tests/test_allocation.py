@@ -31,6 +31,7 @@ from blockcheck.allocation import (
     allocate,
     allocation_rules,
     allocation_summary,
+    unused_pool_m2,
 )
 from blockcheck.errors import CRSError, InputError
 from blockcheck.metrics.provision import provision_specs
@@ -237,6 +238,16 @@ def test_a_resource_pool_is_shared_across_keys(line_net, standards) -> None:
     got = allocation.set_index("provision_key")["amount"].reindex(["school_land_ha", "elderly_care_beds"]).fillna(0.0)
     assert got["school_land_ha"] * 10_000 + got["elderly_care_beds"] * BED_M2 == pytest.approx(10_000.0)
     assert remaining["allocated"].sum() == pytest.approx(got.sum())
+
+
+def test_unused_pool_is_what_the_allocation_left(line_net, standards) -> None:
+    """An idle room of 400 m² gives 5 beds (200 m²) to A: 200 m² are left; a rejected room and retained land keep none."""
+    blocks, points = blocks_at({"A": (0, 0)})
+    res = resources({"id": "R", "x": 100, "floor": 400.0}, {"id": "X", "x": 100, "floor": 300.0, "status": "rejected"},
+                    {"id": "L", "x": 100, "land": 900.0, "category": "retained_land"}, {"id": "S", "x": 3000, "land": 500.0, "category": "idle_site"})
+    allocation, _ = allocate(gaps_of(blocks, elderly_care_beds=[5.0]), res, blocks, line_net, standards, block_points=points)
+    left = unused_pool_m2(res, allocation, allocation_rules())
+    assert left.to_dict() == pytest.approx({"R": 200.0, "X": 0.0, "L": 0.0, "S": 500.0})  # S: out of reach, untouched
 
 
 def test_land_to_floor_conversion_from_the_standards(line_net, tmp_path) -> None:

@@ -76,7 +76,10 @@ def test_english_block_page() -> None:
         page.show(block, 3)
         texts = [t.get_text() for t in page.fig.texts]
     assert f"Block {block}" in texts[0]
-    assert {"Fig. 1 Problem list", "Fig. 8 Project list", "List", "Rows", "Main contents"} <= set(texts)
+    assert {"Fig. 1 Problem list", "Fig. 8 Project list", "Step", "List", "Rows", "Main contents"} <= set(texts)
+    steps = [t.replace("\n", " ") for t in texts if t.startswith("Step ")]
+    assert steps == ["Step 1 Health check finds problems", "Step 2 Consultation finds needs", "Step 3 Whole-area strategy with policies",
+                     "Step 4 Plans into action"]
     assert any(t.startswith("Resources") for t in texts)
 
 
@@ -93,3 +96,31 @@ def test_block_page_png(tmp_path: Path) -> None:
         DOC_IMAGE.parent.mkdir(parents=True, exist_ok=True)
         DOC_IMAGE.write_bytes(png.read_bytes())
     assert DOC_IMAGE.exists()
+
+
+def test_atlas_names_the_four_steps_as_the_method_does(atlas: Path) -> None:
+    from blockcheck.report.workbook_data import EIGHT_LISTS
+
+    reader = PdfReader(atlas)
+    cover = " ".join(reader.pages[0].extract_text().split())
+    steps = ["第一步 体检评估找问题", "第二步 多元协商问需求", "第三步 整体策划配政策", "第四步 制定计划推行动"]
+    assert [cover.index(s) for s in steps] == sorted(cover.index(s) for s in steps)
+    wb = sample_data()
+    for i, (name, title) in enumerate(zip(EIGHT_LISTS, ["图1 问题清单", "图2 资源清单", "图3 需求清单", "图4 愿景清单", "图5 策略清单",
+                                                       "图6 政策清单", "图7 任务清单", "图8 项目清单"], strict=True)):
+        assert f"{title} {len(wb.lists[name]):,}" in cover  # the cover counts every row of each list
+        assert cover.index(steps[i // 2]) < cover.index(title)
+    page = reader.pages[2].extract_text()
+    for ordinal, name in (s.split() for s in steps):
+        assert ordinal in page and name in page
+    flat = page.replace("\n", "")
+    assert "多元协商问需求" in flat and "协商共治" not in flat
+
+
+def test_atlas_never_breaks_a_block_code(atlas: Path) -> None:
+    text = "\n".join(page.extract_text() for page in PdfReader(atlas).pages)
+    codes = sample_data().block_ids()
+    assert all(code in text for code in codes)
+    for code in codes:
+        for k in range(1, len(code)):
+            assert f"{code[:k]}\n{code[k:]}" not in text, (code[:k], code[k:])

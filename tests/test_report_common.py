@@ -179,6 +179,29 @@ def test_wrap_em_counts_chinese_as_full_width() -> None:
     assert wrap_em("alpha beta gamma", 4) == ["alpha", "beta", "gamma"]
 
 
+def test_wrap_em_never_breaks_a_code_or_a_number() -> None:
+    from blockcheck.report.textfit import longest_unit, units, wrap_em
+
+    # a block code stays whole with the brackets around it; lines break at CJK boundaries
+    assert wrap_em("天通苑北街道天通北苑街区（CP03-0201）内", 12) == ["天通苑北街道天通北苑街区", "（CP03-0201）内"]
+    for width in (4, 6, 8, 10, 14):
+        lines = wrap_em("街区CP02-0101、CP02-0102 与 1,714 栋 5.6公里", width)
+        assert all(line.count("CP") == line.count("-") for line in lines), lines  # every code whole
+        assert "1,714" in "".join(lines).replace("\n", "") and not any(line.endswith(("1,", "5.")) for line in lines)
+    assert [u for u, _ in units("【利用闲置】【扩容设施】")] == ["【利用闲置】", "【扩容设施】"]  # a strategy code is one unit
+    assert [u for u, _ in units("PB-1,PB-2 1,234")] == ["PB-1,", "PB-2", "1,234"]  # a list of ids breaks after its commas
+    assert longest_unit("问题 CP02-0101 路网") == pytest.approx(9 * 0.56)
+
+
+def test_fit_widths_widens_a_column_for_its_longest_code_or_shrinks_the_font() -> None:
+    from blockcheck.report.textfit import fit_widths
+
+    widths, font = fit_widths([1.0, 4.0], [20.0, 2.0], 500.0, 7.0)  # column 0 wants 100 pt but needs (20 + 1.2) em × 7 pt
+    assert font == 7.0 and widths[0] == pytest.approx(21.2 * 7.0) and sum(widths) == pytest.approx(500.0)
+    widths, font = fit_widths([1.0, 3.0], [25.0, 25.0], 300.0, 7.0)  # cannot fit at 7 pt: smaller type, every code whole
+    assert font == pytest.approx(300.0 / 52.4) and widths == pytest.approx([150.0, 150.0])
+
+
 def test_validation_report_names_still_import() -> None:
     from blockcheck.inputs import ValidationReport as FromInputs
     from blockcheck.report import ERROR, ValidationReport

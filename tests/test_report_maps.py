@@ -12,12 +12,15 @@ matplotlib.testing.compare.compare_images at tolerance BASELINE_TOL (RMS of
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 
 import pytest
+import shapely
 from districts import ROOT
 from matplotlib.legend import Legend
+from matplotlib.path import Path as MplPath
 from matplotlib.testing.compare import compare_images
 from test_report_common import fixed_credits, sample_data, sample_workbook, synthetic_workbook
 
@@ -202,3 +205,32 @@ def test_hatched_blocks_are_the_blocks_the_problem_list_names(wb) -> None:  # no
         listed = set(problems.loc[(problems["metric_key"] == metric) & (problems["scope"] != "ALL"), "scope"])
         assert set(wb.blocks.loc[fails, "block_id"]) == listed, metric
     assert 0 < len(set(problems.loc[problems["metric_key"] == "gap_bus_terminal_count", "scope"]) - {"ALL"}) < len(wb.blocks)
+
+
+def test_every_metric_map_hatches_the_blocks_the_problem_list_names(wb) -> None:  # noqa: ANN001
+    # one source for maps and lists: on every metric map, the hatched blocks (and the count in the legend)
+    # are the block rows of the problem list for that metric
+    from blockcheck.report.maps import plot_map
+    from blockcheck.report.settings import metric_maps
+
+    problems = wb.lists["problem_list"]
+    checked = 0
+    for name, spec in metric_maps().items():
+        if spec["metric"] not in wb.blocks:
+            continue
+        _, ax = plot_map(wb, name)
+        listed = problems.loc[(problems["metric_key"] == spec["metric"]) & (problems["scope"] != "ALL"), "scope"]
+        assert listed.is_unique, name
+        hatched = by_gid(ax, "fails")  # one compound path, one ring (MOVETO) per ring of the hatched blocks
+        drawn = int((hatched[0].get_path().codes == MplPath.MOVETO).sum()) if hatched else 0
+        listed_geoms = wb.blocks.loc[wb.blocks["block_id"].isin(listed)].geometry.to_numpy()
+        assert drawn == len(shapely.get_rings(shapely.get_parts(listed_geoms))), name
+        counts = {int(m) for label in legend_labels(ax) for m in re.findall(r"^未达.*（(\d+)）$", label)}  # the legend's 未达标准（n）
+        assert counts == {len(listed)} if len(listed) else counts <= {0}, (name, counts)
+        checked += bool(len(listed))
+    assert checked >= 8
+    # the problem map: blocks per problem type, as the problem list has them
+    _, ax = plot_map(wb, "problems")
+    per_block = problems[problems["scope"] != "ALL"]
+    for problem_type, n in per_block.groupby("type")["scope"].nunique().items():
+        assert f"{problem_type}: {n}" in legend_labels(ax)

@@ -205,7 +205,7 @@ def test_every_report_page_carries_the_notice(report_zh: list[Path]) -> None:
 def test_report_lists_the_data_gaps_area_first(report_zh: list[Path]) -> None:
     text = " ".join(_pages(report_zh[0]))
     html = report_zh[1].read_text(encoding="utf-8")
-    assert "数据缺口清单（3）" in text  # the contents
+    assert "数据缺口清单（3项）" in text  # the contents
     for where in (text, html):
         assert "数据缺口清单" in where and "缺少数据本身不是体检发现的问题" in where
         assert where.index("无停车场图层") < where.index("无文化设施") < where.index("3处医疗设施缺床位数")  # ALL rows first
@@ -257,4 +257,4 @@ def test_real_report_has_no_notice(real, tmp_path: Path, monkeypatch: pytest.Mon
     pdf, html_path, *_ = export_report(real, tmp_path / "report.pdf")
     text, html = " ".join(_pages(pdf)), html_path.read_text(encoding="utf-8")
     assert NOTICE_ZH not in text and NOTICE_ZH not in html and 'class="synthetic"' not in html
-    assert "数据缺口清单（0）" in text  # an empty data-gap list is still shown
+    assert "数据缺口清单（0项）" in text  # an empty data-gap list is still shown

@@ -21,6 +21,9 @@ from blockcheck.io import write_gpkg
 from blockcheck.locking import workbook_lock
 
 RESOURCE = "RL-idle_site-parcels-P2"
+#: Trials of each concurrency test, the second writer started after a delay that varies over the run's span.
+TRIALS = 20
+DELAYS = [round(0.1 * i, 1) for i in range(TRIALS)]
 
 
 def _cli(*args: str, env: dict | None = None) -> subprocess.Popen:
@@ -28,20 +31,24 @@ def _cli(*args: str, env: dict | None = None) -> subprocess.Popen:
                             env={**os.environ, **(env or {})})
 
 
-def _set_status(workbook: Path, status: str) -> None:
-    """Commit a status edit through GDAL/OGR, as the QGIS editor does (retried while a writer replaces the file)."""
+def _ogr_sql(workbook: Path, sql: str) -> None:
+    """Commit one SQL statement through GDAL/OGR, as the QGIS editor does (retried while a writer replaces the file)."""
     from osgeo import gdal, ogr
 
     gdal.UseExceptions()
     for _ in range(100):
         try:
             ds = ogr.Open(str(workbook), update=1)
-            ds.ExecuteSQL(f"UPDATE resource_list SET status = '{status}' WHERE resource_id = '{RESOURCE}'")
+            ds.ExecuteSQL(sql)
             ds = None
             return
         except RuntimeError:  # the file is being replaced at this instant
             time.sleep(0.05)
-    raise AssertionError("could not commit the edit")
+    raise AssertionError(f"could not commit {sql!r}")
+
+
+def _set_status(workbook: Path, status: str) -> None:
+    _ogr_sql(workbook, f"UPDATE resource_list SET status = '{status}' WHERE resource_id = '{RESOURCE}'")
 
 
 def _status(workbook: Path) -> str:
@@ -63,7 +70,7 @@ def test_two_runs_at_once_lose_no_layer_and_no_decision(tiny_run) -> None:  # no
     workbook = out / "workbook.gpkg"
     _set_status(workbook, "confirmed")
     layers_before = {n for n, _ in pyogrio.list_layers(workbook)}
-    for delay in (0.0, 0.3, 0.8):
+    for delay in DELAYS:
         first = _cli("run", str(source), "--out", str(out))
         time.sleep(delay)
         second = _cli("run", str(source), "--out", str(out))
@@ -77,13 +84,43 @@ def test_two_runs_at_once_lose_no_layer_and_no_decision(tiny_run) -> None:  # no
 def test_an_edit_committed_during_a_run_survives_it(tiny_run) -> None:  # noqa: ANN001
     source, out = tiny_run
     workbook = out / "workbook.gpkg"
-    for i, delay in enumerate((0.2, 0.6, 1.0)):
+    for i, delay in enumerate(DELAYS):
         running = _cli("run", str(source), "--out", str(out))
         time.sleep(delay)
         wanted = "confirmed" if i % 2 == 0 else "rejected"
         _set_status(workbook, wanted)
         assert running.wait(180) == 0, running.stderr.read()
         assert _status(workbook) == wanted, f"edit after {delay} s reverted"
+
+
+def test_a_run_and_an_import_at_once_lose_no_edit(tiny_run) -> None:  # noqa: ANN001
+    source, out = tiny_run
+    workbook = out / "workbook.gpkg"
+    applied = 0
+    for i, delay in enumerate(DELAYS):
+        fresh = out / f"edit{i}.xlsx"
+        subprocess.run([sys.executable, "-m", "blockcheck.cli", "export-lists", str(workbook), "--out", str(fresh)], check=True, capture_output=True)
+        wanted = "rejected" if i % 2 else "confirmed"
+
+        def decide(ws, wanted=wanted) -> None:  # noqa: ANN001
+            status = next(c.column for c in ws[2] if c.value == "核实状态")
+            row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 1).value == RESOURCE)
+            ws.cell(row, status).value = wanted
+
+        _edit_xlsx(fresh, "图2 资源清单", decide)
+        previous = _status(workbook)
+        running = _cli("run", str(source), "--out", str(out))
+        time.sleep(delay)
+        importing = _cli("import-lists", str(workbook), str(fresh), "--who", "张工")
+        assert running.wait(180) == 0, running.stderr.read()
+        code, message = importing.wait(180), importing.stderr.read()
+        # the import lands (before or after the run, which keeps it), or — when the run changed the lists
+        # first — it is refused as stale with a message: never silently lost or half-applied
+        assert code == 0 or (code == 2 and "changed after this file was written" in message), message
+        applied += code == 0
+        assert _status(workbook) == (wanted if code == 0 else previous), f"import after {delay} s lost"
+        assert {"resource_list", "project_list", "project_history"} <= {n for n, _ in pyogrio.list_layers(workbook)}
+    assert applied >= TRIALS // 4  # most timings let the import land
 
 
 def test_a_second_writer_stops_naming_the_holder(tmp_path: Path) -> None:
@@ -304,3 +341,171 @@ def test_mathtext_in_block_names_is_plain_text(tmp_path: Path) -> None:
     run(write_input(tmp_path / "in.gpkg", layers), tmp_path / "out", until="health")
     written = export_maps(tmp_path / "out" / "workbook.gpkg", tmp_path / "maps", names=["overview"])
     assert any(p.suffix == ".svg" for p in written)
+
+
+def test_control_characters_in_a_survey_never_break_the_excel_lists(tmp_path: Path) -> None:
+    from districts import ROOT
+
+    from blockcheck.excel import write_eight_lists
+    from blockcheck.plan import demand_list_from_survey
+
+    text = (ROOT / "data" / "sample_blocks" / "demand_survey.csv").read_text("utf-8-sig")
+    lines = text.splitlines()
+    lines[2] = lines[2].replace(",", ",\x07\x1b", 1)  # a bell and an escape pasted into a cell
+    survey = tmp_path / "demand_survey.csv"
+    survey.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sample = ROOT / "data" / "sample_blocks" / "sample_district.gpkg"
+    communities = pyogrio.read_dataframe(sample, layer="communities")
+    blocks = pyogrio.read_dataframe(sample, layer="blocks").set_index("block_id", drop=False)
+    demands, _ = demand_list_from_survey(survey, communities, blocks)
+    assert not demands.astype(str).apply(lambda c: c.str.contains("[\x00-\x08\x0b\x0c\x0e-\x1f]", regex=True)).any(axis=None)
+    written = write_eight_lists(tmp_path / "eight_lists.xlsx", {"demand_list": demands})
+    assert written.is_file()
+
+
+def test_a_spreadsheet_that_unpacks_too_large_is_refused_before_reading(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import zipfile
+
+    import blockcheck.io as bio
+    from blockcheck.errors import InputError
+    from blockcheck.surveys import read_demand_survey
+
+    bomb = tmp_path / "demand_survey.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<x>" + b"0" * 20_000_000 + b"</x>")
+    assert bomb.stat().st_size < 100_000
+    monkeypatch.setattr(bio, "MAX_UNPACKED_BYTES", 5_000_000)
+    with pytest.raises(InputError, match=r"unpacks to 20 MB, more than the 5 MB"):
+        read_demand_survey(bomb)
+
+
+def test_whatif_refuses_a_changed_input_and_projects_it_cannot_build(tmp_path: Path) -> None:
+    import shutil
+
+    from districts import ROOT
+
+    from blockcheck.errors import InputError
+    from blockcheck.pipeline import run
+    from blockcheck.whatif import what_if
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("sample_district.gpkg", "demand_survey.csv", "vision_survey.csv"):
+        shutil.copy(ROOT / "data" / "sample_blocks" / name, folder / name)
+    result = run(folder / "sample_district.gpkg", tmp_path / "out")
+    workbook = tmp_path / "out" / "workbook.gpkg"
+    projects = result.lists["project_list"]
+    pid = projects["project_id"].iloc[0]
+    # an amount cleared by an analyst: listed, not silently skipped
+    _ogr_sql(workbook, f"UPDATE project_list SET amount = NULL WHERE project_id = '{pid}'")
+    with pytest.raises(InputError, match=f"cannot be simulated: {pid} \\(no amount\\)"):
+        what_if(workbook, [pid])
+    # the input changed after the run
+    with (folder / "sample_district.gpkg").open("ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(InputError, match="has changed since the run"):
+        what_if(workbook, [projects["project_id"].iloc[1]])
+
+
+
+def _edit_xlsx(path: Path, sheet: str, edit) -> None:  # noqa: ANN001
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)  # openpyxl keeps the document properties, as Excel does
+    edit(book[sheet])
+    book.save(path)
+
+
+def test_a_stale_excel_file_is_refused_and_newer_edits_survive(tiny_run) -> None:  # noqa: ANN001
+    from blockcheck.errors import StaleImportError
+    from blockcheck.lists_import import import_lists
+
+    _, out = tiny_run
+    workbook, xlsx = out / "workbook.gpkg", out / "eight_lists.xlsx"
+    _set_status(workbook, "confirmed")  # an edit in QGIS after the file was written
+    _edit_xlsx(xlsx, "图2 资源清单", lambda ws: None)
+    with pytest.raises(StaleImportError, match="changed after this file was written"):
+        import_lists(workbook, xlsx)
+    assert _status(workbook) == "confirmed"
+    fresh = subprocess.run([sys.executable, "-m", "blockcheck.cli", "export-lists", str(workbook), "--out", str(out / "fresh.xlsx")],
+                           capture_output=True, text=True, check=False)
+    assert fresh.returncode == 0, fresh.stderr
+    counts = import_lists(workbook, out / "fresh.xlsx")  # a fresh export: nothing to change, nothing reverted
+    assert counts and not any(counts.values())
+    assert _status(workbook) == "confirmed"
+
+
+def test_a_cleared_sheet_deletes_nothing_without_delete_missing(tiny_run) -> None:  # noqa: ANN001
+    _, out = tiny_run
+    workbook, xlsx = out / "workbook.gpkg", out / "eight_lists.xlsx"
+    before = len(pyogrio.read_dataframe(workbook, layer="resource_list", read_geometry=False))
+    assert before > 0
+
+    def clear(ws) -> None:  # noqa: ANN001
+        ws.delete_rows(3, ws.max_row)
+
+    _edit_xlsx(xlsx, "图2 资源清单", clear)
+    kept = subprocess.run([sys.executable, "-m", "blockcheck.cli", "import-lists", str(workbook), str(xlsx)], capture_output=True, text=True, check=False)
+    assert kept.returncode == 0, kept.stderr
+    assert f"{before} not in the file kept (--delete-missing deletes them)" in kept.stdout
+    assert len(pyogrio.read_dataframe(workbook, layer="resource_list", read_geometry=False)) == before
+    fresh = out / "fresh.xlsx"
+    subprocess.run([sys.executable, "-m", "blockcheck.cli", "export-lists", str(workbook), "--out", str(fresh)], check=True, capture_output=True)
+    _edit_xlsx(fresh, "图2 资源清单", clear)
+    deleted = subprocess.run([sys.executable, "-m", "blockcheck.cli", "import-lists", str(workbook), str(fresh), "--delete-missing"],
+                             capture_output=True, text=True, check=False)
+    assert deleted.returncode == 0, deleted.stderr
+    assert f"{before} deleted" in deleted.stdout
+    assert len(pyogrio.read_dataframe(workbook, layer="resource_list", read_geometry=False)) == 0
+
+
+def test_import_refuses_formulas_and_a_file_that_is_not_a_workbook(tiny_run) -> None:  # noqa: ANN001
+    from blockcheck.errors import InputError
+    from blockcheck.lists_import import import_lists
+
+    source, out = tiny_run
+    workbook, xlsx = out / "workbook.gpkg", out / "eight_lists.xlsx"
+    before = source.read_bytes()
+    with pytest.raises(InputError, match="not a workbook written by `blockcheck run`"):
+        import_lists(source, xlsx)
+    assert source.read_bytes() == before
+
+    def formula(ws) -> None:  # noqa: ANN001
+        ws["D3"] = "=1+1"
+
+    _edit_xlsx(xlsx, "图1 问题清单", formula)
+    with pytest.raises(InputError, match=r"hold formulas, e.g. '图1 问题清单'!D3"):
+        import_lists(workbook, xlsx)
+
+
+def test_no_command_replaces_a_file_it_did_not_write_without_overwrite(tiny_run, tmp_path: Path) -> None:  # noqa: ANN001
+    source, out = tiny_run
+    workbook = out / "workbook.gpkg"
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    foreign = {"report.pdf": b"%PDF-1.4 my own report", "overview.png": b"\x89PNG my photo", "whatif.xlsx": b"PK not ours"}
+    for name, data in foreign.items():
+        (mine / name).write_bytes(data)
+    cases = [
+        ["report", str(workbook), "--out", str(mine / "report.pdf"), "--no-html"],
+        ["maps", str(workbook), "--out", str(mine)],
+        ["whatif", str(workbook), "--projects", "X", "--out", str(mine / "whatif.xlsx")],
+    ]
+    for args in cases:
+        done = subprocess.run([sys.executable, "-m", "blockcheck.cli", *args], capture_output=True, text=True, check=False)
+        assert done.returncode == 2 and "was not written by blockcheck" in done.stderr and "--overwrite" in done.stderr, (args, done.stderr)
+    assert {n: (mine / n).read_bytes() for n in foreign} == foreign
+    # a GeoPackage of the user's own where the workbook would go
+    theirs = tmp_path / "theirs"
+    write_input(theirs / "workbook.gpkg", {"blocks": tiny_layers()["blocks"]})
+    before = (theirs / "workbook.gpkg").read_bytes()
+    done = subprocess.run([sys.executable, "-m", "blockcheck.cli", "run", str(source), "--out", str(theirs), "--until", "health"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2 and "was not written by blockcheck" in done.stderr
+    assert (theirs / "workbook.gpkg").read_bytes() == before
+    replaced = subprocess.run([sys.executable, "-m", "blockcheck.cli", "report", str(workbook), "--out", str(mine / "report.pdf"),
+                               "--no-html", "--overwrite"], capture_output=True, text=True, check=False)
+    assert replaced.returncode == 0, replaced.stderr
+    again = subprocess.run([sys.executable, "-m", "blockcheck.cli", "report", str(workbook), "--out", str(mine / "report.pdf"), "--no-html"],
+                           capture_output=True, text=True, check=False)
+    assert again.returncode == 0, again.stderr  # blockcheck's own file: replaced without asking

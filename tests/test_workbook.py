@@ -14,7 +14,8 @@ import pyogrio
 import pytest
 from districts import ROOT
 
-from blockcheck.excel import import_lists, read_eight_lists, write_eight_lists
+from blockcheck.excel import read_eight_lists, write_eight_lists
+from blockcheck.lists_import import import_lists
 from blockcheck.lists.schema import conform, list_table
 from blockcheck.pipeline import run
 from blockcheck.workbook import EIGHT_LISTS
@@ -54,11 +55,13 @@ def test_eight_non_empty_linked_lists(sample_out) -> None:  # noqa: ANN001
 
 
 def test_excel_has_the_figure_headers_first(sample_out) -> None:  # noqa: ANN001
-    _, out = sample_out
+    result, out = sample_out
     from openpyxl import load_workbook
 
     book = load_workbook(out / "eight_lists.xlsx")
-    assert book.sheetnames[:8] == ["图1 问题清单", "图2 资源清单", "图3 需求清单", "图4 愿景清单", "图5 策略清单", "图6 政策清单", "图7 任务清单", "图8 项目清单"]
+    assert book.sheetnames[:9] == ["图1 问题清单", "图2 资源清单", "图3 需求清单", "图3 需求清单（按社区）", "图4 愿景清单", "图5 策略清单", "图6 政策清单",
+                                   "图7 任务清单", "图8 项目清单"]
+    assert book.sheetnames[-1] == "关联编号"  # the long id lists, one linked id a row
     for title in book.sheetnames:  # the sample is synthetic: every sheet says so in its title row and printed header
         assert "示例数据（虚构）" in book[title]["A1"].value and "示例数据（虚构）" in book[title].oddHeader.center.text, title
     assert book["图1 问题清单"]["A1"].value == "图1 问题清单 · 示例数据（虚构）"
@@ -68,6 +71,21 @@ def test_excel_has_the_figure_headers_first(sample_out) -> None:  # noqa: ANN001
     assert first_row("图6 政策清单")[:3] == ["序号", "政策名称", "主管部门（建议）"]
     assert first_row("图7 任务清单")[:4] == ["街区编号", "建设任务", "用地面积（公顷）", "建设内容"]
     assert first_row("图8 项目清单")[:6] == ["序号", "领域", "项目名称", "主管单位", "项目单位", "建设地点"]
+    # 图3 as in the method: one row per community of the sample (40), the needs of each category in one cell
+    wide = list(book["图3 需求清单（按社区）"].iter_rows(min_row=2, values_only=True))
+    assert wide[0] == ("街道", "社区", "公共服务设施", "公共空间", "市政公用设施", "交通停车问题")
+    demands = result.lists["demand_list"]
+    assert len(wide) - 1 == demands[["subdistrict", "community"]].drop_duplicates().shape[0] == 40
+    assert all(cell for row in wide[1:] for cell in row)  # "--" where a community has no need of a category
+    assert {row[1] for row in wide[1:]} == set(demands["community"])
+    projects = book["图8 项目清单"]
+    heads = {c.value: c.column_letter for c in projects[2]}
+    for row in range(3, projects.max_row + 1):
+        unit = projects[f"{heads['规模单位']}{row}"].value
+        if unit == "道路长度（公里） (road_km)":
+            assert projects[f"{heads['建设规模']}{row}"].number_format == "#,##0.00"
+        elif unit.endswith("_beds)"):
+            assert projects[f"{heads['建设规模']}{row}"].number_format == "#,##0"
 
 
 def test_excel_round_trip(tmp_path: Path, sample_out) -> None:  # noqa: ANN001
@@ -77,6 +95,17 @@ def test_excel_round_trip(tmp_path: Path, sample_out) -> None:  # noqa: ANN001
     for name in EIGHT_LISTS:
         original = conform(pd.DataFrame(result.lists[name]).drop(columns="geometry", errors="ignore"), list_table(name))
         pd.testing.assert_frame_equal(back[name].reset_index(drop=True), original, check_dtype=False, obj=name)
+
+
+def _keep_revision(source: Path, target: Path) -> None:
+    from openpyxl import load_workbook
+    from openpyxl.packaging.custom import StringProperty
+
+    from blockcheck.excel import REVISION_PROPERTY, read_revision
+
+    book = load_workbook(target)
+    book.custom_doc_props.append(StringProperty(name=REVISION_PROPERTY, value=read_revision(source)))
+    book.save(target)
 
 
 def test_edits_imported_survive_a_rerun_and_history_is_append_only(tmp_path: Path) -> None:
@@ -94,6 +123,7 @@ def test_edits_imported_survive_a_rerun_and_history_is_append_only(tmp_path: Pat
     with pd.ExcelWriter(edited) as writer:
         for title, frame in book.items():
             frame.to_excel(writer, sheet_name=title, index=False)
+    _keep_revision(out / "eight_lists.xlsx", edited)  # as Excel keeps the file's document properties on save
     counts = import_lists(out / "workbook.gpkg", edited, who="张工", reason="听证会意见")
     assert counts["project_list"] == 1 and counts["demand_list"] == 1
     history = pyogrio.read_dataframe(out / "workbook.gpkg", layer="project_history")
@@ -181,7 +211,8 @@ def test_a_shorter_run_keeps_the_lists_of_a_longer_one(tmp_path: Path) -> None:
 
 def test_libreoffice_opens_every_sheet_with_chinese_headers(sample_out, tmp_path: Path) -> None:  # noqa: ANN001
     """The officials' spreadsheet application (LibreOffice Calc, headless) reads eight_lists.xlsx: every sheet,
-    the 图1–图8 headers in Chinese, as many rows as the workbook's lists."""
+    the 图1–图8 headers in Chinese, as many rows as the workbook's lists; number formats and autofilters survive
+    a save by Calc, percentages show as such, and text that looks like a formula stays text."""
     import csv
     import shutil
 
@@ -217,3 +248,33 @@ def test_libreoffice_opens_every_sheet_with_chinese_headers(sample_out, tmp_path
         text = fh.read()
     assert "路网密度" in text and "公里/平方公里" in text  # Chinese cell text survives the round trip
     assert len(result.lists["problem_list"]) > 0
+
+    # formats, filters and formula-like text as Calc shows them: a copy whose first problem reads like a formula
+    formula = '=HYPERLINK("http://example.com","点击")'
+    problems = result.lists["problem_list"].reset_index(drop=True)  # row i of the list is row i + 3 of the sheet
+    problems.loc[0, "problem"] = formula
+    ratio = int(problems.index[problems["unit"] == "ratio"][0])
+    copy = write_eight_lists(tmp_path / "hearing.xlsx", {**result.lists, "problem_list": problems})
+    shown = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"  # 9th token: cells as shown
+    for target, outdir in ((shown, "shown"), ("xlsx:Calc MS Excel 2007 XML", "again")):
+        done = subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                               "--convert-to", target, "--outdir", str(tmp_path / outdir), str(copy)], capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, done.stderr[-2000:]
+    with (tmp_path / "shown" / "hearing-图1 问题清单.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    heads = rows[1]
+    assert rows[2][heads.index("问题")] == formula  # text, not a formula's result ("点击")
+    observed = problems.loc[ratio, "observed_value"]
+    assert rows[2 + ratio][heads.index("现状值")] == f"{observed:.1%}"  # a ratio shown as a percentage
+    assert rows[2 + ratio][heads.index("数据状态（实测/估算）")] == "实测 (measured)"
+    with (tmp_path / "shown" / "hearing-图3 需求清单（按社区）.csv").open(encoding="utf-8", newline="") as fh:
+        assert len([r for r in csv.reader(fh) if any(r)]) == 2 + 40  # title, header, one row per community
+    written, again = load_workbook(copy), load_workbook(tmp_path / "again" / "hearing.xlsx")
+    assert again.sheetnames == written.sheetnames
+    for title in written.sheetnames:  # the autofilter over the header row survives Calc (frozen panes are view settings,
+        assert again[title].auto_filter.ref == written[title].auto_filter.ref, title  # which a headless Calc does not keep)
+    for title in ("图1 问题清单", "图2 资源清单", "图8 项目清单"):
+        formats = [[c.number_format for c in row] for row in written[title].iter_rows(min_row=3)]
+        assert [[c.number_format for c in row] for row in again[title].iter_rows(min_row=3)] == formats, title
+    cell = again["图1 问题清单"][f"{written['图1 问题清单'].cell(2, heads.index('问题') + 1).column_letter}3"]
+    assert (cell.value, cell.data_type) == (formula, "s")

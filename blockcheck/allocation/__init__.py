@@ -18,8 +18,8 @@ The optimisation is a linear programme solved exactly (HiGHS simplex via
 :func:`scipy.optimize.linprog`), see :func:`allocate`.
 
 The package holds :mod:`~blockcheck.allocation.rules` (the catalogue),
-:mod:`~blockcheck.allocation.inputs` (input checks, resource points and pool
-areas), :mod:`~blockcheck.allocation.distances` (resource-to-block
+:mod:`~blockcheck.allocation.inputs` (input checks, resource points, pool
+areas and :func:`unused_pool_m2`), :mod:`~blockcheck.allocation.distances` (resource-to-block
 distances), :mod:`~blockcheck.allocation.solve` (the arcs and the LP:
 :func:`allocate`) and :mod:`~blockcheck.allocation.tables` (output columns,
 remaining gaps, :func:`allocation_summary`). Import everything from
@@ -28,6 +28,7 @@ remaining gaps, :func:`allocation_summary`). Import everything from
 
 from __future__ import annotations
 
+from .inputs import unused_pool_m2
 from .rules import USABLE_STATUSES, AllocationError, AllocationRule, AllocationRules, ResourcePool, allocation_rules
 from .solve import allocate
 from .tables import ALLOCATION_COLUMNS, REMAINING_COLUMNS, SUMMARY_COLUMNS, allocation_summary
@@ -44,4 +45,5 @@ __all__ = [
     "allocate",
     "allocation_rules",
     "allocation_summary",
+    "unused_pool_m2",
 ]

@@ -78,3 +78,32 @@ def _pool_area_m2(frame: gpd.GeoDataFrame, pools: Mapping[str, ResourcePool]) ->
             values = np.where(subtype[sel].isin(pool.exclude_subtypes).to_numpy(), 0.0, values)
         out[sel] = np.nan_to_num(np.clip(values, 0.0, None))
     return out
+
+
+def unused_pool_m2(resources: gpd.GeoDataFrame, allocation: pd.DataFrame, rules: AllocationRules) -> pd.Series:
+    """Pool area (m²) of each resource that an allocation left unused.
+
+    Parameters
+    ----------
+    resources
+        The resource list given to :func:`~blockcheck.allocation.allocate`.
+    allocation
+        Its allocation table (``resource_id``, ``resource_share``).
+    rules
+        The catalogue the allocation used (its pools measure the resources).
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by ``resource_id``: pool area × (1 − Σ resource_share), ≥ 0;
+        0 for categories without a pool (retained land and buildings) and for
+        rejected resources.
+    """
+    known = resources["category"].isin(list(rules.pools)).to_numpy()
+    pool = np.zeros(len(resources))
+    if known.any():
+        pool[known] = _pool_area_m2(resources[known], rules.pools)
+    used = allocation.groupby("resource_id")["resource_share"].sum() if len(allocation) else pd.Series(dtype="float64")
+    share = resources["resource_id"].map(used).fillna(0.0).to_numpy("float64")
+    left = np.where(resources["status"].astype(str).to_numpy() == "rejected", 0.0, pool * np.clip(1.0 - share, 0.0, 1.0))
+    return pd.Series(left, index=resources["resource_id"].to_numpy(), name="pool_left_m2")

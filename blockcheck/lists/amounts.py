@@ -23,7 +23,7 @@ import math
 import numpy as np
 import pandas as pd
 
-__all__ = ["WHOLE_UNITS", "format_amount", "unit_of", "whole_units"]
+__all__ = ["WHOLE_UNITS", "format_amount", "unit_of", "unit_word", "whole_units"]
 
 #: Units counted in whole items (a project provides whole beds, seats, facilities).
 WHOLE_UNITS = frozenset({"beds", "seats", "places", "spaces", "count"})
@@ -39,6 +39,7 @@ _WORDS = {
     "km": ("公里", "km"),
     "m": ("米", "m"),
 }
+_SINGULAR = {"beds": "bed", "seats": "seat", "places": "place", "spaces": "space", "facilities": "facility"}
 _DECIMALS = {"ha": 2, "m2": 0, "km": 2, "m": 0}  # rounding of carried (not whole-unit) amounts
 # below this a figure in the first unit prints in the second (× factor): 0.02 ha → 200 m²
 _SMALLER = {"ha": (0.05, "m2", 1e4), "km": (0.05, "m", 1e3)}
@@ -57,7 +58,19 @@ def unit_of(key: str) -> str:
     return suffix if suffix in _WORDS else ""
 
 
-def whole_units(value, unit: str):  # noqa: ANN001, ANN201 - float, array or Series in, same out
+def unit_word(unit: str, lang: str = "zh") -> str:
+    """The word a list writes after an amount of `unit` (or of a provision key): ``张``, ``处``, ``公顷`` …
+
+    Examples
+    --------
+    >>> unit_word("elderly_care_beds"), unit_word("parking_spaces"), unit_word("road_km", "en"), unit_word("population")
+    ('张', '个', 'km', '')
+    """
+    unit = unit if unit in _WORDS else unit_of(unit)
+    return _WORDS.get(unit, ("", ""))[0 if lang == "zh" else 1]
+
+
+def whole_units(value: float | np.ndarray | pd.Series, unit: str) -> float | np.ndarray | pd.Series:
     """An amount as a project or task carries it: whole items up, areas and lengths to sensible decimals.
 
     Parameters
@@ -145,4 +158,6 @@ def format_amount(value: float, unit: str, *, lang: str = "zh", sep: str | None 
     number = _number(value, whole=unit in WHOLE_UNITS or _DECIMALS.get(unit) == 0, decimals=_DECIMALS.get(unit, 2))
     if not word:
         return number
+    if lang != "zh" and number == "1":  # one bed, one facility
+        word = _SINGULAR.get(word, word)
     return f"{number}{('' if lang == 'zh' else ' ') if sep is None else sep}{word}"

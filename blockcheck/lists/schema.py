@@ -1,4 +1,10 @@
-"""The schema of the eight lists, loaded from ``data/lists.toml`` (the one definition)."""
+"""The schema of the eight lists, loaded from ``data/lists.toml`` (the one definition).
+
+Besides the tables, the file labels coded values in Chinese
+(``[value_labels.<table>.<field>]``, or ``[value_labels."*".<field>]`` for a
+field of every list such as ``provenance``); :func:`value_labels` is the one
+reader of those labels for the Excel workbook, the report and the plugin.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,13 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from ..errors import BlockcheckError
+from ..errors import BlockcheckError, CatalogueError
 
-__all__ = ["ListField", "ListTable", "conform", "list_table", "list_tables"]
+__all__ = ["ListField", "ListTable", "conform", "list_table", "list_tables", "value_labels"]
+
+_FILE = "blockcheck/data/lists.toml"
+#: The table name of ``[value_labels."*".<field>]``: labels of a field in every list.
+ANY_TABLE = "*"
 
 
 class SchemaError(BlockcheckError, ValueError):
@@ -30,6 +40,12 @@ class ListField:
     required: bool = False
     unit: str = ""
     values: tuple[str, ...] = ()
+    unit_field: str = ""  # a column holding each row's unit (problem ``unit``, project ``amount_unit``)
+
+    @property
+    def is_id_list(self) -> bool:
+        """True for a comma-separated list of ids of other rows (name ``*_ids`` or unit ``ids``)."""
+        return self.type == "str" and (self.name.endswith("_ids") or self.unit == "ids")
 
 
 @dataclass(frozen=True)
@@ -55,9 +71,15 @@ class ListTable:
 
 
 @cache
+def _document() -> dict:
+    """``data/lists.toml`` as parsed (cached)."""
+    return tomllib.loads(resources.files("blockcheck").joinpath("data/lists.toml").read_text("utf-8"))
+
+
+@cache
 def list_tables() -> dict[str, ListTable]:
     """All list tables defined so far, by layer name."""
-    doc = tomllib.loads(resources.files("blockcheck").joinpath("data/lists.toml").read_text("utf-8"))
+    doc = _document()
     tables = {}
     for name, t in doc["tables"].items():
         fields = tuple(ListField(**{**f, "values": tuple(f.get("values", ()))}) for f in t["fields"])
@@ -68,6 +90,74 @@ def list_tables() -> dict[str, ListTable]:
 def list_table(name: str) -> ListTable:
     """The schema of list `name`."""
     return list_tables()[name]
+
+
+@cache
+def _field_labels(table: str, field: str) -> dict[str, str]:
+    """Checked Chinese labels of one field: the ``"*"`` section's, the table's own on top."""
+    sections = _document().get("value_labels", {})
+    spec = next((f for f in list_tables()[table].fields if f.name == field), None) if table in list_tables() else None
+    allowed = set(spec.values) if spec is not None and spec.values else None
+    labels: dict[str, str] = {}
+    for where in (ANY_TABLE, table):
+        section = sections.get(where, {}).get(field, {})
+        bad = {code: label for code, label in section.items() if not isinstance(label, str) or not label.strip()}
+        if bad:
+            msg = f"{_FILE} [value_labels.{where}.{field}]: labels must be non-empty text, not {bad}. Give each code a Chinese label."
+            raise CatalogueError(msg)
+        unknown = sorted(set(section) - allowed) if allowed is not None and where == table else []
+        if unknown:
+            msg = (f"{_FILE} [value_labels.{table}.{field}]: codes {unknown} are not values of {table}.{field} "
+                   f"({', '.join(spec.values)}). Remove them or add them to the field's `values`.")
+            raise CatalogueError(msg)
+        labels.update({code: label.strip() for code, label in section.items() if allowed is None or code in allowed})
+    names: dict[str, str] = {code: code for code in labels}
+    for code, label in labels.items():
+        if names.get(label, code) != code:
+            msg = (f"{_FILE} [value_labels] {table}.{field}: the label {label!r} of {code!r} is also the label or code of "
+                   f"{names[label]!r}, so an imported cell would be ambiguous. Give every code its own label.")
+            raise CatalogueError(msg)
+        names[label] = code
+    return labels
+
+
+def value_labels(table: str, field: str, lang: str = "zh") -> dict[str, str]:
+    """The labels of the coded values of one field: code → label.
+
+    Parameters
+    ----------
+    table
+        A list table name, e.g. ``project_list``.
+    field
+        A field of it, e.g. ``status``.
+    lang
+        ``zh`` (default): the Chinese labels of ``[value_labels.<table>.<field>]``
+        in ``data/lists.toml``, over those of ``[value_labels."*".<field>]``.
+        ``en``: an empty mapping: the codes are English words and stand for themselves.
+
+    Returns
+    -------
+    dict
+        Code → label; codes without a label are left out. Labels are unique
+        within the field and differ from its other codes, so a label read back
+        names one code.
+
+    Raises
+    ------
+    CatalogueError
+        A label is empty, repeated, or labels a code the field does not allow.
+
+    Examples
+    --------
+    >>> value_labels("project_list", "status")["adjusted"]
+    '动态调整'
+    >>> value_labels("project_list", "status", "en")
+    {}
+    """
+    if lang not in ("zh", "en"):
+        msg = f"language {lang!r}: choose zh or en."
+        raise BlockcheckError(msg)
+    return {} if lang == "en" else dict(_field_labels(table, field))
 
 
 _DTYPES = {"str": object, "int": "Int64", "float": "float64"}

@@ -1,312 +1,227 @@
-"""Step 4: the task list (任务清单, 图7) and the project list (项目清单, 图8).
+"""Step 4: the project list (项目清单, 图8); the task list (任务清单, 图7) is in :mod:`.tasks`.
 
-Tasks summarise per block what is to be built: the three facilities (三大设施:
-public service, municipal and transport facilities, from the gap–resource
-allocation), roads (unbuilt planned roads), green (green upgrades and pocket
-spaces) and other works. Projects are the sites behind them, scored for
-priority, phased, and registered (入库) in the life cycle.
+A project is what a bureau registers (入库): one kind of facility from one kind
+of source in one block — e.g. ``回龙观街区利用闲置用房补充养老服务设施（3处，42张床位）``.
+Projects are made from *placements* (:mod:`.siting`: the allocation's rows, the
+sited transport and municipal facilities, parks, green upgrades, sponge
+retrofits and unbuilt roads) grouped by the block their sites lie in, the kind
+and the source. Each project names the problems, demands, strategies and
+resources behind it, is scored and phased (:mod:`.priority`) and gets its
+authorities from the catalogue (``data/projects.toml``).
 """
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
-from importlib import resources as _res
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-from .amounts import format_amount, whole_units
+from .amounts import format_amount, unit_word, whole_units
+from .priority import assign_phases, priority_reasons, priority_score, readiness
+from .project_catalogue import authority_and_unit, project_settings
+from .tasks import build_task_list, open_items
 
-__all__ = ["build_project_list", "build_task_list", "project_settings"]
+__all__ = ["PROJECT_COLUMNS", "build_project_list", "build_task_list", "open_items", "project_settings", "sites_in_blocks"]
 
-TASK_TYPES = ("三大设施", "道路", "绿化", "其他")
-# which strategies a task type carries (其他: every strategy not named by the other types)
-_TASK_STRATEGIES = {
-    "三大设施": {"use_idle_rooms", "convert_low_efficiency", "expand_facilities", "use_underground", "new_land_first", "mixed_use", "municipal_upgrade"},
-    "道路": {"complete_network", "open_blocks", "cycling", "time_shared_parking", "off_peak_sharing"},
-    "绿化": {"upgrade_green", "pocket_spaces", "vertical_green", "ecological_activity", "sponge"},
-    "其他": None,
-}
-_TASK_KEYS_USED = set().union(*(v for v in _TASK_STRATEGIES.values() if v))
-LIFE_CYCLE = ("registered", "adjusted", "implementing", "done")
-
-
-@cache
-def project_settings() -> dict:
-    """``data/projects.toml``: domains, authorities, priority weights, phases."""
-    return tomllib.loads(_res.files("blockcheck").joinpath("data/projects.toml").read_text("utf-8"))
+#: Columns of :func:`build_project_list`, in order (geometry last).
+PROJECT_COLUMNS = ("project_id", "number", "domain", "name", "authority", "unit", "location", "block_id", "served_block_ids", "priority_score",
+                   "priority_reason", "priority_reason_en", "phase", "year", "status", "amount", "amount_unit", "amount_unit_zh",
+                   "strategy_ids", "problem_ids", "demand_ids", "resource_ids")
+_DOMAIN_ORDER = ("教育", "医疗卫生", "养老", "文化体育绿化", "交通基础设施", "市政基础设施")
 
 
-def _unbuilt_roads(roads: gpd.GeoDataFrame | None, blocks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Planned or under-construction public roads, each assigned to the block holding most of it."""
-    if roads is None or roads.empty:
-        return gpd.GeoDataFrame({"block_id": [], "road_id": [], "name": [], "class": [], "length_m": [], "land_m2": []}, geometry=[], crs=blocks.crs)
-    settings = project_settings()["roads"]
-    todo = roads[(roads["status"] != "built") & (roads["class"] != "internal")].copy()
-    if todo.empty:
-        return _unbuilt_roads(None, blocks)
-    zones = gpd.GeoDataFrame({"block_id": blocks.index.astype(str)}, geometry=blocks.geometry.to_numpy(), crs=blocks.crs)
-    pieces = gpd.overlay(todo.reset_index(names="_road")[["_road", "geometry"]], zones, how="intersection", keep_geom_type=True)
-    pieces["length_m"] = pieces.length
-    best = pieces.sort_values("length_m", ascending=False).drop_duplicates("_road").set_index("_road")["block_id"]
-    todo["block_id"] = best.reindex(todo.index)
-    todo = todo[todo["block_id"].notna()]
-    width = todo["width_m"].astype("float64") if "width_m" in todo else pd.Series(np.nan, index=todo.index)
-    width = width.fillna(todo["class"].map(settings["default_width_m"])).fillna(15.0)
-    todo["length_m"] = todo.length
-    todo["land_m2"] = todo["length_m"] * width
-    if "road_id" not in todo:
-        todo["road_id"] = todo.index.astype(str)
-    # one entry per named road and block (roads arrive split at every junction)
-    todo["name"] = todo["name"].where(todo["name"].notna() & (todo["name"].astype(str) != ""), None) if "name" in todo else None
-    todo["_group"] = todo["block_id"].astype(str) + "|" + todo["name"].fillna("#" + todo["road_id"].astype(str)).astype(str)
-    grouped = todo.dissolve(by="_group", aggfunc={"block_id": "first", "road_id": "min", "name": "first", "class": "first", "length_m": "sum", "land_m2": "sum"})
-    return grouped.reset_index(drop=True)
+def _ids(frame: pd.DataFrame, key: str, column: str) -> pd.Series:
+    """Comma-joined sorted unique non-empty `column` values per `key`."""
+    values = frame[[key, column]].dropna()
+    values = values[values[column].astype(str) != ""].drop_duplicates()
+    return values.sort_values([key, column]).groupby(key)[column].agg(",".join)
 
 
-def build_task_list(
-    blocks: gpd.GeoDataFrame,
-    allocation: pd.DataFrame,
-    resources: gpd.GeoDataFrame,
-    strategies: pd.DataFrame,
-    roads: gpd.GeoDataFrame | None,
-) -> pd.DataFrame:
-    """Tasks per block in the 图7 layout.
+def _block_word(name: pd.Series) -> pd.Series:
+    name = name.astype(str)
+    return name.where(name.str.endswith("街区"), name + "街区")
 
-    Returns
-    -------
-    pandas.DataFrame
-        ``block_id``, ``task_type`` (三大设施 / 道路 / 绿化 / 其他), ``land_area_ha``,
-        ``contents`` (e.g. ``教育设施 3 处，养老设施 8 处``; ``——`` for none),
-        ``strategy_codes``; four rows per block that has any task.
 
-    Notes
-    -----
-    三大设施: resources allocated to the block's facility gaps, counted per facility
-    kind, land = the land area of the land resources used (ha). 道路: planned
-    public roads not yet built, land = length × right-of-way width. 绿化: low-
-    quality green spaces to upgrade and idle sites for pocket spaces (when the
-    block's strategies include 【绿化提质】 / 【见缝插绿】). 其他: roofs and
-    underground space when 【开放屋顶】 / 【盘活地下】 were proposed.
+def _geometry(frame: gpd.GeoDataFrame, key: str) -> gpd.GeoSeries:
+    """One geometry per project: the union of its sites (points of the parts where kinds mix)."""
+    merged = frame[[key, "geometry"]].dissolve(by=key).geometry
+    mixed = shapely.get_type_id(merged.to_numpy()) == 7
+    if mixed.any():
+        parts = merged[mixed].explode(index_parts=False)
+        merged[mixed] = parts.representative_point().groupby(level=0).agg(lambda s: shapely.multipoints(s.to_numpy())).reindex(merged.index[mixed])
+    return merged
+
+
+def _evidence(projects: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
+    """The problems each project answers.
+
+    Returns the problem ids (area and served blocks), their mean severity,
+    the lead problem and its area rank per project; and the area rows
+    answered (``project_id``, ``rule_id``, ``severity``).
     """
-    domains = project_settings()["domains"]
-    res = resources.set_index("resource_id") if not resources.empty else resources
-    rows = []
-    chosen = strategies.groupby("block_id")["strategy_key"].agg(set) if not strategies.empty else pd.Series(dtype=object)
-    def codes_for(block_id: str, keys: set[str] | None) -> str:
-        if strategies.empty:
-            return ""
-        hit = strategies[(strategies["block_id"] == block_id) & (strategies["strategy_key"].isin(keys) if keys else ~strategies["strategy_key"].isin(_TASK_KEYS_USED))]
-        return "".join(dict.fromkeys(hit["code"]))
-    roads_todo = _unbuilt_roads(roads, blocks)
-    for block_id in blocks.index:
-        alloc = allocation[allocation["block_id"] == block_id] if not allocation.empty else allocation
-        facilities_text, land_ha = "——", 0.0
-        if not alloc.empty:
-            labels = alloc["provision_key"].map(lambda k: domains.get(k, {}).get("task_label", k))
-            counts = alloc.assign(label=labels).groupby("label", sort=False)["resource_id"].nunique()
-            facilities_text = "，".join(f"{label} {n} 处" for label, n in counts.items())
-            used = res.reindex(alloc["resource_id"].unique())
-            land_ha = float(used.loc[used["family"] == "land", "land_area_m2"].fillna(0).sum()) / 1e4
-        road = roads_todo[roads_todo["block_id"] == block_id]
-        road_text = f"规划道路 {len(road)} 条，共 {format_amount(road['length_m'].sum() / 1000, 'km', sep=' ')}" if len(road) else "——"
-        picked = chosen.get(block_id, set())
-        block_res = res[res["block_id"] == block_id] if not resources.empty else res
-        green_parts, green_m2 = [], 0.0
-        if "upgrade_green" in picked:
-            low = block_res[block_res["category"] == "low_quality_space"]
-            if len(low):
-                green_parts.append(f"低品质绿地提质 {len(low)} 处")
-                green_m2 += float(low["land_area_m2"].fillna(0).sum())
-        if "pocket_spaces" in picked:
-            sites = block_res[block_res["category"] == "idle_site"]
-            if len(sites):
-                green_parts.append(f"口袋公园 {len(sites)} 处")
-                green_m2 += float(sites["land_area_m2"].fillna(0).sum())
-        other_parts = []
-        if "open_roofs" in picked and (block_res["category"] == "roof").any():
-            other_parts.append(f"屋顶开放 {int((block_res['category'] == 'roof').sum())} 处")
-        if "use_underground" in picked and (block_res["category"] == "underground").any():
-            other_parts.append(f"地下空间利用 {int((block_res['category'] == 'underground').sum())} 处")
-        entries = [
-            ("三大设施", land_ha, facilities_text),
-            ("道路", float(road["land_m2"].sum()) / 1e4, road_text),
-            ("绿化", green_m2 / 1e4, "，".join(green_parts) or "——"),
-            ("其他", 0.0, "，".join(other_parts) or "——"),
-        ]
-        if all(text == "——" for _, _, text in entries):
-            continue
-        rows += [{"block_id": block_id, "task_type": t, "land_area_ha": whole_units(a, "ha"), "contents": c, "strategy_codes": codes_for(block_id, _TASK_STRATEGIES[t])}
-                 for t, a, c in entries]
-    return pd.DataFrame(rows, columns=["block_id", "task_type", "land_area_ha", "contents", "strategy_codes"])
+    cfg = project_settings()
+    answers = pd.DataFrame([(k, r) for k, v in cfg["kinds"].items() for r in v["answers"]], columns=["kind", "rule"])
+    extra = pd.DataFrame([(s, r) for s, v in cfg.get("answers_by_source", {}).items() for r in v], columns=["category", "rule"])
+    served = projects[["project_id", "kind", "category", "served"]].explode("served")
+    pairs = pd.concat([served.merge(answers, on="kind"), served.merge(extra, on="category")], ignore_index=True)
+    scoped = pd.concat([pairs.assign(pid="PB-" + pairs["served"].astype(str) + "-" + pairs["rule"]), pairs.assign(pid="PB-ALL-" + pairs["rule"])])
+    rows = scoped[["project_id", "pid", "rule"]].drop_duplicates().merge(problems[["id", "severity", "problem", "problem_en"]], left_on="pid", right_on="id")
+    area = problems[problems["scope"] == "ALL"]
+    area = pd.DataFrame({"rule": area["rule_id"], "rank": area["severity"].rank(ascending=False, method="min")})
+    rows = rows.merge(area, on="rule", how="left")
+    lead = rows.sort_values(["project_id", "severity", "id"], ascending=[True, False, True]).drop_duplicates("project_id").set_index("project_id")
+    out = pd.DataFrame(index=projects["project_id"])
+    out["problem_ids"] = _ids(rows, "project_id", "id")
+    out["severity"] = rows.groupby("project_id")["severity"].mean()
+    out["lead_problem"], out["lead_problem_en"], out["lead_rank"] = lead["problem"], lead["problem_en"], lead["rank"]
+    answered = rows[rows["id"] == "PB-ALL-" + rows["rule"]][["project_id", "rule", "severity"]].rename(columns={"rule": "rule_id"})
+    return out.fillna({"severity": 0.0}), answered
 
 
-def _phase(score: pd.Series) -> tuple[pd.Series, pd.Series]:
-    phases = project_settings()["phases"]
-    rank = score.rank(ascending=False, method="first") / max(len(score), 1)
-    bounds = np.cumsum([p["share"] for p in phases])
-    idx = np.searchsorted(bounds, rank.to_numpy() - 1e-9)
-    idx = np.clip(idx, 0, len(phases) - 1)
-    return pd.Series([phases[i]["name"] for i in idx], index=score.index), pd.Series([phases[i]["year"] for i in idx], index=score.index)
+def _demand(projects: pd.DataFrame, demands: pd.DataFrame) -> pd.DataFrame:
+    """Per project: share and number of the served blocks' surveyed communities asking for its demand codes, their ids and needs."""
+    out = pd.DataFrame(index=projects["project_id"], columns=["demand", "asking", "demand_ids", "need_zh", "need_en"])
+    known = demands.dropna(subset=["block_id"]) if len(demands) and "block_id" in demands else pd.DataFrame()
+    if known.empty:
+        return out.assign(demand=0.0, asking=0)
+    from ..surveys.vocabulary import demand_vocabulary
+
+    english = {n.code: n.label_en for n in demand_vocabulary().needs}
+    codes = pd.DataFrame([(k, c) for k, v in project_settings()["kinds"].items() for c in v["demand_codes"]], columns=["kind", "need_code"])
+    served = projects[["project_id", "kind", "served"]].explode("served").rename(columns={"served": "block_id"})
+    total = served.merge(known[["block_id", "community"]].drop_duplicates(), on="block_id").groupby("project_id")["community"].nunique()
+    asked = served.merge(codes, on="kind").merge(known[["block_id", "need_code", "community", "id", "need_zh"]], on=["block_id", "need_code"])
+    n = asked.groupby("project_id")["community"].nunique()
+    out["asking"] = n.reindex(out.index).fillna(0).astype(int)
+    out["demand"] = (n / total).reindex(out.index).fillna(0.0).astype(float)
+    out["demand_ids"] = _ids(asked, "project_id", "id")
+    out["need_zh"] = asked.drop_duplicates(["project_id", "need_zh"]).groupby("project_id")["need_zh"].agg("、".join)
+    out["need_en"] = asked.assign(e=asked["need_code"].map(english)).drop_duplicates(["project_id", "e"]).groupby("project_id")["e"].agg(", ".join)
+    return out
+
+
+def _names(frame: pd.DataFrame, scale: list[str]) -> pd.Series:
+    """Names from the kinds' templates, made unique.
+
+    A road repeated in several blocks names its block segment
+    (``龙锦东路（天通北苑街区段）``); any name still repeated gets its project id.
+    """
+    def render(road: pd.Series) -> pd.Series:
+        return pd.Series([t.format(place=pl, word=w, facility=f, scale=s, road=r) for t, pl, w, f, s, r in
+                          zip(frame["name_template"], frame["place"], frame["word"], frame["facility"], scale, road, strict=True)], index=frame.index)
+
+    road = frame["road_name"].fillna("").astype(str)
+    name = render(road)
+    dup = name.duplicated(keep=False) & (frame["kind"] == "road_km")
+    name = name.where(~dup, render(road.where(~dup, road + "（" + frame["place"] + "段）")))
+    again = name.duplicated(keep=False)
+    return name.where(~again, name + "（" + frame["project_id"] + "）")
 
 
 def build_project_list(
+    placements: gpd.GeoDataFrame,
     blocks: gpd.GeoDataFrame,
-    allocation: pd.DataFrame,
-    resources: gpd.GeoDataFrame,
     strategies: pd.DataFrame,
     demands: pd.DataFrame,
-    gaps: pd.DataFrame,
-    roads: gpd.GeoDataFrame | None,
+    problems: pd.DataFrame,
+    needs: pd.DataFrame,
 ) -> gpd.GeoDataFrame:
-    """Projects (图8) with site geometry, priority, phase and life-cycle status.
+    """Projects (图8) from placements, with evidence, priority, phase, authorities and life-cycle status.
 
-    One project per resource used by the allocation (its site), per unbuilt
-    planned road, and per low-quality green space of blocks where 【绿化提质】
-    was proposed.
+    Parameters
+    ----------
+    placements
+        :data:`blockcheck.lists.siting.PLACEMENT_COLUMNS` rows (allocation, sited facilities, green, roads).
+    blocks
+        Blocks indexed by ``block_id`` with ``name`` and ``subdistrict``.
+    strategies
+        The strategy list (``block_id``, ``strategy_key``, ``id`` or derivable ``ST-<block>-<key>``).
+    demands, problems
+        The demand and problem lists (``problem_list.severity`` drives the score).
+    needs
+        :func:`blockcheck.lists.siting.block_needs` (the served blocks' need in each kind's unit).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        ``project_id`` (stable: from the resource or road id), ``number`` (序号),
-        ``domain`` (领域), ``name`` (项目名称), ``authority`` (主管单位), ``unit``
-        (项目单位), ``location`` (建设地点), ``block_id``, ``priority_score``
-        (0–100), ``phase``, ``year``, ``status`` (``registered``), ``amount`` and
-        ``amount_unit`` (capacity provided), ``strategy_ids``, ``problem_ids``,
-        ``resource_ids``, geometry.
+        :data:`PROJECT_COLUMNS` and the sites' geometry. ``project_id`` is
+        ``PJ-<site block>-<kind>-<source>`` (``PJ-road-<road id>`` for roads):
+        the same input gives the same ids. ``block_id`` is the block the sites
+        lie in; ``served_block_ids`` the blocks whose needs it closes.
 
     Notes
     -----
-    A project never carries a fraction of a facility: its amount is the
-    allocation's sum rounded by :func:`blockcheck.lists.amounts.whole_units`
-    (beds, seats and facilities up to a whole number ≥ 1; ha and km to 2
-    decimals; m² whole), e.g. 22.49 hospital beds → 23, 0.28 elderly-care beds → 1.
+    A project never carries a fraction of a facility: its amount is the sum of
+    its placements rounded by :func:`blockcheck.lists.amounts.whole_units`
+    (beds, seats, spaces and facilities up to a whole number ≥ 1; ha and km to
+    2 decimals; m² whole), e.g. 22.49 hospital beds → 23, 0.28 elderly-care beds → 1.
     """
     cfg = project_settings()
-    domains, weights, difficulty = cfg["domains"], cfg["priority"]["weights"], cfg["priority"]["difficulty"]
-    names = blocks["name"].fillna(blocks.index.to_series()) if "name" in blocks else blocks.index.to_series()
+    if placements.empty:
+        return gpd.GeoDataFrame({c: [] for c in PROJECT_COLUMNS}, geometry=[], crs=blocks.crs)
+    p = placements.assign(readiness=readiness(placements), site_block=placements["site_block"].astype(str), served_block=placements["served_block"].astype(str))
+    p["project_id"] = np.where(p["kind"] == "road_km", "PJ-road-" + p["group"].astype(str), "PJ-" + p["site_block"] + "-" + p["kind"] + "-" + p["source"])
+    grouped = p.groupby("project_id", sort=True)
+    first = grouped[["kind", "source", "category", "site_block", "strategy_key", "difficulty", "word", "name_template", "road_name", "road_class", "facility_category"]].first()
+    frame = first.assign(amount_raw=grouped["amount"].sum(), readiness=grouped["readiness"].mean(), sites=grouped["site_id"].nunique(),
+                         served=grouped["served_block"].agg(lambda s: sorted(set(s))), resource_ids=_ids(p, "project_id", "resource_id")).reset_index()
+    frame["served_block_ids"] = frame["served"].map(",".join)
+    kinds = pd.DataFrame(cfg["kinds"]).T
+    frame = frame.join(kinds[["domain", "scale", "facility"]], on="kind")
+    # evidence and score
+    evidence, answered = _evidence(frame, problems)
+    frame = frame.join(evidence, on="project_id").join(_demand(frame, demands), on="project_id")
+    by_block = needs.rename_axis(index="served", columns="kind").stack().rename("value").reset_index().astype({"served": str})
+    need = frame[["project_id", "kind", "served"]].explode("served").merge(by_block, on=["served", "kind"], how="left")
+    need_sum = need.groupby("project_id")["value"].sum(min_count=1).reindex(frame["project_id"]).to_numpy("float64")
+    frame["gap_closed"] = np.where(frame["kind"] == "road_km", 1.0, np.clip(np.divide(frame["amount_raw"], need_sum, out=np.zeros(len(frame)), where=need_sum > 0), 0, 1))
+    frame["ease"] = 1.0 - frame["difficulty"].astype(float)
+    frame["priority_score"] = priority_score(frame)
+    frame["phase"], frame["year"] = assign_phases(frame, answered)
+    frame["priority_reason"], frame["priority_reason_en"] = priority_reasons(frame)
+    # what a bureau registers: amount, name, authorities, place
+    frame["amount"] = pd.concat([whole_units(amounts, kind) for kind, amounts in frame.groupby("kind")["amount_raw"]])
+    frame["amount_unit"] = frame["kind"]
+    frame["amount_unit_zh"] = frame["kind"].map(unit_word)
+    names = blocks["name"].fillna(pd.Series(blocks.index, index=blocks.index)) if "name" in blocks else pd.Series(blocks.index, index=blocks.index)
     sub = blocks["subdistrict"].fillna("") if "subdistrict" in blocks else pd.Series("", index=blocks.index)
-    res = resources.set_index("resource_id") if not resources.empty else resources
-    demand_share = _demand_shares(demands, cfg["priority"]["demand_codes"])
-    strat_ids = strategies.assign(sid="ST-" + strategies["block_id"] + "-" + strategies["strategy_key"]) if not strategies.empty else strategies
-    records = []
-    if not allocation.empty:
-        # one project per block, gap and kind of resource (e.g. 3 idle rooms → elderly care)
-        alloc = allocation.merge(res[["category", "block_id", "status"]].rename(columns={"block_id": "site_block"}), left_on="resource_id", right_index=True, how="left", suffixes=("", "_res"))
-        cat = alloc["category_res"] if "category_res" in alloc else alloc["category"]
-        alloc = alloc.assign(_cat=cat)
-        for (block_id, key, category), part in alloc.groupby(["block_id", "provision_key", "_cat"], sort=True):
-            d = domains.get(key, {"domain": "其他", "unit": "", "facility": key})
-            gap = float(gaps.loc[block_id, f"gap_{key}"]) if f"gap_{key}" in gaps else np.nan
-            amount = whole_units(float(part["amount"].sum()), key)  # whole beds, seats, facilities; ha to 0.01
-            ids = sorted(part["resource_id"].unique())
-            sites = res.loc[ids]
-            confirmed = float((sites["status"] == "confirmed").mean()) if "status" in sites else 0.0
-            what = _RESOURCE_WORD.get(category, category)
-            records.append({
-                "project_id": f"PJ-{block_id}-{key}-{category}", "domain": d["domain"], "unit": d["unit"],
-                "name": f"{names[block_id]}利用{what}补充{d['facility']}" + (f"（{len(ids)}处）" if len(ids) > 1 else ""),
-                "block_id": block_id, "site_block": sites["block_id"].mode().iloc[0] if sites["block_id"].notna().any() else block_id,
-                "amount": amount, "amount_unit": key,
-                "criteria": (demand_share.get((block_id, d["domain"]), 0.0), 0.5 + 0.5 * confirmed,
-                             1.0 - difficulty.get(category, 0.5), min(1.0, amount / gap) if gap and gap > 0 else 0.0),
-                "resource_ids": ",".join(ids), "geometry": _site_geometry(sites.geometry.to_numpy()), "kind": key,
-            })
-    for road in _unbuilt_roads(roads, blocks).itertuples():
-        label = road.name if isinstance(road.name, str) and road.name else f"规划道路{road.road_id}"
-        records.append({
-            "project_id": f"PJ-road-{road.road_id}", "domain": cfg["roads"]["domain"], "unit": cfg["roads"]["unit"],
-            "name": f"{label}（规划道路）建设", "block_id": road.block_id, "site_block": road.block_id,
-            "amount": whole_units(road.length_m / 1000, "km"), "amount_unit": "road_km",
-            "criteria": (demand_share.get((road.block_id, cfg["roads"]["domain"]), 0.0), 0.7, 1.0 - difficulty["road"], 1.0),
-            "resource_ids": "", "geometry": road.geometry, "kind": "road",
-        })
-    if not strategies.empty and not resources.empty:
-        greening = set(strategies.loc[strategies["strategy_key"] == "upgrade_green", "block_id"])
-        low = res[(res["category"] == "low_quality_space") & res["block_id"].isin(greening) & (res.get("status") != "rejected")]
-        used = {rec["resource_ids"] for rec in records}
-        for rid, r in low[~low.index.isin(used)].iterrows():
-            records.append({
-                "project_id": f"PJ-{rid}", "domain": cfg["green"]["domain"], "unit": cfg["green"]["unit"],
-                "name": f"{names[r['block_id']]}绿地提质", "block_id": r["block_id"], "site_block": r["block_id"],
-                "amount": whole_units(float(r.get("land_area_m2") or 0.0), "m2"), "amount_unit": "green_m2",
-                "criteria": (demand_share.get((r["block_id"], cfg["green"]["domain"]), 0.0), 0.7, 1.0 - difficulty["low_quality_space"], 1.0),
-                "resource_ids": rid, "geometry": r.geometry, "kind": "green",
-            })
-    columns = ["project_id", "number", "domain", "name", "authority", "unit", "location", "block_id", "priority_score", "phase", "year",
-               "status", "amount", "amount_unit", "strategy_ids", "problem_ids", "resource_ids"]
-    if not records:
-        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=blocks.crs)
-    frame = pd.DataFrame(records)
-    crit = np.array(frame["criteria"].tolist(), dtype=float)
-    w = np.array([weights["demand_urgency"], weights["owner_willingness"], weights["ease"], weights["gap_closed"]])
-    frame["priority_score"] = np.round(100.0 * crit @ w / w.sum(), 1)
-    frame["phase"], frame["year"] = _phase(frame["priority_score"])
-    frame["authority"] = cfg["authority"]["supervising"]
+    frame["place"] = _block_word(frame["site_block"].map(names).fillna(frame["site_block"]))
+    whole = frame["kind"].map(lambda k: unit_word(k) == "处")
+    amount_text = [format_amount(a, k) for a, k in zip(frame["amount"], frame["kind"], strict=True)]
+    scale = [(f"{n}处，" if n > 1 and not w else "") + s.format(amount=t) for n, w, s, t in zip(frame["sites"], whole, frame["scale"], amount_text, strict=True)]
+    frame["name"] = _names(frame, scale)
+    frame["authority"], frame["unit"] = authority_and_unit(frame["kind"], frame["amount"], frame["road_class"], frame["site_block"].map(sub))
+    frame["location"] = frame["site_block"].map(sub).fillna("") + frame["place"] + "（" + frame["site_block"] + "）内"
+    frame["block_id"] = frame["site_block"]
     frame["status"] = "registered"
-    frame["location"] = [f"{sub.get(s, '')}{_block_word(names.get(s, s))}（{s}）内" for s in frame["site_block"]]
-    frame["strategy_ids"] = [_related(strat_ids, b, k) for b, k in zip(frame["block_id"], frame["kind"], strict=True)]
-    frame["problem_ids"] = [_problems_of(strategies, b, k) for b, k in zip(frame["block_id"], frame["kind"], strict=True)]
-    frame = frame.sort_values(["domain", "priority_score", "project_id"], ascending=[True, False, True], kind="stable").reset_index(drop=True)
+    frame["strategy_ids"] = _strategy_ids(frame, strategies)
+    order = {d: i for i, d in enumerate(_DOMAIN_ORDER)}
+    frame = frame.assign(_d=frame["domain"].map(order).fillna(len(order))).sort_values(["_d", "priority_score", "project_id"], ascending=[True, False, True], kind="stable")
     frame["number"] = np.arange(1, len(frame) + 1)
-    return gpd.GeoDataFrame(frame[columns], geometry=frame["geometry"].tolist(), crs=blocks.crs)
+    geometry = _geometry(p, "project_id").reindex(frame["project_id"]).to_numpy()
+    return gpd.GeoDataFrame(frame[list(PROJECT_COLUMNS)].reset_index(drop=True), geometry=geometry, crs=blocks.crs)
 
 
-def _site_geometry(geoms: np.ndarray):  # noqa: ANN202
-    """One geometry for a project's sites: their union when polygonal, else their points."""
-    import shapely
-
-    merged = shapely.union_all(geoms)
-    if merged.geom_type in ("Polygon", "MultiPolygon", "Point", "MultiPoint"):
-        return merged
-    return shapely.multipoints(shapely.point_on_surface(geoms))
-
-
-def _block_word(name: str) -> str:
-    return name if str(name).endswith("街区") else f"{name}街区"
-
-
-_RESOURCE_WORD = {
-    "idle_room": "闲置用房", "low_efficiency_building": "低效楼宇", "roof": "屋顶", "underground": "地下空间",
-    "expandable_facility": "现状设施", "idle_site": "闲置场地", "planned_new_land": "规划新建用地",
-    "low_quality_space": "低品质空间", "retained_land": "保留用地", "retained_building": "保留建筑",
-}
-# strategy keys that carry each project kind onto its block
-_KIND_STRATEGIES = {
-    "road": {"complete_network", "open_blocks"},
-    "green": {"upgrade_green", "pocket_spaces"},
-}
-_FACILITY_STRATEGIES = {"use_idle_rooms", "convert_low_efficiency", "expand_facilities", "use_underground", "new_land_first", "open_roofs", "mixed_use"}
-
-
-def _related(strategies: pd.DataFrame, block_id: str, kind: str) -> str:
+def _strategy_ids(frame: pd.DataFrame, strategies: pd.DataFrame) -> pd.Series:
+    """Ids of the strategy rows carrying each project: its strategy in its site block or a served block."""
     if strategies.empty:
-        return ""
-    keys = _KIND_STRATEGIES.get(kind, _FACILITY_STRATEGIES)
-    hit = strategies[(strategies["block_id"] == block_id) & strategies["strategy_key"].isin(keys)]
-    return ",".join(hit["sid"])
+        return pd.Series(None, index=frame.index, dtype=object)
+    sid = strategies["id"] if "id" in strategies else "ST-" + strategies["block_id"].astype(str) + "-" + strategies["strategy_key"].astype(str)
+    rows = strategies.assign(sid=sid)[["block_id", "strategy_key", "sid"]]
+    site = frame[["project_id", "strategy_key", "site_block"]].rename(columns={"site_block": "block_id"})
+    served = frame[["project_id", "strategy_key", "served"]].explode("served").rename(columns={"served": "block_id"})
+    hits = pd.concat([site, served]).merge(rows, on=["block_id", "strategy_key"]).drop_duplicates(["project_id", "sid"])
+    return frame["project_id"].map(_ids(hits, "project_id", "sid"))
 
 
-def _problems_of(strategies: pd.DataFrame, block_id: str, kind: str) -> str:
-    if strategies.empty:
-        return ""
-    keys = _KIND_STRATEGIES.get(kind, _FACILITY_STRATEGIES)
-    hit = strategies[(strategies["block_id"] == block_id) & strategies["strategy_key"].isin(keys)]
-    ids = sorted({i for s in hit["problem_ids"] for i in str(s).split(",") if i})
-    return ",".join(ids)
+def sites_in_blocks(projects: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> pd.Series:
+    """Whether each project's representative point lies in the block it is listed under.
 
-
-def _demand_shares(demands: pd.DataFrame, codes_by_domain: dict) -> dict:
-    """(block_id, domain) → share of the block's surveyed communities asking for the domain's needs."""
-    if demands.empty or "block_id" not in demands:
-        return {}
-    known = demands[demands["block_id"].notna()]
-    total = known.groupby("block_id")["community"].nunique()
-    out = {}
-    for domain, codes in codes_by_domain.items():
-        asking = known[known["need_code"].isin(codes)].groupby("block_id")["community"].nunique()
-        for block_id, n in asking.items():
-            out[(block_id, domain)] = float(n) / float(total[block_id])
-    return out
+    The point is :func:`shapely.point_on_surface` of the project geometry; it
+    counts as inside when within `tolerance_m` of the block polygon (a planned
+    road often runs on a block's edge, its point on the boundary).
+    """
+    polygons = blocks.geometry.reindex(projects["block_id"].astype(str)).to_numpy()
+    points = shapely.point_on_surface(projects.geometry.to_numpy())
+    return pd.Series(shapely.dwithin(points, polygons, tolerance_m), index=projects.index)

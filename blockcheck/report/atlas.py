@@ -4,8 +4,10 @@ A block page shows the block map (the block, its neighbours, roads and green,
 its resources by category and its projects by domain and priority), its
 problems beside the map, a line counting its data gaps (its own and the
 area-wide ones of the data-gap list), and a table summarising its eight lists
-(图1–图8). Every page of an atlas made from synthetic input carries the
-"示例数据（虚构）" / "synthetic sample data" label.
+(图1–图8) under the four steps of the method, named as the method names them
+(第一步 体检评估找问题 …). The cover counts the rows of every list of the
+workbook, step by step. Every page of an atlas made from synthetic input
+carries the "示例数据（虚构）" / "synthetic sample data" label.
 
 For speed (≥ 1,500 blocks in minutes) one page figure is built once and
 re-used: per block only the map axes is redrawn and the texts are replaced.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from . import _mpl  # noqa: F401  (first: quiet matplotlib import)
 
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -30,11 +33,12 @@ from matplotlib.figure import Figure
 
 from .. import __version__
 from ..lists.schema import list_table
+from ..outputs import guard_output
 from . import cartography as carto
 from .fonts import glyph_guard
 from .maps import draw_projects, draw_resources, plot_overview, project_handles, resource_handles
 from .paths import add_lines, add_polygons
-from .settings import check_lang, settings, text
+from .settings import check_lang, settings, steps, text
 from .tables import area_counts, block_facts, block_summary, list_title
 from .textfit import wrap_em
 from .workbook_data import EIGHT_LISTS, WorkbookData, as_workbook, block_index
@@ -48,7 +52,7 @@ Progress = Callable[[float, str], None]
 _MAP_RECT = (0.06, 0.40, 0.60, 0.495)
 _SIDE_X = 0.69
 _TABLE_TOP, _ROW_H = 0.345, 0.0335
-_COLS = (0.06, 0.235, 0.295, 0.95)  # list | rows | contents | right edge
+_COLS = (0.06, 0.17, 0.32, 0.37, 0.95)  # step | list | rows | contents | right edge
 _FONT = 7.0
 _CONTENT_LINES = 2  # lines of contents per list in the block table
 _MAX_PROBLEMS = 12  # problems listed beside the map (the table row has them all, clipped)
@@ -73,18 +77,23 @@ def _cover(wb: WorkbookData, lang: str) -> Figure:
     fig.text(0.5, 0.75, text(lang, "atlas_subtitle", district=wb.district(lang), blocks=len(wb.blocks)), ha="center", fontsize=13)
     fig.text(0.5, 0.72, wb.date, ha="center", fontsize=11, color="#444444")
     counts = area_counts(wb)
-    y = 0.62
+    y = 0.65
+    for step in steps(lang):
+        fig.text(0.26, y, step.title, fontsize=11, fontweight="bold", gid="step")
+        y -= 0.026
+        for name in step.lists:
+            fig.text(0.30, y, list_title(name, lang), fontsize=10.5)
+            fig.text(0.74, y, f"{counts[name]:,}", fontsize=10.5, ha="right")
+            y -= 0.024
+        y -= 0.006
     gaps = list_table("data_gaps")
-    for title, n in [*((list_title(name, lang), counts[name]) for name in EIGHT_LISTS),
-                     (gaps.title_zh if lang == "zh" else gaps.title_en, len(wb.data_gaps))]:
-        fig.text(0.30, y, title, fontsize=11)
-        fig.text(0.70, y, f"{n:,}", fontsize=11, ha="right")
-        y -= 0.03
+    fig.text(0.26, y, gaps.title_zh if lang == "zh" else gaps.title_en, fontsize=11, fontweight="bold")
+    fig.text(0.74, y, f"{len(wb.data_gaps):,}", fontsize=10.5, ha="right")
     meta = wb.meta
     facts = text(lang, "run_facts", input=wb.source_name, crs=wb.crs.to_string(), profile=meta.get("standards_profile", ""),
                  run_at=meta.get("run_at_utc", ""), version=__version__)
     for i, line in enumerate(wrap_em(facts, 80)):
-        fig.text(0.5, 0.30 - i * 0.02, line, ha="center", fontsize=8, color="#444444")
+        fig.text(0.5, 0.20 - i * 0.02, line, ha="center", fontsize=8, color="#444444")
     _footer(fig, wb, lang)[1].set_text(text(lang, "page", page=1))
     return fig
 
@@ -157,24 +166,34 @@ class _BlockPage:
             y -= step * 0.4
 
     def _table(self) -> None:
+        """The eight lists under the four steps: step | list | rows | contents (the step spans its two lists)."""
         fig, lang = self.fig, self.lang
         heads = self.cfg["text"][lang]["list_table_head"]
         top = _TABLE_TOP
-        for x, head in zip(_COLS[:3], heads, strict=True):
+        for x, head in zip(_COLS[:4], heads, strict=True):
             fig.text(x + 0.004, top - _ROW_H * 0.5, head, fontsize=_FONT + 0.5, fontweight="bold", va="center")
         self.counts, self.contents = [], []
-        for i, name in enumerate(EIGHT_LISTS):
-            y = top - _ROW_H * (i + 1.5)
-            table = list_table(name)
-            label = f"{table.figure} {table.title_zh}" if lang == "zh" else f"{table.figure.replace('图', 'Fig. ')} {table.title_en}"
-            fig.text(_COLS[0] + 0.004, y, label, fontsize=_FONT, va="center")
-            self.counts.append(fig.text(_COLS[2] - 0.008, y, "", fontsize=_FONT, va="center", ha="right"))
-            self.contents.append(fig.text(_COLS[1] + 0.066, y, "", fontsize=_FONT, va="center", linespacing=1.25))
+        step_em = (_COLS[1] - _COLS[0]) * fig.get_size_inches()[0] * 72 / (_FONT - 0.5) - 1
+        row = 0
+        for step in steps(lang):
+            middle = top - _ROW_H * (row + 1 + len(step.lists) / 2)
+            label = "\n".join([step.ordinal, *wrap_em(step.name, step_em, 3)])
+            fig.text(_COLS[0] + 0.004, middle, label, fontsize=_FONT - 0.5, va="center", linespacing=1.2, gid="step", color="#333333")
+            for name in step.lists:
+                y = top - _ROW_H * (row + 1.5)
+                fig.text(_COLS[1] + 0.004, y, list_title(name, lang), fontsize=_FONT, va="center")
+                self.counts.append(fig.text(_COLS[3] - 0.008, y, "", fontsize=_FONT, va="center", ha="right"))
+                self.contents.append(fig.text(_COLS[3] + 0.006, y, "", fontsize=_FONT, va="center", linespacing=1.25))
+                row += 1
+            y = top - _ROW_H * (row + 1)
+            if row < len(EIGHT_LISTS):
+                fig.add_artist(mpl.lines.Line2D([_COLS[0], _COLS[4]], [y, y], linewidth=0.6, color="black"))
         ys = [top - _ROW_H * k for k in range(len(EIGHT_LISTS) + 2)]
-        fig.add_artist(mpl.lines.Line2D([_COLS[0], _COLS[3]], [ys[0], ys[0]], linewidth=1.0, color="black"))
+        fig.add_artist(mpl.lines.Line2D([_COLS[0], _COLS[4]], [ys[0], ys[0]], linewidth=1.0, color="black"))
         for k, y in enumerate(ys[1:], start=1):
-            fig.add_artist(mpl.lines.Line2D([_COLS[0], _COLS[3]], [y, y], linewidth=1.0 if k in (1, len(ys) - 1) else 0.3, color="black"))
-        self.table_width_em = (_COLS[3] - _COLS[2]) * fig.get_size_inches()[0] * 72 / _FONT - 1
+            x0 = _COLS[0] if k in (1, len(ys) - 1) or k % 2 else _COLS[1]  # the step cell spans its two rows
+            fig.add_artist(mpl.lines.Line2D([x0, _COLS[4]], [y, y], linewidth=1.0 if k in (1, len(ys) - 1) else 0.3, color="black"))
+        self.table_width_em = (_COLS[4] - _COLS[3]) * fig.get_size_inches()[0] * 72 / _FONT - 1
 
     def show(self, block_id: str, page: int) -> None:
         lang = self.lang
@@ -229,7 +248,7 @@ class _BlockPage:
 
 
 def _txt(value: object) -> str:
-    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def _num(value: object) -> float:
@@ -241,14 +260,14 @@ def _num(value: object) -> float:
 
 
 def export_atlas(workbook: WorkbookData | str | os.PathLike, out_pdf: str | os.PathLike, *, lang: str = "zh",
-                 blocks: list[str] | None = None, progress: Progress | None = None) -> Path:
+                 blocks: list[str] | None = None, progress: Progress | None = None, overwrite: bool = False) -> Path:
     """Write the atlas PDF: cover, district overview, one page per block (`blocks`: a subset, in that order).
 
     Pages = :data:`FIXED_PAGES` + number of blocks. Fonts are embedded (see
     :mod:`blockcheck.report.fonts`); a missing glyph raises MissingGlyphError.
     """
+    out = guard_output(out_pdf, overwrite=overwrite)
     wb, lang = as_workbook(workbook), check_lang(lang)
-    out = Path(out_pdf)
     out.parent.mkdir(parents=True, exist_ok=True)
     ids = blocks if blocks is not None else wb.block_ids()
     say = progress or (lambda fraction, message: None)

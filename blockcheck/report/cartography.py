@@ -180,8 +180,8 @@ def add_page_notice(fig, credits: Credits, *, lang: str = "zh", x: float = 0.95,
 
 def decorate(ax, *, title: str | None, credits: Credits | None, lang: str, crs: CRS | None = None) -> None:  # noqa: ANN001
     """Title, scale bar, north arrow and credits (call after the extent is set)."""
-    if title:
-        ax.set_title(title, loc="left", fontweight="bold", pad=8)
+    if title:  # drawn first (zorder below the map's), so a PDF page's text starts with it
+        ax.set_title(title, loc="left", fontweight="bold", pad=8, zorder=-1)
     add_scale_bar(ax, lang=lang)
     add_north_arrow(ax, crs if crs is not None else (credits.crs if credits else None), lang=lang)
     if credits is not None:

@@ -28,7 +28,7 @@ from .settings import settings
 
 __all__ = ["FontMissingError", "MissingGlyphError", "cjk_family", "glyph_guard", "style"]
 
-_GLYPH_WARNING = re.compile(r"Glyph (\d+) \((.*?)\) missing from font\(s\) (.*)\.", re.S)
+_GLYPH_WARNING = re.compile(r"Glyph (\d+) \((.*?)\) missing from font\(s\) (.*)\.", re.DOTALL)
 
 
 class FontMissingError(BlockcheckError):

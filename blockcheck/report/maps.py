@@ -29,13 +29,28 @@ from ..lists.resources import resource_labels
 from . import cartography as carto
 from .fonts import glyph_guard, style
 from .paths import add_lines, add_points, add_polygons, representative_xy
+from ..outputs import MARK, guard_output
 from .settings import check_lang, metric_maps, settings, text
 from .thresholds import Threshold, fmt_value, metric_threshold
 from .workbook_data import WorkbookData, as_workbook
 
 __all__ = [
-    "Threshold", "draw_projects", "draw_resources", "export_maps", "project_handles", "resource_handles", "map_names", "metric_threshold", "plot_demand", "plot_map", "plot_metric",
-    "plot_overview", "plot_problems", "plot_projects", "plot_resources",
+    "Threshold",
+    "draw_projects",
+    "draw_resources",
+    "export_maps",
+    "map_names",
+    "map_title",
+    "metric_threshold",
+    "plot_demand",
+    "plot_map",
+    "plot_metric",
+    "plot_overview",
+    "plot_problems",
+    "plot_projects",
+    "plot_resources",
+    "project_handles",
+    "resource_handles",
 ]
 
 _MAX_JENKS = 1000  # more blocks: Quantiles instead of FisherJenks
@@ -169,7 +184,7 @@ def plot_overview(wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = 
     if context:
         carto.outside_legend(ax, [*context, carto.line_handle(text(lang, "blocks"), color=colors["block_edge"], linewidth=1.0)],
                              title=text(lang, "road_legend"), y=0.55)
-    _finish(ax, wb, f"{text(lang, 'overview_title')} · {wb.district(lang)}", lang, credits)
+    _finish(ax, wb, map_title(wb, "overview", lang), lang, credits)
     return fig, ax
 
 
@@ -230,7 +245,7 @@ def plot_metric(  # noqa: ANN201, PLR0913
         add_polygons(ax, geoms[~valid], facecolor="#e0e0e0", edgecolor="none", zorder=0, gid="no_data")
         handles.append(carto.patch_handle(text(lang, "no_data"), facecolor="#e0e0e0", edgecolor=colors["block_edge"]))
     if threshold is not None:
-        fails = threshold.fails(values, blocks["block_id"] if "block_id" in blocks else None)
+        fails = threshold.fails(values, blocks.get("block_id"))
         if fails.any():
             add_polygons(ax, geoms[fails], facecolor="none", edgecolor=colors["fail_edge"], hatch=colors["fail_hatch"],
                          linewidth=0.0, zorder=3, gid="fails")
@@ -424,6 +439,19 @@ def map_names() -> list[str]:
     return ["overview", *metric_maps(), "problems", "resources", "demand", "projects"]
 
 
+def map_title(wb: WorkbookData, name: str, lang: str = "zh") -> str:
+    """The title map `name` carries (the report's contents quote it)."""
+    if name == "overview":
+        return f"{text(lang, 'overview_title')} · {wb.district(lang)}"
+    if name in _FIXED:
+        return text(lang, f"{name}_title")
+    spec = metric_maps().get(name)
+    if spec is None:
+        msg = f"unknown map {name!r}; maps: {', '.join(map_names())}"
+        raise BlockcheckError(msg)
+    return spec[lang]
+
+
 def plot_map(wb: WorkbookData | str | os.PathLike, name: str, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None):  # noqa: ANN001, ANN201
     """Any map of :func:`map_names` by name."""
     wb = as_workbook(wb)
@@ -436,14 +464,14 @@ def plot_map(wb: WorkbookData | str | os.PathLike, name: str, *, ax=None, lang: 
     percent = bool(spec.get("percent", False))
     return plot_metric(
         wb.blocks, spec["metric"], ax=ax, good=spec["good"], percent=percent, lang=lang,
-        title=spec[lang], legend_title=spec[lang],
+        title=map_title(wb, name, lang), legend_title=spec[lang],
         threshold=metric_threshold(wb, spec["metric"], lang=lang, standard=spec.get("standard", ""), percent=percent),
         credits=credits or carto.Credits.of(wb),
     )
 
 
 def export_maps(workbook: WorkbookData | str | os.PathLike, out_dir: str | os.PathLike, *, lang: str = "zh", dpi: int = 200,
-                names: list[str] | None = None) -> list[Path]:
+                names: list[str] | None = None, overwrite: bool = False) -> list[Path]:
     """Write a PNG (`dpi` ≥ 200) and an SVG of every map into `out_dir`; returns the files written.
 
     Raises
@@ -456,12 +484,16 @@ def export_maps(workbook: WorkbookData | str | os.PathLike, out_dir: str | os.Pa
         raise BlockcheckError(msg)
     wb, lang = as_workbook(workbook), check_lang(lang)
     out = Path(out_dir)
+    chosen = names or map_names()
+    for name in chosen:  # every target checked before the first is written
+        for suffix in (".png", ".svg"):
+            guard_output(out / f"{name}{suffix}", overwrite=overwrite)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with glyph_guard():
-        for name in names or map_names():
+        for name in chosen:
             fig, _ = plot_map(wb, name, lang=lang)
-            for suffix, meta in ((".png", {"Software": None}), (".svg", {"Date": None})):
+            for suffix, meta in ((".png", {"Software": MARK}), (".svg", {"Date": None, "Creator": MARK})):
                 path = out / f"{name}{suffix}"
                 fig.savefig(path, dpi=dpi, metadata=meta)
                 written.append(path)

@@ -1,7 +1,10 @@
 """The tables of the exports as DataFrames (tables first, pictures second).
 
 :func:`hearing_tables` gives the eight lists in the 图1–图8 layout of the
-method, :func:`data_gaps_table` what the input lacks (area-wide rows first),
+method — the problem list's area rows in the type order of 图1, the strategies
+by type in the order of 图5 (a :class:`ListTable` names the column shown once
+per run of rows, ``group``) — :func:`problem_blocks_table` the problem list's
+block rows, :func:`data_gaps_table` what the input lacks (area-wide rows first),
 :func:`standards_sections` the standards used grouped by grade (A/B standards,
 grade-C reference values to verify, blockcheck's own parameters), and
 :func:`block_summary` one row per block summarising its eight lists (the atlas
@@ -23,11 +26,13 @@ import pandas as pd
 from ..input_model import input_model
 from ..lists.resources import resource_labels
 from ..lists.schema import list_table
+from ..lists.strategies import strategy_catalogue
 from ..standards import grade_label
 from .settings import check_lang, settings, text
 from .workbook_data import EIGHT_LISTS, WorkbookData
 
-__all__ = ["ListTable", "block_summary", "data_gaps_table", "hearing_tables", "list_title", "standards_sections", "standards_table"]
+__all__ = ["ListTable", "block_summary", "data_gaps_table", "fill_blank", "hearing_tables", "in_order", "list_title", "problem_blocks_table",
+           "problem_types", "standards_sections", "standards_table"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,8 @@ class ListTable:
     frame: pd.DataFrame
     widths: tuple[float, ...]  # relative column widths
     note: str = ""  # a sentence shown under the title
+    group: int = -1  # column whose runs of equal values are shown once (图1 类型, 图5 策略类型); -1: none
+    totals_by: int = -1  # column counted in the totals of a shortened table; -1: none
 
 
 def list_title(name: str, lang: str) -> str:
@@ -67,13 +74,42 @@ def _vocab():  # noqa: ANN202
     return demand_vocabulary()
 
 
-def _fill(frame: pd.DataFrame) -> pd.DataFrame:
+def fill_blank(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` as text cells: missing values blank."""
     return frame.astype(object).where(frame.notna(), "")
 
 
-def _problems(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
+def in_order(frame: pd.DataFrame, column: str, order: list[str], *then: pd.Series) -> pd.DataFrame:
+    """`frame` sorted by `column` in `order` (values not in it last), then by `then`, otherwise kept as it was."""
+    rank = frame[column].map({v: i for i, v in enumerate(order)}).fillna(len(order)) if column in frame else pd.Series(0, index=frame.index)
+    keys = pd.DataFrame({"_r": rank.to_numpy(), **{f"_t{i}": t.to_numpy() for i, t in enumerate(then)}}, index=frame.index)
+    return frame.loc[keys.sort_values(list(keys.columns), kind="stable").index]
+
+
+def problem_types() -> list[str]:
+    """The problem types in the order of 图1 (the schema's values)."""
+    return list(next(f for f in list_table("problem_list").fields if f.name == "type").values)
+
+
+def _area_problems(wb: WorkbookData) -> pd.DataFrame:
+    """The area-wide rows of the problem list (scope ALL), in the type order of 图1."""
     p = wb.lists["problem_list"]
     p = p[p["scope"] == "ALL"] if "scope" in p else p
+    return in_order(p, "type", problem_types())
+
+
+def _block_problems(wb: WorkbookData) -> pd.DataFrame:
+    """The block rows of the problem list (scope a block code), by block in workbook order, then in the type order of 图1."""
+    p = wb.lists["problem_list"]
+    p = p[p["scope"] != "ALL"] if "scope" in p else p.iloc[0:0]
+    order = {b: i for i, b in enumerate(wb.block_ids())}
+    types = {t: i for i, t in enumerate(problem_types())}
+    keys = pd.DataFrame({"b": p["scope"].astype(str).map(order).fillna(len(order)), "t": p["type"].map(types).fillna(len(types))}, index=p.index)
+    return p.loc[keys.sort_values(["b", "t"], kind="stable").index]
+
+
+def _problems(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
+    p = _area_problems(wb)
     if lang == "zh":
         return _labelled(p, "problem_list", ["type", "problem", "situation"], "zh"), (1.2, 1.6, 3.6)
     p = p.assign(type=p["type"].map(settings()["problems"]["types_en"]).fillna(p["type"]),
@@ -119,11 +155,18 @@ def _visions(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
     return _labelled(v, "vision_list", cols, lang), (1.0, 1.2, 3.6, 1.2)
 
 
+def _strategy_types() -> list[str]:
+    """The strategy types in the order of 图5 (the schema's values)."""
+    return list(next(f for f in list_table("strategy_list").fields if f.name == "type").values)
+
+
 def _strategies(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
     s = wb.lists["strategy_list"]
     point = "code_point" if lang == "zh" else "point_en"
     if s.empty:
         return _labelled(s, "strategy_list", ["type", point], lang), (1.2, 4.0)
+    catalogue = {k: i for i, k in enumerate(strategy_catalogue().index)}
+    s = in_order(s, "type", _strategy_types(), s["strategy_key"].map(catalogue).fillna(len(catalogue)))
     grouped = s.groupby(["type", point], sort=False)["block_id"].nunique().rename("blocks").reset_index()
     if lang == "en":
         grouped["type"] = grouped["type"].map(settings()["strategies"]["types_en"]).fillna(grouped["type"])
@@ -153,8 +196,12 @@ def _projects(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
         p = p.assign(domain=p["domain"].map(cfg["projects"]["domain_labels_en"]).fillna(p["domain"]),
                      phase=p["phase"].map(cfg["phases"]["en"]).fillna(p["phase"]))
     cols = ["number", "domain", "name", "authority", "unit", "location", "phase"]
-    return _labelled(p, "project_list", cols, lang), (0.5, 1.0, 2.2, 1.0, 1.3, 2.2, 0.6)
+    return _labelled(p, "project_list", cols, lang), (0.5, 1.0, 2.2, 1.0, 1.3, 2.2, 0.8)
 
+
+# the column shown once per run of equal values, and the one a shortened table's totals count
+_GROUPS = {"problem_list": (0, 0), "resource_list": (0, -1), "demand_list": (0, 0), "vision_list": (0, 0),
+           "strategy_list": (0, 0), "task_list": (0, 1), "project_list": (-1, 1)}
 
 _BUILDERS = {"problem_list": _problems, "resource_list": _resources, "demand_list": _demands, "vision_list": _visions,
              "strategy_list": _strategies, "policy_list": _policies, "task_list": _tasks, "project_list": _projects}
@@ -166,15 +213,33 @@ def hearing_tables(wb: WorkbookData, lang: str = "zh") -> list[ListTable]:
     out = []
     for name in EIGHT_LISTS:
         frame, widths = _BUILDERS[name](wb, lang)
-        out.append(ListTable(name, list_title(name, lang), _fill(frame.reset_index(drop=True)), widths))
+        group, totals = _GROUPS.get(name, (-1, -1))
+        out.append(ListTable(name, list_title(name, lang), fill_blank(frame.reset_index(drop=True)), widths, group=group, totals_by=totals))
     return out
+
+
+def problem_blocks_table(wb: WorkbookData, lang: str = "zh") -> ListTable:
+    """The block rows of the problem list (图1 by block): block, type, problem, situation; by block, then type."""
+    lang = check_lang(lang)
+    p = _block_problems(wb)
+    if lang == "zh":
+        frame, widths = _labelled(p, "problem_list", ["scope", "type", "problem", "situation"], "zh"), (1.0, 1.2, 1.6, 3.6)
+    else:
+        p = p.assign(type=p["type"].map(settings()["problems"]["types_en"]).fillna(p["type"]),
+                     observed_value=pd.to_numeric(p["observed_value"], errors="coerce").round(2),
+                     threshold_value=pd.to_numeric(p["threshold_value"], errors="coerce").round(2))
+        frame = _labelled(p, "problem_list", ["scope", "type", "problem_en", "observed_value", "threshold_value", "unit"], "en")
+        widths = (1.0, 1.4, 2.2, 0.9, 0.9, 0.8)
+    block = list_table("strategy_list").labels(lang)["block_id"]  # 街区编码 / Block
+    frame = frame.rename(columns={frame.columns[0]: block})
+    return ListTable("problem_blocks", text(lang, "problem_blocks_title"), fill_blank(frame.reset_index(drop=True)), widths, group=0, totals_by=1)
 
 
 def standards_table(wb: WorkbookData, lang: str = "zh") -> pd.DataFrame:
     """The standards used (key, value, unit, source, grade) with headers in `lang`."""
     heads = settings()["text"][check_lang(lang)]["standards_head"]
     s = wb.standards.reindex(columns=["key", "value", "unit", "source", "grade"])
-    return _fill(s).set_axis(heads, axis=1).reset_index(drop=True)
+    return fill_blank(s).set_axis(heads, axis=1).reset_index(drop=True)
 
 
 def _column(frame: pd.DataFrame, name: str, default: str = "") -> pd.Series:
@@ -226,12 +291,12 @@ def standards_sections(wb: WorkbookData, lang: str = "zh") -> list[ListTable]:
     c = pd.DataFrame({"k": name, "v": value, "u": unit, "s": source, "w": _in_lang(s, "verify", lang)})[grade_c]
     par = pd.DataFrame({"k": name, "v": value, "u": unit, "s": source})[parameter]
     sections = [ListTable("standards_ab", cfg["standards_ab_title"],
-                          _fill(ab.set_axis(cfg["standards_head"], axis=1)).reset_index(drop=True), (2.4, 0.7, 1.6, 3.6, 1.0))]
+                          fill_blank(ab.set_axis(cfg["standards_head"], axis=1)).reset_index(drop=True), (2.4, 0.7, 1.6, 3.6, 1.0))]
     if len(c):
-        sections.append(ListTable("standards_c", cfg["standards_c_title"], _fill(c.set_axis(cfg["standards_c_head"], axis=1)).reset_index(drop=True),
+        sections.append(ListTable("standards_c", cfg["standards_c_title"], fill_blank(c.set_axis(cfg["standards_c_head"], axis=1)).reset_index(drop=True),
                                   (2.2, 0.7, 1.4, 2.8, 2.2), cfg["standards_c_note"]))
     if len(par):
-        sections.append(ListTable("parameters", cfg["standards_param_title"], _fill(par.set_axis(cfg["standards_param_head"], axis=1)).reset_index(drop=True),
+        sections.append(ListTable("parameters", cfg["standards_param_title"], fill_blank(par.set_axis(cfg["standards_param_head"], axis=1)).reset_index(drop=True),
                                   (2.4, 0.8, 1.6, 4.0), cfg["standards_param_note"]))
     return sections
 
@@ -257,7 +322,7 @@ def data_gaps_table(wb: WorkbookData, lang: str = "zh") -> ListTable:
             frame[c] = frame[c].where(frame[c] != "", _column(g, c.removesuffix("_en")))
     title = table.title_zh if lang == "zh" else table.title_en
     return ListTable("data_gaps", title, _labelled(frame, "data_gaps", columns, lang).reset_index(drop=True),
-                     (1.1, 1.0, 1.0, 1.2, 2.0, 2.0, 1.9), text(lang, "data_gaps_note"))
+                     (1.1, 1.0, 1.0, 1.2, 2.0, 2.0, 1.9), text(lang, "data_gaps_note"), group=0, totals_by=1)
 
 
 def _joined(frame: pd.DataFrame, by: str, column: str, sep: str, order: str | None = None, ascending: bool = False) -> pd.Series:
@@ -317,7 +382,7 @@ def block_summary(wb: WorkbookData, lang: str = "zh") -> pd.DataFrame:
 
 def area_counts(wb: WorkbookData) -> dict[str, int]:
     """Rows of each of the eight lists in the workbook."""
-    return {name: int(len(wb.lists[name])) for name in EIGHT_LISTS}
+    return {name: len(wb.lists[name]) for name in EIGHT_LISTS}
 
 
 def block_facts(wb: WorkbookData) -> pd.DataFrame:

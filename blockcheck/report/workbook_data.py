@@ -144,14 +144,14 @@ def _resolve_input(raw: str, workbook: Path) -> Path | None:
 
 
 def _read_context(meta: dict[str, str], workbook: Path, crs: CRS) -> dict[str, gpd.GeoDataFrame]:
-    from ..pipeline import _file_digest, check_input
+    from ..pipeline import check_input, file_digest
 
     found = _resolve_input(meta.get("input", ""), workbook)
     if found is None:
         log.info("input %s not found: maps without roads and green", meta.get("input"))
         return {}
     digest = meta.get("input_sha256", "")
-    if digest and found.is_file() and _file_digest(str(found)) != digest:
+    if digest and found.is_file() and file_digest(found) != digest:
         log.warning("input %s changed since the run: maps without roads and green", found)
         return {}
     mapping = _resolve_input(meta.get("mapping_file", ""), workbook)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..io import check_unpacked_size, clean_text
 from ._text import _clean_name, _header_keys, _squash
 
 _HEADER_SCAN_ROWS = 20
@@ -57,7 +58,7 @@ def _read_csv_grid(path: Path) -> _Grid:
     text = _decode(path.read_bytes(), path)
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    rows = [[clean_text(c) for c in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     return _Grid(rows, set(), str(path))
 
 
@@ -66,13 +67,14 @@ def _cell_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return clean_text(str(value))  # control characters cannot go into the workbook or the Excel lists
 
 
 def _read_xlsx_grid(path: Path, *, sheet: str | int | None, sheet_hint: str) -> _Grid:
     import openpyxl  # a core dependency; imported here to keep module import light
     from openpyxl.utils.exceptions import InvalidFileException
 
+    check_unpacked_size(path)
     try:
         workbook = openpyxl.load_workbook(path, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, OSError, KeyError, ValueError) as err:

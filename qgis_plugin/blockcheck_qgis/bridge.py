@@ -58,6 +58,7 @@ __all__ = [
     "run_steps",
     "validate_inputs",
     "what_if_table",
+    "workbook_lock",
     "write_input_gpkg",
 ]
 
@@ -241,6 +242,25 @@ def raster_path(layer: QgsRasterLayer | None, folder: str | os.PathLike, transfo
 
 
 # ------------------------------------------------------------------ the core calls
+
+
+@contextlib.contextmanager
+def workbook_lock(workbook: str | os.PathLike, *, command: str, wait_s: float | None = None) -> Iterator[None]:
+    """The core's write lock of `workbook` (the editor holds it for each commit; a run holds it throughout).
+
+    Raises OSError with the core's message (naming the holder) when another writer still holds it after
+    `wait_s` seconds, so the editor shows it like any refused write.
+    """
+    from blockcheck.errors import WorkbookLockedError
+    from blockcheck.locking import workbook_lock as core_lock
+
+    if wait_s is None:  # the editor waits briefly (QGIS stays responsive), BLOCKCHECK_LOCK_WAIT_S or 10 s
+        wait_s = float(os.environ.get("BLOCKCHECK_LOCK_WAIT_S", "10"))
+    try:
+        with core_lock(workbook, command=command, wait_s=wait_s):
+            yield
+    except WorkbookLockedError as err:
+        raise OSError(str(err)) from None
 
 
 def _carry_dataset_info(source_files: list[str] | None, input_path: Path) -> None:

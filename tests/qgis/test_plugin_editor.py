@@ -73,7 +73,8 @@ def test_tabs_are_the_eight_lists_with_chinese_labels(editor) -> None:  # noqa: 
 def test_rows_and_map_selection_follow_each_other(editor, qgis_iface) -> None:  # noqa: ANN001
     store = editor.store
     projects = store.project_layers("project_list")
-    assert len(projects) == 2  # lines (roads) and polygons (sites) of the one table
+    # lines (roads), points (shared school/office lots, stations at facilities) and polygons (sites) of the one table
+    assert sorted(layer.name().rsplit("(", 1)[-1] for layer in projects) == ["line)", "point)", "polygon)"]
     editor.show_tab("project_list")
     editor.select_rows("project_list", [0, 150])
     wanted = {editor.models["project_list"].fid(0), editor.models["project_list"].fid(150)}
@@ -197,3 +198,22 @@ def test_an_edit_survives_a_killed_qgis(workbook) -> None:  # noqa: ANN001
     saved = _read_in_other_process(workbook)
     assert {r["project_id"]: r["status"] for r in saved["project_list"]}[project_id] == "adjusted"
     assert saved["project_history"][-1]["reason"] == "crash test"
+
+
+def test_the_editor_waits_for_a_writer_and_names_it(workbook, qgis_iface, monkeypatch) -> None:  # noqa: ANN001
+    """While `blockcheck run` holds the workbook's lock the editor's commit is refused with the holder's name; after, it lands."""
+    from qgis.core import QgsProject
+
+    monkeypatch.setenv("BLOCKCHECK_LOCK_WAIT_S", "0.5")
+    from blockcheck.locking import workbook_lock
+    from blockcheck_qgis.editor.store import WorkbookStore
+
+    store = WorkbookStore(workbook, QgsProject.instance())
+    row = next(i for i, r in enumerate(store.rows["project_list"]) if r.values["status"] == "registered")
+    with workbook_lock(workbook, command="blockcheck run (test)"):
+        with pytest.raises(OSError, match=r"blockcheck run \(test\)"):
+            store.update("project_list", row, "status", "adjusted", who="test", reason="during a run")
+    store.update("project_list", row, "status", "adjusted", who="test", reason="after the run")
+    saved = _read_in_other_process(workbook)
+    pid = store.rows["project_list"][row].values["project_id"]
+    assert {r["project_id"]: r["status"] for r in saved["project_list"]}[pid] == "adjusted"

@@ -166,13 +166,14 @@ class WorkbookStore(QObject):
             changed["provenance"] = checked["provenance"] = "edited"
         layer = self.layers[table]
         attributes = {layer.fields().indexOf(c): v for c, v in changed.items()}
-        if not layer.dataProvider().changeAttributeValues({row.fid: attributes}):
-            raise OSError("; ".join(layer.dataProvider().errors()) or tr("the GeoPackage refused the change"))
-        row.values = {c: checked.get(c, old[c]) for c in old}
         history = []
-        if table == "project_list":
-            history = bridge.history_for_change(old, row.values, self._history(), who=who or current_user(), reason=reason)
-            self._append_history(history)
+        with bridge.workbook_lock(self.path, command=f"QGIS checklist editor ({current_user()})"):  # one writer at a time
+            if not layer.dataProvider().changeAttributeValues({row.fid: attributes}):
+                raise OSError("; ".join(layer.dataProvider().errors()) or tr("the GeoPackage refused the change"))
+            row.values = {c: checked.get(c, old[c]) for c in old}
+            if table == "project_list":
+                history = bridge.history_for_change(old, row.values, self._history(), who=who or current_user(), reason=reason)
+                self._append_history(history)
         self._refresh(table)
         self.rowsChanged.emit(table, [position])
         return history
@@ -189,14 +190,15 @@ class WorkbookStore(QObject):
                     feature[column] = value
             feature.setGeometry(geometry)
             features.append(feature)
-        ok, added = layer.dataProvider().addFeatures(features)
-        if not ok:
-            raise OSError("; ".join(layer.dataProvider().errors()) or tr("the GeoPackage refused the new rows"))
-        columns = self.columns(table)
-        start = len(self.rows[table])
-        self.rows[table] += [Row(f.id(), {c: values.get(c) for c in columns}) for f, values in zip(added, rows, strict=True)]
-        if table == "project_list":
-            self._append_history(bridge.history_for_new_projects(rows, self._history(), who=who or current_user(), reason=reason))
+        with bridge.workbook_lock(self.path, command=f"QGIS checklist editor ({current_user()})"):  # one writer at a time
+            ok, added = layer.dataProvider().addFeatures(features)
+            if not ok:
+                raise OSError("; ".join(layer.dataProvider().errors()) or tr("the GeoPackage refused the new rows"))
+            columns = self.columns(table)
+            start = len(self.rows[table])
+            self.rows[table] += [Row(f.id(), {c: values.get(c) for c in columns}) for f, values in zip(added, rows, strict=True)]
+            if table == "project_list":
+                self._append_history(bridge.history_for_new_projects(rows, self._history(), who=who or current_user(), reason=reason))
         self._refresh(table)
         positions = list(range(start, len(self.rows[table])))
         self.rowsChanged.emit(table, positions)

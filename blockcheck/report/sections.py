@@ -1,0 +1,272 @@
+"""The plan of the hearing report: its sections in order, what each prints, and every count it states.
+
+:func:`report_plan` is the one place that decides which rows the report
+prints where, so the contents, the notes under the titles and the tables agree
+(the PDF and the HTML are both drawn from it):
+
+- the method note; the key maps;
+- the four steps in the method's words (第一步 体检评估找问题 …), each with its
+  two lists in the 图1–图8 layout;
+- the problem–strategy–project table (问题—策略—项目对应表), when the lists
+  give one (:func:`coverage_frame`);
+- the data-gap list; the appendix (附表); the standards used.
+
+A table of at most ``[report] body_rows`` rows is printed whole. A longer one
+prints its first ``body_rows`` rows with a note "前N项，共M项，全部见附表k"
+and is printed whole in the appendix — unless it has more than
+``appendix_rows`` rows: then the note gives the totals and the sheet of
+``eight_lists.xlsx`` that holds every row, and no appendix is made for it (the
+report stays a document at city scale). The block rows of the problem list go
+to the appendix the same way. The count in the contents is always the number of
+rows the section prints.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from .maps import map_title
+from .settings import check_lang, settings, steps, text
+from .tables import (
+    ListTable,
+    data_gaps_table,
+    fill_blank,
+    hearing_tables,
+    in_order,
+    problem_blocks_table,
+    problem_types,
+    standards_sections,
+)
+from .workbook_data import WorkbookData
+
+__all__ = ["Section", "coverage_frame", "coverage_table_section", "report_plan"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One entry of the report's contents: a part heading, the method note, a map or a table."""
+
+    key: str  # HTML anchor
+    title: str  # printed at the top of its first page and in the contents
+    level: int  # 1: a part of the report; 2: a section within a part
+    kind: str  # part | method | map | table
+    table: ListTable | None = None
+    count: str = ""  # the rows printed, as the contents give them: 18项 / 前40项，共236项
+    kicker: str = ""  # running header of its pages (the step it belongs to)
+    map_name: str = ""
+
+    def entry(self, lang: str) -> str:
+        """The line of the contents: the title and, for a table, the rows it prints."""
+        return text(lang, "entry_count", title=self.title, count=self.count) if self.count else self.title
+
+
+def _sheet(name: str) -> str:
+    """The sheet of eight_lists.xlsx holding list `name` (the file is written in Chinese)."""
+    from ..excel import sheet_title
+
+    return sheet_title(name)
+
+
+def _totals(table: ListTable, lang: str) -> str:
+    """"（按类型：交通出行12项、…）": rows per value of the table's totals column, largest first."""
+    if table.totals_by < 0 or table.frame.empty:
+        return ""
+    column = table.frame.columns[table.totals_by]
+    counts = table.frame[column].astype(str).value_counts(sort=True)
+    sep = text(lang, "totals_sep")
+    items = sep.join(text(lang, "totals_item", label=label or text(lang, "none"), n=int(n)) for label, n in counts.items())
+    return text(lang, "totals", by=column, items=items)
+
+
+class _Appendix:
+    """The appendix tables, numbered as the sections refer to them, with their counts for the contents."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.sections: list[Section] = []
+        cfg = settings()["report"]
+        self.body_rows, self.appendix_rows = int(cfg["body_rows"]), int(cfg["appendix_rows"])
+
+    def add(self, table: ListTable, *, total: int | None = None, note: str = "") -> str:
+        """Put `table` in the appendix (`total`: rows of the whole when it prints only the first); returns 附表k."""
+        k, n = len(self.sections) + 1, len(table.frame)
+        title = text(self.lang, "appendix_table", k=k, title=table.title)
+        count = text(self.lang, "rows_count", n=n) if total is None else text(self.lang, "rows_first", n=n, total=total)
+        self.sections.append(Section(f"appendix{k}", title, 2, "table", replace(table, title=title, note=note), count))
+        return text(self.lang, "appendix_ref", k=k)
+
+    def shorten(self, table: ListTable, sheet: str) -> tuple[ListTable, str]:
+        """`table` as the body prints it, and the count for the contents (see the module docstring)."""
+        lang, n = self.lang, len(table.frame)
+        if n <= self.body_rows:
+            return table, text(lang, "rows_count", n=n)
+        head = table.frame.head(self.body_rows)
+        totals = _totals(table, lang)
+        if n <= self.appendix_rows:
+            note = text(lang, "first_rows_appendix", n=len(head), total=n, totals=totals, appendix=self.add(table))
+        else:
+            note = text(lang, "first_rows_excel", n=len(head), total=n, totals=totals, sheet=sheet)
+        return replace(table, frame=head, note=_join(table.note, note, lang)), text(lang, "rows_first", n=len(head), total=n)
+
+    def detail(self, table: ListTable, sheet: str) -> tuple[str, str]:
+        """Put a table that belongs in the appendix only there; returns (附表k, the 'first rows' sentence when shortened)."""
+        n = len(table.frame)
+        if n <= self.appendix_rows:
+            return self.add(table), ""
+        head = table.frame.head(self.body_rows)
+        first = text(self.lang, "first_rows_excel", n=len(head), total=n, totals=_totals(table, self.lang), sheet=sheet)
+        return self.add(replace(table, frame=head), total=n, note=first), first
+
+
+def _join(first: str, second: str, lang: str) -> str:
+    """Two sentences of a note."""
+    return f"{first} {second}".strip() if lang == "en" else first + second
+
+
+def _noted(table: ListTable, wb: WorkbookData, lang: str) -> ListTable:
+    """The list with the sentence under its title saying what a row is and how many items the rows stand for."""
+    L, n = wb.lists, len(table.frame)
+    if table.name == "problem_list":
+        note = text(lang, "note_problems", n=n)
+    elif table.name == "resource_list":
+        note = text(lang, "note_resources", n=n, items=len(L["resource_list"]), sheet=_sheet("resource_list"))
+    elif table.name == "demand_list":
+        note = text(lang, "note_demands", n=n, items=len(L["demand_list"]))
+    elif table.name == "strategy_list":
+        note = text(lang, "note_strategies", n=n, items=len(L["strategy_list"]), sheet=_sheet("strategy_list"))
+    else:
+        return table
+    return replace(table, note=note)
+
+
+# columns coverage_table reads; a workbook written before they existed gets no coverage section
+_COVERAGE_NEEDS = {"problem_list": ("id", "scope", "type", "problem", "rule_id", "metric_key", "observed_value", "severity"),
+                   "strategy_list": ("id", "problem_ids", "code"), "task_list": ("id", "problem_ids", "status", "open_amount", "policy_numbers"),
+                   "project_list": ("project_id", "problem_ids", "amount", "amount_unit")}
+
+
+def coverage_frame(wb: WorkbookData) -> pd.DataFrame | None:
+    """:func:`blockcheck.lists.coverage.coverage_table` of the workbook's lists (None for a workbook older than it)."""
+    from ..lists.coverage import COVERAGE_COLUMNS, coverage_table
+
+    L = wb.lists
+    missing = [f"{name}.{c}" for name, columns in _COVERAGE_NEEDS.items() for c in columns if c not in L[name]]
+    if missing:
+        log.info("workbook %s lacks %s: no problem–strategy–project table (run blockcheck again)", wb.path, ", ".join(missing))
+        return None
+    if not (L["problem_list"]["scope"] == "ALL").any():  # no area problem: an empty table (still shown)
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COVERAGE_COLUMNS})
+    return coverage_table(L["problem_list"], L["strategy_list"], L["task_list"], L["project_list"])
+
+
+def coverage_table_section(frame: pd.DataFrame, lang: str = "zh", problems: pd.DataFrame | None = None) -> ListTable:
+    """The problem–strategy–project table (问题—策略—项目对应表) from the frame of :func:`coverage_frame`.
+
+    Prints the ``[coverage] columns`` of ``data/report.toml`` that `frame` has,
+    with their headers in `lang`, rows in the type order of 图1 (the order of
+    the problem list's own table). ``open_tasks`` counts the ``task_ids``;
+    ``status`` is ``status_zh`` in Chinese. In English the problem is the
+    problem list's ``problem_en`` (from `problems`) and the type its English label.
+    """
+    lang = check_lang(lang)
+    cfg = settings()["coverage"]
+    f = frame.copy()
+    if "task_ids" in f:
+        f["open_tasks"] = f["task_ids"].fillna("").astype(str).map(lambda v: len([t for t in v.split(",") if t.strip()]))
+    if lang == "zh" and "status_zh" in f:
+        f["status"] = f["status_zh"]
+    elif "status" in f:
+        f["status"] = f["status"].map(cfg["status_en"]).fillna(f["status"])
+    if "type" in f:
+        f = in_order(f, "type", problem_types())
+        if lang == "en":
+            f["type"] = f["type"].map(settings()["problems"]["types_en"]).fillna(f["type"])
+    if lang == "en":
+        f = _coverage_in_english(f, cfg, problems)
+    columns = [c for c in cfg["columns"] if c in f] or list(f.columns)
+    widths = tuple(cfg["widths"][cfg["columns"].index(c)] if c in cfg["columns"] else 1.0 for c in columns)
+    out = fill_blank(f[columns]).rename(columns=cfg[f"labels_{lang}"]).reset_index(drop=True)
+    group = columns.index(cfg["group"]) if cfg["group"] in columns else -1
+    totals = columns.index("status") if "status" in columns else -1
+    return ListTable("coverage", text(lang, "coverage_title"), out, widths, text(lang, "coverage_note"), group=group, totals_by=totals)
+
+
+def _coverage_in_english(f: pd.DataFrame, cfg: dict, problems: pd.DataFrame | None) -> pd.DataFrame:
+    """The problem (``problem_en`` of the problem list) and the closed and open amounts in English."""
+    from ..lists.amounts import format_amount
+
+    if problems is not None and {"problem_id", "problem"} <= set(f) and "problem_en" in problems:
+        english = problems.set_index("id")["problem_en"]
+        f["problem"] = f["problem_id"].map(english).where(lambda v: v.notna() & (v != ""), f["problem"])
+    if not {"unit", "closed_amount", "open_amount", "project_count", "task_ids"} <= set(f):
+        return f
+    tasks = f["task_ids"].fillna("").astype(str).str.split(",").map(lambda ids: [t for t in ids if t.strip()])
+
+    def closed(row: pd.Series) -> str:
+        if row["unit"] and pd.notna(row["closed_amount"]):
+            return format_amount(row["closed_amount"], row["unit"], lang="en")
+        return cfg["projects_en"].format(n=int(row["project_count"])) if row["project_count"] else "—"
+
+    def still_open(row: pd.Series, ids: list[str]) -> str:
+        if row["unit"] and pd.notna(row["open_amount"]) and row["open_amount"] > 0:
+            return format_amount(row["open_amount"], row["unit"], lang="en")
+        if any(t.startswith("TK-ALL-") for t in ids):
+            return cfg["open_area_en"]
+        return cfg["open_blocks_en"].format(n=len(ids)) if ids else "—"
+
+    f["unit"] = f["unit"].fillna("").astype(str)
+    f["closed"] = [closed(row) for _, row in f.iterrows()]
+    f["open"] = [still_open(row, ids) for (_, row), ids in zip(f.iterrows(), tasks, strict=True)]
+    return f
+
+
+def report_plan(wb: WorkbookData, lang: str = "zh", *, key_maps: list[str] | None = None,
+                coverage: pd.DataFrame | None = None) -> list[Section]:
+    """The report's sections in order (see the module docstring).
+
+    Parameters
+    ----------
+    wb
+        The workbook.
+    lang
+        ``zh`` or ``en``.
+    key_maps
+        The maps to show (default ``[report] key_maps``).
+    coverage
+        The problem–strategy–project frame; default :func:`coverage_frame` of `wb`
+        (the section is left out when there is none).
+    """
+    lang = check_lang(lang)
+    appendix = _Appendix(lang)
+    out = [Section("method", text(lang, "method_title"), 1, "method"), Section("maps", text(lang, "maps_title"), 1, "part")]
+    for name in key_maps if key_maps is not None else settings()["report"]["key_maps"]:
+        out.append(Section(f"map-{name}", map_title(wb, name, lang), 2, "map", map_name=name))
+    lists = {t.name: t for t in hearing_tables(wb, lang)}
+    for step in steps(lang):
+        out.append(Section(f"step{step.number}", step.title, 1, "part", kicker=step.title))
+        for name in step.lists:
+            table = _noted(lists[name], wb, lang)
+            if name == "problem_list":
+                where, first = appendix.detail(problem_blocks_table(wb, lang), _sheet(name))
+                blocks = len(wb.lists[name]) - len(table.frame)
+                more = (text(lang, "note_problem_blocks_excel", n=blocks, first=first) if first
+                        else text(lang, "note_problem_blocks", n=blocks, appendix=where))
+                table = replace(table, note=_join(table.note, more, lang))
+            shown, count = appendix.shorten(table, _sheet(name))
+            out.append(Section(name, shown.title, 2, "table", shown, count, kicker=step.title))
+    frame = coverage if coverage is not None else coverage_frame(wb)
+    if frame is not None:
+        shown, count = appendix.shorten(coverage_table_section(frame, lang, wb.lists["problem_list"]), _sheet("problem_list"))
+        out.append(Section("coverage", shown.title, 1, "table", shown, count))
+    shown, count = appendix.shorten(data_gaps_table(wb, lang), _sheet("data_gaps"))
+    out.append(Section("data_gaps", shown.title, 1, "table", shown, count))
+    if appendix.sections:
+        out += [Section("appendix", text(lang, "appendix_title"), 1, "part"), *appendix.sections]
+    out.append(Section("standards", text(lang, "standards_title"), 1, "part"))
+    out += [Section(t.name, t.title, 2, "table", t) for t in standards_sections(wb, lang)]
+    return out
