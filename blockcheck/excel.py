@@ -28,9 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import pandas as pd
-import pyogrio
 
 from .errors import InputError
 from .excel_layout import (
@@ -50,11 +48,10 @@ from .excel_layout import (
     wide_demand_title,
 )
 from .inputs import is_synthetic
-from .io import write_gpkg
 from .lists.schema import ListTable, SchemaError, conform, list_table, value_labels
 from .pipeline import META_LAYER
 from .report.settings import LANGS, check_lang, settings, text
-from .workbook import EIGHT_LISTS, HISTORY_LAYER, _text, history_rows, lists_revision, record_project_changes
+from .workbook import EIGHT_LISTS, HISTORY_LAYER, lists_revision
 
 if TYPE_CHECKING:
     from openpyxl import Workbook

@@ -279,7 +279,7 @@ def retained_land(
         + np.where(known, "地块内建筑平均建成于" + yr + f"年，至{as_of_year}年已使用" + ag + f"年（≥{min_age_yr:.0f}年）", "地块内无建筑年代，使用年限未知")
         + "；随生命周期推进将成为更新资源",
         reason_en="retained land (" + lu + "); area " + ha + " ha; "
-        + np.where(known, "buildings built " + yr + f" on average, " + ag + f" years in use by {as_of_year} (≥ {min_age_yr:.0f})", "age unknown (no dated buildings)")
+        + np.where(known, "buildings built " + yr + " on average, " + ag + f" years in use by {as_of_year} (≥ {min_age_yr:.0f})", "age unknown (no dated buildings)")
         + "; becomes a renewal resource as its life cycle advances",
     )
 
