@@ -64,15 +64,22 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--stage", choices=["prepare", "atlas", "all"], default="all")
     parser.add_argument("--lang", default="zh")
     parser.add_argument("--json", type=Path, default=None, help="write the timings here")
-    parser.add_argument("--exact-resources", action="store_true",
-                        help="prepare with blockcheck's resource list as is (slow at scale 1, see _fast_retained_buildings)")
+    parser.add_argument(
+        "--exact-resources",
+        action="store_true",
+        help="prepare with blockcheck's resource list as is (slow at scale 1, see _fast_retained_buildings)",
+    )
     args = parser.parse_args(argv)
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
     city_gpkg = work / f"city_{args.scale:g}.gpkg"
     out_dir = work / f"run_{args.scale:g}_{args.until}"
     workbook = out_dir / "workbook.gpkg"
-    result: dict = {"scale": args.scale, "until": args.until, "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}}
+    result: dict = {
+        "scale": args.scale,
+        "until": args.until,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+    }
 
     if args.stage in ("prepare", "all"):
         if not city_gpkg.exists():
@@ -117,12 +124,22 @@ def main(argv: list[str] | None = None) -> dict:
         from pypdf import PdfReader
 
         pages = len(PdfReader(out_pdf).pages)
-        result.update({
-            "blocks": blocks, "pages": pages, "atlas_s": round(seconds, 1), "s_per_page": round(seconds / pages, 3),
-            "pdf_mb": round(out_pdf.stat().st_size / 1e6, 1), "peak_rss_gb": round(_peak_gb(), 2), "target_s": 600,
-        })
-        print(f"atlas: {blocks} blocks, {pages} pages, {seconds:.1f} s ({seconds / pages:.3f} s/page), "
-              f"{result['pdf_mb']} MB, peak RSS {result['peak_rss_gb']} GB -> {'OK' if seconds <= 600 else 'OVER'} (target 600 s)", flush=True)
+        result.update(
+            {
+                "blocks": blocks,
+                "pages": pages,
+                "atlas_s": round(seconds, 1),
+                "s_per_page": round(seconds / pages, 3),
+                "pdf_mb": round(out_pdf.stat().st_size / 1e6, 1),
+                "peak_rss_gb": round(_peak_gb(), 2),
+                "target_s": 600,
+            }
+        )
+        print(
+            f"atlas: {blocks} blocks, {pages} pages, {seconds:.1f} s ({seconds / pages:.3f} s/page), "
+            f"{result['pdf_mb']} MB, peak RSS {result['peak_rss_gb']} GB -> {'OK' if seconds <= 600 else 'OVER'} (target 600 s)",
+            flush=True,
+        )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
     return result

@@ -1,4 +1,4 @@
-"""Benchmark of step 1 (``blockcheck.health_check.health_check``) on a synthetic city.
+"""Benchmark of step 1 (``blockcheck.steps.health_check.health_check``) on a synthetic city.
 
 Not a test: it prints wall time and peak memory per stage, compares the
 per-block overlay numbers with QGIS Processing and with a bare STRtree + GEOS
@@ -53,30 +53,41 @@ from measure import GB, ROWS, Meter, fmt_row, row, say  # noqa: E402
 #: (module, function) → stage of the health check. Functions are wrapped in the
 #: module namespace health_check.py calls them from, so nothing runs twice.
 STAGES = {
-    ("blockcheck.health_check", "residents_from_communities"): "population distribution",
-    ("blockcheck.health_check", "block_population"): "population distribution",
-    ("blockcheck.health_check", "build_walk_network"): "network build",
-    ("blockcheck.health_check", "road_network_metrics"): "road metrics",
-    ("blockcheck.health_check", "block_index_of"): "overlay metrics",
-    ("blockcheck.health_check", "park_green_m2"): "overlay metrics",
-    ("blockcheck.health_check", "job_housing_ratio"): "overlay metrics",
-    ("blockcheck.health_check", "underground_use_ratio"): "overlay metrics",
-    ("blockcheck.health_check", "old_residential_buildings"): "overlay metrics",
-    ("blockcheck.health_check", "parking_provision"): "overlay metrics",
-    ("blockcheck.health_check", "industrial_land_ratio"): "overlay metrics",
-    ("blockcheck.health_check", "facility_provision"): "provision",
-    ("blockcheck.health_check", "park_coverage_ratio"): "park coverage (line + walk)",
-    ("blockcheck.health_check", "bus_stop_coverage_ratio"): "bus/garbage/substation coverage (line)",
-    ("blockcheck.health_check", "life_circle_coverage"): "life circles",
-    ("blockcheck.health_check", "snap_points"): "snapping the residents (once)",
+    ("blockcheck.steps.health_check", "residents_from_communities"): "population distribution",
+    ("blockcheck.steps.health_check", "block_population"): "population distribution",
+    ("blockcheck.steps.health_check", "build_walk_network"): "network build",
+    ("blockcheck.steps.health_check", "road_network_metrics"): "road metrics",
+    ("blockcheck.steps.health_check", "block_index_of"): "overlay metrics",
+    ("blockcheck.steps.health_check", "park_green_m2"): "overlay metrics",
+    ("blockcheck.steps.health_check", "job_housing_ratio"): "overlay metrics",
+    ("blockcheck.steps.health_check", "underground_use_ratio"): "overlay metrics",
+    ("blockcheck.steps.health_check", "old_residential_buildings"): "overlay metrics",
+    ("blockcheck.steps.health_check", "parking_provision"): "overlay metrics",
+    ("blockcheck.steps.health_check", "industrial_land_ratio"): "overlay metrics",
+    ("blockcheck.steps.health_check", "facility_provision"): "provision",
+    ("blockcheck.steps.health_check", "park_coverage_ratio"): "park coverage (line + walk)",
+    ("blockcheck.steps.health_check", "bus_stop_coverage_ratio"): "bus/garbage/substation coverage (line)",
+    ("blockcheck.steps.health_check", "life_circle_coverage"): "life circles",
+    ("blockcheck.steps.health_check", "snap_points"): "snapping the residents (once)",
     ("blockcheck.metrics.accessibility", "snap_points"): "snapping facilities and park access points",
     ("blockcheck.metrics.accessibility", "nearest_source_distance_m"): "network searches",
 }
-NESTED = {"snapping facilities and park access points", "network searches"}  # called inside park coverage and life circles
+NESTED = {
+    "snapping facilities and park access points",
+    "network searches",
+}  # called inside park coverage and life circles
 STAGE_ORDER = [
-    "population distribution", "network build", "road metrics", "overlay metrics", "provision", "snapping the residents (once)",
-    "park coverage (line + walk)", "bus/garbage/substation coverage (line)", "life circles",
-    "snapping facilities and park access points", "network searches",
+    "population distribution",
+    "network build",
+    "road metrics",
+    "overlay metrics",
+    "provision",
+    "snapping the residents (once)",
+    "park coverage (line + walk)",
+    "bus/garbage/substation coverage (line)",
+    "life circles",
+    "snapping facilities and park access points",
+    "network searches",
 ]
 
 
@@ -114,7 +125,7 @@ def instrumented_health_check(layers: dict, standards) -> tuple[object, dict, di
 
         return timed
 
-    from blockcheck.health_check import health_check
+    from blockcheck.steps.health_check import health_check
 
     for (module_name, name), stage in STAGES.items():
         module = importlib.import_module(module_name)
@@ -145,12 +156,31 @@ def stage_table(run: dict) -> list[dict]:
         total = b["seconds"] + a["seconds"]
         if stage not in NESTED:
             top += total
-        out.append({
-            "stage": stage, "nested": stage in NESTED, "blocks_s": b["seconds"], "all_s": a["seconds"], "total_s": total,
-            "peak_gb": max(b["peak"], a["peak"]) / GB, "rise_gb": max(b["rise"], a["rise"]) / GB, "calls": b["calls"] + a["calls"],
-        })
+        out.append(
+            {
+                "stage": stage,
+                "nested": stage in NESTED,
+                "blocks_s": b["seconds"],
+                "all_s": a["seconds"],
+                "total_s": total,
+                "peak_gb": max(b["peak"], a["peak"]) / GB,
+                "rise_gb": max(b["rise"], a["rise"]) / GB,
+                "calls": b["calls"] + a["calls"],
+            }
+        )
     t = run["total"]
-    out.append({"stage": "other (district union, concat, ...)", "nested": False, "blocks_s": np.nan, "all_s": np.nan, "total_s": t["seconds"] - top, "peak_gb": np.nan, "rise_gb": np.nan, "calls": 0})
+    out.append(
+        {
+            "stage": "other (district union, concat, ...)",
+            "nested": False,
+            "blocks_s": np.nan,
+            "all_s": np.nan,
+            "total_s": t["seconds"] - top,
+            "peak_gb": np.nan,
+            "rise_gb": np.nan,
+            "calls": 0,
+        }
+    )
     return out
 
 
@@ -162,7 +192,9 @@ def print_stage_table(rows: list[dict], total: dict) -> None:
         b = "" if np.isnan(r["blocks_s"]) else f"{r['blocks_s']:8.2f}s"
         a = "" if np.isnan(r["all_s"]) else f"{r['all_s']:8.2f}s"
         say(f"  {name:<44}{b:>9}{a:>9}{r['total_s']:8.2f}s   {peak}")
-    say(f"  {'whole health_check(...)':<44}{'':>9}{'':>9}{total['seconds']:8.2f}s   {total['peak'] / GB:7.2f} GB {total['rise'] / GB:6.2f} GB")
+    say(
+        f"  {'whole health_check(...)':<44}{'':>9}{'':>9}{total['seconds']:8.2f}s   {total['peak'] / GB:7.2f} GB {total['rise'] / GB:6.2f} GB"
+    )
 
 
 def run_health_check(scale: float, seed: int, repeats: int = 2) -> dict:
@@ -199,8 +231,15 @@ def run_health_check(scale: float, seed: int, repeats: int = 2) -> dict:
     table = stage_table(run)
     say(f"   fastest of {len(totals)} runs: {min(totals):.2f} s (all: {', '.join(f'{t:.2f}' for t in totals)} s)")
     return {
-        "scale": scale, "city": city, "result": result, "captured": captured, "generation": gen, "total": run["total"],
-        "stages": table, "counts": {k: len(v) for k, v in city.items()}, "runs_s": totals,
+        "scale": scale,
+        "city": city,
+        "result": result,
+        "captured": captured,
+        "generation": gen,
+        "total": run["total"],
+        "stages": table,
+        "counts": {k: len(v) for k, v in city.items()},
+        "runs_s": totals,
     }
 
 
@@ -211,7 +250,19 @@ def scaling_subrun(scale: float, seed: int, repeats: int) -> dict:
     """Run generation + health check at another scale in a fresh process; its JSON."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "sub.json"
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--scale", str(scale), "--seed", str(seed), "--health-check-only", "--health-check-repeats", str(repeats), "--json", str(path)]
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--scale",
+            str(scale),
+            "--seed",
+            str(seed),
+            "--health-check-only",
+            "--health-check-repeats",
+            str(repeats),
+            "--json",
+            str(path),
+        ]
         say(f"== scaling: {' '.join(cmd[1:])}")
         subprocess.run(cmd, check=True)
         return json.loads(path.read_text())
@@ -226,8 +277,13 @@ def versions() -> dict:
     import scipy
 
     out = {
-        "python": platform.python_version(), "shapely": shapely.__version__, "GEOS": shapely.geos_version_string,
-        "geopandas": geopandas.__version__, "numpy": np.__version__, "pandas": pd.__version__, "scipy": scipy.__version__,
+        "python": platform.python_version(),
+        "shapely": shapely.__version__,
+        "GEOS": shapely.geos_version_string,
+        "geopandas": geopandas.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scipy": scipy.__version__,
         "networkx": networkx.__version__,
     }
     try:
@@ -253,30 +309,61 @@ def versions() -> dict:
 
 def summary_json(hc: dict) -> dict:
     out = {
-        "scale": hc["scale"], "counts": hc["counts"],
-        "generation_s": hc["generation"]["seconds"], "generation_peak_gb": hc["generation"]["peak"] / GB,
-        "health_check_s": hc["total"]["seconds"], "health_check_peak_gb": hc["total"]["peak"] / GB, "health_check_rise_gb": hc["total"]["rise"] / GB,
-        "stages": hc["stages"], "runs_s": hc["runs_s"],
+        "scale": hc["scale"],
+        "counts": hc["counts"],
+        "generation_s": hc["generation"]["seconds"],
+        "generation_peak_gb": hc["generation"]["peak"] / GB,
+        "health_check_s": hc["total"]["seconds"],
+        "health_check_peak_gb": hc["total"]["peak"] / GB,
+        "health_check_rise_gb": hc["total"]["rise"] / GB,
+        "stages": hc["stages"],
+        "runs_s": hc["runs_s"],
     }
     return out
 
 
 def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915
     parser = argparse.ArgumentParser(description="Benchmark blockcheck's step 1 on a synthetic city.")
-    parser.add_argument("--scale", type=float, default=1.0, help="city size (1.0: 1,600 blocks, 1M buildings, 320k roads)")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="city size (1.0: 1,600 blocks, 1M buildings, 320k roads)"
+    )
     parser.add_argument("--seed", type=int, default=20240601)
-    parser.add_argument("--small-scale", type=float, default=0.25, help="the scale compared with --scale in the scaling check (0 to skip)")
+    parser.add_argument(
+        "--small-scale",
+        type=float,
+        default=0.25,
+        help="the scale compared with --scale in the scaling check (0 to skip)",
+    )
     parser.add_argument("--no-qgis", action="store_true", help="skip the QGIS Processing comparison")
     parser.add_argument("--no-pandana", action="store_true", help="skip pandana")
     parser.add_argument("--no-networkx", action="store_true", help="skip networkx")
-    parser.add_argument("--pandana-scale", type=float, default=0.25, help="city scale of the pandana comparison (its contraction hierarchy takes ~4 min at scale 1; 0: same as --scale)")
-    parser.add_argument("--health-check-only", action="store_true", help="only generation + health check (used by the scaling sub-run)")
-    parser.add_argument("--health-check-repeats", type=int, default=2, help="runs of the health check per scale; the fastest is reported")
+    parser.add_argument(
+        "--pandana-scale",
+        type=float,
+        default=0.25,
+        help="city scale of the pandana comparison (its contraction hierarchy takes ~4 min at scale 1; 0: same as --scale)",
+    )
+    parser.add_argument(
+        "--health-check-only", action="store_true", help="only generation + health check (used by the scaling sub-run)"
+    )
+    parser.add_argument(
+        "--health-check-repeats",
+        type=int,
+        default=2,
+        help="runs of the health check per scale; the fastest is reported",
+    )
     parser.add_argument("--json", type=Path, help="write all figures here")
     args = parser.parse_args(argv)
     measure.METER = Meter()
     t_start = time.perf_counter()
-    info = {"argv": sys.argv, "versions": versions(), "cpu": platform.processor(), "cores": os.cpu_count(), "memory_gb": psutil.virtual_memory().total / GB, "loadavg_start": os.getloadavg()}
+    info = {
+        "argv": sys.argv,
+        "versions": versions(),
+        "cpu": platform.processor(),
+        "cores": os.cpu_count(),
+        "memory_gb": psutil.virtual_memory().total / GB,
+        "loadavg_start": os.getloadavg(),
+    }
     say(f"blockcheck benchmark — {info['versions']}")
 
     hc = run_health_check(args.scale, args.seed, args.health_check_repeats)
@@ -314,8 +401,14 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915
         big, small = out["main"], sub["main"]
         data_ratio = big["counts"]["buildings"] / small["counts"]["buildings"]
         t_ratio = big["health_check_s"] / small["health_check_s"]
-        out["scaling"] = {"data_ratio": data_ratio, "time_ratio": t_ratio, "generation_ratio": big["generation_s"] / small["generation_s"]}
-        say(f"== scaling: {data_ratio:.2f}× the data → health_check {t_ratio:.2f}× the time ({small['health_check_s']:.1f} s → {big['health_check_s']:.1f} s)")
+        out["scaling"] = {
+            "data_ratio": data_ratio,
+            "time_ratio": t_ratio,
+            "generation_ratio": big["generation_s"] / small["generation_s"],
+        }
+        say(
+            f"== scaling: {data_ratio:.2f}× the data → health_check {t_ratio:.2f}× the time ({small['health_check_s']:.1f} s → {big['health_check_s']:.1f} s)"
+        )
 
     out["rows"] = ROWS
     out["ru_maxrss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GB
@@ -332,38 +425,82 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915
 def targets(out: dict) -> None:
     """Print each target with met / not met."""
     m = out["main"]
-    lines = [(f"whole step ≤ 60 s (scale {m['scale']})", f"{m['health_check_s']:.1f} s", m["health_check_s"] <= 60.0),
-             (f"whole step ≤ 4 GB peak RSS (scale {m['scale']})", f"{m['health_check_peak_gb']:.2f} GB", m["health_check_peak_gb"] <= 4.0)]
+    lines = [
+        (f"whole step ≤ 60 s (scale {m['scale']})", f"{m['health_check_s']:.1f} s", m["health_check_s"] <= 60.0),
+        (
+            f"whole step ≤ 4 GB peak RSS (scale {m['scale']})",
+            f"{m['health_check_peak_gb']:.2f} GB",
+            m["health_check_peak_gb"] <= 4.0,
+        ),
+    ]
     ov = out.get("overlay", {})
     if "qgis" in ov:
-        pairs = [("roads (plain r∩b vs QGIS all)", ov["ours"].get("roads_plain"), ov["qgis"]["roads_plain"]),
-                 ("roads (½ rule default vs QGIS inner+½edge)", ov["ours"]["roads_half_default"], ov["qgis"]["roads_half"]),
-                 ("facility counts", ov["ours"]["counts"], ov["qgis"]["counts"]),
-                 ("park area", ov["ours"]["parks"], ov["qgis"]["parks"])]
+        pairs = [
+            ("roads (plain r∩b vs QGIS all)", ov["ours"].get("roads_plain"), ov["qgis"]["roads_plain"]),
+            ("roads (½ rule default vs QGIS inner+½edge)", ov["ours"]["roads_half_default"], ov["qgis"]["roads_half"]),
+            ("facility counts", ov["ours"]["counts"], ov["qgis"]["counts"]),
+            ("park area", ov["ours"]["parks"], ov["qgis"]["parks"]),
+        ]
         for name, ours, theirs in pairs:
             if ours is not None:
-                lines.append((f"blockcheck ≥ 3× faster than QGIS: {name}", f"{theirs / ours:.2f}× (QGIS {theirs:.2f} s / ours {ours:.2f} s)", theirs / ours >= 3.0))
+                lines.append(
+                    (
+                        f"blockcheck ≥ 3× faster than QGIS: {name}",
+                        f"{theirs / ours:.2f}× (QGIS {theirs:.2f} s / ours {ours:.2f} s)",
+                        theirs / ours >= 3.0,
+                    )
+                )
         for c in ov["qgis_comparisons"]:
             lines.append((f"equal to QGIS: {c['name']}", f"max rel {c['max_rel_diff']:.1e}", c["equal"]))
     if "floor" in ov:
-        pairs = [("roads ½ rule default (1 cm grid) vs float floor", ov["ours"]["roads_half_default"], ov["floor"]["roads_half_float"]),
-                 ("roads ½ rule precision_m=None", ov["ours"].get("roads_half_float"), ov["floor"]["roads_half_float"]),
-                 ("roads plain", ov["ours"].get("roads_plain"), ov["floor"]["roads_plain"]),
-                 ("facility counts", ov["ours"]["counts"], ov["floor"]["counts"]),
-                 ("park area", ov["ours"]["parks"], ov["floor"]["parks"])]
+        pairs = [
+            (
+                "roads ½ rule default (1 cm grid) vs float floor",
+                ov["ours"]["roads_half_default"],
+                ov["floor"]["roads_half_float"],
+            ),
+            ("roads ½ rule precision_m=None", ov["ours"].get("roads_half_float"), ov["floor"]["roads_half_float"]),
+            ("roads plain", ov["ours"].get("roads_plain"), ov["floor"]["roads_plain"]),
+            ("facility counts", ov["ours"]["counts"], ov["floor"]["counts"]),
+            ("park area", ov["ours"]["parks"], ov["floor"]["parks"]),
+        ]
         for name, ours, fl in pairs:
             if ours is not None:
                 lines.append((f"blockcheck ≤ 1.2× bare floor: {name}", f"{ours / fl:.2f}×", ours / fl <= 1.2))
     nw = out.get("network", {})
     if nw:
-        lines.append(("blockcheck search ≤ 1.5× bare scipy (nodes)", f"{nw['blockcheck_nodes_s'] / nw['scipy_s']:.2f}×", nw["blockcheck_nodes_s"] / nw["scipy_s"] <= 1.5))
-        lines.append(("blockcheck search edge-snapped ≤ 1.5× bare scipy", f"{nw['blockcheck_edge_s'] / nw['scipy_s']:.2f}×", nw["blockcheck_edge_s"] / nw["scipy_s"] <= 1.5))
+        lines.append(
+            (
+                "blockcheck search ≤ 1.5× bare scipy (nodes)",
+                f"{nw['blockcheck_nodes_s'] / nw['scipy_s']:.2f}×",
+                nw["blockcheck_nodes_s"] / nw["scipy_s"] <= 1.5,
+            )
+        )
+        lines.append(
+            (
+                "blockcheck search edge-snapped ≤ 1.5× bare scipy",
+                f"{nw['blockcheck_edge_s'] / nw['scipy_s']:.2f}×",
+                nw["blockcheck_edge_s"] / nw["scipy_s"] <= 1.5,
+            )
+        )
     pa = out.get("pandana")
     if pa:
-        lines.append((f"pandana distances equal to scipy within 0.05 m (scale {pa['scale']})", f"max |Δ| {pa['pandana_max_diff_m']:.3f} m", pa["pandana_equal"]))
+        lines.append(
+            (
+                f"pandana distances equal to scipy within 0.05 m (scale {pa['scale']})",
+                f"max |Δ| {pa['pandana_max_diff_m']:.3f} m",
+                pa["pandana_equal"],
+            )
+        )
     if "scaling" in out:
         s = out["scaling"]
-        lines.append((f"{s['data_ratio']:.0f}× the data ≤ {1.1 * s['data_ratio']:.1f}× the time", f"{s['time_ratio']:.2f}×", s["time_ratio"] <= 1.1 * s["data_ratio"]))
+        lines.append(
+            (
+                f"{s['data_ratio']:.0f}× the data ≤ {1.1 * s['data_ratio']:.1f}× the time",
+                f"{s['time_ratio']:.2f}×",
+                s["time_ratio"] <= 1.1 * s["data_ratio"],
+            )
+        )
     say("== targets")
     for name, value, ok in lines:
         say(f"  [{'met' if ok else 'NOT MET'}] {name}: {value}")

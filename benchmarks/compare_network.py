@@ -54,7 +54,9 @@ def _timed_network(name: str, fn, note: str = "", repeat: int = 1):  # noqa: ANN
             times.append(time.perf_counter() - t0)
     if repeat > 1:
         rec["seconds"] = min(times)
-        note = f"best of {repeat} (first {times[0]:.3f} s, median {float(np.median(times)):.3f} s)" + (f"; {note}" if note else "")
+        note = f"best of {repeat} (first {times[0]:.3f} s, median {float(np.median(times)):.3f} s)" + (
+            f"; {note}" if note else ""
+        )
     r = row("network", name, rec, note=note)
     say(fmt_row(r))
     return value, rec["seconds"]
@@ -73,25 +75,46 @@ def network_comparison(city: dict, network, residents: gpd.GeoDataFrame, with_ne
     out: dict[str, object] = {"n_nodes": network.n_nodes, "n_edges": network.n_edges, "n_sources": int(src.size)}
     timed = _timed_network
     adj = network.adjacency
-    d_scipy, t_scipy = timed("bare scipy dijkstra(indices=sources, min_only=True, limit)", lambda: dijkstra(adj, directed=True, indices=src, min_only=True, limit=CUTOFF_M), repeat=SEARCH_REPEATS)
+    d_scipy, t_scipy = timed(
+        "bare scipy dijkstra(indices=sources, min_only=True, limit)",
+        lambda: dijkstra(adj, directed=True, indices=src, min_only=True, limit=CUTOFF_M),
+        repeat=SEARCH_REPEATS,
+    )
     s_src, s_all = node_snapped(network, src), node_snapped(network, all_nodes)
-    d_bc, t_bc = timed("blockcheck nearest_source_distance_m (points at nodes)", lambda: nearest_source_distance_m(network, s_src, s_all, cutoff_m=CUTOFF_M), repeat=SEARCH_REPEATS)
+    d_bc, t_bc = timed(
+        "blockcheck nearest_source_distance_m (points at nodes)",
+        lambda: nearest_source_distance_m(network, s_src, s_all, cutoff_m=CUTOFF_M),
+        repeat=SEARCH_REPEATS,
+    )
     fin = np.isfinite(d_scipy)
     diff = float(np.max(np.abs(d_bc[fin] - d_scipy[fin]), initial=0.0))
     same = np.array_equal(fin, np.isfinite(d_bc)) and diff <= 1e-6
-    say(f"  compare blockcheck vs scipy (nodes): reachable {int(fin.sum())}/{fin.size}, max |Δ| {diff:.2e} m -> {'EQUAL' if same else 'DIFFERENT'}")
+    say(
+        f"  compare blockcheck vs scipy (nodes): reachable {int(fin.sum())}/{fin.size}, max |Δ| {diff:.2e} m -> {'EQUAL' if same else 'DIFFERENT'}"
+    )
     out.update(scipy_s=t_scipy, blockcheck_nodes_s=t_bc, blockcheck_equal_scipy=bool(same), blockcheck_max_diff_m=diff)
 
     # edge snapping, as the life circles do it (facility points → resident points)
     rpts = np.asarray(residents.geometry.values)
-    s_fac, t_snap_f = timed(f"blockcheck snap_points ({pts.size} {SOURCE_CATEGORY} points)", lambda: snap_points(network, pts))
+    s_fac, t_snap_f = timed(
+        f"blockcheck snap_points ({pts.size} {SOURCE_CATEGORY} points)", lambda: snap_points(network, pts)
+    )
     s_res, t_snap_r = timed(f"blockcheck snap_points ({rpts.size} resident points)", lambda: snap_points(network, rpts))
-    _, t_edge = timed(f"blockcheck nearest_source_distance_m (edge-snapped, to {rpts.size} residents)", lambda: nearest_source_distance_m(network, s_fac, s_res, cutoff_m=CUTOFF_M), repeat=SEARCH_REPEATS)
-    out.update(snap_facilities_s=t_snap_f, snap_residents_s=t_snap_r, blockcheck_edge_s=t_edge, n_residents=int(rpts.size))
+    _, t_edge = timed(
+        f"blockcheck nearest_source_distance_m (edge-snapped, to {rpts.size} residents)",
+        lambda: nearest_source_distance_m(network, s_fac, s_res, cutoff_m=CUTOFF_M),
+        repeat=SEARCH_REPEATS,
+    )
+    out.update(
+        snap_facilities_s=t_snap_f, snap_residents_s=t_snap_r, blockcheck_edge_s=t_edge, n_residents=int(rpts.size)
+    )
 
     if with_networkx:
         graph, t_g = timed("networkx: WalkNetwork.to_networkx()", network.to_networkx)
-        d_nx, t_nx = timed("networkx multi_source_dijkstra_path_length(cutoff)", lambda: nx.multi_source_dijkstra_path_length(graph, set(src.tolist()), cutoff=CUTOFF_M, weight="length_m"))
+        d_nx, t_nx = timed(
+            "networkx multi_source_dijkstra_path_length(cutoff)",
+            lambda: nx.multi_source_dijkstra_path_length(graph, set(src.tolist()), cutoff=CUTOFF_M, weight="length_m"),
+        )
         keys = np.fromiter(d_nx.keys(), dtype=np.int64, count=len(d_nx))
         vals = np.fromiter(d_nx.values(), dtype=float, count=len(d_nx))
         d_nx_arr = np.full(network.n_nodes, np.inf)
@@ -117,9 +140,15 @@ def pandana_comparison(scale: float, seed: int, city: dict | None = None, networ
     _, src = _sources(city, network)
     timed = _timed_network
     note = f"scale {scale}"
-    d_scipy, t_scipy = timed(f"bare scipy dijkstra (scale {scale})", lambda: dijkstra(network.adjacency, directed=True, indices=src, min_only=True, limit=CUTOFF_M))
+    d_scipy, t_scipy = timed(
+        f"bare scipy dijkstra (scale {scale})",
+        lambda: dijkstra(network.adjacency, directed=True, indices=src, min_only=True, limit=CUTOFF_M),
+    )
     s_src, s_all = node_snapped(network, src), node_snapped(network, np.arange(network.n_nodes))
-    _, t_bc = timed(f"blockcheck nearest_source_distance_m (scale {scale}, nodes)", lambda: nearest_source_distance_m(network, s_src, s_all, cutoff_m=CUTOFF_M))
+    _, t_bc = timed(
+        f"blockcheck nearest_source_distance_m (scale {scale}, nodes)",
+        lambda: nearest_source_distance_m(network, s_src, s_all, cutoff_m=CUTOFF_M),
+    )
     coo = network.adjacency.tocoo()
     keep = coo.row < coo.col
     a, b, w = coo.row[keep], coo.col[keep], coo.data[keep]
@@ -128,7 +157,9 @@ def pandana_comparison(scale: float, seed: int, city: dict | None = None, networ
 
     def build():  # noqa: ANN202
         with quiet_fd1():
-            return pandana.Network(nodes["x"], nodes["y"], pd.Series(a), pd.Series(b), pd.DataFrame({"length_m": w}), twoway=True)
+            return pandana.Network(
+                nodes["x"], nodes["y"], pd.Series(a), pd.Series(b), pd.DataFrame({"length_m": w}), twoway=True
+            )
 
     pnet, t_ch = timed("pandana Network(...) (contraction hierarchy build)", build, note=note)
 
@@ -149,8 +180,18 @@ def pandana_comparison(scale: float, seed: int, city: dict | None = None, networ
     reach = np.isfinite(d_scipy) & (d_scipy < CUTOFF_M - 1e-3)
     diff = float(np.max(np.abs(d_pd[reach] - d_scipy[reach]), initial=0.0))
     same_pd = np.array_equal(reach_pd, reach) and diff <= 0.05
-    say(f"  compare pandana vs scipy: reachable {int(reach_pd.sum())} vs {int(reach.sum())}, max |Δ| {diff:.4f} m -> {'EQUAL (0.05 m)' if same_pd else 'DIFFERENT'}")
+    say(
+        f"  compare pandana vs scipy: reachable {int(reach_pd.sum())} vs {int(reach.sum())}, max |Δ| {diff:.4f} m -> {'EQUAL (0.05 m)' if same_pd else 'DIFFERENT'}"
+    )
     return {
-        "scale": scale, "n_nodes": network.n_nodes, "n_sources": int(src.size), "scipy_s": t_scipy, "blockcheck_nodes_s": t_bc,
-        "pandana_ch_s": t_ch, "pandana_precompute_s": t_pre, "pandana_query_s": t_np, "pandana_max_diff_m": diff, "pandana_equal": bool(same_pd),
+        "scale": scale,
+        "n_nodes": network.n_nodes,
+        "n_sources": int(src.size),
+        "scipy_s": t_scipy,
+        "blockcheck_nodes_s": t_bc,
+        "pandana_ch_s": t_ch,
+        "pandana_precompute_s": t_pre,
+        "pandana_query_s": t_np,
+        "pandana_max_diff_m": diff,
+        "pandana_equal": bool(same_pd),
     }

@@ -66,8 +66,17 @@ def _compare(name: str, ours: pd.Series, theirs: pd.Series, rel: float = 1e-6) -
     worst = float(np.max(np.abs(a - b) / scale)) if a.size else 0.0
     ok = worst <= rel
     worst_abs = float(np.max(np.abs(a - b))) if a.size else 0.0
-    say(f"  compare {name}: max relative difference {worst:.2e} (max |Δ| {worst_abs:.3g}) over {a.size} blocks (total {a.sum():,.1f} vs {b.sum():,.1f}) -> {'EQUAL' if ok else 'DIFFERENT'} (rel {rel:g})")
-    return {"name": name, "max_rel_diff": worst, "max_abs_diff": worst_abs, "equal": ok, "ours_total": float(a.sum()), "theirs_total": float(b.sum())}
+    say(
+        f"  compare {name}: max relative difference {worst:.2e} (max |Δ| {worst_abs:.3g}) over {a.size} blocks (total {a.sum():,.1f} vs {b.sum():,.1f}) -> {'EQUAL' if ok else 'DIFFERENT'} (rel {rel:g})"
+    )
+    return {
+        "name": name,
+        "max_rel_diff": worst,
+        "max_abs_diff": worst_abs,
+        "equal": ok,
+        "ours_total": float(a.sum()),
+        "theirs_total": float(b.sum()),
+    }
 
 
 def bare_road_length(blocks: np.ndarray, roads: np.ndarray, edge_share: float) -> np.ndarray:
@@ -76,7 +85,9 @@ def bare_road_length(blocks: np.ndarray, roads: np.ndarray, edge_share: float) -
     b, r = tree.query(blocks, predicate="intersects")
     inside = shapely.length(shapely.intersection(roads[r], blocks[b]))
     if edge_share != 1.0:
-        inside = inside - (1.0 - edge_share) * shapely.length(shapely.intersection(roads[r], shapely.boundary(blocks)[b]))
+        inside = inside - (1.0 - edge_share) * shapely.length(
+            shapely.intersection(roads[r], shapely.boundary(blocks)[b])
+        )
     return np.bincount(b, weights=inside, minlength=blocks.size)
 
 
@@ -105,12 +116,21 @@ def overlay_comparison(city: dict, residents: gpd.GeoDataFrame, with_qgis: bool,
     roads = city["roads"]
     green = city["green"]
     facilities = city["facilities"]
-    on_edge = roads["class"].isin(["arterial", "secondary", "expressway"]).to_numpy()  # the generator puts exactly these on block edges
+    on_edge = (
+        roads["class"].isin(["arterial", "secondary", "expressway"]).to_numpy()
+    )  # the generator puts exactly these on block edges
     pop = block_population(blocks, residents)
     standards = load_standards("beijing")
     count_spec = ProvisionSpec(
-        key="all_facilities_count", label_zh="设施数", categories=tuple(FACILITY_CATEGORIES), capacity="", factor=1.0,
-        standard="facilities.hospital_beds_per_1000", standard_factor=1.0, per=1000.0, basis="population",
+        key="all_facilities_count",
+        label_zh="设施数",
+        categories=tuple(FACILITY_CATEGORIES),
+        capacity="",
+        factor=1.0,
+        standard="facilities.hospital_beds_per_1000",
+        standard_factor=1.0,
+        per=1000.0,
+        basis="population",
     )
     params = inspect.signature(road_length_by_block_m).parameters
     has_variants = "edge_share" in params and "precision_m" in params
@@ -138,28 +158,72 @@ def overlay_comparison(city: dict, residents: gpd.GeoDataFrame, with_qgis: bool,
 
     # --- blockcheck
     ours: dict[str, tuple[pd.Series, float]] = {}
-    ours["roads_half_default"] = timed("overlay", "blockcheck road_length_by_block_m (½ rule, default 1 cm grid)", lambda: road_length_by_block_m(blocks, roads))
+    ours["roads_half_default"] = timed(
+        "overlay",
+        "blockcheck road_length_by_block_m (½ rule, default 1 cm grid)",
+        lambda: road_length_by_block_m(blocks, roads),
+    )
     if has_variants:
-        ours["roads_half_float"] = timed("overlay", "blockcheck road_length_by_block_m (½ rule, precision_m=None)", lambda: road_length_by_block_m(blocks, roads, precision_m=None))
-        ours["roads_plain"] = timed("overlay", "blockcheck road_length_by_block_m (plain r∩b: edge_share=1, precision_m=None)", lambda: road_length_by_block_m(blocks, roads, precision_m=None, edge_share=1.0))
-    ours["counts"] = timed("overlay", "blockcheck facility_provision (count of all facilities)", lambda: facility_provision(blocks, facilities, pop, standards, specs=(count_spec,))["supply_all_facilities_count"])
-    ours["parks"] = timed("overlay", "blockcheck park_green_m2", lambda: park_green_m2(blocks, green, pop["population"])["park_green_m2"])
+        ours["roads_half_float"] = timed(
+            "overlay",
+            "blockcheck road_length_by_block_m (½ rule, precision_m=None)",
+            lambda: road_length_by_block_m(blocks, roads, precision_m=None),
+        )
+        ours["roads_plain"] = timed(
+            "overlay",
+            "blockcheck road_length_by_block_m (plain r∩b: edge_share=1, precision_m=None)",
+            lambda: road_length_by_block_m(blocks, roads, precision_m=None, edge_share=1.0),
+        )
+    ours["counts"] = timed(
+        "overlay",
+        "blockcheck facility_provision (count of all facilities)",
+        lambda: facility_provision(blocks, facilities, pop, standards, specs=(count_spec,))[
+            "supply_all_facilities_count"
+        ],
+    )
+    ours["parks"] = timed(
+        "overlay", "blockcheck park_green_m2", lambda: park_green_m2(blocks, green, pop["population"])["park_green_m2"]
+    )
 
     # --- floor
     parks = np.asarray(green.geometry.values)[(green["kind"] == "park").to_numpy()]
     fpts = np.asarray(facilities.geometry.values)
     floor: dict[str, tuple[pd.Series, float]] = {}
-    floor["roads_half_float"] = timed("overlay", "bare STRtree+GEOS road length (½ rule, float)", lambda: pd.Series(bare_road_length(bg, rg, 0.5), index=blocks.index))
-    floor["roads_plain"] = timed("overlay", "bare STRtree+GEOS road length (plain r∩b, float)", lambda: pd.Series(bare_road_length(bg, rg, 1.0), index=blocks.index))
-    floor["counts"] = timed("overlay", "bare STRtree point count (tree on points, prepared blocks)", lambda: pd.Series(bare_point_count(bg, fpts), index=blocks.index))
-    floor["parks"] = timed("overlay", "bare STRtree+GEOS park area", lambda: pd.Series(bare_overlap_area(bg, parks), index=blocks.index))
+    floor["roads_half_float"] = timed(
+        "overlay",
+        "bare STRtree+GEOS road length (½ rule, float)",
+        lambda: pd.Series(bare_road_length(bg, rg, 0.5), index=blocks.index),
+    )
+    floor["roads_plain"] = timed(
+        "overlay",
+        "bare STRtree+GEOS road length (plain r∩b, float)",
+        lambda: pd.Series(bare_road_length(bg, rg, 1.0), index=blocks.index),
+    )
+    floor["counts"] = timed(
+        "overlay",
+        "bare STRtree point count (tree on points, prepared blocks)",
+        lambda: pd.Series(bare_point_count(bg, fpts), index=blocks.index),
+    )
+    floor["parks"] = timed(
+        "overlay", "bare STRtree+GEOS park area", lambda: pd.Series(bare_overlap_area(bg, parks), index=blocks.index)
+    )
 
     say("  -- equality with the floor")
     comp = []
     if has_variants:
-        comp.append(_compare("road ½ rule float: blockcheck vs floor", ours["roads_half_float"][0], floor["roads_half_float"][0]))
+        comp.append(
+            _compare(
+                "road ½ rule float: blockcheck vs floor", ours["roads_half_float"][0], floor["roads_half_float"][0]
+            )
+        )
         comp.append(_compare("road plain: blockcheck vs floor", ours["roads_plain"][0], floor["roads_plain"][0]))
-    comp.append(_compare("road ½ rule: blockcheck default (1 cm grid) vs floor (float)", ours["roads_half_default"][0], floor["roads_half_float"][0]))
+    comp.append(
+        _compare(
+            "road ½ rule: blockcheck default (1 cm grid) vs floor (float)",
+            ours["roads_half_default"][0],
+            floor["roads_half_float"][0],
+        )
+    )
     comp.append(_compare("facility counts: blockcheck vs floor", ours["counts"][0], floor["counts"][0]))
     comp.append(_compare("park area: blockcheck vs floor", ours["parks"][0], floor["parks"][0]))
     res["floor_comparisons"] = comp
@@ -173,48 +237,98 @@ def overlay_comparison(city: dict, residents: gpd.GeoDataFrame, with_qgis: bool,
     say("  -- QGIS Processing (inputs written to a GeoPackage first; not timed)")
     gpkg = workdir / "qgis_inputs.gpkg"
     t0 = time.perf_counter()
-    _to_gpkg(gpkg, {
-        "blocks": city["blocks"][["block_id", "geometry"]],
-        "roads": roads[["road_id", "class", "geometry"]],
-        "roads_inner": roads.loc[~on_edge, ["road_id", "class", "geometry"]],
-        "roads_edge": roads.loc[on_edge, ["road_id", "class", "geometry"]],
-        "facilities": facilities[["facility_id", "category", "geometry"]],
-        "parks": green.loc[green["kind"] == "park", ["green_id", "geometry"]],
-    })
+    _to_gpkg(
+        gpkg,
+        {
+            "blocks": city["blocks"][["block_id", "geometry"]],
+            "roads": roads[["road_id", "class", "geometry"]],
+            "roads_inner": roads.loc[~on_edge, ["road_id", "class", "geometry"]],
+            "roads_edge": roads.loc[on_edge, ["road_id", "class", "geometry"]],
+            "facilities": facilities[["facility_id", "category", "geometry"]],
+            "parks": green.loc[green["kind"] == "park", ["green_id", "geometry"]],
+        },
+    )
     say(f"  wrote {gpkg} in {time.perf_counter() - t0:.1f} s")
     _app, processing = _qgis()
-    lay = {name: _qgis_layer(gpkg, name) for name in ("blocks", "roads", "roads_inner", "roads_edge", "facilities", "parks")}
+    lay = {
+        name: _qgis_layer(gpkg, name)
+        for name in ("blocks", "roads", "roads_inner", "roads_edge", "facilities", "parks")
+    }
     qgis: dict[str, tuple[pd.Series, float]] = {}
 
     def sumlines(lines: str) -> pd.Series:
-        out = processing.run("native:sumlinelengths", {"POLYGONS": lay["blocks"], "LINES": lay[lines], "LEN_FIELD": "qgis_len", "COUNT_FIELD": "qgis_n", "OUTPUT": "TEMPORARY_OUTPUT"})["OUTPUT"]
+        out = processing.run(
+            "native:sumlinelengths",
+            {
+                "POLYGONS": lay["blocks"],
+                "LINES": lay[lines],
+                "LEN_FIELD": "qgis_len",
+                "COUNT_FIELD": "qgis_n",
+                "OUTPUT": "TEMPORARY_OUTPUT",
+            },
+        )["OUTPUT"]
         return _features_to_series(out, "block_id", "qgis_len")
 
     def count_points() -> pd.Series:
-        out = processing.run("native:countpointsinpolygon", {"POLYGONS": lay["blocks"], "POINTS": lay["facilities"], "FIELD": "qgis_n", "OUTPUT": "TEMPORARY_OUTPUT"})["OUTPUT"]
+        out = processing.run(
+            "native:countpointsinpolygon",
+            {"POLYGONS": lay["blocks"], "POINTS": lay["facilities"], "FIELD": "qgis_n", "OUTPUT": "TEMPORARY_OUTPUT"},
+        )["OUTPUT"]
         return _features_to_series(out, "block_id", "qgis_n")
 
     def park_area() -> pd.Series:
-        out = processing.run("native:intersection", {"INPUT": lay["blocks"], "OVERLAY": lay["parks"], "INPUT_FIELDS": ["block_id"], "OVERLAY_FIELDS": ["green_id"], "OUTPUT": "TEMPORARY_OUTPUT"})["OUTPUT"]
+        out = processing.run(
+            "native:intersection",
+            {
+                "INPUT": lay["blocks"],
+                "OVERLAY": lay["parks"],
+                "INPUT_FIELDS": ["block_id"],
+                "OVERLAY_FIELDS": ["green_id"],
+                "OUTPUT": "TEMPORARY_OUTPUT",
+            },
+        )["OUTPUT"]
         sums: dict[str, float] = defaultdict(float)
         for f in out.getFeatures():
             sums[f["block_id"]] += f.geometry().area()
         return pd.Series(sums, dtype=float)
 
-    qgis["roads_plain"] = timed("overlay", "QGIS native:sumlinelengths (all roads = plain r∩b)", lambda: sumlines("roads"))
+    qgis["roads_plain"] = timed(
+        "overlay", "QGIS native:sumlinelengths (all roads = plain r∩b)", lambda: sumlines("roads")
+    )
     inner = timed("overlay", "QGIS native:sumlinelengths (roads off block edges)", lambda: sumlines("roads_inner"))
     edge = timed("overlay", "QGIS native:sumlinelengths (roads on block edges)", lambda: sumlines("roads_edge"))
     idx = blocks.index
-    qgis["roads_half"] = (inner[0].reindex(idx).fillna(0.0) + 0.5 * edge[0].reindex(idx).fillna(0.0), inner[1] + edge[1])
+    qgis["roads_half"] = (
+        inner[0].reindex(idx).fillna(0.0) + 0.5 * edge[0].reindex(idx).fillna(0.0),
+        inner[1] + edge[1],
+    )
     qgis["counts"] = timed("overlay", "QGIS native:countpointsinpolygon (facilities)", count_points)
     qgis["parks"] = timed("overlay", "QGIS native:intersection + area sum per block (parks)", park_area)
 
     say("  -- equality with QGIS")
     comp = []
     if has_variants:
-        comp.append(_compare("road plain: blockcheck (edge_share=1, float) vs QGIS all roads", ours["roads_plain"][0], qgis["roads_plain"][0]))
-        comp.append(_compare("road ½ rule: blockcheck (float) vs QGIS inner + ½·edge", ours["roads_half_float"][0], qgis["roads_half"][0]))
-    comp.append(_compare("road ½ rule: blockcheck default (1 cm grid) vs QGIS inner + ½·edge", ours["roads_half_default"][0], qgis["roads_half"][0]))
+        comp.append(
+            _compare(
+                "road plain: blockcheck (edge_share=1, float) vs QGIS all roads",
+                ours["roads_plain"][0],
+                qgis["roads_plain"][0],
+            )
+        )
+        comp.append(
+            _compare(
+                "road ½ rule: blockcheck (float) vs QGIS inner + ½·edge",
+                ours["roads_half_float"][0],
+                qgis["roads_half"][0],
+            )
+        )
+    comp.append(
+        _compare(
+            "road ½ rule: blockcheck default (1 cm grid) vs QGIS inner + ½·edge",
+            ours["roads_half_default"][0],
+            qgis["roads_half"][0],
+        )
+    )
     comp.append(_compare("facility counts: blockcheck vs QGIS", ours["counts"][0], qgis["counts"][0]))
     comp.append(_compare("park area: blockcheck vs QGIS", ours["parks"][0], qgis["parks"][0]))
     res["qgis_comparisons"] = comp

@@ -68,19 +68,60 @@ FACILITIES_PER_BLOCK = 62.5
 PARKING_PER_BLOCK = 3
 
 FACILITY_CATEGORIES = {  # category: weight
-    "bus_stop": 0.16, "garbage_station": 0.10, "public_toilet": 0.05, "clinic": 0.05,
-    "kindergarten": 0.05, "nursery": 0.02, "primary_school": 0.03, "middle_school": 0.02,
-    "hospital": 0.01, "community_health_center": 0.02, "elderly_care": 0.03, "elderly_day_care": 0.03,
-    "culture": 0.04, "sports": 0.04, "community_service": 0.04, "market": 0.03, "supermarket": 0.06,
-    "post_express": 0.04, "charging_station": 0.05, "substation": 0.03, "rail_station": 0.01,
-    "bus_terminal": 0.01, "other": 0.08,
+    "bus_stop": 0.16,
+    "garbage_station": 0.10,
+    "public_toilet": 0.05,
+    "clinic": 0.05,
+    "kindergarten": 0.05,
+    "nursery": 0.02,
+    "primary_school": 0.03,
+    "middle_school": 0.02,
+    "hospital": 0.01,
+    "community_health_center": 0.02,
+    "elderly_care": 0.03,
+    "elderly_day_care": 0.03,
+    "culture": 0.04,
+    "sports": 0.04,
+    "community_service": 0.04,
+    "market": 0.03,
+    "supermarket": 0.06,
+    "post_express": 0.04,
+    "charging_station": 0.05,
+    "substation": 0.03,
+    "rail_station": 0.01,
+    "bus_terminal": 0.01,
+    "other": 0.08,
 }
 BUILDING_USES = {
-    "residential": 0.80, "mixed": 0.03, "office": 0.05, "commercial": 0.04, "industrial": 0.02,
-    "warehouse": 0.01, "education": 0.01, "health": 0.005, "culture": 0.005, "public_service": 0.01,
-    "municipal": 0.005, "ancillary": 0.01, "other": 0.005,
+    "residential": 0.80,
+    "mixed": 0.03,
+    "office": 0.05,
+    "commercial": 0.04,
+    "industrial": 0.02,
+    "warehouse": 0.01,
+    "education": 0.01,
+    "health": 0.005,
+    "culture": 0.005,
+    "public_service": 0.01,
+    "municipal": 0.005,
+    "ancillary": 0.01,
+    "other": 0.005,
 }
-LAND_USES = {"R2": 0.55, "R1": 0.05, "B1": 0.10, "B2": 0.05, "A33": 0.05, "A5": 0.02, "M": 0.04, "M1": 0.02, "W": 0.02, "G1": 0.05, "S4": 0.01, "U": 0.02, "X": 0.02}
+LAND_USES = {
+    "R2": 0.55,
+    "R1": 0.05,
+    "B1": 0.10,
+    "B2": 0.05,
+    "A33": 0.05,
+    "A5": 0.02,
+    "M": 0.04,
+    "M1": 0.02,
+    "W": 0.02,
+    "G1": 0.05,
+    "S4": 0.01,
+    "U": 0.02,
+    "X": 0.02,
+}
 
 
 class City(dict):
@@ -122,8 +163,10 @@ def _map(lattice: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     j = np.clip(np.floor(y).astype(np.int64), 0, last)
     p, q = (x - i)[..., None], (y - j)[..., None]
     return (
-        (1 - p) * (1 - q) * lattice[i, j] + p * (1 - q) * lattice[i + 1, j]
-        + p * q * lattice[i + 1, j + 1] + (1 - p) * q * lattice[i, j + 1]
+        (1 - p) * (1 - q) * lattice[i, j]
+        + p * (1 - q) * lattice[i + 1, j]
+        + p * q * lattice[i + 1, j + 1]
+        + (1 - p) * q * lattice[i, j + 1]
     )
 
 
@@ -188,14 +231,30 @@ def _roads(lattice: np.ndarray, n: int, rng: np.random.Generator) -> gpd.GeoData
     r = rng.random(a.shape[0])
     status[ns & ~on_edge & (r < 0.04)] = "planned"
     status[ns & ~on_edge & (r >= 0.04) & (r < 0.06)] = "under_construction"
-    width = np.select([road_class == "expressway", road_class == "arterial", road_class == "secondary", road_class == "branch"], [60.0, 45.0, 30.0, 15.0], 7.0)
+    width = np.select(
+        [road_class == "expressway", road_class == "arterial", road_class == "secondary", road_class == "branch"],
+        [60.0, 45.0, 30.0, 15.0],
+        7.0,
+    )
     # street quality (optional field): its own random stream, so the other layers do not change with it
-    quality = _pick(np.random.default_rng([int(rng.bit_generator.seed_seq.entropy[0]), n, 7]), {"good": 0.5, "fair": 0.35, "poor": 0.15}, a.shape[0])
+    quality = _pick(
+        np.random.default_rng([int(rng.bit_generator.seed_seq.entropy[0]), n, 7]),
+        {"good": 0.5, "fair": 0.35, "poor": 0.15},
+        a.shape[0],
+    )
     road_id = np.array([f"R{s}" for s in range(a.shape[0])], dtype=object)
     names = np.array([f"{'南北' if s else '东西'}路 {ln}" for s, ln in zip(ns, line_no, strict=True)], dtype=object)
     return gpd.GeoDataFrame(
-        {"road_id": road_id, "name": names, "class": road_class, "status": status, "width_m": width, "quality": quality},
-        geometry=geom, crs=CRS,
+        {
+            "road_id": road_id,
+            "name": names,
+            "class": road_class,
+            "status": status,
+            "width_m": width,
+            "quality": quality,
+        },
+        geometry=geom,
+        crs=CRS,
     )
 
 
@@ -225,20 +284,33 @@ def _buildings(lattice: np.ndarray, rng: np.random.Generator) -> gpd.GeoDataFram
     area = shapely.area(geom)
     ug = np.where(rng.random(n_b) < 0.35, np.round(area * rng.integers(1, 3, n_b), 1), 0.0)
     ug_used = np.round(ug * rng.uniform(0.0, 1.0, n_b), 1)
-    employees = np.where(residential, np.where(use == "mixed", np.round(area * floors * 0.5 / 25.0), 0.0), np.round(area * floors / 30.0))
+    employees = np.where(
+        residential, np.where(use == "mixed", np.round(area * floors * 0.5 / 25.0), 0.0), np.round(area * floors / 30.0)
+    )
     subtype = np.full(n_b, None, dtype=object)
-    subtype[use == "ancillary"] = _pick(rng, {"boiler_room": 0.3, "bike_shed": 0.4, "office": 0.2, "garage": 0.1}, int((use == "ancillary").sum()))
+    subtype[use == "ancillary"] = _pick(
+        rng, {"boiler_room": 0.3, "bike_shed": 0.4, "office": 0.2, "garage": 0.1}, int((use == "ancillary").sum())
+    )
     status = _pick(rng, {"in_use": 0.9, "idle": 0.04, "low_efficiency": 0.06}, n_b)
     occupancy = np.round(np.where(status == "idle", 0.0, rng.uniform(0.3, 1.0, n_b)), 2)
     roof = _pick(rng, {"flat": 0.85, "pitched": 0.15}, n_b)
     building_id = np.array([f"B{s}" for s in range(n_b)], dtype=object)
     return gpd.GeoDataFrame(
         {
-            "building_id": building_id, "use": use, "subtype": subtype, "floors": floors, "year_built": year,
-            "status": status, "occupancy_ratio": occupancy, "roof": roof, "underground_area_m2": ug,
-            "underground_used_m2": ug_used, "employees": employees,
+            "building_id": building_id,
+            "use": use,
+            "subtype": subtype,
+            "floors": floors,
+            "year_built": year,
+            "status": status,
+            "occupancy_ratio": occupancy,
+            "roof": roof,
+            "underground_area_m2": ug,
+            "underground_used_m2": ug_used,
+            "employees": employees,
         },
-        geometry=geom, crs=CRS,
+        geometry=geom,
+        crs=CRS,
     )
 
 
@@ -269,17 +341,27 @@ def _communities(lattice: np.ndarray, n: int, rng: np.random.Generator) -> gpd.G
         {
             "community_id": np.array([f"C{s}" for s in range(m)], dtype=object),
             "name": np.array([f"社区 {s}" for s in range(m)], dtype=object),
-            "subdistrict": np.array([f"街道 {a // k // 8:02d}{b // k // 8:02d}" for a, b in start[:, :2]], dtype=object),
+            "subdistrict": np.array(
+                [f"街道 {a // k // 8:02d}{b // k // 8:02d}" for a, b in start[:, :2]], dtype=object
+            ),
             "population": population,
             "households": np.round(population / rng.uniform(2.4, 2.9, m)).astype(np.int64),
             "elderly_population": np.round(population * rng.uniform(0.12, 0.28, m)).astype(np.int64),
             "resident_workers": np.round(population * rng.uniform(0.45, 0.6, m)).astype(np.int64),
         },
-        geometry=geom, crs=CRS,
+        geometry=geom,
+        crs=CRS,
     )
 
 
-def _blobs(lattice: np.ndarray, x: np.ndarray, y: np.ndarray, radius_m: np.ndarray, rng: np.random.Generator, vertices: int = 24) -> np.ndarray:
+def _blobs(
+    lattice: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    radius_m: np.ndarray,
+    rng: np.random.Generator,
+    vertices: int = 24,
+) -> np.ndarray:
     """Irregular polygons (radial noise) around lattice-space centres."""
     centre = _map(lattice, x, y)
     ang = np.linspace(0.0, 2 * np.pi, vertices, endpoint=False)[None, :] + rng.uniform(0, 2 * np.pi, (x.size, 1))
@@ -296,13 +378,26 @@ def _green(lattice: np.ndarray, n: int, rng: np.random.Generator) -> gpd.GeoData
     m = n_park + n_other
     x, y = rng.uniform(0.5, span - 0.5, m), rng.uniform(0.5, span - 0.5, m)
     # parks 1,200–30,000 m² (some below the 2,000 m² small-park limit); other kinds smaller
-    area = np.concatenate([np.exp(rng.uniform(np.log(1200), np.log(30000), n_park)), np.exp(rng.uniform(np.log(200), np.log(6000), n_other))])
+    area = np.concatenate(
+        [
+            np.exp(rng.uniform(np.log(1200), np.log(30000), n_park)),
+            np.exp(rng.uniform(np.log(200), np.log(6000), n_other)),
+        ]
+    )
     geom = _blobs(lattice, x, y, np.sqrt(area / np.pi), rng)
-    kind = np.concatenate([np.full(n_park, "park", dtype=object), _pick(rng, {"protective": 0.3, "plaza": 0.2, "attached": 0.5}, n_other)])
+    kind = np.concatenate(
+        [np.full(n_park, "park", dtype=object), _pick(rng, {"protective": 0.3, "plaza": 0.2, "attached": 0.5}, n_other)]
+    )
     quality = _pick(rng, {"good": 0.5, "fair": 0.35, "poor": 0.15}, m)
     return gpd.GeoDataFrame(
-        {"green_id": np.array([f"G{s}" for s in range(m)], dtype=object), "name": np.array([f"绿地 {s}" for s in range(m)], dtype=object), "kind": kind, "quality": quality},
-        geometry=geom, crs=CRS,
+        {
+            "green_id": np.array([f"G{s}" for s in range(m)], dtype=object),
+            "name": np.array([f"绿地 {s}" for s in range(m)], dtype=object),
+            "kind": kind,
+            "quality": quality,
+        },
+        geometry=geom,
+        crs=CRS,
     )
 
 
@@ -326,14 +421,23 @@ def _facilities(lattice: np.ndarray, n: int, rng: np.random.Generator) -> gpd.Ge
     care = category == "elderly_care"
     beds[care] = rng.integers(20, 300, int(care.sum()))
     floor_area = np.round(rng.uniform(50, 6000, m), 1)
-    land = np.where(school | np.isin(category, ["sports", "hospital", "elderly_care"]) | (rng.random(m) < 0.3), np.round(rng.uniform(300, 20000, m), 1), np.nan)
+    land = np.where(
+        school | np.isin(category, ["sports", "hospital", "elderly_care"]) | (rng.random(m) < 0.3),
+        np.round(rng.uniform(300, 20000, m), 1),
+        np.nan,
+    )
     return gpd.GeoDataFrame(
         {
             "facility_id": np.array([f"F{s}" for s in range(m)], dtype=object),
             "name": np.array([f"设施 {s}" for s in range(m)], dtype=object),
-            "category": category, "beds": beds, "seats": seats, "floor_area_m2": floor_area, "land_area_m2": land,
+            "category": category,
+            "beds": beds,
+            "seats": seats,
+            "floor_area_m2": floor_area,
+            "land_area_m2": land,
         },
-        geometry=_points(lattice, m, rng), crs=CRS,
+        geometry=_points(lattice, m, rng),
+        crs=CRS,
     )
 
 
@@ -346,7 +450,8 @@ def _parking(lattice: np.ndarray, n: int, rng: np.random.Generator) -> gpd.GeoDa
             "spaces": rng.integers(20, 600, m).astype(np.int64),
             "access": _pick(rng, {"public": 0.4, "private": 0.6}, m),
         },
-        geometry=_points(lattice, m, rng), crs=CRS,
+        geometry=_points(lattice, m, rng),
+        crs=CRS,
     )
 
 
@@ -368,7 +473,8 @@ def _parcels(lattice: np.ndarray, n: int, rng: np.random.Generator) -> gpd.GeoDa
             "permitted_far": permitted,
             "built_far": np.round(permitted * rng.uniform(0.3, 1.2, m), 2),
         },
-        geometry=_rect_rings(lattice, i0, j0, h, h), crs=CRS,
+        geometry=_rect_rings(lattice, i0, j0, h, h),
+        crs=CRS,
     )
 
 
@@ -426,7 +532,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     city = make_city(args.scale, seed=args.seed)
-    print(f"generated scale {args.scale} ({city.n_blocks_side}×{city.n_blocks_side} blocks) in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"generated scale {args.scale} ({city.n_blocks_side}×{city.n_blocks_side} blocks) in {time.perf_counter() - t0:.1f} s"
+    )
     print(summary(city))
     if args.out:
         from blockcheck.io import write_gpkg

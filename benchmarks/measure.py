@@ -62,7 +62,14 @@ ROWS: list[dict] = []  # every measured row, for the JSON
 
 
 def row(section: str, name: str, rec: dict, **extra: object) -> dict:
-    out = {"section": section, "name": name, "seconds": rec["seconds"], "peak_gb": rec["peak"] / GB, "rise_gb": rec["rise"] / GB, **extra}
+    out = {
+        "section": section,
+        "name": name,
+        "seconds": rec["seconds"],
+        "peak_gb": rec["peak"] / GB,
+        "rise_gb": rec["rise"] / GB,
+        **extra,
+    }
     ROWS.append(out)
     return out
 

@@ -18,11 +18,20 @@ def _s(x: float) -> str:
 
 
 def stages(main: dict, title: str) -> str:
-    lines = [f"**{title}**", "", "| stage | blocks pass (s) | ALL row (s) | total (s) | peak RSS (GB) | +peak (GB) |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        f"**{title}**",
+        "",
+        "| stage | blocks pass (s) | ALL row (s) | total (s) | peak RSS (GB) | +peak (GB) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in main["stages"]:
         name = ("↳ " if r["nested"] else "") + r["stage"]
-        lines.append(f"| {name} | {_s(r['blocks_s'])} | {_s(r['all_s'])} | {_s(r['total_s'])} | {_s(r['peak_gb'])} | {_s(r['rise_gb'])} |")
-    lines.append(f"| **whole `health_check(...)`** |  |  | **{_s(main['health_check_s'])}** | **{_s(main['health_check_peak_gb'])}** | {_s(main['health_check_rise_gb'])} |")
+        lines.append(
+            f"| {name} | {_s(r['blocks_s'])} | {_s(r['all_s'])} | {_s(r['total_s'])} | {_s(r['peak_gb'])} | {_s(r['rise_gb'])} |"
+        )
+    lines.append(
+        f"| **whole `health_check(...)`** |  |  | **{_s(main['health_check_s'])}** | **{_s(main['health_check_peak_gb'])}** | {_s(main['health_check_rise_gb'])} |"
+    )
     return "\n".join(lines)
 
 
@@ -30,7 +39,9 @@ def rows(data: dict, section: str) -> str:
     lines = ["| what | time (s) | peak RSS (GB) | +peak (GB) | note |", "| --- | ---: | ---: | ---: | --- |"]
     for r in data["rows"]:
         if r["section"] == section:
-            lines.append(f"| {r['name']} | {r['seconds']:.2f} | {r['peak_gb']:.2f} | {r['rise_gb']:.2f} | {r.get('note', '')} |")
+            lines.append(
+                f"| {r['name']} | {r['seconds']:.2f} | {r['peak_gb']:.2f} | {r['rise_gb']:.2f} | {r.get('note', '')} |"
+            )
     return "\n".join(lines)
 
 
@@ -38,7 +49,9 @@ def comparisons(data: dict) -> str:
     lines = ["| comparison | max rel. diff | max abs diff | equal |", "| --- | ---: | ---: | --- |"]
     ov = data.get("overlay", {})
     for c in ov.get("floor_comparisons", []) + ov.get("qgis_comparisons", []):
-        lines.append(f"| {c['name']} | {c['max_rel_diff']:.1e} | {c['max_abs_diff']:.3g} | {'yes' if c['equal'] else 'no'} |")
+        lines.append(
+            f"| {c['name']} | {c['max_rel_diff']:.1e} | {c['max_abs_diff']:.3g} | {'yes' if c['equal'] else 'no'} |"
+        )
     return "\n".join(lines)
 
 

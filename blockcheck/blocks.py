@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .errors import BlockcheckWarning
+from blockcheck.errors import BlockcheckWarning
 
 __all__ = [
     "BLOCK_ID_PATTERN",
@@ -105,7 +105,9 @@ def assign_block_ids(blocks: gpd.GeoDataFrame, *, prefix: str = "BK01") -> gpd.G
         ids = np.array(ids.tolist(), dtype=object)
         ids[missing] = fresh
         out["block_id"] = ids
-    columns = ["block_id", "name", "subdistrict"] + [c for c in out.columns if c not in ("block_id", "name", "subdistrict")]
+    columns = ["block_id", "name", "subdistrict"] + [
+        c for c in out.columns if c not in ("block_id", "name", "subdistrict")
+    ]
     return out[columns]
 
 

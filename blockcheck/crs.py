@@ -19,7 +19,7 @@ import numpy as np
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
-from .errors import CRSError
+from blockcheck.errors import CRSError
 
 __all__ = [
     "CHINA_BBOX_LONLAT",
@@ -172,9 +172,7 @@ def resolve_metric_crs(layers: Mapping[str, gpd.GeoDataFrame], *, crs: object = 
     return CRS.from_epsg(epsg)
 
 
-def reproject_layers(
-    layers: Mapping[str, gpd.GeoDataFrame], target: CRS
-) -> dict[str, gpd.GeoDataFrame]:
+def reproject_layers(layers: Mapping[str, gpd.GeoDataFrame], target: CRS) -> dict[str, gpd.GeoDataFrame]:
     """Return new layers, all in `target` (layers already in it are returned as they are).
 
     Raises
@@ -211,7 +209,11 @@ def require_same_metric_crs(**layers: object) -> None:
     CRSError
         A geographic or non-metre CRS, or layers in different CRSs.
     """
-    named = {name: CRS.from_user_input(layer.crs) for name, layer in layers.items() if getattr(layer, "crs", None) is not None}
+    named = {
+        name: CRS.from_user_input(layer.crs)
+        for name, layer in layers.items()
+        if getattr(layer, "crs", None) is not None
+    }
     for name, crs in named.items():
         if not is_metric(crs):
             msg = (

@@ -8,14 +8,20 @@ occur many at once (input validation) are collected into one
 from __future__ import annotations
 
 __all__ = [
+    "AllocationCatalogueError",
+    "AllocationError",
     "BlockcheckError",
     "BlockcheckWarning",
     "CRSError",
+    "CancelledError",
     "CatalogueError",
+    "FontMissingError",
     "InputError",
     "MappingError",
+    "MissingGlyphError",
     "OSMImportError",
     "OutputError",
+    "SchemaError",
     "StaleImportError",
     "StandardsError",
     "ValidationError",
@@ -36,7 +42,10 @@ class InputError(BlockcheckError, ValueError):
 
 
 class CatalogueError(BlockcheckError, ValueError):
-    """A packaged or user catalogue (a data file of rules, needs or labels) is malformed; the message names file and key."""
+    """A packaged or user catalogue (a data file of rules, needs or labels) is malformed; the message names file and key.
+
+    :mod:`blockcheck.catalogue` reads the catalogues and raises it.
+    """
 
 
 class CRSError(InputError):
@@ -47,8 +56,20 @@ class MappingError(InputError):
     """A field-mapping file is unreadable or refers to unknown names."""
 
 
-class StandardsError(BlockcheckError, ValueError):
-    """A standards profile or override file is unknown, unreadable or inconsistent."""
+class StandardsError(CatalogueError):
+    """A standards profile or override file is unknown, unreadable or inconsistent, or lacks a key a rule asks for."""
+
+
+class AllocationError(BlockcheckError, ValueError):
+    """The allocation optimisation failed, or the allocation catalogue is invalid (then an :class:`AllocationCatalogueError`)."""
+
+
+class AllocationCatalogueError(AllocationError, CatalogueError):
+    """The allocation catalogue (``data/allocation.toml`` or a user's copy) is malformed; the message names file and key."""
+
+
+class SchemaError(BlockcheckError, ValueError):
+    """A list table does not match its schema (``data/lists.toml``); the message lists every problem."""
 
 
 class OSMImportError(InputError):
@@ -61,7 +82,7 @@ class ValidationError(InputError):
     Attributes
     ----------
     report
-        The full :class:`blockcheck.validation.ValidationReport` (errors and warnings).
+        The full :class:`blockcheck.inputs.validate.ValidationReport` (errors and warnings).
     """
 
     def __init__(self, report) -> None:  # noqa: ANN001 - avoid an import cycle
@@ -79,6 +100,18 @@ class OutputError(BlockcheckError, OSError):
 
 class StaleImportError(InputError):
     """An edited Excel file is older than the workbook's last change; importing it would undo newer edits."""
+
+
+class FontMissingError(BlockcheckError):
+    """No CJK font is installed where matplotlib can find it; the message gives the install command."""
+
+
+class MissingGlyphError(BlockcheckError):
+    """A character has no glyph in any font in use (it would render as a box)."""
+
+
+class CancelledError(BlockcheckError):
+    """The user cancelled a run: a progress callback raised it, and the step under way was not finished."""
 
 
 class WorkbookLockedError(BlockcheckError):

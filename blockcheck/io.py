@@ -19,7 +19,7 @@ import pandas as pd
 import pyogrio
 import pyogrio.errors
 
-from .errors import InputError, OutputError
+from blockcheck.errors import InputError, OutputError
 
 __all__ = [
     "GPKG_VERSION",
@@ -94,8 +94,10 @@ def check_unpacked_size(path: str | os.PathLike, *, limit_bytes: int | None = No
         msg = f"{path}: cannot be read as an Excel .xlsx workbook ({err}). Open it in Excel and save it again as .xlsx (or as CSV UTF-8)."
         raise InputError(msg) from None
     if unpacked > limit:
-        msg = (f"{path}: the workbook unpacks to {unpacked / 1e6:,.0f} MB, more than the {limit / 1e6:,.0f} MB blockcheck reads "
-               "(a damaged or malicious file?). Save the needed sheets alone as a new .xlsx or CSV, or raise BLOCKCHECK_XLSX_MAX_MB.")
+        msg = (
+            f"{path}: the workbook unpacks to {unpacked / 1e6:,.0f} MB, more than the {limit / 1e6:,.0f} MB blockcheck reads "
+            "(a damaged or malicious file?). Save the needed sheets alone as a new .xlsx or CSV, or raise BLOCKCHECK_XLSX_MAX_MB."
+        )
         raise InputError(msg)
 
 
@@ -161,6 +163,12 @@ def _prepare_for_writing(frame: gpd.GeoDataFrame | pd.DataFrame) -> gpd.GeoDataF
             continue
         if frame[column].dtype == object:
             frame[column] = frame[column].map(
-                lambda v: None if v is None or (isinstance(v, float) and v != v) else v if isinstance(v, str | bytes) else str(v)
+                lambda v: (
+                    None
+                    if v is None or (isinstance(v, float) and v != v)
+                    else v
+                    if isinstance(v, str | bytes)
+                    else str(v)
+                )
             )
     return frame

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import WouldOverwriteError
+from blockcheck.errors import WouldOverwriteError
 
 __all__ = ["MARK", "guard_output", "written_by_blockcheck"]
 
@@ -39,17 +39,17 @@ def written_by_blockcheck(path: str | os.PathLike) -> bool:
     suffix = path.suffix.lower()
     try:
         if suffix == ".gpkg":
-            import pyogrio
+            from blockcheck.workbook.read import META_LAYER, layer_names
 
-            return "blockcheck_meta" in {str(n) for n, _ in pyogrio.list_layers(path)}
+            return META_LAYER in layer_names(path)
         if suffix == ".xlsx":
             import openpyxl
 
-            from .excel import read_revision
+            from blockcheck.workbook.excel import read_revision
 
             if read_revision(path):
                 return True
-            from .excel import sheet_title
+            from blockcheck.workbook.excel import sheet_title
 
             book = openpyxl.load_workbook(path, read_only=True)
             try:  # marked, or an eight_lists.xlsx of an earlier version (its 图1 sheet)
@@ -74,7 +74,9 @@ def guard_output(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """
     path = Path(path)
     if path.exists() and not overwrite and not written_by_blockcheck(path):
-        msg = (f"{path} exists and was not written by blockcheck; it would be replaced. "
-               "Choose another output name or folder, or give --overwrite to replace it.")
+        msg = (
+            f"{path} exists and was not written by blockcheck; it would be replaced. "
+            "Choose another output name or folder, or give --overwrite to replace it."
+        )
         raise WouldOverwriteError(msg)
     return path

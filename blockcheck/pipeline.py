@@ -7,7 +7,6 @@ exports) extend :func:`run` here, never in a front-end.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import hashlib
 import os
@@ -18,17 +17,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
-from .errors import OutputError, ValidationError, WouldOverwriteError
-from .input_model import input_model
-from .locking import workbook_lock
-from .outputs import MARK, guard_output
-from .io import write_gpkg
-from .mapping import Mapping, load_mapping
-from .standards import PROFILES, Standards, load_standards, standards_table
-from .completeness import COMPLETENESS_LAYER, completeness_table, format_completeness
-from .lists.data_gaps import DATA_GAPS_LAYER, METRIC_STATUS_LAYER
-from .validation import CheckedInput, validate_input
+from blockcheck import __version__
+from blockcheck.errors import ValidationError, WouldOverwriteError
+from blockcheck.inputs.completeness import COMPLETENESS_LAYER, completeness_table, format_completeness
+from blockcheck.inputs.field_mapping import Mapping, load_mapping
+from blockcheck.inputs.model import input_model
+from blockcheck.inputs.validate import CheckedInput, validate_input
+from blockcheck.io import write_gpkg
+from blockcheck.lists.data_gaps import DATA_GAPS_LAYER, METRIC_STATUS_LAYER
+from blockcheck.lists.resources import RESOURCE_LIST_LAYER, RESOURCE_SUMMARY_LAYER
+from blockcheck.outputs import MARK, guard_output
+from blockcheck.standards import PROFILES, Standards, load_standards, standards_table
+from blockcheck.workbook.history import HISTORY_LAYER
+from blockcheck.workbook.lock import workbook_lock
+from blockcheck.workbook.merge import MergedLists, merge_run
+from blockcheck.workbook.read import META_LAYER, read_table
+from blockcheck.workbook.write import EXCEL_FILE, WORKBOOK_FILE, save_run
 
 __all__ = [
     "CheckResult",
@@ -45,8 +49,7 @@ __all__ = [
 
 Progress = Callable[[float, str], None]
 
-#: Output tables written with every result.
-META_LAYER = "blockcheck_meta"
+#: Output tables written with every result (and META_LAYER, blockcheck_meta).
 STANDARDS_LAYER = "standards_used"
 VALIDATION_LAYER = "validation_report"
 
@@ -69,7 +72,9 @@ class CheckResult:
         """What the input holds of each layer, field and facility category the metrics need (empty when invalid)."""
         if not self.ok:
             return pd.DataFrame()
-        return completeness_table(self.checked.layers, self.mapping, self.standards, population_raster=population_raster)
+        return completeness_table(
+            self.checked.layers, self.mapping, self.standards, population_raster=population_raster
+        )
 
 
 def load_run_standards(standards: str | os.PathLike | None) -> Standards:
@@ -122,7 +127,7 @@ def file_digest(path: str | os.PathLike) -> str:
 
 def run_metadata(result: CheckResult, *, step: str) -> pd.DataFrame:
     """The ``blockcheck_meta`` table: what produced an output, from what, with which standards (and whether it is synthetic)."""
-    from .inputs import dataset_meta
+    from blockcheck.inputs.read import dataset_meta
 
     std = result.standards
     rows = {
@@ -175,7 +180,7 @@ def write_checked_input(result: CheckResult, out_dir: str | os.PathLike, *, over
     layers[STANDARDS_LAYER] = standards_table(result.standards)
     layers[VALIDATION_LAYER] = result.checked.report.to_frame()
     layers[COMPLETENESS_LAYER] = completeness
-    from .inputs import DATASET_INFO_LAYER, dataset_info_frame, read_dataset_info
+    from blockcheck.inputs.read import DATASET_INFO_LAYER, dataset_info_frame, read_dataset_info
 
     info = read_dataset_info(result.input_path)
     if info:  # carried on, so a run on input_checked.gpkg is still marked synthetic
@@ -190,8 +195,6 @@ def write_checked_input(result: CheckResult, out_dir: str | os.PathLike, *, over
 BLOCK_METRICS_LAYER = "block_metrics"
 AREA_METRICS_LAYER = "area_metrics"
 PROBLEM_LIST_LAYER = "problem_list"
-#: The workbook file ``run`` writes into its --out folder.
-WORKBOOK_FILE = "workbook.gpkg"
 #: How far ``run`` goes: step 1 metrics and problems, plus resources, or all four steps.
 UNTIL = ("health", "resources", "lists")
 
@@ -201,12 +204,14 @@ class RunResult:
     """What ``blockcheck run`` produced."""
 
     check: CheckResult
-    health: object  # blockcheck.health_check.HealthCheck
+    health: object  # blockcheck.steps.health_check.HealthCheck
     problem_list: pd.DataFrame
     workbook: Path | None
     resource_list: pd.DataFrame | None = None  # GeoDataFrame, schema resource_list (图2)
     resource_summary: pd.DataFrame | None = None  # schema resource_summary
-    plan: object = None  # blockcheck.plan.Plan (steps 2–4)
+    consultation: object = None  # blockcheck.steps.consultation.Consultation (step 2)
+    strategy: object = None  # blockcheck.steps.strategy.StrategyPlan (step 3)
+    action: object = None  # blockcheck.steps.action.ActionPlan (step 4)
     lists: dict | None = None  # the eight lists as written (analysts' rows kept)
     excel: Path | None = None
 
@@ -225,12 +230,12 @@ class RunResult:
             counts = " · ".join(f"{r.category_zh} {r.count:,}" for r in area_rows.itertuples() if r.count)
             lines.append(f"Resources: {int(area_rows['count'].sum()):,} (not rejected) — {counts or 'none found'}")
         if self.lists is not None:
-            from .lists.schema import list_table
+            from blockcheck.lists.schema import list_table
 
             counts = " · ".join(f"{list_table(n).title_zh} {len(f)}" for n, f in self.lists.items())
             lines.append(f"Eight lists: {counts}")
-        if self.plan is not None:
-            lines += [f"  survey: {w}" for w in self.plan.warnings]
+        if self.consultation is not None:
+            lines += [f"  survey: {w}" for w in self.consultation.warnings]
         lines += [f"  note: {note}" for note in self.health.skipped]
         if self.workbook is not None:
             lines.append(f"Workbook: {self.workbook}")
@@ -273,12 +278,26 @@ def run(
     target = Path(out_dir) / WORKBOOK_FILE if out_dir is not None else None
     if target is not None:
         refuse_to_overwrite_input(input_path, target)
-        for output in (target, target.with_name("eight_lists.xlsx")):  # a user's own file of that name is never replaced silently
+        for output in (
+            target,
+            target.with_name(EXCEL_FILE),
+        ):  # a user's own file of that name is never replaced silently
             guard_output(output, overwrite=overwrite)
     # one writer at a time: the lock is held from reading the earlier workbook to writing the new one
     with workbook_lock(target, command="blockcheck run") if target is not None else nullcontext():
-        return _run_locked(input_path, target, mapping=mapping, standards=standards, crs=crs, repair=repair,
-                           population_raster=population_raster, demands=demands, visions=visions, until=until, progress=progress)
+        return _run_locked(
+            input_path,
+            target,
+            mapping=mapping,
+            standards=standards,
+            crs=crs,
+            repair=repair,
+            population_raster=population_raster,
+            demands=demands,
+            visions=visions,
+            until=until,
+            progress=progress,
+        )
 
 
 def refuse_to_overwrite_input(input_path: str | os.PathLike, output: str | os.PathLike) -> None:
@@ -291,8 +310,10 @@ def refuse_to_overwrite_input(input_path: str | os.PathLike, output: str | os.Pa
     """
     source, out = Path(input_path), Path(output)
     if source.exists() and out.exists() and source.resolve() == out.resolve():
-        msg = (f"{out}: this is the input itself; writing the results there would replace it. "
-               "Choose another --out folder (or rename the input).")
+        msg = (
+            f"{out}: this is the input itself; writing the results there would replace it. "
+            "Choose another --out folder (or rename the input)."
+        )
         raise WouldOverwriteError(msg)
 
 
@@ -310,146 +331,132 @@ def _run_locked(
     until: str,
     progress: Progress | None,
 ) -> RunResult:
-    """The body of :func:`run`, with the workbook lock held (`target` None: nothing is written)."""
-    from .health_assessment import assess
-    from .lists.problems import build_problem_list
-    from .lists.resources import RESOURCE_LIST_LAYER, build_resource_list, read_resource_list
+    """The body of :func:`run`, with the workbook lock held (`target` None: nothing is written): the four steps in order."""
+    from blockcheck.steps.action import plan_actions  # the steps are imported when a run needs them
+    from blockcheck.steps.consultation import ask_needs, default_survey
+    from blockcheck.steps.health_check import find_problems
+    from blockcheck.steps.strategy import plan_strategies
 
     say = progress or (lambda fraction, message: None)
-    checked = check_input(input_path, mapping=mapping, standards=standards, crs=crs, repair=repair,
-                          progress=lambda f, m: say(0.1 * f, m))
+    checked = check_input(
+        input_path, mapping=mapping, standards=standards, crs=crs, repair=repair, progress=lambda f, m: say(0.1 * f, m)
+    )
     if not checked.ok:
         raise ValidationError(checked.checked.report)
-    assessment = assess(checked.checked.layers, checked.standards, mapping=checked.mapping, population_raster=population_raster,
-                        progress=lambda f, m: say(0.1 + 0.8 * f, m))
-    health = assessment.health
-    problems = build_problem_list(health.block_metrics.drop(columns="geometry"), health.area_metrics, checked.standards,
-                                  metric_status=assessment.metric_status)
-    from .plan import build_plan, default_survey
-
-    generated = {PROBLEM_LIST_LAYER: problems}
-    resources = plan = None
     as_of_year = _dt.date.today().year
-    if until in ("resources", "lists"):
-        say(0.92, "resource list")
-        previous = read_resource_list(target) if target is not None else None  # analysts' statuses steer the plan
-        resources = build_resource_list(assessment.layers, checked.standards, previous=previous, as_of_year=as_of_year)
-        generated[RESOURCE_LIST_LAYER] = resources
+    with_resources = until in ("resources", "lists")
+    previous = read_table(target, RESOURCE_LIST_LAYER) if with_resources and target is not None else None
+    step1 = find_problems(  # analysts' resource statuses steer the plan
+        checked.checked.layers,
+        checked.standards,
+        mapping=checked.mapping,
+        population_raster=population_raster,
+        resources=with_resources,
+        previous_resources=previous,
+        as_of_year=as_of_year,
+        progress=lambda f, m: say(0.1 + 0.8 * f, m),
+    )
+    generated = {PROBLEM_LIST_LAYER: step1.problem_list}
+    if with_resources:
+        generated[RESOURCE_LIST_LAYER] = step1.resource_list
+    step2 = step3 = step4 = None
     if until == "lists":
-        say(0.94, "demands, strategies, tasks and projects")
-        demands = demands if demands is not None else default_survey(input_path, "demands")
-        visions = visions if visions is not None else default_survey(input_path, "visions")
-        plan = build_plan(assessment.layers, health, problems, resources, checked.standards, demands_path=demands, visions_path=visions)
-        missing = [f"no {kind} survey was given (--{kind}s) or found next to the input: the {title} is empty"
-                   for kind, title, path in (("demand", "demand list (需求清单)", demands), ("vision", "vision list (愿景清单)", visions))
-                   if path is None]
-        if missing:
-            plan = dataclasses.replace(plan, warnings=(*plan.warnings, *missing))
-        generated.update({"demand_list": plan.demand_list, "vision_list": plan.vision_list, "strategy_list": plan.strategy_list,
-                          "policy_list": plan.policy_list, "task_list": plan.task_list, "project_list": plan.project_list})
+        say(0.92, "demands and visions")
+        health, layers = step1.assessment.health, step1.assessment.layers
+        step2 = ask_needs(
+            layers.get("communities"),
+            health.block_metrics,
+            demands_path=demands if demands is not None else default_survey(input_path, "demands"),
+            visions_path=visions if visions is not None else default_survey(input_path, "visions"),
+        )
+        say(0.93, "strategies and policies")
+        step3 = plan_strategies(
+            layers, health, step1.problem_list, step1.resource_list, step2.demand_list, checked.standards
+        )
+        say(0.94, "tasks and projects")
+        step4 = plan_actions(health.block_metrics, step3)
+        generated.update(
+            {
+                "demand_list": step2.demand_list,
+                "vision_list": step2.vision_list,
+                "strategy_list": step3.strategy_list,
+                "policy_list": step3.policy_list,
+                "task_list": step4.task_list,
+                "project_list": step4.project_list,
+            }
+        )
     say(0.95, "writing the workbook")
-    result = _write_run(checked, assessment, generated, plan, target, population_raster=population_raster, as_of_year=as_of_year)
-    say(1.0, "done")
-    return result
-
-
-#: How often a run re-merges when the workbook changes while it is being written.
-_MERGE_ATTEMPTS = 5
-
-
-def _stamp(path: Path) -> tuple:
-    """What changes when anyone commits to the workbook: size and time of the file and of its SQLite WAL."""
-    out = []
-    for p in (path, path.with_name(path.name + "-wal")):
-        st = p.stat() if p.exists() else None
-        out.append((st.st_mtime_ns, st.st_size) if st else None)
-    return tuple(out)
-
-
-def _merge_latest(generated: dict, target: Path | None, health) -> tuple:  # noqa: ANN001
-    """The generated lists merged with analysts' work as the workbook holds it now."""
-    from .lists.resources import RESOURCE_LIST_LAYER, keep_decisions, read_resource_list, resource_summary
-    from .workbook import HISTORY_LAYER, history_rows, keep_analyst_rows, read_workbook, record_project_changes
-
-    latest = read_workbook(target) if target is not None else {}
-    lists = {name: keep_analyst_rows(name, frame, latest.get(name)) for name, frame in generated.items() if name != RESOURCE_LIST_LAYER}
-    resources = resources_by_block = history = None
-    if RESOURCE_LIST_LAYER in generated:
-        resources = generated[RESOURCE_LIST_LAYER]
-        if target is not None:
-            resources = keep_decisions(resources, read_resource_list(target))
-        lists = {PROBLEM_LIST_LAYER: lists[PROBLEM_LIST_LAYER], RESOURCE_LIST_LAYER: resources,
-                 **{n: f for n, f in lists.items() if n != PROBLEM_LIST_LAYER}}
-        resources_by_block = resource_summary(resources, block_ids=[str(b) for b in health.block_metrics["block_id"]])
-    if "project_list" in lists:
-        changes = record_project_changes(lists["project_list"].drop(columns="geometry"), latest.get("project_list"), who="blockcheck run", reason="")
-        history = history_rows(changes, latest.get(HISTORY_LAYER))
-    return lists, resources, resources_by_block, history, latest
-
-
-def _write_run(checked: CheckResult, assessment, generated: dict, plan, target: Path | None, *,  # noqa: ANN001
-               population_raster: str | os.PathLike | None, as_of_year: int) -> RunResult:
-    """Merge analysts' work from the workbook as it is now, then write the workbook and the Excel lists.
-
-    The workbook is read again at this point (the lock is held): status
-    decisions, edited and added rows and history entries committed while the
-    run computed — e.g. from the QGIS editor — are kept, not reverted. Both
-    files are written under temporary names; if the workbook changed while
-    they were written (a commit by a program that does not take the lock),
-    the merge is done again, so that commit is kept too. Layers and tables the
-    run does not make (an analyst's own layers, QGIS's ``layer_styles``) are
-    carried over unchanged.
-    """
-    from .excel import write_eight_lists
-    from .lists.resources import RESOURCE_SUMMARY_LAYER
-    from .workbook import HISTORY_LAYER, read_other_layers
-
-    health = assessment.health
+    run_tables = _run_tables(checked, step1.assessment, step3, population_raster=population_raster, as_of_year=as_of_year)
+    block_ids = [str(b) for b in step1.assessment.health.block_metrics["block_id"]]
     workbook = excel = None
-    for _ in range(_MERGE_ATTEMPTS):
-        stamp = _stamp(target) if target is not None else None
-        lists, resources, resources_by_block, history, latest = _merge_latest(generated, target, health)
-        if target is None:
-            break
-        meta = run_metadata(checked, step="run")
-        notes = pd.DataFrame({"key": [f"skipped_{i + 1}" for i in range(len(health.skipped))], "value": list(health.skipped)})
-        extra = pd.DataFrame({"key": ["population_source", "resources_as_of_year"],
-                              "value": [str(population_raster) if population_raster else "communities (dasymetric by residential floor area)", str(as_of_year)]})
-        layers = {
-            BLOCK_METRICS_LAYER: health.block_metrics.reset_index(drop=True),
-            AREA_METRICS_LAYER: health.area_metrics.reset_index(),
-            **lists,
-            **({RESOURCE_SUMMARY_LAYER: resources_by_block} if resources_by_block is not None else {}),
-            **({"allocation": plan.allocation, "allocation_remaining": plan.allocation_remaining, HISTORY_LAYER: history} if plan is not None else {}),
-            DATA_GAPS_LAYER: assessment.data_gaps,
-            METRIC_STATUS_LAYER: assessment.metric_status,
-            COMPLETENESS_LAYER: assessment.completeness,
-            META_LAYER: pd.concat([meta, extra, notes], ignore_index=True),
-            STANDARDS_LAYER: standards_table(checked.standards),
-            VALIDATION_LAYER: checked.checked.report.to_frame(),
-        }
-        # tables this run did not rebuild (an earlier, longer run's lists; an analyst's own layers; layer_styles) are kept
-        layers.update({name: frame for name, frame in latest.items() if name not in layers})
-        layers.update(read_other_layers(target, exclude=set(layers)))
-        # both files under names of their own first: if either cannot be written, neither is replaced
-        excel = target.with_name("eight_lists.xlsx")
-        pending_xlsx = excel.with_name(f".eight_lists.{os.getpid()}.tmp.xlsx")
-        pending_gpkg = target.with_name(f".{target.stem}.{os.getpid()}.pending{target.suffix}")
-        try:
-            write_eight_lists(pending_xlsx, {**lists, **({HISTORY_LAYER: history} if history is not None else {}),
-                                             DATA_GAPS_LAYER: assessment.data_gaps, META_LAYER: layers[META_LAYER]})
-            write_gpkg(pending_gpkg, layers)
-            if _stamp(target) == stamp:  # nobody committed meanwhile: replace both
-                os.replace(pending_gpkg, target)
-                os.replace(pending_xlsx, excel)
-                workbook = target
-                break
-        finally:
-            pending_gpkg.unlink(missing_ok=True)
-            pending_xlsx.unlink(missing_ok=True)
+    if target is None:
+        merged = merge_run(generated, {}, block_ids=block_ids)
     else:
-        msg = (f"{target}: the workbook kept changing while the run wrote it ({_MERGE_ATTEMPTS} attempts); nothing was replaced. "
-               "Stop the other program writing to it (or let it finish) and run again.")
-        raise OutputError(msg)
-    return RunResult(check=checked, health=health, problem_list=lists[PROBLEM_LIST_LAYER], workbook=workbook,
-                     resource_list=resources, resource_summary=resources_by_block, plan=plan, lists=lists, excel=excel)
+        def build(latest: dict[str, pd.DataFrame]) -> tuple[dict, dict, MergedLists]:
+            merged = merge_run(generated, latest, block_ids=block_ids)
+            return _workbook_layers(step1.assessment, merged, run_tables), _excel_tables(merged, run_tables), merged
+
+        workbook, excel, merged = save_run(target, build)
+    say(1.0, "done")
+    return RunResult(
+        check=checked,
+        health=step1.assessment.health,
+        problem_list=merged.lists[PROBLEM_LIST_LAYER],
+        workbook=workbook,
+        resource_list=merged.lists.get(RESOURCE_LIST_LAYER),
+        resource_summary=merged.resource_summary,
+        consultation=step2,
+        strategy=step3,
+        action=step4,
+        lists=merged.lists,
+        excel=excel,
+    )
+
+
+def _run_tables(checked: CheckResult, assessment, strategy, *, population_raster, as_of_year: int) -> dict:  # noqa: ANN001
+    """The run's own tables (not merged with analysts' work): metadata, standards, validation, allocation, evidence."""
+    health = assessment.health
+    meta = run_metadata(checked, step="run")
+    notes = pd.DataFrame(
+        {"key": [f"skipped_{i + 1}" for i in range(len(health.skipped))], "value": list(health.skipped)}
+    )
+    source = str(population_raster) if population_raster else "communities (dasymetric by residential floor area)"
+    extra = pd.DataFrame(
+        {"key": ["population_source", "resources_as_of_year"], "value": [source, str(as_of_year)]}
+    )
+    tables = {
+        DATA_GAPS_LAYER: assessment.data_gaps,
+        METRIC_STATUS_LAYER: assessment.metric_status,
+        COMPLETENESS_LAYER: assessment.completeness,
+        META_LAYER: pd.concat([meta, extra, notes], ignore_index=True),
+        STANDARDS_LAYER: standards_table(checked.standards),
+        VALIDATION_LAYER: checked.checked.report.to_frame(),
+    }
+    if strategy is not None:
+        tables = {"allocation": strategy.allocation, "allocation_remaining": strategy.allocation_remaining, **tables}
+    return tables
+
+
+def _workbook_layers(assessment, merged: MergedLists, run_tables: dict) -> dict:  # noqa: ANN001
+    """Every layer ``run`` writes into the workbook, in order."""
+    health = assessment.health
+    layers = {
+        BLOCK_METRICS_LAYER: health.block_metrics.reset_index(drop=True),
+        AREA_METRICS_LAYER: health.area_metrics.reset_index(),
+        **merged.lists,
+    }
+    if merged.resource_summary is not None:
+        layers[RESOURCE_SUMMARY_LAYER] = merged.resource_summary
+    allocation = {k: v for k, v in run_tables.items() if k in ("allocation", "allocation_remaining")}
+    layers.update(allocation)
+    if merged.history is not None:
+        layers[HISTORY_LAYER] = merged.history
+    layers.update({k: v for k, v in run_tables.items() if k not in allocation})
+    return layers
+
+
+def _excel_tables(merged: MergedLists, run_tables: dict) -> dict:
+    """The tables of ``eight_lists.xlsx``: the lists as written, the history, the data gaps and the metadata."""
+    history = {HISTORY_LAYER: merged.history} if merged.history is not None else {}
+    keep = (DATA_GAPS_LAYER, META_LAYER)
+    return {**merged.lists, **history, **{k: run_tables[k] for k in keep}}

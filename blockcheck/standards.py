@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import BlockcheckWarning, StandardsError
+from blockcheck.errors import BlockcheckWarning, StandardsError
 
 __all__ = [
     "GRADES",
@@ -62,11 +62,38 @@ _DEFAULT_LABELS = {"standard": {}, "parameter": {"label_zh": "本工具默认值
 GRADES = ("A", "B", "C")
 #: Entry kinds: a planning standard, or a parameter (blockcheck's own default, not a standard).
 KINDS = ("standard", "parameter")
-_TEXT_FIELDS = ("source", "note", "supersedes", "superseded_by", "verify", "verify_zh", "label_zh", "label_en", "unit_zh")
+_TEXT_FIELDS = (
+    "source",
+    "note",
+    "supersedes",
+    "superseded_by",
+    "verify",
+    "verify_zh",
+    "label_zh",
+    "label_en",
+    "unit_zh",
+)
 _ENTRY_KEYS = {"value", "unit", "grade", "kind", "year", "choices", "separator", "quoted_only", *_TEXT_FIELDS}
 #: Columns of the ``standards_used`` table, in order.
-TABLE_COLUMNS = ("key", "value", "unit", "source", "grade", "origin", "kind", "label_zh", "label_en", "year",
-                 "supersedes", "superseded_by", "verify", "verify_zh", "term_zh", "term_en", "unit_zh")
+TABLE_COLUMNS = (
+    "key",
+    "value",
+    "unit",
+    "source",
+    "grade",
+    "origin",
+    "kind",
+    "label_zh",
+    "label_en",
+    "year",
+    "supersedes",
+    "superseded_by",
+    "verify",
+    "verify_zh",
+    "term_zh",
+    "term_en",
+    "unit_zh",
+)
 
 _TERMS = {
     "zh": {"standard": "标准", "reference": "参考值（待核实）", "parameter": "参数"},
@@ -76,7 +103,9 @@ _GRADE_LABELS = {
     "zh": {"A": "A 已核对原文", "B": "B 二手引用", "C": "C 待核实"},
     "en": {"A": "A seen in the standard", "B": "B quoted", "C": "C recalled – to be verified"},
 }
-_ALLOWED_GRADES = "allowed grades: A (seen in the standard), B (quoted by a secondary source), C (recalled – to be verified)"
+_ALLOWED_GRADES = (
+    "allowed grades: A (seen in the standard), B (quoted by a secondary source), C (recalled – to be verified)"
+)
 
 
 def _lang(lang: str) -> str:
@@ -160,8 +189,14 @@ class StandardValue:
         except (TypeError, ValueError):
             value = get("value")
         return cls(
-            key=get("key"), value=value, unit=get("unit"), source=get("source"), grade=get("grade"),
-            origin=get("origin"), kind=get("kind", "standard") or "standard", year=year_value,
+            key=get("key"),
+            value=value,
+            unit=get("unit"),
+            source=get("source"),
+            grade=get("grade"),
+            origin=get("origin"),
+            kind=get("kind", "standard") or "standard",
+            year=year_value,
             **{name: get(name) for name in _TEXT_FIELDS if name != "source"},
         )
 
@@ -244,7 +279,7 @@ class Standards:
     def with_prefix(self, prefix: str) -> dict[str, float | str]:
         """Values under ``prefix.`` keyed by the rest of the key (e.g. ``radius_m``)."""
         start = prefix.rstrip(".") + "."
-        return {k[len(start):]: v.value for k, v in self.values.items() if k.startswith(start)}
+        return {k[len(start) :]: v.value for k, v in self.values.items() if k.startswith(start)}
 
     @property
     def digest(self) -> str:
@@ -295,7 +330,9 @@ def _field_problems(key: str, entry: dict) -> list[str]:
     if unknown:
         problems.append(f"{key}: unknown entry fields {sorted(unknown)} (allowed: {sorted(_ENTRY_KEYS)})")
     if "kind" in entry and entry["kind"] not in KINDS:
-        problems.append(f"{key}: kind {entry['kind']!r} is unknown; write kind = \"standard\" (a planning standard) or \"parameter\" (blockcheck's own default)")
+        problems.append(
+            f'{key}: kind {entry["kind"]!r} is unknown; write kind = "standard" (a planning standard) or "parameter" (blockcheck\'s own default)'
+        )
     if "grade" in entry and entry["grade"] not in GRADES:
         problems.append(f"{key}: grade {entry['grade']!r} is not a grade; {_ALLOWED_GRADES}")
     year = entry.get("year")
@@ -309,9 +346,17 @@ def _field_problems(key: str, entry: dict) -> list[str]:
 
 def _make(key: str, entry: dict, origin: str) -> StandardValue:
     return StandardValue(
-        key=key, value=entry["value"], unit=entry["unit"], source=entry["source"], grade=entry["grade"], origin=origin,
-        kind=entry.get("kind", "standard"), year=entry.get("year"),
-        choices=tuple(entry.get("choices", ())), separator=entry.get("separator", ""), quoted_only=bool(entry.get("quoted_only", False)),
+        key=key,
+        value=entry["value"],
+        unit=entry["unit"],
+        source=entry["source"],
+        grade=entry["grade"],
+        origin=origin,
+        kind=entry.get("kind", "standard"),
+        year=entry.get("year"),
+        choices=tuple(entry.get("choices", ())),
+        separator=entry.get("separator", ""),
+        quoted_only=bool(entry.get("quoted_only", False)),
         **{name: entry.get(name, "") for name in _TEXT_FIELDS if name not in ("source",)},
     )
 
@@ -332,7 +377,9 @@ def _profile_values(name: str, seen: tuple[str, ...] = ()) -> tuple[dict[str, St
         if missing:
             problems.append(f"{key}: needs value, unit, source and grade (missing: {', '.join(sorted(missing))})")
             continue
-        kind = entry.get("kind", values[key].kind if key in values else meta.get("kind", "standard"))  # parent's or file's kind
+        kind = entry.get(
+            "kind", values[key].kind if key in values else meta.get("kind", "standard")
+        )  # parent's or file's kind
         found = _field_problems(key, {**entry, "kind": kind})
         if found:
             problems.extend(found)
@@ -347,18 +394,22 @@ def _override(key: str, entry: dict, base: StandardValue, path: Path) -> tuple[S
     """The entry `entry` of an overrides file applied to `base`, or the problems found."""
     new = entry["value"]
     if isinstance(base.value, str) != isinstance(new, str) or isinstance(new, bool):
-        return None, [f"{key} = {new!r} has the wrong type: expected {'text' if isinstance(base.value, str) else 'a number'} ({base.unit})"]
+        return None, [
+            f"{key} = {new!r} has the wrong type: expected {'text' if isinstance(base.value, str) else 'a number'} ({base.unit})"
+        ]
     problems = _field_problems(key, entry) + _value_problems(key, new, base)
     kind = entry.get("kind", base.kind)
     if "grade" not in entry and kind == "standard":
         problems.append(
             f"{key}: no grade for your value of a standard. Write it as a table with its source and grade "
-            f"([{key}] value = {new!r} source = \"...\" grade = \"C\"); {_ALLOWED_GRADES}"
+            f'([{key}] value = {new!r} source = "..." grade = "C"); {_ALLOWED_GRADES}'
         )
     if problems:
         return None, problems
     same_unit = "unit" not in entry or entry["unit"] == base.unit
-    fields = {name: entry.get(name, "") for name in _TEXT_FIELDS if name not in ("source", "unit_zh", "label_zh", "label_en")}
+    fields = {
+        name: entry.get(name, "") for name in _TEXT_FIELDS if name not in ("source", "unit_zh", "label_zh", "label_en")
+    }
     return StandardValue(
         key=key,
         value=new if isinstance(new, str) else float(new),
@@ -387,12 +438,19 @@ def _value_problems(key: str, value: object, base: StandardValue) -> list[str]:
         wrong = [v for v in given if v not in base.choices]
         if wrong or not any(given):
             joined = f" (one or more, separated by {base.separator!r})" if base.separator else ""
-            return [f"{key} = {value!r}: {', '.join(map(repr, wrong)) or 'empty'} not allowed; choose from {', '.join(base.choices)}{joined}"]
+            return [
+                f"{key} = {value!r}: {', '.join(map(repr, wrong)) or 'empty'} not allowed; choose from {', '.join(base.choices)}{joined}"
+            ]
         return []
     number = float(value)
     if not math.isfinite(number) or number < 0:
         return [f"{key} = {value!r}: must be a finite number ≥ 0 ({base.unit})"]
-    if base.unit.strip().lower().startswith("ratio") and isinstance(base.value, float) and base.value <= 1 and number > 1:
+    if (
+        base.unit.strip().lower().startswith("ratio")
+        and isinstance(base.value, float)
+        and base.value <= 1
+        and number > 1
+    ):
         return [f"{key} = {value!r}: a ratio between 0 and 1 (write 0.85 for 85 %)"]
     positive = key.startswith(("radius_m.", "life_circle.", "conversion.")) or key.endswith("_m")
     if positive and number == 0:
@@ -453,12 +511,20 @@ def load_standards(profile: str = "beijing", overrides: str | os.PathLike | None
         new, found = _override(key, entry, values[key], path)
         problems.extend(found)
         if values[key].quoted_only and not found:
-            warnings.warn(f"Standards overrides {overrides_name}: {key} is quoted in the report only — no metric or problem rule reads it, "
-                          "so your value changes the standards appendix, not the results.", BlockcheckWarning, stacklevel=2)
+            warnings.warn(
+                f"Standards overrides {overrides_name}: {key} is quoted in the report only — no metric or problem rule reads it, "
+                "so your value changes the standards appendix, not the results.",
+                BlockcheckWarning,
+                stacklevel=2,
+            )
         if new is not None:
             values[key] = new
     if problems:
-        msg = f"Standards overrides {overrides_name}: " + "; ".join(problems) + ". See `blockcheck standards show` for the valid keys."
+        msg = (
+            f"Standards overrides {overrides_name}: "
+            + "; ".join(problems)
+            + ". See `blockcheck standards show` for the valid keys."
+        )
         raise StandardsError(msg)
     return Standards(profile=profile, title=title, values=values, overrides_file=overrides_name)
 

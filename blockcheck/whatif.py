@@ -15,23 +15,15 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
-from .errors import InputError, ValidationError
-from .health_assessment import assess
-from .metrics.provision import provision_specs
-from .pipeline import check_input, file_digest
+from blockcheck.errors import InputError, ValidationError
+from blockcheck.steps.health_check import assess
+from blockcheck.metrics.provision import provision_specs
+from blockcheck.pipeline import check_input, file_digest
+from blockcheck.workbook.read import read_meta, read_table, require_workbook
 
 __all__ = ["what_if"]
-
-def _meta(workbook: Path) -> dict[str, str]:
-    try:
-        meta = pyogrio.read_dataframe(workbook, layer="blockcheck_meta")
-    except Exception as err:  # noqa: BLE001
-        msg = f"{workbook}: no blockcheck_meta table ({err}). Give a workbook written by `blockcheck run`."
-        raise InputError(msg) from None
-    return dict(zip(meta["key"], meta["value"], strict=True))
 
 
 def _check_inputs_unchanged(workbook: Path, meta: dict[str, str]) -> None:
@@ -42,8 +34,10 @@ def _check_inputs_unchanged(workbook: Path, meta: dict[str, str]) -> None:
         msg = f"{workbook}: the input of its run, {meta.get('input')}, is gone. Restore it, or run `blockcheck run` again on the input you have."
         raise InputError(msg)
     if recorded and now != recorded:
-        msg = (f"{workbook}: its input {meta.get('input')} has changed since the run (sha256 {recorded} then, {now} now), "
-               "so before and after would not compare like with like. Run `blockcheck run` again into the same folder, then the what-if.")
+        msg = (
+            f"{workbook}: its input {meta.get('input')} has changed since the run (sha256 {recorded} then, {now} now), "
+            "so before and after would not compare like with like. Run `blockcheck run` again into the same folder, then the what-if."
+        )
         raise InputError(msg)
 
 
@@ -54,10 +48,14 @@ def _check_simulable(chosen: pd.DataFrame) -> None:
     no_site = geometry.isna() | geometry.is_empty
     bad = no_amount | no_site
     if bad.any():
-        listed = "; ".join(f"{pid} ({'no amount' if a else ''}{', ' if a and g else ''}{'no site' if g else ''})"
-                           for pid, a, g in zip(chosen.loc[bad, "project_id"], no_amount[bad], no_site[bad], strict=True))
-        msg = (f"these projects cannot be simulated: {listed}. Give each an amount (amount, amount_unit) and a site "
-               "(draw it in QGIS or keep the generated one), then run the what-if again.")
+        listed = "; ".join(
+            f"{pid} ({'no amount' if a else ''}{', ' if a and g else ''}{'no site' if g else ''})"
+            for pid, a, g in zip(chosen.loc[bad, "project_id"], no_amount[bad], no_site[bad], strict=True)
+        )
+        msg = (
+            f"these projects cannot be simulated: {listed}. Give each an amount (amount, amount_unit) and a site "
+            "(draw it in QGIS or keep the generated one), then run the what-if again."
+        )
         raise InputError(msg)
 
 
@@ -70,8 +68,12 @@ def _facility_additions(projects: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:  #
             continue
         field = spec.capacity or None
         value = float(p.amount) / spec.factor  # back from the gap's unit to the capacity field's
-        row = {"category": spec.categories[0], "name": p.name, "facility_id": f"WHATIF-{p.project_id}",
-               "geometry": shapely.point_on_surface(p.geometry)}
+        row = {
+            "category": spec.categories[0],
+            "name": p.name,
+            "facility_id": f"WHATIF-{p.project_id}",
+            "geometry": shapely.point_on_surface(p.geometry),
+        }
         if field:
             row[field] = value
         rows.append(row)
@@ -93,12 +95,12 @@ def what_if(workbook: str | os.PathLike, project_ids: list[str]) -> pd.DataFrame
     InputError
         Unknown workbook or project ids (all listed), or the original input is gone.
     """
-    workbook = Path(workbook)
-    if not workbook.is_file():
-        msg = f"{workbook}: workbook not found. Run `blockcheck run INPUT --out DIR` first."
+    workbook = require_workbook(workbook)
+    meta = read_meta(workbook)
+    projects = read_table(workbook, "project_list")
+    if not meta or projects is None:
+        msg = f"{workbook}: no blockcheck_meta or project_list table. Give a workbook written by `blockcheck run`."
         raise InputError(msg)
-    meta = _meta(workbook)
-    projects = pyogrio.read_dataframe(workbook, layer="project_list")
     unknown = sorted(set(project_ids) - set(projects["project_id"]))
     if unknown:
         msg = f"unknown project id(s): {', '.join(unknown)}. See the project_id column of project_list (e.g. {projects['project_id'].iloc[0]})."
@@ -107,7 +109,12 @@ def what_if(workbook: str | os.PathLike, project_ids: list[str]) -> pd.DataFrame
     _check_inputs_unchanged(workbook, meta)
     _check_simulable(chosen)
     overrides = meta.get("standards_overrides") or None
-    result = check_input(meta["input"], mapping=meta.get("mapping_file") or None, standards=overrides or meta.get("standards_profile"), crs=meta.get("crs") or None)
+    result = check_input(
+        meta["input"],
+        mapping=meta.get("mapping_file") or None,
+        standards=overrides or meta.get("standards_profile"),
+        crs=meta.get("crs") or None,
+    )
     if not result.ok:
         raise ValidationError(result.checked.report)
     layers = dict(result.checked.layers)
@@ -116,7 +123,11 @@ def what_if(workbook: str | os.PathLike, project_ids: list[str]) -> pd.DataFrame
     added = _facility_additions(chosen, result.checked.crs)
     if not added.empty:
         base = layers.get("facilities")
-        layers["facilities"] = gpd.GeoDataFrame(pd.concat([base, added], ignore_index=True), geometry="geometry", crs=result.checked.crs) if base is not None else added
+        layers["facilities"] = (
+            gpd.GeoDataFrame(pd.concat([base, added], ignore_index=True), geometry="geometry", crs=result.checked.crs)
+            if base is not None
+            else added
+        )
     roads = layers.get("roads")
     road_sites = chosen[chosen["amount_unit"] == "road_km"]
     if roads is not None and not road_sites.empty:
@@ -124,9 +135,15 @@ def what_if(workbook: str | os.PathLike, project_ids: list[str]) -> pd.DataFrame
         covered = shapely.within(roads.geometry.to_numpy(), zone) & (roads["status"] != "built").to_numpy()
         layers["roads"] = roads.assign(status=np.where(covered, "built", roads["status"]))
     after = assess(layers, result.standards, mapping=result.mapping).health
-    keys = [c for c in before.area_metrics.columns if c.startswith("gap_")] + ["road_density_km_per_km2", "road_implementation_ratio"]
+    keys = [c for c in before.area_metrics.columns if c.startswith("gap_")] + [
+        "road_density_km_per_km2",
+        "road_implementation_ratio",
+    ]
     frames = []
-    for scope_before, scope_after in ((before.area_metrics, after.area_metrics), (before.block_metrics, after.block_metrics)):
+    for scope_before, scope_after in (
+        (before.area_metrics, after.area_metrics),
+        (before.block_metrics, after.block_metrics),
+    ):
         b = scope_before[keys].stack(future_stack=True).rename("before")
         a = scope_after[keys].stack(future_stack=True).rename("after")
         frames.append(pd.concat([b, a], axis=1))

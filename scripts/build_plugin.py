@@ -55,8 +55,11 @@ def stamp_version(version: str) -> None:
 
 def requirements_text(dependencies: list[str]) -> str:
     """requirements.txt of the zip: the core's runtime dependencies (the plugin's install command uses it)."""
-    lines = ["# The blockcheck core's runtime requirements (from pyproject.toml; written by scripts/build_plugin.py).",
-             "# Install into QGIS's Python: <python> -m pip install --user -r requirements.txt", *dependencies]
+    lines = [
+        "# The blockcheck core's runtime requirements (from pyproject.toml; written by scripts/build_plugin.py).",
+        "# Install into QGIS's Python: <python> -m pip install --user -r requirements.txt",
+        *dependencies,
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -136,7 +139,11 @@ def write_qm(ts: Path, qm: Path) -> Path:
         context_name = (context.findtext("name") or "").encode("utf-8")
         for message in context.iter("message"):
             translation = message.find("translation")
-            if translation is None or translation.get("type") in ("unfinished", "obsolete", "vanished") or not translation.text:
+            if (
+                translation is None
+                or translation.get("type") in ("unfinished", "obsolete", "vanished")
+                or not translation.text
+            ):
                 continue
             source = (message.findtext("source") or "").encode("utf-8")
             hashes.append((_elf_hash(source), len(messages)))
@@ -146,7 +153,15 @@ def write_qm(ts: Path, qm: Path) -> Path:
             messages += b"\x06" + struct.pack(">I", len(source)) + source
             messages += b"\x01"
     hash_table = b"".join(struct.pack(">II", h, offset) for h, offset in sorted(hashes))
-    data = magic + b"\x42" + struct.pack(">I", len(hash_table)) + hash_table + b"\x69" + struct.pack(">I", len(messages)) + bytes(messages)
+    data = (
+        magic
+        + b"\x42"
+        + struct.pack(">I", len(hash_table))
+        + hash_table
+        + b"\x69"
+        + struct.pack(">I", len(messages))
+        + bytes(messages)
+    )
     qm.write_bytes(data)
     return qm
 
@@ -182,8 +197,19 @@ def core_files(version: str) -> list[tuple[str, bytes]]:
     for path in sorted((ROOT / "blockcheck").rglob("*")):
         if path.is_file() and not (SKIP_DIRS & set(path.parts)) and path.suffix not in SKIP_SUFFIXES:
             files.append((path.relative_to(ROOT).as_posix(), path.read_bytes()))
-    metadata = "\n".join(["Metadata-Version: 2.1", "Name: blockcheck", f"Version: {version}", f"Summary: {meta['description']}",
-                          "License: GPL-2.0-or-later", *[f"Requires-Dist: {d}" for d in meta["dependencies"]]]) + "\n"
+    metadata = (
+        "\n".join(
+            [
+                "Metadata-Version: 2.1",
+                "Name: blockcheck",
+                f"Version: {version}",
+                f"Summary: {meta['description']}",
+                "License: GPL-2.0-or-later",
+                *[f"Requires-Dist: {d}" for d in meta["dependencies"]],
+            ]
+        )
+        + "\n"
+    )
     files.append((f"{info}/METADATA", metadata.encode("utf-8")))
     files.append((f"{info}/INSTALLER", b"blockcheck QGIS plugin\n"))
     return files

@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from qgis_compat_site import compatible_site  # noqa: E402
+
 SAMPLE = ROOT / "data" / "sample_blocks" / "sample_district.gpkg"
 LAYERS = ("blocks", "communities", "roads", "green", "facilities", "buildings", "parcels", "parking")
 
@@ -107,7 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="1600x1000", help="screen size WxH")
     args = parser.parse_args(argv)
     if not (shutil.which("qgis") and shutil.which("xvfb-run")):
-        print("needs the qgis and xvfb-run binaries: sudo apt-get install qgis xvfb (or scripts/setup.sh --test)", file=sys.stderr)
+        print(
+            "needs the qgis and xvfb-run binaries: sudo apt-get install qgis xvfb (or scripts/setup.sh --test)",
+            file=sys.stderr,
+        )
         return 2
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # for the build step's Qt use, not for QGIS
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -125,19 +129,47 @@ def main(argv: list[str] | None = None) -> int:
         ini = tmp / "profiles" / "default" / "QGIS" / "QGIS3.ini"
         ini.parent.mkdir(parents=True)
         locale = "zh-Hans" if args.lang == "zh" else "en_US"
-        ini.write_text(f"[PythonPlugins]\nblockcheck_qgis=true\n[locale]\noverrideFlag=true\nuserLocale={locale}\n"
-                       "[qgis]\nshowTips=false\ncheckVersion=false\n", "utf-8")
+        ini.write_text(
+            f"[PythonPlugins]\nblockcheck_qgis=true\n[locale]\noverrideFlag=true\nuserLocale={locale}\n"
+            "[qgis]\nshowTips=false\ncheckVersion=false\n",
+            "utf-8",
+        )
         result = tmp / "result.json"
         code = tmp / "shot.py"
-        code.write_text(textwrap.dedent(IN_QGIS.format(
-            width=width, height=height, sample=str(SAMPLE), layers=LAYERS, out_dir=str(tmp / "out"),
-            demands=str(SAMPLE.parent / "demand_survey.csv"), visions=str(SAMPLE.parent / "vision_survey.csv"),
-            dock_width=int(width * 0.42), block=args.block, png=str(args.out.resolve()), result=str(result))), "utf-8")
+        code.write_text(
+            textwrap.dedent(
+                IN_QGIS.format(
+                    width=width,
+                    height=height,
+                    sample=str(SAMPLE),
+                    layers=LAYERS,
+                    out_dir=str(tmp / "out"),
+                    demands=str(SAMPLE.parent / "demand_survey.csv"),
+                    visions=str(SAMPLE.parent / "vision_survey.csv"),
+                    dock_width=int(width * 0.42),
+                    block=args.block,
+                    png=str(args.out.resolve()),
+                    result=str(result),
+                )
+            ),
+            "utf-8",
+        )
         venv_site = next(Path(sys.prefix, "lib").glob("python3*/site-packages"))
         env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "PYTHONPATH")}
         env["PYTHONPATH"] = f"{compatible_site()}{os.pathsep}{venv_site}"
-        command = ["xvfb-run", "-a", "-s", f"-screen 0 {width}x{height}x24", "qgis", "--profiles-path", str(tmp),
-                   "--noversioncheck", "--nologo", "--code", str(code)]
+        command = [
+            "xvfb-run",
+            "-a",
+            "-s",
+            f"-screen 0 {width}x{height}x24",
+            "qgis",
+            "--profiles-path",
+            str(tmp),
+            "--noversioncheck",
+            "--nologo",
+            "--code",
+            str(code),
+        ]
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
         if not result.is_file():
             print(done.stderr[-3000:], file=sys.stderr)
@@ -146,8 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     if "error" in info or not info.get("saved"):
         print(info.get("error", info), file=sys.stderr)
         return 1
-    print(f"{args.out} ({info['size'][0]}×{info['size'][1]}; {info['rows']} problem rows of {args.block} selected, "
-          f"{info['selected_blocks']} block selected on the map)")
+    print(
+        f"{args.out} ({info['size'][0]}×{info['size'][1]}; {info['rows']} problem rows of {args.block} selected, "
+        f"{info['selected_blocks']} block selected on the map)"
+    )
     return 0
 
 

@@ -23,7 +23,9 @@ def compatible_site() -> Path:
     pins = _deps.compatibility_pins()
     if pins and not _satisfied(site, pins):
         shutil.rmtree(site, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), *pins], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), *pins], check=True
+        )
     site.mkdir(exist_ok=True)
     return site
 
@@ -35,5 +37,7 @@ def _satisfied(site: Path, pins: list[str]) -> bool:
     from packaging.requirements import Requirement
 
     found = {d.metadata["Name"].lower(): d.version for d in distributions(path=[str(site)])} if site.is_dir() else {}
-    return all(Requirement(p).name.lower() in found and Requirement(p).specifier.contains(found[Requirement(p).name.lower()])
-               for p in pins)
+    return all(
+        Requirement(p).name.lower() in found and Requirement(p).specifier.contains(found[Requirement(p).name.lower()])
+        for p in pins
+    )

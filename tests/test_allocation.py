@@ -49,7 +49,9 @@ def standards():
 
 def road_network(*lines):  # noqa: ANN002, ANN201
     n = len(lines)
-    roads = gpd.GeoDataFrame({"class": ["branch"] * n, "status": ["built"] * n}, geometry=[LineString(c) for c in lines], crs=CRS)
+    roads = gpd.GeoDataFrame(
+        {"class": ["branch"] * n, "status": ["built"] * n}, geometry=[LineString(c) for c in lines], crs=CRS
+    )
     return build_walk_network(roads)
 
 
@@ -67,19 +69,21 @@ def blocks_at(points: dict[str, tuple[float, float]]) -> tuple[gpd.GeoDataFrame,
 
 def resources(*rows: dict) -> gpd.GeoDataFrame:
     """Resource list rows: id, x, y (default 0), category (idle_room), status (candidate), areas."""
-    frame = pd.DataFrame([
-        {
-            "resource_id": r["id"],
-            "category": r.get("category", "idle_room"),
-            "status": r.get("status", "candidate"),
-            "floor_area_m2": r.get("floor", np.nan),
-            "land_area_m2": r.get("land", np.nan),
-            "potential_floor_area_m2": r.get("potential", np.nan),
-            "subtype": r.get("subtype"),
-            **({"facility_category": r["facility_category"]} if "facility_category" in r else {}),
-        }
-        for r in rows
-    ])
+    frame = pd.DataFrame(
+        [
+            {
+                "resource_id": r["id"],
+                "category": r.get("category", "idle_room"),
+                "status": r.get("status", "candidate"),
+                "floor_area_m2": r.get("floor", np.nan),
+                "land_area_m2": r.get("land", np.nan),
+                "potential_floor_area_m2": r.get("potential", np.nan),
+                "subtype": r.get("subtype"),
+                **({"facility_category": r["facility_category"]} if "facility_category" in r else {}),
+            }
+            for r in rows
+        ]
+    )
     return gpd.GeoDataFrame(frame, geometry=[Point(r["x"], r.get("y", 0.0)) for r in rows], crs=CRS)
 
 
@@ -88,7 +92,10 @@ def gaps_of(blocks: gpd.GeoDataFrame, **columns: list[float]) -> pd.DataFrame:
 
 
 def rows(allocation: pd.DataFrame) -> set[tuple]:
-    return {(r.resource_id, r.block_id, r.provision_key, round(r.amount, 9), round(r.walk_distance_m, 6)) for r in allocation.itertuples()}
+    return {
+        (r.resource_id, r.block_id, r.provision_key, round(r.amount, 9), round(r.walk_distance_m, 6))
+        for r in allocation.itertuples()
+    }
 
 
 # ------------------------------------------------------------- hand case ----
@@ -112,7 +119,9 @@ def test_shared_resource_goes_to_the_block_that_has_no_alternative(line_net, sta
         {"id": "R2", "x": -300, "floor": 400.0},
         {"id": "R3", "x": 1500, "floor": 200.0},
     )
-    allocation, remaining = allocate(gaps_of(blocks, elderly_care_beds=[10.0, 10.0]), res, blocks, line_net, standards, block_points=points)
+    allocation, remaining = allocate(
+        gaps_of(blocks, elderly_care_beds=[10.0, 10.0]), res, blocks, line_net, standards, block_points=points
+    )
 
     assert list(allocation.columns) == list(ALLOCATION_COLUMNS)
     assert rows(allocation) == {
@@ -145,7 +154,9 @@ def test_shared_resource_goes_to_the_block_that_has_no_alternative(line_net, sta
 def test_shortfall_is_reported_as_remaining_gap(line_net, standards) -> None:
     blocks, points = blocks_at({"A": (0, 0)})
     res = resources({"id": "R1", "x": 100, "floor": 200.0})  # 5 beds
-    allocation, remaining = allocate(gaps_of(blocks, elderly_care_beds=[8.0]), res, blocks, line_net, standards, block_points=points)
+    allocation, remaining = allocate(
+        gaps_of(blocks, elderly_care_beds=[8.0]), res, blocks, line_net, standards, block_points=points
+    )
     assert allocation["amount"].tolist() == pytest.approx([5.0])
     assert allocation["resource_share"].tolist() == pytest.approx([1.0])
     assert remaining[["gap", "allocated", "remaining_gap"]].iloc[0].tolist() == pytest.approx([8.0, 5.0, 3.0])
@@ -161,7 +172,9 @@ def test_radius_is_inclusive_and_limits_reach(line_net, standards, x, used) -> N
     """radius_m.elderly_care = 1000 m: a resource at exactly 1000 m serves, 1 m farther does not."""
     blocks, points = blocks_at({"A": (0, 0)})
     res = resources({"id": "R", "x": x, "floor": 400.0})
-    allocation, remaining = allocate(gaps_of(blocks, elderly_care_beds=[10.0]), res, blocks, line_net, standards, block_points=points)
+    allocation, remaining = allocate(
+        gaps_of(blocks, elderly_care_beds=[10.0]), res, blocks, line_net, standards, block_points=points
+    )
     assert (len(allocation) == 1) is used
     assert remaining["remaining_gap"].iloc[0] == pytest.approx(0.0 if used else 10.0)
 
@@ -170,9 +183,18 @@ def test_radius_depends_on_the_key(line_net, standards) -> None:
     """One idle room 400 m away: in reach for beds (1000 m), not for kindergarten seats (300 m)."""
     blocks, points = blocks_at({"A": (0, 0)})
     res = resources({"id": "R", "x": 400, "floor": 1200.0})
-    allocation, remaining = allocate(gaps_of(blocks, elderly_care_beds=[10.0], kindergarten_seats=[50.0]), res, blocks, line_net, standards, block_points=points)
+    allocation, remaining = allocate(
+        gaps_of(blocks, elderly_care_beds=[10.0], kindergarten_seats=[50.0]),
+        res,
+        blocks,
+        line_net,
+        standards,
+        block_points=points,
+    )
     assert allocation["provision_key"].tolist() == ["elderly_care_beds"]
-    assert remaining.set_index("provision_key")["remaining_gap"].to_dict() == pytest.approx({"elderly_care_beds": 0.0, "kindergarten_seats": 50.0})
+    assert remaining.set_index("provision_key")["remaining_gap"].to_dict() == pytest.approx(
+        {"elderly_care_beds": 0.0, "kindergarten_seats": 50.0}
+    )
 
 
 def test_rejected_resources_are_never_used(line_net, standards) -> None:
@@ -182,7 +204,9 @@ def test_rejected_resources_are_never_used(line_net, standards) -> None:
         {"id": "CAND", "x": 500, "floor": 200.0, "status": "candidate"},
         {"id": "CONF", "x": 600, "floor": 200.0, "status": "confirmed"},
     )
-    allocation, remaining = allocate(gaps_of(blocks, elderly_care_beds=[20.0]), res, blocks, line_net, standards, block_points=points)
+    allocation, remaining = allocate(
+        gaps_of(blocks, elderly_care_beds=[20.0]), res, blocks, line_net, standards, block_points=points
+    )
     assert set(allocation["resource_id"]) == {"CAND", "CONF"}
     assert remaining["remaining_gap"].iloc[0] == pytest.approx(10.0)
 
@@ -190,7 +214,9 @@ def test_rejected_resources_are_never_used(line_net, standards) -> None:
 def test_gap_smaller_than_capacity_uses_part_of_the_resource(line_net, standards) -> None:
     blocks, points = blocks_at({"A": (0, 0)})
     res = resources({"id": "R", "x": 50, "floor": 400.0})
-    allocation, remaining = allocate(gaps_of(blocks, elderly_care_beds=[2.5]), res, blocks, line_net, standards, block_points=points)
+    allocation, remaining = allocate(
+        gaps_of(blocks, elderly_care_beds=[2.5]), res, blocks, line_net, standards, block_points=points
+    )
     row = allocation.iloc[0]
     assert row["amount"] == pytest.approx(2.5)
     assert row["area_used_m2"] == pytest.approx(100.0)
@@ -202,7 +228,14 @@ def test_straight_line_distance_without_network(standards) -> None:
     """No network: distance = straight line, 500 m for a resource at (300, 400) from (0, 0)."""
     blocks, points = blocks_at({"A": (0, 0)})
     res = resources({"id": "R", "x": 300, "y": 400, "floor": 1200.0})
-    allocation, remaining = allocate(gaps_of(blocks, elderly_care_beds=[10.0], kindergarten_seats=[10.0]), res, blocks, None, standards, block_points=points)
+    allocation, remaining = allocate(
+        gaps_of(blocks, elderly_care_beds=[10.0], kindergarten_seats=[10.0]),
+        res,
+        blocks,
+        None,
+        standards,
+        block_points=points,
+    )
     assert allocation.attrs["distance"] == "straight_line"
     assert allocation["provision_key"].tolist() == ["elderly_care_beds"]  # 500 m > 300 m kindergarten radius
     assert allocation["walk_distance_m"].tolist() == pytest.approx([500.0])
@@ -243,9 +276,15 @@ def test_a_resource_pool_is_shared_across_keys(line_net, standards) -> None:
 def test_unused_pool_is_what_the_allocation_left(line_net, standards) -> None:
     """An idle room of 400 m² gives 5 beds (200 m²) to A: 200 m² are left; a rejected room and retained land keep none."""
     blocks, points = blocks_at({"A": (0, 0)})
-    res = resources({"id": "R", "x": 100, "floor": 400.0}, {"id": "X", "x": 100, "floor": 300.0, "status": "rejected"},
-                    {"id": "L", "x": 100, "land": 900.0, "category": "retained_land"}, {"id": "S", "x": 3000, "land": 500.0, "category": "idle_site"})
-    allocation, _ = allocate(gaps_of(blocks, elderly_care_beds=[5.0]), res, blocks, line_net, standards, block_points=points)
+    res = resources(
+        {"id": "R", "x": 100, "floor": 400.0},
+        {"id": "X", "x": 100, "floor": 300.0, "status": "rejected"},
+        {"id": "L", "x": 100, "land": 900.0, "category": "retained_land"},
+        {"id": "S", "x": 3000, "land": 500.0, "category": "idle_site"},
+    )
+    allocation, _ = allocate(
+        gaps_of(blocks, elderly_care_beds=[5.0]), res, blocks, line_net, standards, block_points=points
+    )
     left = unused_pool_m2(res, allocation, allocation_rules())
     assert left.to_dict() == pytest.approx({"R": 200.0, "X": 0.0, "L": 0.0, "S": 500.0})  # S: out of reach, untouched
 
@@ -257,11 +296,20 @@ def test_land_to_floor_conversion_from_the_standards(line_net, tmp_path) -> None
     beds (2,000 m²) rather than to 0.1 ha of school land (1,000 m²).
     """
     override = tmp_path / "far2.toml"
-    override.write_text('[profile]\nextends = "national"\n\n[conversion.floor_area_per_land_area_ratio]\nvalue = 2.0\n', "utf-8")
+    override.write_text(
+        '[profile]\nextends = "national"\n\n[conversion.floor_area_per_land_area_ratio]\nvalue = 2.0\n', "utf-8"
+    )
     standards = load_standards(overrides=override)
     blocks, points = blocks_at({"A": (0, 0)})
     res = resources({"id": "S", "x": 100, "land": 1000.0, "category": "idle_site"})
-    allocation, _ = allocate(gaps_of(blocks, elderly_care_beds=[50.0], school_land_ha=[0.1]), res, blocks, line_net, standards, block_points=points)
+    allocation, _ = allocate(
+        gaps_of(blocks, elderly_care_beds=[50.0], school_land_ha=[0.1]),
+        res,
+        blocks,
+        line_net,
+        standards,
+        block_points=points,
+    )
     assert rows(allocation) == {("S", "A", "elderly_care_beds", 50.0, 100.0)}
     assert allocation["area_used_m2"].tolist() == pytest.approx([1000.0])
 
@@ -276,8 +324,13 @@ def test_categories_follow_the_catalogue(line_net, standards) -> None:
     )
     gaps = gaps_of(blocks, elderly_care_beds=[10.0], culture_floor_m2=[300.0], sports_land_ha=[0.1])
     allocation, remaining = allocate(gaps, res, blocks, line_net, standards, block_points=points)
-    assert rows(allocation) == {("U", "A", "culture_floor_m2", 300.0, 100.0), ("ROOF", "A", "sports_land_ha", 0.05, 150.0)}
-    assert remaining.set_index("provision_key")["remaining_gap"].to_dict() == pytest.approx({"elderly_care_beds": 10.0, "culture_floor_m2": 0.0, "sports_land_ha": 0.05})
+    assert rows(allocation) == {
+        ("U", "A", "culture_floor_m2", 300.0, 100.0),
+        ("ROOF", "A", "sports_land_ha", 0.05, 150.0),
+    }
+    assert remaining.set_index("provision_key")["remaining_gap"].to_dict() == pytest.approx(
+        {"elderly_care_beds": 10.0, "culture_floor_m2": 0.0, "sports_land_ha": 0.05}
+    )
 
 
 def test_expandable_facility_serves_its_own_kind_with_its_potential_floor_area(line_net, standards) -> None:
@@ -289,13 +342,46 @@ def test_expandable_facility_serves_its_own_kind_with_its_potential_floor_area(l
     """
     blocks, points = blocks_at({"A": (0, 0)})
     res = resources(
-        {"id": "SCHOOL", "x": 100, "land": 9000.0, "potential": 4000.0, "category": "expandable_facility", "subtype": "education", "facility_category": "primary_school"},
-        {"id": "HOME", "x": 200, "land": 3000.0, "potential": 200.0, "category": "expandable_facility", "subtype": "elderly_care", "facility_category": None},
-        {"id": "ODD", "x": 300, "land": 3000.0, "potential": 200.0, "category": "expandable_facility", "subtype": "elderly_care", "facility_category": "hospital"},
+        {
+            "id": "SCHOOL",
+            "x": 100,
+            "land": 9000.0,
+            "potential": 4000.0,
+            "category": "expandable_facility",
+            "subtype": "education",
+            "facility_category": "primary_school",
+        },
+        {
+            "id": "HOME",
+            "x": 200,
+            "land": 3000.0,
+            "potential": 200.0,
+            "category": "expandable_facility",
+            "subtype": "elderly_care",
+            "facility_category": None,
+        },
+        {
+            "id": "ODD",
+            "x": 300,
+            "land": 3000.0,
+            "potential": 200.0,
+            "category": "expandable_facility",
+            "subtype": "elderly_care",
+            "facility_category": "hospital",
+        },
     )
-    allocation, remaining = allocate(gaps_of(blocks, elderly_care_beds=[20.0], school_land_ha=[1.0]), res, blocks, line_net, standards, block_points=points)
+    allocation, remaining = allocate(
+        gaps_of(blocks, elderly_care_beds=[20.0], school_land_ha=[1.0]),
+        res,
+        blocks,
+        line_net,
+        standards,
+        block_points=points,
+    )
     assert rows(allocation) == {("HOME", "A", "elderly_care_beds", 5.0, 200.0)}
-    assert remaining.set_index("provision_key")["remaining_gap"].to_dict() == pytest.approx({"elderly_care_beds": 15.0, "school_land_ha": 1.0})
+    assert remaining.set_index("provision_key")["remaining_gap"].to_dict() == pytest.approx(
+        {"elderly_care_beds": 15.0, "school_land_ha": 1.0}
+    )
 
 
 def test_keys_without_a_rule_are_reported_whole(line_net, standards) -> None:
@@ -306,7 +392,14 @@ def test_keys_without_a_rule_are_reported_whole(line_net, standards) -> None:
     assert allocation.empty
     assert list(allocation.columns) == list(ALLOCATION_COLUMNS)
     assert remaining.to_dict("records") == [
-        {"block_id": "A", "provision_key": "bus_terminal_count", "unit": "", "gap": 1.0, "allocated": 0.0, "remaining_gap": 1.0},
+        {
+            "block_id": "A",
+            "provision_key": "bus_terminal_count",
+            "unit": "",
+            "gap": 1.0,
+            "allocated": 0.0,
+            "remaining_gap": 1.0,
+        },
     ]
     summary = allocation_summary(allocation, remaining)
     assert summary["resource_count"].tolist() == [0]
@@ -328,12 +421,20 @@ def test_polygon_area_and_excluded_subtypes(line_net, standards) -> None:
     """An idle site polygon without land_area_m2 counts its own area; a low-quality street is not turned into sports ground."""
     blocks, points = blocks_at({"A": (0, 0)})
     res = gpd.GeoDataFrame(
-        {"resource_id": ["SITE", "STREET"], "category": ["idle_site", "low_quality_space"], "status": "candidate",
-         "subtype": [None, "street"], "land_area_m2": [np.nan, 5000.0], "floor_area_m2": np.nan},
+        {
+            "resource_id": ["SITE", "STREET"],
+            "category": ["idle_site", "low_quality_space"],
+            "status": "candidate",
+            "subtype": [None, "street"],
+            "land_area_m2": [np.nan, 5000.0],
+            "floor_area_m2": np.nan,
+        },
         geometry=[box(90, -20, 110, 20), box(140, -10, 160, 10)],  # 20 m × 40 m = 800 m²
         crs=CRS,
     )
-    allocation, remaining = allocate(gaps_of(blocks, sports_land_ha=[1.0]), res, blocks, line_net, standards, block_points=points)
+    allocation, remaining = allocate(
+        gaps_of(blocks, sports_land_ha=[1.0]), res, blocks, line_net, standards, block_points=points
+    )
     assert rows(allocation) == {("SITE", "A", "sports_land_ha", 0.08, 100.0)}
     assert remaining["remaining_gap"].iloc[0] == pytest.approx(0.92)
 
@@ -344,8 +445,14 @@ def test_explicit_bound_phase_gives_the_same_optimum(line_net, standards, monkey
 
     monkeypatch.setattr(allocation_module, "_BIG_M_TRIES", 0)
     blocks, points = blocks_at({"A": (0, 0), "B": (1000, 0)})
-    res = resources({"id": "R1", "x": 200, "floor": 400.0}, {"id": "R2", "x": -300, "floor": 400.0}, {"id": "R3", "x": 1500, "floor": 200.0})
-    allocation, _ = allocate(gaps_of(blocks, elderly_care_beds=[10.0, 10.0]), res, blocks, line_net, standards, block_points=points)
+    res = resources(
+        {"id": "R1", "x": 200, "floor": 400.0},
+        {"id": "R2", "x": -300, "floor": 400.0},
+        {"id": "R3", "x": 1500, "floor": 200.0},
+    )
+    allocation, _ = allocate(
+        gaps_of(blocks, elderly_care_beds=[10.0, 10.0]), res, blocks, line_net, standards, block_points=points
+    )
     assert allocation["amount"].sum() == pytest.approx(20.0)
     assert (allocation["amount"] * allocation["walk_distance_m"]).sum() == pytest.approx(9000.0)
 
@@ -359,15 +466,30 @@ def _random_instance(seed: int, *, n_res: int, n_blocks: int, max_area: int):  #
     xs = rng.choice(np.arange(0, 2500, 10), n_res + n_blocks, replace=False)
     blocks, points = blocks_at({f"B{i}": (float(x), 0.0) for i, x in enumerate(xs[:n_blocks])})
     cats = rng.choice(["idle_room", "underground", "low_efficiency_building"], n_res)
-    res = resources(*({"id": f"R{i}", "x": float(x), "floor": float(a), "category": c} for i, (x, a, c) in enumerate(zip(xs[n_blocks:], rng.integers(1, max_area + 1, n_res), cats, strict=True))))
-    gaps = gaps_of(blocks, culture_floor_m2=rng.integers(0, 2 * max_area, n_blocks).astype(float), elderly_care_beds=rng.integers(0, 3, n_blocks).astype(float))
+    res = resources(
+        *(
+            {"id": f"R{i}", "x": float(x), "floor": float(a), "category": c}
+            for i, (x, a, c) in enumerate(zip(xs[n_blocks:], rng.integers(1, max_area + 1, n_res), cats, strict=True))
+        )
+    )
+    gaps = gaps_of(
+        blocks,
+        culture_floor_m2=rng.integers(0, 2 * max_area, n_blocks).astype(float),
+        elderly_care_beds=rng.integers(0, 3, n_blocks).astype(float),
+    )
     return blocks, points, res, gaps
 
 
 def _arcs(blocks, points, res, gaps, standards):  # noqa: ANN001, ANN202
     """(resource, block, key, distance m, capacity m², m² per unit) of every arc within reach, recomputed here."""
-    serve = {"culture_floor_m2": {"idle_room", "underground", "low_efficiency_building"}, "elderly_care_beds": {"idle_room", "low_efficiency_building"}}
-    radius = {"culture_floor_m2": standards["radius_m.culture"], "elderly_care_beds": standards["radius_m.elderly_care"]}
+    serve = {
+        "culture_floor_m2": {"idle_room", "underground", "low_efficiency_building"},
+        "elderly_care_beds": {"idle_room", "low_efficiency_building"},
+    }
+    radius = {
+        "culture_floor_m2": standards["radius_m.culture"],
+        "elderly_care_beds": standards["radius_m.elderly_care"],
+    }
     per = {"culture_floor_m2": 1.0, "elderly_care_beds": standards["conversion.floor_m2_per_elderly_care_bed"]}
     out = []
     for r in res.itertuples():
@@ -439,13 +561,23 @@ def test_unknown_category_duplicate_id_and_bad_status_are_input_errors(line_net,
     blocks, points = blocks_at({"A": (0, 0)})
     gaps = gaps_of(blocks, elderly_care_beds=[1.0])
     with pytest.raises(InputError, match="idle_rom"):
-        allocate(gaps, resources({"id": "R", "x": 0, "floor": 1.0, "category": "idle_rom"}), blocks, line_net, standards)
+        allocate(
+            gaps, resources({"id": "R", "x": 0, "floor": 1.0, "category": "idle_rom"}), blocks, line_net, standards
+        )
     with pytest.raises(InputError, match="repeats resource_id"):
-        allocate(gaps, resources({"id": "R", "x": 0, "floor": 1.0}, {"id": "R", "x": 5, "floor": 1.0}), blocks, line_net, standards)
+        allocate(
+            gaps,
+            resources({"id": "R", "x": 0, "floor": 1.0}, {"id": "R", "x": 5, "floor": 1.0}),
+            blocks,
+            line_net,
+            standards,
+        )
     with pytest.raises(InputError, match="statuses"):
         allocate(gaps, resources({"id": "R", "x": 0, "floor": 1.0, "status": "maybe"}), blocks, line_net, standards)
     with pytest.raises(InputError, match="not in the blocks"):
-        allocate(gaps.rename(index={"A": "Z"}), resources({"id": "R", "x": 0, "floor": 1.0}), blocks, line_net, standards)
+        allocate(
+            gaps.rename(index={"A": "Z"}), resources({"id": "R", "x": 0, "floor": 1.0}), blocks, line_net, standards
+        )
 
 
 def test_crs_mismatch_is_an_error(line_net, standards) -> None:
@@ -454,7 +586,13 @@ def test_crs_mismatch_is_an_error(line_net, standards) -> None:
     with pytest.raises(CRSError, match="different CRSs"):
         allocate(gaps_of(blocks, elderly_care_beds=[1.0]), res, blocks, line_net, standards)
     with pytest.raises(CRSError, match="not a projected CRS"):
-        allocate(gaps_of(blocks, elderly_care_beds=[1.0]), res.set_crs("EPSG:4326", allow_override=True), blocks.set_crs("EPSG:4326", allow_override=True), None, standards)
+        allocate(
+            gaps_of(blocks, elderly_care_beds=[1.0]),
+            res.set_crs("EPSG:4326", allow_override=True),
+            blocks.set_crs("EPSG:4326", allow_override=True),
+            None,
+            standards,
+        )
 
 
 def test_catalogue_errors_are_listed(tmp_path) -> None:

@@ -89,7 +89,12 @@ def test_only_the_given_classes_bound_blocks():
 
 def test_slivers_and_small_polygons_are_dropped():
     # a divided road: two carriageways 12 m apart cross the area, plus a small island
-    lines = [[(0, 144), (300, 144)], [(0, 156), (300, 156)], [(100, 0), (100, 144)], [(20, 20), (60, 20), (60, 60), (20, 60), (20, 20)]]
+    lines = [
+        [(0, 144), (300, 144)],
+        [(0, 156), (300, 156)],
+        [(100, 0), (100, 144)],
+        [(20, 20), (60, 20), (60, 60), (20, 60), (20, 20)],
+    ]
     blocks = derive_blocks(_roads(lines), BOUNDARY, min_area_m2=2000.0)
     areas = sorted(blocks.area.round(6))
     # the 12 m x 300 m median (3,600 m², mean width < 30 m) and the 1,600 m² island are gone;

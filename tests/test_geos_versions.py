@@ -47,7 +47,13 @@ def _numbers(tmp_path: Path, name: str, pythonpath: str | None) -> dict:
     else:
         env.pop("PYTHONPATH", None)
     args = [f"{key}={path}" for key, path in EXTRACTS.items()]
-    done = subprocess.run([sys.executable, str(ROOT / "tests" / "versions_worker.py"), str(out), *args], env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "versions_worker.py"), str(out), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return pickle.loads(out.read_bytes())
 
@@ -58,7 +64,10 @@ def test_shared_realdata_and_sample_numbers_equal_under_qgis_and_venv_geos(tmp_p
         pytest.skip("this QGIS's GEOS needs no older shapely; one stack only")
     old = _numbers(tmp_path, "qgis_geos", str(site))
     new = _numbers(tmp_path, "venv_geos", None)
-    assert old["versions"][0].startswith("2.0.") and old["versions"] != new["versions"], (old["versions"], new["versions"])
+    assert old["versions"][0].startswith("2.0.") and old["versions"] != new["versions"], (
+        old["versions"],
+        new["versions"],
+    )
     for name in ("sample", *EXTRACTS):
         a, b = old[name], new[name]
         assert list(a.columns) == list(b.columns) and a.index.equals(b.index), name

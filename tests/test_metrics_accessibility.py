@@ -62,10 +62,18 @@ def scene(shift=(0.0, 0.0)) -> dict[str, gpd.GeoDataFrame]:  # noqa: ANN001
     def g(data: dict, geoms: list) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame(data, geometry=[_move(x, shift) for x in geoms], crs=CRS)
 
-    blocks = g({"block_id": IDS}, [box(0, 0, 500, 500), box(500, 0, 1000, 500), box(0, -500, 500, 0), box(500, -500, 1000, 0)]).set_index("block_id")
-    roads = g({"class": ["arterial", "branch"], "status": ["built", "built"]}, [LineString([(0, 0), (1000, 0)]), LineString([(500, -500), (500, 500)])])
+    blocks = g(
+        {"block_id": IDS}, [box(0, 0, 500, 500), box(500, 0, 1000, 500), box(0, -500, 500, 0), box(500, -500, 1000, 0)]
+    ).set_index("block_id")
+    roads = g(
+        {"class": ["arterial", "branch"], "status": ["built", "built"]},
+        [LineString([(0, 0), (1000, 0)]), LineString([(500, -500), (500, 500)])],
+    )
     residents = g(
-        {"population": [100.0, 200.0, 700.0, 50.0, 150.0, 0.0], "block_id": ["CP02-0101"] * 3 + ["CP02-0102"] * 2 + ["CP02-0103"]},
+        {
+            "population": [100.0, 200.0, 700.0, 50.0, 150.0, 0.0],
+            "block_id": ["CP02-0101"] * 3 + ["CP02-0102"] * 2 + ["CP02-0103"],
+        },
         [Point(400, 20), Point(150, 40), Point(480, 450), Point(600, 10), Point(1000, 300), Point(200, -100)],
     )
     facilities = g({"category": ["kindergarten", "bus_stop"]}, [Point(100, 10), Point(0, 0)])
@@ -83,7 +91,13 @@ def layers() -> dict[str, gpd.GeoDataFrame]:
 def test_life_circle_hand_computed(layers: dict) -> None:
     net = build_walk_network(layers["roads"])
     before = {k: v.copy() for k, v in layers.items()}
-    out = life_circle_coverage(layers["blocks"], layers["residents"], layers["facilities"], net, radius_by_category_m={"kindergarten": 300.0, "elderly_care": 500.0})
+    out = life_circle_coverage(
+        layers["blocks"],
+        layers["residents"],
+        layers["facilities"],
+        net,
+        radius_by_category_m={"kindergarten": 300.0, "elderly_care": 500.0},
+    )
     assert list(out.columns) == [
         "life_circle_5min_kindergarten_ratio",
         "life_circle_10min_kindergarten_ratio",
@@ -119,8 +133,12 @@ def test_life_circle_hand_computed(layers: dict) -> None:
 def test_life_circle_distance_equal_to_radius_is_covered(layers: dict) -> None:
     """A resident at (590, 0) is 10 + 490 = 500 m from F: inside the 10-minute circle (<=)."""
     net = build_walk_network(layers["roads"])
-    residents = gpd.GeoDataFrame({"population": [1.0, 1.0], "block_id": ["CP02-0102"] * 2}, geometry=[Point(590, 0), Point(590.01, 0)], crs=CRS)
-    out = life_circle_coverage(layers["blocks"], residents, layers["facilities"], net, radius_by_category_m={"kindergarten": 500.0})
+    residents = gpd.GeoDataFrame(
+        {"population": [1.0, 1.0], "block_id": ["CP02-0102"] * 2}, geometry=[Point(590, 0), Point(590.01, 0)], crs=CRS
+    )
+    out = life_circle_coverage(
+        layers["blocks"], residents, layers["facilities"], net, radius_by_category_m={"kindergarten": 500.0}
+    )
     assert out.loc["CP02-0102", "life_circle_10min_kindergarten_ratio"] == pytest.approx(0.5)
     assert out.loc["CP02-0102", "kindergarten_coverage_500m_walk_ratio"] == pytest.approx(0.5)
 
@@ -139,7 +157,14 @@ def test_life_circle_polygon_facility_uses_point_inside(layers: dict) -> None:
 def test_life_circle_custom_minutes_and_defaults(layers: dict) -> None:
     net = build_walk_network(layers["roads"])
     assert dict(DEFAULT_LIFE_CIRCLE_M) == {5: 300.0, 10: 500.0, 15: 1000.0}
-    out = life_circle_coverage(layers["blocks"], layers["residents"], layers["facilities"], net, radius_by_category_m={"kindergarten": 300.0}, minutes_to_m={20: 1300.0})
+    out = life_circle_coverage(
+        layers["blocks"],
+        layers["residents"],
+        layers["facilities"],
+        net,
+        radius_by_category_m={"kindergarten": 300.0},
+        minutes_to_m={20: 1300.0},
+    )
     assert list(out.columns) == ["life_circle_20min_kindergarten_ratio", "kindergarten_coverage_300m_walk_ratio"]
     assert out["life_circle_20min_kindergarten_ratio"].tolist()[:2] == [1.0, 1.0]
 
@@ -147,23 +172,47 @@ def test_life_circle_custom_minutes_and_defaults(layers: dict) -> None:
 def test_life_circle_translation_invariant() -> None:
     kw = {"radius_by_category_m": {"kindergarten": 300.0, "bus_stop": 500.0}}
     a_layers, b_layers = scene(), scene(shift=(1e5, 1e5))
-    a = life_circle_coverage(a_layers["blocks"], a_layers["residents"], a_layers["facilities"], build_walk_network(a_layers["roads"]), **kw)
-    b = life_circle_coverage(b_layers["blocks"], b_layers["residents"], b_layers["facilities"], build_walk_network(b_layers["roads"]), **kw)
+    a = life_circle_coverage(
+        a_layers["blocks"], a_layers["residents"], a_layers["facilities"], build_walk_network(a_layers["roads"]), **kw
+    )
+    b = life_circle_coverage(
+        b_layers["blocks"], b_layers["residents"], b_layers["facilities"], build_walk_network(b_layers["roads"]), **kw
+    )
     pd.testing.assert_frame_equal(a, b, atol=1e-12)
 
 
 def test_life_circle_empty_blocks_and_errors(layers: dict) -> None:
     net = build_walk_network(layers["roads"])
-    empty = life_circle_coverage(layers["blocks"].iloc[:0], layers["residents"], layers["facilities"], net, radius_by_category_m={"kindergarten": 300.0})
+    empty = life_circle_coverage(
+        layers["blocks"].iloc[:0],
+        layers["residents"],
+        layers["facilities"],
+        net,
+        radius_by_category_m={"kindergarten": 300.0},
+    )
     assert len(empty) == 0
     assert (empty.dtypes == float).all()
     with pytest.raises(InputError, match="category"):
-        life_circle_coverage(layers["blocks"], layers["residents"], layers["facilities"].drop(columns="category"), net, radius_by_category_m={"kindergarten": 300.0})
+        life_circle_coverage(
+            layers["blocks"],
+            layers["residents"],
+            layers["facilities"].drop(columns="category"),
+            net,
+            radius_by_category_m={"kindergarten": 300.0},
+        )
     with pytest.raises(InputError, match="population"):
-        life_circle_coverage(layers["blocks"], layers["residents"].drop(columns="population"), layers["facilities"], net, radius_by_category_m={"kindergarten": 300.0})
+        life_circle_coverage(
+            layers["blocks"],
+            layers["residents"].drop(columns="population"),
+            layers["facilities"],
+            net,
+            radius_by_category_m={"kindergarten": 300.0},
+        )
     bad_crs = layers["facilities"].set_crs("EPSG:32650", allow_override=True)
     with pytest.raises(CRSError):
-        life_circle_coverage(layers["blocks"], layers["residents"], bad_crs, net, radius_by_category_m={"kindergarten": 300.0})
+        life_circle_coverage(
+            layers["blocks"], layers["residents"], bad_crs, net, radius_by_category_m={"kindergarten": 300.0}
+        )
 
 
 # ------------------------------------------------------------------ parks ----
@@ -195,7 +244,10 @@ def park_scene() -> dict[str, gpd.GeoDataFrame]:
         crs=CRS,
     )
     residents = gpd.GeoDataFrame(
-        {"population": [100.0, 200.0, 700.0, 100.0, 100.0, 50.0], "block_id": ["CP02-0101"] * 3 + ["CP02-0104"] * 2 + ["CP02-0103"]},
+        {
+            "population": [100.0, 200.0, 700.0, 100.0, 100.0, 50.0],
+            "block_id": ["CP02-0101"] * 3 + ["CP02-0104"] * 2 + ["CP02-0103"],
+        },
         geometry=[Point(500, 195), Point(490, 300), Point(150, 50), Point(900, -20), Point(520, -300), Point(50, -995)],
         crs=CRS,
     )
@@ -219,7 +271,9 @@ def test_park_coverage_straight_line() -> None:
 def test_park_coverage_walking() -> None:
     p = park_scene()
     before = p["green"].copy()
-    out = park_coverage_ratio(p["blocks"], p["residents"], p["green"], network=build_walk_network(p["roads"]), **PARK_RULE)
+    out = park_coverage_ratio(
+        p["blocks"], p["residents"], p["green"], network=build_walk_network(p["roads"]), **PARK_RULE
+    )
     assert out.name == "park_coverage_500m_walk_ratio"
     np.testing.assert_allclose(out.to_numpy(), [0.8, np.nan, 0.0, 0.5])
     pd.testing.assert_frame_equal(p["green"], before)
@@ -229,7 +283,9 @@ def test_park_size_rule_boundaries() -> None:
     """A park of exactly 5000 m² is large (500 m); one of exactly 2000 m² is small (300 m)."""
     p = park_scene()
     green = gpd.GeoDataFrame({"kind": ["park"]}, geometry=[box(0, 0, 50, 100)], crs=CRS)  # 5000 m²
-    residents = gpd.GeoDataFrame({"population": [1.0], "block_id": ["CP02-0101"]}, geometry=[Point(450, 50)], crs=CRS)  # 400 m away
+    residents = gpd.GeoDataFrame(
+        {"population": [1.0], "block_id": ["CP02-0101"]}, geometry=[Point(450, 50)], crs=CRS
+    )  # 400 m away
     assert park_coverage_ratio(p["blocks"], residents, green, **PARK_RULE).iloc[0] == 1.0
     green2 = gpd.GeoDataFrame({"kind": ["park"]}, geometry=[box(0, 0, 20, 100)], crs=CRS)  # 2000 m²
     assert park_coverage_ratio(p["blocks"], residents, green2, **PARK_RULE).iloc[0] == 0.0
@@ -241,7 +297,9 @@ def test_park_coverage_unions_overlapping_parks() -> None:
     """A garden inside a park changes nothing; two overlapping halves are sized as one park."""
     p = park_scene()
     residents = gpd.GeoDataFrame({"population": [1.0], "block_id": ["CP02-0101"]}, geometry=[Point(450, 50)], crs=CRS)
-    park = gpd.GeoDataFrame({"kind": ["park", "park"]}, geometry=[box(0, 0, 50, 100), box(20, 40, 40, 60)], crs=CRS)  # 5000 m² + garden
+    park = gpd.GeoDataFrame(
+        {"kind": ["park", "park"]}, geometry=[box(0, 0, 50, 100), box(20, 40, 40, 60)], crs=CRS
+    )  # 5000 m² + garden
     assert park_coverage_ratio(p["blocks"], residents, park, **PARK_RULE).iloc[0] == 1.0  # 400 m from a large park
     # two 30 × 100 m polygons overlapping by 10 m: 3000 m² each (small, 300 m), one park of 5000 m² (large, 500 m)
     halves = gpd.GeoDataFrame({"kind": ["park", "park"]}, geometry=[box(0, 0, 30, 100), box(20, 0, 50, 100)], crs=CRS)
@@ -278,7 +336,11 @@ def test_park_coverage_errors() -> None:
 def test_bus_stop_coverage_stop_exactly_at_radius() -> None:
     """Stop at (0, 0); residents at (300, 0) pop 100 (exactly 300 m: covered) and (0, 300.5) pop 300."""
     s = scene()
-    residents = gpd.GeoDataFrame({"population": [100.0, 300.0], "block_id": ["CP02-0101"] * 2}, geometry=[Point(300, 0), Point(0, 300.5)], crs=CRS)
+    residents = gpd.GeoDataFrame(
+        {"population": [100.0, 300.0], "block_id": ["CP02-0101"] * 2},
+        geometry=[Point(300, 0), Point(0, 300.5)],
+        crs=CRS,
+    )
     out = bus_stop_coverage_ratio(s["blocks"], residents, s["facilities"], radius_m=300.0)
     assert out.name == "bus_stop_coverage_300m_ratio"
     assert out.dtype == float
@@ -291,7 +353,11 @@ def test_bus_stop_coverage_stop_exactly_at_radius() -> None:
 def test_bus_stop_coverage_ignores_other_categories_and_outsiders() -> None:
     s = scene()
     facilities = gpd.GeoDataFrame({"category": ["kindergarten"]}, geometry=[Point(300, 0)], crs=CRS)
-    residents = gpd.GeoDataFrame({"population": [100.0, 5.0], "block_id": ["CP02-0101", "XX99-9999"]}, geometry=[Point(300, 0), Point(0, 0)], crs=CRS)
+    residents = gpd.GeoDataFrame(
+        {"population": [100.0, 5.0], "block_id": ["CP02-0101", "XX99-9999"]},
+        geometry=[Point(300, 0), Point(0, 0)],
+        crs=CRS,
+    )
     out = bus_stop_coverage_ratio(s["blocks"], residents, facilities, radius_m=300.0)
     np.testing.assert_allclose(out.to_numpy(), [0.0, np.nan, np.nan, np.nan])
 
@@ -320,7 +386,9 @@ def test_within_m_equals_exact_distances(seed: int, radius_m: float) -> None:
     rng = np.random.default_rng(seed)
     centres = rng.uniform(0, 3000, size=(12, 2))
     sizes = rng.uniform(20, 400, size=12)
-    polys = [shapely.Point(c).buffer(r, quad_segs=rng.integers(1, 6)) for c, r in zip(centres[:8], sizes[:8], strict=True)]
+    polys = [
+        shapely.Point(c).buffer(r, quad_segs=rng.integers(1, 6)) for c, r in zip(centres[:8], sizes[:8], strict=True)
+    ]
     polys[0] = polys[0].difference(shapely.Point(centres[0]).buffer(sizes[0] / 3))  # a hole
     lines = [LineString([c, c + rng.uniform(-500, 500, 2), c + rng.uniform(-500, 500, 2)]) for c in centres[8:]]
     for geoms in (np.array(polys, dtype=object), np.array(lines, dtype=object), np.array(polys + lines, dtype=object)):
@@ -332,6 +400,8 @@ def test_within_m_equals_exact_distances(seed: int, radius_m: float) -> None:
         a, b = shapely.get_coordinates(lines[0])[:2]
         perp = np.array([b[1] - a[1], a[0] - b[0]]) / np.hypot(*(b - a))
         exact = shapely.points([(a + b) / 2 + perp * radius_m, (a + b) / 2 - perp * (radius_m + 0.01)])
-        points = np.concatenate([shapely.points(rng.uniform(-600, 3600, size=(400, 2))), at_radius, exact, shapely.points(centres[:8])])
+        points = np.concatenate(
+            [shapely.points(rng.uniform(-600, 3600, size=(400, 2))), at_radius, exact, shapely.points(centres[:8])]
+        )
         expected = shapely.distance(points[:, None], geoms[None, :]).min(axis=1) <= radius_m + 1e-6
         np.testing.assert_array_equal(_within_m(points, geoms, radius_m), expected)

@@ -46,7 +46,13 @@ from blockcheck.metrics.population import (
 CRS = "EPSG:4548"
 X0, Y0 = 500_000.0, 4_400_000.0
 IDS = ["CP01-0001", "CP01-0002"]
-KATHMANDU = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "worldpop-clips" / "NPL_ppp_v2c_2020_UNadj_kathmandu.tif"
+KATHMANDU = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "realdata"
+    / "worldpop-clips"
+    / "NPL_ppp_v2c_2020_UNadj_kathmandu.tif"
+)
 
 
 def _b(x1, y1, x2, y2, dx=X0, dy=Y0):
@@ -66,8 +72,17 @@ def _community(dx=X0, dy=Y0, **counts):
 
 def _buildings(dx=X0, dy=Y0):
     return gpd.GeoDataFrame(
-        {"building_id": ["A", "B", "C", "O"], "use": ["residential", "residential", "residential", "office"], "floors": [6, 3, 3, 10]},
-        geometry=[_b(10, 10, 20, 20, dx, dy), _b(110, 10, 120, 20, dx, dy), _b(130, 10, 150, 20, dx, dy), _b(50, 50, 60, 60, dx, dy)],
+        {
+            "building_id": ["A", "B", "C", "O"],
+            "use": ["residential", "residential", "residential", "office"],
+            "floors": [6, 3, 3, 10],
+        },
+        geometry=[
+            _b(10, 10, 20, 20, dx, dy),
+            _b(110, 10, 120, 20, dx, dy),
+            _b(130, 10, 150, 20, dx, dy),
+            _b(50, 50, 60, 60, dx, dy),
+        ],
         crs=CRS,
     )
 
@@ -154,11 +169,13 @@ def test_missing_and_nan_counts_count_as_zero():
 def test_building_on_block_edge_goes_where_its_representative_point_is():
     """Two 1-floor residential buildings straddling the edge x = 100 between the blocks::
 
-        E  x 95–105  → representative point (100, 45), exactly on the edge → first block (CP01-0001)
-        F  x 96–106  → representative point (101, 45), inside CP01-0002
+    E  x 95–105  → representative point (100, 45), exactly on the edge → first block (CP01-0001)
+    F  x 96–106  → representative point (101, 45), inside CP01-0002
     """
     buildings = gpd.GeoDataFrame(
-        {"use": ["residential", "residential"], "floors": [1, 1]}, geometry=[_b(95, 40, 105, 50), _b(96, 60, 106, 70)], crs=CRS
+        {"use": ["residential", "residential"], "floors": [1, 1]},
+        geometry=[_b(95, 40, 105, 50), _b(96, 60, 106, 70)],
+        crs=CRS,
     )
     residents = residents_from_communities(_blocks(), _community(), buildings)
     assert residents["block_id"].tolist() == ["CP01-0001", "CP01-0002"]
@@ -173,7 +190,7 @@ def test_building_on_block_edge_goes_where_its_representative_point_is():
 def test_community_without_residential_buildings_is_split_by_area():
     """Community L (x 60–160, y 0–100, 300 people) holds only the office O::
 
-        L ∩ CP01-0001 = x 60–100 (40 %) → 120      L ∩ CP01-0002 = x 100–160 (60 %) → 180
+    L ∩ CP01-0001 = x 60–100 (40 %) → 120      L ∩ CP01-0002 = x 100–160 (60 %) → 180
     """
     communities = gpd.GeoDataFrame({"population": [300.0]}, geometry=[_b(60, 0, 160, 100)], crs=CRS)
     buildings = _buildings().iloc[[3]]  # only the office
@@ -202,7 +219,9 @@ def test_part_of_a_community_outside_the_blocks_is_lost_in_proportion():
     residents = residents_from_communities(_blocks(), communities)
     assert block_population(_blocks(), residents)["population"].tolist() == pytest.approx([0.0, 400.0])
     # building path: a residential building outside the blocks keeps its share out of the blocks
-    buildings = gpd.GeoDataFrame({"use": ["residential"] * 2, "floors": [1, 1]}, geometry=[_b(110, 10, 120, 20), _b(210, 10, 220, 20)], crs=CRS)
+    buildings = gpd.GeoDataFrame(
+        {"use": ["residential"] * 2, "floors": [1, 1]}, geometry=[_b(110, 10, 120, 20), _b(210, 10, 220, 20)], crs=CRS
+    )
     residents = residents_from_communities(_blocks(), communities, buildings)
     assert residents["population"].tolist() == pytest.approx([400.0])
 
@@ -212,7 +231,9 @@ def _random_scene(seed, dx=X0, dy=Y0):
     rng = np.random.default_rng(seed)
     blocks = gpd.GeoDataFrame(
         {"block_id": [f"CP01-{i:04d}" for i in range(9)]},
-        geometry=[_b(100 * (i % 3), 100 * (i // 3), 100 * (i % 3) + 100, 100 * (i // 3) + 100, dx, dy) for i in range(9)],
+        geometry=[
+            _b(100 * (i % 3), 100 * (i // 3), 100 * (i % 3) + 100, 100 * (i // 3) + 100, dx, dy) for i in range(9)
+        ],
         crs=CRS,
     ).set_index("block_id")
     communities = gpd.GeoDataFrame(
@@ -222,7 +243,12 @@ def _random_scene(seed, dx=X0, dy=Y0):
             "elderly_population": rng.integers(10, 900, 4).astype(float),
             "resident_workers": rng.integers(50, 3000, 4).astype(float),
         },
-        geometry=[_b(0, 0, 150, 150, dx, dy), _b(150, 0, 300, 150, dx, dy), _b(0, 150, 150, 300, dx, dy), _b(150, 150, 300, 300, dx, dy)],
+        geometry=[
+            _b(0, 0, 150, 150, dx, dy),
+            _b(150, 0, 300, 150, dx, dy),
+            _b(0, 150, 150, 300, dx, dy),
+            _b(150, 150, 300, 300, dx, dy),
+        ],
         crs=CRS,
     )
     n = 60
@@ -271,7 +297,9 @@ def test_invalid_inputs_raise_clear_errors():
     with pytest.raises(InputError, match="mixed_residential_share"):
         residents_from_communities(blocks, communities, buildings, mixed_residential_share=1.5)
     with pytest.raises(InputError, match="population"):
-        block_population(blocks, gpd.GeoDataFrame({"block_id": IDS}, geometry=gpd.points_from_xy([0, 1], [0, 1]), crs=CRS))
+        block_population(
+            blocks, gpd.GeoDataFrame({"block_id": IDS}, geometry=gpd.points_from_xy([0, 1], [0, 1]), crs=CRS)
+        )
 
 
 # ------------------------------------------------------------ block sums ----
@@ -280,7 +308,11 @@ def test_invalid_inputs_raise_clear_errors():
 def test_block_population_zero_where_no_residents_nan_where_unknown():
     blocks = _blocks()
     residents = gpd.GeoDataFrame(
-        {"population": [10.0, np.nan, 5.0], "households": [np.nan] * 3, "block_id": ["CP01-0002", "CP01-0002", "XX99-9999"]},
+        {
+            "population": [10.0, np.nan, 5.0],
+            "households": [np.nan] * 3,
+            "block_id": ["CP01-0002", "CP01-0002", "XX99-9999"],
+        },
         geometry=gpd.points_from_xy([X0 + 150] * 3, [Y0 + 50] * 3),
         crs=CRS,
     )
@@ -300,7 +332,16 @@ def test_block_population_zero_where_no_residents_nan_where_unknown():
 def _write_raster(path, values, transform, crs, nodata=None):
     values = np.asarray(values, dtype="float32")
     with rasterio.open(
-        path, "w", driver="GTiff", width=values.shape[1], height=values.shape[0], count=1, dtype="float32", crs=crs, transform=transform, nodata=nodata
+        path,
+        "w",
+        driver="GTiff",
+        width=values.shape[1],
+        height=values.shape[0],
+        count=1,
+        dtype="float32",
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
     ) as dst:
         dst.write(values, 1)
     return path
@@ -310,16 +351,16 @@ def _write_raster(path, values, transform, crs, nodata=None):
 def grid_tif(tmp_path):
     """4 × 4 pixels of 10 m in EPSG:4548, top-left corner at (X0, Y0 + 40), values 1..16 row by row::
 
-        y=40 +----+----+----+----+
-             |  1 |  2 |  3 |  4 |
-        y=30 +----+----+----+----+
-             |  5 |  6 |  7 |  8 |
-        y=20 +----+----+----+----+
-             |  9 | 10 | 11 | 12 |
-        y=10 +----+----+----+----+
-             | 13 | 14 | 15 | ND |      ND = nodata (-9999)
-        y=0  +----+----+----+----+
-             x=0  10   20   30   40
+    y=40 +----+----+----+----+
+         |  1 |  2 |  3 |  4 |
+    y=30 +----+----+----+----+
+         |  5 |  6 |  7 |  8 |
+    y=20 +----+----+----+----+
+         |  9 | 10 | 11 | 12 |
+    y=10 +----+----+----+----+
+         | 13 | 14 | 15 | ND |      ND = nodata (-9999)
+    y=0  +----+----+----+----+
+         x=0  10   20   30   40
     """
     values = np.arange(1, 17, dtype=float).reshape(4, 4)
     values[3, 3] = -9999
@@ -330,7 +371,9 @@ def grid_tif(tmp_path):
 def test_raster_fractional_pixels(grid_tif):
     """Block P = x 0–15, y 20–40: pixels 1, 5 whole and half of 2, 6 → 1 + 5 + 0.5 × (2 + 6) = 10.
     Block Q = x 20–40, y 0–10: pixel 15 whole, 16 is nodata → 15."""
-    blocks = gpd.GeoDataFrame({"block_id": ["P", "Q"]}, geometry=[_b(0, 20, 15, 40), _b(20, 0, 40, 10)], crs=CRS).set_index("block_id")
+    blocks = gpd.GeoDataFrame(
+        {"block_id": ["P", "Q"]}, geometry=[_b(0, 20, 15, 40), _b(20, 0, 40, 10)], crs=CRS
+    ).set_index("block_id")
     residents = residents_from_raster(blocks, grid_tif)
     assert residents.crs == blocks.crs
     assert (residents["source"] == "raster").all()
@@ -362,7 +405,9 @@ def test_raster_errors(tmp_path, grid_tif):
 def test_raster_in_degrees_against_blocks_in_metres(tmp_path):
     """4 × 4 pixels of 0.001° (EPSG:4326) near Beijing, values 1..16 (136 people); one block in
     EPSG:4548 covering the raster with a margin → all 136 people; a second block off the raster gets 0."""
-    path = _write_raster(tmp_path / "deg.tif", np.arange(1, 17).reshape(4, 4), Affine(0.001, 0, 116.400, 0, -0.001, 39.904), "EPSG:4326")
+    path = _write_raster(
+        tmp_path / "deg.tif", np.arange(1, 17).reshape(4, 4), Affine(0.001, 0, 116.400, 0, -0.001, 39.904), "EPSG:4326"
+    )
     to_m = Transformer.from_crs(4326, 4548, always_xy=True)
     xs, ys = to_m.transform([116.399, 116.405, 116.405, 116.399], [39.899, 39.899, 39.905, 39.905])
     cover = box(min(xs), min(ys), max(xs), max(ys))
@@ -383,7 +428,9 @@ def _supersampled_sum(src_values, transform, raster_crs, polygon_m, crs_m, facto
     polygon = gpd.GeoSeries([polygon_m], crs=crs_m).to_crs(raster_crs).iloc[0]
     fine = Affine(transform.a / factor, 0, transform.c, 0, transform.e / factor, transform.f)
     h, w = src_values.shape
-    mask = rasterize([polygon], out_shape=(h * factor, w * factor), transform=fine, all_touched=False, dtype="uint8").astype(bool)
+    mask = rasterize(
+        [polygon], out_shape=(h * factor, w * factor), transform=fine, all_touched=False, dtype="uint8"
+    ).astype(bool)
     values = np.repeat(np.repeat(np.ma.filled(src_values.astype(float), 0.0), factor, axis=0), factor, axis=1)
     return float(values[mask].sum()) / factor**2
 
@@ -406,7 +453,9 @@ def test_shared_worldpop_kathmandu_zonal_sums_match_independent_computation():
     # a block whose corners are pixel corners (rows 50–62, cols 60–70): its sum is exact
     cols, rows = np.array([60, 70, 70, 60]), np.array([50, 50, 62, 62])
     lon, lat = transform.c + transform.a * cols, transform.f + transform.e * rows
-    geoms.append(Polygon(zip(*Transformer.from_crs(raster_crs, crs_m, always_xy=True).transform(lon, lat), strict=True)))
+    geoms.append(
+        Polygon(zip(*Transformer.from_crs(raster_crs, crs_m, always_xy=True).transform(lon, lat), strict=True))
+    )
     ids = ["KT01-0001", "KT01-0002", "KT01-0003", "KT01-0004", "KT01-0005"]
     blocks = gpd.GeoDataFrame({"block_id": ids}, geometry=geoms, crs=crs_m).set_index("block_id")
 

@@ -19,7 +19,9 @@ from blockcheck.standards import load_standards
 
 
 def _blocks() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"block_id": ["A", "B"]}, geometry=[box(0, 0, 200, 200), box(200, 0, 400, 200)], crs=4548).set_index("block_id")
+    return gpd.GeoDataFrame(
+        {"block_id": ["A", "B"]}, geometry=[box(0, 0, 200, 200), box(200, 0, 400, 200)], crs=4548
+    ).set_index("block_id")
 
 
 def _facilities() -> gpd.GeoDataFrame:
@@ -70,10 +72,18 @@ def test_whole_units_round_the_area_once() -> None:
     # the whole area (one polygon over both blocks): 100,000 residents → 2.0; 100,001 → ceil(2.00002) = 3
     area = gpd.GeoDataFrame({"block_id": ["ALL"]}, geometry=[box(0, 0, 400, 200)], crs=4548).set_index("block_id")
     for people, required, gap in ((100_000.0, 2.0, 1.0), (100_001.0, 3.0, 2.0), (49_000.0, 1.0, 0.0)):
-        whole = facility_provision(area, _facilities(), pd.DataFrame({"population": [people], "elderly_population": [0.0]}, index=area.index), std, whole_units=True)
+        whole = facility_provision(
+            area,
+            _facilities(),
+            pd.DataFrame({"population": [people], "elderly_population": [0.0]}, index=area.index),
+            std,
+            whole_units=True,
+        )
         assert whole.loc["ALL", "required_bus_terminal_count"] == required
         assert whole.loc["ALL", "gap_bus_terminal_count"] == gap  # one terminal in the area
-    assert blocks["required_bus_terminal_count"].sum() == pytest.approx(2.0)  # Σ blocks = the area figure before rounding
+    assert blocks["required_bus_terminal_count"].sum() == pytest.approx(
+        2.0
+    )  # Σ blocks = the area figure before rounding
 
 
 def test_nan_population_stays_nan() -> None:
@@ -88,7 +98,12 @@ def test_nan_population_stays_nan() -> None:
 
 def test_bus_terminal_within_reach() -> None:
     # a third block C 1,000–1,200 m east: the terminal at (350, 150) is 650 m from C's edge (x = 1000)
-    blocks = pd.concat([_blocks(), gpd.GeoDataFrame({"block_id": ["C"]}, geometry=[box(1000, 0, 1200, 200)], crs=4548).set_index("block_id")])
+    blocks = pd.concat(
+        [
+            _blocks(),
+            gpd.GeoDataFrame({"block_id": ["C"]}, geometry=[box(1000, 0, 1200, 200)], crs=4548).set_index("block_id"),
+        ]
+    )
     people = pd.Series([3000.0, 2000.0, 500.0], index=blocks.index)
     reach = facility_within_reach(blocks, _facilities(), people, category="bus_terminal", radius_m=1000.0)
     assert reach.name == "bus_terminal_within_reach"
@@ -97,7 +112,9 @@ def test_bus_terminal_within_reach() -> None:
     assert near.tolist() == [1.0, 1.0, 1.0]
     short = facility_within_reach(blocks, _facilities(), people, category="bus_terminal", radius_m=500.0)
     assert short.tolist() == [1.0, 1.0, 0.0]  # A: 150 m from the terminal; B holds it
-    nobody = facility_within_reach(blocks, _facilities(), people.mul([1.0, 0.0, 1.0]), category="bus_terminal", radius_m=500.0)
+    nobody = facility_within_reach(
+        blocks, _facilities(), people.mul([1.0, 0.0, 1.0]), category="bus_terminal", radius_m=500.0
+    )
     assert pd.isna(nobody["B"]) and nobody["C"] == 0.0
     none = facility_within_reach(blocks, _facilities().iloc[:3], people, category="bus_terminal", radius_m=500.0)
     assert none.tolist() == [0.0, 0.0, 0.0]

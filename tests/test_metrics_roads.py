@@ -24,13 +24,20 @@ from blockcheck.metrics.roads import road_density_km_per_km2, road_implementatio
 
 
 def _blocks() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"block_id": ["A", "B"]}, geometry=[box(0, 0, 200, 200), box(200, 0, 400, 200)], crs=4548).set_index("block_id")
+    return gpd.GeoDataFrame(
+        {"block_id": ["A", "B"]}, geometry=[box(0, 0, 200, 200), box(200, 0, 400, 200)], crs=4548
+    ).set_index("block_id")
 
 
 def _roads() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"class": ["arterial", "branch", "internal", "secondary"], "status": ["built", "built", "built", "planned"]},
-        geometry=[LineString([(200, 0), (200, 200)]), LineString([(0, 100), (200, 100)]), LineString([(250, 150), (350, 150)]), LineString([(200, 50), (400, 50)])],
+        geometry=[
+            LineString([(200, 0), (200, 200)]),
+            LineString([(0, 100), (200, 100)]),
+            LineString([(250, 150), (350, 150)]),
+            LineString([(200, 50), (400, 50)]),
+        ],
         crs=4548,
     )
 
@@ -63,7 +70,10 @@ def test_no_roads_gives_zero_and_nan() -> None:
 @settings(max_examples=25, deadline=None)
 @given(dx=st.floats(-1e5, 1e5), dy=st.floats(-1e5, 1e5))
 def test_translation_changes_nothing(dx: float, dy: float) -> None:
-    moved = road_density_km_per_km2(_blocks().translate(dx, dy).to_frame("geometry").set_crs(4548, allow_override=True), _roads().set_geometry(_roads().translate(dx, dy)))
+    moved = road_density_km_per_km2(
+        _blocks().translate(dx, dy).to_frame("geometry").set_crs(4548, allow_override=True),
+        _roads().set_geometry(_roads().translate(dx, dy)),
+    )
     assert moved.to_numpy() == pytest.approx(road_density_km_per_km2(_blocks(), _roads()).to_numpy(), abs=1e-6)
 
 
@@ -72,7 +82,9 @@ def test_translation_changes_nothing(dx: float, dy: float) -> None:
 def test_splitting_a_block_conserves_road_length(cut: float) -> None:
     whole = road_length_by_block_m(_blocks(), _roads()).sum()
     split = gpd.GeoDataFrame(
-        {"block_id": ["A1", "A2", "B"]}, geometry=[box(0, 0, 200, cut), box(0, cut, 200, 200), box(200, 0, 400, 200)], crs=4548
+        {"block_id": ["A1", "A2", "B"]},
+        geometry=[box(0, 0, 200, cut), box(0, cut, 200, 200), box(200, 0, 400, 200)],
+        crs=4548,
     ).set_index("block_id")
     assert road_length_by_block_m(split, _roads()).sum() == pytest.approx(whole, abs=1e-6)
 

@@ -28,7 +28,9 @@ from blockcheck.metrics.stock import (
 
 
 def _blocks() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"block_id": ["A", "B"]}, geometry=[box(0, 0, 200, 200), box(200, 0, 400, 200)], crs=4548).set_index("block_id")
+    return gpd.GeoDataFrame(
+        {"block_id": ["A", "B"]}, geometry=[box(0, 0, 200, 200), box(200, 0, 400, 200)], crs=4548
+    ).set_index("block_id")
 
 
 def _buildings() -> gpd.GeoDataFrame:
@@ -47,7 +49,11 @@ def _buildings() -> gpd.GeoDataFrame:
 
 
 def test_park_green() -> None:
-    green = gpd.GeoDataFrame({"kind": ["park", "park", "protective"]}, geometry=[box(50, 50, 150, 150), box(190, 0, 210, 20), box(300, 0, 400, 50)], crs=4548)
+    green = gpd.GeoDataFrame(
+        {"kind": ["park", "park", "protective"]},
+        geometry=[box(50, 50, 150, 150), box(190, 0, 210, 20), box(300, 0, 400, 50)],
+        crs=4548,
+    )
     out = park_green_m2(_blocks(), green, pd.Series([5000.0, 0.0], index=_blocks().index))
     assert out.loc["A", "park_green_m2"] == pytest.approx(10_200.0)
     assert out.loc["B", "park_green_m2"] == pytest.approx(200.0)
@@ -58,7 +64,9 @@ def test_park_green() -> None:
 def test_park_green_overlaps_count_once() -> None:
     # a 100 × 100 m park with a 20 × 20 m garden (also park green) drawn inside it: 10,000 m², not 10,400;
     # a second park overlapping the first by 10 × 100 m adds only its 40 × 100 m outside (B gets nothing)
-    green = gpd.GeoDataFrame({"kind": ["park", "park"]}, geometry=[box(50, 50, 150, 150), box(90, 90, 110, 110)], crs=4548)
+    green = gpd.GeoDataFrame(
+        {"kind": ["park", "park"]}, geometry=[box(50, 50, 150, 150), box(90, 90, 110, 110)], crs=4548
+    )
     pop = pd.Series([5000.0, 0.0], index=_blocks().index)
     out = park_green_m2(_blocks(), green, pop)
     assert out.loc["A", "park_green_m2"] == pytest.approx(10_000.0)
@@ -78,8 +86,12 @@ def test_jobs_housing() -> None:
 
 
 def test_parking() -> None:
-    parking = gpd.GeoDataFrame({"spaces": [120, 30], "access": ["public", "private"]}, geometry=[Point(10, 190), Point(390, 10)], crs=4548)
-    out = parking_provision(_blocks(), parking, pd.Series([1000.0, 100.0], index=_blocks().index), spaces_per_household=1.0)
+    parking = gpd.GeoDataFrame(
+        {"spaces": [120, 30], "access": ["public", "private"]}, geometry=[Point(10, 190), Point(390, 10)], crs=4548
+    )
+    out = parking_provision(
+        _blocks(), parking, pd.Series([1000.0, 100.0], index=_blocks().index), spaces_per_household=1.0
+    )
     assert out.loc["A"].tolist() == [1000.0, 120.0, 120.0, 880.0]
     assert out.loc["B", "parking_gap_spaces"] == 70.0
     assert out.loc["B", "parking_public_spaces"] == 0.0
@@ -96,7 +108,9 @@ def test_underground_and_old_housing() -> None:
 
 
 def test_industrial_land_ratio() -> None:
-    parcels = gpd.GeoDataFrame({"land_use": ["M1", "R2"]}, geometry=[box(0, 0, 100, 200), box(200, 0, 400, 200)], crs=4548)
+    parcels = gpd.GeoDataFrame(
+        {"land_use": ["M1", "R2"]}, geometry=[box(0, 0, 100, 200), box(200, 0, 400, 200)], crs=4548
+    )
     share = industrial_land_ratio(_blocks(), parcels)
     assert share.tolist() == [pytest.approx(0.5), 0.0]
 
@@ -108,11 +122,15 @@ from hypothesis import strategies as st  # noqa: E402
 @settings(max_examples=30, deadline=None)
 @given(cut=st.floats(1, 199))
 def test_splitting_a_block_conserves_park_area(cut: float) -> None:
-    green = gpd.GeoDataFrame({"kind": ["park", "park"]}, geometry=[box(50, 50, 150, 150), box(190, 0, 210, 20)], crs=4548)
+    green = gpd.GeoDataFrame(
+        {"kind": ["park", "park"]}, geometry=[box(50, 50, 150, 150), box(190, 0, 210, 20)], crs=4548
+    )
     pop = pd.Series(1000.0, index=_blocks().index)
     whole = park_green_m2(_blocks(), green, pop)["park_green_m2"].sum()
     split_blocks = gpd.GeoDataFrame(
-        {"block_id": ["A1", "A2", "B"]}, geometry=[box(0, 0, 200, cut), box(0, cut, 200, 200), box(200, 0, 400, 200)], crs=4548
+        {"block_id": ["A1", "A2", "B"]},
+        geometry=[box(0, 0, 200, cut), box(0, cut, 200, 200), box(200, 0, 400, 200)],
+        crs=4548,
     ).set_index("block_id")
     split = park_green_m2(split_blocks, green, pd.Series(1000.0, index=split_blocks.index))["park_green_m2"].sum()
     assert split == pytest.approx(whole)

@@ -216,7 +216,9 @@ def test_same_edge_distance_is_exact(cross: WalkNetwork) -> None:
 
 def test_distances_across_nodes(cross: WalkNetwork) -> None:
     """(600, -20): 10 + 500 + 20 = 530 m; (520, 300) on road B: 10 + 400 + 300 + 20 = 730 m."""
-    d = nearest_source_distance_m(cross, snap_points(cross, pts((100, 10))), snap_points(cross, pts((600, -20), (520, 300))))
+    d = nearest_source_distance_m(
+        cross, snap_points(cross, pts((100, 10))), snap_points(cross, pts((600, -20), (520, 300)))
+    )
     np.testing.assert_allclose(d, [530.0, 730.0], atol=1e-9)
 
 
@@ -283,7 +285,9 @@ def test_translation_invariance() -> None:
     moved = build_walk_network(roads_frame(CROSS, shift=shift))
     src, tgt = [(100, 10), (900, 5)], [(400, 20), (600, -20), (520, 300), (480, -450)]
     d0 = nearest_source_distance_m(base, snap_points(base, pts(*src)), snap_points(base, pts(*tgt)))
-    d1 = nearest_source_distance_m(moved, snap_points(moved, pts(*src, shift=shift)), snap_points(moved, pts(*tgt, shift=shift)))
+    d1 = nearest_source_distance_m(
+        moved, snap_points(moved, pts(*src, shift=shift)), snap_points(moved, pts(*tgt, shift=shift))
+    )
     np.testing.assert_allclose(d1, d0, atol=1e-6)
 
 
@@ -296,7 +300,11 @@ def _networkx_reference(net: WalkNetwork, sources: Snapped, targets: Snapped) ->
             stops.setdefault(int(e), []).append((float(off), (kind, i, "on")))
             g.add_edge((kind, i, "on"), (kind, i), weight=float(snap))
     for e in range(net.n_edges):
-        chain = [(0.0, int(net.u[e])), *sorted(stops.get(e, []), key=lambda t: t[0]), (float(net.length_m[e]), int(net.v[e]))]
+        chain = [
+            (0.0, int(net.u[e])),
+            *sorted(stops.get(e, []), key=lambda t: t[0]),
+            (float(net.length_m[e]), int(net.v[e])),
+        ]
         for (o1, a), (o2, b) in zip(chain[:-1], chain[1:], strict=True):
             w = o2 - o1
             if a != b and (not g.has_edge(a, b) or g[a][b]["weight"] > w):
@@ -312,7 +320,9 @@ def test_matches_networkx_on_random_grid(seed: int) -> None:
     """A jittered 6×6 grid with some roads removed, random sources and targets (some on source edges)."""
     rng = np.random.default_rng(seed)
     xy = np.stack(np.meshgrid(np.arange(6) * 100.0, np.arange(6) * 100.0), axis=-1) + rng.normal(0, 15, size=(6, 6, 2))
-    lines = [[xy[i, j], xy[i, j + 1]] for i in range(6) for j in range(5)] + [[xy[i, j], xy[i + 1, j]] for i in range(5) for j in range(6)]
+    lines = [[xy[i, j], xy[i, j + 1]] for i in range(6) for j in range(5)] + [
+        [xy[i, j], xy[i + 1, j]] for i in range(5) for j in range(6)
+    ]
     lines = [line for line in lines if rng.random() > 0.2]
     lines.append([(1000, 1000), (1100, 1000)])  # a separate component
     net = build_walk_network(roads_frame(lines))
@@ -325,7 +335,9 @@ def test_matches_networkx_on_random_grid(seed: int) -> None:
     assert np.isinf(got).any() and np.isfinite(got).any()
     cutoff = float(np.median(expected[np.isfinite(expected)]))
     clipped = np.where(expected <= cutoff, expected, np.inf)
-    np.testing.assert_allclose(nearest_source_distance_m(net, sources, targets, cutoff_m=cutoff), clipped, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(
+        nearest_source_distance_m(net, sources, targets, cutoff_m=cutoff), clipped, atol=1e-6, rtol=0
+    )
 
 
 def test_repeated_searches_on_one_network_do_not_leak_sources() -> None:
@@ -340,7 +352,9 @@ def test_repeated_searches_on_one_network_do_not_leak_sources() -> None:
     first_few = nearest_source_distance_m(build_walk_network(roads_frame(lines)), few, targets)
     nearest_source_distance_m(net, many, targets)
     np.testing.assert_array_equal(nearest_source_distance_m(net, few, targets), first_few)
-    np.testing.assert_allclose(nearest_source_distance_m(net, few, targets), _networkx_reference(net, few, targets), atol=1e-6, rtol=0)
+    np.testing.assert_allclose(
+        nearest_source_distance_m(net, few, targets), _networkx_reference(net, few, targets), atol=1e-6, rtol=0
+    )
 
 
 def test_access_costs_are_cached_per_network() -> None:

@@ -78,8 +78,12 @@ def test_english_block_page() -> None:
     assert f"Block {block}" in texts[0]
     assert {"Fig. 1 Problem list", "Fig. 8 Project list", "Step", "List", "Rows", "Main contents"} <= set(texts)
     steps = [t.replace("\n", " ") for t in texts if t.startswith("Step ")]
-    assert steps == ["Step 1 Health check finds problems", "Step 2 Consultation finds needs", "Step 3 Whole-area strategy with policies",
-                     "Step 4 Plans into action"]
+    assert steps == [
+        "Step 1 Health check finds problems",
+        "Step 2 Consultation finds needs",
+        "Step 3 Whole-area strategy with policies",
+        "Step 4 Plans into action",
+    ]
     assert any(t.startswith("Resources") for t in texts)
 
 
@@ -106,8 +110,22 @@ def test_atlas_names_the_four_steps_as_the_method_does(atlas: Path) -> None:
     steps = ["第一步 体检评估找问题", "第二步 多元协商问需求", "第三步 整体策划配政策", "第四步 制定计划推行动"]
     assert [cover.index(s) for s in steps] == sorted(cover.index(s) for s in steps)
     wb = sample_data()
-    for i, (name, title) in enumerate(zip(EIGHT_LISTS, ["图1 问题清单", "图2 资源清单", "图3 需求清单", "图4 愿景清单", "图5 策略清单",
-                                                       "图6 政策清单", "图7 任务清单", "图8 项目清单"], strict=True)):
+    for i, (name, title) in enumerate(
+        zip(
+            EIGHT_LISTS,
+            [
+                "图1 问题清单",
+                "图2 资源清单",
+                "图3 需求清单",
+                "图4 愿景清单",
+                "图5 策略清单",
+                "图6 政策清单",
+                "图7 任务清单",
+                "图8 项目清单",
+            ],
+            strict=True,
+        )
+    ):
         assert f"{title} {len(wb.lists[name]):,}" in cover  # the cover counts every row of each list
         assert cover.index(steps[i // 2]) < cover.index(title)
     page = reader.pages[2].extract_text()

@@ -55,12 +55,19 @@ def _grid_blocks() -> gpd.GeoDataFrame:
     ij = [(i, j) for j in range(3) for i in range(3)]
     geoms = [shapely.box(x0 + i * size, y0 + j * size, x0 + (i + 1) * size, y0 + (j + 1) * size) for i, j in ij]
     ids = [f"T-{k + 1:02d}" for k in range(9)]
-    return gpd.GeoDataFrame({
-        "block_id": ids, "name": [f"街区{k + 1}" for k in range(9)],
-        "subdistrict": ["甲街道"] * 6 + ["乙街道"] * 3,
-        "area_ha": [9.0] * 9, "population": np.arange(9) * 1000.0 + 2000, "job_housing_ratio": np.linspace(0.2, 1.4, 9),
-        "road_density_km_per_km2": [4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0],
-    }, geometry=geoms, crs=CRS_M)
+    return gpd.GeoDataFrame(
+        {
+            "block_id": ids,
+            "name": [f"街区{k + 1}" for k in range(9)],
+            "subdistrict": ["甲街道"] * 6 + ["乙街道"] * 3,
+            "area_ha": [9.0] * 9,
+            "population": np.arange(9) * 1000.0 + 2000,
+            "job_housing_ratio": np.linspace(0.2, 1.4, 9),
+            "road_density_km_per_km2": [4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0],
+        },
+        geometry=geoms,
+        crs=CRS_M,
+    )
 
 
 def synthetic_workbook():  # noqa: ANN201
@@ -72,28 +79,82 @@ def synthetic_workbook():  # noqa: ANN201
     lines = [shapely.LineString([(x0, y0 + k * 300), (x0 + 900, y0 + k * 300)]) for k in range(4)]
     lines += [shapely.LineString([(x0 + k * 300, y0), (x0 + k * 300, y0 + 900)]) for k in range(4)]
     lines += [shapely.LineString([(x0 + 150, y0), (x0 + 150, y0 + 300)])]
-    roads = gpd.GeoDataFrame({"road_id": [f"R{k}" for k in range(9)], "class": ["arterial"] * 8 + ["branch"],
-                              "status": ["built"] * 8 + ["planned"]}, geometry=lines, crs=CRS_M)
-    green = gpd.GeoDataFrame({"green_id": ["G1", "G2"], "kind": ["park", "park"]},
-                             geometry=[shapely.box(x0 + 350, y0 + 350, x0 + 550, y0 + 550), shapely.box(x0 + 650, y0 + 50, x0 + 850, y0 + 150)], crs=CRS_M)
+    roads = gpd.GeoDataFrame(
+        {
+            "road_id": [f"R{k}" for k in range(9)],
+            "class": ["arterial"] * 8 + ["branch"],
+            "status": ["built"] * 8 + ["planned"],
+        },
+        geometry=lines,
+        crs=CRS_M,
+    )
+    green = gpd.GeoDataFrame(
+        {"green_id": ["G1", "G2"], "kind": ["park", "park"]},
+        geometry=[
+            shapely.box(x0 + 350, y0 + 350, x0 + 550, y0 + 550),
+            shapely.box(x0 + 650, y0 + 50, x0 + 850, y0 + 150),
+        ],
+        crs=CRS_M,
+    )
     crs = CRS.from_user_input(CRS_M)
     lists = {name: _empty_list(name, crs) for name in EIGHT_LISTS}
-    lists["resource_list"] = gpd.GeoDataFrame({
-        "resource_id": ["RL-1", "RL-2", "RL-3"], "block_id": ["T-01", "T-05", "T-09"], "category": ["idle_site", "roof", "retained_building"],
-        "status": ["candidate"] * 3, "source_id": ["P1", "B1", "B2"],
-    }, geometry=[shapely.box(x0 + 20, y0 + 20, x0 + 80, y0 + 80), shapely.box(x0 + 320, y0 + 620, x0 + 360, y0 + 660),
-                 shapely.box(x0 + 700, y0 + 700, x0 + 760, y0 + 740)], crs=CRS_M)
-    lists["project_list"] = gpd.GeoDataFrame({
-        "project_id": ["PJ-1", "PJ-2", "PJ-3"], "block_id": ["T-01", "T-05", "T-07"], "domain": ["教育", "养老", "交通基础设施"],
-        "name": ["幼儿园扩建", "养老驿站", "道路打通"], "priority_score": [85.0, 65.0, 40.0],
-    }, geometry=[shapely.Point(x0 + 100, y0 + 200), shapely.box(x0 + 420, y0 + 380, x0 + 480, y0 + 420),
-                 shapely.LineString([(x0 + 30, y0 + 750), (x0 + 270, y0 + 750)])], crs=CRS_M)
-    standards = pd.DataFrame({"key": ["roads.density_min_km_per_km2"], "value": ["8.0"], "unit": ["km/km2"],
-                              "source": ["GB 50180-2018 §6.0.2-1"], "grade": ["A"]})
-    meta = {"run_at_utc": "2026-01-01T00:00:00+00:00", "input": "synthetic.gpkg", "crs": CRS_M, "standards_profile": "beijing"}
-    return WorkbookData(path=Path("synthetic/workbook.gpkg"), blocks=blocks, area=pd.Series(dtype=object), lists=lists,
-                        resource_summary=pd.DataFrame(), meta=meta, standards=standards, crs=crs,
-                        context={"roads": roads, "green": green}, osm=False)
+    lists["resource_list"] = gpd.GeoDataFrame(
+        {
+            "resource_id": ["RL-1", "RL-2", "RL-3"],
+            "block_id": ["T-01", "T-05", "T-09"],
+            "category": ["idle_site", "roof", "retained_building"],
+            "status": ["candidate"] * 3,
+            "source_id": ["P1", "B1", "B2"],
+        },
+        geometry=[
+            shapely.box(x0 + 20, y0 + 20, x0 + 80, y0 + 80),
+            shapely.box(x0 + 320, y0 + 620, x0 + 360, y0 + 660),
+            shapely.box(x0 + 700, y0 + 700, x0 + 760, y0 + 740),
+        ],
+        crs=CRS_M,
+    )
+    lists["project_list"] = gpd.GeoDataFrame(
+        {
+            "project_id": ["PJ-1", "PJ-2", "PJ-3"],
+            "block_id": ["T-01", "T-05", "T-07"],
+            "domain": ["教育", "养老", "交通基础设施"],
+            "name": ["幼儿园扩建", "养老驿站", "道路打通"],
+            "priority_score": [85.0, 65.0, 40.0],
+        },
+        geometry=[
+            shapely.Point(x0 + 100, y0 + 200),
+            shapely.box(x0 + 420, y0 + 380, x0 + 480, y0 + 420),
+            shapely.LineString([(x0 + 30, y0 + 750), (x0 + 270, y0 + 750)]),
+        ],
+        crs=CRS_M,
+    )
+    standards = pd.DataFrame(
+        {
+            "key": ["roads.density_min_km_per_km2"],
+            "value": ["8.0"],
+            "unit": ["km/km2"],
+            "source": ["GB 50180-2018 §6.0.2-1"],
+            "grade": ["A"],
+        }
+    )
+    meta = {
+        "run_at_utc": "2026-01-01T00:00:00+00:00",
+        "input": "synthetic.gpkg",
+        "crs": CRS_M,
+        "standards_profile": "beijing",
+    }
+    return WorkbookData(
+        path=Path("synthetic/workbook.gpkg"),
+        blocks=blocks,
+        area=pd.Series(dtype=object),
+        lists=lists,
+        resource_summary=pd.DataFrame(),
+        meta=meta,
+        standards=standards,
+        crs=crs,
+        context={"roads": roads, "green": green},
+        osm=False,
+    )
 
 
 def fixed_credits(wb, *, osm: bool = False):  # noqa: ANN001, ANN201
@@ -140,6 +201,7 @@ def font_is_embedded(font) -> bool:  # noqa: ANN001
 
 # ------------------------------------------------------------------ tests --
 
+
 def test_cjk_font_is_found() -> None:
     from blockcheck.report.fonts import cjk_family
 
@@ -149,7 +211,8 @@ def test_cjk_font_is_found() -> None:
 def test_missing_glyph_is_an_error(tmp_path: Path) -> None:
     from matplotlib.figure import Figure
 
-    from blockcheck.report.fonts import MissingGlyphError, glyph_guard
+    from blockcheck.errors import MissingGlyphError
+    from blockcheck.report.fonts import glyph_guard
 
     fig = Figure()
     with pytest.raises(MissingGlyphError, match="U\\+0F00"), glyph_guard():
@@ -188,22 +251,33 @@ def test_wrap_em_never_breaks_a_code_or_a_number() -> None:
         lines = wrap_em("街区CP02-0101、CP02-0102 与 1,714 栋 5.6公里", width)
         assert all(line.count("CP") == line.count("-") for line in lines), lines  # every code whole
         assert "1,714" in "".join(lines).replace("\n", "") and not any(line.endswith(("1,", "5.")) for line in lines)
-    assert [u for u, _ in units("【利用闲置】【扩容设施】")] == ["【利用闲置】", "【扩容设施】"]  # a strategy code is one unit
-    assert [u for u, _ in units("PB-1,PB-2 1,234")] == ["PB-1,", "PB-2", "1,234"]  # a list of ids breaks after its commas
+    assert [u for u, _ in units("【利用闲置】【扩容设施】")] == [
+        "【利用闲置】",
+        "【扩容设施】",
+    ]  # a strategy code is one unit
+    assert [u for u, _ in units("PB-1,PB-2 1,234")] == [
+        "PB-1,",
+        "PB-2",
+        "1,234",
+    ]  # a list of ids breaks after its commas
     assert longest_unit("问题 CP02-0101 路网") == pytest.approx(9 * 0.56)
 
 
 def test_fit_widths_widens_a_column_for_its_longest_code_or_shrinks_the_font() -> None:
     from blockcheck.report.textfit import fit_widths
 
-    widths, font = fit_widths([1.0, 4.0], [20.0, 2.0], 500.0, 7.0)  # column 0 wants 100 pt but needs (20 + 1.2) em × 7 pt
+    widths, font = fit_widths(
+        [1.0, 4.0], [20.0, 2.0], 500.0, 7.0
+    )  # column 0 wants 100 pt but needs (20 + 1.2) em × 7 pt
     assert font == 7.0 and widths[0] == pytest.approx(21.2 * 7.0) and sum(widths) == pytest.approx(500.0)
-    widths, font = fit_widths([1.0, 3.0], [25.0, 25.0], 300.0, 7.0)  # cannot fit at 7 pt: smaller type, every code whole
+    widths, font = fit_widths(
+        [1.0, 3.0], [25.0, 25.0], 300.0, 7.0
+    )  # cannot fit at 7 pt: smaller type, every code whole
     assert font == pytest.approx(300.0 / 52.4) and widths == pytest.approx([150.0, 150.0])
 
 
 def test_validation_report_names_still_import() -> None:
-    from blockcheck.inputs import ValidationReport as FromInputs
+    from blockcheck.inputs.read import ValidationReport as FromInputs
     from blockcheck.report import ERROR, ValidationReport
 
     report = ValidationReport("x")

@@ -58,7 +58,7 @@ def test_standards_table_with_sources(report_zh: list[Path]) -> None:
     assert "GB 50180-2018" in text
     assert html.count("<tr>") >= len(std)
     # grouped by grade: A/B standards, then grade-C reference values, then blockcheck's parameters (when there are any)
-    appendix = html[html.index('<section id="standards">'):]
+    appendix = html[html.index('<section id="standards">') :]
     assert appendix.index("<h3>标准（A、B级）</h3>") < appendix.index("<h3>参考值（待核实）</h3>")
     grades = set(std["grade"])
     assert ("C" in grades) == ("<h3>参考值（待核实）</h3>" in appendix)
@@ -86,7 +86,12 @@ def test_english_report_has_english_headers(tmp_path: Path, monkeypatch: pytest.
     written = export_report(sample_data(), tmp_path / "report_en.pdf", lang="en", html=False)
     assert written == [tmp_path / "report_en.pdf"]
     text = _pdf_text(written[0])
-    for title in ("Fig. 1 Problem list", "Fig. 2 Resource list", "Fig. 8 Project list", "Standards used and their sources"):
+    for title in (
+        "Fig. 1 Problem list",
+        "Fig. 2 Resource list",
+        "Fig. 8 Project list",
+        "Standards used and their sources",
+    ):
         assert title in text
     assert "Supervising authority" in text and "Lead departments (suggested)" in text
     assert "主管单位" not in text and "现状情况" not in text
@@ -100,7 +105,13 @@ def test_not_a_workbook_is_a_clear_error(tmp_path) -> None:  # noqa: ANN001
     bogus.write_text("not a geopackage", encoding="utf-8")
     for command in ("maps", "atlas", "report"):
         out = tmp_path / ("maps" if command == "maps" else f"{command}.pdf")
-        proc = subprocess.run([sys.executable, "-m", "blockcheck.cli", command, str(bogus), "--out", str(out)], capture_output=True, text=True, check=False, cwd=tmp_path)
+        proc = subprocess.run(
+            [sys.executable, "-m", "blockcheck.cli", command, str(bogus), "--out", str(out)],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp_path,
+        )
         assert proc.returncode == 2, (command, proc.stderr)
         assert "Traceback" not in proc.stderr and "Internal error" not in proc.stderr
 
@@ -108,7 +119,12 @@ def test_not_a_workbook_is_a_clear_error(tmp_path) -> None:  # noqa: ANN001
 # ------------------------------------------------------------ contents, counts, layout (issue 12)
 
 STEPS_ZH = ["第一步 体检评估找问题", "第二步 多元协商问需求", "第三步 整体策划配政策", "第四步 制定计划推行动"]
-STEPS_EN = ["Health check finds problems", "Consultation finds needs", "Whole-area strategy with policies", "Plans into action"]
+STEPS_EN = [
+    "Health check finds problems",
+    "Consultation finds needs",
+    "Whole-area strategy with policies",
+    "Plans into action",
+]
 FIG5_TYPES = ["公服增补", "交通改善", "基础保障", "品质提升", "职住优化", "精治共治"]
 
 
@@ -172,7 +188,9 @@ def test_contents_counts_are_the_rows_printed(report_zh: list[Path]) -> None:
         if section.table is None or not section.count:
             continue
         n = len(section.table.frame)
-        assert sum(len(p.rows) for p in paginate(section.table, "zh")) == max(n, 1)  # the pages print every row of the frame
+        assert sum(len(p.rows) for p in paginate(section.table, "zh")) == max(
+            n, 1
+        )  # the pages print every row of the frame
         m = re.fullmatch(r"前(\d+)项，共(\d+)项", section.count)
         if m is None:
             assert section.count == f"{n:,}项", section.key
@@ -198,19 +216,31 @@ def test_counts_agree_with_the_workbook_lists(report_zh: list[Path]) -> None:
     blocks = len(L["problem_list"]) - area
     assert len(sections["problem_list"].table.frame) == area and 0 < area < blocks
     assert f"全区问题{area}项" in text and f"分街区问题{blocks}项见附表1" in text
-    assert sections["appendix1"].title == "附表1 问题清单（分街区）" and len(sections["appendix1"].table.frame) == blocks
+    assert (
+        sections["appendix1"].title == "附表1 问题清单（分街区）" and len(sections["appendix1"].table.frame) == blocks
+    )
     assert f"附表1 问题清单（分街区）（{blocks}项）" in text  # the contents
     resources = sections["resource_list"].table.frame
     assert resources["资源类别"].tolist() == wb.resource_summary.query("scope == 'ALL'")["category_zh"].tolist()
     assert int(wb.resource_summary.query("scope == 'ALL'")["count"].sum()) == len(L["resource_list"])
     assert f"共{len(L['resource_list']):,}处资源" in text and "工作表「图2 资源清单」" in text
     communities = L["demand_list"].groupby(["subdistrict", "community"]).ngroups
-    assert len(sections["demand_list"].table.frame) == communities and f"{communities}个社区，需求{len(L['demand_list'])}项" in text
+    assert (
+        len(sections["demand_list"].table.frame) == communities
+        and f"{communities}个社区，需求{len(L['demand_list'])}项" in text
+    )
     strategies = sections["strategy_list"].table.frame
     assert len(strategies) == L["strategy_list"]["code_point"].nunique()
-    assert strategies["涉及街区"].astype(int).sum() == len(L["strategy_list"])  # the block counts add up to the list's rows
+    assert strategies["涉及街区"].astype(int).sum() == len(
+        L["strategy_list"]
+    )  # the block counts add up to the list's rows
     assert f"{len(strategies)}项策略要点；落到街区的策略共{len(L['strategy_list'])}条" in text
-    for name, title in (("vision_list", "图4 愿景清单"), ("policy_list", "图6 政策清单"), ("task_list", "图7 任务清单"), ("project_list", "图8 项目清单")):
+    for name, title in (
+        ("vision_list", "图4 愿景清单"),
+        ("policy_list", "图6 政策清单"),
+        ("task_list", "图7 任务清单"),
+        ("project_list", "图8 项目清单"),
+    ):
         n, shown = len(L[name]), len(sections[name].table.frame)
         entry = f"{title}（{n}项）" if n == shown else f"{title}（前{shown}项，共{n}项）"
         assert entry in text and entry in html, entry
@@ -236,7 +266,9 @@ def test_strategy_table_is_grouped_by_type_in_fig5_order(report_zh: list[Path]) 
     assert f'<td rowspan="{types.count(runs[0])}">{runs[0]}</td>' in html
 
 
-def test_no_table_line_ends_inside_a_code_or_a_number(report_zh: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_table_line_ends_inside_a_code_or_a_number(
+    report_zh: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from blockcheck.report.hearing import export_report
     from blockcheck.report.settings import settings
 
@@ -277,7 +309,12 @@ def test_html_contents_link_to_every_section(report_zh: list[Path]) -> None:
     assert [t for _, t in links] == [s.entry("zh") for s in _plan()]
     for key, _ in links:
         assert html.count(f'id="{key}"') == 1, key
-    assert html.index('id="step1"') < html.index('id="problem_list"') < html.index('id="step2"') < html.index('id="appendix1"')
+    assert (
+        html.index('id="step1"')
+        < html.index('id="problem_list"')
+        < html.index('id="step2"')
+        < html.index('id="appendix1"')
+    )
 
 
 def test_long_lists_end_in_a_summary_naming_the_excel_sheet(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -325,7 +362,9 @@ def test_coverage_table_answers_every_area_problem(report_zh: list[Path]) -> Non
     for _, row in frame.iterrows():
         source = by_problem.loc[row["问题"]]
         assert int(row["项目数（图8）"]) == source["project_count"]
-        assert int(row["待落实任务数（图7）"]) == len([t for t in str(source["task_ids"] or "").split(",") if t and t != "None" and t != "nan"])
+        assert int(row["待落实任务数（图7）"]) == len(
+            [t for t in str(source["task_ids"] or "").split(",") if t and t != "None" and t != "nan"]
+        )
         assert row["项目落实"] == source["closed"] and row["状态"] == source["status_zh"]
     pages = [_flat(t) for t in _pages(report_zh[0])]
     number = dict(_contents(report_zh[0]))[f"问题—策略—项目对应表（{len(area)}项）"]
@@ -340,15 +379,46 @@ def test_coverage_section_prints_the_columns_it_is_given(tmp_path: Path, monkeyp
 
     from blockcheck.report.sections import coverage_table_section
 
-    stub = pd.DataFrame({
-        "problem_id": ["PB-ALL-parking_gap", "PB-ALL-old_housing"], "type": ["交通出行", "居住产业"], "problem": ["停车位缺口大", "老旧小区多"],
-        "strategy_codes": ["【分时停车】", "【住宅提质】"], "project_count": [58, 0], "task_ids": ["TK-1,TK-2", None],
-        "closed": ["38,868个", "——"], "open": ["92,401个", "待落实（16个街区）"], "status": ["partly_open", "open"], "status_zh": ["部分待落实", "待落实"],
-    })
+    stub = pd.DataFrame(
+        {
+            "problem_id": ["PB-ALL-parking_gap", "PB-ALL-old_housing"],
+            "type": ["交通出行", "居住产业"],
+            "problem": ["停车位缺口大", "老旧小区多"],
+            "strategy_codes": ["【分时停车】", "【住宅提质】"],
+            "project_count": [58, 0],
+            "task_ids": ["TK-1,TK-2", None],
+            "closed": ["38,868个", "——"],
+            "open": ["92,401个", "待落实（16个街区）"],
+            "status": ["partly_open", "open"],
+            "status_zh": ["部分待落实", "待落实"],
+        }
+    )
     table = coverage_table_section(stub, "zh")
-    assert table.frame.columns.tolist() == ["类型", "问题", "回应的策略（图5）", "项目数（图8）", "待落实任务数（图7）", "项目落实", "尚待落实", "状态"]
-    assert table.frame.iloc[0].tolist() == ["居住产业", "老旧小区多", "【住宅提质】", 0, 0, "——", "待落实（16个街区）", "待落实"]  # 图1 order
+    assert table.frame.columns.tolist() == [
+        "类型",
+        "问题",
+        "回应的策略（图5）",
+        "项目数（图8）",
+        "待落实任务数（图7）",
+        "项目落实",
+        "尚待落实",
+        "状态",
+    ]
+    assert table.frame.iloc[0].tolist() == [
+        "居住产业",
+        "老旧小区多",
+        "【住宅提质】",
+        0,
+        0,
+        "——",
+        "待落实（16个街区）",
+        "待落实",
+    ]  # 图1 order
     assert table.frame.iloc[1, 4] == 2 and table.group == 0
-    english = coverage_table_section(stub, "en", pd.DataFrame({"id": ["PB-ALL-parking_gap"], "problem_en": ["Parking shortage"]}))
-    assert english.frame["Problem"].tolist() == ["老旧小区多", "Parking shortage"] and english.frame["Status"].tolist() == ["open", "partly open"]
+    english = coverage_table_section(
+        stub, "en", pd.DataFrame({"id": ["PB-ALL-parking_gap"], "problem_en": ["Parking shortage"]})
+    )
+    assert english.frame["Problem"].tolist() == ["老旧小区多", "Parking shortage"] and english.frame[
+        "Status"
+    ].tolist() == ["open", "partly open"]
     assert english.frame["Type"].tolist() == ["Housing and industry", "Transport"]

@@ -102,8 +102,12 @@ def test_gap_map_threshold_comes_from_standards_used(wb) -> None:  # noqa: ANN00
 def test_thematic_maps(wb) -> None:  # noqa: ANN001
     from blockcheck.report.maps import plot_map
 
-    for name, title, entry in [("problems", "问题分布", "交通出行"), ("resources", "资源分布", "闲置场地"),
-                               ("demand", "居民需求", "公共服务设施"), ("projects", "项目分布", "教育")]:
+    for name, title, entry in [
+        ("problems", "问题分布", "交通出行"),
+        ("resources", "资源分布", "闲置场地"),
+        ("demand", "居民需求", "公共服务设施"),
+        ("projects", "项目分布", "教育"),
+    ]:
         fig, ax = plot_map(wb, name)
         furniture_ok(ax)
         assert ax.get_title(loc="left").startswith(title)
@@ -204,7 +208,11 @@ def test_hatched_blocks_are_the_blocks_the_problem_list_names(wb) -> None:  # no
         fails = threshold.fails(wb.blocks[metric], wb.blocks["block_id"])
         listed = set(problems.loc[(problems["metric_key"] == metric) & (problems["scope"] != "ALL"), "scope"])
         assert set(wb.blocks.loc[fails, "block_id"]) == listed, metric
-    assert 0 < len(set(problems.loc[problems["metric_key"] == "gap_bus_terminal_count", "scope"]) - {"ALL"}) < len(wb.blocks)
+    assert (
+        0
+        < len(set(problems.loc[problems["metric_key"] == "gap_bus_terminal_count", "scope"]) - {"ALL"})
+        < len(wb.blocks)
+    )
 
 
 def test_every_metric_map_hatches_the_blocks_the_problem_list_names(wb) -> None:  # noqa: ANN001
@@ -225,7 +233,9 @@ def test_every_metric_map_hatches_the_blocks_the_problem_list_names(wb) -> None:
         drawn = int((hatched[0].get_path().codes == MplPath.MOVETO).sum()) if hatched else 0
         listed_geoms = wb.blocks.loc[wb.blocks["block_id"].isin(listed)].geometry.to_numpy()
         assert drawn == len(shapely.get_rings(shapely.get_parts(listed_geoms))), name
-        counts = {int(m) for label in legend_labels(ax) for m in re.findall(r"^未达.*（(\d+)）$", label)}  # the legend's 未达标准（n）
+        counts = {
+            int(m) for label in legend_labels(ax) for m in re.findall(r"^未达.*（(\d+)）$", label)
+        }  # the legend's 未达标准（n）
         assert counts == {len(listed)} if len(listed) else counts <= {0}, (name, counts)
         checked += bool(len(listed))
     assert checked >= 8

@@ -25,31 +25,69 @@ BG = (0xB2, 0x18, 0x2B)  # [synthetic] background in data/report.toml
 
 def _standards() -> pd.DataFrame:
     rows = [
-        {"key": "roads.density_min_km_per_km2", "value": "8.0", "unit": "km/km2", "unit_zh": "公里/平方公里", "grade": "A",
-         "source": "GB 50180-2018《城市居住区规划设计标准》§6.0.2(1): 路网密度不应小于8km/km² (seen)", "kind": "standard",
-         "label_zh": "GB 50180-2018", "label_en": "GB 50180-2018"},
-        {"key": "green.park_per_capita_min_m2", "value": "16.5", "unit": "m2/person", "source": "北京城市总体规划(2016–2035), quoted", "grade": "B",
-         "kind": "standard", "label_zh": "北京总规2035", "label_en": "Beijing master plan 2035",
-         "superseded_by": "北京城市总体规划(2036–2050) (value not verified)"},
-        {"key": "facilities.elderly_care_beds_per_1000", "value": "9.5", "unit": "beds per 1000 residents", "grade": "C", "kind": "standard",
-         "source": "recalled: 北京城市总体规划 千人养老机构床位数 9.5; not found in the published text",
-         "label_zh": "北京总规2035目标（转述）", "label_en": "Beijing master plan 2035 (quoted)", "verify": "核对北京城市总体规划文本第三章"},
-        {"key": "life_circle.radius_5min_m", "value": "300", "unit": "m", "source": "blockcheck default; no standard", "grade": "B",
-         "kind": "parameter", "label_zh": "本工具默认值", "label_en": "blockcheck default"},
+        {
+            "key": "roads.density_min_km_per_km2",
+            "value": "8.0",
+            "unit": "km/km2",
+            "unit_zh": "公里/平方公里",
+            "grade": "A",
+            "source": "GB 50180-2018《城市居住区规划设计标准》§6.0.2(1): 路网密度不应小于8km/km² (seen)",
+            "kind": "standard",
+            "label_zh": "GB 50180-2018",
+            "label_en": "GB 50180-2018",
+        },
+        {
+            "key": "green.park_per_capita_min_m2",
+            "value": "16.5",
+            "unit": "m2/person",
+            "source": "北京城市总体规划(2016–2035), quoted",
+            "grade": "B",
+            "kind": "standard",
+            "label_zh": "北京总规2035",
+            "label_en": "Beijing master plan 2035",
+            "superseded_by": "北京城市总体规划(2036–2050) (value not verified)",
+        },
+        {
+            "key": "facilities.elderly_care_beds_per_1000",
+            "value": "9.5",
+            "unit": "beds per 1000 residents",
+            "grade": "C",
+            "kind": "standard",
+            "source": "recalled: 北京城市总体规划 千人养老机构床位数 9.5; not found in the published text",
+            "label_zh": "北京总规2035目标（转述）",
+            "label_en": "Beijing master plan 2035 (quoted)",
+            "verify": "核对北京城市总体规划文本第三章",
+        },
+        {
+            "key": "life_circle.radius_5min_m",
+            "value": "300",
+            "unit": "m",
+            "source": "blockcheck default; no standard",
+            "grade": "B",
+            "kind": "parameter",
+            "label_zh": "本工具默认值",
+            "label_en": "blockcheck default",
+        },
     ]
     return pd.DataFrame(rows).fillna("")
 
 
 def _gaps() -> pd.DataFrame:
-    gaps = pd.DataFrame({
-        "id": ["DG-T-05-facilities-beds", "DG-ALL-parking", "DG-ALL-facilities-culture"], "scope": ["T-05", "ALL", "ALL"],
-        "layer": ["facilities", "parking", "facilities"], "item": ["beds", "parking", "culture"], "coverage": ["some", "absent", "none"],
-        "detail": ["3处医疗设施缺床位数", "无停车场图层", "无文化设施"],
-        "detail_en": ["3 health facilities without beds", "no parking layer", "no culture facility"],
-        "effect": ["医疗床位缺口", "停车缺口", "文化设施缺口"], "effect_en": ["hospital bed gap", "parking gap", "culture floor gap"],
-        "how_to_fix": ["补充床位数", "补充停车场图层", "补充文化设施或声明缺失"],
-        "how_to_fix_en": ["add beds", "add a parking layer", "add culture facilities"],
-    })
+    gaps = pd.DataFrame(
+        {
+            "id": ["DG-T-05-facilities-beds", "DG-ALL-parking", "DG-ALL-facilities-culture"],
+            "scope": ["T-05", "ALL", "ALL"],
+            "layer": ["facilities", "parking", "facilities"],
+            "item": ["beds", "parking", "culture"],
+            "coverage": ["some", "absent", "none"],
+            "detail": ["3处医疗设施缺床位数", "无停车场图层", "无文化设施"],
+            "detail_en": ["3 health facilities without beds", "no parking layer", "no culture facility"],
+            "effect": ["医疗床位缺口", "停车缺口", "文化设施缺口"],
+            "effect_en": ["hospital bed gap", "parking gap", "culture floor gap"],
+            "how_to_fix": ["补充床位数", "补充停车场图层", "补充文化设施或声明缺失"],
+            "how_to_fix_en": ["add beds", "add a parking layer", "add culture facilities"],
+        }
+    )
     return conform(gaps, list_table("data_gaps"))
 
 
@@ -60,8 +98,14 @@ def write_workbook(path: Path, *, synthetic: bool, gaps: bool = True) -> Path:
     blocks = _grid_blocks()
     for i, spec in enumerate(metric_maps().values()):
         blocks[spec["metric"]] = np.linspace(0.1, 0.9, len(blocks)) * (1 if spec.get("percent") else 10 + i)
-    meta = {"run_at_utc": "2026-01-01T00:00:00+00:00", "input": "fixture.gpkg", "crs": "EPSG:4548", "standards_profile": "beijing",
-            "synthetic": "true" if synthetic else "false", "dataset_description": "测试用虚构数据" if synthetic else ""}
+    meta = {
+        "run_at_utc": "2026-01-01T00:00:00+00:00",
+        "input": "fixture.gpkg",
+        "crs": "EPSG:4548",
+        "standards_profile": "beijing",
+        "synthetic": "true" if synthetic else "false",
+        "dataset_description": "测试用虚构数据" if synthetic else "",
+    }
     layers = {
         "block_metrics": blocks,
         "area_metrics": pd.DataFrame({"scope": ["ALL"], "population": [float(blocks["population"].sum())]}),
@@ -76,7 +120,9 @@ def write_workbook(path: Path, *, synthetic: bool, gaps: bool = True) -> Path:
 def _workbook(synthetic: bool, gaps: bool, folder: str) -> object:
     from blockcheck.report.workbook_data import load_workbook
 
-    return load_workbook(write_workbook(Path(folder) / f"wb_{synthetic}_{gaps}.gpkg", synthetic=synthetic, gaps=gaps), context=False)
+    return load_workbook(
+        write_workbook(Path(folder) / f"wb_{synthetic}_{gaps}.gpkg", synthetic=synthetic, gaps=gaps), context=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +179,9 @@ def test_every_map_of_a_synthetic_workbook_carries_the_notice(synthetic, real, t
         assert _notice_pixels(tmp_path / "syn" / f"{name}.png") > 3000, name  # a solid label, not small print
     for name in ("overview", "road_density"):
         assert NOTICE_ZH not in (tmp_path / "real" / f"{name}.svg").read_text(encoding="utf-8")
-        assert _notice_pixels(tmp_path / "syn" / f"{name}.png") - _notice_pixels(tmp_path / "real" / f"{name}.png") > 3000
+        assert (
+            _notice_pixels(tmp_path / "syn" / f"{name}.png") - _notice_pixels(tmp_path / "real" / f"{name}.png") > 3000
+        )
 
 
 def test_english_map_notice(synthetic) -> None:  # noqa: ANN001
@@ -208,7 +256,9 @@ def test_report_lists_the_data_gaps_area_first(report_zh: list[Path]) -> None:
     assert "数据缺口清单（3项）" in text  # the contents
     for where in (text, html):
         assert "数据缺口清单" in where and "缺少数据本身不是体检发现的问题" in where
-        assert where.index("无停车场图层") < where.index("无文化设施") < where.index("3处医疗设施缺床位数")  # ALL rows first
+        assert (
+            where.index("无停车场图层") < where.index("无文化设施") < where.index("3处医疗设施缺床位数")
+        )  # ALL rows first
         assert "图层或类别缺失" in where and "部分缺失" in where  # coverage in Chinese
     assert '<section id="data_gaps"><h2>数据缺口清单</h2>' in html
     assert html.index('id="data_gaps"') < html.index('id="standards"')
@@ -218,17 +268,26 @@ def test_standards_appendix_grouped_by_grade_in_chinese(report_zh: list[Path]) -
     text = " ".join(_pages(report_zh[0]))
     html = report_zh[1].read_text(encoding="utf-8")
     for where in (text, html):
-        where = where[where.rindex("采用的标准及来源"):]  # the appendix (the method note names the grades too)
+        where = where[where.rindex("采用的标准及来源") :]  # the appendix (the method note names the grades too)
         flat = where.replace(" ", "")  # PDF cells wrap
         assert flat.index("标准（A、B级）") < flat.index("参考值（待核实）") < flat.index("blockcheck参数")
         assert "roads.density_min_km_per_km2" in flat and "GB50180-2018" in flat and "公里/平方公里" in flat
         assert "A已核对原文" in flat and "B二手引用" in flat
-        assert "北京总规2035目标（转述）" in flat and "核对北京城市总体规划文本第三章" in flat  # the grade-C value and how to verify it
+        assert (
+            "北京总规2035目标（转述）" in flat and "核对北京城市总体规划文本第三章" in flat
+        )  # the grade-C value and how to verify it
         assert "北京总规2035；已被北京城市总体规划(2036–2050)替代" in flat  # the document only, not the English remark
         assert "life_circle.radius_5min_m" in flat and "本工具默认值" in flat
-        for english in ("recalled", "verify", "quoted", "not found", "default", "Grade"):  # the citations' English notes stay out
+        for english in (
+            "recalled",
+            "verify",
+            "quoted",
+            "not found",
+            "default",
+            "Grade",
+        ):  # the citations' English notes stay out
             assert english not in where, english
-    ab = html[html.index("<h3>标准（A、B级）</h3>"): html.index("<h3>参考值（待核实）</h3>")]
+    ab = html[html.index("<h3>标准（A、B级）</h3>") : html.index("<h3>参考值（待核实）</h3>")]
     assert "elderly_care_beds_per_1000" not in ab and "life_circle" not in ab  # grade C and parameters are kept apart
 
 

@@ -18,7 +18,7 @@ from districts import tiny_layers, write_input
 
 from blockcheck.errors import OutputError, WorkbookLockedError
 from blockcheck.io import write_gpkg
-from blockcheck.locking import workbook_lock
+from blockcheck.workbook.lock import workbook_lock
 
 RESOURCE = "RL-idle_site-parcels-P2"
 #: Trials of each concurrency test, the second writer started after a delay that varies over the run's span.
@@ -27,8 +27,13 @@ DELAYS = [round(0.1 * i, 1) for i in range(TRIALS)]
 
 
 def _cli(*args: str, env: dict | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "blockcheck.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
+    return subprocess.Popen(
+        [sys.executable, "-m", "blockcheck.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def _ogr_sql(workbook: Path, sql: str) -> None:
@@ -52,7 +57,9 @@ def _set_status(workbook: Path, status: str) -> None:
 
 
 def _status(workbook: Path) -> str:
-    frame = pyogrio.read_dataframe(workbook, layer="resource_list", columns=["resource_id", "status"], read_geometry=False)
+    frame = pyogrio.read_dataframe(
+        workbook, layer="resource_list", columns=["resource_id", "status"], read_geometry=False
+    )
     return frame.set_index("resource_id").loc[RESOURCE, "status"]
 
 
@@ -99,7 +106,11 @@ def test_a_run_and_an_import_at_once_lose_no_edit(tiny_run) -> None:  # noqa: AN
     applied = 0
     for i, delay in enumerate(DELAYS):
         fresh = out / f"edit{i}.xlsx"
-        subprocess.run([sys.executable, "-m", "blockcheck.cli", "export-lists", str(workbook), "--out", str(fresh)], check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "blockcheck.cli", "export-lists", str(workbook), "--out", str(fresh)],
+            check=True,
+            capture_output=True,
+        )
         wanted = "rejected" if i % 2 else "confirmed"
 
         def decide(ws, wanted=wanted) -> None:  # noqa: ANN001
@@ -137,8 +148,12 @@ def test_run_never_writes_over_its_own_input(tmp_path: Path) -> None:
     folder = tmp_path / "here"
     source = write_input(folder / "workbook.gpkg", tiny_layers())
     before = source.read_bytes()
-    result = subprocess.run([sys.executable, "-m", "blockcheck.cli", "run", str(source), "--out", str(folder)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "blockcheck.cli", "run", str(source), "--out", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 2 and "this is the input itself" in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
     assert source.read_bytes() == before
@@ -173,12 +188,20 @@ def test_import_osm_never_replaces_an_existing_file_without_overwrite(tmp_path: 
     out = write_input(tmp_path / "mine.gpkg", tiny_layers())
     before = out.read_bytes()
     osm = SHARED / "realdata" / "beijing-xueyuanlu-osm" / "map.osm"
-    refused = subprocess.run([sys.executable, "-m", "blockcheck.cli", "import-osm", str(osm), "--out", str(out), "--quiet"],
-                             capture_output=True, text=True, check=False)
+    refused = subprocess.run(
+        [sys.executable, "-m", "blockcheck.cli", "import-osm", str(osm), "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert refused.returncode == 2 and "--overwrite" in refused.stderr + refused.stdout
     assert out.read_bytes() == before
-    replaced = subprocess.run([sys.executable, "-m", "blockcheck.cli", "import-osm", str(osm), "--out", str(out), "--quiet", "--overwrite"],
-                              capture_output=True, text=True, check=False)
+    replaced = subprocess.run(
+        [sys.executable, "-m", "blockcheck.cli", "import-osm", str(osm), "--out", str(out), "--quiet", "--overwrite"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert replaced.returncode == 0, replaced.stderr
     assert "roads" in {n for n, _ in pyogrio.list_layers(out)} and out.read_bytes() != before
 
@@ -186,8 +209,12 @@ def test_import_osm_never_replaces_an_existing_file_without_overwrite(tmp_path: 
 def test_validate_out_never_replaces_its_own_input(tmp_path: Path) -> None:
     source = write_input(tmp_path / "input_checked.gpkg", tiny_layers())
     before = source.read_bytes()
-    result = subprocess.run([sys.executable, "-m", "blockcheck.cli", "validate", str(source), "--out", str(tmp_path)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "blockcheck.cli", "validate", str(source), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 2 and "this is the input itself" in result.stderr + result.stdout
     assert source.read_bytes() == before
 
@@ -215,7 +242,9 @@ def test_a_stray_point_at_zero_is_an_error_not_a_new_crs(tmp_path: Path) -> None
 
     layers = tiny_layers()
     fac = layers["facilities"]
-    stray = gpd.GeoDataFrame(fac.iloc[[0]].drop(columns="geometry").assign(facility_id="F9"), geometry=[Point(0, 0)], crs=fac.crs)
+    stray = gpd.GeoDataFrame(
+        fac.iloc[[0]].drop(columns="geometry").assign(facility_id="F9"), geometry=[Point(0, 0)], crs=fac.crs
+    )
     layers["facilities"] = gpd.GeoDataFrame(pd.concat([fac, stray], ignore_index=True), crs=fac.crs)
     report = _validate(layers, tmp_path)
     codes = report.codes("error")
@@ -243,8 +272,10 @@ def test_a_gcj02_crs_is_not_taken_for_wgs84(tmp_path: Path) -> None:
     # a folder of shapefiles whose .prj names the offset system (as Chinese web-map exports write it)
     folder = tmp_path / "gcj"
     folder.mkdir()
-    prj = ('GEOGCS["GCJ-02",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],'
-           'UNIT["Degree",0.0174532925199433]]')
+    prj = (
+        'GEOGCS["GCJ-02",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],'
+        'UNIT["Degree",0.0174532925199433]]'
+    )
     tiny_layers()["blocks"].to_crs(4326).to_file(folder / "blocks.shp", encoding="utf-8")
     (folder / "blocks.prj").write_text(prj, encoding="utf-8")
     report = check_input(folder).checked.report
@@ -266,11 +297,11 @@ def test_standards_overrides_are_checked_by_type_range_and_choice(tmp_path: Path
 
     bad = tmp_path / "bad.toml"
     bad.write_text(
-        "resources.low_quality_levels = \"poor,awful\"\n"
-        "[green.park_coverage_min_ratio]\nvalue = 85\nsource = \"x\"\ngrade = \"B\"\n"
-        "[facilities.hospital_beds_per_1000]\nvalue = -1\nsource = \"x\"\ngrade = \"C\"\n"
-        "[radius_m.kindergarten]\nvalue = 0\nsource = \"x\"\ngrade = \"C\"\n"
-        "[facilities.elderly_care_beds_basis]\nvalue = \"old people\"\nsource = \"x\"\ngrade = \"C\"\n",
+        'resources.low_quality_levels = "poor,awful"\n'
+        '[green.park_coverage_min_ratio]\nvalue = 85\nsource = "x"\ngrade = "B"\n'
+        '[facilities.hospital_beds_per_1000]\nvalue = -1\nsource = "x"\ngrade = "C"\n'
+        '[radius_m.kindergarten]\nvalue = 0\nsource = "x"\ngrade = "C"\n'
+        '[facilities.elderly_care_beds_basis]\nvalue = "old people"\nsource = "x"\ngrade = "C"\n',
         encoding="utf-8",
     )
     with pytest.raises(StandardsError) as err:
@@ -281,7 +312,7 @@ def test_standards_overrides_are_checked_by_type_range_and_choice(tmp_path: Path
     assert "'awful' not allowed; choose from good, fair, poor" in text
     assert "'old people' not allowed; choose from residents, elderly" in text
     good = tmp_path / "good.toml"
-    good.write_text("resources.low_quality_levels = \"fair, poor\"\n", encoding="utf-8")
+    good.write_text('resources.low_quality_levels = "fair, poor"\n', encoding="utf-8")
     assert load_standards("beijing", overrides=good)["resources.low_quality_levels"] == "fair, poor"
 
 
@@ -300,13 +331,19 @@ def test_every_standards_key_is_read_or_marked_quoted_only() -> None:
 
     from blockcheck.standards import load_standards
 
-    code = "\n".join(p.read_text("utf-8") for p in (ROOT / "blockcheck").rglob("*") if p.suffix in (".py", ".toml") and "standards" not in p.parts)
+    code = "\n".join(
+        p.read_text("utf-8")
+        for p in (ROOT / "blockcheck").rglob("*")
+        if p.suffix in (".py", ".toml") and "standards" not in p.parts
+    )
     prefixes = {"radius_m"}  # read as a group (Standards.with_prefix)
     for name in ("national", "beijing"):
         for key, entry in load_standards(name).values.items():
             if entry.quoted_only or key.split(".")[0] in prefixes:
                 continue
-            assert key in code, f"{name}: {key} is documented but nothing reads it (use it, delete it or mark it quoted_only)"
+            assert key in code, (
+                f"{name}: {key} is documented but nothing reads it (use it, delete it or mark it quoted_only)"
+            )
 
 
 def test_overriding_a_quoted_only_value_warns_that_results_do_not_change(tmp_path: Path) -> None:
@@ -314,17 +351,20 @@ def test_overriding_a_quoted_only_value_warns_that_results_do_not_change(tmp_pat
     from blockcheck.standards import load_standards
 
     over = tmp_path / "o.toml"
-    over.write_text("[roads.spacing_max_m]\nvalue = 250\nsource = \"local rule\"\ngrade = \"B\"\n", encoding="utf-8")
+    over.write_text('[roads.spacing_max_m]\nvalue = 250\nsource = "local rule"\ngrade = "B"\n', encoding="utf-8")
     with pytest.warns(BlockcheckWarning, match="quoted in the report only"):
         assert load_standards("beijing", overrides=over)["roads.spacing_max_m"] == 250.0
 
 
 def test_mapping_values_of_the_wrong_type_are_messages(tmp_path: Path) -> None:
     from blockcheck.errors import MappingError
-    from blockcheck.mapping import load_mapping
+    from blockcheck.inputs.field_mapping import load_mapping
 
     bad = tmp_path / "m.toml"
-    bad.write_text('[layers.facilities]\nsource = 3\nfields = "category"\ncolour = "red"\n[layers.roads]\nencoding = 936\n', encoding="utf-8")
+    bad.write_text(
+        '[layers.facilities]\nsource = 3\nfields = "category"\ncolour = "red"\n[layers.roads]\nencoding = 936\n',
+        encoding="utf-8",
+    )
     with pytest.raises(MappingError) as err:
         load_mapping(bad)
     text = str(err.value)
@@ -346,8 +386,8 @@ def test_mathtext_in_block_names_is_plain_text(tmp_path: Path) -> None:
 def test_control_characters_in_a_survey_never_break_the_excel_lists(tmp_path: Path) -> None:
     from districts import ROOT
 
-    from blockcheck.excel import write_eight_lists
-    from blockcheck.plan import demand_list_from_survey
+    from blockcheck.workbook.excel import write_eight_lists
+    from blockcheck.steps.consultation import ask_needs
 
     text = (ROOT / "data" / "sample_blocks" / "demand_survey.csv").read_text("utf-8-sig")
     lines = text.splitlines()
@@ -357,8 +397,12 @@ def test_control_characters_in_a_survey_never_break_the_excel_lists(tmp_path: Pa
     sample = ROOT / "data" / "sample_blocks" / "sample_district.gpkg"
     communities = pyogrio.read_dataframe(sample, layer="communities")
     blocks = pyogrio.read_dataframe(sample, layer="blocks").set_index("block_id", drop=False)
-    demands, _ = demand_list_from_survey(survey, communities, blocks)
-    assert not demands.astype(str).apply(lambda c: c.str.contains("[\x00-\x08\x0b\x0c\x0e-\x1f]", regex=True)).any(axis=None)
+    demands = ask_needs(communities, blocks, demands_path=survey).demand_list
+    assert (
+        not demands.astype(str)
+        .apply(lambda c: c.str.contains("[\x00-\x08\x0b\x0c\x0e-\x1f]", regex=True))
+        .any(axis=None)
+    )
     written = write_eight_lists(tmp_path / "eight_lists.xlsx", {"demand_list": demands})
     assert written.is_file()
 
@@ -407,7 +451,6 @@ def test_whatif_refuses_a_changed_input_and_projects_it_cannot_build(tmp_path: P
         what_if(workbook, [projects["project_id"].iloc[1]])
 
 
-
 def _edit_xlsx(path: Path, sheet: str, edit) -> None:  # noqa: ANN001
     from openpyxl import load_workbook
 
@@ -418,7 +461,7 @@ def _edit_xlsx(path: Path, sheet: str, edit) -> None:  # noqa: ANN001
 
 def test_a_stale_excel_file_is_refused_and_newer_edits_survive(tiny_run) -> None:  # noqa: ANN001
     from blockcheck.errors import StaleImportError
-    from blockcheck.lists_import import import_lists
+    from blockcheck.workbook.lists_import import import_lists
 
     _, out = tiny_run
     workbook, xlsx = out / "workbook.gpkg", out / "eight_lists.xlsx"
@@ -427,8 +470,12 @@ def test_a_stale_excel_file_is_refused_and_newer_edits_survive(tiny_run) -> None
     with pytest.raises(StaleImportError, match="changed after this file was written"):
         import_lists(workbook, xlsx)
     assert _status(workbook) == "confirmed"
-    fresh = subprocess.run([sys.executable, "-m", "blockcheck.cli", "export-lists", str(workbook), "--out", str(out / "fresh.xlsx")],
-                           capture_output=True, text=True, check=False)
+    fresh = subprocess.run(
+        [sys.executable, "-m", "blockcheck.cli", "export-lists", str(workbook), "--out", str(out / "fresh.xlsx")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert fresh.returncode == 0, fresh.stderr
     counts = import_lists(workbook, out / "fresh.xlsx")  # a fresh export: nothing to change, nothing reverted
     assert counts and not any(counts.values())
@@ -445,15 +492,28 @@ def test_a_cleared_sheet_deletes_nothing_without_delete_missing(tiny_run) -> Non
         ws.delete_rows(3, ws.max_row)
 
     _edit_xlsx(xlsx, "图2 资源清单", clear)
-    kept = subprocess.run([sys.executable, "-m", "blockcheck.cli", "import-lists", str(workbook), str(xlsx)], capture_output=True, text=True, check=False)
+    kept = subprocess.run(
+        [sys.executable, "-m", "blockcheck.cli", "import-lists", str(workbook), str(xlsx)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert kept.returncode == 0, kept.stderr
     assert f"{before} not in the file kept (--delete-missing deletes them)" in kept.stdout
     assert len(pyogrio.read_dataframe(workbook, layer="resource_list", read_geometry=False)) == before
     fresh = out / "fresh.xlsx"
-    subprocess.run([sys.executable, "-m", "blockcheck.cli", "export-lists", str(workbook), "--out", str(fresh)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "blockcheck.cli", "export-lists", str(workbook), "--out", str(fresh)],
+        check=True,
+        capture_output=True,
+    )
     _edit_xlsx(fresh, "图2 资源清单", clear)
-    deleted = subprocess.run([sys.executable, "-m", "blockcheck.cli", "import-lists", str(workbook), str(fresh), "--delete-missing"],
-                             capture_output=True, text=True, check=False)
+    deleted = subprocess.run(
+        [sys.executable, "-m", "blockcheck.cli", "import-lists", str(workbook), str(fresh), "--delete-missing"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert deleted.returncode == 0, deleted.stderr
     assert f"{before} deleted" in deleted.stdout
     assert len(pyogrio.read_dataframe(workbook, layer="resource_list", read_geometry=False)) == 0
@@ -461,7 +521,7 @@ def test_a_cleared_sheet_deletes_nothing_without_delete_missing(tiny_run) -> Non
 
 def test_import_refuses_formulas_and_a_file_that_is_not_a_workbook(tiny_run) -> None:  # noqa: ANN001
     from blockcheck.errors import InputError
-    from blockcheck.lists_import import import_lists
+    from blockcheck.workbook.lists_import import import_lists
 
     source, out = tiny_run
     workbook, xlsx = out / "workbook.gpkg", out / "eight_lists.xlsx"
@@ -483,7 +543,11 @@ def test_no_command_replaces_a_file_it_did_not_write_without_overwrite(tiny_run,
     workbook = out / "workbook.gpkg"
     mine = tmp_path / "mine"
     mine.mkdir()
-    foreign = {"report.pdf": b"%PDF-1.4 my own report", "overview.png": b"\x89PNG my photo", "whatif.xlsx": b"PK not ours"}
+    foreign = {
+        "report.pdf": b"%PDF-1.4 my own report",
+        "overview.png": b"\x89PNG my photo",
+        "whatif.xlsx": b"PK not ours",
+    }
     for name, data in foreign.items():
         (mine / name).write_bytes(data)
     cases = [
@@ -492,20 +556,55 @@ def test_no_command_replaces_a_file_it_did_not_write_without_overwrite(tiny_run,
         ["whatif", str(workbook), "--projects", "X", "--out", str(mine / "whatif.xlsx")],
     ]
     for args in cases:
-        done = subprocess.run([sys.executable, "-m", "blockcheck.cli", *args], capture_output=True, text=True, check=False)
-        assert done.returncode == 2 and "was not written by blockcheck" in done.stderr and "--overwrite" in done.stderr, (args, done.stderr)
+        done = subprocess.run(
+            [sys.executable, "-m", "blockcheck.cli", *args], capture_output=True, text=True, check=False
+        )
+        assert (
+            done.returncode == 2 and "was not written by blockcheck" in done.stderr and "--overwrite" in done.stderr
+        ), (args, done.stderr)
     assert {n: (mine / n).read_bytes() for n in foreign} == foreign
     # a GeoPackage of the user's own where the workbook would go
     theirs = tmp_path / "theirs"
     write_input(theirs / "workbook.gpkg", {"blocks": tiny_layers()["blocks"]})
     before = (theirs / "workbook.gpkg").read_bytes()
-    done = subprocess.run([sys.executable, "-m", "blockcheck.cli", "run", str(source), "--out", str(theirs), "--until", "health"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "blockcheck.cli", "run", str(source), "--out", str(theirs), "--until", "health"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 2 and "was not written by blockcheck" in done.stderr
     assert (theirs / "workbook.gpkg").read_bytes() == before
-    replaced = subprocess.run([sys.executable, "-m", "blockcheck.cli", "report", str(workbook), "--out", str(mine / "report.pdf"),
-                               "--no-html", "--overwrite"], capture_output=True, text=True, check=False)
+    replaced = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "blockcheck.cli",
+            "report",
+            str(workbook),
+            "--out",
+            str(mine / "report.pdf"),
+            "--no-html",
+            "--overwrite",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert replaced.returncode == 0, replaced.stderr
-    again = subprocess.run([sys.executable, "-m", "blockcheck.cli", "report", str(workbook), "--out", str(mine / "report.pdf"), "--no-html"],
-                           capture_output=True, text=True, check=False)
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "blockcheck.cli",
+            "report",
+            str(workbook),
+            "--out",
+            str(mine / "report.pdf"),
+            "--no-html",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert again.returncode == 0, again.stderr  # blockcheck's own file: replaced without asking

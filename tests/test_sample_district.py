@@ -16,7 +16,7 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 from pyproj import Transformer
 
-from blockcheck.input_model import input_model
+from blockcheck.inputs.model import input_model
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample_blocks"
@@ -66,7 +66,7 @@ def test_layers_crs_and_geometry_types(layers) -> None:  # noqa: ANN001
 
 
 def test_marked_synthetic_in_dataset_info() -> None:
-    from blockcheck.inputs import dataset_meta, is_synthetic, read_dataset_info
+    from blockcheck.inputs.read import dataset_meta, is_synthetic, read_dataset_info
 
     assert [name for name, _ in pyogrio.list_layers(GPKG)][-1] == "dataset_info"
     info = read_dataset_info(GPKG)
@@ -155,7 +155,13 @@ def test_buildings_avoid_each_other_and_the_roads(layers) -> None:  # noqa: ANN0
 
 
 def test_every_resource_kind_is_present(layers) -> None:  # noqa: ANN001
-    parcels, green, bld, fac, roads = layers["parcels"], layers["green"], layers["buildings"], layers["facilities"], layers["roads"]
+    parcels, green, bld, fac, roads = (
+        layers["parcels"],
+        layers["green"],
+        layers["buildings"],
+        layers["facilities"],
+        layers["roads"],
+    )
     # land: idle sites, low-quality spaces, planned new land, retained land
     assert {"idle", "vacant"} <= set(parcels["status"])
     idle_sites = parcels[parcels["status"].isin(["idle", "vacant"])]
@@ -274,14 +280,18 @@ def test_generator_reproduces_the_committed_files(generator, layers, tmp_path: P
     pd.testing.assert_frame_equal(fresh["dataset_info"], committed["dataset_info"])
     assert summary["blocks"] == len(layers["blocks"])
     assert summary["population"] == layers["communities"]["population"].sum()
-    assert np.isclose(summary["jobs_per_resident_worker"], layers["buildings"]["employees"].sum() / layers["communities"]["resident_workers"].sum(), atol=1e-3)
+    assert np.isclose(
+        summary["jobs_per_resident_worker"],
+        layers["buildings"]["employees"].sum() / layers["communities"]["resident_workers"].sum(),
+        atol=1e-3,
+    )
 
 
 # ------------------------------------------------------------ synthetic, all the way through
 
 
 def test_checked_input_stays_synthetic(tmp_path: Path) -> None:
-    from blockcheck.inputs import read_dataset_info
+    from blockcheck.inputs.read import read_dataset_info
     from blockcheck.pipeline import check_input, run_metadata, write_checked_input
 
     result = check_input(GPKG)
@@ -291,7 +301,9 @@ def test_checked_input_stays_synthetic(tmp_path: Path) -> None:
     assert read_dataset_info(checked) == read_dataset_info(GPKG)  # carried on unchanged
     written = pyogrio.read_dataframe(checked, layer="blockcheck_meta").set_index("key")["value"]
     assert written["synthetic"] == "true"
-    again = run_metadata(check_input(checked), step="validate").set_index("key")["value"]  # a later run on the checked input
+    again = run_metadata(check_input(checked), step="validate").set_index("key")[
+        "value"
+    ]  # a later run on the checked input
     assert again["synthetic"] == "true"
 
 
@@ -299,15 +311,21 @@ def test_dataset_info_of_other_inputs(tmp_path: Path) -> None:
     from districts import tiny_layers, write_input
 
     from blockcheck.errors import InputError
-    from blockcheck.inputs import dataset_meta, read_dataset_info
+    from blockcheck.inputs.read import dataset_meta, read_dataset_info
 
     real = write_input(tmp_path / "real.gpkg", tiny_layers())
     assert read_dataset_info(real) == {}
     assert dataset_meta(real) == {"synthetic": "false", "dataset_description": "", "dataset_description_en": ""}
     folder = tmp_path / "folder"  # a folder input declares it in dataset_info.csv
     folder.mkdir()
-    (folder / "dataset_info.csv").write_text("key,value\nsynthetic,TRUE\ndescription,教学用虚构数据\n", encoding="utf-8-sig")
-    assert dataset_meta(folder) == {"synthetic": "true", "dataset_description": "教学用虚构数据", "dataset_description_en": ""}
+    (folder / "dataset_info.csv").write_text(
+        "key,value\nsynthetic,TRUE\ndescription,教学用虚构数据\n", encoding="utf-8-sig"
+    )
+    assert dataset_meta(folder) == {
+        "synthetic": "true",
+        "dataset_description": "教学用虚构数据",
+        "dataset_description_en": "",
+    }
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "dataset_info.csv").write_text("name,value\nsynthetic,true\n", encoding="utf-8")

@@ -40,8 +40,13 @@ def test_every_value_has_unit_source_grade_kind_and_labels(profile: str) -> None
 @pytest.mark.parametrize("profile", PROFILES)
 def test_parameters_are_not_standards(profile: str) -> None:
     std = load_standards(profile)
-    named = ["underground.use_ratio_reference", "housing.old_compound_built_before_year", "land.industrial_share_low_ratio",
-             "green.park_large_min_area_m2", "conversion.floor_area_per_land_area_ratio"]
+    named = [
+        "underground.use_ratio_reference",
+        "housing.old_compound_built_before_year",
+        "land.industrial_share_low_ratio",
+        "green.park_large_min_area_m2",
+        "conversion.floor_area_per_land_area_ratio",
+    ]
     for key in [k for k in std.values if k.startswith("resources.")] + named:
         assert std.entry(key).kind == "parameter", key
         assert threshold_term(std.entry(key)) == "参数"
@@ -59,7 +64,10 @@ def test_parameters_live_in_the_base_file_every_profile_extends(tmp_path: Path) 
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_short_labels_are_in_their_language(profile: str) -> None:
-    english = re.compile(r"\b(recalled|verify|verified|quoted|superseded|target|assumption|parameter|standard|default|rule)\b", re.IGNORECASE)
+    english = re.compile(
+        r"\b(recalled|verify|verified|quoted|superseded|target|assumption|parameter|standard|default|rule)\b",
+        re.IGNORECASE,
+    )
     for entry in load_standards(profile).values.values():
         assert not english.search(entry.label_zh), (entry.key, entry.label_zh)
         assert not re.search(r"[\u4e00-\u9fff]", entry.label_en), (entry.key, entry.label_en)
@@ -69,7 +77,9 @@ def test_short_labels_are_in_their_language(profile: str) -> None:
 @pytest.mark.parametrize("profile", PROFILES)
 def test_every_verify_note_has_a_chinese_version(profile: str) -> None:
     """Chinese outputs quote ``verify_zh``: every entry that says what would verify it says so in Chinese too."""
-    english = re.compile(r"\b(verify|verified|recalled|found|check|quote|official|table|indicators?|text|clause|the)\b", re.IGNORECASE)
+    english = re.compile(
+        r"\b(verify|verified|recalled|found|check|quote|official|table|indicators?|text|clause|the)\b", re.IGNORECASE
+    )
     for entry in load_standards(profile).values.values():
         if entry.verify:
             assert entry.verify_zh, (entry.key, "verify without verify_zh")
@@ -98,14 +108,23 @@ def test_corrected_values_from_the_evidence() -> None:
     assert national.entry("radius_m.substation").grade == "C"
     for key in ("transit.bus_stop_coverage_300m_min_ratio", "transit.bus_stop_coverage_500m_min_ratio"):
         assert "GB/T 51328-2018" in national.entry(key).superseded_by
-    assert national.entry("life_circle.radius_10min_m").grade == "B" and "大百科" in national.entry("life_circle.radius_10min_m").label_zh
-    assert national.entry("life_circle.radius_5min_m").grade == national.entry("life_circle.radius_15min_m").grade == "C"
+    assert (
+        national.entry("life_circle.radius_10min_m").grade == "B"
+        and "大百科" in national.entry("life_circle.radius_10min_m").label_zh
+    )
+    assert (
+        national.entry("life_circle.radius_5min_m").grade == national.entry("life_circle.radius_15min_m").grade == "C"
+    )
     assert national.entry("facilities.kindergarten_seats_per_1000").label_zh == "福建省2013年规定"
     assert national.entry("facilities.school_land_m2_per_1000").grade == "C"
     assert national.entry("transit.bus_terminals_per_100k").grade == "C"
     assert "文化中心" in beijing.entry("facilities.culture_floor_m2_per_capita").source
     assert beijing.entry("facilities.culture_floor_m2_per_capita").grade == "B"
-    assert beijing.entry("green.park_per_capita_min_m2").grade == beijing.entry("green.park_coverage_min_ratio").grade == "B"
+    assert (
+        beijing.entry("green.park_per_capita_min_m2").grade
+        == beijing.entry("green.park_coverage_min_ratio").grade
+        == "B"
+    )
     assert beijing.entry("jobs_housing.reference_ratio").grade == "C"
     assert "0.53" in beijing.entry("jobs_housing.reference_ratio").source
 
@@ -113,10 +132,14 @@ def test_corrected_values_from_the_evidence() -> None:
 def test_added_values_from_the_evidence() -> None:
     national = load_standards("national")
     expected = {
-        "green.comprehensive_park_per_capita_min_m2": (3.0, "A"), "green.community_park_per_capita_min_m2": (3.0, "A"),
-        "roads.spacing_preferred_max_m": (250.0, "A"), "roads.spacing_preferred_min_m": (150.0, "A"),
-        "roads.area_ratio_target": (0.15, "A"), "facilities.community_service_m2_per_100_households": (30.0, "B"),
-        "facilities.childcare_places_per_1000": (4.5, "B"), "facilities.sports_ground_m2_per_capita_target": (2.6, "B"),
+        "green.comprehensive_park_per_capita_min_m2": (3.0, "A"),
+        "green.community_park_per_capita_min_m2": (3.0, "A"),
+        "roads.spacing_preferred_max_m": (250.0, "A"),
+        "roads.spacing_preferred_min_m": (150.0, "A"),
+        "roads.area_ratio_target": (0.15, "A"),
+        "facilities.community_service_m2_per_100_households": (30.0, "B"),
+        "facilities.childcare_places_per_1000": (4.5, "B"),
+        "facilities.sports_ground_m2_per_capita_target": (2.6, "B"),
         "facilities.elderly_care_floor_m2_per_bed_min": (35.0, "B"),
         "facilities.elderly_care_community_m2_per_100_households_new": (30.0, "B"),
         "facilities.elderly_care_community_m2_per_100_households_existing": (20.0, "B"),
@@ -152,7 +175,11 @@ def test_threshold_term_for_each_case() -> None:
 
 def test_grade_label_in_each_language() -> None:
     assert [grade_label(g, "zh") for g in GRADES] == ["A 已核对原文", "B 二手引用", "C 待核实"]
-    assert [grade_label(g, "en") for g in GRADES] == ["A seen in the standard", "B quoted", "C recalled – to be verified"]
+    assert [grade_label(g, "en") for g in GRADES] == [
+        "A seen in the standard",
+        "B quoted",
+        "C recalled – to be verified",
+    ]
     assert grade_label("", "zh") == ""
 
 
@@ -162,7 +189,7 @@ def test_override_single_values_table_and_plain(tmp_path: Path) -> None:
         '[profile]\nextends = "national"\n'
         '[parking.spaces_per_household]\nvalue = 0.8\nsource = "区停车规划 2024"\ngrade = "A"\n'
         '[roads.density_min_km_per_km2]\nvalue = 7\nsource = "区控规"\ngrade = "B"\nlabel_zh = "区控规"\n'
-        '[resources]\nroof_min_area_m2 = 200\n',
+        "[resources]\nroof_min_area_m2 = 200\n",
         encoding="utf-8",
     )
     std = load_standards(overrides=f)
@@ -182,12 +209,15 @@ def test_override_single_values_table_and_plain(tmp_path: Path) -> None:
     assert std.digest != load_standards("national").digest
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ('[roads]\ndensity_min_km_per_km2 = 7\n', "no grade for your value of a standard"),
-    ('[roads.density_min_km_per_km2]\nvalue = 7\nsource = "x"\n', "no grade for your value of a standard"),
-    ('[roads.density_min_km_per_km2]\nvalue = 7\nsource = "x"\ngrade = "D"\n', "grade 'D' is not a grade"),
-    ('[resources.roof_min_area_m2]\nvalue = 7\ngrade = "sure"\n', "grade 'sure' is not a grade"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[roads]\ndensity_min_km_per_km2 = 7\n", "no grade for your value of a standard"),
+        ('[roads.density_min_km_per_km2]\nvalue = 7\nsource = "x"\n', "no grade for your value of a standard"),
+        ('[roads.density_min_km_per_km2]\nvalue = 7\nsource = "x"\ngrade = "D"\n', "grade 'D' is not a grade"),
+        ('[resources.roof_min_area_m2]\nvalue = 7\ngrade = "sure"\n', "grade 'sure' is not a grade"),
+    ],
+)
 def test_override_without_a_valid_grade_is_an_error(tmp_path: Path, body: str, message: str) -> None:
     f = tmp_path / "ours.toml"
     f.write_text(body, encoding="utf-8")
@@ -198,8 +228,11 @@ def test_override_without_a_valid_grade_is_an_error(tmp_path: Path, body: str, m
 
 def test_override_unknown_kind_and_fields(tmp_path: Path) -> None:
     f = tmp_path / "ours.toml"
-    f.write_text('[parking.spaces_per_household]\nvalue = 1.2\ngrade = "C"\nkind = "rule"\n'
-                 '[roads.spacing_max_m]\nvalue = 250\ngrade = "C"\nsorce = "typo"\nyear = "2020"\n', encoding="utf-8")
+    f.write_text(
+        '[parking.spaces_per_household]\nvalue = 1.2\ngrade = "C"\nkind = "rule"\n'
+        '[roads.spacing_max_m]\nvalue = 250\ngrade = "C"\nsorce = "typo"\nyear = "2020"\n',
+        encoding="utf-8",
+    )
     with pytest.raises(StandardsError) as err:
         load_standards(overrides=f)
     text = str(err.value)
@@ -221,7 +254,18 @@ def test_standards_table_columns() -> None:
     table = standards_table(load_standards("beijing"))
     assert list(table.columns) == list(TABLE_COLUMNS)
     assert list(table.columns[:6]) == ["key", "value", "unit", "source", "grade", "origin"]
-    assert {"kind", "label_zh", "label_en", "year", "supersedes", "superseded_by", "verify", "verify_zh", "term_zh", "term_en"} <= set(table.columns)
+    assert {
+        "kind",
+        "label_zh",
+        "label_en",
+        "year",
+        "supersedes",
+        "superseded_by",
+        "verify",
+        "verify_zh",
+        "term_zh",
+        "term_en",
+    } <= set(table.columns)
     rows = table.set_index("key")
     assert rows.loc["green.park_coverage_min_ratio", "term_zh"] == "标准"
     assert rows.loc["jobs_housing.reference_ratio", "term_zh"] == "参考值（待核实）"
@@ -237,9 +281,16 @@ def test_entry_rebuilt_from_a_table_row() -> None:
     for row in standards_table(std).to_dict("records"):
         again = StandardValue.from_row(row)
         entry = std.entry(row["key"])
-        assert (again.kind, again.grade, again.label_zh, again.year) == (entry.kind, entry.grade, entry.label_zh, entry.year)
+        assert (again.kind, again.grade, again.label_zh, again.year) == (
+            entry.kind,
+            entry.grade,
+            entry.label_zh,
+            entry.year,
+        )
         assert threshold_term(again) == row["term_zh"]
-    old = StandardValue.from_row({"key": "roads.density_min_km_per_km2", "value": "8.0", "unit": "km/km2", "source": "GB", "grade": "A"})
+    old = StandardValue.from_row(
+        {"key": "roads.density_min_km_per_km2", "value": "8.0", "unit": "km/km2", "source": "GB", "grade": "A"}
+    )
     assert old.kind == "standard" and old.value == 8.0 and old.label("zh") == "GB" and threshold_term(old) == "标准"
 
 

@@ -25,7 +25,7 @@ from districts import ROOT
 from shapely.geometry import box
 
 from blockcheck.errors import CRSError, InputError
-from blockcheck.input_model import input_model
+from blockcheck.inputs.model import input_model
 from blockcheck.surveys import (
     DEMAND_COLUMNS,
     OTHER,
@@ -59,7 +59,9 @@ def _needs(table: pd.DataFrame, source_row: int) -> list[str]:
 @pytest.fixture
 def scene() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Blocks and communities of the module docstring."""
-    blocks = gpd.GeoDataFrame({"block_id": ["B1", "B2"]}, geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=CRS)
+    blocks = gpd.GeoDataFrame(
+        {"block_id": ["B1", "B2"]}, geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=CRS
+    )
     communities = gpd.GeoDataFrame(
         {
             "community_id": ["C1", "C2", "C3"],
@@ -81,10 +83,27 @@ def test_demand_vocabulary_has_the_guideline_needs_and_valid_links() -> None:
     assert [c.code for c in vocab.categories] == ["public_service", "public_space", "municipal", "traffic_parking"]
     assert [c.headers[0] for c in vocab.categories] == HEADERS[2:]
     required = {
-        "public_service": {"culture_room": "文化活动室", "fitness_equipment": "健身器材与场地", "elderly_care": "养老", "medical": "医疗", "education": "教育", "management": "管理"},
-        "public_space": {"green_maintenance": "绿地维护", "more_green": "增加绿地", "activity_plaza": "活动广场", "fitness_trail": "健身步道", "activity_ground": "活动场地"},
+        "public_service": {
+            "culture_room": "文化活动室",
+            "fitness_equipment": "健身器材与场地",
+            "elderly_care": "养老",
+            "medical": "医疗",
+            "education": "教育",
+            "management": "管理",
+        },
+        "public_space": {
+            "green_maintenance": "绿地维护",
+            "more_green": "增加绿地",
+            "activity_plaza": "活动广场",
+            "fitness_trail": "健身步道",
+            "activity_ground": "活动场地",
+        },
         "municipal": {"drainage": "排水", "water_pressure": "水压", "power": "电力", "heating": "供热"},
-        "traffic_parking": {"parking_shortage": "停车位不足", "charging_piles": "充电桩", "estate_road_renewal": "社区道路改造"},
+        "traffic_parking": {
+            "parking_shortage": "停车位不足",
+            "charging_piles": "充电桩",
+            "estate_road_renewal": "社区道路改造",
+        },
     }
     for category, needs in required.items():
         for code, label in needs.items():
@@ -156,7 +175,19 @@ def test_classify_vision(text: str, expected: list[str]) -> None:
 
 def test_vision_categories_cover_the_guideline_elements() -> None:
     codes = [c.code for c in vision_keywords().categories]
-    for code in ("clothing", "food", "housing", "travel", "leisure", "learning", "health", "elderly_care", "childcare", "environment", "safety"):
+    for code in (
+        "clothing",
+        "food",
+        "housing",
+        "travel",
+        "leisure",
+        "learning",
+        "health",
+        "elderly_care",
+        "childcare",
+        "environment",
+        "safety",
+    ):
         assert code in codes
     assert [c.label_zh for c in vision_keywords().categories[:4]] == ["衣", "食", "住", "行"]
 
@@ -237,7 +268,10 @@ def test_blank_rows_are_skipped_and_rows_numbered_as_in_excel(tmp_path: Path) ->
         ],
     )
     table = read_demand_survey(path)
-    assert table[["community", "need_code", "source_row"]].values.tolist() == [["A社区", "elderly_care", 2], ["B社区", "medical", 5]]
+    assert table[["community", "need_code", "source_row"]].values.tolist() == [
+        ["A社区", "elderly_care", 2],
+        ["B社区", "medical", 5],
+    ]
 
 
 def test_full_width_punctuation_and_spaces(tmp_path: Path) -> None:
@@ -245,13 +279,27 @@ def test_full_width_punctuation_and_spaces(tmp_path: Path) -> None:
         tmp_path / "survey.csv",
         [
             ["街道　", " 社区", "公共服务设施", "公共空间", "市政公用设施", "交通停车问题"],
-            ["　龙泽园街道", "伯嘉城　", "文化活动室，养老；医疗", "　绿地维护　、 增加绿地", "－－", "停车位不足（约２０个）"],
+            [
+                "　龙泽园街道",
+                "伯嘉城　",
+                "文化活动室，养老；医疗",
+                "　绿地维护　、 增加绿地",
+                "－－",
+                "停车位不足（约２０个）",
+            ],
         ],
     )
     table = read_demand_survey(path)
     assert table["community"].unique().tolist() == ["伯嘉城"]
     assert table["subdistrict"].unique().tolist() == ["龙泽园街道"]
-    assert table["need_code"].tolist() == ["culture_room", "elderly_care", "medical", "green_maintenance", "more_green", "parking_shortage"]
+    assert table["need_code"].tolist() == [
+        "culture_room",
+        "elderly_care",
+        "medical",
+        "green_maintenance",
+        "more_green",
+        "parking_shortage",
+    ]
     assert table.attrs["warnings"] == []
 
 
@@ -259,12 +307,19 @@ def test_full_width_punctuation_and_spaces(tmp_path: Path) -> None:
 def test_none_markers_give_no_rows_but_a_respondent(tmp_path: Path, none: str) -> None:
     path = _write_csv(
         tmp_path / "survey.csv",
-        [HEADERS, ["霍营街道", "和谐家园东区社区", none, none, none, none], ["霍营街道", "霍营西区社区", none, none, none, "充电桩"]],
+        [
+            HEADERS,
+            ["霍营街道", "和谐家园东区社区", none, none, none, none],
+            ["霍营街道", "霍营西区社区", none, none, none, "充电桩"],
+        ],
     )
     table = read_demand_survey(path)
     assert table["need_code"].tolist() == ["charging_piles"]
     respondents = survey_respondents(table)
-    assert respondents[["community", "has_needs"]].values.tolist() == [["和谐家园东区社区", False], ["霍营西区社区", True]]
+    assert respondents[["community", "has_needs"]].values.tolist() == [
+        ["和谐家园东区社区", False],
+        ["霍营西区社区", True],
+    ]
     assert table.attrs["warnings"] == []
 
 
@@ -273,7 +328,14 @@ def test_several_needs_with_mixed_separators_and_line_breaks(tmp_path: Path) -> 
         tmp_path / "survey.csv",
         [
             HEADERS,
-            ["龙泽园街道", "风雅园社区", "养老、医疗,教育；管理/文化活动室;养老", "绿地维护\n增加绿地\r\n活动广场", "排水 供热", "停车位不足\n--"],
+            [
+                "龙泽园街道",
+                "风雅园社区",
+                "养老、医疗,教育；管理/文化活动室;养老",
+                "绿地维护\n增加绿地\r\n活动广场",
+                "排水 供热",
+                "停车位不足\n--",
+            ],
             ["龙泽园街道", "慧华苑社区", "文化活动室", "--", "--", "--"],
         ],
     )
@@ -301,7 +363,13 @@ def test_gb18030_csv(tmp_path: Path) -> None:
     path = _write_csv(tmp_path / "gbk.csv", rows, encoding="gb18030")
     assert path.read_bytes()[:3] != b"\xef\xbb\xbf"
     table = read_demand_survey(path)
-    assert table["need_code"].tolist() == ["management", "green_maintenance", "drainage", "water_pressure", "parking_shortage"]
+    assert table["need_code"].tolist() == [
+        "management",
+        "green_maintenance",
+        "drainage",
+        "water_pressure",
+        "parking_shortage",
+    ]
     assert table["community"].unique().tolist() == ["佳运园中区社区"]
     # UTF-8 without BOM reads the same
     plain = read_demand_survey(_write_csv(tmp_path / "plain.csv", rows, encoding="utf-8"))
@@ -334,15 +402,24 @@ def test_no_header_row_and_bad_files(tmp_path: Path) -> None:
 def test_header_aliases(tmp_path: Path) -> None:
     path = _write_csv(
         tmp_path / "survey.csv",
-        [["街道", "社区名称", "公共服务设施需求", "公共空间", "市政设施", "交通停车", "备注"], ["回龙观街道", "A社区", "养老", "--", "电力", "充电桩", "x"]],
+        [
+            ["街道", "社区名称", "公共服务设施需求", "公共空间", "市政设施", "交通停车", "备注"],
+            ["回龙观街道", "A社区", "养老", "--", "电力", "充电桩", "x"],
+        ],
     )
     table = read_demand_survey(path)
-    assert table[["category", "need_code"]].values.tolist() == [["public_service", "elderly_care"], ["municipal", "power"], ["traffic_parking", "charging_piles"]]
+    assert table[["category", "need_code"]].values.tolist() == [
+        ["public_service", "elderly_care"],
+        ["municipal", "power"],
+        ["traffic_parking", "charging_piles"],
+    ]
     assert any("备注" in w for w in table.attrs["warnings"])
 
 
 def test_unknown_phrase_kept_as_other_and_need_in_wrong_column(tmp_path: Path) -> None:
-    path = _write_csv(tmp_path / "survey.csv", [HEADERS, ["回龙观街道", "A社区", "养老服务中心、停车位不足", "--", "--", "--"]])
+    path = _write_csv(
+        tmp_path / "survey.csv", [HEADERS, ["回龙观街道", "A社区", "养老服务中心、停车位不足", "--", "--", "--"]]
+    )
     table = read_demand_survey(path)
     rows = table.set_index("need_code")
     assert rows.loc[OTHER, "need_zh"] == "养老服务中心"
@@ -355,13 +432,18 @@ def test_unknown_phrase_kept_as_other_and_need_in_wrong_column(tmp_path: Path) -
 
 def test_row_shifted_by_one_column_is_reported(tmp_path: Path) -> None:
     # as in the last row of 图3 in the guideline's text: 龙跃苑一区 landed in the 街道 column
-    path = _write_csv(tmp_path / "survey.csv", [HEADERS, ["龙跃苑一区", "养老、文化活动室", "绿地维护、增加绿地", "--", "--", ""]])
+    path = _write_csv(
+        tmp_path / "survey.csv", [HEADERS, ["龙跃苑一区", "养老、文化活动室", "绿地维护、增加绿地", "--", "--", ""]]
+    )
     table = read_demand_survey(path)
     assert any("row 2" in w and "shifted" in w for w in table.attrs["warnings"])
 
 
 def test_blank_community_is_carried_down_with_a_warning(tmp_path: Path) -> None:
-    path = _write_csv(tmp_path / "survey.csv", [HEADERS, ["回龙观街道", "A社区", "养老", "--", "--", "--"], ["", "", "--", "--", "排水", "--"]])
+    path = _write_csv(
+        tmp_path / "survey.csv",
+        [HEADERS, ["回龙观街道", "A社区", "养老", "--", "--", "--"], ["", "", "--", "--", "排水", "--"]],
+    )
     table = read_demand_survey(path)
     assert table["community"].tolist() == ["A社区", "A社区"]
     assert any("row 3" in w and "A社区" in w for w in table.attrs["warnings"])
@@ -462,7 +544,9 @@ def test_sample_demand_survey_matches_every_community(sample_layers) -> None:  #
     respondents = survey_respondents(matched)
     assert len(respondents) == 40 and respondents["block_id"].notna().all()
     # the community's block is the block holding the community (sample communities nest in blocks)
-    expected = dict(zip(communities["community_id"], communities["community_id"].str.rsplit("-", n=1).str[0], strict=True))
+    expected = dict(
+        zip(communities["community_id"], communities["community_id"].str.rsplit("-", n=1).str[0], strict=True)
+    )
     assert (matched["block_id"] == matched["community_id"].map(expected)).all()
     summary = demand_summary(matched)
     assert summary["community_count"].sum() == len(matched)
@@ -482,7 +566,12 @@ def test_sample_need_totals_equal_an_independent_count() -> None:
     demands = read_demand_survey(SAMPLE / "demand_survey.csv")
     assert Counter(demands["need_code"]) == expected
     assert len(demands) == 219
-    assert demands["category"].value_counts().to_dict() == {"public_service": 73, "public_space": 56, "traffic_parking": 51, "municipal": 39}
+    assert demands["category"].value_counts().to_dict() == {
+        "public_service": 73,
+        "public_space": 56,
+        "traffic_parking": 51,
+        "municipal": 39,
+    }
 
 
 def test_sample_vision_survey(sample_layers) -> None:  # noqa: ANN001

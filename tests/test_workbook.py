@@ -14,11 +14,11 @@ import pyogrio
 import pytest
 from districts import ROOT
 
-from blockcheck.excel import read_eight_lists, write_eight_lists
-from blockcheck.lists_import import import_lists
+from blockcheck.workbook.excel import read_eight_lists, write_eight_lists
+from blockcheck.workbook.lists_import import import_lists
 from blockcheck.lists.schema import conform, list_table
 from blockcheck.pipeline import run
-from blockcheck.workbook import EIGHT_LISTS
+from blockcheck.lists.schema import EIGHT_LISTS
 
 SAMPLE = ROOT / "data" / "sample_blocks" / "sample_district.gpkg"
 
@@ -41,13 +41,21 @@ def test_eight_non_empty_linked_lists(sample_out) -> None:  # noqa: ANN001
     lists = {n: pyogrio.read_dataframe(out / "workbook.gpkg", layer=n) for n in EIGHT_LISTS}
     for name, frame in lists.items():
         assert len(frame) > 0, name
-    problems, resources, demands = (set(lists[n][k]) for n, k in (("problem_list", "id"), ("resource_list", "resource_id"), ("demand_list", "id")))
+    problems, resources, demands = (
+        set(lists[n][k]) for n, k in (("problem_list", "id"), ("resource_list", "resource_id"), ("demand_list", "id"))
+    )
     strategies = lists["strategy_list"].set_index("id")
     # from any project, follow its links back to problems and resources (and through strategies to demands)
     for project in lists["project_list"].itertuples():
-        linked_problems, linked_resources, linked_strategies = (_ids(project.problem_ids), _ids(project.resource_ids), _ids(project.strategy_ids))
+        linked_problems, linked_resources, linked_strategies = (
+            _ids(project.problem_ids),
+            _ids(project.resource_ids),
+            _ids(project.strategy_ids),
+        )
         assert linked_problems or linked_resources, project.project_id
-        assert linked_problems <= problems and linked_resources <= resources and linked_strategies <= set(strategies.index)
+        assert (
+            linked_problems <= problems and linked_resources <= resources and linked_strategies <= set(strategies.index)
+        )
     with_demands = strategies[strategies["demand_ids"].fillna("") != ""]
     assert len(with_demands) > 0
     assert {d for ids in with_demands["demand_ids"] for d in ids.split(",")} <= demands
@@ -59,11 +67,22 @@ def test_excel_has_the_figure_headers_first(sample_out) -> None:  # noqa: ANN001
     from openpyxl import load_workbook
 
     book = load_workbook(out / "eight_lists.xlsx")
-    assert book.sheetnames[:9] == ["图1 问题清单", "图2 资源清单", "图3 需求清单", "图3 需求清单（按社区）", "图4 愿景清单", "图5 策略清单", "图6 政策清单",
-                                   "图7 任务清单", "图8 项目清单"]
+    assert book.sheetnames[:9] == [
+        "图1 问题清单",
+        "图2 资源清单",
+        "图3 需求清单",
+        "图3 需求清单（按社区）",
+        "图4 愿景清单",
+        "图5 策略清单",
+        "图6 政策清单",
+        "图7 任务清单",
+        "图8 项目清单",
+    ]
     assert book.sheetnames[-1] == "关联编号"  # the long id lists, one linked id a row
     for title in book.sheetnames:  # the sample is synthetic: every sheet says so in its title row and printed header
-        assert "示例数据（虚构）" in book[title]["A1"].value and "示例数据（虚构）" in book[title].oddHeader.center.text, title
+        assert (
+            "示例数据（虚构）" in book[title]["A1"].value and "示例数据（虚构）" in book[title].oddHeader.center.text
+        ), title
     assert book["图1 问题清单"]["A1"].value == "图1 问题清单 · 示例数据（虚构）"
     first_row = lambda title: [c.value for c in book[title][2]]  # noqa: E731 - row 1 is the title, row 2 the header
     assert first_row("图3 需求清单")[:2] == ["街道", "社区"]
@@ -101,7 +120,7 @@ def _keep_revision(source: Path, target: Path) -> None:
     from openpyxl import load_workbook
     from openpyxl.packaging.custom import StringProperty
 
-    from blockcheck.excel import REVISION_PROPERTY, read_revision
+    from blockcheck.workbook.excel import REVISION_PROPERTY, read_revision
 
     book = load_workbook(target)
     book.custom_doc_props.append(StringProperty(name=REVISION_PROPERTY, value=read_revision(source)))
@@ -152,7 +171,12 @@ def test_bad_excel_is_rejected_and_nothing_changes(tmp_path: Path, sample_out) -
     with pd.ExcelWriter(bad) as writer:
         for title, frame in book.items():
             frame.to_excel(writer, sheet_name=title, index=False)
-    proc = subprocess.run([sys.executable, "-m", "blockcheck.cli", "import-lists", str(out / "workbook.gpkg"), str(bad)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "blockcheck.cli", "import-lists", str(out / "workbook.gpkg"), str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2
     assert "almost done" in proc.stderr and "Traceback" not in proc.stderr
     assert (out / "workbook.gpkg").read_bytes() == before
@@ -188,13 +212,32 @@ def test_whatif_before_after(sample_out, tmp_path: Path) -> None:  # noqa: ANN00
     _, out = sample_out
     projects = pyogrio.read_dataframe(out / "workbook.gpkg", layer="project_list")
     elderly = projects[projects["amount_unit"] == "elderly_care_beds"].iloc[0]
-    proc = subprocess.run([sys.executable, "-m", "blockcheck.cli", "whatif", str(out / "workbook.gpkg"), "--projects", elderly["project_id"],
-                           "--out", str(tmp_path / "w.csv")], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "blockcheck.cli",
+            "whatif",
+            str(out / "workbook.gpkg"),
+            "--projects",
+            elderly["project_id"],
+            "--out",
+            str(tmp_path / "w.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     table = pd.read_csv(tmp_path / "w.csv", encoding="utf-8-sig")
     row = table[(table["scope"] == "ALL") & (table["metric_key"] == "gap_elderly_care_beds")].iloc[0]
     assert row["before"] - row["after"] == pytest.approx(min(elderly["amount"], row["before"]), rel=1e-6)
-    proc = subprocess.run([sys.executable, "-m", "blockcheck.cli", "whatif", str(out / "workbook.gpkg"), "--projects", "PJ-nonexistent"], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "blockcheck.cli", "whatif", str(out / "workbook.gpkg"), "--projects", "PJ-nonexistent"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2 and "unknown project id" in proc.stderr
 
 
@@ -202,8 +245,12 @@ def test_a_shorter_run_keeps_the_lists_of_a_longer_one(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run(SAMPLE, out)
     projects = pyogrio.read_dataframe(out / "workbook.gpkg", layer="project_list")
-    proc = subprocess.run([sys.executable, "-m", "blockcheck.cli", "run", str(SAMPLE), "--out", str(out), "--until", "health", "--quiet"],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "blockcheck.cli", "run", str(SAMPLE), "--out", str(out), "--until", "health", "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     kept = pyogrio.read_dataframe(out / "workbook.gpkg", layer="project_list")
     assert len(kept) == len(projects) and set(kept["project_id"]) == set(projects["project_id"])
@@ -225,13 +272,33 @@ def test_libreoffice_opens_every_sheet_with_chinese_headers(sample_out, tmp_path
     # all sheets to CSV (UTF-8, comma, quoted text; sheet -1 = every sheet, LibreOffice ≥ 7.2)
     filt = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
     done = subprocess.run(
-        [soffice, "--headless", "--norestore", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-         "--convert-to", filt, "--outdir", str(tmp_path / "csv"), str(out / "eight_lists.xlsx")],
-        capture_output=True, text=True, timeout=180,
+        [
+            soffice,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--convert-to",
+            filt,
+            "--outdir",
+            str(tmp_path / "csv"),
+            str(out / "eight_lists.xlsx"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     sheets = {p.stem.removeprefix("eight_lists-"): p for p in (tmp_path / "csv").glob("*.csv")}
-    figures = ["图1 问题清单", "图2 资源清单", "图3 需求清单", "图4 愿景清单", "图5 策略清单", "图6 政策清单", "图7 任务清单", "图8 项目清单"]
+    figures = [
+        "图1 问题清单",
+        "图2 资源清单",
+        "图3 需求清单",
+        "图4 愿景清单",
+        "图5 策略清单",
+        "图6 政策清单",
+        "图7 任务清单",
+        "图8 项目清单",
+    ]
     assert set(figures) <= set(sheets), sorted(sheets)
     from openpyxl import load_workbook
 
@@ -257,8 +324,22 @@ def test_libreoffice_opens_every_sheet_with_chinese_headers(sample_out, tmp_path
     copy = write_eight_lists(tmp_path / "hearing.xlsx", {**result.lists, "problem_list": problems})
     shown = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"  # 9th token: cells as shown
     for target, outdir in ((shown, "shown"), ("xlsx:Calc MS Excel 2007 XML", "again")):
-        done = subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-                               "--convert-to", target, "--outdir", str(tmp_path / outdir), str(copy)], capture_output=True, text=True, timeout=180)
+        done = subprocess.run(
+            [
+                soffice,
+                "--headless",
+                "--norestore",
+                f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(tmp_path / outdir),
+                str(copy),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         assert done.returncode == 0, done.stderr[-2000:]
     with (tmp_path / "shown" / "hearing-图1 问题清单.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
@@ -271,8 +352,12 @@ def test_libreoffice_opens_every_sheet_with_chinese_headers(sample_out, tmp_path
         assert len([r for r in csv.reader(fh) if any(r)]) == 2 + 40  # title, header, one row per community
     written, again = load_workbook(copy), load_workbook(tmp_path / "again" / "hearing.xlsx")
     assert again.sheetnames == written.sheetnames
-    for title in written.sheetnames:  # the autofilter over the header row survives Calc (frozen panes are view settings,
-        assert again[title].auto_filter.ref == written[title].auto_filter.ref, title  # which a headless Calc does not keep)
+    for (
+        title
+    ) in written.sheetnames:  # the autofilter over the header row survives Calc (frozen panes are view settings,
+        assert again[title].auto_filter.ref == written[title].auto_filter.ref, (
+            title
+        )  # which a headless Calc does not keep)
     for title in ("图1 问题清单", "图2 资源清单", "图8 项目清单"):
         formats = [[c.number_format for c in row] for row in written[title].iter_rows(min_row=3)]
         assert [[c.number_format for c in row] for row in again[title].iter_rows(min_row=3)] == formats, title

@@ -18,9 +18,9 @@ sys.path.insert(0, str(ROOT))
 def main(out: str, *extracts: str) -> None:
     import shapely
 
-    from blockcheck.health_check import health_check
+    from blockcheck.steps.health_check import health_check
     from blockcheck.metrics.roads import road_length_by_block_m, road_network_metrics
-    from blockcheck.osm_import import import_osm
+    from blockcheck.inputs.osm import import_osm
     from blockcheck.pipeline import check_input
 
     checked = check_input(ROOT / "data" / "sample_blocks" / "sample_district.gpkg")

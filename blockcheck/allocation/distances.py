@@ -7,7 +7,7 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from ..network import WalkNetwork, snap_points
+from blockcheck.network import WalkNetwork, snap_points
 
 #: Dijkstra output cells (sources × nodes) held at once when computing walking distances.
 _DIJKSTRA_CELLS = 1 << 22
@@ -52,7 +52,9 @@ def _pair_walk_distance_m(
 
     def ends(s, idx):  # noqa: ANN001, ANN202 - (nodes (2, n), offsets to them (2, n))
         e = s.edge[idx]
-        return np.stack([network.u[e], network.v[e]]), np.stack([s.offset_m[idx], network.length_m[e] - s.offset_m[idx]])
+        return np.stack([network.u[e], network.v[e]]), np.stack(
+            [s.offset_m[idx], network.length_m[e] - s.offset_m[idx]]
+        )
 
     (rn, ro), (bn, bo) = ends(sr, i), ends(sb, j)
     # Dijkstra from whichever side has fewer distinct end nodes (the network is undirected).

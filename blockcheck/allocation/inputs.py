@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..crs import require_same_metric_crs
-from ..errors import InputError
-from ..network import WalkNetwork
-from .rules import _STATUSES, AllocationRules, ResourcePool
+from blockcheck.crs import require_same_metric_crs
+from blockcheck.errors import InputError
+from blockcheck.network import WalkNetwork
+from blockcheck.allocation.rules import _STATUSES, AllocationRules, ResourcePool
 
 
 def _column_or_none(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -31,12 +31,19 @@ def _check_inputs(
     """Raise InputError / CRSError for the first problem of :func:`~blockcheck.allocation.allocate`'s inputs."""
     if not isinstance(resources, gpd.GeoDataFrame) or not isinstance(blocks, gpd.GeoDataFrame):
         raise InputError("allocate() needs the resources and blocks as GeoDataFrames.")
-    require_same_metric_crs(**{"walking network": network}, resources=resources, blocks=blocks, **({"block points": block_points} if block_points is not None else {}))
+    require_same_metric_crs(
+        **{"walking network": network},
+        resources=resources,
+        blocks=blocks,
+        **({"block points": block_points} if block_points is not None else {}),
+    )
     if not blocks.index.is_unique or not gaps.index.is_unique:
         raise InputError("The blocks' or the gaps' index (block_id) has duplicates. Give each block a unique block_id.")
     missing_blocks = gaps.index.difference(blocks.index)
     if len(missing_blocks):
-        raise InputError(f"The gaps name {len(missing_blocks)} block(s) not in the blocks layer (e.g. {list(missing_blocks[:3])}). Compute gaps and allocate on the same blocks.")
+        raise InputError(
+            f"The gaps name {len(missing_blocks)} block(s) not in the blocks layer (e.g. {list(missing_blocks[:3])}). Compute gaps and allocate on the same blocks."
+        )
     missing = [c for c in ("resource_id", "category", "status") if c not in resources.columns]
     if missing:
         raise InputError(f"The resources lack the column(s) {', '.join(missing)} (see the resource list schema).")
@@ -46,7 +53,9 @@ def _check_inputs(
     known = set(rules.pools) | set(rules.not_allocated)
     unknown = sorted(set(resources["category"].dropna().astype(str)) - known)
     if unknown or resources["category"].isna().any():
-        raise InputError(f"Resource categories {unknown or '[missing]'} are not in the allocation catalogue ({rules.source}; known: {sorted(known)}). Fix the resource list or add a [pools.<category>] entry.")
+        raise InputError(
+            f"Resource categories {unknown or '[missing]'} are not in the allocation catalogue ({rules.source}; known: {sorted(known)}). Fix the resource list or add a [pools.<category>] entry."
+        )
     bad_status = sorted(set(resources["status"].astype(str)) - set(_STATUSES))
     if bad_status:
         raise InputError(f"Resource statuses {bad_status} are not one of {list(_STATUSES)}.")
@@ -71,7 +80,11 @@ def _pool_area_m2(frame: gpd.GeoDataFrame, pools: Mapping[str, ResourcePool]) ->
         sel = category == cat
         if not sel.any():
             continue
-        values = pd.to_numeric(frame[pool.field], errors="coerce").to_numpy("float64")[sel] if pool.field in frame.columns else np.full(int(sel.sum()), np.nan)
+        values = (
+            pd.to_numeric(frame[pool.field], errors="coerce").to_numpy("float64")[sel]
+            if pool.field in frame.columns
+            else np.full(int(sel.sum()), np.nan)
+        )
         if pool.geometry_fallback:
             values = np.where(np.isnan(values) & polygonal[sel], shapely.area(geoms[sel]), values)
         if pool.exclude_subtypes:
@@ -105,5 +118,7 @@ def unused_pool_m2(resources: gpd.GeoDataFrame, allocation: pd.DataFrame, rules:
         pool[known] = _pool_area_m2(resources[known], rules.pools)
     used = allocation.groupby("resource_id")["resource_share"].sum() if len(allocation) else pd.Series(dtype="float64")
     share = resources["resource_id"].map(used).fillna(0.0).to_numpy("float64")
-    left = np.where(resources["status"].astype(str).to_numpy() == "rejected", 0.0, pool * np.clip(1.0 - share, 0.0, 1.0))
+    left = np.where(
+        resources["status"].astype(str).to_numpy() == "rejected", 0.0, pool * np.clip(1.0 - share, 0.0, 1.0)
+    )
     return pd.Series(left, index=resources["resource_id"].to_numpy(), name="pool_left_m2")

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import BlockcheckError
-from ..standards import Standards
+from blockcheck.errors import BlockcheckError
+from blockcheck.standards import Standards
 
 #: Resource statuses that may be allocated (``rejected`` never is).
 USABLE_STATUSES = ("candidate", "confirmed")
@@ -130,11 +130,15 @@ def _parse_rules(doc: dict, source: str) -> AllocationRules:
             problems.append(f"pools.{category}: unknown fields {sorted(unknown)} (allowed: {sorted(_POOL_FIELDS)})")
             continue
         if not isinstance(entry.get("field"), str):
-            problems.append(f"pools.{category}: needs field = the resource column of the pool area (e.g. \"floor_area_m2\")")
+            problems.append(
+                f'pools.{category}: needs field = the resource column of the pool area (e.g. "floor_area_m2")'
+            )
             continue
         factors = [entry.get(f) for f in ("floor_m2_per_m2", "land_m2_per_m2")]
         if all(f is None for f in factors) or not all(f is None or _is_value(f) for f in factors):
-            problems.append(f"pools.{category}: needs floor_m2_per_m2 and/or land_m2_per_m2 (a number or a standards key)")
+            problems.append(
+                f"pools.{category}: needs floor_m2_per_m2 and/or land_m2_per_m2 (a number or a standards key)"
+            )
             continue
         pools[category] = ResourcePool(
             category=category,
@@ -149,10 +153,12 @@ def _parse_rules(doc: dict, source: str) -> AllocationRules:
         where = f"rules #{n} ({entry.get('key', '?')})"
         missing, unknown = _RULE_REQUIRED - set(entry), set(entry) - _RULE_FIELDS
         if missing or unknown:
-            problems.append(f"{where}: missing {sorted(missing)}, unknown {sorted(unknown)} (fields: {sorted(_RULE_FIELDS)})")
+            problems.append(
+                f"{where}: missing {sorted(missing)}, unknown {sorted(unknown)} (fields: {sorted(_RULE_FIELDS)})"
+            )
             continue
         if entry["area"] not in _AREAS:
-            problems.append(f"{where}: area = {entry['area']!r}, expected \"floor\" or \"land\"")
+            problems.append(f'{where}: area = {entry["area"]!r}, expected "floor" or "land"')
             continue
         if not (_is_value(entry["m2_per_unit"]) and _is_value(entry["radius_m"])):
             problems.append(f"{where}: m2_per_unit and radius_m must be numbers or standards keys")
@@ -162,7 +168,9 @@ def _parse_rules(doc: dict, source: str) -> AllocationRules:
             if pool is None:
                 problems.append(f"{where}: resource category {category!r} has no [pools.{category}]")
             elif pool.factor(entry["area"]) is None:
-                problems.append(f"{where}: [pools.{category}] gives no {entry['area']} area ({entry['area']}_m2_per_m2 missing)")
+                problems.append(
+                    f"{where}: [pools.{category}] gives no {entry['area']} area ({entry['area']}_m2_per_m2 missing)"
+                )
         subtypes = entry.get("subtypes", {})
         if not isinstance(subtypes, dict) or not set(subtypes) <= set(entry["categories"]):
             problems.append(f"{where}: subtypes must be a table category → [subtypes] of categories the rule names")
@@ -170,15 +178,27 @@ def _parse_rules(doc: dict, source: str) -> AllocationRules:
         if any(r.key == entry["key"] for r in rules):
             problems.append(f"{where}: a second rule for key {entry['key']!r}")
         fc = entry.get("facility_categories")
-        rules.append(AllocationRule(
-            key=entry["key"], unit=entry["unit"], area=entry["area"], m2_per_unit=entry["m2_per_unit"],
-            radius_m=entry["radius_m"], categories=tuple(entry["categories"]),
-            facility_categories=None if fc is None else tuple(fc),
-            subtypes={c: tuple(v) for c, v in subtypes.items()},
-        ))
+        rules.append(
+            AllocationRule(
+                key=entry["key"],
+                unit=entry["unit"],
+                area=entry["area"],
+                m2_per_unit=entry["m2_per_unit"],
+                radius_m=entry["radius_m"],
+                categories=tuple(entry["categories"]),
+                facility_categories=None if fc is None else tuple(fc),
+                subtypes={c: tuple(v) for c, v in subtypes.items()},
+            )
+        )
     if problems:
-        raise AllocationError(f"Allocation catalogue {source}: " + "; ".join(problems) + ". Compare with the shipped blockcheck/data/allocation.toml.")
-    return AllocationRules(pools=pools, rules=tuple(rules), not_allocated=tuple(doc.get("not_allocated", ())), source=source)
+        raise AllocationError(
+            f"Allocation catalogue {source}: "
+            + "; ".join(problems)
+            + ". Compare with the shipped blockcheck/data/allocation.toml."
+        )
+    return AllocationRules(
+        pools=pools, rules=tuple(rules), not_allocated=tuple(doc.get("not_allocated", ())), source=source
+    )
 
 
 @cache
@@ -225,7 +245,7 @@ def _resolve(value: float | str, standards: Standards, what: str) -> float:
 
 
 def _default_facility_categories(key: str) -> tuple[str, ...] | None:
-    from ..metrics.provision import provision_specs
+    from blockcheck.metrics.provision import provision_specs
 
     spec = next((s for s in provision_specs() if s.key == key), None)
     return None if spec is None else spec.categories

@@ -13,13 +13,14 @@ import shapely
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, vstack
 
-from ..errors import InputError
-from ..network import DISTANCE_TOLERANCE_M, WalkNetwork
-from ..standards import Standards
-from .distances import _pair_distances_m
-from .inputs import _check_inputs, _column_or_none, _points, _pool_area_m2
-from .rules import USABLE_STATUSES, AllocationError, AllocationRules, _default_facility_categories, _resolve, allocation_rules
-from .tables import ALLOCATION_COLUMNS, _empty_allocation, _remaining_table
+from blockcheck.lists.ids import allocation_ids
+from blockcheck.errors import InputError
+from blockcheck.network import DISTANCE_TOLERANCE_M, WalkNetwork
+from blockcheck.standards import Standards
+from blockcheck.allocation.distances import _pair_distances_m
+from blockcheck.allocation.inputs import _check_inputs, _column_or_none, _points, _pool_area_m2
+from blockcheck.allocation.rules import USABLE_STATUSES, AllocationError, AllocationRules, _default_facility_categories, _resolve, allocation_rules
+from blockcheck.allocation.tables import ALLOCATION_COLUMNS, _empty_allocation, _remaining_table
 
 #: Relative slack on the phase-1 optimum when phase 2 minimises distance: tried in turn until
 #: HiGHS (feasibility tolerance 1e-7) accepts the bound.
@@ -66,7 +67,9 @@ def _solve(
         big_m *= _BIG_M_FACTOR
     a_ub2 = vstack([a_ub, coo_matrix(-gain[None, :])]).tocsr()
     for slack in _PHASE2_SLACK:
-        second = linprog(dist * gain, A_ub=a_ub2, b_ub=np.append(b_ub, -closed * (1 - slack)), bounds=(0, None), method="highs")
+        second = linprog(
+            dist * gain, A_ub=a_ub2, b_ub=np.append(b_ub, -closed * (1 - slack)), bounds=(0, None), method="highs"
+        )
         if second.status == 0:
             return np.clip(second.x, 0.0, None)
     raise AllocationError(f"The allocation optimisation failed in phase 2 (min walking distance): {second.message}")
@@ -204,7 +207,10 @@ def allocate(
 
     # ---- gaps (in key units) and rule constants
     keys = [c[4:] for c in gaps.columns if isinstance(c, str) and c.startswith("gap_")]
-    gap = {k: np.nan_to_num(pd.to_numeric(gaps[f"gap_{k}"], errors="coerce").to_numpy("float64")).clip(0.0, None) for k in keys}
+    gap = {
+        k: np.nan_to_num(pd.to_numeric(gaps[f"gap_{k}"], errors="coerce").to_numpy("float64")).clip(0.0, None)
+        for k in keys
+    }
     active = [r for r in rules.rules if r.key in gap and (gap[r.key] > 0).any()]
     m2_per_unit = {r.key: _resolve(r.m2_per_unit, standards, f"{r.key}: m2_per_unit") for r in active}
     radius = {r.key: _resolve(r.radius_m, standards, f"{r.key}: radius_m") for r in active}
@@ -213,7 +219,9 @@ def allocate(
             raise AllocationError(f"{k}: m2_per_unit must be > 0 (got {v}).")
 
     # ---- usable resources and their pools
-    usable = resources[resources["status"].isin(USABLE_STATUSES).to_numpy() & resources["category"].isin(list(rules.pools)).to_numpy()]
+    usable = resources[
+        resources["status"].isin(USABLE_STATUSES).to_numpy() & resources["category"].isin(list(rules.pools)).to_numpy()
+    ]
     pool_m2 = _pool_area_m2(usable, rules.pools)
     usable, pool_m2 = usable[pool_m2 > 0], pool_m2[pool_m2 > 0]
     r_cat = usable["category"].to_numpy()
@@ -235,7 +243,11 @@ def allocate(
         pi, pj, pair_m = _pair_distances_m(network, r_xy, b_xy, max_radius)
         for rule in active:
             ok_cat = np.isin(r_cat, rule.categories)
-            allowed = rule.facility_categories if rule.facility_categories is not None else _default_facility_categories(rule.key)
+            allowed = (
+                rule.facility_categories
+                if rule.facility_categories is not None
+                else _default_facility_categories(rule.key)
+            )
             if allowed is not None:
                 ok_cat &= pd.isna(fac) | np.isin(fac.astype(str), list(allowed))
             for cat, subs in rule.subtypes.items():
@@ -243,10 +255,21 @@ def allocate(
             sel = ok_cat[pi] & (gap[rule.key][pj] > 0) & (pair_m <= radius[rule.key] + DISTANCE_TOLERANCE_M)
             if not sel.any():
                 continue
-            gain_by_cat = {c: _resolve(rules.pools[c].factor(rule.area), standards, f"pools.{c}: {rule.area}_m2_per_m2") for c in rule.categories}
+            gain_by_cat = {
+                c: _resolve(rules.pools[c].factor(rule.area), standards, f"pools.{c}: {rule.area}_m2_per_m2")
+                for c in rule.categories
+            }
             gain = np.array([gain_by_cat[c] for c in r_cat[pi[sel]]])
             keep = gain > 0
-            arcs.append((pi[sel][keep], pj[sel][keep], np.full(int(keep.sum()), active.index(rule)), gain[keep], pair_m[sel][keep]))
+            arcs.append(
+                (
+                    pi[sel][keep],
+                    pj[sel][keep],
+                    np.full(int(keep.sum()), active.index(rule)),
+                    gain[keep],
+                    pair_m[sel][keep],
+                )
+            )
 
     # ---- solve
     units = {r.key: r.unit for r in rules.rules}
@@ -268,20 +291,27 @@ def allocate(
         for k in {r.key for r in active}:
             sel = key_names == k
             allocated[k] += np.bincount(a_b[on][sel], weights=amount[sel], minlength=len(gaps))
-        allocation = pd.DataFrame({
-            "resource_id": usable["resource_id"].to_numpy()[a_r[on]],
-            "block_id": gaps.index.to_numpy()[a_b[on]],
-            "provision_key": key_names,
-            "amount": amount,
-            "unit": [units[k] for k in key_names],
-            "resource_share": np.minimum(x[on] / pool_m2[a_r[on]], 1.0),
-            "area_used_m2": x[on],
-            "walk_distance_m": a_d[on],
-            "category": r_cat[a_r[on]],
-            "_b": a_b[on],
-            "_k": a_k[on],
-        }).sort_values(["_b", "_k", "walk_distance_m", "resource_id"], kind="stable").drop(columns=["_b", "_k"]).reset_index(drop=True)
-        allocation.insert(0, "allocation_id", [f"AL-{n:05d}" for n in range(1, len(allocation) + 1)])
+        allocation = (
+            pd.DataFrame(
+                {
+                    "resource_id": usable["resource_id"].to_numpy()[a_r[on]],
+                    "block_id": gaps.index.to_numpy()[a_b[on]],
+                    "provision_key": key_names,
+                    "amount": amount,
+                    "unit": [units[k] for k in key_names],
+                    "resource_share": np.minimum(x[on] / pool_m2[a_r[on]], 1.0),
+                    "area_used_m2": x[on],
+                    "walk_distance_m": a_d[on],
+                    "category": r_cat[a_r[on]],
+                    "_b": a_b[on],
+                    "_k": a_k[on],
+                }
+            )
+            .sort_values(["_b", "_k", "walk_distance_m", "resource_id"], kind="stable")
+            .drop(columns=["_b", "_k"])
+            .reset_index(drop=True)
+        )
+        allocation.insert(0, "allocation_id", allocation_ids(1, len(allocation)))
         allocation = allocation[list(ALLOCATION_COLUMNS)]
     allocation.attrs["distance"] = dist_kind
 

@@ -7,15 +7,31 @@ import pandas as pd
 
 #: Columns of the allocation table, in order.
 ALLOCATION_COLUMNS = (
-    "allocation_id", "resource_id", "block_id", "provision_key", "amount", "unit",
-    "resource_share", "area_used_m2", "walk_distance_m", "category",
+    "allocation_id",
+    "resource_id",
+    "block_id",
+    "provision_key",
+    "amount",
+    "unit",
+    "resource_share",
+    "area_used_m2",
+    "walk_distance_m",
+    "category",
 )
 #: Columns of the remaining-gap table, in order.
 REMAINING_COLUMNS = ("block_id", "provision_key", "unit", "gap", "allocated", "remaining_gap")
 #: Columns of :func:`allocation_summary`, in order.
 SUMMARY_COLUMNS = (
-    "block_id", "provision_key", "unit", "gap", "allocated", "remaining_gap", "closed_ratio",
-    "resource_count", "mean_walk_distance_m", "max_walk_distance_m",
+    "block_id",
+    "provision_key",
+    "unit",
+    "gap",
+    "allocated",
+    "remaining_gap",
+    "closed_ratio",
+    "resource_count",
+    "mean_walk_distance_m",
+    "max_walk_distance_m",
 )
 #: Remaining gaps below this fraction of the gap (or of 1 unit) are solver noise and set to 0.
 _REST_NOISE = 1e-7
@@ -27,7 +43,11 @@ def _empty_allocation() -> pd.DataFrame:
 
 
 def _remaining_table(
-    keys: list[str], gap: dict[str, np.ndarray], allocated: dict[str, np.ndarray], block_ids: np.ndarray, units: dict[str, str]
+    keys: list[str],
+    gap: dict[str, np.ndarray],
+    allocated: dict[str, np.ndarray],
+    block_ids: np.ndarray,
+    units: dict[str, str],
 ) -> pd.DataFrame:
     """One row per (block, key) whose gap is > 0: gap, allocated (capped at the gap) and what remains."""
     rows = []
@@ -36,9 +56,25 @@ def _remaining_table(
         alloc = np.minimum(allocated[k][has], gap[k][has])
         rest = gap[k][has] - alloc
         rest[rest <= _REST_NOISE * np.maximum(gap[k][has], 1.0)] = 0.0
-        rows.append(pd.DataFrame({"block_id": block_ids[has], "provision_key": k, "unit": units.get(k, ""), "gap": gap[k][has], "allocated": alloc, "remaining_gap": rest, "_b": np.flatnonzero(has)}))
-    remaining = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame({c: [] for c in (*REMAINING_COLUMNS, "_b")})
-    remaining = remaining.sort_values("_b", kind="stable").drop(columns="_b").reset_index(drop=True)[list(REMAINING_COLUMNS)]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "block_id": block_ids[has],
+                    "provision_key": k,
+                    "unit": units.get(k, ""),
+                    "gap": gap[k][has],
+                    "allocated": alloc,
+                    "remaining_gap": rest,
+                    "_b": np.flatnonzero(has),
+                }
+            )
+        )
+    remaining = (
+        pd.concat(rows, ignore_index=True) if rows else pd.DataFrame({c: [] for c in (*REMAINING_COLUMNS, "_b")})
+    )
+    remaining = (
+        remaining.sort_values("_b", kind="stable").drop(columns="_b").reset_index(drop=True)[list(REMAINING_COLUMNS)]
+    )
     for c in ("gap", "allocated", "remaining_gap"):
         remaining[c] = remaining[c].astype("float64")
     return remaining
@@ -64,15 +100,19 @@ def allocation_summary(allocation: pd.DataFrame, remaining: pd.DataFrame) -> pd.
     out = remaining[["block_id", "provision_key", "unit", "gap", "allocated", "remaining_gap"]].copy()
     out["closed_ratio"] = np.where(out["gap"] > 0, out["allocated"] / out["gap"].where(out["gap"] > 0, 1.0), np.nan)
     if allocation.empty:
-        stats = pd.DataFrame(columns=["block_id", "provision_key", "resource_count", "mean_walk_distance_m", "max_walk_distance_m"])
+        stats = pd.DataFrame(
+            columns=["block_id", "provision_key", "resource_count", "mean_walk_distance_m", "max_walk_distance_m"]
+        )
     else:
         a = allocation.assign(_ad=allocation["amount"] * allocation["walk_distance_m"])
         grouped = a.groupby(["block_id", "provision_key"], sort=False)
-        stats = pd.DataFrame({
-            "resource_count": grouped["resource_id"].nunique(),
-            "mean_walk_distance_m": grouped["_ad"].sum() / grouped["amount"].sum(),
-            "max_walk_distance_m": grouped["walk_distance_m"].max(),
-        }).reset_index()
+        stats = pd.DataFrame(
+            {
+                "resource_count": grouped["resource_id"].nunique(),
+                "mean_walk_distance_m": grouped["_ad"].sum() / grouped["amount"].sum(),
+                "max_walk_distance_m": grouped["walk_distance_m"].max(),
+            }
+        ).reset_index()
     out = out.merge(stats, on=["block_id", "provision_key"], how="left")
     out["resource_count"] = out["resource_count"].fillna(0).astype("int64")
     for c in ("mean_walk_distance_m", "max_walk_distance_m"):

@@ -13,12 +13,21 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..input_model import input_model
+from blockcheck.inputs.model import input_model
 
 #: Columns of every rule's result (besides ``geometry``).
 RULE_COLUMNS = (
-    "category", "subtype", "facility_category", "source_layer", "source_id", "land_area_m2", "floor_area_m2",
-    "potential_floor_area_m2", "rule_id", "reason", "reason_en",
+    "category",
+    "subtype",
+    "facility_category",
+    "source_layer",
+    "source_id",
+    "land_area_m2",
+    "floor_area_m2",
+    "potential_floor_area_m2",
+    "rule_id",
+    "reason",
+    "reason_en",
 )
 #: Red-line widths assumed where ``roads.width_m`` is empty (m).
 DEFAULT_ROAD_WIDTH_M = {"expressway": 50.0, "arterial": 40.0, "secondary": 30.0, "branch": 15.0, "internal": 7.0}
@@ -55,12 +64,18 @@ def _label(values: np.ndarray, vocabulary: str) -> np.ndarray:
 
 def _fmt(values: Iterable[float], spec: str) -> np.ndarray:
     """Numbers as text (``?`` for NaN); the one per-value loop of the module."""
-    return np.array([format(v, spec) if np.isfinite(v) else "?" for v in np.asarray(values, dtype="float64")], dtype=object)
+    return np.array(
+        [format(v, spec) if np.isfinite(v) else "?" for v in np.asarray(values, dtype="float64")], dtype=object
+    )
 
 
 def _source_ids(frame: pd.DataFrame, id_field: str) -> np.ndarray:
     """The feature's own id, or ``fid<n>`` (its GeoPackage feature id) when empty."""
-    ids = frame[id_field].astype(object) if id_field in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    ids = (
+        frame[id_field].astype(object)
+        if id_field in frame.columns
+        else pd.Series(None, index=frame.index, dtype=object)
+    )
     fallback = pd.Series([f"fid{i}" for i in frame.index], index=frame.index, dtype=object)
     return ids.where(ids.notna() & (ids.astype(str).str.strip() != ""), fallback).astype(str).to_numpy(dtype=object)
 
@@ -173,9 +188,7 @@ def _angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.minimum(diff, 180.0 - diff)
 
 
-def street_corner_angle_deg(
-    geometry: np.ndarray, roads: gpd.GeoDataFrame, *, frontage_max_dist_m: float
-) -> np.ndarray:
+def street_corner_angle_deg(geometry: np.ndarray, roads: gpd.GeoDataFrame, *, frontage_max_dist_m: float) -> np.ndarray:
     """Largest angle between two street frontages of each polygon (0 with fewer than two).
 
     An edge of the polygon fronts a street when its midpoint lies within the
@@ -217,7 +230,9 @@ def street_corner_angle_deg(
     fronting = np.unique(e_idx[near & parallel])
     if not len(fronting):
         return out
-    edges = pd.DataFrame({"owner": e_owner[fronting], "dir": np.round(e_dir[fronting]).astype(int) % 180}).drop_duplicates()
+    edges = pd.DataFrame(
+        {"owner": e_owner[fronting], "dir": np.round(e_dir[fronting]).astype(int) % 180}
+    ).drop_duplicates()
     pairs = edges.merge(edges, on="owner", suffixes=("_a", "_b"))
     pairs["angle"] = _angle_between(pairs["dir_a"].to_numpy(float), pairs["dir_b"].to_numpy(float))
     best = pairs.groupby("owner")["angle"].max()

@@ -12,15 +12,33 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .amounts import format_amount, unit_of
-from .project_catalogue import project_settings
-from .strategies import strategy_catalogue
+from blockcheck.lists.ids import AREA_SCOPE
+from blockcheck.lists.amounts import format_amount, unit_of
+from blockcheck.lists.project_catalogue import project_settings
+from blockcheck.lists.strategies import strategy_catalogue
 
 __all__ = ["COVERAGE_COLUMNS", "coverage_table"]
 
 #: Columns of :func:`coverage_table`, in order.
-COVERAGE_COLUMNS = ("problem_id", "type", "problem", "severity", "strategy_ids", "strategy_codes", "project_count", "project_ids",
-                    "task_ids", "policy_numbers", "unit", "closed_amount", "closed", "open_amount", "open", "status", "status_zh")
+COVERAGE_COLUMNS = (
+    "problem_id",
+    "type",
+    "problem",
+    "severity",
+    "strategy_ids",
+    "strategy_codes",
+    "project_count",
+    "project_ids",
+    "task_ids",
+    "policy_numbers",
+    "unit",
+    "closed_amount",
+    "closed",
+    "open_amount",
+    "open",
+    "status",
+    "status_zh",
+)
 _STATUS_ZH = {"answered": "已答复", "partly_open": "部分待落实", "open": "待落实", "unanswered": "未答复"}
 
 
@@ -35,7 +53,9 @@ def _joined(pairs: pd.DataFrame, key: str) -> pd.Series:
     return pairs.sort_values(key).groupby("rule_id")[key].agg(",".join)
 
 
-def coverage_table(problems: pd.DataFrame, strategies: pd.DataFrame, tasks: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
+def coverage_table(
+    problems: pd.DataFrame, strategies: pd.DataFrame, tasks: pd.DataFrame, projects: pd.DataFrame
+) -> pd.DataFrame:
     """One row per area problem: the strategies, projects and 待落实 tasks answering it, and what they close.
 
     Parameters
@@ -71,7 +91,7 @@ def coverage_table(problems: pd.DataFrame, strategies: pd.DataFrame, tasks: pd.D
           (projects and open tasks), ``open`` (only open tasks) or
           ``unanswered`` (neither); ``status_zh`` 已答复 / 部分待落实 / 待落实 / 未答复.
     """
-    area = problems[problems["scope"] == "ALL"].reset_index(drop=True)
+    area = problems[problems["scope"] == AREA_SCOPE].reset_index(drop=True)
     if area.empty:  # nothing to answer: an empty table with the columns
         return pd.DataFrame(columns=COVERAGE_COLUMNS)
     rules = problems.set_index("id")["rule_id"]
@@ -79,7 +99,9 @@ def coverage_table(problems: pd.DataFrame, strategies: pd.DataFrame, tasks: pd.D
     p = _links(projects, "project_id", "problem_ids", rules)
     open_tasks = tasks[tasks["status"] == "open"] if "status" in tasks else tasks.iloc[:0]
     t = _links(open_tasks, "id", "problem_ids", rules)
-    out = area[["id", "type", "problem", "severity", "rule_id", "metric_key", "observed_value"]].rename(columns={"id": "problem_id"})
+    out = area[["id", "type", "problem", "severity", "rule_id", "metric_key", "observed_value"]].rename(
+        columns={"id": "problem_id"}
+    )
     out["strategy_ids"] = out["rule_id"].map(_joined(s, "id"))
     order = {k: i for i, k in enumerate(strategy_catalogue().index)}
     codes = s.merge(strategies[["id", "code", "strategy_key"]], on="id").drop_duplicates(["rule_id", "code"])
@@ -88,12 +110,23 @@ def coverage_table(problems: pd.DataFrame, strategies: pd.DataFrame, tasks: pd.D
     out["project_ids"] = out["rule_id"].map(_joined(p, "project_id"))
     out["project_count"] = out["rule_id"].map(p.groupby("rule_id").size()).fillna(0).astype(int)
     out["task_ids"] = out["rule_id"].map(_joined(t, "id"))
-    numbers = t.merge(open_tasks[["id", "policy_numbers"]], on="id").assign(n=lambda f: f["policy_numbers"].astype(object).fillna("").astype(str).str.split(",")).explode("n")
-    numbers = numbers[numbers["n"] != ""].astype({"n": int}).drop_duplicates(["rule_id", "n"]).sort_values(["rule_id", "n"])
-    out["policy_numbers"] = out["rule_id"].map(numbers.assign(n=numbers["n"].astype(str)).groupby("rule_id")["n"].agg(",".join))
+    numbers = (
+        t.merge(open_tasks[["id", "policy_numbers"]], on="id")
+        .assign(n=lambda f: f["policy_numbers"].astype(object).fillna("").astype(str).str.split(","))
+        .explode("n")
+    )
+    numbers = (
+        numbers[numbers["n"] != ""].astype({"n": int}).drop_duplicates(["rule_id", "n"]).sort_values(["rule_id", "n"])
+    )
+    out["policy_numbers"] = out["rule_id"].map(
+        numbers.assign(n=numbers["n"].astype(str)).groupby("rule_id")["n"].agg(",".join)
+    )
     # amounts: projects whose kind closes the rule (the kind's first answered rule)
     kinds = project_settings()["kinds"]
-    closes = pd.DataFrame([(k, v["answers"][0], v["task_label"]) for k, v in kinds.items() if v["answers"]], columns=["amount_unit", "rule_id", "label"])
+    closes = pd.DataFrame(
+        [(k, v["answers"][0], v["task_label"]) for k, v in kinds.items() if v["answers"]],
+        columns=["amount_unit", "rule_id", "label"],
+    )
     closing = projects[["project_id", "amount", "amount_unit"]].merge(closes, on="amount_unit")
     closed = closing.groupby("rule_id")["amount"].sum()
     kind_of = closes.drop_duplicates("rule_id").set_index("rule_id")
@@ -107,11 +140,21 @@ def coverage_table(problems: pd.DataFrame, strategies: pd.DataFrame, tasks: pd.D
     out["open_amount"] = out["rule_id"].map(opened).where(has_kind & (out["unit"] != ""))
     n_open = t.groupby("rule_id").size().reindex(out["rule_id"]).fillna(0).astype(int).to_numpy()
     unit = out["unit"].replace("", np.nan)
-    out["closed"] = [f"{lab}{format_amount(v, u)}" if isinstance(u, str) and pd.notna(v) else (f"{c}个项目" if c else "——")
-                     for lab, v, u, c in zip(label, out["closed_amount"], unit, out["project_count"], strict=True)]
-    out["open"] = [f"{lab}{format_amount(v, u)}" if isinstance(u, str) and pd.notna(v) and v > 0 else (f"待落实（{n}个街区）" if n else "——")
-                   for lab, v, u, n in zip(label, out["open_amount"], unit, n_open, strict=True)]
-    out["open"] = out["open"].str.replace("待落实（1个街区）", "待落实", regex=False).where(~out["task_ids"].astype(object).fillna("").astype(str).str.contains("TK-ALL-"), "待落实（全区）")
+    out["closed"] = [
+        f"{lab}{format_amount(v, u)}" if isinstance(u, str) and pd.notna(v) else (f"{c}个项目" if c else "——")
+        for lab, v, u, c in zip(label, out["closed_amount"], unit, out["project_count"], strict=True)
+    ]
+    out["open"] = [
+        f"{lab}{format_amount(v, u)}"
+        if isinstance(u, str) and pd.notna(v) and v > 0
+        else (f"待落实（{n}个街区）" if n else "——")
+        for lab, v, u, n in zip(label, out["open_amount"], unit, n_open, strict=True)
+    ]
+    out["open"] = (
+        out["open"]
+        .str.replace("待落实（1个街区）", "待落实", regex=False)
+        .where(~out["task_ids"].astype(object).fillna("").astype(str).str.contains("TK-ALL-"), "待落实（全区）")
+    )
     has_p, has_t = out["project_count"] > 0, out["task_ids"].notna()
     out["status"] = np.select([has_p & ~has_t, has_p & has_t, has_t], ["answered", "partly_open", "open"], "unanswered")
     out["status_zh"] = out["status"].map(_STATUS_ZH)

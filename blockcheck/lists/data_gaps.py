@@ -1,7 +1,7 @@
 """The data-gap list (数据缺口清单) and the data status of every metric.
 
 Missing data is never a finding. From the completeness of the input
-(:mod:`blockcheck.completeness`) this module decides, per metric and scope
+(:mod:`blockcheck.inputs.completeness`) this module decides, per metric and scope
 (block or ``ALL``), whether the value is ``measured``, ``estimated`` (a
 documented conversion filled a missing capacity) or ``no_data`` — and sets
 ``no_data`` values to null, so no problem can be raised from them. Each
@@ -18,12 +18,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..completeness import category_metric_patterns, data_needs, metrics_needing
-from ..health_check import AREA_ID
-from ..metrics._assign import block_index_of
-from ..metrics.provision import provision_specs
-from .problems import problem_rules
-from .schema import conform, list_table
+from blockcheck.lists.ids import AREA_SCOPE, data_gap_id, metric_status_id
+from blockcheck.inputs.completeness import category_metric_patterns, data_needs, metrics_needing
+from blockcheck.metrics.assign import block_index_of
+from blockcheck.metrics.provision import provision_specs
+from blockcheck.lists.problems import problem_rules
+from blockcheck.lists.schema import conform, list_table
 
 __all__ = ["DATA_GAPS_LAYER", "METRIC_STATUS_LAYER", "DataJudgement", "judge_data"]
 
@@ -88,8 +88,12 @@ def _gaps(
     capacity: pd.DataFrame | None,
 ) -> list[_Gap]:
     needs = {(n.layer, n.field): n for n in data_needs()}
-    absent_categories = set(completeness.loc[(completeness["category"] != "") & (completeness["field"] == "")
-                                             & (completeness["coverage"] == "absent"), "category"])
+    absent_categories = set(
+        completeness.loc[
+            (completeness["category"] != "") & (completeness["field"] == "") & (completeness["coverage"] == "absent"),
+            "category",
+        ]
+    )
     facilities = layers.get("facilities")
     fac_pos = block_index_of(blocks, facilities) if facilities is not None else None
     gaps: list[_Gap] = []
@@ -100,7 +104,9 @@ def _gaps(
                 gaps.append(_Gap(row, _absent_category_metrics(category, absent_categories, columns), None, True))
             continue
         if category:  # a capacity field of a category: blocks holding a feature without it
-            status = capacity.loc[(facilities["category"] == category).to_numpy(), field] if capacity is not None else None
+            status = (
+                capacity.loc[(facilities["category"] == category).to_numpy(), field] if capacity is not None else None
+            )
             mine = (facilities["category"] == category).to_numpy()
             metrics = [m for m in _spec_metrics(category, field) if m in columns]
             if status is None or not metrics:
@@ -117,10 +123,14 @@ def _gaps(
             continue
         metrics = metrics_needing(need.metrics, columns)
         if layer == "facilities" and not field:  # the whole layer: every category's metrics
-            metrics = metrics_needing([p for c in completeness["category"].unique() if c for p in category_metric_patterns(c)], columns)
+            metrics = metrics_needing(
+                [p for c in completeness["category"].unique() if c for p in category_metric_patterns(c)], columns
+            )
         if row["coverage"] == "some" and layer == "buildings":
             frame = layers["buildings"]
-            considered = frame["use"].isin(need.applies_to_use).to_numpy() if need.applies_to_use else np.ones(len(frame), bool)
+            considered = (
+                frame["use"].isin(need.applies_to_use).to_numpy() if need.applies_to_use else np.ones(len(frame), bool)
+            )
             lacking = considered & frame[field].isna().to_numpy()
             gaps.append(_Gap(row, metrics, _blocks_with(lacking, block_index_of(blocks, frame)), True))
         else:
@@ -142,21 +152,30 @@ def _gap_rows(gaps: list[_Gap], block_ids: np.ndarray) -> tuple[pd.DataFrame, di
         problems_zh = "、".join(dict.fromkeys(r.problem for r in rules)) or "无问题规则（仅指标）"
         problems_en = "; ".join(dict.fromkeys(r.problem_en for r in rules)) or "no problem rule (metrics only)"
         n = len(gap.metrics)
-        scopes = [AREA_ID] if gap.blocks is None else [AREA_ID, *map(str, block_ids[gap.blocks])]
+        scopes = [AREA_SCOPE] if gap.blocks is None else [AREA_SCOPE, *map(str, block_ids[gap.blocks])]
         coverage = "absent" if row["coverage"] == "absent" else row["coverage"]
         for scope in scopes:
-            gid = f"DG-{scope}-{_item_id(row)}"
-            ids.setdefault(i, f"DG-{AREA_ID}-{_item_id(row)}")
-            where_zh = "" if scope == AREA_ID or gap.blocks is None else "（本街区内）"
-            rows.append({
-                "id": gid, "scope": scope, "layer": row["layer"],
-                "item": row["label_zh"] + (f"（{row['category']}.{row['field']}）" if row["category"] and row["field"] else ""),
-                "coverage": coverage, "detail": row["note_zh"] + where_zh, "detail_en": row["note_en"],
-                "effect": f"无法判断：{problems_zh}；相关指标{n}项为空值（无数据），不作为问题",
-                "effect_en": f"not judged: {problems_en}; {n} metric(s) left null (no data), not a problem",
-                "how_to_fix": row["fix_zh"], "how_to_fix_en": row["fix_en"],
-                "metrics": ", ".join(gap.metrics), "rules": ", ".join(r.id for r in rules),
-            })
+            gid = data_gap_id(scope, _item_id(row))
+            ids.setdefault(i, data_gap_id(AREA_SCOPE, _item_id(row)))
+            where_zh = "" if scope == AREA_SCOPE or gap.blocks is None else "（本街区内）"
+            rows.append(
+                {
+                    "id": gid,
+                    "scope": scope,
+                    "layer": row["layer"],
+                    "item": row["label_zh"]
+                    + (f"（{row['category']}.{row['field']}）" if row["category"] and row["field"] else ""),
+                    "coverage": coverage,
+                    "detail": row["note_zh"] + where_zh,
+                    "detail_en": row["note_en"],
+                    "effect": f"无法判断：{problems_zh}；相关指标{n}项为空值（无数据），不作为问题",
+                    "effect_en": f"not judged: {problems_en}; {n} metric(s) left null (no data), not a problem",
+                    "how_to_fix": row["fix_zh"],
+                    "how_to_fix_en": row["fix_en"],
+                    "metrics": ", ".join(gap.metrics),
+                    "rules": ", ".join(r.id for r in rules),
+                }
+            )
     table = list_table(DATA_GAPS_LAYER)
     frame = pd.DataFrame(rows, columns=table.columns).drop_duplicates("id")
     return conform(frame, table), ids
@@ -182,9 +201,9 @@ def judge_data(
     layers
         The checked input layers (facilities with capacities filled).
     completeness
-        :func:`blockcheck.completeness.completeness_table` of the input.
+        :func:`blockcheck.inputs.completeness.completeness_table` of the input.
     capacity
-        Per-facility capacity status from :func:`blockcheck.completeness.estimate_capacities`.
+        Per-facility capacity status from :func:`blockcheck.inputs.completeness.estimate_capacities`.
 
     Returns
     -------
@@ -210,20 +229,28 @@ def judge_data(
             if gap.area:
                 status_area[metric] = verdict
             note = (gap.row["note_zh"], gap.row["note_en"], gap_ids.get(i, ""))
-            for scope in [AREA_ID, *block_ids[rows]]:
+            for scope in [AREA_SCOPE, *block_ids[rows]]:
                 notes[(str(scope), metric)] = note
     # no-data values become null; the columns are replaced whole (counts become float to hold NaN)
     shared = [c for c in columns if c in block_metrics]
     masked = block_metrics[shared].astype("float64").mask(status_blocks[shared].eq("no_data").to_numpy())
     blocks_out = pd.concat([block_metrics.drop(columns=shared), masked], axis=1)[block_metrics.columns]
-    area_masked = area_metrics[columns].astype("float64").mask(np.broadcast_to(status_area.eq("no_data").to_numpy(), (len(area_metrics), len(columns))))
+    area_masked = (
+        area_metrics[columns]
+        .astype("float64")
+        .mask(np.broadcast_to(status_area.eq("no_data").to_numpy(), (len(area_metrics), len(columns))))
+    )
     area_out = pd.concat([area_metrics.drop(columns=columns), area_masked], axis=1)[area_metrics.columns]
-    records = [(AREA_ID, m, status_area[m]) for m in columns]
+    records = [(AREA_SCOPE, m, status_area[m]) for m in columns]
     long = status_blocks.set_axis(block_ids).stack()
     records += [(b, m, s) for (b, m), s in long[long != "measured"].items()]
     frame = pd.DataFrame(records, columns=["scope", "metric_key", "status"])
-    info = frame.apply(lambda r: notes.get((r["scope"], r["metric_key"]), ("", "", "")), axis=1, result_type="expand") if len(frame) else None
+    info = (
+        frame.apply(lambda r: notes.get((r["scope"], r["metric_key"]), ("", "", "")), axis=1, result_type="expand")
+        if len(frame)
+        else None
+    )
     frame["note"], frame["note_en"], frame["gap_id"] = (info[0], info[1], info[2]) if info is not None else ("", "", "")
-    frame["id"] = "MS-" + frame["scope"] + "-" + frame["metric_key"]
+    frame["id"] = metric_status_id(frame["scope"], frame["metric_key"])
     status = conform(frame, list_table(METRIC_STATUS_LAYER))
     return DataJudgement(block_metrics=blocks_out, area_metrics=area_out, metric_status=status, data_gaps=gap_rows)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .project_catalogue import project_settings
+from blockcheck.lists.project_catalogue import project_settings
 
 __all__ = ["CRITERIA", "assign_phases", "priority_reasons", "priority_score", "readiness"]
 
@@ -34,9 +34,15 @@ def readiness(placements: pd.DataFrame) -> pd.Series:
     table = project_settings()["priority"]["readiness"]
     fixed = pd.to_numeric(placements["readiness"], errors="coerce")
     status = placements["status"].map(table) if "status" in placements else pd.Series(np.nan, index=placements.index)
-    designated = placements["facility_category"].notna() if "facility_category" in placements else pd.Series(False, index=placements.index)
+    designated = (
+        placements["facility_category"].notna()
+        if "facility_category" in placements
+        else pd.Series(False, index=placements.index)
+    )
     planned = np.where(designated, table["planned_land_designated"], table["planned_land_other"])
-    by_life_cycle = pd.Series(np.where(placements["category"] == "planned_new_land", planned, np.nan), index=placements.index)
+    by_life_cycle = pd.Series(
+        np.where(placements["category"] == "planned_new_land", planned, np.nan), index=placements.index
+    )
     return fixed.fillna(by_life_cycle).fillna(status).fillna(table["candidate"]).astype("float64")
 
 
@@ -78,13 +84,27 @@ def assign_phases(projects: pd.DataFrame, answers: pd.DataFrame) -> tuple[pd.Ser
     cfg = project_settings()
     phases, rule = cfg["phases"], cfg["phasing"]
     order = projects.sort_values(["priority_score", "project_id"], ascending=[False, True], kind="stable")
-    ranked = answers.merge(order[["project_id", "domain", "priority_score"]], on="project_id").dropna(subset=["severity"])
-    domain_of = ranked.groupby(["rule_id", "domain"]).size().rename("n").reset_index().sort_values(["rule_id", "n", "domain"], ascending=[True, False, True])
+    ranked = answers.merge(order[["project_id", "domain", "priority_score"]], on="project_id").dropna(
+        subset=["severity"]
+    )
+    domain_of = (
+        ranked.groupby(["rule_id", "domain"])
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values(["rule_id", "n", "domain"], ascending=[True, False, True])
+    )
     domain_of = domain_of.drop_duplicates("rule_id").set_index("rule_id")["domain"]
     severity = ranked.groupby("rule_id")["severity"].max().sort_values(ascending=False, kind="stable")
-    leading = severity.index.to_series().map(domain_of).drop_duplicates().iloc[: int(rule["guarantee_domains"])]  # rule → its domain
+    leading = (
+        severity.index.to_series().map(domain_of).drop_duplicates().iloc[: int(rule["guarantee_domains"])]
+    )  # rule → its domain
     best = ranked[ranked["rule_id"].isin(leading.index) & (ranked["domain"] == ranked["rule_id"].map(leading))]
-    best = best.sort_values(["rule_id", "priority_score", "project_id"], ascending=[True, False, True]).groupby("rule_id").head(int(rule["guarantee_projects"]))
+    best = (
+        best.sort_values(["rule_id", "priority_score", "project_id"], ascending=[True, False, True])
+        .groupby("rule_id")
+        .head(int(rule["guarantee_projects"]))
+    )
     per_domain = order[order["domain"].isin(ranked["domain"])].groupby("domain").head(int(rule["min_per_domain"]))
     guaranteed = order["project_id"].isin(best["project_id"]) | order["project_id"].isin(per_domain["project_id"])
     n_near = max(round(phases[0]["share"] * len(order)), int(guaranteed.sum()))
@@ -95,7 +115,9 @@ def assign_phases(projects: pd.DataFrame, answers: pd.DataFrame) -> tuple[pd.Ser
     bounds = np.cumsum([p["share"] for p in phases[1:]]) / max(sum(p["share"] for p in phases[1:]), 1e-9) * len(later)
     position = np.searchsorted(bounds, np.arange(1, len(later) + 1) - 1e-9)
     phase = pd.Series(phases[0]["name"], index=near, dtype=object)
-    phase = pd.concat([phase, pd.Series([phases[1 + min(p, len(phases) - 2)]["name"] for p in position], index=later, dtype=object)])
+    phase = pd.concat(
+        [phase, pd.Series([phases[1 + min(p, len(phases) - 2)]["name"] for p in position], index=later, dtype=object)]
+    )
     year = phase.map({p["name"]: p["year"] for p in phases})
     return phase.reindex(projects.index), year.reindex(projects.index)
 
@@ -127,23 +149,62 @@ def priority_reasons(projects: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     rank_en = np.array([f", {_ordinal_en(int(r))} in the area" if pd.notna(r) else "" for r in rank], dtype=object)
     sev = p["severity"].astype(float).map("{:.2f}".format)
     has = p["lead_problem"].fillna("") != ""
-    problem_zh = np.where(has, "答复" + p["lead_problem"].fillna("") + "（严重程度" + sev + rank_zh + "）", "不直接对应问题清单中的问题")
-    problem_en = np.where(has, "answers " + p["lead_problem_en"].fillna("") + " (severity " + sev + rank_en + ")", "answers no listed problem")
+    problem_zh = np.where(
+        has, "答复" + p["lead_problem"].fillna("") + "（严重程度" + sev + rank_zh + "）", "不直接对应问题清单中的问题"
+    )
+    problem_en = np.where(
+        has,
+        "answers " + p["lead_problem_en"].fillna("") + " (severity " + sev + rank_en + ")",
+        "answers no listed problem",
+    )
     asking = p["asking"].fillna(0).astype(int)
-    demand_zh = np.where(asking > 0, asking.astype(str) + "个社区提出" + p["need_zh"].fillna("") + "需求", "所在社区未提出相关需求")
-    demand_en = np.where(asking > 0, asking.astype(str) + np.where(asking == 1, " community asks", " communities ask") + " for " + p["need_en"].fillna(""),
-                         "no community asked for it")
+    demand_zh = np.where(
+        asking > 0, asking.astype(str) + "个社区提出" + p["need_zh"].fillna("") + "需求", "所在社区未提出相关需求"
+    )
+    demand_en = np.where(
+        asking > 0,
+        asking.astype(str)
+        + np.where(asking == 1, " community asks", " communities ask")
+        + " for "
+        + p["need_en"].fillna(""),
+        "no community asked for it",
+    )
     closed = p["gap_closed"].astype(float)
     closed_zh = np.where(closed > 0, "补足缺口" + (closed * 100).round().astype(int).astype(str) + "%", "")
     closed_en = np.where(closed > 0, "closes " + (closed * 100).round().astype(int).astype(str) + "% of the need", "")
     ready = p["readiness"].astype(float)
     table = project_settings()["priority"]["readiness"]
     planned = p["category"] == "planned_new_land"
-    ready_zh = np.select([planned & p["facility_category"].notna(), planned, p["category"].isin(["road", "parking_lot"]), ready >= table["confirmed"]],
-                         ["规划用地性质相符", "需调整规划用地性质", np.where(p["category"] == "road", "规划道路用地", "需与产权单位协商"), "资源已确认"], "资源待确认（候选）")
-    ready_en = np.select([planned & p["facility_category"].notna(), planned, p["category"].isin(["road", "parking_lot"]), ready >= table["confirmed"]],
-                         ["planned use designated", "planned use must change", np.where(p["category"] == "road", "road land in the plan", "owner must agree"),
-                          "resource confirmed"], "resource a candidate, to be confirmed")
+    ready_zh = np.select(
+        [
+            planned & p["facility_category"].notna(),
+            planned,
+            p["category"].isin(["road", "parking_lot"]),
+            ready >= table["confirmed"],
+        ],
+        [
+            "规划用地性质相符",
+            "需调整规划用地性质",
+            np.where(p["category"] == "road", "规划道路用地", "需与产权单位协商"),
+            "资源已确认",
+        ],
+        "资源待确认（候选）",
+    )
+    ready_en = np.select(
+        [
+            planned & p["facility_category"].notna(),
+            planned,
+            p["category"].isin(["road", "parking_lot"]),
+            ready >= table["confirmed"],
+        ],
+        [
+            "planned use designated",
+            "planned use must change",
+            np.where(p["category"] == "road", "road land in the plan", "owner must agree"),
+            "resource confirmed",
+        ],
+        "resource a candidate, to be confirmed",
+    )
     ease = p["ease"].astype(float)
     ease_zh = np.select([ease >= 0.7, ease >= 0.45], ["实施难度低", "实施难度中"], "实施难度高")
     ease_en = np.select([ease >= 0.7, ease >= 0.45], ["easy to build", "moderately hard to build"], "hard to build")

@@ -20,10 +20,11 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from ..errors import CatalogueError
-from ..standards import Standards, threshold_term
-from .amounts import format_amount
-from .schema import conform, list_table
+from blockcheck.lists.ids import problem_id
+from blockcheck.errors import CatalogueError
+from blockcheck.standards import Standards, threshold_term
+from blockcheck.lists.amounts import format_amount
+from blockcheck.lists.schema import conform, list_table
 
 __all__ = ["ProblemRule", "build_problem_list", "problem_rules"]
 
@@ -65,8 +66,10 @@ def _rule(entry: dict) -> ProblemRule:
     rule = ProblemRule(**entry, block_where=where)
     bad = [c for _, c, _ in where if c not in _COMPARE] + ([rule.compare] if rule.compare not in _COMPARE else [])
     if bad or rule.scope not in ("all", "area", "blocks") or rule.block_where_mode not in ("all", "any"):
-        msg = (f"data/problem_rules.toml, rule {rule.id!r}: compare must be one of {sorted(_COMPARE)}, scope one of all/area/blocks, "
-               f"block_where_mode all/any (got compare {bad or rule.compare!r}, scope {rule.scope!r}, mode {rule.block_where_mode!r}).")
+        msg = (
+            f"data/problem_rules.toml, rule {rule.id!r}: compare must be one of {sorted(_COMPARE)}, scope one of all/area/blocks, "
+            f"block_where_mode all/any (got compare {bad or rule.compare!r}, scope {rule.scope!r}, mode {rule.block_where_mode!r})."
+        )
         raise CatalogueError(msg)
     return rule
 
@@ -92,7 +95,11 @@ def _judged(rule: ProblemRule, metrics: pd.DataFrame, *, area: bool) -> pd.Serie
         return pd.Series(True, index=metrics.index)
     tests = []
     for metric, compare, value in rule.block_where:
-        column = pd.to_numeric(metrics[metric], errors="coerce") if metric in metrics else pd.Series(np.nan, index=metrics.index)
+        column = (
+            pd.to_numeric(metrics[metric], errors="coerce")
+            if metric in metrics
+            else pd.Series(np.nan, index=metrics.index)
+        )
         tests.append(column.notna() & _COMPARE[compare](column, value))
     frame = pd.concat(tests, axis=1)
     return frame.any(axis=1) if rule.block_where_mode == "any" else frame.all(axis=1)
@@ -115,11 +122,22 @@ def _rows_for(rule: ProblemRule, metrics: pd.DataFrame, standards: Standards, *,
     key = rule.standard_key
     entry = standards.entry(key) if key else None
     standard_value = float(entry.value) if entry is not None and not isinstance(entry.value, str) else float("nan")
-    required = metrics.loc[fired, rule.severity_of] if rule.severity_of in metrics else pd.Series(np.nan, index=obs.index)
+    required = (
+        metrics.loc[fired, rule.severity_of] if rule.severity_of in metrics else pd.Series(np.nan, index=obs.index)
+    )
     term = threshold_term(entry, "zh")
     situation = [
-        rule.situation.format_map({"observed": o, "threshold": threshold, "standard": standard_value, "required": r, "unit": rule.unit, "term": term,
-                                "amount": format_amount(o, rule.metric)})
+        rule.situation.format_map(
+            {
+                "observed": o,
+                "threshold": threshold,
+                "standard": standard_value,
+                "required": r,
+                "unit": rule.unit,
+                "term": term,
+                "amount": format_amount(o, rule.metric),
+            }
+        )
         for o, r in zip(obs.to_numpy(dtype=float), required.to_numpy(dtype=float), strict=True)
     ]
     return pd.DataFrame(
@@ -134,7 +152,9 @@ def _rows_for(rule: ProblemRule, metrics: pd.DataFrame, standards: Standards, *,
             "threshold_value": threshold,
             "unit": rule.unit,
             "standard_ref": f"{key}: {entry.source}" if entry is not None else "",
-            "grade": entry.grade if entry is not None and entry.kind != "parameter" else "",  # parameters have no standard grade
+            "grade": entry.grade
+            if entry is not None and entry.kind != "parameter"
+            else "",  # parameters have no standard grade
             "threshold_term": term,
             "severity": severity.to_numpy(dtype=float),
             "rule_id": rule.id,
@@ -184,12 +204,14 @@ def build_problem_list(
         return conform(pd.DataFrame(columns=table.columns), table)
     rows = pd.concat(frames, ignore_index=True)
     rows = rows.sort_values(["_area", "scope", "_order"], ascending=[False, True, True], kind="stable")
-    rows["id"] = "PB-" + rows["scope"] + "-" + rows["rule_id"]  # stable across runs
+    rows["id"] = problem_id(rows["scope"], rows["rule_id"])  # stable across runs
     rows["provenance"] = "generated"
     rows["data_status"] = "measured"
     if metric_status is not None and len(metric_status):
         est = metric_status[metric_status["status"] == "estimated"]
         estimated = pd.MultiIndex.from_arrays([est["scope"].astype(str), est["metric_key"].astype(str)])
-        is_estimated = pd.MultiIndex.from_arrays([rows["scope"].astype(str), rows["metric_key"].astype(str)]).isin(estimated)
+        is_estimated = pd.MultiIndex.from_arrays([rows["scope"].astype(str), rows["metric_key"].astype(str)]).isin(
+            estimated
+        )
         rows.loc[is_estimated, "data_status"] = "estimated"
     return conform(rows.drop(columns=["_order", "_area"]), table)

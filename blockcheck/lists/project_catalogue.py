@@ -17,22 +17,43 @@ from importlib import resources as _res
 import numpy as np
 import pandas as pd
 
-from ..errors import CatalogueError
+from blockcheck.errors import CatalogueError
 
 __all__ = ["KIND_FIELDS", "authority_and_unit", "kind_sources", "project_settings", "source_defaults"]
 
 _SOURCE = "blockcheck/data/projects.toml"
 #: Fields every ``[kinds.<key>]`` entry must have.
-KIND_FIELDS = ("domain", "task_type", "task_label", "facility", "unit", "scale", "name", "answers", "demand_codes", "siting")
+KIND_FIELDS = (
+    "domain",
+    "task_type",
+    "task_label",
+    "facility",
+    "unit",
+    "scale",
+    "name",
+    "answers",
+    "demand_codes",
+    "siting",
+)
 _SITINGS = ("allocation", "allocation2", "block", "roads")
 _TASK_TYPES = ("三大设施", "道路", "绿化", "其他")
-_CATEGORIES = ("idle_site", "low_quality_space", "planned_new_land", "retained_land", "idle_room", "low_efficiency_building",
-               "roof", "expandable_facility", "underground", "retained_building")
+_CATEGORIES = (
+    "idle_site",
+    "low_quality_space",
+    "planned_new_land",
+    "retained_land",
+    "idle_room",
+    "low_efficiency_building",
+    "roof",
+    "expandable_facility",
+    "underground",
+    "retained_building",
+)
 
 
 def _check(doc: dict) -> list[str]:
     """Every problem of the catalogue (empty when it is sound)."""
-    from .strategies import strategy_catalogue
+    from blockcheck.lists.strategies import strategy_catalogue
 
     keys = set(strategy_catalogue().index)
     problems = []
@@ -45,11 +66,13 @@ def _check(doc: dict) -> list[str]:
             problems.append(f"kinds.{key}: missing {missing}")
             continue
         if kind["siting"] not in _SITINGS or kind["task_type"] not in _TASK_TYPES:
-            problems.append(f"kinds.{key}: siting must be one of {list(_SITINGS)}, task_type one of {list(_TASK_TYPES)}")
+            problems.append(
+                f"kinds.{key}: siting must be one of {list(_SITINGS)}, task_type one of {list(_TASK_TYPES)}"
+            )
         for n, src in enumerate(kind.get("sources", [])):
             category = src.get("category")
             if category is None and src.get("layer") != "parking":
-                problems.append(f"kinds.{key}.sources[{n}]: needs a category (resource list) or layer = \"parking\"")
+                problems.append(f'kinds.{key}.sources[{n}]: needs a category (resource list) or layer = "parking"')
             elif category is not None and category not in _CATEGORIES:
                 problems.append(f"kinds.{key}.sources[{n}]: unknown resource category {category!r}")
         for n, src in enumerate(kind_sources(key, doc)):
@@ -93,23 +116,29 @@ def kind_sources(kind: str, doc: dict | None = None) -> list[dict]:
     for src in entry.get("sources", []):
         base = source_defaults(src.get("key") if src.get("layer") else src.get("category"), doc)
         key = src.get("key", src.get("category"))
-        out.append({
-            **src, "key": key, "category": src.get("category", key),
-            "word": src.get("word", base.get("word", key)),
-            "strategy": src.get("strategy", base.get("strategy", "")),
-            "difficulty": float(src.get("difficulty", base.get("difficulty", 0.5))),
-            "readiness": float(src.get("readiness", base.get("readiness", np.nan))),
-            "name": src.get("name", entry["name"]),
-            "stacked": bool(src.get("stacked", False)),
-            "m2_per_unit": float(src.get("m2_per_unit", 1.0)),
-            "min_m2": float(src.get("min_m2", src.get("m2_per_unit", 0.0))),
-            "subtypes": tuple(src.get("subtypes", ())),
-            "facility_categories": tuple(src.get("facility_categories", ())),
-        })
+        out.append(
+            {
+                **src,
+                "key": key,
+                "category": src.get("category", key),
+                "word": src.get("word", base.get("word", key)),
+                "strategy": src.get("strategy", base.get("strategy", "")),
+                "difficulty": float(src.get("difficulty", base.get("difficulty", 0.5))),
+                "readiness": float(src.get("readiness", base.get("readiness", np.nan))),
+                "name": src.get("name", entry["name"]),
+                "stacked": bool(src.get("stacked", False)),
+                "m2_per_unit": float(src.get("m2_per_unit", 1.0)),
+                "min_m2": float(src.get("min_m2", src.get("m2_per_unit", 0.0))),
+                "subtypes": tuple(src.get("subtypes", ())),
+                "facility_categories": tuple(src.get("facility_categories", ())),
+            }
+        )
     return out
 
 
-def authority_and_unit(kinds: pd.Series, amounts: pd.Series, road_classes: pd.Series, subdistricts: pd.Series) -> tuple[pd.Series, pd.Series]:
+def authority_and_unit(
+    kinds: pd.Series, amounts: pd.Series, road_classes: pd.Series, subdistricts: pd.Series
+) -> tuple[pd.Series, pd.Series]:
     """主管单位 and 项目单位 per project from its kind and scale.
 
     A kind's ``municipal = {min_amount, authority, unit}`` makes projects of at
@@ -126,17 +155,29 @@ def authority_and_unit(kinds: pd.Series, amounts: pd.Series, road_classes: pd.Se
     cfg = project_settings()
     kinds_cfg = cfg["kinds"]
     scaled = {k: v.get("municipal", v.get("municipal_classes", {})) for k, v in kinds_cfg.items()}
-    table = pd.DataFrame({"unit": {k: v["unit"] for k, v in kinds_cfg.items()},
-                          "m_min": {k: float(v.get("municipal", {}).get("min_amount", np.inf)) for k, v in kinds_cfg.items()},
-                          "m_auth": {k: s.get("authority") for k, s in scaled.items()}, "m_unit": {k: s.get("unit") for k, s in scaled.items()}})
-    classes = pd.MultiIndex.from_tuples([(k, c) for k, v in kinds_cfg.items() for c in v.get("municipal_classes", {}).get("classes", ())])
+    table = pd.DataFrame(
+        {
+            "unit": {k: v["unit"] for k, v in kinds_cfg.items()},
+            "m_min": {k: float(v.get("municipal", {}).get("min_amount", np.inf)) for k, v in kinds_cfg.items()},
+            "m_auth": {k: s.get("authority") for k, s in scaled.items()},
+            "m_unit": {k: s.get("unit") for k, s in scaled.items()},
+        }
+    )
+    classes = pd.MultiIndex.from_tuples(
+        [(k, c) for k, v in kinds_cfg.items() for c in v.get("municipal_classes", {}).get("classes", ())]
+    )
     rows = table.reindex(kinds.to_numpy())
     by_amount = pd.to_numeric(amounts, errors="coerce").to_numpy() >= rows["m_min"].to_numpy("float64")
     by_class = pd.MultiIndex.from_arrays([kinds.astype(str), road_classes.fillna("").astype(str)]).isin(classes)
     municipal = by_amount | by_class
-    district_unit = pd.Series(rows["unit"].to_numpy(object), index=kinds.index).str.replace("{subdistrict}", "", regex=False)
+    district_unit = pd.Series(rows["unit"].to_numpy(object), index=kinds.index).str.replace(
+        "{subdistrict}", "", regex=False
+    )
     with_sub = rows["unit"].str.contains("{subdistrict}", regex=False).fillna(False).to_numpy()
-    district_unit[with_sub] = [u.replace("{subdistrict}", str(s)) for u, s in zip(rows["unit"][with_sub], subdistricts.fillna("")[with_sub], strict=True)]
+    district_unit[with_sub] = [
+        u.replace("{subdistrict}", str(s))
+        for u, s in zip(rows["unit"][with_sub], subdistricts.fillna("")[with_sub], strict=True)
+    ]
     authority = np.where(municipal, rows["m_auth"].to_numpy(object), cfg["authority"]["district"])
     unit = np.where(municipal, rows["m_unit"].to_numpy(object), district_unit.to_numpy(object))
     return pd.Series(authority, index=kinds.index, dtype=object), pd.Series(unit, index=kinds.index, dtype=object)

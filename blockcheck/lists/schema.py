@@ -16,17 +16,13 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from ..errors import BlockcheckError, CatalogueError
+from blockcheck.errors import BlockcheckError, CatalogueError, SchemaError
 
-__all__ = ["ListField", "ListTable", "conform", "list_table", "list_tables", "value_labels"]
+__all__ = ["EIGHT_LISTS", "ListField", "ListTable", "conform", "list_table", "list_tables", "value_labels"]
 
 _FILE = "blockcheck/data/lists.toml"
 #: The table name of ``[value_labels."*".<field>]``: labels of a field in every list.
 ANY_TABLE = "*"
-
-
-class SchemaError(BlockcheckError, ValueError):
-    """A list table does not match its schema."""
 
 
 @dataclass(frozen=True)
@@ -83,8 +79,14 @@ def list_tables() -> dict[str, ListTable]:
     tables = {}
     for name, t in doc["tables"].items():
         fields = tuple(ListField(**{**f, "values": tuple(f.get("values", ()))}) for f in t["fields"])
-        tables[name] = ListTable(name, t["title_zh"], t["title_en"], t.get("figure", ""), t["geometry"], t["key"], fields)
+        tables[name] = ListTable(
+            name, t["title_zh"], t["title_en"], t.get("figure", ""), t["geometry"], t["key"], fields
+        )
     return tables
+
+
+#: The eight lists in the order of the method (图1–图8), from ``data/lists.toml``.
+EIGHT_LISTS: tuple[str, ...] = tuple(_document()["eight_lists"])
 
 
 def list_table(name: str) -> ListTable:
@@ -107,15 +109,19 @@ def _field_labels(table: str, field: str) -> dict[str, str]:
             raise CatalogueError(msg)
         unknown = sorted(set(section) - allowed) if allowed is not None and where == table else []
         if unknown:
-            msg = (f"{_FILE} [value_labels.{table}.{field}]: codes {unknown} are not values of {table}.{field} "
-                   f"({', '.join(spec.values)}). Remove them or add them to the field's `values`.")
+            msg = (
+                f"{_FILE} [value_labels.{table}.{field}]: codes {unknown} are not values of {table}.{field} "
+                f"({', '.join(spec.values)}). Remove them or add them to the field's `values`."
+            )
             raise CatalogueError(msg)
         labels.update({code: label.strip() for code, label in section.items() if allowed is None or code in allowed})
     names: dict[str, str] = {code: code for code in labels}
     for code, label in labels.items():
         if names.get(label, code) != code:
-            msg = (f"{_FILE} [value_labels] {table}.{field}: the label {label!r} of {code!r} is also the label or code of "
-                   f"{names[label]!r}, so an imported cell would be ambiguous. Give every code its own label.")
+            msg = (
+                f"{_FILE} [value_labels] {table}.{field}: the label {label!r} of {code!r} is also the label or code of "
+                f"{names[label]!r}, so an imported cell would be ambiguous. Give every code its own label."
+            )
             raise CatalogueError(msg)
         names[label] = code
     return labels
@@ -171,7 +177,11 @@ def conform(frame: pd.DataFrame, table: ListTable) -> pd.DataFrame:
         problems.append(f"missing required columns {missing}")
     out = pd.DataFrame(index=frame.index)
     for f in table.fields:
-        column = frame[f.name] if f.name in frame.columns else pd.Series(np.nan if f.type != "str" else None, index=frame.index)
+        column = (
+            frame[f.name]
+            if f.name in frame.columns
+            else pd.Series(np.nan if f.type != "str" else None, index=frame.index)
+        )
         if f.type == "str":
             text = column.astype(object)
             out[f.name] = text.where(text.notna() & (text.astype(str) != ""), None)  # empty text is no value

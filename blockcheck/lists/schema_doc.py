@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .schema import list_tables
+from blockcheck.lists.schema import list_tables
 
 __all__ = ["workbook_schema_markdown"]
 
@@ -34,9 +34,14 @@ def workbook_schema_markdown() -> str:
     lines = [_INTRO.rstrip(), ""]
     for name, table in list_tables().items():
         figure = f" ({table.figure})" if table.figure else ""
-        lines += [f"## `{name}` — {table.title_zh}{figure} · {table.title_en}", "",
-                  f"Key `{table.key}` · geometry: {table.geometry}", "",
-                  "| field | type | 中文表头 | header | values |", "|---|---|---|---|---|"]
+        lines += [
+            f"## `{name}` — {table.title_zh}{figure} · {table.title_en}",
+            "",
+            f"Key `{table.key}` · geometry: {table.geometry}",
+            "",
+            "| field | type | 中文表头 | header | values |",
+            "|---|---|---|---|---|",
+        ]
         for f in table.fields:
             values = ", ".join(f.values) if f.values else ""
             req = " (required)" if f.required else ""

@@ -14,7 +14,7 @@ places the public-service gaps. This module places the rest from the kinds of
 - ``siting = "roads"``: unbuilt planned roads (:func:`road_placements`).
 
 Every function returns *placements*: one row per site, kind and served block
-(:data:`PLACEMENT_COLUMNS`); :func:`blockcheck.lists.tasks_and_projects.build_project_list`
+(:data:`PLACEMENT_COLUMNS`); :func:`blockcheck.lists.projects.build_project_list`
 turns them into projects.
 """
 
@@ -25,18 +25,46 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..allocation import AllocationRule, AllocationRules, allocate, allocation_rules
-from ..network import WalkNetwork
-from ..standards import Standards
-from .amounts import WHOLE_UNITS, unit_of
-from .project_catalogue import kind_sources, project_settings, source_defaults
+from blockcheck.lists.ids import AREA_SCOPE
+from blockcheck.allocation import AllocationRule, AllocationRules, allocate, allocation_rules
+from blockcheck.network import WalkNetwork
+from blockcheck.standards import Standards
+from blockcheck.lists.amounts import WHOLE_UNITS, unit_of
+from blockcheck.lists.project_catalogue import kind_sources, project_settings, source_defaults
 
-__all__ = ["PLACEMENT_COLUMNS", "allocation_placements", "block_needs", "road_placements", "second_pass", "site_in_blocks", "tag_planned_land"]
+__all__ = [
+    "PLACEMENT_COLUMNS",
+    "allocation_placements",
+    "block_needs",
+    "road_placements",
+    "second_pass",
+    "site_in_blocks",
+    "tag_planned_land",
+]
 
 #: Columns of a placements table.
-PLACEMENT_COLUMNS = ("kind", "source", "category", "site_id", "resource_id", "site_block", "served_block", "amount", "strategy_key",
-                     "difficulty", "readiness", "word", "name_template", "group", "road_name", "road_class", "land_m2", "status", "facility_category",
-                     "geometry")
+PLACEMENT_COLUMNS = (
+    "kind",
+    "source",
+    "category",
+    "site_id",
+    "resource_id",
+    "site_block",
+    "served_block",
+    "amount",
+    "strategy_key",
+    "difficulty",
+    "readiness",
+    "word",
+    "name_template",
+    "group",
+    "road_name",
+    "road_class",
+    "land_m2",
+    "status",
+    "facility_category",
+    "geometry",
+)
 _LAND = ("idle_site", "planned_new_land", "low_quality_space")
 
 
@@ -52,8 +80,12 @@ def tag_planned_land(resources: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | No
     out["planned_land_use"] = None
     if parcels is None or parcels.empty or out.empty or "parcel_id" not in parcels:
         return out
-    planned = (out["category"] == "planned_new_land") & (out.get("source_layer", pd.Series("parcels", index=out.index)) == "parcels")
-    land_use = out["source_id"].map(parcels.drop_duplicates("parcel_id").set_index("parcel_id")["land_use"]).where(planned)
+    planned = (out["category"] == "planned_new_land") & (
+        out.get("source_layer", pd.Series("parcels", index=out.index)) == "parcels"
+    )
+    land_use = (
+        out["source_id"].map(parcels.drop_duplicates("parcel_id").set_index("parcel_id")["land_use"]).where(planned)
+    )
     out["planned_land_use"] = land_use
     facility = land_use.map(project_settings()["planned_land_use"])
     current = out["facility_category"] if "facility_category" in out else pd.Series(None, index=out.index, dtype=object)
@@ -76,9 +108,14 @@ def block_needs(blocks: pd.DataFrame, problems: pd.DataFrame, standards: Standar
         Indexed like `blocks`, one column per kind that has a need.
     """
     kinds = project_settings()["kinds"]
-    rows = problems[problems["scope"] != "ALL"] if len(problems) else problems
+    rows = problems[problems["scope"] != AREA_SCOPE] if len(problems) else problems
     out = {}
-    area = pd.Series(shapely.area(blocks.geometry.to_numpy()), index=blocks.index) if "geometry" in blocks else pd.Series(np.nan, index=blocks.index)
+    area = (
+        pd.Series(shapely.area(blocks.geometry.to_numpy()), index=blocks.index)
+        if "geometry" in blocks
+        else pd.Series(np.nan, index=blocks.index)
+    )
+
     def column_of(name: str) -> pd.Series:
         return pd.to_numeric(blocks[name], errors="coerce") if name in blocks else pd.Series(np.nan, index=blocks.index)
 
@@ -92,10 +129,16 @@ def block_needs(blocks: pd.DataFrame, problems: pd.DataFrame, standards: Standar
             value = np.maximum(np.ceil((1.0 - ratio.clip(0, 1)) * area / (np.pi * radius**2) - 1e-9), 1.0)
         elif "per_capita" in kind:
             observed = column_of(kind["per_capita"]["metric"])
-            value = (float(standards[kind["per_capita"]["standard"]]) - observed).clip(lower=0) * column_of("population")
+            value = (float(standards[kind["per_capita"]["standard"]]) - observed).clip(lower=0) * column_of(
+                "population"
+            )
         else:
             value = column_of(column)
-        has = blocks.index.isin(rows.loc[rows["rule_id"] == kind["answers"][0], "scope"]) if kind["answers"] and len(rows) else np.ones(len(blocks), bool)
+        has = (
+            blocks.index.isin(rows.loc[rows["rule_id"] == kind["answers"][0], "scope"])
+            if kind["answers"] and len(rows)
+            else np.ones(len(blocks), bool)
+        )
         out[key] = pd.Series(value, index=blocks.index).fillna(0.0).where(has, 0.0)
     return pd.DataFrame(out, index=blocks.index)
 
@@ -113,24 +156,45 @@ def allocation_placements(allocation: pd.DataFrame, resources: gpd.GeoDataFrame)
     category = sites["category"].to_numpy(object)
     defaults = pd.DataFrame({c: source_defaults(c) for c in pd.unique(category)}).T.reindex(category)
     kinds = project_settings()["kinds"]
-    frame = pd.DataFrame({
-        "kind": allocation["provision_key"].to_numpy(object), "source": category, "category": category,
-        "site_id": allocation["resource_id"].to_numpy(object), "resource_id": allocation["resource_id"].to_numpy(object),
-        "site_block": sites["block_id"].to_numpy(object), "served_block": allocation["block_id"].to_numpy(object),
-        "amount": allocation["amount"].to_numpy("float64"), "strategy_key": defaults["strategy"].to_numpy(object),
-        "difficulty": pd.to_numeric(defaults["difficulty"]).to_numpy("float64"), "readiness": np.nan,
-        "word": defaults["word"].to_numpy(object),
-        "name_template": [kinds.get(k, {}).get("name", "{place}利用{word}补充{facility}（{scale}）") for k in allocation["provision_key"]],
-        "group": "", "road_name": None, "road_class": None,
-        "land_m2": np.where(np.isin(category, _LAND), pd.to_numeric(allocation.get("area_used_m2", 0.0), errors="coerce"), 0.0),
-        "status": sites["status"].to_numpy(object),
-        "facility_category": sites["facility_category"].to_numpy(object) if "facility_category" in sites else None,
-    })
+    frame = pd.DataFrame(
+        {
+            "kind": allocation["provision_key"].to_numpy(object),
+            "source": category,
+            "category": category,
+            "site_id": allocation["resource_id"].to_numpy(object),
+            "resource_id": allocation["resource_id"].to_numpy(object),
+            "site_block": sites["block_id"].to_numpy(object),
+            "served_block": allocation["block_id"].to_numpy(object),
+            "amount": allocation["amount"].to_numpy("float64"),
+            "strategy_key": defaults["strategy"].to_numpy(object),
+            "difficulty": pd.to_numeric(defaults["difficulty"]).to_numpy("float64"),
+            "readiness": np.nan,
+            "word": defaults["word"].to_numpy(object),
+            "name_template": [
+                kinds.get(k, {}).get("name", "{place}利用{word}补充{facility}（{scale}）")
+                for k in allocation["provision_key"]
+            ],
+            "group": "",
+            "road_name": None,
+            "road_class": None,
+            "land_m2": np.where(
+                np.isin(category, _LAND), pd.to_numeric(allocation.get("area_used_m2", 0.0), errors="coerce"), 0.0
+            ),
+            "status": sites["status"].to_numpy(object),
+            "facility_category": sites["facility_category"].to_numpy(object) if "facility_category" in sites else None,
+        }
+    )
     return gpd.GeoDataFrame(frame, geometry=sites.geometry.to_numpy(), crs=resources.crs)
 
 
 def second_pass(
-    kind: str, needs: pd.Series, resources: gpd.GeoDataFrame, pool_left: pd.Series, blocks: gpd.GeoDataFrame, network: WalkNetwork | None, standards: Standards,
+    kind: str,
+    needs: pd.Series,
+    resources: gpd.GeoDataFrame,
+    pool_left: pd.Series,
+    blocks: gpd.GeoDataFrame,
+    network: WalkNetwork | None,
+    standards: Standards,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The gap–resource LP once more for one ``allocation2`` kind, on the pools the first pass left.
 
@@ -143,30 +207,53 @@ def second_pass(
     """
     lp = project_settings()["kinds"][kind]["lp"]
     designated = set(lp.get("facility_categories", ()))
-    facility = resources["facility_category"] if "facility_category" in resources else pd.Series(None, index=resources.index)
+    facility = (
+        resources["facility_category"] if "facility_category" in resources else pd.Series(None, index=resources.index)
+    )
     first, rest = resources[facility.isin(designated).to_numpy()], resources[facility.isna().to_numpy()]
     allocation, remaining = _lp(kind, needs, first, pool_left, blocks, network, standards)
     still = needs.sub(allocation.groupby("block_id")["amount"].sum(), fill_value=0.0).clip(lower=0.0)
     more, remaining = _lp(kind, still, rest, pool_left, blocks, network, standards)
     allocation = pd.concat([allocation, more], ignore_index=True) if len(allocation) else more
-    remaining = remaining.assign(gap=remaining["block_id"].map(needs), allocated=lambda f: f["gap"] - f["remaining_gap"])
+    remaining = remaining.assign(
+        gap=remaining["block_id"].map(needs), allocated=lambda f: f["gap"] - f["remaining_gap"]
+    )
     return allocation, remaining
 
 
 def _lp(
-    kind: str, needs: pd.Series, resources: gpd.GeoDataFrame, pool_left: pd.Series, blocks: gpd.GeoDataFrame, network: WalkNetwork | None, standards: Standards,
+    kind: str,
+    needs: pd.Series,
+    resources: gpd.GeoDataFrame,
+    pool_left: pd.Series,
+    blocks: gpd.GeoDataFrame,
+    network: WalkNetwork | None,
+    standards: Standards,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`second_pass` on one set of resources."""
     lp = project_settings()["kinds"][kind]["lp"]
     base = allocation_rules()
     left = resources["resource_id"].map(pool_left).fillna(0.0)
-    usable = resources[resources["category"].isin(lp["categories"]).to_numpy() & (left >= lp["min_site_m2"]).to_numpy()].copy()
+    usable = resources[
+        resources["category"].isin(lp["categories"]).to_numpy() & (left >= lp["min_site_m2"]).to_numpy()
+    ].copy()
     for category in lp["categories"]:
-        usable.loc[usable["category"] == category, base.pools[category].field] = left[usable.index][usable["category"] == category]
-    rule = AllocationRule(key=kind, unit=unit_of(kind), area="land", m2_per_unit=float(lp["land_m2_per_unit"]), radius_m=float(lp["radius_m"]),
-                          categories=tuple(lp["categories"]), facility_categories=tuple(lp.get("facility_categories", ())) or None)
+        usable.loc[usable["category"] == category, base.pools[category].field] = left[usable.index][
+            usable["category"] == category
+        ]
+    rule = AllocationRule(
+        key=kind,
+        unit=unit_of(kind),
+        area="land",
+        m2_per_unit=float(lp["land_m2_per_unit"]),
+        radius_m=float(lp["radius_m"]),
+        categories=tuple(lp["categories"]),
+        facility_categories=tuple(lp.get("facility_categories", ())) or None,
+    )
     usable = usable.assign(facility_category=None)  # designation was decided by the caller
-    rules = AllocationRules(pools=base.pools, rules=(rule,), not_allocated=base.not_allocated, source="blockcheck/data/projects.toml")
+    rules = AllocationRules(
+        pools=base.pools, rules=(rule,), not_allocated=base.not_allocated, source="blockcheck/data/projects.toml"
+    )
     gaps = pd.DataFrame({f"gap_{kind}": needs.reindex(blocks.index).fillna(0.0)}, index=blocks.index)
     return allocate(gaps, usable, blocks, network, standards, rules=rules)
 
@@ -176,23 +263,56 @@ def _no_index_cols(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame.drop(columns=[c for c in frame.columns if str(c).startswith("index_")])
 
 
-def _parking_lots(parking: gpd.GeoDataFrame | None, parcels: gpd.GeoDataFrame | None, blocks: gpd.GeoDataFrame, source: dict) -> gpd.GeoDataFrame:
+def _parking_lots(
+    parking: gpd.GeoDataFrame | None, parcels: gpd.GeoDataFrame | None, blocks: gpd.GeoDataFrame, source: dict
+) -> gpd.GeoDataFrame:
     """Lots of the parking layer that `source` may share: access and parcel land use as listed, in a block."""
-    columns = ["site_id", "site_block", "capacity_units", "status", "facility_category", "subtype", "pool_left", "area_m2"]
+    columns = [
+        "site_id",
+        "site_block",
+        "capacity_units",
+        "status",
+        "facility_category",
+        "subtype",
+        "pool_left",
+        "area_m2",
+    ]
     if parking is None or parking.empty or parcels is None or parcels.empty:
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=blocks.crs)
-    lots = parking[parking["access"].isin(source.get("access", ["private"]))] if "access" in parking else parking.iloc[:0]
-    points = gpd.GeoDataFrame({"site_id": lots.get("parking_id", lots.index.to_series()).astype(str).to_numpy(), "spaces": pd.to_numeric(lots.get("spaces", pd.Series(np.nan, index=lots.index)), errors="coerce").to_numpy()},
-                              geometry=shapely.point_on_surface(lots.geometry.to_numpy()), crs=parking.crs)
+    lots = (
+        parking[parking["access"].isin(source.get("access", ["private"]))] if "access" in parking else parking.iloc[:0]
+    )
+    points = gpd.GeoDataFrame(
+        {
+            "site_id": lots.get("parking_id", lots.index.to_series()).astype(str).to_numpy(),
+            "spaces": pd.to_numeric(
+                lots.get("spaces", pd.Series(np.nan, index=lots.index)), errors="coerce"
+            ).to_numpy(),
+        },
+        geometry=shapely.point_on_surface(lots.geometry.to_numpy()),
+        crs=parking.crs,
+    )
     on = gpd.sjoin(points, parcels[["land_use", "geometry"]], predicate="within").drop_duplicates("site_id")
     on = _no_index_cols(on[on["land_use"].isin(source.get("land_uses", []))])
-    zones = gpd.GeoDataFrame({"site_block": blocks.index.astype(str)}, geometry=blocks.geometry.to_numpy(), crs=blocks.crs)
+    zones = gpd.GeoDataFrame(
+        {"site_block": blocks.index.astype(str)}, geometry=blocks.geometry.to_numpy(), crs=blocks.crs
+    )
     on = _no_index_cols(gpd.sjoin(on, zones, predicate="within").drop_duplicates("site_id"))
     shapes = lots.assign(site_id=points["site_id"].to_numpy()).set_index("site_id").geometry
-    return gpd.GeoDataFrame({"site_id": on["site_id"].to_numpy(), "site_block": on["site_block"].to_numpy(),
-                             "capacity_units": np.floor(on["spaces"].fillna(0).to_numpy() * float(source.get("share", 0.3))),
-                             "status": None, "facility_category": None, "subtype": None, "pool_left": 0.0, "area_m2": 0.0},
-                            geometry=shapes.reindex(on["site_id"]).to_numpy(), crs=blocks.crs)
+    return gpd.GeoDataFrame(
+        {
+            "site_id": on["site_id"].to_numpy(),
+            "site_block": on["site_block"].to_numpy(),
+            "capacity_units": np.floor(on["spaces"].fillna(0).to_numpy() * float(source.get("share", 0.3))),
+            "status": None,
+            "facility_category": None,
+            "subtype": None,
+            "pool_left": 0.0,
+            "area_m2": 0.0,
+        },
+        geometry=shapes.reindex(on["site_id"]).to_numpy(),
+        crs=blocks.crs,
+    )
 
 
 def site_in_blocks(
@@ -231,12 +351,27 @@ def site_in_blocks(
     pool_left = pool_left.copy()
     usable = resources[resources["status"] != "rejected"] if len(resources) else resources
     area = pd.Series(pd.to_numeric(usable.get("land_area_m2"), errors="coerce").to_numpy("float64"), index=usable.index)
-    area = area.fillna(pd.Series(shapely.area(usable.geometry.to_numpy()), index=usable.index)).where(lambda s: s > 0, pd.to_numeric(usable.get("floor_area_m2"), errors="coerce"))
-    base = gpd.GeoDataFrame({"site_id": usable["resource_id"].to_numpy(), "site_block": usable["block_id"].astype(str).to_numpy(),
-                             "category": usable["category"].to_numpy(), "subtype": usable.get("subtype", pd.Series(None, index=usable.index)).to_numpy(),
-                             "status": usable["status"].to_numpy(), "facility_category": usable.get("facility_category", pd.Series(None, index=usable.index)).to_numpy(),
-                             "area_m2": area.fillna(0.0).to_numpy()}, geometry=usable.geometry.to_numpy(), crs=resources.crs)
-    asked = demands.dropna(subset=["block_id"]).groupby("block_id")["need_code"].agg(set) if len(demands) else pd.Series(dtype=object)
+    area = area.fillna(pd.Series(shapely.area(usable.geometry.to_numpy()), index=usable.index)).where(
+        lambda s: s > 0, pd.to_numeric(usable.get("floor_area_m2"), errors="coerce")
+    )
+    base = gpd.GeoDataFrame(
+        {
+            "site_id": usable["resource_id"].to_numpy(),
+            "site_block": usable["block_id"].astype(str).to_numpy(),
+            "category": usable["category"].to_numpy(),
+            "subtype": usable.get("subtype", pd.Series(None, index=usable.index)).to_numpy(),
+            "status": usable["status"].to_numpy(),
+            "facility_category": usable.get("facility_category", pd.Series(None, index=usable.index)).to_numpy(),
+            "area_m2": area.fillna(0.0).to_numpy(),
+        },
+        geometry=usable.geometry.to_numpy(),
+        crs=resources.crs,
+    )
+    asked = (
+        demands.dropna(subset=["block_id"]).groupby("block_id")["need_code"].agg(set)
+        if len(demands)
+        else pd.Series(dtype=object)
+    )
     chosen = strategies.groupby("block_id")["strategy_key"].agg(set) if len(strategies) else pd.Series(dtype=object)
     frames = []
     for key, kind in cfg["kinds"].items():
@@ -247,7 +382,9 @@ def site_in_blocks(
         if "requires_strategy" in kind:
             gate &= chosen.reindex(gate.index).map(lambda s, k=kind["requires_strategy"]: isinstance(s, set) and k in s)
         if "requires_demand" in kind:
-            gate &= asked.reindex(gate.index).map(lambda s, k=set(kind["requires_demand"]): isinstance(s, set) and bool(s & k))
+            gate &= asked.reindex(gate.index).map(
+                lambda s, k=set(kind["requires_demand"]): isinstance(s, set) and bool(s & k)
+            )
         whole = unit_of(key) in WHOLE_UNITS
         for src in kind_sources(key):
             if src.get("layer") == "parking":
@@ -283,15 +420,35 @@ def site_in_blocks(
                 used = (cand["amount"] * src["m2_per_unit"]).groupby(cand["site_id"]).sum()
                 pool_left = pool_left.sub(used.reindex(pool_left.index).fillna(0.0)).clip(lower=0.0)
             on_land = src["category"] in _LAND and not (src["stacked"] and unit_of(key) != "m2")
-            frames.append(gpd.GeoDataFrame({
-                "kind": key, "source": src["key"], "category": src["category"], "site_id": cand["site_id"].to_numpy(),
-                "resource_id": cand["site_id"].to_numpy() if src.get("layer") != "parking" else None,
-                "site_block": cand["site_block"].to_numpy(), "served_block": cand["site_block"].to_numpy(), "amount": cand["amount"].to_numpy("float64"),
-                "strategy_key": src["strategy"], "difficulty": src["difficulty"],
-                "readiness": src["readiness"], "word": src["word"], "name_template": src["name"], "group": "", "road_name": None, "road_class": None,
-                "status": cand["status"].to_numpy(), "facility_category": cand["facility_category"].to_numpy(),
-                "land_m2": (cand["amount"] * src["m2_per_unit"]).to_numpy("float64") if src.get("layer") != "parking" and on_land else 0.0,
-            }, geometry=cand.geometry.to_numpy(), crs=blocks.crs))
+            frames.append(
+                gpd.GeoDataFrame(
+                    {
+                        "kind": key,
+                        "source": src["key"],
+                        "category": src["category"],
+                        "site_id": cand["site_id"].to_numpy(),
+                        "resource_id": cand["site_id"].to_numpy() if src.get("layer") != "parking" else None,
+                        "site_block": cand["site_block"].to_numpy(),
+                        "served_block": cand["site_block"].to_numpy(),
+                        "amount": cand["amount"].to_numpy("float64"),
+                        "strategy_key": src["strategy"],
+                        "difficulty": src["difficulty"],
+                        "readiness": src["readiness"],
+                        "word": src["word"],
+                        "name_template": src["name"],
+                        "group": "",
+                        "road_name": None,
+                        "road_class": None,
+                        "status": cand["status"].to_numpy(),
+                        "facility_category": cand["facility_category"].to_numpy(),
+                        "land_m2": (cand["amount"] * src["m2_per_unit"]).to_numpy("float64")
+                        if src.get("layer") != "parking" and on_land
+                        else 0.0,
+                    },
+                    geometry=cand.geometry.to_numpy(),
+                    crs=blocks.crs,
+                )
+            )
     if not frames:
         return _empty().set_crs(blocks.crs, allow_override=True), pool_left
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=blocks.crs), pool_left
@@ -312,27 +469,69 @@ def road_placements(roads: gpd.GeoDataFrame | None, blocks: gpd.GeoDataFrame) ->
     todo = roads[(roads["status"] != "built") & (roads["class"] != "internal")].copy()
     if todo.empty:
         return _empty().set_crs(blocks.crs, allow_override=True)
-    zones = gpd.GeoDataFrame({"block_id": blocks.index.astype(str)}, geometry=blocks.geometry.to_numpy(), crs=blocks.crs)
-    pieces = gpd.overlay(todo.reset_index(names="_road")[["_road", "geometry"]], zones, how="intersection", keep_geom_type=True)
+    zones = gpd.GeoDataFrame(
+        {"block_id": blocks.index.astype(str)}, geometry=blocks.geometry.to_numpy(), crs=blocks.crs
+    )
+    pieces = gpd.overlay(
+        todo.reset_index(names="_road")[["_road", "geometry"]], zones, how="intersection", keep_geom_type=True
+    )
     pieces["length_m"] = pieces.length
-    best = pieces.sort_values(["length_m", "block_id"], ascending=[False, True]).drop_duplicates("_road").set_index("_road")["block_id"]
+    best = (
+        pieces.sort_values(["length_m", "block_id"], ascending=[False, True])
+        .drop_duplicates("_road")
+        .set_index("_road")["block_id"]
+    )
     todo["block_id"] = best.reindex(todo.index)
     todo = todo[todo["block_id"].notna()]
     if "road_id" not in todo:
         todo["road_id"] = todo.index.astype(str)
-    named = todo["name"].where(todo["name"].notna() & (todo["name"].astype(str) != ""), None) if "name" in todo else pd.Series(None, index=todo.index)
-    width = pd.to_numeric(todo["width_m"], errors="coerce") if "width_m" in todo else pd.Series(np.nan, index=todo.index)
+    named = (
+        todo["name"].where(todo["name"].notna() & (todo["name"].astype(str) != ""), None)
+        if "name" in todo
+        else pd.Series(None, index=todo.index)
+    )
+    width = (
+        pd.to_numeric(todo["width_m"], errors="coerce") if "width_m" in todo else pd.Series(np.nan, index=todo.index)
+    )
     width = width.fillna(todo["class"].map(kind["default_width_m"])).fillna(15.0)
-    todo = todo.assign(name=named, _group=todo["block_id"].astype(str) + "|" + named.fillna("#" + todo["road_id"].astype(str)).astype(str),
-                       length_m=todo.length, land_m2=todo.length * width)
-    grouped = todo.dissolve(by="_group", aggfunc={"block_id": "first", "road_id": "min", "name": "first", "class": "first", "length_m": "sum", "land_m2": "sum"})
+    todo = todo.assign(
+        name=named,
+        _group=todo["block_id"].astype(str) + "|" + named.fillna("#" + todo["road_id"].astype(str)).astype(str),
+        length_m=todo.length,
+        land_m2=todo.length * width,
+    )
+    grouped = todo.dissolve(
+        by="_group",
+        aggfunc={
+            "block_id": "first",
+            "road_id": "min",
+            "name": "first",
+            "class": "first",
+            "length_m": "sum",
+            "land_m2": "sum",
+        },
+    )
     grouped = grouped.reset_index(drop=True)
     label = grouped["name"].where(grouped["name"].notna(), "规划道路" + grouped["road_id"].astype(str))
-    frame = pd.DataFrame({
-        "kind": "road_km", "source": "road", "category": "road", "site_id": grouped["road_id"].astype(str), "resource_id": None,
-        "site_block": grouped["block_id"].astype(str), "served_block": grouped["block_id"].astype(str), "amount": grouped["length_m"] / 1000.0,
-        "strategy_key": src["strategy"], "difficulty": float(src["difficulty"]), "readiness": float(src["readiness"]), "word": src["word"],
-        "name_template": kind["name"], "group": grouped["road_id"].astype(str), "road_name": label, "road_class": grouped["class"],
-        "land_m2": grouped["land_m2"].to_numpy("float64"),
-    })
+    frame = pd.DataFrame(
+        {
+            "kind": "road_km",
+            "source": "road",
+            "category": "road",
+            "site_id": grouped["road_id"].astype(str),
+            "resource_id": None,
+            "site_block": grouped["block_id"].astype(str),
+            "served_block": grouped["block_id"].astype(str),
+            "amount": grouped["length_m"] / 1000.0,
+            "strategy_key": src["strategy"],
+            "difficulty": float(src["difficulty"]),
+            "readiness": float(src["readiness"]),
+            "word": src["word"],
+            "name_template": kind["name"],
+            "group": grouped["road_id"].astype(str),
+            "road_name": label,
+            "road_class": grouped["class"],
+            "land_m2": grouped["land_m2"].to_numpy("float64"),
+        }
+    )
     return gpd.GeoDataFrame(frame, geometry=grouped.geometry.to_numpy(), crs=blocks.crs)

@@ -14,29 +14,61 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .amounts import format_amount, whole_units
-from .project_catalogue import project_settings
+from blockcheck.lists.ids import AREA_SCOPE, open_task_id, placement_project_id, task_id
+from blockcheck.lists.amounts import format_amount, whole_units
+from blockcheck.lists.project_catalogue import project_settings
 
 __all__ = ["OPEN_COLUMNS", "TASK_COLUMNS", "TASK_TYPES", "build_task_list", "open_items"]
 
 TASK_TYPES = ("三大设施", "道路", "绿化", "其他")
 #: Columns of :func:`build_task_list`, in order.
-TASK_COLUMNS = ("id", "block_id", "task_type", "land_area_ha", "contents", "status", "strategy_codes", "project_ids", "problem_ids",
-                "policy_numbers", "open_amount", "amount_unit")
+TASK_COLUMNS = (
+    "id",
+    "block_id",
+    "task_type",
+    "land_area_ha",
+    "contents",
+    "status",
+    "strategy_codes",
+    "project_ids",
+    "problem_ids",
+    "policy_numbers",
+    "open_amount",
+    "amount_unit",
+)
 #: Columns of :func:`open_items`, in order.
-OPEN_COLUMNS = ("id", "block_id", "rule_id", "problem_id", "problem", "kind", "task_type", "need", "closed", "open_amount", "unlock", "project_ids")
+OPEN_COLUMNS = (
+    "id",
+    "block_id",
+    "rule_id",
+    "problem_id",
+    "problem",
+    "kind",
+    "task_type",
+    "need",
+    "closed",
+    "open_amount",
+    "unlock",
+    "project_ids",
+)
 _TOLERANCE = 1e-6
 
 
 def _rule_kinds() -> pd.DataFrame:
     """Rule → the kind whose need measures it (first ``answers`` rule of a kind with a ``need``) and a task type."""
     kinds = project_settings()["kinds"]
-    measured = pd.DataFrame([(v["answers"][0], k) for k, v in kinds.items() if v.get("need") and v["answers"]], columns=["rule_id", "kind"])
-    typed = pd.DataFrame([(r, v["task_type"]) for v in kinds.values() for r in v["answers"]], columns=["rule_id", "task_type"]).drop_duplicates("rule_id")
+    measured = pd.DataFrame(
+        [(v["answers"][0], k) for k, v in kinds.items() if v.get("need") and v["answers"]], columns=["rule_id", "kind"]
+    )
+    typed = pd.DataFrame(
+        [(r, v["task_type"]) for v in kinds.values() for r in v["answers"]], columns=["rule_id", "task_type"]
+    ).drop_duplicates("rule_id")
     return typed.merge(measured, on="rule_id", how="outer").drop_duplicates("rule_id")
 
 
-def open_items(problems: pd.DataFrame, placements: pd.DataFrame, needs: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
+def open_items(
+    problems: pd.DataFrame, placements: pd.DataFrame, needs: pd.DataFrame, projects: pd.DataFrame
+) -> pd.DataFrame:
     """The problems the projects leave open, one row per problem row (block, or ``ALL`` for area-only problems).
 
     A block's problem measured by a kind's need (``gap_…``, parking, coverage
@@ -55,57 +87,120 @@ def open_items(problems: pd.DataFrame, placements: pd.DataFrame, needs: pd.DataF
     """
     cfg = project_settings()
     rows = problems[["id", "scope", "rule_id", "problem"]].rename(columns={"id": "problem_id", "scope": "block_id"})
-    answered = projects[["project_id", "problem_ids"]].assign(problem_id=projects["problem_ids"].astype(object).fillna("").astype(str).str.split(",")).explode("problem_id")
-    by_problem = answered[answered["problem_id"] != ""].sort_values("project_id").groupby("problem_id")["project_id"].agg(",".join)
+    answered = (
+        projects[["project_id", "problem_ids"]]
+        .assign(problem_id=projects["problem_ids"].astype(object).fillna("").astype(str).str.split(","))
+        .explode("problem_id")
+    )
+    by_problem = (
+        answered[answered["problem_id"] != ""]
+        .sort_values("project_id")
+        .groupby("problem_id")["project_id"]
+        .agg(",".join)
+    )
     rows = rows.assign(project_ids=rows["problem_id"].map(by_problem)).merge(_rule_kinds(), on="rule_id", how="left")
-    stacked = needs.rename_axis(index="block_id", columns="kind").stack().rename("need").reset_index().astype({"block_id": str})
-    closed = placements.groupby([placements["served_block"].astype(str).rename("block_id"), "kind"])["amount"].sum().rename("closed").reset_index()
+    stacked = (
+        needs.rename_axis(index="block_id", columns="kind")
+        .stack()
+        .rename("need")
+        .reset_index()
+        .astype({"block_id": str})
+    )
+    closed = (
+        placements.groupby([placements["served_block"].astype(str).rename("block_id"), "kind"])["amount"]
+        .sum()
+        .rename("closed")
+        .reset_index()
+    )
     rows = rows.merge(stacked, on=["block_id", "kind"], how="left").merge(closed, on=["block_id", "kind"], how="left")
     measured = rows["kind"].notna() & rows["need"].gt(0)
     rows["closed"] = rows["closed"].fillna(0.0).where(measured)
     rows["open_amount"] = (rows["need"] - rows["closed"]).clip(lower=0.0).where(measured)
     open_measured = measured & (rows["open_amount"] > _TOLERANCE * rows["need"].clip(lower=1.0))
-    area_only = (rows["block_id"] == "ALL") & ~rows["rule_id"].isin(rows.loc[rows["block_id"] != "ALL", "rule_id"])
-    unanswered = ~measured & rows["project_ids"].isna() & ((rows["block_id"] != "ALL") | area_only)
+    area_only = (rows["block_id"] == AREA_SCOPE) & ~rows["rule_id"].isin(rows.loc[rows["block_id"] != AREA_SCOPE, "rule_id"])
+    unanswered = ~measured & rows["project_ids"].isna() & ((rows["block_id"] != AREA_SCOPE) | area_only)
     out = rows[open_measured | unanswered].copy()
     out["task_type"] = out["task_type"].fillna("其他")
     out["unlock"] = out["rule_id"].map(lambda r: ",".join(str(n) for n in cfg["unlock"].get(r, [])))
-    out["id"] = "TK-" + out["block_id"].astype(str) + "-待落实-" + out["rule_id"]
+    out["id"] = open_task_id(out["block_id"], out["rule_id"])
     return out[list(OPEN_COLUMNS)].reset_index(drop=True)
 
 
 def _policy_text(unlock: pd.Series, policies: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Listed policy numbers (comma text) and ``政策3「…」、政策7「…」`` for 图6 numbers in `unlock`."""
-    listed = policies.set_index("catalogue_number") if len(policies) and "catalogue_number" in policies else pd.DataFrame(columns=["number", "name"])
+    listed = (
+        policies.set_index("catalogue_number")
+        if len(policies) and "catalogue_number" in policies
+        else pd.DataFrame(columns=["number", "name"])
+    )
     pairs = unlock.astype(object).fillna("").astype(str).str.split(",").explode()
     pairs = pairs[pairs != ""].astype(int)
-    hit = pd.DataFrame({"row": pairs.index, "cat": pairs.to_numpy()}).merge(listed[["number", "name"]], left_on="cat", right_index=True)
+    hit = pd.DataFrame({"row": pairs.index, "cat": pairs.to_numpy()}).merge(
+        listed[["number", "name"]], left_on="cat", right_index=True
+    )
     hit = hit.sort_values(["row", "number"])
-    numbers = hit.assign(n=hit["number"].astype(int).astype(str)).groupby("row")["n"].agg(",".join).reindex(unlock.index)
-    text = hit.assign(t="政策" + hit["number"].astype(int).astype(str) + "「" + hit["name"] + "」").groupby("row")["t"].agg("、".join).reindex(unlock.index)
+    numbers = (
+        hit.assign(n=hit["number"].astype(int).astype(str)).groupby("row")["n"].agg(",".join).reindex(unlock.index)
+    )
+    text = (
+        hit.assign(t="政策" + hit["number"].astype(int).astype(str) + "「" + hit["name"] + "」")
+        .groupby("row")["t"]
+        .agg("、".join)
+        .reindex(unlock.index)
+    )
     return numbers, text
 
 
 def _carried(placements: pd.DataFrame, projects: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
     """Four 图7 rows per block with projects: what they build, their land and strategies."""
-    from .strategies import strategy_catalogue
+    from blockcheck.lists.strategies import strategy_catalogue
 
     kinds = pd.DataFrame(project_settings()["kinds"]).T[["task_type", "task_label"]]
     p = placements.join(kinds, on="kind").assign(block_id=placements["site_block"].astype(str))
-    p["project_id"] = np.where(p["kind"] == "road_km", "PJ-road-" + p["group"].astype(str), "PJ-" + p["block_id"] + "-" + p["kind"] + "-" + p["source"])
+    p["project_id"] = placement_project_id(p["block_id"], p["kind"], p["source"], p["group"])
     p = p[p["project_id"].isin(projects["project_id"])]
-    labels = p[p["kind"] != "road_km"].groupby(["block_id", "task_type", "task_label"], sort=False)["site_id"].nunique().rename("n").reset_index()
+    labels = (
+        p[p["kind"] != "road_km"]
+        .groupby(["block_id", "task_type", "task_label"], sort=False)["site_id"]
+        .nunique()
+        .rename("n")
+        .reset_index()
+    )
     labels["t"] = labels["task_label"] + " " + labels["n"].astype(str) + " 处"
     text = labels.groupby(["block_id", "task_type"], sort=False)["t"].agg("，".join)
     roads = p[p["kind"] == "road_km"].groupby("block_id").agg(n=("site_id", "nunique"), km=("amount", "sum"))
-    road_text = "规划道路 " + roads["n"].astype(str) + " 条，共 " + roads["km"].map(lambda v: format_amount(v, "km", sep=" "))
-    text = pd.concat([text, road_text.set_axis(pd.MultiIndex.from_arrays([road_text.index, ["道路"] * len(road_text)], names=["block_id", "task_type"]))])
+    road_text = (
+        "规划道路 " + roads["n"].astype(str) + " 条，共 " + roads["km"].map(lambda v: format_amount(v, "km", sep=" "))
+    )
+    text = pd.concat(
+        [
+            text,
+            road_text.set_axis(
+                pd.MultiIndex.from_arrays([road_text.index, ["道路"] * len(road_text)], names=["block_id", "task_type"])
+            ),
+        ]
+    )
     land = p.groupby(["block_id", "task_type"])["land_m2"].sum() / 1e4
     codes = strategy_catalogue()["code"]
     order = {k: i for i, k in enumerate(codes.index)}
-    keyed = p[["block_id", "task_type", "strategy_key"]].drop_duplicates().assign(o=lambda f: f["strategy_key"].map(order)).sort_values("o")
-    strategy_codes = keyed.assign(c="【" + keyed["strategy_key"].map(codes) + "】").groupby(["block_id", "task_type"])["c"].agg("".join)
-    ids = p[["block_id", "task_type", "project_id"]].drop_duplicates().sort_values("project_id").groupby(["block_id", "task_type"])["project_id"].agg(",".join)
+    keyed = (
+        p[["block_id", "task_type", "strategy_key"]]
+        .drop_duplicates()
+        .assign(o=lambda f: f["strategy_key"].map(order))
+        .sort_values("o")
+    )
+    strategy_codes = (
+        keyed.assign(c="【" + keyed["strategy_key"].map(codes) + "】")
+        .groupby(["block_id", "task_type"])["c"]
+        .agg("".join)
+    )
+    ids = (
+        p[["block_id", "task_type", "project_id"]]
+        .drop_duplicates()
+        .sort_values("project_id")
+        .groupby(["block_id", "task_type"])["project_id"]
+        .agg(",".join)
+    )
     with_projects = blocks.index.astype(str)[blocks.index.astype(str).isin(p["block_id"])]
     grid = pd.MultiIndex.from_product([with_projects, TASK_TYPES], names=["block_id", "task_type"])
     out = pd.DataFrame(index=grid).reset_index()
@@ -115,7 +210,7 @@ def _carried(placements: pd.DataFrame, projects: pd.DataFrame, blocks: pd.DataFr
     out["strategy_codes"] = strategy_codes.reindex(key).to_numpy()
     out["project_ids"] = ids.reindex(key).to_numpy()
     out["status"] = np.where(out["contents"] != "——", "carried", None)
-    out["id"] = "TK-" + out["block_id"] + "-" + out["task_type"]
+    out["id"] = task_id(out["block_id"], out["task_type"])
     return out
 
 
@@ -134,7 +229,7 @@ def build_task_list(
     blocks
         Blocks indexed by ``block_id`` (their order is the list's).
     placements, projects
-        As given to and returned by :func:`blockcheck.lists.tasks_and_projects.build_project_list`.
+        As given to and returned by :func:`blockcheck.lists.projects.build_project_list`.
     opened
         :func:`open_items`.
     policies
@@ -155,13 +250,21 @@ def build_task_list(
     carried = _carried(placements, projects, blocks)
     o = opened.copy()
     numbers, names = _policy_text(o["unlock"], policies)
-    amount = [format_amount(whole_units(v, k), k) if pd.notna(v) else "" for v, k in zip(o["open_amount"], o["kind"].fillna(""), strict=True)]
-    done = [format_amount(whole_units(v, k), k) if pd.notna(v) and v > 0 else "" for v, k in zip(o["closed"], o["kind"].fillna(""), strict=True)]
+    amount = [
+        format_amount(whole_units(v, k), k) if pd.notna(v) else ""
+        for v, k in zip(o["open_amount"], o["kind"].fillna(""), strict=True)
+    ]
+    done = [
+        format_amount(whole_units(v, k), k) if pd.notna(v) and v > 0 else ""
+        for v, k in zip(o["closed"], o["kind"].fillna(""), strict=True)
+    ]
     amount, done = pd.Series(amount, index=o.index, dtype=object), pd.Series(done, index=o.index, dtype=object)
     what = pd.Series(np.where(amount != "", "缺口约" + amount + "待落实", "待落实"), index=o.index)
     what = what + np.where(done != "", "（已有项目补足" + done + "）", "")
     rest = np.where(done != "", "其余部分现有资源无法承载", "现有资源无法承载")
-    o["contents"] = o["problem"] + "：" + what + "；" + rest + np.where(names.notna(), "，需出台" + names.fillna(""), "")
+    o["contents"] = (
+        o["problem"] + "：" + what + "；" + rest + np.where(names.notna(), "，需出台" + names.fillna(""), "")
+    )
     o["policy_numbers"] = numbers
     o["status"] = "open"
     o["problem_ids"] = o["problem_id"]
@@ -169,7 +272,7 @@ def build_task_list(
     o["land_area_ha"] = np.nan
     o["strategy_codes"] = _answering_codes(o, strategies)
     type_order = {t: i for i, t in enumerate(TASK_TYPES)}
-    block_order = {b: i for i, b in enumerate(["ALL", *blocks.index.astype(str)])}
+    block_order = {b: i for i, b in enumerate([AREA_SCOPE, *blocks.index.astype(str)])}
     out = pd.concat([carried.assign(_open=0), o.assign(_open=1)], ignore_index=True)
     out = out.assign(_b=out["block_id"].map(block_order).fillna(len(block_order)), _t=out["task_type"].map(type_order))
     out = out.sort_values(["_b", "_open", "_t", "id"], kind="stable")
@@ -180,6 +283,15 @@ def _answering_codes(opened: pd.DataFrame, strategies: pd.DataFrame | None) -> p
     """Codes (【…】) of the strategies whose problem ids include each open row's problem."""
     if strategies is None or strategies.empty:
         return pd.Series(None, index=opened.index, dtype=object)
-    pairs = strategies[["code", "problem_ids"]].assign(problem_id=strategies["problem_ids"].astype(object).fillna("").astype(str).str.split(",")).explode("problem_id")
-    codes = pairs[pairs["problem_id"] != ""].drop_duplicates(["problem_id", "code"]).groupby("problem_id")["code"].agg("".join)
+    pairs = (
+        strategies[["code", "problem_ids"]]
+        .assign(problem_id=strategies["problem_ids"].astype(object).fillna("").astype(str).str.split(","))
+        .explode("problem_id")
+    )
+    codes = (
+        pairs[pairs["problem_id"] != ""]
+        .drop_duplicates(["problem_id", "code"])
+        .groupby("problem_id")["code"]
+        .agg("".join)
+    )
     return opened["problem_id"].map(codes)

@@ -29,10 +29,10 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from ..crs import require_same_metric_crs
-from ..errors import InputError
-from ..network import DISTANCE_TOLERANCE_M, Snapped, WalkNetwork, nearest_source_distance_m, snap_points
-from ..network.snapping import _point_array
+from blockcheck.crs import require_same_metric_crs
+from blockcheck.errors import InputError
+from blockcheck.network import DISTANCE_TOLERANCE_M, Snapped, WalkNetwork, nearest_source_distance_m, snap_points
+from blockcheck.network.snapping import _point_array
 
 __all__ = [
     "DEFAULT_LIFE_CIRCLE_M",
@@ -60,7 +60,9 @@ def _require_columns(frame: gpd.GeoDataFrame, what: str, columns: tuple[str, ...
         raise InputError(msg)
 
 
-def _residents(blocks: gpd.GeoDataFrame, residents: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _residents(
+    blocks: gpd.GeoDataFrame, residents: gpd.GeoDataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Points, population (persons), block position and the mask (over `residents`) of the residents that count.
 
     Residents outside `blocks` or with zero population are left out (they
@@ -83,7 +85,12 @@ def _residents(blocks: gpd.GeoDataFrame, residents: gpd.GeoDataFrame) -> tuple[n
 
 
 def _snapped_targets(
-    network: WalkNetwork, residents: gpd.GeoDataFrame, points: np.ndarray, use: np.ndarray, snapped_residents: Snapped | None, subset: np.ndarray
+    network: WalkNetwork,
+    residents: gpd.GeoDataFrame,
+    points: np.ndarray,
+    use: np.ndarray,
+    snapped_residents: Snapped | None,
+    subset: np.ndarray,
 ) -> Snapped:
     """The counted residents (`points`, mask `use` over `residents`) at `subset`, snapped to `network`.
 
@@ -128,7 +135,9 @@ def _within_m(points: np.ndarray, geoms: np.ndarray, radius_m: float) -> np.ndar
         return covered
     limit = float(radius_m) + DISTANCE_TOLERANCE_M
     if (shapely.get_type_id(geoms) == 0).all():  # points: one nearest-neighbour search (no all-pairs query)
-        dist, _ = cKDTree(shapely.get_coordinates(geoms)).query(shapely.get_coordinates(points), k=1, distance_upper_bound=limit * (1 + 1e-12))
+        dist, _ = cKDTree(shapely.get_coordinates(geoms)).query(
+            shapely.get_coordinates(points), k=1, distance_upper_bound=limit * (1 + 1e-12)
+        )
         return dist <= limit
     kind = shapely.get_type_id(geoms)
     polygonal, linear = np.isin(kind, (3, 6)), np.isin(kind, (1, 2, 5))
@@ -252,8 +261,12 @@ def life_circle_coverage(
         else:
             dist_m = np.full(points.shape[0], np.inf)
         for minutes, limit_m in levels:
-            columns[f"life_circle_{minutes}min_{name}_ratio"] = _share(n_blocks, code, population, dist_m <= limit_m + DISTANCE_TOLERANCE_M)
-        columns[f"{name}_coverage_{_m(radius_m)}m_walk_ratio"] = _share(n_blocks, code, population, dist_m <= radius_m + DISTANCE_TOLERANCE_M)
+            columns[f"life_circle_{minutes}min_{name}_ratio"] = _share(
+                n_blocks, code, population, dist_m <= limit_m + DISTANCE_TOLERANCE_M
+            )
+        columns[f"{name}_coverage_{_m(radius_m)}m_walk_ratio"] = _share(
+            n_blocks, code, population, dist_m <= radius_m + DISTANCE_TOLERANCE_M
+        )
     return pd.DataFrame(columns, index=blocks.index, dtype=float)
 
 
@@ -334,7 +347,9 @@ def park_coverage_ratio(
     parks = np.asarray(green.geometry.values, dtype=object)[(green["kind"] == "park").to_numpy()]
     parks = parks[~(shapely.is_missing(parks) | shapely.is_empty(parks))]
     if parks.size:  # overlapping park polygons are one park (its size decides the class)
-        parks = shapely.get_parts(shapely.union_all(np.where(shapely.is_valid(parks), parks, shapely.make_valid(parks))))
+        parks = shapely.get_parts(
+            shapely.union_all(np.where(shapely.is_valid(parks), parks, shapely.make_valid(parks)))
+        )
         parks = parks[np.isin(shapely.get_type_id(parks), (3, 6))]
     area_m2 = shapely.area(parks)
     groups = (
@@ -354,7 +369,9 @@ def park_coverage_ratio(
         for polys, radius_m in groups:
             if targets is None or polys.size == 0:
                 continue
-            access = shapely.points(shapely.get_coordinates(shapely.segmentize(shapely.boundary(polys), PARK_ACCESS_SPACING_M)))
+            access = shapely.points(
+                shapely.get_coordinates(shapely.segmentize(shapely.boundary(polys), PARK_ACCESS_SPACING_M))
+            )
             dist_m = nearest_source_distance_m(network, snap_points(network, access), targets, cutoff_m=radius_m)
             covered[todo] |= dist_m <= radius_m + DISTANCE_TOLERANCE_M
     return pd.Series(_share(len(blocks), code, population, covered), index=blocks.index, name=name, dtype=float)

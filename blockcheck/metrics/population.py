@@ -30,8 +30,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from ..crs import require_same_metric_crs
-from ..errors import CRSError, InputError
+from blockcheck.crs import require_same_metric_crs
+from blockcheck.errors import CRSError, InputError
 
 __all__ = [
     "RESIDENT_COLUMNS",
@@ -259,7 +259,9 @@ def residents_from_communities(
         geoms = geoms[residential]
         use = use[residential]
         if "floors" in buildings.columns:
-            floors = pd.to_numeric(buildings["floors"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[residential]
+            floors = pd.to_numeric(buildings["floors"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[
+                residential
+            ]
             floors = np.where(np.isfinite(floors), floors, float(default_floors))
         else:
             floors = np.full(geoms.shape[0], float(default_floors))
@@ -304,7 +306,9 @@ def residents_from_communities(
     )
 
 
-def residents_from_raster(blocks: gpd.GeoDataFrame, raster_path: str | os.PathLike, *, band: int = 1) -> gpd.GeoDataFrame:
+def residents_from_raster(
+    blocks: gpd.GeoDataFrame, raster_path: str | os.PathLike, *, band: int = 1
+) -> gpd.GeoDataFrame:
     r"""Residents from a people-per-pixel raster (e.g. WorldPop), with fractional pixel coverage.
 
     Parameters
@@ -401,7 +405,14 @@ def residents_from_raster(blocks: gpd.GeoDataFrame, raster_path: str | os.PathLi
         )
         if geoms_r.size == 0:  # no block geometry at all: nothing to place
             empty = np.empty(0, dtype=np.intp)
-            return _residents_frame(blocks, shapely.points(np.empty((0, 2))), np.empty((0, len(RESIDENT_COLUMNS))), empty, np.empty(0, dtype=object), blocks.crs)
+            return _residents_frame(
+                blocks,
+                shapely.points(np.empty((0, 2))),
+                np.empty((0, len(RESIDENT_COLUMNS))),
+                empty,
+                np.empty(0, dtype=object),
+                blocks.crs,
+            )
         xmin, ymin, xmax, ymax = shapely.total_bounds(geoms_r)
         cols = ((xmin - t.c) / t.a, (xmax - t.c) / t.a)
         rows = ((ymin - t.f) / t.e, (ymax - t.f) / t.e)
@@ -448,7 +459,9 @@ def residents_from_raster(blocks: gpd.GeoDataFrame, raster_path: str | os.PathLi
     if not block_crs.equals(raster_crs):
         px, py = Transformer.from_crs(raster_crs, block_crs, always_xy=True).transform(px, py)
     points = shapely.points(px, py)
-    return _residents_frame(blocks, points, counts, block_ok[blk], np.full(pix.shape[0], _SOURCE_RASTER, dtype=object), blocks.crs)
+    return _residents_frame(
+        blocks, points, counts, block_ok[blk], np.full(pix.shape[0], _SOURCE_RASTER, dtype=object), blocks.crs
+    )
 
 
 def block_population(blocks: gpd.GeoDataFrame, residents: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..standards import Standards
-from ._assign import block_index_of, sum_by_block
+from blockcheck.standards import Standards
+from blockcheck.metrics.assign import block_index_of, sum_by_block
 
 __all__ = ["ProvisionSpec", "facility_provision", "facility_within_reach", "provision_specs"]
 
@@ -58,7 +58,9 @@ def provision_specs() -> tuple[ProvisionSpec, ...]:
 def _capacity(facilities: gpd.GeoDataFrame, spec: ProvisionSpec) -> np.ndarray:
     if not spec.capacity:
         return np.ones(len(facilities))
-    values = pd.to_numeric(facilities.get(spec.capacity, pd.Series(np.nan, index=facilities.index)), errors="coerce").to_numpy(dtype="float64")
+    values = pd.to_numeric(
+        facilities.get(spec.capacity, pd.Series(np.nan, index=facilities.index)), errors="coerce"
+    ).to_numpy(dtype="float64")
     if spec.capacity == "land_area_m2":  # polygons without a stated land area: their own area
         geom = facilities.geometry.values
         polygonal = np.isin(shapely.get_type_id(geom), (3, 6))
@@ -174,7 +176,11 @@ def facility_within_reach(
         geoms = np.asarray(facilities.geometry.values, dtype=object)[(facilities["category"] == category).to_numpy()]
         geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
         if geoms.size:
-            hit, _ = shapely.STRtree(geoms).query(np.asarray(blocks.geometry.values), predicate="dwithin", distance=float(radius_m))
+            hit, _ = shapely.STRtree(geoms).query(
+                np.asarray(blocks.geometry.values), predicate="dwithin", distance=float(radius_m)
+            )
             reach[hit] = 1.0
     pop = pd.to_numeric(population, errors="coerce").astype("float64").reindex(blocks.index)
-    return pd.Series(np.where(pop.to_numpy() > 0, reach, np.nan), index=blocks.index, name=f"{category}_within_reach", dtype=float)
+    return pd.Series(
+        np.where(pop.to_numpy() > 0, reach, np.nan), index=blocks.index, name=f"{category}_within_reach", dtype=float
+    )

@@ -71,7 +71,10 @@ def road_length_by_block_m(
     block totals add up to the district's road length.
     """
     b_idx, _, credited = credited_road_pairs(
-        np.asarray(blocks.geometry.values), np.asarray(roads.geometry.values), precision_m=precision_m, edge_share=edge_share
+        np.asarray(blocks.geometry.values),
+        np.asarray(roads.geometry.values),
+        precision_m=precision_m,
+        edge_share=edge_share,
     )
     sums = np.bincount(b_idx, weights=credited, minlength=len(blocks))
     return pd.Series(np.clip(sums, 0.0, None), index=blocks.index, name="road_length_m")
@@ -134,12 +137,16 @@ def credited_road_pairs(
         # exactly inside/outside, yet maybe within the grid of the edge along the way
         # (a road meant to lie on the edge): those go through the overlay
         at = rest[ends]
-        ends[np.flatnonzero(ends)[_near_edge_between_ends(road_geom[r[at]], block_geom[b[at]], precision_m=precision_m)]] = False
+        ends[
+            np.flatnonzero(ends)[_near_edge_between_ends(road_geom[r[at]], block_geom[b[at]], precision_m=precision_m)]
+        ] = False
     inside = rest[ends & (matrix == _INSIDE_END_ON_EDGE)]
     credited[inside] = shapely.length(road_geom[r[inside]])
     credited[rest[ends & (matrix == _OUTSIDE_END_ON_EDGE)]] = 0.0
     other = rest[(matrix != _ON_EDGE) & ~ends]
-    credited[other] = _overlay_credit_m(road_geom[r[other]], block_geom[b[other]], precision_m=precision_m, edge_share=edge_share)
+    credited[other] = _overlay_credit_m(
+        road_geom[r[other]], block_geom[b[other]], precision_m=precision_m, edge_share=edge_share
+    )
     return b, r, credited
 
 
@@ -174,12 +181,16 @@ def _near_edge_between_ends(roads: np.ndarray, blocks: np.ndarray, *, precision_
     ok = np.flatnonzero(usable)[trimmable]
     if ok.size:
         keep = np.isin(part, ok)
-        lines = shapely.linestrings(trimmed[keep], indices=part[keep], out=np.full(roads.shape[0], None, dtype=object))[ok]
+        lines = shapely.linestrings(trimmed[keep], indices=part[keep], out=np.full(roads.shape[0], None, dtype=object))[
+            ok
+        ]
         near[ok] = shapely.dwithin(lines, shapely.boundary(blocks[ok]), 2.0 * precision_m)
     return near
 
 
-def _overlay_credit_m(roads: np.ndarray, blocks: np.ndarray, *, precision_m: float | None, edge_share: float) -> np.ndarray:
+def _overlay_credit_m(
+    roads: np.ndarray, blocks: np.ndarray, *, precision_m: float | None, edge_share: float
+) -> np.ndarray:
     """``|r ∩ b| − (1 − edge_share) · |r ∩ ∂b|`` for pairs the DE-9IM shortcuts do not settle.
 
     The exact (floating-point) overlay is used where the `precision_m` grid

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._assign import block_index_of, given_or_block_index_of, overlap_area_m2, sum_by_block
+from blockcheck.metrics.assign import block_index_of, given_or_block_index_of, overlap_area_m2, sum_by_block
 
 __all__ = [
     "industrial_land_ratio",
@@ -53,18 +53,24 @@ def park_green_m2(blocks: gpd.GeoDataFrame, green: gpd.GeoDataFrame, population:
     parks = green[green["kind"] == "park"] if not green.empty else green
     area = overlap_area_m2(blocks, _union_parts(parks))
     pop = population.astype("float64")
-    return pd.DataFrame({"park_green_m2": area, "park_green_m2_per_capita": area / pop.where(pop > 0)}, index=blocks.index)
+    return pd.DataFrame(
+        {"park_green_m2": area, "park_green_m2_per_capita": area / pop.where(pop > 0)}, index=blocks.index
+    )
 
 
 def job_housing_ratio(
-    blocks: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, resident_workers: pd.Series, *, block_positions: np.ndarray | None = None
+    blocks: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    resident_workers: pd.Series,
+    *,
+    block_positions: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Jobs per employed resident (职住比) per block.
 
     Parameters
     ----------
     block_positions
-        Position of each building's block (:func:`blockcheck.metrics._assign.block_index_of`),
+        Position of each building's block (:func:`blockcheck.metrics.assign.block_index_of`),
         when the caller has it already; computed when None.
 
     Returns
@@ -79,12 +85,18 @@ def job_housing_ratio(
     average 0.53 quoted in the method's Huitian problem list.
     """
     employees = buildings["employees"] if "employees" in buildings else pd.Series(np.nan, index=buildings.index)
-    jobs = sum_by_block(blocks, given_or_block_index_of(blocks, buildings, block_positions), employees.to_numpy(dtype="float64", na_value=0.0))
+    jobs = sum_by_block(
+        blocks,
+        given_or_block_index_of(blocks, buildings, block_positions),
+        employees.to_numpy(dtype="float64", na_value=0.0),
+    )
     workers = resident_workers.astype("float64")
     return pd.DataFrame({"jobs": jobs, "job_housing_ratio": jobs / workers.where(workers > 0)}, index=blocks.index)
 
 
-def parking_provision(blocks: gpd.GeoDataFrame, parking: gpd.GeoDataFrame, households: pd.Series, *, spaces_per_household: float) -> pd.DataFrame:
+def parking_provision(
+    blocks: gpd.GeoDataFrame, parking: gpd.GeoDataFrame, households: pd.Series, *, spaces_per_household: float
+) -> pd.DataFrame:
     """Parking requirement, supply and gap per block.
 
     Returns
@@ -114,13 +126,15 @@ def parking_provision(blocks: gpd.GeoDataFrame, parking: gpd.GeoDataFrame, house
     )
 
 
-def underground_use_ratio(blocks: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, block_positions: np.ndarray | None = None) -> pd.DataFrame:
+def underground_use_ratio(
+    blocks: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, block_positions: np.ndarray | None = None
+) -> pd.DataFrame:
     """Share of the available underground floor area that is in use.
 
     Parameters
     ----------
     block_positions
-        Position of each building's block (:func:`blockcheck.metrics._assign.block_index_of`),
+        Position of each building's block (:func:`blockcheck.metrics.assign.block_index_of`),
         when the caller has it already; computed when None.
 
     Returns
@@ -134,24 +148,34 @@ def underground_use_ratio(blocks: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame,
     No standard threshold; the Huitian problem list reports 40 % use as a problem.
     """
     positions = given_or_block_index_of(blocks, buildings, block_positions)
-    col = lambda name: buildings[name].to_numpy(dtype="float64", na_value=0.0) if name in buildings else np.zeros(len(buildings))  # noqa: E731
+    col = lambda name: (
+        buildings[name].to_numpy(dtype="float64", na_value=0.0) if name in buildings else np.zeros(len(buildings))
+    )  # noqa: E731
     area = sum_by_block(blocks, positions, col("underground_area_m2"))
     used = sum_by_block(blocks, positions, np.minimum(col("underground_used_m2"), col("underground_area_m2")))
     return pd.DataFrame(
-        {"underground_area_m2": area, "underground_used_m2": used, "underground_use_ratio": used / area.where(area > 0)},
+        {
+            "underground_area_m2": area,
+            "underground_used_m2": used,
+            "underground_use_ratio": used / area.where(area > 0),
+        },
         index=blocks.index,
     )
 
 
 def old_residential_buildings(
-    blocks: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, *, built_up_to_year: int, block_positions: np.ndarray | None = None
+    blocks: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    *,
+    built_up_to_year: int,
+    block_positions: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Old residential buildings (built up to `built_up_to_year`) per block.
 
     Parameters
     ----------
     block_positions
-        Position of each building's block (:func:`blockcheck.metrics._assign.block_index_of`),
+        Position of each building's block (:func:`blockcheck.metrics.assign.block_index_of`),
         when the caller has it already; computed when None.
 
     Returns
@@ -161,9 +185,19 @@ def old_residential_buildings(
         (their share of residential floor area; NaN without residential floor area).
     """
     positions = given_or_block_index_of(blocks, buildings, block_positions)
-    residential = buildings["use"].isin(["residential", "mixed"]).to_numpy() if not buildings.empty else np.zeros(0, bool)
-    year = buildings["year_built"].to_numpy(dtype="float64", na_value=np.nan) if "year_built" in buildings else np.full(len(buildings), np.nan)
-    floors = buildings["floors"].to_numpy(dtype="float64", na_value=1.0) if "floors" in buildings else np.ones(len(buildings))
+    residential = (
+        buildings["use"].isin(["residential", "mixed"]).to_numpy() if not buildings.empty else np.zeros(0, bool)
+    )
+    year = (
+        buildings["year_built"].to_numpy(dtype="float64", na_value=np.nan)
+        if "year_built" in buildings
+        else np.full(len(buildings), np.nan)
+    )
+    floors = (
+        buildings["floors"].to_numpy(dtype="float64", na_value=1.0)
+        if "floors" in buildings
+        else np.ones(len(buildings))
+    )
     floor_m2 = buildings.geometry.area.to_numpy() * np.maximum(floors, 1.0)
     old = residential & (year <= built_up_to_year)
     count = sum_by_block(blocks, np.where(old, positions, -1), np.ones(len(buildings)))

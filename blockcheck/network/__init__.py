@@ -21,18 +21,9 @@ the edges (see :func:`nearest_source_distance_m`).
 All coordinates are in one projected CRS with metre units.
 """
 
-from .distance import nearest_source_distance_m
-from .graph import (
-    DEFAULT_EXCLUDE_CLASSES,
-    DEFAULT_STATUSES,
-    DISTANCE_TOLERANCE_M,
-    NODE_PRECISION_M,
-    SNAP_PIECE_MAX_M,
-    WalkNetwork,
-    build_walk_network,
-    to_networkx,
-)
-from .snapping import Access, Snapped, access_costs, snap_points
+from blockcheck.network.distance import nearest_source_distance_m
+from blockcheck.network.graph import DEFAULT_EXCLUDE_CLASSES, DEFAULT_STATUSES, DISTANCE_TOLERANCE_M, NODE_PRECISION_M, SNAP_PIECE_MAX_M, WalkNetwork, build_walk_network, to_networkx
+from blockcheck.network.snapping import Access, Snapped, access_costs, snap_points
 
 __all__ = [
     "DEFAULT_EXCLUDE_CLASSES",

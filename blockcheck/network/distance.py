@@ -6,8 +6,9 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from .graph import DISTANCE_TOLERANCE_M, WalkNetwork
-from .snapping import Snapped, access_costs
+from blockcheck.network.graph import DISTANCE_TOLERANCE_M, WalkNetwork
+from blockcheck.network.snapping import Snapped, access_costs
+
 
 def _segmented_running_min(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Running minimum of `values` restarting at each new value of `groups` (sorted).

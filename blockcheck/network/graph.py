@@ -15,8 +15,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from ..crs import is_metric
-from ..errors import CRSError, InputError
+from blockcheck.crs import is_metric
+from blockcheck.errors import CRSError, InputError
 
 #: Road statuses walked on by default (planned roads cannot be walked yet).
 DEFAULT_STATUSES = ("built",)
@@ -302,7 +302,11 @@ def to_networkx(network: WalkNetwork) -> nx.Graph:
     # Longest first, so that the shortest of parallel edges is written last and kept.
     order = np.argsort(-network.length_m, kind="stable")
     graph.add_edges_from(
-        (int(network.u[i]), int(network.v[i]), {"length_m": float(network.length_m[i]), "geometry": network.geometry[i], "edge": int(i)})
+        (
+            int(network.u[i]),
+            int(network.v[i]),
+            {"length_m": float(network.length_m[i]), "geometry": network.geometry[i], "edge": int(i)},
+        )
         for i in order
     )
     return graph

@@ -9,8 +9,9 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from ..errors import CRSError, InputError
-from .graph import WalkNetwork, _PieceIndex
+from blockcheck.errors import CRSError, InputError
+from blockcheck.network.graph import WalkNetwork, _PieceIndex
+
 
 @dataclass(frozen=True, eq=False)
 class Snapped:
@@ -44,7 +45,12 @@ class Snapped:
         for key, (network, access) in self._access.items():
             out._access[key] = (
                 network,
-                Access(access.node_u[positions], access.node_v[positions], access.cost_u_m[positions], access.cost_v_m[positions]),
+                Access(
+                    access.node_u[positions],
+                    access.node_v[positions],
+                    access.cost_u_m[positions],
+                    access.cost_v_m[positions],
+                ),
             )
         return out
 

@@ -9,14 +9,14 @@ Public functions (imported lazily, so ``import blockcheck.report`` stays light):
 The plot functions (``plot_overview``, ``plot_metric`` …) live in :mod:`blockcheck.report.maps`.
 
 The validation report (``ValidationReport``, ``Issue`` and the severities) lives in
-:mod:`blockcheck.validation_report`; its names are re-exported here for compatibility.
+:mod:`blockcheck.inputs.report`; its names are re-exported here for compatibility.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from ..validation_report import ERROR, INFO, WARNING, Issue, ValidationReport  # noqa: F401
+from blockcheck.inputs.report import ERROR, INFO, WARNING, Issue, ValidationReport  # noqa: F401
 
 _LAZY = {
     "export_maps": "maps",

@@ -17,7 +17,7 @@ features is one artist (see :mod:`blockcheck.report.paths`).
 
 from __future__ import annotations
 
-from . import _mpl  # noqa: F401  (first: quiet matplotlib import)
+from blockcheck.report import _mpl  # noqa: F401  (first: quiet matplotlib import)
 
 import math
 import os
@@ -31,17 +31,17 @@ import shapely
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from .. import __version__
-from ..lists.schema import list_table
-from ..outputs import guard_output
-from . import cartography as carto
-from .fonts import glyph_guard
-from .maps import draw_projects, draw_resources, plot_overview, project_handles, resource_handles
-from .paths import add_lines, add_polygons
-from .settings import check_lang, settings, steps, text
-from .tables import area_counts, block_facts, block_summary, list_title
-from .textfit import wrap_em
-from .workbook_data import EIGHT_LISTS, WorkbookData, as_workbook, block_index
+from blockcheck import __version__
+from blockcheck.lists.schema import list_table
+from blockcheck.outputs import guard_output
+from blockcheck.report import cartography as carto
+from blockcheck.report.fonts import glyph_guard
+from blockcheck.report.maps import draw_projects, draw_resources, plot_overview, project_handles, resource_handles
+from blockcheck.report.paths import add_lines, add_polygons
+from blockcheck.report.settings import check_lang, settings, steps, text
+from blockcheck.report.tables import area_counts, block_facts, block_summary, list_title
+from blockcheck.report.textfit import wrap_em
+from blockcheck.report.workbook_data import EIGHT_LISTS, WorkbookData, as_workbook, block_index
 
 __all__ = ["FIXED_PAGES", "export_atlas", "render_block_page"]
 
@@ -74,7 +74,13 @@ def _footer(fig: Figure, wb: WorkbookData, lang: str) -> tuple:
 def _cover(wb: WorkbookData, lang: str) -> Figure:
     fig = _page()
     fig.text(0.5, 0.80, text(lang, "atlas_title"), ha="center", fontsize=20, fontweight="bold", gid="title")
-    fig.text(0.5, 0.75, text(lang, "atlas_subtitle", district=wb.district(lang), blocks=len(wb.blocks)), ha="center", fontsize=13)
+    fig.text(
+        0.5,
+        0.75,
+        text(lang, "atlas_subtitle", district=wb.district(lang), blocks=len(wb.blocks)),
+        ha="center",
+        fontsize=13,
+    )
     fig.text(0.5, 0.72, wb.date, ha="center", fontsize=11, color="#444444")
     counts = area_counts(wb)
     y = 0.65
@@ -90,8 +96,15 @@ def _cover(wb: WorkbookData, lang: str) -> Figure:
     fig.text(0.26, y, gaps.title_zh if lang == "zh" else gaps.title_en, fontsize=11, fontweight="bold")
     fig.text(0.74, y, f"{len(wb.data_gaps):,}", fontsize=10.5, ha="right")
     meta = wb.meta
-    facts = text(lang, "run_facts", input=wb.source_name, crs=wb.crs.to_string(), profile=meta.get("standards_profile", ""),
-                 run_at=meta.get("run_at_utc", ""), version=__version__)
+    facts = text(
+        lang,
+        "run_facts",
+        input=wb.source_name,
+        crs=wb.crs.to_string(),
+        profile=meta.get("standards_profile", ""),
+        run_at=meta.get("run_at_utc", ""),
+        version=__version__,
+    )
     for i, line in enumerate(wrap_em(facts, 80)):
         fig.text(0.5, 0.20 - i * 0.02, line, ha="center", fontsize=8, color="#444444")
     _footer(fig, wb, lang)[1].set_text(text(lang, "page", page=1))
@@ -118,9 +131,24 @@ class _BlockPage:
         self.facts = fig.text(0.06, 0.93, "", fontsize=8.5, color="#333333")
         self.gaps = fig.text(0.06, 0.911, "", fontsize=8, color="#333333", gid="block_data_gaps")
         self.ax = fig.add_axes(_MAP_RECT)
-        self.problems_head = fig.text(_SIDE_X, _MAP_RECT[1] + _MAP_RECT[3] - 0.005, "", fontsize=9, fontweight="bold", va="top",
-                                      color=self.cfg["colors"]["highlight_edge"])
-        self.problems = fig.text(_SIDE_X, _MAP_RECT[1] + _MAP_RECT[3] - 0.025, "", fontsize=7, va="top", linespacing=1.35, gid="block_problems")
+        self.problems_head = fig.text(
+            _SIDE_X,
+            _MAP_RECT[1] + _MAP_RECT[3] - 0.005,
+            "",
+            fontsize=9,
+            fontweight="bold",
+            va="top",
+            color=self.cfg["colors"]["highlight_edge"],
+        )
+        self.problems = fig.text(
+            _SIDE_X,
+            _MAP_RECT[1] + _MAP_RECT[3] - 0.025,
+            "",
+            fontsize=7,
+            va="top",
+            linespacing=1.35,
+            gid="block_problems",
+        )
         self._legend()
         self._table()
         _, self.number = _footer(fig, wb, lang)
@@ -140,11 +168,18 @@ class _BlockPage:
         lang, wb = self.lang, self.wb
         colors = self.cfg["colors"]
         dom, pri = project_handles(wb.lists["project_list"], lang=lang, counts=False)
-        base = [carto.patch_handle(text(lang, "blocks"), facecolor=colors["block_fill"], edgecolor=colors["highlight_edge"], linewidth=1.5)]
+        base = [
+            carto.patch_handle(
+                text(lang, "blocks"), facecolor=colors["block_fill"], edgecolor=colors["highlight_edge"], linewidth=1.5
+            )
+        ]
         if "green" in wb.context:
             base.append(carto.patch_handle(text(lang, "green_legend"), facecolor=colors["green"]))
-        groups = ((text(lang, "block_resources"), resource_handles(wb.lists["resource_list"], lang=lang, counts=False)),
-                  (text(lang, "block_projects"), dom + pri), ("", base))
+        groups = (
+            (text(lang, "block_resources"), resource_handles(wb.lists["resource_list"], lang=lang, counts=False)),
+            (text(lang, "block_projects"), dom + pri),
+            ("", base),
+        )
         y, step, fig = 0.655, 0.0118, self.fig
         for title, handles in groups:
             if not handles:
@@ -154,13 +189,31 @@ class _BlockPage:
                 y -= step
             for handle in handles:
                 if isinstance(handle, mpl.patches.Patch):
-                    fig.add_artist(mpl.patches.Rectangle((_SIDE_X, y - 0.0045), 0.022, 0.009, transform=fig.transFigure,
-                                                         facecolor=handle.get_facecolor(), edgecolor=handle.get_edgecolor(),
-                                                         hatch=handle.get_hatch(), linewidth=handle.get_linewidth()))
+                    fig.add_artist(
+                        mpl.patches.Rectangle(
+                            (_SIDE_X, y - 0.0045),
+                            0.022,
+                            0.009,
+                            transform=fig.transFigure,
+                            facecolor=handle.get_facecolor(),
+                            edgecolor=handle.get_edgecolor(),
+                            hatch=handle.get_hatch(),
+                            linewidth=handle.get_linewidth(),
+                        )
+                    )
                 else:
-                    fig.add_artist(mpl.lines.Line2D([_SIDE_X + 0.011], [y], transform=fig.transFigure, marker=handle.get_marker(),
-                                                    markersize=handle.get_markersize(), markerfacecolor=handle.get_markerfacecolor(),
-                                                    markeredgecolor=handle.get_markeredgecolor(), linestyle="none"))
+                    fig.add_artist(
+                        mpl.lines.Line2D(
+                            [_SIDE_X + 0.011],
+                            [y],
+                            transform=fig.transFigure,
+                            marker=handle.get_marker(),
+                            markersize=handle.get_markersize(),
+                            markerfacecolor=handle.get_markerfacecolor(),
+                            markeredgecolor=handle.get_markeredgecolor(),
+                            linestyle="none",
+                        )
+                    )
                 fig.text(_SIDE_X + 0.03, y, handle.get_label(), fontsize=6.5, va="center", gid="legend")
                 y -= step
             y -= step * 0.4
@@ -178,7 +231,16 @@ class _BlockPage:
         for step in steps(lang):
             middle = top - _ROW_H * (row + 1 + len(step.lists) / 2)
             label = "\n".join([step.ordinal, *wrap_em(step.name, step_em, 3)])
-            fig.text(_COLS[0] + 0.004, middle, label, fontsize=_FONT - 0.5, va="center", linespacing=1.2, gid="step", color="#333333")
+            fig.text(
+                _COLS[0] + 0.004,
+                middle,
+                label,
+                fontsize=_FONT - 0.5,
+                va="center",
+                linespacing=1.2,
+                gid="step",
+                color="#333333",
+            )
             for name in step.lists:
                 y = top - _ROW_H * (row + 1.5)
                 fig.text(_COLS[1] + 0.004, y, list_title(name, lang), fontsize=_FONT, va="center")
@@ -192,22 +254,38 @@ class _BlockPage:
         fig.add_artist(mpl.lines.Line2D([_COLS[0], _COLS[4]], [ys[0], ys[0]], linewidth=1.0, color="black"))
         for k, y in enumerate(ys[1:], start=1):
             x0 = _COLS[0] if k in (1, len(ys) - 1) or k % 2 else _COLS[1]  # the step cell spans its two rows
-            fig.add_artist(mpl.lines.Line2D([x0, _COLS[4]], [y, y], linewidth=1.0 if k in (1, len(ys) - 1) else 0.3, color="black"))
+            fig.add_artist(
+                mpl.lines.Line2D([x0, _COLS[4]], [y, y], linewidth=1.0 if k in (1, len(ys) - 1) else 0.3, color="black")
+            )
         self.table_width_em = (_COLS[4] - _COLS[3]) * fig.get_size_inches()[0] * 72 / _FONT - 1
 
     def show(self, block_id: str, page: int) -> None:
         lang = self.lang
         f = self.facts_table.loc[block_id]
         self.title.set_text(text(lang, "block_page", block_id=block_id, name=_txt(f["name"])))
-        self.facts.set_text(text(lang, "block_facts", subdistrict=_txt(f["subdistrict"]), area_ha=_num(f["area_ha"]),
-                                 population=_num(f["population"]), job_housing=_num(f["job_housing_ratio"])))
+        self.facts.set_text(
+            text(
+                lang,
+                "block_facts",
+                subdistrict=_txt(f["subdistrict"]),
+                area_ha=_num(f["area_ha"]),
+                population=_num(f["population"]),
+                job_housing=_num(f["job_housing_ratio"]),
+            )
+        )
         own, area = self.wb.block_data_gaps(block_id)
-        self.gaps.set_text(text(lang, "block_data_gaps", n=own + area, own=own, area=area) if own + area else text(lang, "block_data_gaps_none"))
+        self.gaps.set_text(
+            text(lang, "block_data_gaps", n=own + area, own=own, area=area)
+            if own + area
+            else text(lang, "block_data_gaps_none")
+        )
         row = self.summary.loc[block_id]
         n = int(row["n_problem_list"])
         self.problems_head.set_text(text(lang, "block_problems", n=n))
         names = [] if n == 0 else str(row["text_problem_list"]).split("、" if lang == "zh" else "; ")
-        lines = [f"{i}. {line}" for i, name in enumerate(names[:_MAX_PROBLEMS], start=1) for line in wrap_em(name, 24, 1)]
+        lines = [
+            f"{i}. {line}" for i, name in enumerate(names[:_MAX_PROBLEMS], start=1) for line in wrap_em(name, 24, 1)
+        ]
         if len(names) > _MAX_PROBLEMS:
             lines.append(text(lang, "more", n=len(names) - _MAX_PROBLEMS))
         self.problems.set_text("\n".join(lines))
@@ -259,8 +337,15 @@ def _num(value: object) -> float:
     return v
 
 
-def export_atlas(workbook: WorkbookData | str | os.PathLike, out_pdf: str | os.PathLike, *, lang: str = "zh",
-                 blocks: list[str] | None = None, progress: Progress | None = None, overwrite: bool = False) -> Path:
+def export_atlas(
+    workbook: WorkbookData | str | os.PathLike,
+    out_pdf: str | os.PathLike,
+    *,
+    lang: str = "zh",
+    blocks: list[str] | None = None,
+    progress: Progress | None = None,
+    overwrite: bool = False,
+) -> Path:
     """Write the atlas PDF: cover, district overview, one page per block (`blocks`: a subset, in that order).
 
     Pages = :data:`FIXED_PAGES` + number of blocks. Fonts are embedded (see
@@ -285,8 +370,14 @@ def export_atlas(workbook: WorkbookData | str | os.PathLike, out_pdf: str | os.P
     return out
 
 
-def render_block_page(workbook: WorkbookData | str | os.PathLike, block_id: str, out_png: str | os.PathLike, *,
-                      lang: str = "zh", dpi: int = 110) -> Path:
+def render_block_page(
+    workbook: WorkbookData | str | os.PathLike,
+    block_id: str,
+    out_png: str | os.PathLike,
+    *,
+    lang: str = "zh",
+    dpi: int = 110,
+) -> Path:
     """One block page of the atlas as a PNG (for documents and previews)."""
     wb, lang = as_workbook(workbook), check_lang(lang)
     out = Path(out_png)

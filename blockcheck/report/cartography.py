@@ -9,7 +9,7 @@ label to every map (:func:`add_credits`) and page (:func:`add_page_notice`).
 
 from __future__ import annotations
 
-from . import _mpl  # noqa: F401  (first: quiet matplotlib import)
+from blockcheck.report import _mpl  # noqa: F401  (first: quiet matplotlib import)
 
 import functools
 import math
@@ -22,10 +22,20 @@ from matplotlib.patches import Patch, Polygon, Rectangle
 from matplotlib.text import Text
 from pyproj import CRS, Transformer
 
-from .. import __version__
-from .settings import settings, text
+from blockcheck import __version__
+from blockcheck.report.settings import settings, text
 
-__all__ = ["Credits", "add_credits", "add_north_arrow", "add_page_notice", "add_scale_bar", "decorate", "fit_extent", "nice_length", "patch_handle"]
+__all__ = [
+    "Credits",
+    "add_credits",
+    "add_north_arrow",
+    "add_page_notice",
+    "add_scale_bar",
+    "decorate",
+    "fit_extent",
+    "nice_length",
+    "patch_handle",
+]
 
 
 @dataclass(frozen=True)
@@ -52,8 +62,12 @@ class Credits:
         """One line: CRS, data source, date, maker, and the OSM attribution when due."""
         epsg = self.crs.to_epsg()
         crs = f"EPSG:{epsg} {self.crs.name}" if epsg else self.crs.name
-        parts = [f"{text(lang, 'crs')} {crs}", f"{text(lang, 'source')} {self.source}", f"{text(lang, 'date')} {self.date}",
-                 text(lang, "made_with", version=self.version)]
+        parts = [
+            f"{text(lang, 'crs')} {crs}",
+            f"{text(lang, 'source')} {self.source}",
+            f"{text(lang, 'date')} {self.date}",
+            text(lang, "made_with", version=self.version),
+        ]
         if self.osm:
             parts.append(text(lang, "osm"))
         return " · ".join(p for p in parts if p.strip())
@@ -96,7 +110,9 @@ def add_scale_bar(ax, *, lang: str = "zh", loc: str = "lower left") -> AnchoredO
     height = (y1 - y0) * 0.012
     bar = AuxTransformBox(ax.transData)
     for i, colour in enumerate(("black", "white")):
-        bar.add_artist(Rectangle((i * length / 2, 0), length / 2, height, facecolor=colour, edgecolor="black", linewidth=0.6))
+        bar.add_artist(
+            Rectangle((i * length / 2, 0), length / 2, height, facecolor=colour, edgecolor="black", linewidth=0.6)
+        )
     unit_km = length >= 1000
     for i, at in enumerate((0.0, length / 2, length)):
         value = at / 1000 if unit_km else at
@@ -113,7 +129,10 @@ def add_scale_bar(ax, *, lang: str = "zh", loc: str = "lower left") -> AnchoredO
 @functools.cache
 def _transformers(crs_wkt: str) -> tuple[Transformer, Transformer]:
     crs = CRS.from_wkt(crs_wkt)
-    return (Transformer.from_crs(crs, "EPSG:4326", always_xy=True), Transformer.from_crs("EPSG:4326", crs, always_xy=True))
+    return (
+        Transformer.from_crs(crs, "EPSG:4326", always_xy=True),
+        Transformer.from_crs("EPSG:4326", crs, always_xy=True),
+    )
 
 
 def true_north_angle(ax, crs: CRS) -> float:  # noqa: ANN001
@@ -140,11 +159,20 @@ def add_north_arrow(ax, crs: CRS | None = None, *, lang: str = "zh", loc: str = 
     def place(points: list[tuple[float, float]]) -> np.ndarray:
         return np.asarray(points) @ rot.T + (12.0, 14.0)
 
-    area.add_artist(Polygon(place([tip, left, notch]), closed=True, facecolor="black", edgecolor="black", linewidth=0.6))
-    area.add_artist(Polygon(place([tip, notch, right]), closed=True, facecolor="white", edgecolor="black", linewidth=0.6))
+    area.add_artist(
+        Polygon(place([tip, left, notch]), closed=True, facecolor="black", edgecolor="black", linewidth=0.6)
+    )
+    area.add_artist(
+        Polygon(place([tip, notch, right]), closed=True, facecolor="white", edgecolor="black", linewidth=0.6)
+    )
     label = TextArea(text(lang, "north"), textprops={"fontsize": 9, "fontweight": "bold", "ha": "center"})
-    box = AnchoredOffsetbox(loc=loc, child=VPacker(children=[label, area], align="center", pad=0, sep=0),
-                            pad=0.25, borderpad=0.7, frameon=True)
+    box = AnchoredOffsetbox(
+        loc=loc,
+        child=VPacker(children=[label, area], align="center", pad=0, sep=0),
+        pad=0.25,
+        borderpad=0.7,
+        frameon=True,
+    )
     box.patch.set(facecolor="white", alpha=0.8, edgecolor="none")
     box.set_gid("north_arrow")
     ax.add_artist(box)
@@ -153,8 +181,12 @@ def add_north_arrow(ax, crs: CRS | None = None, *, lang: str = "zh", loc: str = 
 
 def _notice_style() -> dict:
     cfg = settings()["synthetic"]
-    return {"fontsize": cfg["font_size"], "fontweight": "bold", "color": cfg["color"],
-            "bbox": {"boxstyle": "square,pad=0.35", "facecolor": cfg["background"], "edgecolor": "none"}}
+    return {
+        "fontsize": cfg["font_size"],
+        "fontweight": "bold",
+        "color": cfg["color"],
+        "bbox": {"boxstyle": "square,pad=0.35", "facecolor": cfg["background"], "edgecolor": "none"},
+    }
 
 
 def add_credits(ax, credits: Credits, *, lang: str = "zh"):  # noqa: ANN001, ANN201
@@ -162,11 +194,22 @@ def add_credits(ax, credits: Credits, *, lang: str = "zh"):  # noqa: ANN001, ANN
 
     For synthetic data also the notice label, white on red above the frame's top right corner.
     """
-    artist = ax.annotate(credits.line(lang), xy=(0, -0.012), xycoords="axes fraction", ha="left", va="top", fontsize=6.5, color="#333333")
+    artist = ax.annotate(
+        credits.line(lang), xy=(0, -0.012), xycoords="axes fraction", ha="left", va="top", fontsize=6.5, color="#333333"
+    )
     artist.set_gid("credits")
     if credits.synthetic:
-        label = ax.annotate(credits.notice(lang), xy=(1, 1), xycoords="axes fraction", xytext=(-2, 7), textcoords="offset points",
-                            ha="right", va="bottom", zorder=20, **_notice_style())
+        label = ax.annotate(
+            credits.notice(lang),
+            xy=(1, 1),
+            xycoords="axes fraction",
+            xytext=(-2, 7),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            zorder=20,
+            **_notice_style(),
+        )
         label.set_gid("synthetic_notice")
     return artist
 
@@ -188,7 +231,9 @@ def decorate(ax, *, title: str | None, credits: Credits | None, lang: str, crs: 
         add_credits(ax, credits, lang=lang)
 
 
-def patch_handle(label: str, *, facecolor: str = "none", edgecolor: str = "none", hatch: str | None = None, linewidth: float = 0.6) -> Patch:
+def patch_handle(
+    label: str, *, facecolor: str = "none", edgecolor: str = "none", hatch: str | None = None, linewidth: float = 0.6
+) -> Patch:
     """A legend entry for an area style."""
     return Patch(facecolor=facecolor, edgecolor=edgecolor, hatch=hatch, linewidth=linewidth, label=label)
 
@@ -200,8 +245,16 @@ def line_handle(label: str, **style) -> Line2D:
 
 def outside_legend(ax, handles: list, *, title: str, y: float = 1.0, add: bool = True):  # noqa: ANN001, ANN201
     """A legend to the right of the map frame; with `add`, kept when another legend follows."""
-    legend = ax.legend(handles=handles, title=title, loc="upper left", bbox_to_anchor=(1.02, y), borderaxespad=0.0,
-                       alignment="left", handlelength=1.6, handleheight=1.0)
+    legend = ax.legend(
+        handles=handles,
+        title=title,
+        loc="upper left",
+        bbox_to_anchor=(1.02, y),
+        borderaxespad=0.0,
+        alignment="left",
+        handlelength=1.6,
+        handleheight=1.0,
+    )
     if add:
         ax.add_artist(legend)
     return legend

@@ -3,9 +3,9 @@
 Chinese must render in a real CJK font: the first of ``[fonts] cjk`` in
 ``data/report.toml`` that matplotlib's font manager knows (Debian's
 ``fonts-noto-cjk`` gives "Noto Sans CJK SC"). A missing font is a
-:class:`FontMissingError` naming the install command; a glyph missing from
+:class:`~blockcheck.errors.FontMissingError` naming the install command; a glyph missing from
 every font in use — which matplotlib would draw as an empty box and only warn
-about — is a :class:`MissingGlyphError` while :func:`glyph_guard` is active
+about — is a :class:`~blockcheck.errors.MissingGlyphError` while :func:`glyph_guard` is active
 (every export function renders inside it).
 
 PDF font embedding: pages are written with ``pdf.fonttype = 3`` (glyph outlines
@@ -23,20 +23,12 @@ import warnings
 from collections.abc import Iterator
 from functools import cache
 
-from ..errors import BlockcheckError
-from .settings import settings
+from blockcheck.errors import FontMissingError, MissingGlyphError
+from blockcheck.report.settings import settings
 
-__all__ = ["FontMissingError", "MissingGlyphError", "cjk_family", "glyph_guard", "style"]
+__all__ = ["cjk_family", "glyph_guard", "style"]
 
 _GLYPH_WARNING = re.compile(r"Glyph (\d+) \((.*?)\) missing from font\(s\) (.*)\.", re.DOTALL)
-
-
-class FontMissingError(BlockcheckError):
-    """No CJK font is installed where matplotlib can find it."""
-
-
-class MissingGlyphError(BlockcheckError):
-    """A character has no glyph in any font in use (it would render as a box)."""
 
 
 @cache
@@ -45,7 +37,7 @@ def cjk_family() -> str:
 
     Raises
     ------
-    FontMissingError
+    blockcheck.errors.FontMissingError
         When none is installed; the message gives the install command.
     """
     from matplotlib import font_manager
@@ -57,8 +49,10 @@ def cjk_family() -> str:
         except ValueError:
             continue
         return family
-    msg = (f"No Chinese (CJK) font found for maps and reports (tried {', '.join(cfg['cjk'])}). "
-           f"Install one: {cfg['install_hint']}")
+    msg = (
+        f"No Chinese (CJK) font found for maps and reports (tried {', '.join(cfg['cjk'])}). "
+        f"Install one: {cfg['install_hint']}"
+    )
     raise FontMissingError(msg)
 
 
@@ -88,7 +82,7 @@ def style(*, pdf: bool = False) -> dict:
 
 @contextlib.contextmanager
 def glyph_guard() -> Iterator[None]:
-    """Inside: rcParams of :func:`style`, and a missing glyph raises :class:`MissingGlyphError`."""
+    """Inside: rcParams of :func:`style`, and a missing glyph raises :class:`~blockcheck.errors.MissingGlyphError`."""
     import matplotlib.pyplot as plt
 
     with plt.rc_context(style()), warnings.catch_warnings():
@@ -100,6 +94,8 @@ def glyph_guard() -> Iterator[None]:
             if match is None:
                 raise
             code, name, fonts = match.groups()
-            msg = (f"Character {chr(int(code))!r} (U+{int(code):04X}, {name}) has no glyph in the font(s) {fonts}; "
-                   "it would show as an empty box. Use another character or install a font that has it.")
+            msg = (
+                f"Character {chr(int(code))!r} (U+{int(code):04X}, {name}) has no glyph in the font(s) {fonts}; "
+                "it would show as an empty box. Use another character or install a font that has it."
+            )
             raise MissingGlyphError(msg) from None

@@ -17,7 +17,7 @@ input says so on every page (and at the top of the HTML).
 
 from __future__ import annotations
 
-from . import _mpl  # noqa: F401  (first: quiet matplotlib import)
+from blockcheck.report import _mpl  # noqa: F401  (first: quiet matplotlib import)
 
 import functools
 import math
@@ -29,18 +29,17 @@ import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from .. import __version__
-from ..outputs import guard_output
-from . import cartography as carto
-from .fonts import glyph_guard
-from .htmlreport import write_html
-from .maps import export_maps, plot_map
-from .pages import (LEFT, RIGHT, ContentsEntry, contents_pages, contents_per_page, landscape,
-                    paginate, part_heading, portrait, render_table_page)
-from .sections import Section, report_plan
-from .settings import check_lang, method_paragraphs, settings, steps, text
-from .textfit import wrap_em
-from .workbook_data import WorkbookData, as_workbook
+from blockcheck import __version__
+from blockcheck.outputs import guard_output
+from blockcheck.report import cartography as carto
+from blockcheck.report.fonts import glyph_guard
+from blockcheck.report.htmlreport import write_html
+from blockcheck.report.maps import export_maps, plot_map
+from blockcheck.report.pages import LEFT, RIGHT, ContentsEntry, contents_pages, contents_per_page, landscape, paginate, part_heading, portrait, render_table_page
+from blockcheck.report.sections import Section, report_plan
+from blockcheck.report.settings import check_lang, method_paragraphs, settings, steps, text
+from blockcheck.report.textfit import wrap_em
+from blockcheck.report.workbook_data import WorkbookData, as_workbook
 
 __all__ = ["export_report", "report_pages"]
 
@@ -66,8 +65,15 @@ class _Pager:
 
 def _facts(wb: WorkbookData, lang: str) -> str:
     meta = wb.meta
-    return text(lang, "run_facts", input=wb.source_name, crs=wb.crs.to_string(), profile=meta.get("standards_profile", ""),
-                run_at=meta.get("run_at_utc", ""), version=__version__)
+    return text(
+        lang,
+        "run_facts",
+        input=wb.source_name,
+        crs=wb.crs.to_string(),
+        profile=meta.get("standards_profile", ""),
+        run_at=meta.get("run_at_utc", ""),
+        version=__version__,
+    )
 
 
 def _cover(wb: WorkbookData, lang: str) -> Figure:
@@ -107,7 +113,9 @@ def _map_page(wb: WorkbookData, name: str, lang: str, part: str) -> Figure:
     return fig
 
 
-def report_pages(wb: WorkbookData, plan: list[Section], lang: str) -> tuple[list[tuple[PageMaker, bool]], dict[str, int]]:
+def report_pages(
+    wb: WorkbookData, plan: list[Section], lang: str
+) -> tuple[list[tuple[PageMaker, bool]], dict[str, int]]:
     """The body pages of `plan` (after the cover and contents), not drawn yet, and each section's first page (0-based).
 
     Each page is (maker, credits): calling the maker draws the page; `credits`
@@ -148,8 +156,15 @@ def contents_entries(plan: list[Section], first: dict[str, int], lang: str) -> l
     return [ContentsEntry(s.entry(lang), s.level, offset + (p or 0) + 1) for s, p in zip(plan, pages, strict=True)]
 
 
-def export_report(workbook: WorkbookData | str | os.PathLike, out_pdf: str | os.PathLike, *, lang: str = "zh",
-                  html: bool = True, coverage: pd.DataFrame | None = None, overwrite: bool = False) -> list[Path]:
+def export_report(
+    workbook: WorkbookData | str | os.PathLike,
+    out_pdf: str | os.PathLike,
+    *,
+    lang: str = "zh",
+    html: bool = True,
+    coverage: pd.DataFrame | None = None,
+    overwrite: bool = False,
+) -> list[Path]:
     """Write the hearing report: `out_pdf` and (with `html`) ``<stem>.html`` plus its maps in ``<stem>_files/``.
 
     Parameters
@@ -190,8 +205,13 @@ def export_report(workbook: WorkbookData | str | os.PathLike, out_pdf: str | os.
     written = [out]
     if html:
         files = out.parent / f"{out.stem}_files"
-        pngs = [p for p in export_maps(wb, files, lang=lang, names=key_maps, overwrite=True) if p.suffix == ".png"]  # its own folder
+        pngs = [
+            p for p in export_maps(wb, files, lang=lang, names=key_maps, overwrite=True) if p.suffix == ".png"
+        ]  # its own folder
         for svg in files.glob("*.svg"):
             svg.unlink()  # the HTML shows the PNGs
-        written += [write_html(wb, plan, lang, {p.stem: p for p in pngs}, _facts(wb, lang), out.with_suffix(".html")), *pngs]
+        written += [
+            write_html(wb, plan, lang, {p.stem: p for p in pngs}, _facts(wb, lang), out.with_suffix(".html")),
+            *pngs,
+        ]
     return written

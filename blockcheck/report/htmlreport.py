@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import cartography as carto
-from .sections import Section
-from .settings import method_paragraphs, text
-from .workbook_data import WorkbookData
+from blockcheck.report import cartography as carto
+from blockcheck.report.sections import Section
+from blockcheck.report.settings import method_paragraphs, text
+from blockcheck.report.workbook_data import WorkbookData
 
 __all__ = ["write_html"]
 
@@ -57,18 +57,25 @@ def _section(section: Section, body: str) -> str:
     return f'<section id="{esc(section.key)}"><h{level}>{esc(section.title)}</h{level}>\n{body}\n</section>'
 
 
-def write_html(wb: WorkbookData, plan: list[Section], lang: str, maps: dict[str, Path], facts: str, out_html: Path) -> Path:
+def write_html(
+    wb: WorkbookData, plan: list[Section], lang: str, maps: dict[str, Path], facts: str, out_html: Path
+) -> Path:
     """Write the report page `out_html` from `plan`; `maps`: the PNG of each key map by name (beside the page)."""
     notice = wb.notice(lang)
     contents, parts, current = [], [], None
     for section in plan:
-        contents.append(f'<li class="level{section.level}"><a href="#{esc(section.key)}">{esc(section.entry(lang))}</a></li>')
+        contents.append(
+            f'<li class="level{section.level}"><a href="#{esc(section.key)}">{esc(section.entry(lang))}</a></li>'
+        )
         if section.kind == "method":
             body = "\n".join(f"<p>{esc(p)}</p>" for p in [*method_paragraphs(lang), facts])
         elif section.kind == "map":
             png = maps.get(section.map_name)
-            body = (f'<figure><img src="{esc(png.relative_to(out_html.parent).as_posix())}" alt="{esc(section.title)}"></figure>'
-                    if png is not None else "")
+            body = (
+                f'<figure><img src="{esc(png.relative_to(out_html.parent).as_posix())}" alt="{esc(section.title)}"></figure>'
+                if png is not None
+                else ""
+            )
         elif section.kind == "table":
             note = f'<p class="note">{esc(section.table.note)}</p>\n' if section.table.note else ""
             body = note + _table(section.table.frame, section.table.group)

@@ -11,7 +11,7 @@ colours come from ``data/report.toml``; thresholds from the workbook's
 
 from __future__ import annotations
 
-from . import _mpl  # noqa: F401  (first: quiet matplotlib import)
+from blockcheck.report import _mpl  # noqa: F401  (first: quiet matplotlib import)
 
 import functools
 import os
@@ -24,15 +24,15 @@ import pandas as pd
 from matplotlib import patheffects
 from matplotlib.figure import Figure
 
-from ..errors import BlockcheckError
-from ..lists.resources import resource_labels
-from . import cartography as carto
-from .fonts import glyph_guard, style
-from .paths import add_lines, add_points, add_polygons, representative_xy
-from ..outputs import MARK, guard_output
-from .settings import check_lang, metric_maps, settings, text
-from .thresholds import Threshold, fmt_value, metric_threshold
-from .workbook_data import WorkbookData, as_workbook
+from blockcheck.errors import BlockcheckError
+from blockcheck.lists.resources import resource_labels
+from blockcheck.report import cartography as carto
+from blockcheck.report.fonts import glyph_guard, style
+from blockcheck.report.paths import add_lines, add_points, add_polygons, representative_xy
+from blockcheck.outputs import MARK, guard_output
+from blockcheck.report.settings import check_lang, metric_maps, settings, text
+from blockcheck.report.thresholds import Threshold, fmt_value, metric_threshold
+from blockcheck.report.workbook_data import WorkbookData, as_workbook
 
 __all__ = [
     "Threshold",
@@ -111,10 +111,19 @@ def _base(ax, wb: WorkbookData, *, fill: str | None = None) -> None:  # noqa: AN
 
 
 def _outline(ax, geoms: object, *, width: float = 0.8, color: str | None = None) -> None:  # noqa: ANN001
-    add_lines(ax, geoms, edgecolor=color or settings()["colors"]["block_edge"], linewidth=width, zorder=5, gid="block_outlines")
+    add_lines(
+        ax,
+        geoms,
+        edgecolor=color or settings()["colors"]["block_edge"],
+        linewidth=width,
+        zorder=5,
+        gid="block_outlines",
+    )
 
 
-def _context(ax, wb: WorkbookData, *, lang: str, roads: bool = True, green: bool = True, minor_roads: bool = True) -> list:  # noqa: ANN001
+def _context(
+    ax, wb: WorkbookData, *, lang: str, roads: bool = True, green: bool = True, minor_roads: bool = True
+) -> list:  # noqa: ANN001
     """Green spaces and roads from the input (`minor_roads`: also branch and internal roads); returns legend handles."""
     cfg, colors, handles = settings()["roads"], settings()["colors"], []
     g = wb.context.get("green")
@@ -123,23 +132,38 @@ def _context(ax, wb: WorkbookData, *, lang: str, roads: bool = True, green: bool
         handles.append(carto.patch_handle(text(lang, "green_legend"), facecolor=colors["green"]))
     r = wb.context.get("roads")
     if roads and r is not None and len(r):
-        from ..input_model import input_model
+        from blockcheck.inputs.model import input_model
 
         labels = input_model().vocabulary("road_class").labels_zh if lang == "zh" else cfg["labels_en"]
         classes = r["class"].astype(str).to_numpy()
-        dashed = r["status"].astype(str).isin(cfg["status_dashed"]).to_numpy() if "status" in r else np.zeros(len(r), bool)
+        dashed = (
+            r["status"].astype(str).isin(cfg["status_dashed"]).to_numpy() if "status" in r else np.zeros(len(r), bool)
+        )
         geoms = r.geometry.to_numpy()
         planned = False
         for cls, width in cfg["widths"].items():
             mask = classes == cls
             if not mask.any() or (not minor_roads and cls in cfg["minor"]):
                 continue
-            add_lines(ax, geoms[mask & ~dashed], edgecolor=colors["road"], linewidth=width * 0.6, zorder=2, gid=f"roads_{cls}")
-            add_lines(ax, geoms[mask & dashed], edgecolor=colors["road"], linewidth=width * 0.6, linestyle=(0, (3, 2)), zorder=2)
+            add_lines(
+                ax, geoms[mask & ~dashed], edgecolor=colors["road"], linewidth=width * 0.6, zorder=2, gid=f"roads_{cls}"
+            )
+            add_lines(
+                ax,
+                geoms[mask & dashed],
+                edgecolor=colors["road"],
+                linewidth=width * 0.6,
+                linestyle=(0, (3, 2)),
+                zorder=2,
+            )
             handles.append(carto.line_handle(labels.get(cls, cls), color=colors["road"], linewidth=width * 0.6))
             planned = planned or bool((mask & dashed).any())
         if planned:
-            handles.append(carto.line_handle(text(lang, "planned_road"), color=colors["road"], linewidth=1.0, linestyle=(0, (3, 2))))
+            handles.append(
+                carto.line_handle(
+                    text(lang, "planned_road"), color=colors["road"], linewidth=1.0, linestyle=(0, (3, 2))
+                )
+            )
     return handles
 
 
@@ -149,7 +173,9 @@ def _block_labels(ax, blocks, labels: pd.Series | np.ndarray, *, size: float = 6
         return
     xy = representative_xy(blocks.geometry.to_numpy())
     for (x, y), label in zip(xy, np.asarray(labels, dtype=object), strict=True):
-        ax.text(x, y, str(label), ha="center", va="center", fontsize=size, zorder=8, path_effects=_HALO, gid="block_label")
+        ax.text(
+            x, y, str(label), ha="center", va="center", fontsize=size, zorder=8, path_effects=_HALO, gid="block_label"
+        )
 
 
 def _finish(ax, wb: WorkbookData, title: str, lang: str, credits: carto.Credits | None) -> None:  # noqa: ANN001
@@ -159,13 +185,20 @@ def _finish(ax, wb: WorkbookData, title: str, lang: str, credits: carto.Credits 
 
 # ---------------------------------------------------------------- the maps --
 
+
 @_styled
-def plot_overview(wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None):  # noqa: ANN001, ANN201
+def plot_overview(
+    wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None
+):  # noqa: ANN001, ANN201
     """District overview: blocks by sub-district with their codes, roads by class and green spaces."""
     wb, lang = as_workbook(wb), check_lang(lang)
     fig, ax = _new_map(ax)
     colors = settings()["colors"]
-    subs = wb.blocks["subdistrict"].fillna("").astype(str).to_numpy() if "subdistrict" in wb.blocks else np.full(len(wb.blocks), "")
+    subs = (
+        wb.blocks["subdistrict"].fillna("").astype(str).to_numpy()
+        if "subdistrict" in wb.blocks
+        else np.full(len(wb.blocks), "")
+    )
     geoms = wb.blocks.geometry.to_numpy()
     sub_handles = []
     names = pd.unique(subs)
@@ -173,7 +206,9 @@ def plot_overview(wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = 
         colour = colors["subdistricts"][i % len(colors["subdistricts"])]
         add_polygons(ax, geoms[subs == name], facecolor=colour, edgecolor="none", zorder=0, gid="subdistrict")
         if i < _MAX_LEGEND_SUBDISTRICTS:
-            sub_handles.append(carto.patch_handle(name or text(lang, "no_data"), facecolor=colour, edgecolor=colors["block_edge"]))
+            sub_handles.append(
+                carto.patch_handle(name or text(lang, "no_data"), facecolor=colour, edgecolor=colors["block_edge"])
+            )
     if len(names) > _MAX_LEGEND_SUBDISTRICTS:
         sub_handles.append(carto.patch_handle(text(lang, "more", n=len(names) - _MAX_LEGEND_SUBDISTRICTS)))
     minor = len(wb.blocks) <= settings()["roads"]["minor_max_blocks"]
@@ -182,8 +217,12 @@ def plot_overview(wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = 
     _block_labels(ax, wb.blocks, wb.blocks["block_id"], size=6)
     carto.outside_legend(ax, sub_handles, title=text(lang, "subdistrict_legend"))
     if context:
-        carto.outside_legend(ax, [*context, carto.line_handle(text(lang, "blocks"), color=colors["block_edge"], linewidth=1.0)],
-                             title=text(lang, "road_legend"), y=0.55)
+        carto.outside_legend(
+            ax,
+            [*context, carto.line_handle(text(lang, "blocks"), color=colors["block_edge"], linewidth=1.0)],
+            title=text(lang, "road_legend"),
+            y=0.55,
+        )
     _finish(ax, wb, map_title(wb, "overview", lang), lang, credits)
     return fig, ax
 
@@ -247,13 +286,26 @@ def plot_metric(  # noqa: ANN201, PLR0913
     if threshold is not None:
         fails = threshold.fails(values, blocks.get("block_id"))
         if fails.any():
-            add_polygons(ax, geoms[fails], facecolor="none", edgecolor=colors["fail_edge"], hatch=colors["fail_hatch"],
-                         linewidth=0.0, zorder=3, gid="fails")
+            add_polygons(
+                ax,
+                geoms[fails],
+                facecolor="none",
+                edgecolor=colors["fail_edge"],
+                hatch=colors["fail_hatch"],
+                linewidth=0.0,
+                zorder=3,
+                gid="fails",
+            )
         if threshold.value is not None:
             # the word follows the threshold's grade: 未达标准 only for an A/B standard
             fails_text = text(lang, "fails", term=threshold.term or text(lang, "standard"))
-            handles.append(carto.patch_handle(f"{fails_text}（{int(fails.sum())}）" if lang == "zh" else f"{fails_text} ({int(fails.sum())})",
-                                              edgecolor=colors["fail_edge"], hatch=colors["fail_hatch"]))
+            handles.append(
+                carto.patch_handle(
+                    f"{fails_text}（{int(fails.sum())}）" if lang == "zh" else f"{fails_text} ({int(fails.sum())})",
+                    edgecolor=colors["fail_edge"],
+                    hatch=colors["fail_hatch"],
+                )
+            )
         handles.append(carto.patch_handle(threshold.label))
     _outline(ax, geoms, width=0.6)
     _block_labels(ax, blocks, values.map(lambda v: "" if pd.isna(v) else _fmt(v, percent)))
@@ -264,15 +316,26 @@ def plot_metric(  # noqa: ANN201, PLR0913
 
 
 @_styled
-def plot_problems(wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None):  # noqa: ANN001, ANN201
+def plot_problems(
+    wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None
+):  # noqa: ANN001, ANN201
     """Problem map: problems per block (classed), and how many blocks have each problem type."""
     wb, lang = as_workbook(wb), check_lang(lang)
     problems = wb.lists["problem_list"]
     per_block = problems[problems["scope"] != "ALL"] if "scope" in problems else problems.iloc[0:0]
     counts = per_block.groupby("scope").size().reindex(wb.block_ids(), fill_value=0).to_numpy()
     frame = wb.blocks.assign(_problems=counts)
-    fig, ax = plot_metric(frame, "_problems", ax=ax, good="low", integer=True, legend_title=text(lang, "problems_legend"),
-                          title=text(lang, "problems_title"), lang=lang, credits=credits or carto.Credits.of(wb))
+    fig, ax = plot_metric(
+        frame,
+        "_problems",
+        ax=ax,
+        good="low",
+        integer=True,
+        legend_title=text(lang, "problems_legend"),
+        title=text(lang, "problems_title"),
+        lang=lang,
+        credits=credits or carto.Credits.of(wb),
+    )
     types_en = settings()["problems"]["types_en"]
     by_type = per_block.groupby("type")["scope"].nunique().sort_values(ascending=False)
     handles = [carto.patch_handle(f"{t if lang == 'zh' else types_en.get(t, t)}: {n}") for t, n in by_type.items()]
@@ -302,19 +365,36 @@ def draw_resources(ax, resources: pd.DataFrame) -> None:  # noqa: ANN001
     for z, cat in enumerate(order):
         mask = cats == cat
         if mask.any():
-            add_polygons(ax, geoms[mask], facecolor=colors[cat], edgecolor="#555555", linewidth=0.2, zorder=3 + z * 0.01, gid=f"resource_{cat}")
+            add_polygons(
+                ax,
+                geoms[mask],
+                facecolor=colors[cat],
+                edgecolor="#555555",
+                linewidth=0.2,
+                zorder=3 + z * 0.01,
+                gid=f"resource_{cat}",
+            )
 
 
 def resource_handles(resources: pd.DataFrame, *, lang: str, counts: bool = True) -> list:
     """Legend entries of the categories present, in the order of 图2 (with counts)."""
     colors, labels, _ = _resource_style(lang)
     present = resources["category"].astype(str).value_counts() if len(resources) else pd.Series(dtype=int)
-    return [carto.patch_handle(_count_label(labels.get(c, c), int(present[c]), lang) if counts else labels.get(c, c),
-                               facecolor=colors[c], edgecolor="#555555") for c in colors if c in present.index]
+    return [
+        carto.patch_handle(
+            _count_label(labels.get(c, c), int(present[c]), lang) if counts else labels.get(c, c),
+            facecolor=colors[c],
+            edgecolor="#555555",
+        )
+        for c in colors
+        if c in present.index
+    ]
 
 
 @_styled
-def plot_resources(wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None):  # noqa: ANN001, ANN201
+def plot_resources(
+    wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None
+):  # noqa: ANN001, ANN201
     """Resource map: every resource of the resource list (not rejected), coloured by category."""
     wb, lang = as_workbook(wb), check_lang(lang)
     fig, ax = _new_map(ax)
@@ -330,7 +410,9 @@ def plot_resources(wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str =
 
 
 @_styled
-def plot_demand(wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None):  # noqa: ANN001, ANN201
+def plot_demand(
+    wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None
+):  # noqa: ANN001, ANN201
     """Demand map: needs per block (classed) and, per block, one dot per need category sized by its count."""
     wb, lang = as_workbook(wb), check_lang(lang)
     demands = wb.lists["demand_list"]
@@ -338,8 +420,18 @@ def plot_demand(wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "z
     table = demands.groupby(["block_id", "category"]).size().unstack(fill_value=0) if len(demands) else pd.DataFrame()
     table = table.reindex(index=ids, fill_value=0)
     frame = wb.blocks.assign(_demands=table.sum(axis=1).to_numpy() if len(table.columns) else np.zeros(len(ids)))
-    fig, ax = plot_metric(frame, "_demands", ax=ax, good="low", integer=True, cmap="Purples", legend_title=text(lang, "demand_legend"),
-                          title=text(lang, "demand_title"), lang=lang, credits=credits or carto.Credits.of(wb))
+    fig, ax = plot_metric(
+        frame,
+        "_demands",
+        ax=ax,
+        good="low",
+        integer=True,
+        cmap="Purples",
+        legend_title=text(lang, "demand_legend"),
+        title=text(lang, "demand_title"),
+        lang=lang,
+        credits=credits or carto.Credits.of(wb),
+    )
     for artist in [t for t in ax.texts if t.get_gid() == "block_label"]:
         artist.remove()  # the dots carry the numbers
     colors = settings()["demand"]["colors"]
@@ -351,16 +443,35 @@ def plot_demand(wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "z
     for (dx, dy), (cat, colour) in zip(offsets, colors.items(), strict=False):
         n = table[cat].to_numpy() if cat in table else np.zeros(len(ids))
         has = n > 0
-        add_points(ax, xy[has] + (dx, dy), s=14 * n[has], color=colour, edgecolors="white", linewidths=0.5, zorder=7, gid=f"demand_{cat}")
-        handles.append(carto.line_handle(f"{labels.get(cat, cat)}（{int(n.sum())}）" if lang == "zh" else f"{labels.get(cat, cat)} ({int(n.sum())})",
-                                         marker="o", linestyle="none", markerfacecolor=colour, markeredgecolor="white", markersize=7))
+        add_points(
+            ax,
+            xy[has] + (dx, dy),
+            s=14 * n[has],
+            color=colour,
+            edgecolors="white",
+            linewidths=0.5,
+            zorder=7,
+            gid=f"demand_{cat}",
+        )
+        handles.append(
+            carto.line_handle(
+                f"{labels.get(cat, cat)}（{int(n.sum())}）"
+                if lang == "zh"
+                else f"{labels.get(cat, cat)} ({int(n.sum())})",
+                marker="o",
+                linestyle="none",
+                markerfacecolor=colour,
+                markeredgecolor="white",
+                markersize=7,
+            )
+        )
     carto.outside_legend(ax, handles, title=text(lang, "demand_categories"), y=0.5)
     return fig, ax
 
 
 def demand_category_labels(lang: str) -> dict[str, str]:
     """Need category code → its label (data/demand_vocabulary.toml)."""
-    from ..surveys.vocabulary import demand_vocabulary
+    from blockcheck.surveys.vocabulary import demand_vocabulary
 
     return {c.code: (c.label_zh if lang == "zh" else c.label_en) for c in demand_vocabulary().categories}
 
@@ -389,7 +500,16 @@ def draw_projects(ax, projects: pd.DataFrame, *, scale: float = 1.0) -> None:  #
                 continue
             add_polygons(ax, geoms[mask], facecolor=colour, alpha=0.35, edgecolor="none", zorder=4)
             add_lines(ax, geoms[mask], edgecolor=colour, linewidth=spec["width"] * scale, zorder=4.5)
-            add_points(ax, xy[mask], s=spec["size"] * scale, color=colour, edgecolors="black", linewidths=0.4, zorder=6, gid=f"project_{domain}_{i}")
+            add_points(
+                ax,
+                xy[mask],
+                s=spec["size"] * scale,
+                color=colour,
+                edgecolors="black",
+                linewidths=0.4,
+                zorder=6,
+                gid=f"project_{domain}_{i}",
+            )
 
 
 def project_handles(projects: pd.DataFrame, *, lang: str, counts: bool = True, scale: float = 1.0) -> tuple[list, list]:
@@ -402,16 +522,35 @@ def project_handles(projects: pd.DataFrame, *, lang: str, counts: bool = True, s
     dom = []
     for domain, n in domains.value_counts(sort=False).items():
         label = domain if lang == "zh" else cfg["domain_labels_en"].get(domain, domain)
-        dom.append(carto.line_handle(_count_label(label, int(n), lang) if counts else label, marker="o", linestyle="none",
-                                     markerfacecolor=cfg["domain_colors"].get(domain, cfg["other_color"]), markeredgecolor="black", markersize=7))
-    pri = [carto.line_handle(spec[lang], marker="o", linestyle="none", markerfacecolor="#bbbbbb", markeredgecolor="black",
-                             markersize=float(np.sqrt(spec["size"] * scale)))
-           for i, spec in enumerate(cfg["priority"]) if (pclass == i).any()]
+        dom.append(
+            carto.line_handle(
+                _count_label(label, int(n), lang) if counts else label,
+                marker="o",
+                linestyle="none",
+                markerfacecolor=cfg["domain_colors"].get(domain, cfg["other_color"]),
+                markeredgecolor="black",
+                markersize=7,
+            )
+        )
+    pri = [
+        carto.line_handle(
+            spec[lang],
+            marker="o",
+            linestyle="none",
+            markerfacecolor="#bbbbbb",
+            markeredgecolor="black",
+            markersize=float(np.sqrt(spec["size"] * scale)),
+        )
+        for i, spec in enumerate(cfg["priority"])
+        if (pclass == i).any()
+    ]
     return dom, pri
 
 
 @_styled
-def plot_projects(wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None):  # noqa: ANN001, ANN201
+def plot_projects(
+    wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None
+):  # noqa: ANN001, ANN201
     """Project map: every project of the project list by domain (colour) and priority (size)."""
     wb, lang = as_workbook(wb), check_lang(lang)
     fig, ax = _new_map(ax)
@@ -430,8 +569,13 @@ def plot_projects(wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = 
 
 # ------------------------------------------------------------------ export --
 
-_FIXED = {"overview": plot_overview, "problems": plot_problems, "resources": plot_resources,
-          "demand": plot_demand, "projects": plot_projects}
+_FIXED = {
+    "overview": plot_overview,
+    "problems": plot_problems,
+    "resources": plot_resources,
+    "demand": plot_demand,
+    "projects": plot_projects,
+}
 
 
 def map_names() -> list[str]:
@@ -452,7 +596,9 @@ def map_title(wb: WorkbookData, name: str, lang: str = "zh") -> str:
     return spec[lang]
 
 
-def plot_map(wb: WorkbookData | str | os.PathLike, name: str, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None):  # noqa: ANN001, ANN201
+def plot_map(
+    wb: WorkbookData | str | os.PathLike, name: str, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None
+):  # noqa: ANN001, ANN201
     """Any map of :func:`map_names` by name."""
     wb = as_workbook(wb)
     if name in _FIXED:
@@ -463,20 +609,33 @@ def plot_map(wb: WorkbookData | str | os.PathLike, name: str, *, ax=None, lang: 
         raise BlockcheckError(msg)
     percent = bool(spec.get("percent", False))
     return plot_metric(
-        wb.blocks, spec["metric"], ax=ax, good=spec["good"], percent=percent, lang=lang,
-        title=map_title(wb, name, lang), legend_title=spec[lang],
+        wb.blocks,
+        spec["metric"],
+        ax=ax,
+        good=spec["good"],
+        percent=percent,
+        lang=lang,
+        title=map_title(wb, name, lang),
+        legend_title=spec[lang],
         threshold=metric_threshold(wb, spec["metric"], lang=lang, standard=spec.get("standard", ""), percent=percent),
         credits=credits or carto.Credits.of(wb),
     )
 
 
-def export_maps(workbook: WorkbookData | str | os.PathLike, out_dir: str | os.PathLike, *, lang: str = "zh", dpi: int = 200,
-                names: list[str] | None = None, overwrite: bool = False) -> list[Path]:
+def export_maps(
+    workbook: WorkbookData | str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    lang: str = "zh",
+    dpi: int = 200,
+    names: list[str] | None = None,
+    overwrite: bool = False,
+) -> list[Path]:
     """Write a PNG (`dpi` ≥ 200) and an SVG of every map into `out_dir`; returns the files written.
 
     Raises
     ------
-    MissingGlyphError
+    blockcheck.errors.MissingGlyphError
         When a text has a character no font in use can draw.
     """
     if dpi < 200:

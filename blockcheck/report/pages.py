@@ -20,7 +20,7 @@ the text of every page starts with what its contents entry says.
 
 from __future__ import annotations
 
-from . import _mpl  # noqa: F401  (first: quiet matplotlib import)
+from blockcheck.report import _mpl  # noqa: F401  (first: quiet matplotlib import)
 
 import math
 from collections.abc import Sequence
@@ -29,12 +29,22 @@ from dataclasses import dataclass, field
 import matplotlib.lines as mlines
 from matplotlib.figure import Figure
 
-from .settings import settings, text
-from .tables import ListTable
-from .textfit import em_width, fit_widths, longest_unit, wrap_em
+from blockcheck.report.settings import settings, text
+from blockcheck.report.tables import ListTable
+from blockcheck.report.textfit import em_width, fit_widths, longest_unit, wrap_em
 
-__all__ = ["ContentsEntry", "TablePage", "contents_pages", "contents_per_page", "landscape", "paginate", "part_heading", "portrait",
-           "render_table_page", "running_header"]
+__all__ = [
+    "ContentsEntry",
+    "TablePage",
+    "contents_pages",
+    "contents_per_page",
+    "landscape",
+    "paginate",
+    "part_heading",
+    "portrait",
+    "render_table_page",
+    "running_header",
+]
 
 LEFT, RIGHT, TOP, BOTTOM = 0.06, 0.95, 0.91, 0.06
 _FONT = 7.0  # table font (pt) when the columns fit
@@ -121,8 +131,17 @@ def paginate(table: ListTable, lang: str, *, part: str = "", kicker: str = "") -
         first = not pages
         note = _note_lines(table.note) if first else []
         y = TOP - (len(note) * 8.5 * 1.4 / page_h + 0.012 if note else 0.0) - head_h
-        page = TablePage(table.title if first else text(lang, "continued", title=table.title), xs, font, header, [], [], note,
-                         part if first else "", kicker)
+        page = TablePage(
+            table.title if first else text(lang, "continued", title=table.title),
+            xs,
+            font,
+            header,
+            [],
+            [],
+            note,
+            part if first else "",
+            kicker,
+        )
         while i < len(rows):
             height = max(len(c) for c in rows[i]) * line + 0.006
             if y - height < BOTTOM and page.rows:
@@ -155,14 +174,25 @@ def render_table_page(page: TablePage) -> Figure:
     line = page.font * _LINE / page_h
     fig.add_artist(mlines.Line2D([LEFT, RIGHT], [y, y], linewidth=1.0, color="black"))
     for x, cell in zip(page.xs, page.header, strict=False):
-        fig.text(x + 0.003, y - 0.003, "\n".join(cell), fontsize=page.font, fontweight="bold", va="top", linespacing=1.3, gid="table_header")
+        fig.text(
+            x + 0.003,
+            y - 0.003,
+            "\n".join(cell),
+            fontsize=page.font,
+            fontweight="bold",
+            va="top",
+            linespacing=1.3,
+            gid="table_header",
+        )
     y -= max(len(h) for h in page.header) * line + 0.006
     fig.add_artist(mlines.Line2D([LEFT, RIGHT], [y, y], linewidth=0.8, color="black"))
     for k, (cells, start) in enumerate(zip(page.rows, page.group_starts, strict=True)):
         if start and k:
             fig.add_artist(mlines.Line2D([LEFT, RIGHT], [y, y], linewidth=0.7, color="#333333"))
         for x, cell in zip(page.xs, cells, strict=False):
-            fig.text(x + 0.003, y - 0.003, "\n".join(cell), fontsize=page.font, va="top", linespacing=1.3, gid="table_cell")
+            fig.text(
+                x + 0.003, y - 0.003, "\n".join(cell), fontsize=page.font, va="top", linespacing=1.3, gid="table_cell"
+            )
         y -= max(len(c) for c in cells) * line + 0.006
         fig.add_artist(mlines.Line2D([LEFT, RIGHT], [y, y], linewidth=0.25, color="#888888"))
     return fig
@@ -195,9 +225,21 @@ def contents_pages(entries: Sequence[ContentsEntry], lang: str) -> list[Figure]:
             y = _CONTENTS_TOP - i * _CONTENTS_STEP
             x, size = (0.10, 10.5) if entry.level == 1 else (0.14, 9.5)
             label = wrap_em(entry.title, (0.84 - x) * page_w / size, 1)[0]
-            fig.text(x, y, label, fontsize=size, fontweight="bold" if entry.level == 1 else "normal", va="baseline", gid="contents_entry")
+            fig.text(
+                x,
+                y,
+                label,
+                fontsize=size,
+                fontweight="bold" if entry.level == 1 else "normal",
+                va="baseline",
+                gid="contents_entry",
+            )
             fig.text(0.90, y, str(entry.page), fontsize=size, ha="right", va="baseline", gid="contents_page")
             end = x + (em_width(label) * size + 4) / page_w
-            fig.add_artist(mlines.Line2D([end, 0.875], [y + 0.002, y + 0.002], linewidth=0.8, linestyle=(0, (1, 2.5)), color="#777777"))
+            fig.add_artist(
+                mlines.Line2D(
+                    [end, 0.875], [y + 0.002, y + 0.002], linewidth=0.8, linestyle=(0, (1, 2.5)), color="#777777"
+                )
+            )
         figs.append(fig)
     return figs

@@ -9,7 +9,7 @@ an atlas of thousands of blocks.
 
 from __future__ import annotations
 
-from . import _mpl  # noqa: F401  (first: quiet matplotlib import)
+from blockcheck.report import _mpl  # noqa: F401  (first: quiet matplotlib import)
 
 import numpy as np
 import shapely

@@ -28,19 +28,10 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from .maps import map_title
-from .settings import check_lang, settings, steps, text
-from .tables import (
-    ListTable,
-    data_gaps_table,
-    fill_blank,
-    hearing_tables,
-    in_order,
-    problem_blocks_table,
-    problem_types,
-    standards_sections,
-)
-from .workbook_data import WorkbookData
+from blockcheck.report.maps import map_title
+from blockcheck.report.settings import check_lang, settings, steps, text
+from blockcheck.report.tables import ListTable, data_gaps_table, fill_blank, hearing_tables, in_order, problem_blocks_table, problem_types, standards_sections
+from blockcheck.report.workbook_data import WorkbookData
 
 __all__ = ["Section", "coverage_frame", "coverage_table_section", "report_plan"]
 
@@ -67,19 +58,21 @@ class Section:
 
 def _sheet(name: str) -> str:
     """The sheet of eight_lists.xlsx holding list `name` (the file is written in Chinese)."""
-    from ..excel import sheet_title
+    from blockcheck.workbook.excel import sheet_title
 
     return sheet_title(name)
 
 
 def _totals(table: ListTable, lang: str) -> str:
-    """"（按类型：交通出行12项、…）": rows per value of the table's totals column, largest first."""
+    """ "（按类型：交通出行12项、…）": rows per value of the table's totals column, largest first."""
     if table.totals_by < 0 or table.frame.empty:
         return ""
     column = table.frame.columns[table.totals_by]
     counts = table.frame[column].astype(str).value_counts(sort=True)
     sep = text(lang, "totals_sep")
-    items = sep.join(text(lang, "totals_item", label=label or text(lang, "none"), n=int(n)) for label, n in counts.items())
+    items = sep.join(
+        text(lang, "totals_item", label=label or text(lang, "none"), n=int(n)) for label, n in counts.items()
+    )
     return text(lang, "totals", by=column, items=items)
 
 
@@ -111,7 +104,9 @@ class _Appendix:
             note = text(lang, "first_rows_appendix", n=len(head), total=n, totals=totals, appendix=self.add(table))
         else:
             note = text(lang, "first_rows_excel", n=len(head), total=n, totals=totals, sheet=sheet)
-        return replace(table, frame=head, note=_join(table.note, note, lang)), text(lang, "rows_first", n=len(head), total=n)
+        return replace(table, frame=head, note=_join(table.note, note, lang)), text(
+            lang, "rows_first", n=len(head), total=n
+        )
 
     def detail(self, table: ListTable, sheet: str) -> tuple[str, str]:
         """Put a table that belongs in the appendix only there; returns (附表k, the 'first rows' sentence when shortened)."""
@@ -145,19 +140,26 @@ def _noted(table: ListTable, wb: WorkbookData, lang: str) -> ListTable:
 
 
 # columns coverage_table reads; a workbook written before they existed gets no coverage section
-_COVERAGE_NEEDS = {"problem_list": ("id", "scope", "type", "problem", "rule_id", "metric_key", "observed_value", "severity"),
-                   "strategy_list": ("id", "problem_ids", "code"), "task_list": ("id", "problem_ids", "status", "open_amount", "policy_numbers"),
-                   "project_list": ("project_id", "problem_ids", "amount", "amount_unit")}
+_COVERAGE_NEEDS = {
+    "problem_list": ("id", "scope", "type", "problem", "rule_id", "metric_key", "observed_value", "severity"),
+    "strategy_list": ("id", "problem_ids", "code"),
+    "task_list": ("id", "problem_ids", "status", "open_amount", "policy_numbers"),
+    "project_list": ("project_id", "problem_ids", "amount", "amount_unit"),
+}
 
 
 def coverage_frame(wb: WorkbookData) -> pd.DataFrame | None:
     """:func:`blockcheck.lists.coverage.coverage_table` of the workbook's lists (None for a workbook older than it)."""
-    from ..lists.coverage import COVERAGE_COLUMNS, coverage_table
+    from blockcheck.lists.coverage import COVERAGE_COLUMNS, coverage_table
 
     L = wb.lists
     missing = [f"{name}.{c}" for name, columns in _COVERAGE_NEEDS.items() for c in columns if c not in L[name]]
     if missing:
-        log.info("workbook %s lacks %s: no problem–strategy–project table (run blockcheck again)", wb.path, ", ".join(missing))
+        log.info(
+            "workbook %s lacks %s: no problem–strategy–project table (run blockcheck again)",
+            wb.path,
+            ", ".join(missing),
+        )
         return None
     if not (L["problem_list"]["scope"] == "ALL").any():  # no area problem: an empty table (still shown)
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COVERAGE_COLUMNS})
@@ -177,7 +179,9 @@ def coverage_table_section(frame: pd.DataFrame, lang: str = "zh", problems: pd.D
     cfg = settings()["coverage"]
     f = frame.copy()
     if "task_ids" in f:
-        f["open_tasks"] = f["task_ids"].fillna("").astype(str).map(lambda v: len([t for t in v.split(",") if t.strip()]))
+        f["open_tasks"] = (
+            f["task_ids"].fillna("").astype(str).map(lambda v: len([t for t in v.split(",") if t.strip()]))
+        )
     if lang == "zh" and "status_zh" in f:
         f["status"] = f["status_zh"]
     elif "status" in f:
@@ -193,12 +197,20 @@ def coverage_table_section(frame: pd.DataFrame, lang: str = "zh", problems: pd.D
     out = fill_blank(f[columns]).rename(columns=cfg[f"labels_{lang}"]).reset_index(drop=True)
     group = columns.index(cfg["group"]) if cfg["group"] in columns else -1
     totals = columns.index("status") if "status" in columns else -1
-    return ListTable("coverage", text(lang, "coverage_title"), out, widths, text(lang, "coverage_note"), group=group, totals_by=totals)
+    return ListTable(
+        "coverage",
+        text(lang, "coverage_title"),
+        out,
+        widths,
+        text(lang, "coverage_note"),
+        group=group,
+        totals_by=totals,
+    )
 
 
 def _coverage_in_english(f: pd.DataFrame, cfg: dict, problems: pd.DataFrame | None) -> pd.DataFrame:
     """The problem (``problem_en`` of the problem list) and the closed and open amounts in English."""
-    from ..lists.amounts import format_amount
+    from blockcheck.lists.amounts import format_amount
 
     if problems is not None and {"problem_id", "problem"} <= set(f) and "problem_en" in problems:
         english = problems.set_index("id")["problem_en"]
@@ -225,8 +237,9 @@ def _coverage_in_english(f: pd.DataFrame, cfg: dict, problems: pd.DataFrame | No
     return f
 
 
-def report_plan(wb: WorkbookData, lang: str = "zh", *, key_maps: list[str] | None = None,
-                coverage: pd.DataFrame | None = None) -> list[Section]:
+def report_plan(
+    wb: WorkbookData, lang: str = "zh", *, key_maps: list[str] | None = None, coverage: pd.DataFrame | None = None
+) -> list[Section]:
     """The report's sections in order (see the module docstring).
 
     Parameters
@@ -243,7 +256,10 @@ def report_plan(wb: WorkbookData, lang: str = "zh", *, key_maps: list[str] | Non
     """
     lang = check_lang(lang)
     appendix = _Appendix(lang)
-    out = [Section("method", text(lang, "method_title"), 1, "method"), Section("maps", text(lang, "maps_title"), 1, "part")]
+    out = [
+        Section("method", text(lang, "method_title"), 1, "method"),
+        Section("maps", text(lang, "maps_title"), 1, "part"),
+    ]
     for name in key_maps if key_maps is not None else settings()["report"]["key_maps"]:
         out.append(Section(f"map-{name}", map_title(wb, name, lang), 2, "map", map_name=name))
     lists = {t.name: t for t in hearing_tables(wb, lang)}
@@ -254,14 +270,19 @@ def report_plan(wb: WorkbookData, lang: str = "zh", *, key_maps: list[str] | Non
             if name == "problem_list":
                 where, first = appendix.detail(problem_blocks_table(wb, lang), _sheet(name))
                 blocks = len(wb.lists[name]) - len(table.frame)
-                more = (text(lang, "note_problem_blocks_excel", n=blocks, first=first) if first
-                        else text(lang, "note_problem_blocks", n=blocks, appendix=where))
+                more = (
+                    text(lang, "note_problem_blocks_excel", n=blocks, first=first)
+                    if first
+                    else text(lang, "note_problem_blocks", n=blocks, appendix=where)
+                )
                 table = replace(table, note=_join(table.note, more, lang))
             shown, count = appendix.shorten(table, _sheet(name))
             out.append(Section(name, shown.title, 2, "table", shown, count, kicker=step.title))
     frame = coverage if coverage is not None else coverage_frame(wb)
     if frame is not None:
-        shown, count = appendix.shorten(coverage_table_section(frame, lang, wb.lists["problem_list"]), _sheet("problem_list"))
+        shown, count = appendix.shorten(
+            coverage_table_section(frame, lang, wb.lists["problem_list"]), _sheet("problem_list")
+        )
         out.append(Section("coverage", shown.title, 1, "table", shown, count))
     shown, count = appendix.shorten(data_gaps_table(wb, lang), _sheet("data_gaps"))
     out.append(Section("data_gaps", shown.title, 1, "table", shown, count))

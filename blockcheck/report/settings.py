@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from ..errors import BlockcheckError
+from blockcheck.errors import BlockcheckError
 
 __all__ = ["LANGS", "Step", "check_lang", "method_paragraphs", "metric_maps", "settings", "steps", "text"]
 

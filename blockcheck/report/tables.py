@@ -23,16 +23,27 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from ..input_model import input_model
-from ..lists.resources import resource_labels
-from ..lists.schema import list_table
-from ..lists.strategies import strategy_catalogue
-from ..standards import grade_label
-from .settings import check_lang, settings, text
-from .workbook_data import EIGHT_LISTS, WorkbookData
+from blockcheck.inputs.model import input_model
+from blockcheck.lists.resources import resource_labels
+from blockcheck.lists.schema import list_table
+from blockcheck.lists.strategies import strategy_catalogue
+from blockcheck.standards import grade_label
+from blockcheck.report.settings import check_lang, settings, text
+from blockcheck.report.workbook_data import EIGHT_LISTS, WorkbookData
 
-__all__ = ["ListTable", "block_summary", "data_gaps_table", "fill_blank", "hearing_tables", "in_order", "list_title", "problem_blocks_table",
-           "problem_types", "standards_sections", "standards_table"]
+__all__ = [
+    "ListTable",
+    "block_summary",
+    "data_gaps_table",
+    "fill_blank",
+    "hearing_tables",
+    "in_order",
+    "list_title",
+    "problem_blocks_table",
+    "problem_types",
+    "standards_sections",
+    "standards_table",
+]
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,7 @@ def _labelled(frame: pd.DataFrame, name: str, columns: list[str], lang: str) -> 
 
 
 def _vocab():  # noqa: ANN202
-    from ..surveys.vocabulary import demand_vocabulary
+    from blockcheck.surveys.vocabulary import demand_vocabulary
 
     return demand_vocabulary()
 
@@ -81,8 +92,14 @@ def fill_blank(frame: pd.DataFrame) -> pd.DataFrame:
 
 def in_order(frame: pd.DataFrame, column: str, order: list[str], *then: pd.Series) -> pd.DataFrame:
     """`frame` sorted by `column` in `order` (values not in it last), then by `then`, otherwise kept as it was."""
-    rank = frame[column].map({v: i for i, v in enumerate(order)}).fillna(len(order)) if column in frame else pd.Series(0, index=frame.index)
-    keys = pd.DataFrame({"_r": rank.to_numpy(), **{f"_t{i}": t.to_numpy() for i, t in enumerate(then)}}, index=frame.index)
+    rank = (
+        frame[column].map({v: i for i, v in enumerate(order)}).fillna(len(order))
+        if column in frame
+        else pd.Series(0, index=frame.index)
+    )
+    keys = pd.DataFrame(
+        {"_r": rank.to_numpy(), **{f"_t{i}": t.to_numpy() for i, t in enumerate(then)}}, index=frame.index
+    )
     return frame.loc[keys.sort_values(list(keys.columns), kind="stable").index]
 
 
@@ -104,7 +121,10 @@ def _block_problems(wb: WorkbookData) -> pd.DataFrame:
     p = p[p["scope"] != "ALL"] if "scope" in p else p.iloc[0:0]
     order = {b: i for i, b in enumerate(wb.block_ids())}
     types = {t: i for i, t in enumerate(problem_types())}
-    keys = pd.DataFrame({"b": p["scope"].astype(str).map(order).fillna(len(order)), "t": p["type"].map(types).fillna(len(types))}, index=p.index)
+    keys = pd.DataFrame(
+        {"b": p["scope"].astype(str).map(order).fillna(len(order)), "t": p["type"].map(types).fillna(len(types))},
+        index=p.index,
+    )
     return p.loc[keys.sort_values(["b", "t"], kind="stable").index]
 
 
@@ -112,10 +132,14 @@ def _problems(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
     p = _area_problems(wb)
     if lang == "zh":
         return _labelled(p, "problem_list", ["type", "problem", "situation"], "zh"), (1.2, 1.6, 3.6)
-    p = p.assign(type=p["type"].map(settings()["problems"]["types_en"]).fillna(p["type"]),
-                 observed_value=pd.to_numeric(p["observed_value"], errors="coerce").round(2),
-                 threshold_value=pd.to_numeric(p["threshold_value"], errors="coerce").round(2))
-    return _labelled(p, "problem_list", ["type", "problem_en", "observed_value", "threshold_value", "unit", "grade"], "en"), (1.4, 2.2, 0.9, 0.9, 0.8, 0.5)
+    p = p.assign(
+        type=p["type"].map(settings()["problems"]["types_en"]).fillna(p["type"]),
+        observed_value=pd.to_numeric(p["observed_value"], errors="coerce").round(2),
+        threshold_value=pd.to_numeric(p["threshold_value"], errors="coerce").round(2),
+    )
+    return _labelled(
+        p, "problem_list", ["type", "problem_en", "observed_value", "threshold_value", "unit", "grade"], "en"
+    ), (1.4, 2.2, 0.9, 0.9, 0.8, 0.5)
 
 
 def _resources(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
@@ -124,10 +148,18 @@ def _resources(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
     if lang == "zh":
         return _labelled(s, "resource_summary", ["family_zh", "category_zh", "situation"], "zh"), (1.4, 1.4, 4.0)
     labels = settings()["resources"]["labels_en"]
-    s = s.assign(category=s["category"].map(labels).fillna(s["category"]),
-                 land_area_ha=pd.to_numeric(s["land_area_ha"], errors="coerce").round(2),
-                 floor_area_m2=pd.to_numeric(s["floor_area_m2"], errors="coerce").round(0))
-    return _labelled(s, "resource_summary", ["family", "category", "count", "land_area_ha", "floor_area_m2"], "en"), (1.0, 2.2, 0.8, 1.0, 1.2)
+    s = s.assign(
+        category=s["category"].map(labels).fillna(s["category"]),
+        land_area_ha=pd.to_numeric(s["land_area_ha"], errors="coerce").round(2),
+        floor_area_m2=pd.to_numeric(s["floor_area_m2"], errors="coerce").round(0),
+    )
+    return _labelled(s, "resource_summary", ["family", "category", "count", "land_area_ha", "floor_area_m2"], "en"), (
+        1.0,
+        2.2,
+        0.8,
+        1.0,
+        1.2,
+    )
 
 
 def _demands(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
@@ -135,7 +167,9 @@ def _demands(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
     vocab = _vocab()
     cats = [c.code for c in vocab.categories]
     heads = {c.code: (c.label_zh if lang == "zh" else c.label_en) for c in vocab.categories}
-    ids = _labelled(pd.DataFrame(columns=["subdistrict", "community"]), "demand_list", ["subdistrict", "community"], lang).columns
+    ids = _labelled(
+        pd.DataFrame(columns=["subdistrict", "community"]), "demand_list", ["subdistrict", "community"], lang
+    ).columns
     if d.empty:
         return pd.DataFrame(columns=[*ids, *heads.values()]), (1.0, 1.2, *([2.0] * len(cats)))
     if lang == "zh":
@@ -143,7 +177,9 @@ def _demands(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
     else:
         need = d["need_code"].map({n.code: n.label_en for n in vocab.needs}).fillna(d["need_zh"])
     d = d.assign(_need=need.astype(str))
-    grid = d.groupby(["subdistrict", "community", "category"], sort=False)["_need"].agg(lambda s: "、".join(dict.fromkeys(s)) if lang == "zh" else ", ".join(dict.fromkeys(s)))
+    grid = d.groupby(["subdistrict", "community", "category"], sort=False)["_need"].agg(
+        lambda s: "、".join(dict.fromkeys(s)) if lang == "zh" else ", ".join(dict.fromkeys(s))
+    )
     wide = grid.unstack("category").reindex(columns=cats).fillna("--").reset_index()
     wide.columns = [*ids, *(heads[c] for c in cats)]
     return wide, (1.0, 1.2, *([2.0] * len(cats)))
@@ -193,18 +229,35 @@ def _projects(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
     p = wb.lists["project_list"]
     if lang == "en" and len(p):
         cfg = settings()
-        p = p.assign(domain=p["domain"].map(cfg["projects"]["domain_labels_en"]).fillna(p["domain"]),
-                     phase=p["phase"].map(cfg["phases"]["en"]).fillna(p["phase"]))
+        p = p.assign(
+            domain=p["domain"].map(cfg["projects"]["domain_labels_en"]).fillna(p["domain"]),
+            phase=p["phase"].map(cfg["phases"]["en"]).fillna(p["phase"]),
+        )
     cols = ["number", "domain", "name", "authority", "unit", "location", "phase"]
     return _labelled(p, "project_list", cols, lang), (0.5, 1.0, 2.2, 1.0, 1.3, 2.2, 0.8)
 
 
 # the column shown once per run of equal values, and the one a shortened table's totals count
-_GROUPS = {"problem_list": (0, 0), "resource_list": (0, -1), "demand_list": (0, 0), "vision_list": (0, 0),
-           "strategy_list": (0, 0), "task_list": (0, 1), "project_list": (-1, 1)}
+_GROUPS = {
+    "problem_list": (0, 0),
+    "resource_list": (0, -1),
+    "demand_list": (0, 0),
+    "vision_list": (0, 0),
+    "strategy_list": (0, 0),
+    "task_list": (0, 1),
+    "project_list": (-1, 1),
+}
 
-_BUILDERS = {"problem_list": _problems, "resource_list": _resources, "demand_list": _demands, "vision_list": _visions,
-             "strategy_list": _strategies, "policy_list": _policies, "task_list": _tasks, "project_list": _projects}
+_BUILDERS = {
+    "problem_list": _problems,
+    "resource_list": _resources,
+    "demand_list": _demands,
+    "vision_list": _visions,
+    "strategy_list": _strategies,
+    "policy_list": _policies,
+    "task_list": _tasks,
+    "project_list": _projects,
+}
 
 
 def hearing_tables(wb: WorkbookData, lang: str = "zh") -> list[ListTable]:
@@ -214,7 +267,16 @@ def hearing_tables(wb: WorkbookData, lang: str = "zh") -> list[ListTable]:
     for name in EIGHT_LISTS:
         frame, widths = _BUILDERS[name](wb, lang)
         group, totals = _GROUPS.get(name, (-1, -1))
-        out.append(ListTable(name, list_title(name, lang), fill_blank(frame.reset_index(drop=True)), widths, group=group, totals_by=totals))
+        out.append(
+            ListTable(
+                name,
+                list_title(name, lang),
+                fill_blank(frame.reset_index(drop=True)),
+                widths,
+                group=group,
+                totals_by=totals,
+            )
+        )
     return out
 
 
@@ -223,16 +285,30 @@ def problem_blocks_table(wb: WorkbookData, lang: str = "zh") -> ListTable:
     lang = check_lang(lang)
     p = _block_problems(wb)
     if lang == "zh":
-        frame, widths = _labelled(p, "problem_list", ["scope", "type", "problem", "situation"], "zh"), (1.0, 1.2, 1.6, 3.6)
+        frame, widths = (
+            _labelled(p, "problem_list", ["scope", "type", "problem", "situation"], "zh"),
+            (1.0, 1.2, 1.6, 3.6),
+        )
     else:
-        p = p.assign(type=p["type"].map(settings()["problems"]["types_en"]).fillna(p["type"]),
-                     observed_value=pd.to_numeric(p["observed_value"], errors="coerce").round(2),
-                     threshold_value=pd.to_numeric(p["threshold_value"], errors="coerce").round(2))
-        frame = _labelled(p, "problem_list", ["scope", "type", "problem_en", "observed_value", "threshold_value", "unit"], "en")
+        p = p.assign(
+            type=p["type"].map(settings()["problems"]["types_en"]).fillna(p["type"]),
+            observed_value=pd.to_numeric(p["observed_value"], errors="coerce").round(2),
+            threshold_value=pd.to_numeric(p["threshold_value"], errors="coerce").round(2),
+        )
+        frame = _labelled(
+            p, "problem_list", ["scope", "type", "problem_en", "observed_value", "threshold_value", "unit"], "en"
+        )
         widths = (1.0, 1.4, 2.2, 0.9, 0.9, 0.8)
     block = list_table("strategy_list").labels(lang)["block_id"]  # 街区编码 / Block
     frame = frame.rename(columns={frame.columns[0]: block})
-    return ListTable("problem_blocks", text(lang, "problem_blocks_title"), fill_blank(frame.reset_index(drop=True)), widths, group=0, totals_by=1)
+    return ListTable(
+        "problem_blocks",
+        text(lang, "problem_blocks_title"),
+        fill_blank(frame.reset_index(drop=True)),
+        widths,
+        group=0,
+        totals_by=1,
+    )
 
 
 def standards_table(wb: WorkbookData, lang: str = "zh") -> pd.DataFrame:
@@ -273,7 +349,9 @@ def standards_sections(wb: WorkbookData, lang: str = "zh") -> list[ListTable]:
     if lang == "zh":
         label = _column(s, "label_zh")
         source = label.where(label != "", citation)
-        notes = {"superseded_by": _column(s, "superseded_by").str.split(r" \(|；|;", n=1, regex=True).str[0].str.strip()}
+        notes = {
+            "superseded_by": _column(s, "superseded_by").str.split(r" \(|；|;", n=1, regex=True).str[0].str.strip()
+        }
     else:
         source = citation
         notes = {"supersedes": _column(s, "supersedes"), "superseded_by": _column(s, "superseded_by")}
@@ -287,17 +365,39 @@ def standards_sections(wb: WorkbookData, lang: str = "zh") -> list[ListTable]:
     value, unit = _column(s, "value"), _column(s, "unit")
     if lang == "zh":
         unit = _column(s, "unit_zh").where(lambda u: u != "", unit)
-    ab = pd.DataFrame({"k": name, "v": value, "u": unit, "s": source, "g": grade.map(lambda g: grade_label(g, lang))})[~parameter & ~grade_c]
+    ab = pd.DataFrame({"k": name, "v": value, "u": unit, "s": source, "g": grade.map(lambda g: grade_label(g, lang))})[
+        ~parameter & ~grade_c
+    ]
     c = pd.DataFrame({"k": name, "v": value, "u": unit, "s": source, "w": _in_lang(s, "verify", lang)})[grade_c]
     par = pd.DataFrame({"k": name, "v": value, "u": unit, "s": source})[parameter]
-    sections = [ListTable("standards_ab", cfg["standards_ab_title"],
-                          fill_blank(ab.set_axis(cfg["standards_head"], axis=1)).reset_index(drop=True), (2.4, 0.7, 1.6, 3.6, 1.0))]
+    sections = [
+        ListTable(
+            "standards_ab",
+            cfg["standards_ab_title"],
+            fill_blank(ab.set_axis(cfg["standards_head"], axis=1)).reset_index(drop=True),
+            (2.4, 0.7, 1.6, 3.6, 1.0),
+        )
+    ]
     if len(c):
-        sections.append(ListTable("standards_c", cfg["standards_c_title"], fill_blank(c.set_axis(cfg["standards_c_head"], axis=1)).reset_index(drop=True),
-                                  (2.2, 0.7, 1.4, 2.8, 2.2), cfg["standards_c_note"]))
+        sections.append(
+            ListTable(
+                "standards_c",
+                cfg["standards_c_title"],
+                fill_blank(c.set_axis(cfg["standards_c_head"], axis=1)).reset_index(drop=True),
+                (2.2, 0.7, 1.4, 2.8, 2.2),
+                cfg["standards_c_note"],
+            )
+        )
     if len(par):
-        sections.append(ListTable("parameters", cfg["standards_param_title"], fill_blank(par.set_axis(cfg["standards_param_head"], axis=1)).reset_index(drop=True),
-                                  (2.4, 0.8, 1.6, 4.0), cfg["standards_param_note"]))
+        sections.append(
+            ListTable(
+                "parameters",
+                cfg["standards_param_title"],
+                fill_blank(par.set_axis(cfg["standards_param_head"], axis=1)).reset_index(drop=True),
+                (2.4, 0.8, 1.6, 4.0),
+                cfg["standards_param_note"],
+            )
+        )
     return sections
 
 
@@ -308,7 +408,9 @@ def data_gaps_table(wb: WorkbookData, lang: str = "zh") -> ListTable:
     g = wb.data_gaps.reset_index(drop=True)
     order = {b: i + 1 for i, b in enumerate(wb.block_ids())}
     scope = _column(g, "scope")
-    g = g.assign(_o=scope.map(lambda v: 0 if v == "ALL" else order.get(v, len(order) + 1))).sort_values("_o", kind="stable")
+    g = g.assign(_o=scope.map(lambda v: 0 if v == "ALL" else order.get(v, len(order) + 1))).sort_values(
+        "_o", kind="stable"
+    )
     coverage = _column(g, "coverage")
     names = _value_labels("data_gaps").get("coverage", {}) if lang == "zh" else settings()["data_gaps"]["coverage_en"]
     texts = ["detail", "effect", "how_to_fix"] if lang == "zh" else ["detail_en", "effect_en", "how_to_fix_en"]
@@ -321,15 +423,28 @@ def data_gaps_table(wb: WorkbookData, lang: str = "zh") -> ListTable:
         for c in texts:
             frame[c] = frame[c].where(frame[c] != "", _column(g, c.removesuffix("_en")))
     title = table.title_zh if lang == "zh" else table.title_en
-    return ListTable("data_gaps", title, _labelled(frame, "data_gaps", columns, lang).reset_index(drop=True),
-                     (1.1, 1.0, 1.0, 1.2, 2.0, 2.0, 1.9), text(lang, "data_gaps_note"), group=0, totals_by=1)
+    return ListTable(
+        "data_gaps",
+        title,
+        _labelled(frame, "data_gaps", columns, lang).reset_index(drop=True),
+        (1.1, 1.0, 1.0, 1.2, 2.0, 2.0, 1.9),
+        text(lang, "data_gaps_note"),
+        group=0,
+        totals_by=1,
+    )
 
 
-def _joined(frame: pd.DataFrame, by: str, column: str, sep: str, order: str | None = None, ascending: bool = False) -> pd.Series:
+def _joined(
+    frame: pd.DataFrame, by: str, column: str, sep: str, order: str | None = None, ascending: bool = False
+) -> pd.Series:
     if frame.empty or column not in frame:
         return pd.Series(dtype=object)
     f = frame.sort_values(order, ascending=ascending, kind="stable") if order else frame
-    return f.dropna(subset=[column]).groupby(f[by].astype(str), sort=False)[column].agg(lambda s: sep.join(dict.fromkeys(s.astype(str))))
+    return (
+        f.dropna(subset=[column])
+        .groupby(f[by].astype(str), sort=False)[column]
+        .agg(lambda s: sep.join(dict.fromkeys(s.astype(str))))
+    )
 
 
 def block_summary(wb: WorkbookData, lang: str = "zh") -> pd.DataFrame:
@@ -339,7 +454,9 @@ def block_summary(wb: WorkbookData, lang: str = "zh") -> pd.DataFrame:
     L = wb.lists
     sep = "、" if lang == "zh" else "; "
     out = pd.DataFrame(index=ids)
-    problems = L["problem_list"][L["problem_list"]["scope"] != "ALL"] if "scope" in L["problem_list"] else L["problem_list"]
+    problems = (
+        L["problem_list"][L["problem_list"]["scope"] != "ALL"] if "scope" in L["problem_list"] else L["problem_list"]
+    )
     problems = problems.rename(columns={"scope": "block_id"})
     cats = resource_labels()["category"] if lang == "zh" else settings()["resources"]["labels_en"]
     res = L["resource_list"]
@@ -355,28 +472,50 @@ def block_summary(wb: WorkbookData, lang: str = "zh") -> pd.DataFrame:
     strategies = L["strategy_list"]
     tasks = L["task_list"]
     if len(tasks):
-        types = tasks["task_type"] if lang == "zh" else tasks["task_type"].map(settings()["tasks"]["types_en"]).fillna(tasks["task_type"])
-        tasks = tasks.assign(_t=types.astype(str) + ("：" if lang == "zh" else ": ") + tasks["contents"].fillna("").astype(str))
+        types = (
+            tasks["task_type"]
+            if lang == "zh"
+            else tasks["task_type"].map(settings()["tasks"]["types_en"]).fillna(tasks["task_type"])
+        )
+        tasks = tasks.assign(
+            _t=types.astype(str) + ("：" if lang == "zh" else ": ") + tasks["contents"].fillna("").astype(str)
+        )
     policies = L["policy_list"]
     if len(policies):
-        policies = policies.assign(block_id=policies["blocks"].fillna("").astype(str).str.split(",")).explode("block_id")
+        policies = policies.assign(block_id=policies["blocks"].fillna("").astype(str).str.split(",")).explode(
+            "block_id"
+        )
     texts = {
         "problem_list": _joined(problems, "block_id", "problem" if lang == "zh" else "problem_en", sep, "severity"),
         "resource_list": res_text,
         "demand_list": _joined(dem, "block_id", "need_zh", sep),
         "vision_list": _joined(L["vision_list"], "block_id", "vision_text", "；" if lang == "zh" else "; "),
-        "strategy_list": _joined(strategies, "block_id", "code" if lang == "zh" else "point_en", "" if lang == "zh" else "; "),
-        "policy_list": _joined(policies, "block_id", "name" if lang == "zh" else "name_en", "；" if lang == "zh" else "; "),
+        "strategy_list": _joined(
+            strategies, "block_id", "code" if lang == "zh" else "point_en", "" if lang == "zh" else "; "
+        ),
+        "policy_list": _joined(
+            policies, "block_id", "name" if lang == "zh" else "name_en", "；" if lang == "zh" else "; "
+        ),
         "task_list": _joined(tasks, "block_id", "_t", "；" if lang == "zh" else "; "),
         "project_list": _joined(L["project_list"], "block_id", "name", sep, "priority_score"),
     }
-    frames = {"problem_list": problems, "resource_list": res, "demand_list": dem, "vision_list": L["vision_list"],
-              "strategy_list": strategies, "policy_list": policies, "task_list": tasks, "project_list": L["project_list"]}
+    frames = {
+        "problem_list": problems,
+        "resource_list": res,
+        "demand_list": dem,
+        "vision_list": L["vision_list"],
+        "strategy_list": strategies,
+        "policy_list": policies,
+        "task_list": tasks,
+        "project_list": L["project_list"],
+    }
     for name in EIGHT_LISTS:
         f = frames[name]
         n = f.groupby(f["block_id"].astype(str)).size() if len(f) and "block_id" in f else pd.Series(dtype=int)
         out[f"n_{name}"] = n.reindex(ids, fill_value=0).astype(int).to_numpy()
-        out[f"text_{name}"] = texts[name].reindex(ids).fillna(text(lang, "none")).to_numpy() if len(texts[name]) else text(lang, "none")
+        out[f"text_{name}"] = (
+            texts[name].reindex(ids).fillna(text(lang, "none")).to_numpy() if len(texts[name]) else text(lang, "none")
+        )
     return out
 
 

@@ -125,8 +125,15 @@ def wrap_em(text: object, width_em: float, max_lines: int = 0) -> list[str]:
     return lines
 
 
-def fit_widths(weights: list[float], needs_em: list[float], total_pt: float, font_pt: float, *,
-               pad_em: float = 1.2, min_font_pt: float = 5.0) -> tuple[list[float], float]:
+def fit_widths(
+    weights: list[float],
+    needs_em: list[float],
+    total_pt: float,
+    font_pt: float,
+    *,
+    pad_em: float = 1.2,
+    min_font_pt: float = 5.0,
+) -> tuple[list[float], float]:
     """Column widths (points) and font size so that every column holds its widest unit.
 
     Parameters

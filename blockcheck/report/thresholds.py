@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..lists.problems import problem_rules
-from ..standards import StandardValue, grade_label, threshold_term
-from .settings import check_lang
-from .workbook_data import WorkbookData
+from blockcheck.lists.problems import problem_rules
+from blockcheck.standards import StandardValue, grade_label, threshold_term
+from blockcheck.report.settings import check_lang
+from blockcheck.report.workbook_data import WorkbookData
 
 __all__ = ["Threshold", "fmt_value", "metric_threshold"]
 
@@ -84,7 +84,9 @@ def _citation(entry: StandardValue, lang: str) -> str:
     return f"{label} · {grade_label(entry.grade, lang)}"
 
 
-def metric_threshold(wb: WorkbookData, metric: str, *, lang: str = "zh", standard: str = "", percent: bool = False) -> Threshold | None:
+def metric_threshold(
+    wb: WorkbookData, metric: str, *, lang: str = "zh", standard: str = "", percent: bool = False
+) -> Threshold | None:
     """The threshold of `metric`: from its problem rule and the workbook's standards_used.
 
     The legend calls it what :func:`blockcheck.standards.threshold_term` says
@@ -125,9 +127,16 @@ def metric_threshold(wb: WorkbookData, metric: str, *, lang: str = "zh", standar
     listed = None
     problems = wb.lists.get("problem_list")
     # a rule that judges only some blocks (scope, block conditions): hatch the blocks 图1 lists, not every value past the line
-    if rule is not None and (rule.block_where or rule.scope != "all") and problems is not None and "rule_id" in problems:
+    if (
+        rule is not None
+        and (rule.block_where or rule.scope != "all")
+        and problems is not None
+        and "rule_id" in problems
+    ):
         listed = frozenset(problems.loc[problems["rule_id"] == rule.id, "scope"].astype(str))
-    return Threshold(value=value, compare=rule.compare if rule else "lt", label=shown.strip() + source, term=word, listed=listed)
+    return Threshold(
+        value=value, compare=rule.compare if rule else "lt", label=shown.strip() + source, term=word, listed=listed
+    )
 
 
 def _cap(word: str, lang: str) -> str:

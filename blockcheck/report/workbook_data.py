@@ -27,24 +27,31 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 from pyproj import CRS
 
-from ..errors import BlockcheckError
-from ..inputs import is_synthetic
-from ..lists.schema import list_table, list_tables
-from .settings import text
+from blockcheck.errors import BlockcheckError
+from blockcheck.inputs.read import is_synthetic
+from blockcheck.lists.schema import EIGHT_LISTS, list_table, list_tables
+from blockcheck.report.settings import text
+from blockcheck.workbook.read import layer_names, read_meta, read_table, require_workbook
 
 __all__ = ["EIGHT_LISTS", "WorkbookData", "load_workbook"]
 
 log = logging.getLogger(__name__)
 
-#: The eight lists in the order of the method (图1–图8).
-EIGHT_LISTS = ("problem_list", "resource_list", "demand_list", "vision_list",
-               "strategy_list", "policy_list", "task_list", "project_list")
 _CONTEXT_LAYERS = ("roads", "green")
 DATA_GAPS, METRIC_STATUS = "data_gaps", "metric_status"
-_RESOURCE_COLUMNS = ["resource_id", "block_id", "family", "category", "subtype", "land_area_m2", "floor_area_m2", "source_id", "status"]
+_RESOURCE_COLUMNS = [
+    "resource_id",
+    "block_id",
+    "family",
+    "category",
+    "subtype",
+    "land_area_m2",
+    "floor_area_m2",
+    "source_id",
+    "status",
+]
 
 
 @dataclass
@@ -95,7 +102,9 @@ class WorkbookData:
             return Path(self.source_name).stem
         if len(names) <= 3:
             return ("、" if lang == "zh" else ", ").join(names)
-        return f"{names[0]}等{len(names)}个街道" if lang == "zh" else f"{names[0]} and {len(names) - 1} more sub-districts"
+        return (
+            f"{names[0]}等{len(names)}个街道" if lang == "zh" else f"{names[0]} and {len(names) - 1} more sub-districts"
+        )
 
     def standard(self, key: str) -> dict | None:
         """One row of standards_used as a dict (value as float when numeric), or None."""
@@ -110,15 +119,6 @@ class WorkbookData:
     def block_ids(self) -> list[str]:
         """Block ids in workbook order."""
         return self.blocks["block_id"].astype(str).tolist()
-
-
-def _read(path: Path, layer: str, available: set[str], columns: list[str] | None = None) -> pd.DataFrame | None:
-    if layer not in available:
-        return None
-    if columns is not None:
-        present = set(pyogrio.read_info(path, layer=layer)["fields"])
-        columns = [c for c in columns if c in present]
-    return pyogrio.read_dataframe(path, layer=layer, columns=columns)
 
 
 def _empty_table(name: str) -> pd.DataFrame:
@@ -139,12 +139,14 @@ def _resolve_input(raw: str, workbook: Path) -> Path | None:
     if not raw:
         return None
     given = Path(raw)
-    candidates = [given] if given.is_absolute() else [Path.cwd() / given, *(p / given for p in workbook.resolve().parents[:4])]
+    candidates = (
+        [given] if given.is_absolute() else [Path.cwd() / given, *(p / given for p in workbook.resolve().parents[:4])]
+    )
     return next((c for c in candidates if c.exists()), None)
 
 
 def _read_context(meta: dict[str, str], workbook: Path, crs: CRS) -> dict[str, gpd.GeoDataFrame]:
-    from ..pipeline import check_input, file_digest
+    from blockcheck.pipeline import check_input, file_digest
 
     found = _resolve_input(meta.get("input", ""), workbook)
     if found is None:
@@ -183,47 +185,49 @@ def load_workbook(path: str | os.PathLike, *, context: bool = True) -> WorkbookD
     BlockcheckError
         When the file is missing or is not a blockcheck workbook (no block_metrics).
     """
-    path = Path(path)
-    if not path.exists():
-        msg = f"{path}: workbook not found. Make it with: blockcheck run INPUT --out DIR (gives DIR/workbook.gpkg)."
-        raise BlockcheckError(msg)
-    try:
-        available = {str(name) for name, _ in pyogrio.list_layers(path)}
-    except Exception as err:  # noqa: BLE001 - GDAL's own errors: not a GeoPackage
-        msg = f"{path}: not a readable workbook GeoPackage ({err}). Give the workbook.gpkg written by `blockcheck run`."
-        raise BlockcheckError(msg) from None
+    path = require_workbook(path)
+    available = layer_names(path)
     if "block_metrics" not in available:
         msg = f"{path}: no block_metrics layer; this is not a blockcheck workbook (blockcheck run writes one)."
         raise BlockcheckError(msg)
-    blocks = pyogrio.read_dataframe(path, layer="block_metrics")
+    blocks = read_table(path, "block_metrics")
     if blocks.crs is None or not blocks.crs.is_projected:
         msg = f"{path}: block_metrics has no metric CRS ({blocks.crs}); maps need one for their scale bars."
         raise BlockcheckError(msg)
     crs = CRS.from_user_input(blocks.crs)
-    meta_frame = _read(path, "blockcheck_meta", available)
-    meta = dict(zip(meta_frame["key"].astype(str), meta_frame["value"].fillna("").astype(str), strict=True)) if meta_frame is not None else {}
-    standards = _read(path, "standards_used", available)
+    meta = read_meta(path)
+    standards = read_table(path, "standards_used")
     if standards is None:
         standards = pd.DataFrame(columns=["key", "value", "unit", "source", "grade"])
-    area = _read(path, "area_metrics", available)
+    area = read_table(path, "area_metrics")
     lists: dict[str, pd.DataFrame] = {}
     for name in EIGHT_LISTS:
-        frame = _read(path, name, available, _RESOURCE_COLUMNS if name == "resource_list" else None)
+        frame = read_table(path, name, columns=_RESOURCE_COLUMNS if name == "resource_list" else None)
         lists[name] = _empty_list(name, crs) if frame is None else frame
-    gaps, status = (_read(path, name, available) for name in (DATA_GAPS, METRIC_STATUS))
-    summary = _read(path, "resource_summary", available)
+    gaps, status = (read_table(path, name) for name in (DATA_GAPS, METRIC_STATUS))
+    summary = read_table(path, "resource_summary")
     if summary is None:
         summary = pd.DataFrame(columns=list_tables()["resource_summary"].columns)
     resources = lists["resource_list"]
     if "status" in resources:
         lists["resource_list"] = resources[resources["status"].fillna("") != "rejected"].reset_index(drop=True)
     ctx = _read_context(meta, path, crs) if context else {}
-    osm = ("openstreetmap" in meta.get("source", "").lower()
-           or _has_osm_ids(lists["resource_list"].get("source_id"), lists["project_list"].get("resource_ids"),
-                           *(frame.iloc[:, 0] for frame in ctx.values())))
+    osm = "openstreetmap" in meta.get("source", "").lower() or _has_osm_ids(
+        lists["resource_list"].get("source_id"),
+        lists["project_list"].get("resource_ids"),
+        *(frame.iloc[:, 0] for frame in ctx.values()),
+    )
     return WorkbookData(
-        path=path, blocks=blocks, area=area.iloc[0] if area is not None and len(area) else pd.Series(dtype=object),
-        lists=lists, resource_summary=summary, meta=meta, standards=standards, crs=crs, context=ctx, osm=bool(osm),
+        path=path,
+        blocks=blocks,
+        area=area.iloc[0] if area is not None and len(area) else pd.Series(dtype=object),
+        lists=lists,
+        resource_summary=summary,
+        meta=meta,
+        standards=standards,
+        crs=crs,
+        context=ctx,
+        osm=bool(osm),
         data_gaps=_empty_table(DATA_GAPS) if gaps is None else gaps,
         metric_status=_empty_table(METRIC_STATUS) if status is None else status,
     )

@@ -16,9 +16,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
-from ..io import check_unpacked_size, clean_text
-from ._text import _clean_name, _header_keys, _squash
+from blockcheck.errors import InputError
+from blockcheck.io import check_unpacked_size, clean_text
+from blockcheck.surveys._text import _clean_name, _header_keys, _squash
 
 _HEADER_SCAN_ROWS = 20
 
@@ -130,7 +130,9 @@ def _read_grid(path: str | os.PathLike, *, sheet: str | int | None, sheet_hint: 
     raise InputError(msg)
 
 
-def _find_columns(grid: _Grid, wanted: dict[str, tuple[str, ...]], expected: list[str], what: str) -> tuple[int, dict[str, int], list[str]]:
+def _find_columns(
+    grid: _Grid, wanted: dict[str, tuple[str, ...]], expected: list[str], what: str
+) -> tuple[int, dict[str, int], list[str]]:
     """Locate the header row and the column of each wanted field.
 
     Returns the header row position, field → column, and notes on ignored columns.
@@ -163,9 +165,13 @@ def _find_columns(grid: _Grid, wanted: dict[str, tuple[str, ...]], expected: lis
             continue
         name = next((lookup[k] for k in _header_keys(cell) if k in lookup), None)
         if name is None:
-            notes.append(f"{grid.where}, row {header_row + 1}: column {cell.strip()!r} is not a column of the {what} and was ignored.")
+            notes.append(
+                f"{grid.where}, row {header_row + 1}: column {cell.strip()!r} is not a column of the {what} and was ignored."
+            )
         elif name in columns:
-            problems.append(f"columns {columns[name] + 1} and {col + 1} are both read as {wanted[name][0]!r}; keep one of them")
+            problems.append(
+                f"columns {columns[name] + 1} and {col + 1} are both read as {wanted[name][0]!r}; keep one of them"
+            )
         else:
             columns[name] = col
     missing = [headers[0] for name, headers in wanted.items() if name not in columns]
@@ -194,7 +200,9 @@ class _Row:
     cells: dict[str, str]  # field → raw cell text
 
 
-def _data_rows(grid: _Grid, header_row: int, columns: dict[str, int], *, warn_carried_community: bool, warnings: list[str]) -> list[_Row]:
+def _data_rows(
+    grid: _Grid, header_row: int, columns: dict[str, int], *, warn_carried_community: bool, warnings: list[str]
+) -> list[_Row]:
     """Non-blank rows below the header, with 街道 / 社区 carried down from merged or blank cells."""
     out: list[_Row] = []
     subdistrict: str | None = None

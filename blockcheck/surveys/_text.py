@@ -47,7 +47,6 @@ def _is_dashes(key: str) -> bool:
     return bool(key) and all(ch in _DASHES for ch in key)
 
 
-
 def _is_none_text(text: str, none_markers: frozenset[str]) -> bool:
     """True if `text` means "nothing": empty, only dashes, or one of `none_markers` (phrase keys)."""
     key = _phrase_key(text)

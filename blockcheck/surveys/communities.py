@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import CRSError, InputError
-from ._text import _clean_name, _is_blank, _name_key, _subdistrict_key
+from blockcheck.errors import CRSError, InputError
+from blockcheck.surveys._text import _clean_name, _is_blank, _name_key, _subdistrict_key
 
 
 def _valid(geoms: np.ndarray) -> np.ndarray:
@@ -49,9 +49,13 @@ def _block_of_communities(communities: gpd.GeoDataFrame, blocks: gpd.GeoDataFram
 def _check_match_inputs(table: pd.DataFrame, communities: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame) -> np.ndarray:
     problems = []
     if "community" not in table.columns:
-        problems.append("the survey table has no 'community' column; read it with read_demand_survey or read_vision_survey")
+        problems.append(
+            "the survey table has no 'community' column; read it with read_demand_survey or read_vision_survey"
+        )
     if "name" not in communities.columns:
-        problems.append(f"the communities layer has no 'name' field (fields: {', '.join(map(str, communities.columns))}); map the community-name field to 'name'")
+        problems.append(
+            f"the communities layer has no 'name' field (fields: {', '.join(map(str, communities.columns))}); map the community-name field to 'name'"
+        )
     if "block_id" in blocks.columns:
         block_ids = blocks["block_id"].to_numpy(dtype=object)
     elif blocks.index.name == "block_id":
@@ -99,14 +103,23 @@ def _resolve(
         pos = candidates[0]
         layer_sub = _subdistrict_key(layer_subs[pos])
         if sub_key and layer_sub and layer_sub != sub_key:
-            return pos, f"community {name!r} is in {layer_subs[pos]} in the communities layer, not in {sub}; matched anyway"
+            return (
+                pos,
+                f"community {name!r} is in {layer_subs[pos]} in the communities layer, not in {sub}; matched anyway",
+            )
         return pos, None
     if candidates:
         places = ", ".join(f"{layer_names[p]} ({layer_subs[p] or '?'})" for p in candidates)
-        return None, f"community {name!r} ({sub or 'no 街道'}) matches several communities: {places}; fill in 街道 to tell them apart"
+        return (
+            None,
+            f"community {name!r} ({sub or 'no 街道'}) matches several communities: {places}; fill in 街道 to tell them apart",
+        )
     keys = list(by_name)
     close = difflib.get_close_matches(key, keys, n=3, cutoff=0.5)
-    names = [f"{layer_names[by_name[k][0]]}" + (f" ({layer_subs[by_name[k][0]]})" if layer_subs[by_name[k][0]] else "") for k in close]
+    names = [
+        f"{layer_names[by_name[k][0]]}" + (f" ({layer_subs[by_name[k][0]]})" if layer_subs[by_name[k][0]] else "")
+        for k in close
+    ]
     hint = f" Close names: {', '.join(names)}." if names else ""
     return None, f"community {name!r} ({sub or 'no 街道'}) is not in the communities layer.{hint}"
 
@@ -158,7 +171,9 @@ def match_communities(
     """
     block_ids = _check_match_inputs(table, communities, blocks)
     layer_names = _clean_names(communities["name"])
-    layer_subs = _clean_names(communities["subdistrict"]) if "subdistrict" in communities.columns else [""] * len(communities)
+    layer_subs = (
+        _clean_names(communities["subdistrict"]) if "subdistrict" in communities.columns else [""] * len(communities)
+    )
     if "community_id" in communities.columns:
         layer_ids = [None if _is_blank(v) else str(v) for v in communities["community_id"]]
     else:
@@ -176,8 +191,16 @@ def match_communities(
 
     def annotate(frame: pd.DataFrame) -> tuple[list, list]:
         ids, blocks_out = [], []
-        subs = frame["subdistrict"] if "subdistrict" in frame.columns else pd.Series([None] * len(frame), index=frame.index)
-        rows = frame["source_row"] if "source_row" in frame.columns else pd.Series(range(1, len(frame) + 1), index=frame.index)
+        subs = (
+            frame["subdistrict"]
+            if "subdistrict" in frame.columns
+            else pd.Series([None] * len(frame), index=frame.index)
+        )
+        rows = (
+            frame["source_row"]
+            if "source_row" in frame.columns
+            else pd.Series(range(1, len(frame) + 1), index=frame.index)
+        )
         for sub, name, source_row in zip(subs, frame["community"], rows, strict=True):
             sub = None if _is_blank(sub) else str(sub)
             name = None if _is_blank(name) else str(name)
@@ -190,7 +213,11 @@ def match_communities(
                 reason = f"community {layer_names[pos]!r} ({layer_ids[pos]}) overlaps no block; it gets no block_id"
             if reason is not None and (source_row, cache_key) not in warned:
                 warned.add((source_row, cache_key))
-                kept = "" if pos is not None else " Its rows are kept with block_id None; fix the name in the survey or the layer."
+                kept = (
+                    ""
+                    if pos is not None
+                    else " Its rows are kept with block_id None; fix the name in the survey or the layer."
+                )
                 warnings.append(f"{source}, row {source_row}: {reason}{kept}".rstrip())
             ids.append(None if pos is None else layer_ids[pos])
             blocks_out.append(block)
@@ -205,6 +232,7 @@ def match_communities(
         frame = pd.DataFrame.from_records(respondents)
         r_ids, r_blocks = annotate(frame)
         out.attrs["respondents"] = [
-            {**rec, "community_id": cid, "block_id": bid} for rec, cid, bid in zip(respondents, r_ids, r_blocks, strict=True)
+            {**rec, "community_id": cid, "block_id": bid}
+            for rec, cid, bid in zip(respondents, r_ids, r_blocks, strict=True)
         ]
     return out, warnings

@@ -8,10 +8,10 @@ import re
 
 import pandas as pd
 
-from ..errors import InputError
-from ._reading import _data_rows, _find_columns, _read_grid
-from ._text import _nfkc
-from .vocabulary import OTHER, DemandVocabulary, demand_vocabulary
+from blockcheck.errors import InputError
+from blockcheck.surveys._reading import _data_rows, _find_columns, _read_grid
+from blockcheck.surveys._text import _nfkc
+from blockcheck.surveys.vocabulary import OTHER, DemandVocabulary, demand_vocabulary
 
 #: Columns of :func:`read_demand_survey`'s result.
 DEMAND_COLUMNS = ("subdistrict", "community", "category", "need_code", "need_zh", "raw_text", "source_row")
@@ -241,10 +241,16 @@ def demand_summary(demands: pd.DataFrame, *, vocabulary: DemandVocabulary | None
         raise InputError(msg)
     frame = demands.copy()
     sub = frame["subdistrict"].fillna("") if "subdistrict" in frame.columns else ""
-    key_id = frame["community_id"] if "community_id" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    key_id = (
+        frame["community_id"] if "community_id" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    )
     frame["_community"] = key_id.where(key_id.notna(), sub + "\x1f" + frame["community"].fillna(""))
     frame["_block"] = frame["block_id"].astype(object).where(frame["block_id"].notna(), None)
-    grouped = frame.groupby(["_block", "category", "need_code"], dropna=False, sort=False)["_community"].nunique().reset_index(name="community_count")
+    grouped = (
+        frame.groupby(["_block", "category", "need_code"], dropna=False, sort=False)["_community"]
+        .nunique()
+        .reset_index(name="community_count")
+    )
     category_order = {c.code: i for i, c in enumerate(vocabulary.categories)}
     need_order = {n.code: i for i, n in enumerate(vocabulary.needs)}
     grouped["_block_missing"] = grouped["_block"].isna()
@@ -255,7 +261,9 @@ def demand_summary(demands: pd.DataFrame, *, vocabulary: DemandVocabulary | None
     labels = {n.code: n.label_zh for n in vocabulary.needs}
     result = pd.DataFrame(
         {
-            "block_id": pd.Series(grouped["_block"].to_list(), dtype=object).where(grouped["_block"].notna().to_numpy(), None),
+            "block_id": pd.Series(grouped["_block"].to_list(), dtype=object).where(
+                grouped["_block"].notna().to_numpy(), None
+            ),
             "category": grouped["category"].to_numpy(),
             "need_code": grouped["need_code"].to_numpy(),
             "need_zh": [labels.get(code, "其他") for code in grouped["need_code"]],

@@ -7,9 +7,9 @@ import re
 
 import pandas as pd
 
-from ._reading import _data_rows, _find_columns, _read_grid
-from ._text import _is_blank, _squash
-from .vocabulary import OTHER, DemandVocabulary, VisionKeywords, demand_vocabulary, vision_keywords
+from blockcheck.surveys._reading import _data_rows, _find_columns, _read_grid
+from blockcheck.surveys._text import _is_blank, _squash
+from blockcheck.surveys.vocabulary import OTHER, DemandVocabulary, VisionKeywords, demand_vocabulary, vision_keywords
 
 #: Columns of :func:`read_vision_survey`'s result.
 VISION_COLUMNS = ("subdistrict", "community", "vision_text", "categories", "source_row")

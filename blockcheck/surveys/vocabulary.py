@@ -17,8 +17,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from ..errors import InputError
-from ._text import _is_none_text, _phrase_key
+from blockcheck.errors import InputError
+from blockcheck.surveys._text import _is_none_text, _phrase_key
 
 #: Code of a need or vision that the vocabulary does not know.
 OTHER = "other"
@@ -146,7 +146,7 @@ def _none_markers(doc: dict) -> frozenset[str]:
 
 
 def _parse_demand_vocabulary(doc: dict, where: str) -> DemandVocabulary:
-    from ..input_model import input_model  # local: keeps module import light
+    from blockcheck.inputs.model import input_model  # local: keeps module import light
 
     problems: list[str] = []
     facility_keys = set(input_model().vocabulary("facility_category").keys)
@@ -210,7 +210,9 @@ def _parse_vision_keywords(doc: dict, where: str) -> VisionKeywords:
         if not keywords or not all(keywords):
             problems.append(f"category {code!r} has no or empty keywords")
         exclude = tuple(_phrase_key(k) for k in _strings(table.get("exclude")))
-        categories.append(VisionCategory(code, table.get("label_zh", code), table.get("label_en", code), keywords, exclude))
+        categories.append(
+            VisionCategory(code, table.get("label_zh", code), table.get("label_en", code), keywords, exclude)
+        )
     if not categories:
         problems.append("no [categories.<code>] tables")
     if problems:
@@ -277,4 +279,3 @@ def vision_keywords(path: str | os.PathLike | None = None) -> VisionKeywords:
     if path is None:
         return _packaged_vision_keywords()
     return _parse_vision_keywords(*_read_toml(path, "vision_keywords.toml"))
-

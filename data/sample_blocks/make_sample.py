@@ -35,11 +35,11 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # the generator package next to this script
     sys.path.insert(0, str(HERE))
 try:
-    from blockcheck.inputs import DATASET_INFO_LAYER
+    from blockcheck.inputs.read import DATASET_INFO_LAYER
     from blockcheck.io import write_gpkg
 except ImportError:  # a checkout without the package installed
     sys.path.insert(0, str(HERE.parents[1]))
-    from blockcheck.inputs import DATASET_INFO_LAYER
+    from blockcheck.inputs.read import DATASET_INFO_LAYER
     from blockcheck.io import write_gpkg
 
 from sample_generator import DEMAND_CSV, DEMAND_HEADERS, SEED, VISION_CSV, VISION_HEADERS, csv_bytes, dataset_info, generate, summarize

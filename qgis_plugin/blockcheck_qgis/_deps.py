@@ -89,8 +89,13 @@ def _python() -> str:
     """The interpreter QGIS embeds: the one of ``sys.exec_prefix`` (``sys.executable`` may be QGIS or another Python on PATH)."""
     base = Path(sys.exec_prefix)
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    candidates = [base / "bin" / f"python{version}", base / "bin" / "python3", base / "python.exe", base / "python3.exe",
-                  base / "Scripts" / "python.exe"]
+    candidates = [
+        base / "bin" / f"python{version}",
+        base / "bin" / "python3",
+        base / "python.exe",
+        base / "python3.exe",
+        base / "Scripts" / "python.exe",
+    ]
     for candidate in candidates:
         if candidate.is_file():
             return str(candidate)
@@ -112,7 +117,11 @@ def compatibility_pins() -> list[str]:
 def install_command() -> str:
     """The exact command that installs the missing packages into QGIS's Python."""
     managed = Path(sysconfig.get_path("stdlib")) / "EXTERNALLY-MANAGED"
-    flags = "--user --break-system-packages" if managed.is_file() and sys.prefix == sys.base_prefix else ("--user" if sys.prefix == sys.base_prefix else "")
+    flags = (
+        "--user --break-system-packages"
+        if managed.is_file() and sys.prefix == sys.base_prefix
+        else ("--user" if sys.prefix == sys.base_prefix else "")
+    )
     target = f'-r "{REQUIREMENTS}"' if REQUIREMENTS.is_file() else f'-e "{PYPROJECT.parent}"'
     pins = " ".join(f'"{pin}"' for pin in compatibility_pins())
     command = f'"{_python()}" -m pip install {flags} {target} {pins}'
@@ -140,7 +149,9 @@ def _problems() -> list[str]:
         problems.append(f"blockcheck {plugin_version()}: {tr('not importable')} ({err.__class__.__name__}: {err})")
     else:
         if blockcheck.__version__ != plugin_version():
-            problems.append(f"blockcheck {plugin_version()}: {tr('found')} {blockcheck.__version__} {tr('(plugin and package versions must match)')}")
+            problems.append(
+                f"blockcheck {plugin_version()}: {tr('found')} {blockcheck.__version__} {tr('(plugin and package versions must match)')}"
+            )
     if not problems:
         problems += _binary_problems()
     return problems
@@ -158,8 +169,10 @@ def _binary_problems() -> list[str]:
     if failure is None:
         return []
     versions = ", ".join(f"{k} {v}" for k, v in bridge.library_versions().items())
-    return [tr("the installed packages do not work with the libraries QGIS has loaded") +
-            f" (QGIS GEOS {Qgis.geosVersion()}; {versions}): {failure}"]
+    return [
+        tr("the installed packages do not work with the libraries QGIS has loaded")
+        + f" (QGIS GEOS {Qgis.geosVersion()}; {versions}): {failure}"
+    ]
 
 
 def check() -> str | None:
@@ -167,10 +180,15 @@ def check() -> str | None:
     problems = _problems()
     if not problems:
         return None
-    lines = [tr("blockcheck cannot run in this QGIS: its Python lacks"), *[f"  • {p}" for p in problems], "",
-             tr("Install the missing packages into QGIS's Python with this command, then restart QGIS:"),
-             f"  {install_command()}", "",
-             tr("The plugin never installs anything by itself.")]
+    lines = [
+        tr("blockcheck cannot run in this QGIS: its Python lacks"),
+        *[f"  • {p}" for p in problems],
+        "",
+        tr("Install the missing packages into QGIS's Python with this command, then restart QGIS:"),
+        f"  {install_command()}",
+        "",
+        tr("The plugin never installs anything by itself."),
+    ]
     return "\n".join(lines)
 
 

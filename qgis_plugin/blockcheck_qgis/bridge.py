@@ -42,8 +42,6 @@ from .i18n import tr
 
 __all__ = [
     "INPUT_FILE",
-    "Canceled",
-    "RowError",
     "block_ids_at",
     "check_row",
     "core_call",
@@ -67,25 +65,19 @@ __all__ = [
 INPUT_FILE = "input_from_qgis.gpkg"
 
 
-class Canceled(Exception):  # noqa: N818 - it is not an error, the user asked for it
-    """Raised from the core's progress callback when the user cancels."""
-
-
-class RowError(ValueError):
-    """A list row that does not match the core's schema (the message says why)."""
-
-
 # ------------------------------------------------------------------ plumbing
 
 
 def progress_callback(feedback, start: float = 0.0, span: float = 1.0) -> Callable[[float, str], None]:  # noqa: ANN001
-    """The core's ``progress(fraction, message)`` mapped onto `feedback` (raises Canceled on cancel)."""
+    """The core's ``progress(fraction, message)`` mapped onto `feedback` (raises CancelledError on cancel)."""
 
     def say(fraction: float, message: str) -> None:
         if feedback is None:
             return
         if feedback.isCanceled():
-            raise Canceled
+            from blockcheck.errors import CancelledError
+
+            raise CancelledError(tr("Canceled."))
         feedback.setProgress(100.0 * (start + span * float(fraction)))
         if message:
             feedback.setProgressText(message)
@@ -96,11 +88,11 @@ def progress_callback(feedback, start: float = 0.0, span: float = 1.0) -> Callab
 @contextlib.contextmanager
 def core_call() -> Iterator[None]:
     """Turn the core's errors into ``QgsProcessingException`` (message kept, no traceback)."""
-    from blockcheck.errors import BlockcheckError
+    from blockcheck.errors import BlockcheckError, CancelledError
 
     try:
         yield
-    except Canceled:
+    except CancelledError:
         raise QgsProcessingException(tr("Canceled.")) from None
     except BlockcheckError as err:
         raise QgsProcessingException(str(err)) from None
@@ -140,8 +132,11 @@ def library_versions() -> dict[str, str]:
     import pyogrio
     import shapely
 
-    return {"shapely": shapely.__version__, "shapely GEOS": ".".join(map(str, shapely.geos_version)),
-            "pyogrio GDAL": pyogrio.__gdal_version_string__}
+    return {
+        "shapely": shapely.__version__,
+        "shapely GEOS": ".".join(map(str, shapely.geos_version)),
+        "pyogrio GDAL": pyogrio.__gdal_version_string__,
+    }
 
 
 # ------------------------------------------------------------------ inputs
@@ -149,7 +144,7 @@ def library_versions() -> dict[str, str]:
 
 def _layer_names(mapping: str | os.PathLike | None) -> dict[str, str]:
     """Model layer → name to write it under: the field mapping's ``source`` when it names a layer."""
-    from blockcheck.mapping import load_mapping
+    from blockcheck.inputs.field_mapping import load_mapping
 
     names = {}
     for name, layer in load_mapping(mapping).layers.items():
@@ -158,8 +153,14 @@ def _layer_names(mapping: str | os.PathLike | None) -> dict[str, str]:
     return names
 
 
-def write_input_gpkg(sources: dict, path: str | os.PathLike, *, transform_context=None, feedback=None,  # noqa: ANN001
-                     names: dict[str, str] | None = None) -> Path:
+def write_input_gpkg(
+    sources: dict,
+    path: str | os.PathLike,
+    *,
+    transform_context=None,
+    feedback=None,  # noqa: ANN001
+    names: dict[str, str] | None = None,
+) -> Path:
     """Write QGIS feature sources into one GeoPackage, one layer per model layer (named as `names` says).
 
     Every layer is written in the CRS of ``blocks`` (QGIS reprojects on the
@@ -167,7 +168,8 @@ def write_input_gpkg(sources: dict, path: str | os.PathLike, *, transform_contex
     written with a generic geometry type. A source field ``fid`` is kept when
     it is an integer (feature ids then stay as the user sees them in QGIS).
     """
-    from blockcheck.input_model import input_model
+    from blockcheck.errors import CancelledError
+    from blockcheck.inputs.model import input_model
 
     model = input_model()
     path = Path(path)
@@ -193,8 +195,11 @@ def write_input_gpkg(sources: dict, path: str | os.PathLike, *, transform_contex
         options.driverName = "GPKG"
         options.layerName = (names or {}).get(name, name)
         options.fileEncoding = "UTF-8"
-        options.actionOnExistingFile = (QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteFile if i == 0
-                                        else QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteLayer)
+        options.actionOnExistingFile = (
+            QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteFile
+            if i == 0
+            else QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteLayer
+        )
         crs = target_crs if target_crs.isValid() else source.sourceCrs()
         writer = QgsVectorFileWriter.create(str(path), fields, wkb_type, crs, context, options)
         if writer.hasError() != QgsVectorFileWriter.WriterError.NoError:
@@ -206,7 +211,7 @@ def write_input_gpkg(sources: dict, path: str | os.PathLike, *, transform_contex
         for feature in source.getFeatures(request):
             if feedback is not None and feedback.isCanceled():
                 del writer
-                raise Canceled
+                raise CancelledError(tr("Canceled."))
             if not whole:
                 copy = QgsFeature(fields, feature.id())
                 copy.setGeometry(feature.geometry())
@@ -234,8 +239,14 @@ def raster_path(layer: QgsRasterLayer | None, folder: str | os.PathLike, transfo
     writer = QgsRasterFileWriter(str(target))
     pipe = QgsRasterPipe()
     pipe.set(layer.dataProvider().clone())
-    error = writer.writeRaster(pipe, layer.width(), layer.height(), layer.extent(), layer.crs(),
-                               transform_context or QgsCoordinateTransformContext())
+    error = writer.writeRaster(
+        pipe,
+        layer.width(),
+        layer.height(),
+        layer.extent(),
+        layer.crs(),
+        transform_context or QgsCoordinateTransformContext(),
+    )
     if error != QgsRasterFileWriter.WriterError.NoError:
         raise QgsProcessingException(tr("Cannot write the population raster to {path}").format(path=target))
     return str(target)
@@ -252,7 +263,7 @@ def workbook_lock(workbook: str | os.PathLike, *, command: str, wait_s: float | 
     `wait_s` seconds, so the editor shows it like any refused write.
     """
     from blockcheck.errors import WorkbookLockedError
-    from blockcheck.locking import workbook_lock as core_lock
+    from blockcheck.workbook.lock import workbook_lock as core_lock
 
     if wait_s is None:  # the editor waits briefly (QGIS stays responsive), BLOCKCHECK_LOCK_WAIT_S or 10 s
         wait_s = float(os.environ.get("BLOCKCHECK_LOCK_WAIT_S", "10"))
@@ -266,7 +277,7 @@ def workbook_lock(workbook: str | os.PathLike, *, command: str, wait_s: float | 
 def _carry_dataset_info(source_files: list[str] | None, input_path: Path) -> None:
     """Copy the first ``dataset_info`` table (e.g. ``synthetic = true``) of the layers' own GeoPackages into the run's input."""
     import pyogrio
-    from blockcheck.inputs import DATASET_INFO_LAYER, dataset_info_frame, read_dataset_info
+    from blockcheck.inputs.read import DATASET_INFO_LAYER, dataset_info_frame, read_dataset_info
 
     for source_file in source_files or ():
         if not str(source_file).lower().endswith(".gpkg") or not Path(source_file).is_file():
@@ -280,40 +291,91 @@ def _carry_dataset_info(source_files: list[str] | None, input_path: Path) -> Non
             return
 
 
-def validate_inputs(sources: dict, out_dir: str | os.PathLike, *, mapping=None, standards=None, crs=None,  # noqa: ANN001
-                    repair: bool = False, transform_context=None, feedback=None, dataset_from: list[str] | None = None) -> dict:
+def validate_inputs(
+    sources: dict,
+    out_dir: str | os.PathLike,
+    *,
+    mapping=None,
+    standards=None,
+    crs=None,  # noqa: ANN001
+    repair: bool = False,
+    transform_context=None,
+    feedback=None,
+    dataset_from: list[str] | None = None,
+) -> dict:
     """Validate the layers (``blockcheck validate``): report and, when valid, ``input_checked.gpkg``."""
     from blockcheck.pipeline import check_input, write_checked_input
 
     out = Path(out_dir)
-    input_path = write_input_gpkg(sources, out / INPUT_FILE, transform_context=transform_context, feedback=feedback,
-                                  names=_layer_names(mapping))
+    input_path = write_input_gpkg(
+        sources, out / INPUT_FILE, transform_context=transform_context, feedback=feedback, names=_layer_names(mapping)
+    )
     _carry_dataset_info(dataset_from, input_path)
-    result = check_input(input_path, mapping=mapping, standards=standards, crs=crs, repair=repair,
-                         progress=progress_callback(feedback, 0.1, 0.8))
+    result = check_input(
+        input_path,
+        mapping=mapping,
+        standards=standards,
+        crs=crs,
+        repair=repair,
+        progress=progress_callback(feedback, 0.1, 0.8),
+    )
     report = result.checked.report
     written = write_checked_input(result, out)  # raises ValidationError (the whole report) when invalid
-    return {"report_text": report.format(), "report": str(written["report"]), "checked": str(written["gpkg"]),
-            "errors": len(report.errors), "warnings": len(report.warnings)}
+    return {
+        "report_text": report.format(),
+        "report": str(written["report"]),
+        "checked": str(written["gpkg"]),
+        "errors": len(report.errors),
+        "warnings": len(report.warnings),
+    }
 
 
-def run_steps(sources: dict, out_dir: str | os.PathLike, *, until: str, mapping=None, standards=None, crs=None,  # noqa: ANN001
-              repair: bool = False, population_raster=None, demands=None, visions=None,
-              transform_context=None, feedback=None, dataset_from: list[str] | None = None) -> dict:
+def run_steps(
+    sources: dict,
+    out_dir: str | os.PathLike,
+    *,
+    until: str,
+    mapping=None,
+    standards=None,
+    crs=None,  # noqa: ANN001
+    repair: bool = False,
+    population_raster=None,
+    demands=None,
+    visions=None,
+    transform_context=None,
+    feedback=None,
+    dataset_from: list[str] | None = None,
+) -> dict:
     """``blockcheck run --until …`` on the layers: writes ``out_dir/workbook.gpkg`` (and the Excel lists)."""
     from blockcheck.pipeline import run
 
     out = Path(out_dir)
-    input_path = write_input_gpkg(sources, out / INPUT_FILE, transform_context=transform_context, feedback=feedback,
-                                  names=_layer_names(mapping))
+    input_path = write_input_gpkg(
+        sources, out / INPUT_FILE, transform_context=transform_context, feedback=feedback, names=_layer_names(mapping)
+    )
     _carry_dataset_info(dataset_from, input_path)
     raster = raster_path(population_raster, out, transform_context)
-    result = run(input_path, out, mapping=mapping, standards=standards, crs=crs, repair=repair, population_raster=raster,
-                 demands=demands, visions=visions, until=until, progress=progress_callback(feedback, 0.1, 0.85))
+    result = run(
+        input_path,
+        out,
+        mapping=mapping,
+        standards=standards,
+        crs=crs,
+        repair=repair,
+        population_raster=raster,
+        demands=demands,
+        visions=visions,
+        until=until,
+        progress=progress_callback(feedback, 0.1, 0.85),
+    )
     counts = {name: len(frame) for name, frame in (result.lists or {}).items()}
     counts["block_metrics"] = len(result.health.block_metrics)
-    return {"workbook": str(result.workbook), "excel": str(result.excel) if result.excel else "",
-            "summary": result.summary(), "counts": counts}
+    return {
+        "workbook": str(result.workbook),
+        "excel": str(result.excel) if result.excel else "",
+        "summary": result.summary(),
+        "counts": counts,
+    }
 
 
 def _qgis_value(value: object) -> object:
@@ -360,14 +422,24 @@ def what_if_table(workbook: str | os.PathLike, project_ids: list[str]) -> tuple[
     return _frame_to_qgis(what_if(workbook, project_ids))
 
 
-def export_hearing(workbook: str | os.PathLike, *, maps_dir=None, atlas_pdf=None, names=None, lang: str = "zh",  # noqa: ANN001
-                   dpi: int = 200, feedback=None) -> dict:  # noqa: ANN001
+def export_hearing(
+    workbook: str | os.PathLike,
+    *,
+    maps_dir=None,
+    atlas_pdf=None,
+    names=None,
+    lang: str = "zh",  # noqa: ANN001
+    dpi: int = 200,
+    feedback=None,
+) -> dict:  # noqa: ANN001
     """The core's hearing exports: map images (``report.maps.export_maps``) and/or the atlas (``report.atlas.export_atlas``)."""
     out: dict = {}
     if maps_dir:
         from blockcheck.report.maps import export_maps
 
-        out["maps"] = [str(p) for p in export_maps(workbook, maps_dir, lang=lang, dpi=dpi, **({"names": names} if names else {}))]
+        out["maps"] = [
+            str(p) for p in export_maps(workbook, maps_dir, lang=lang, dpi=dpi, **({"names": names} if names else {}))
+        ]
     if atlas_pdf:
         from blockcheck.report.atlas import export_atlas
 
@@ -387,7 +459,7 @@ def list_schemas() -> dict:
 
 def eight_lists() -> tuple[str, ...]:
     """The eight lists in the method's order (图1–图8)."""
-    from blockcheck.workbook import EIGHT_LISTS
+    from blockcheck.lists.schema import EIGHT_LISTS
 
     return tuple(EIGHT_LISTS)
 
@@ -404,39 +476,44 @@ def check_row(name: str, row: dict, other_keys=()) -> dict:  # noqa: ANN001
 
     Raises
     ------
-    RowError
+    blockcheck.errors.SchemaError
         With the schema's message (required field empty, value not allowed,
         text in a number field, key already used).
     """
     import pandas as pd
-    from blockcheck.lists.schema import SchemaError, conform, list_table
+    from blockcheck.errors import SchemaError
+    from blockcheck.lists.schema import conform, list_table
 
     table = list_table(name)
     frame = pd.DataFrame([{c: row.get(c) for c in table.columns}])
     bad_numbers = []
     for f in table.fields:
         value = row.get(f.name)
-        if f.type != "str" and value not in (None, "") and pd.isna(pd.to_numeric(pd.Series([value]), errors="coerce")[0]):
+        if (
+            f.type != "str"
+            and value not in (None, "")
+            and pd.isna(pd.to_numeric(pd.Series([value]), errors="coerce")[0])
+        ):
             bad_numbers.append(f"{f.name}: {value!r} {tr('is not a number')}")
     if bad_numbers:
-        raise RowError(f"{name}: " + "; ".join(bad_numbers))
-    try:
-        out = conform(frame, table)
-    except SchemaError as err:
-        raise RowError(str(err)) from None
+        raise SchemaError(f"{name}: " + "; ".join(bad_numbers))
+    out = conform(frame, table)
     key = out.at[0, table.key]
     if key is not None and str(key) in {str(k) for k in other_keys}:
-        raise RowError(f"{name}: {table.key} {key} {tr('is already used')}")
+        raise SchemaError(f"{name}: {table.key} {key} {tr('is already used')}")
     return {c: _qgis_value(out.at[0, c]) for c in table.columns}
 
 
 def _history_tail(changes: list[dict], previous: list[dict]) -> list[dict]:
     import pandas as pd
-    from blockcheck.workbook import history_rows
+    from blockcheck.workbook.history import history_rows
 
     full = history_rows(changes, pd.DataFrame(previous) if previous else None)
-    tail = full.iloc[len(full) - len(changes):] if changes else full.iloc[0:0]
-    return [{c: _qgis_value(v) for c, v in zip(tail.columns, values, strict=True)} for values in tail.itertuples(index=False, name=None)]
+    tail = full.iloc[len(full) - len(changes) :] if changes else full.iloc[0:0]
+    return [
+        {c: _qgis_value(v) for c, v in zip(tail.columns, values, strict=True)}
+        for values in tail.itertuples(index=False, name=None)
+    ]
 
 
 def history_for_change(old_row: dict, new_row: dict, previous: list[dict], *, who: str, reason: str) -> list[dict]:
@@ -446,7 +523,7 @@ def history_for_change(old_row: dict, new_row: dict, previous: list[dict], *, wh
     """
     import pandas as pd
     from blockcheck.lists.schema import conform, list_table
-    from blockcheck.workbook import record_project_changes
+    from blockcheck.workbook.history import record_project_changes
 
     table = list_table("project_list")
     old = conform(pd.DataFrame([old_row]), table)
@@ -458,7 +535,7 @@ def history_for_new_projects(rows: list[dict], previous: list[dict], *, who: str
     """``project_history`` rows registering new projects (入库)."""
     import pandas as pd
     from blockcheck.lists.schema import conform, list_table
-    from blockcheck.workbook import record_project_changes
+    from blockcheck.workbook.history import record_project_changes
 
     new = conform(pd.DataFrame(rows), list_table("project_list"))
     return _history_tail(record_project_changes(new, None, who=who, reason=reason), previous)
@@ -479,33 +556,65 @@ def block_ids_at(blocks: list[tuple[str, bytes]], wkbs: list[bytes]) -> list[str
     return [_qgis_value(v) for v in block_ids_of(frame, features)]
 
 
-def new_resource_rows(blocks: list[tuple[str, bytes]], wkbs: list[bytes], *, category: str, source_layer: str,
-                      source_ids: list[str], existing_keys=(), status: str = "confirmed") -> list[dict]:  # noqa: ANN001
+def new_resource_rows(
+    blocks: list[tuple[str, bytes]],
+    wkbs: list[bytes],
+    *,
+    category: str,
+    source_layer: str,
+    source_ids: list[str],
+    existing_keys=(),
+    status: str = "confirmed",
+) -> list[dict]:  # noqa: ANN001
     """Resource-list rows for features an analyst picked on the map (validated, with their blocks).
 
     Status ``confirmed``: the core carries confirmed resources over when the list is rebuilt.
     """
+    from blockcheck.lists.ids import resource_id
     from blockcheck.lists.resources import CATEGORIES
 
     rows, used = [], {str(k) for k in existing_keys}
     for block, source_id in zip(block_ids_at(blocks, wkbs), source_ids, strict=True):
-        row = {"resource_id": _unique(f"RL-{category}-{source_layer}-{source_id}", used), "block_id": block,
-               "family": CATEGORIES[category][0], "category": category, "source_layer": source_layer,
-               "source_id": str(source_id), "rule_id": "analyst",
-               "reason": "分析人员从地图选择添加 / added by an analyst from the map", "status": status}
+        row = {
+            "resource_id": _unique(resource_id(category, source_layer, source_id), used),
+            "block_id": block,
+            "family": CATEGORIES[category][0],
+            "category": category,
+            "source_layer": source_layer,
+            "source_id": str(source_id),
+            "rule_id": "analyst",
+            "reason": "分析人员从地图选择添加 / added by an analyst from the map",
+            "status": status,
+        }
         rows.append(check_row("resource_list", row, used))
         used.add(row["resource_id"])
     return rows
 
 
-def new_project_rows(blocks: list[tuple[str, bytes]], wkbs: list[bytes], *, domain: str, names: list[str],
-                     first_number: int, existing_keys=()) -> list[dict]:  # noqa: ANN001
+def new_project_rows(
+    blocks: list[tuple[str, bytes]],
+    wkbs: list[bytes],
+    *,
+    domain: str,
+    names: list[str],
+    first_number: int,
+    existing_keys=(),
+) -> list[dict]:  # noqa: ANN001
     """Project-list rows (status registered, provenance added) for features picked on the map."""
+    from blockcheck.lists.ids import added_project_id
+
     rows, used = [], {str(k) for k in existing_keys}
     for i, (block, name) in enumerate(zip(block_ids_at(blocks, wkbs), names, strict=True)):
         number = first_number + i
-        row = {"number": number, "domain": domain, "name": name, "project_id": _unique(f"PJ-added-{number:04d}", used),
-               "block_id": block, "status": "registered", "provenance": "added"}
+        row = {
+            "number": number,
+            "domain": domain,
+            "name": name,
+            "project_id": _unique(added_project_id(number), used),
+            "block_id": block,
+            "status": "registered",
+            "provenance": "added",
+        }
         rows.append(check_row("project_list", row, used))
         used.add(row["project_id"])
     return rows

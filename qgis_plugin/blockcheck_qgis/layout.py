@@ -111,8 +111,13 @@ def _legend(legend: QgsLayoutItemLegend, layers: list[QgsVectorLayer]) -> None:
 _LEGEND_TREES: list = []
 
 
-def export_hearing_pdf(workbook: str | os.PathLike, pdf: str | os.PathLike, project: QgsProject | None = None,
-                       *, add_to_project: bool = True) -> Path:
+def export_hearing_pdf(
+    workbook: str | os.PathLike,
+    pdf: str | os.PathLike,
+    project: QgsProject | None = None,
+    *,
+    add_to_project: bool = True,
+) -> Path:
     """Export the hearing layout of `workbook` to one PDF, one page per block; keep the layout in the project.
 
     Raises
@@ -130,7 +135,9 @@ def export_hearing_pdf(workbook: str | os.PathLike, pdf: str | os.PathLike, proj
     settings.appendGeoreference = True
     result, error = QgsLayoutExporter.exportToPdf(layout.atlas(), str(pdf), settings)
     if result != QgsLayoutExporter.ExportResult.Success:
-        raise RuntimeError(tr("The hearing layout could not be exported to {path}: {error}").format(path=pdf, error=error))
+        raise RuntimeError(
+            tr("The hearing layout could not be exported to {path}: {error}").format(path=pdf, error=error)
+        )
     if add_to_project:
         manager = project.layoutManager()
         old = manager.layoutByName(LAYOUT_NAME)

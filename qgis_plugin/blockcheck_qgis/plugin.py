@@ -47,14 +47,27 @@ class BlockcheckPlugin:
         self.toolbar.setObjectName("BlockcheckToolbar")
         icon = QIcon(str(PLUGIN_DIR / "icon.svg"))
         self._action(icon, tr("Checklist editor (清单编辑)"), self.open_editor, "BlockcheckEditorAction")
-        self._action(QgsApplication.getThemeIcon("/mActionNewLayout.svg"), tr("Export hearing layout (PDF)"),
-                     self.export_layout, "BlockcheckLayoutAction")
-        self._action(QgsApplication.getThemeIcon("/processingAlgorithm.svg"), tr("blockcheck algorithms (Processing)"),
-                     self.show_toolbox, "BlockcheckToolboxAction")
+        self._action(
+            QgsApplication.getThemeIcon("/mActionNewLayout.svg"),
+            tr("Export hearing layout (PDF)"),
+            self.export_layout,
+            "BlockcheckLayoutAction",
+        )
+        self._action(
+            QgsApplication.getThemeIcon("/processingAlgorithm.svg"),
+            tr("blockcheck algorithms (Processing)"),
+            self.show_toolbox,
+            "BlockcheckToolboxAction",
+        )
         message = _deps.check()
         if message:
-            self.iface.messageBar().pushMessage("blockcheck", tr("The analysis package is missing; see Details for the install command."),
-                                                message, Qgis.MessageLevel.Warning, 0)
+            self.iface.messageBar().pushMessage(
+                "blockcheck",
+                tr("The analysis package is missing; see Details for the install command."),
+                message,
+                Qgis.MessageLevel.Warning,
+                0,
+            )
 
     def unload(self) -> None:
         for action in self.actions:
@@ -103,7 +116,9 @@ class BlockcheckPlugin:
         return None
 
     def _ask_workbook(self) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(self.iface.mainWindow(), tr("Open a blockcheck workbook"), "", "GeoPackage (*.gpkg)")
+        path, _ = QFileDialog.getOpenFileName(
+            self.iface.mainWindow(), tr("Open a blockcheck workbook"), "", "GeoPackage (*.gpkg)"
+        )
         return path or None
 
     def open_editor(self, workbook: str | None = None):  # noqa: ANN201
@@ -133,7 +148,9 @@ class BlockcheckPlugin:
             return None
         if pdf is None:
             default = str(Path(workbook).with_name("hearing_atlas.pdf"))
-            pdf, _ = QFileDialog.getSaveFileName(self.iface.mainWindow(), tr("Export the hearing layout"), default, "PDF (*.pdf)")
+            pdf, _ = QFileDialog.getSaveFileName(
+                self.iface.mainWindow(), tr("Export the hearing layout"), default, "PDF (*.pdf)"
+            )
             if not pdf:
                 return None
         try:

@@ -42,21 +42,31 @@ STYLE_DIR = Path(__file__).resolve().parent / "resources" / "styles"
 
 #: table → [(style id, style name)]; the first is the default.
 STYLES: dict[str, list[tuple[str, str]]] = {
-    "block_metrics": [("road_density", "路网密度 Road density"), ("park_green_per_capita", "人均公园绿地 Park green per person"),
-                      ("park_coverage", "公园绿地覆盖 Park coverage")],
+    "block_metrics": [
+        ("road_density", "路网密度 Road density"),
+        ("park_green_per_capita", "人均公园绿地 Park green per person"),
+        ("park_coverage", "公园绿地覆盖 Park coverage"),
+    ],
     "resource_list": [("category", "资源类别 Resource category")],
     "project_list": [("status", "项目状态 Project status"), ("priority", "优先级 Priority")],
 }
 #: Display labels of coded values the core does not label itself (UI text).
 _VALUE_LABELS = {
-    "status": {"registered": "入库 registered", "adjusted": "动态调整 adjusted", "implementing": "滚动实施 implementing",
-               "done": "完成 done"},
+    "status": {
+        "registered": "入库 registered",
+        "adjusted": "动态调整 adjusted",
+        "implementing": "滚动实施 implementing",
+        "done": "完成 done",
+    },
     "provenance": {"generated": "生成 generated", "edited": "编辑 edited", "added": "新增 added"},
 }
 #: Titles of workbook tables that are not lists.
 _TITLES = {"block_metrics": "街区体检指标 block_metrics", "area_metrics": "全域指标 area_metrics"}
-_KINDS = (("point", "Point", QgsWkbTypes.GeometryType.PointGeometry), ("line", "LineString", QgsWkbTypes.GeometryType.LineGeometry),
-          ("polygon", "Polygon", QgsWkbTypes.GeometryType.PolygonGeometry))
+_KINDS = (
+    ("point", "Point", QgsWkbTypes.GeometryType.PointGeometry),
+    ("line", "LineString", QgsWkbTypes.GeometryType.LineGeometry),
+    ("polygon", "Polygon", QgsWkbTypes.GeometryType.PolygonGeometry),
+)
 _KIND_OF = {geometry: kind for kind, _, geometry in _KINDS}
 
 
@@ -72,7 +82,10 @@ def layer_uris(workbook: str | os.PathLike, table: str) -> list[tuple[str, str |
     layer = QgsVectorLayer(base, table, "ogr")
     if not layer.isValid():
         return []
-    if layer.geometryType() in (QgsWkbTypes.GeometryType.NullGeometry, QgsWkbTypes.GeometryType.UnknownGeometry) and not layer.isSpatial():
+    if (
+        layer.geometryType() in (QgsWkbTypes.GeometryType.NullGeometry, QgsWkbTypes.GeometryType.UnknownGeometry)
+        and not layer.isSpatial()
+    ):
         return [(base, None)]
     found = []
     for kind, ogr_name, _ in _KINDS:
@@ -202,8 +215,9 @@ def _drop_stale(project: QgsProject, uri: str, keep: QgsVectorLayer | None = Non
             project.removeMapLayer(layer.id())
 
 
-def load_workbook(workbook: str | os.PathLike, tables: list[str], project: QgsProject | None = None, *,
-                  replace: bool = False) -> list[QgsVectorLayer]:
+def load_workbook(
+    workbook: str | os.PathLike, tables: list[str], project: QgsProject | None = None, *, replace: bool = False
+) -> list[QgsVectorLayer]:
     """Add `tables` of a workbook to `project` (styled, in one group) and return the new layers.
 
     Tables already in the project are left alone unless `replace`.
@@ -252,7 +266,9 @@ class _StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
 _KEEP_ALIVE: list[_StyleOnLoad] = []
 
 
-def load_on_completion(context: QgsProcessingContext, workbook: str | os.PathLike, tables: list[str], output_name: str) -> list[str]:
+def load_on_completion(
+    context: QgsProcessingContext, workbook: str | os.PathLike, tables: list[str], output_name: str
+) -> list[str]:
     """Ask Processing to add `tables` of the workbook to the project when the algorithm ends (styled)."""
     uris = []
     project = context.project() or QgsProject.instance()

@@ -22,7 +22,9 @@ def qgis_app():
         from qgis.core import QgsApplication
     except ImportError as err:
         if os.environ.get("BLOCKCHECK_REQUIRE_QGIS") == "1":
-            pytest.fail(f"QGIS Python bindings are required here but do not import ({err}); run scripts/setup.sh --test")
+            pytest.fail(
+                f"QGIS Python bindings are required here but do not import ({err}); run scripts/setup.sh --test"
+            )
         pytest.skip("QGIS not installed: sudo apt-get install qgis python3-qgis (or run scripts/setup.sh --test)")
     app = QgsApplication([], False)
     app.initQgis()

@@ -29,7 +29,13 @@ def _assert_same_table(plugin_wb: Path, core_wb: Path, layer: str, *, drop: tupl
 @pytest.fixture(scope="module")
 def input_params(qgis_processing, tmp_path_factory):  # noqa: ANN001, ANN201
     """One parameter per input layer: blocks from a memory layer, roads from a Shapefile, the rest GeoPackage."""
-    from qgis.core import QgsCoordinateTransformContext, QgsFeatureRequest, QgsProject, QgsVectorFileWriter, QgsVectorLayer
+    from qgis.core import (
+        QgsCoordinateTransformContext,
+        QgsFeatureRequest,
+        QgsProject,
+        QgsVectorFileWriter,
+        QgsVectorLayer,
+    )
 
     folder = tmp_path_factory.mktemp("inputs")
     params = {name.upper(): f"{SAMPLE_GPKG}|layername={name}" for name in INPUT_LAYERS}
@@ -40,7 +46,9 @@ def input_params(qgis_processing, tmp_path_factory):  # noqa: ANN001, ANN201
     roads = QgsVectorLayer(f"{SAMPLE_GPKG}|layername=roads", "roads", "ogr")
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.driverName, options.fileEncoding = "ESRI Shapefile", "UTF-8"
-    error = QgsVectorFileWriter.writeAsVectorFormatV3(roads, str(folder / "roads.shp"), QgsCoordinateTransformContext(), options)
+    error = QgsVectorFileWriter.writeAsVectorFormatV3(
+        roads, str(folder / "roads.shp"), QgsCoordinateTransformContext(), options
+    )
     assert error[0] == QgsVectorFileWriter.WriterError.NoError, error
     params["ROADS"] = str(folder / "roads.shp")
     return params
@@ -49,7 +57,10 @@ def input_params(qgis_processing, tmp_path_factory):  # noqa: ANN001, ANN201
 @pytest.fixture(scope="module")
 def lists_run(qgis_processing, input_params, tmp_path_factory):  # noqa: ANN001, ANN201
     out = tmp_path_factory.mktemp("plugin_lists")
-    surveys = {"DEMANDS": str(SAMPLE_GPKG.parent / "demand_survey.csv"), "VISIONS": str(SAMPLE_GPKG.parent / "vision_survey.csv")}
+    surveys = {
+        "DEMANDS": str(SAMPLE_GPKG.parent / "demand_survey.csv"),
+        "VISIONS": str(SAMPLE_GPKG.parent / "vision_survey.csv"),
+    }
     return qgis_processing.run("blockcheck:eightlists", {**input_params, **surveys, "OUTPUT_FOLDER": str(out)})
 
 
@@ -58,23 +69,30 @@ def test_provider_lists_every_algorithm(qgis_processing) -> None:  # noqa: ANN00
 
     provider = QgsApplication.processingRegistry().providerById("blockcheck")
     assert sorted(a.id() for a in provider.algorithms()) == sorted(
-        f"blockcheck:{n}" for n in ("validate", "healthcheck", "resources", "eightlists", "whatif", "exporthearing"))
+        f"blockcheck:{n}" for n in ("validate", "healthcheck", "resources", "eightlists", "whatif", "exporthearing")
+    )
     for algorithm in provider.algorithms():
         assert algorithm.canExecute()[0], algorithm.canExecute()[1]
         assert algorithm.shortHelpString() and algorithm.displayName()
 
 
-def test_health_check_equals_the_core_and_loads_styled_layers(qgis_processing, input_params, core_lists_run, tmp_path) -> None:  # noqa: ANN001
+def test_health_check_equals_the_core_and_loads_styled_layers(
+    qgis_processing, input_params, core_lists_run, tmp_path
+) -> None:  # noqa: ANN001
     from qgis.core import QgsGraduatedSymbolRenderer, QgsProject
 
     QgsProject.instance().addMapLayer(input_params["BLOCKS"], False)
-    result = qgis_processing.runAndLoadResults("blockcheck:healthcheck", {**input_params, "OUTPUT_FOLDER": str(tmp_path)})
+    result = qgis_processing.runAndLoadResults(
+        "blockcheck:healthcheck", {**input_params, "OUTPUT_FOLDER": str(tmp_path)}
+    )
     workbook = Path(result["WORKBOOK"])
     assert workbook == tmp_path / "workbook.gpkg"
     _assert_same_table(workbook, core_lists_run.workbook, "block_metrics")
     _assert_same_table(workbook, core_lists_run.workbook, "problem_list")
     assert result["N_block_metrics"] == 16 and result["N_problem_list"] == len(core_lists_run.problem_list)
-    loaded = {layer.name(): layer for layer in QgsProject.instance().mapLayers().values() if str(workbook) in layer.source()}
+    loaded = {
+        layer.name(): layer for layer in QgsProject.instance().mapLayers().values() if str(workbook) in layer.source()
+    }
     blocks = next(layer for name, layer in loaded.items() if "block_metrics" in name)
     assert isinstance(blocks.renderer(), QgsGraduatedSymbolRenderer)
     assert blocks.renderer().classAttribute() == "road_density_km_per_km2"
@@ -105,14 +123,30 @@ def test_find_resources_equals_the_core(qgis_processing, input_params, core_list
 
 def test_eight_lists_equal_the_core(lists_run, core_lists_run) -> None:  # noqa: ANN001
     workbook = Path(lists_run["WORKBOOK"])
-    for table in ("block_metrics", "problem_list", "resource_list", "demand_list", "vision_list", "strategy_list",
-                  "policy_list", "task_list", "project_list", "allocation", "allocation_remaining"):
+    for table in (
+        "block_metrics",
+        "problem_list",
+        "resource_list",
+        "demand_list",
+        "vision_list",
+        "strategy_list",
+        "policy_list",
+        "task_list",
+        "project_list",
+        "allocation",
+        "allocation_remaining",
+    ):
         _assert_same_table(workbook, core_lists_run.workbook, table)
     _assert_same_table(workbook, core_lists_run.workbook, "project_history", drop=("changed_at",))
-    assert {t: lists_run[f"N_{t}"] for t in core_lists_run.lists} == {t: len(f) for t, f in core_lists_run.lists.items()}
+    assert {t: lists_run[f"N_{t}"] for t in core_lists_run.lists} == {
+        t: len(f) for t, f in core_lists_run.lists.items()
+    }
     styles = pyogrio.read_dataframe(workbook, layer="layer_styles")
     project_styles = styles[styles["f_table_name"] == "project_list"]
-    assert project_styles["styleName"].str.contains("项目状态").any() and project_styles["styleName"].str.contains("优先级").any()
+    assert (
+        project_styles["styleName"].str.contains("项目状态").any()
+        and project_styles["styleName"].str.contains("优先级").any()
+    )
     assert Path(lists_run["EXCEL"]).is_file()
 
 
@@ -122,21 +156,35 @@ def test_what_if_equals_the_core(qgis_processing, lists_run) -> None:  # noqa: A
 
     workbook = lists_run["WORKBOOK"]
     projects = _frame(Path(workbook), "project_list")
-    ids = [projects.loc[projects["amount_unit"] == "road_km", "project_id"].iloc[0],
-           projects.loc[projects["amount_unit"] != "road_km", "project_id"].iloc[0]]
-    result = qgis_processing.run("blockcheck:whatif", {"WORKBOOK": workbook, "PROJECTS": "，".join(ids), "OUTPUT": "memory:"})
+    ids = [
+        projects.loc[projects["amount_unit"] == "road_km", "project_id"].iloc[0],
+        projects.loc[projects["amount_unit"] != "road_km", "project_id"].iloc[0],
+    ]
+    result = qgis_processing.run(
+        "blockcheck:whatif", {"WORKBOOK": workbook, "PROJECTS": "，".join(ids), "OUTPUT": "memory:"}
+    )
     layer = result["OUTPUT"]
     assert isinstance(layer, QgsVectorLayer)
     ours = pd.DataFrame([f.attributes() for f in layer.getFeatures()], columns=layer.fields().names())
     theirs = what_if(workbook, ids)
     assert len(ours) == len(theirs)
-    pd.testing.assert_frame_equal(ours.astype({c: float for c in ("before", "after", "change")}).fillna(float("nan")),
-                                  theirs.reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        ours.astype({c: float for c in ("before", "after", "change")}).fillna(float("nan")),
+        theirs.reset_index(drop=True),
+        check_dtype=False,
+    )
     assert (theirs["change"].abs() > 0).any()
 
 
 def test_validate_honours_selections_and_reports_core_errors(qgis_processing, tmp_path) -> None:  # noqa: ANN001
-    from qgis.core import QgsFeature, QgsFeatureRequest, QgsProcessingException, QgsProcessingFeatureSourceDefinition, QgsProject, QgsVectorLayer
+    from qgis.core import (
+        QgsFeature,
+        QgsFeatureRequest,
+        QgsProcessingException,
+        QgsProcessingFeatureSourceDefinition,
+        QgsProject,
+        QgsVectorLayer,
+    )
 
     blocks = QgsVectorLayer(f"{SAMPLE_GPKG}|layername=blocks", "blocks", "ogr")
     QgsProject.instance().addMapLayer(blocks)
@@ -151,7 +199,9 @@ def test_validate_honours_selections_and_reports_core_errors(qgis_processing, tm
     renamed.updateFields()
     mapping = tmp_path / "mapping.toml"
     mapping.write_text('[layers.blocks]\nsource = "我的街区"\n[layers.blocks.fields]\nblock_id = "街区编码"\n', "utf-8")
-    result = qgis_processing.run("blockcheck:validate", {"BLOCKS": renamed, "MAPPING": str(mapping), "OUTPUT_FOLDER": str(tmp_path / "mapped")})
+    result = qgis_processing.run(
+        "blockcheck:validate", {"BLOCKS": renamed, "MAPPING": str(mapping), "OUTPUT_FOLDER": str(tmp_path / "mapped")}
+    )
     assert result["ERRORS"] == 0
     assert [name for name, _ in pyogrio.list_layers(tmp_path / "mapped" / "input_from_qgis.gpkg")] == ["我的街区"]
     # blocks without their id field: the core's ValidationError arrives as a QgsProcessingException with its message
@@ -180,20 +230,32 @@ def test_progress_and_cancel_go_through_feedback(qgis_processing, input_params, 
 
     feedback = CancelAfterValidation()
     with pytest.raises(QgsProcessingException, match="Canceled"):
-        qgis_processing.run("blockcheck:healthcheck", {**input_params, "OUTPUT_FOLDER": str(tmp_path)}, feedback=feedback)
+        qgis_processing.run(
+            "blockcheck:healthcheck", {**input_params, "OUTPUT_FOLDER": str(tmp_path)}, feedback=feedback
+        )
     assert feedback.seen and max(feedback.seen) < 50
     assert not (tmp_path / "workbook.gpkg").exists()
 
 
 def test_export_hearing_maps_and_atlas(qgis_processing, lists_run, tmp_path) -> None:  # noqa: ANN001
-    pytest.importorskip("blockcheck.report.atlas", reason="blockcheck.report (hearing exports) is not in this checkout yet")
+    pytest.importorskip(
+        "blockcheck.report.atlas", reason="blockcheck.report (hearing exports) is not in this checkout yet"
+    )
     from blockcheck.report.atlas import FIXED_PAGES
     from blockcheck.report.maps import map_names
 
     name = map_names()[0]
-    result = qgis_processing.run("blockcheck:exporthearing", {
-        "WORKBOOK": lists_run["WORKBOOK"], "LANG": 0, "DPI": 200, "MAP_NAMES": name,
-        "MAPS_FOLDER": str(tmp_path / "maps"), "ATLAS_PDF": str(tmp_path / "atlas.pdf")})
+    result = qgis_processing.run(
+        "blockcheck:exporthearing",
+        {
+            "WORKBOOK": lists_run["WORKBOOK"],
+            "LANG": 0,
+            "DPI": 200,
+            "MAP_NAMES": name,
+            "MAPS_FOLDER": str(tmp_path / "maps"),
+            "ATLAS_PDF": str(tmp_path / "atlas.pdf"),
+        },
+    )
     assert sorted(Path(p).name for p in result["MAP_FILES"].splitlines()) == [f"{name}.png", f"{name}.svg"]
     pdf = Path(result["ATLAS_PDF"]).read_bytes()
     assert pdf.startswith(b"%PDF")

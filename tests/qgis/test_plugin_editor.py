@@ -50,7 +50,9 @@ def editor(qgis_iface, plugin_module, workbook):  # noqa: ANN001, ANN201
 
     from blockcheck_qgis import styles
 
-    styles.load_workbook(workbook, ["block_metrics", "resource_list", "project_list", "problem_list"], QgsProject.instance())
+    styles.load_workbook(
+        workbook, ["block_metrics", "resource_list", "project_list", "problem_list"], QgsProject.instance()
+    )
     plugin = plugin_module.classFactory(qgis_iface)
     plugin.initGui()
     dock = plugin.open_editor(str(workbook))
@@ -61,7 +63,16 @@ def editor(qgis_iface, plugin_module, workbook):  # noqa: ANN001, ANN201
 
 def test_tabs_are_the_eight_lists_with_chinese_labels(editor) -> None:  # noqa: ANN001
     titles = [editor.tabs.tabText(i) for i in range(editor.tabs.count())]
-    assert titles[:8] == ["图1 问题清单", "图2 资源清单", "图3 需求清单", "图4 愿景清单", "图5 策略清单", "图6 政策清单", "图7 任务清单", "图8 项目清单"]
+    assert titles[:8] == [
+        "图1 问题清单",
+        "图2 资源清单",
+        "图3 需求清单",
+        "图4 愿景清单",
+        "图5 策略清单",
+        "图6 政策清单",
+        "图7 任务清单",
+        "图8 项目清单",
+    ]
     model = editor.models["project_list"]
     from qgis.PyQt.QtCore import Qt
 
@@ -94,7 +105,8 @@ def test_rows_and_map_selection_follow_each_other(editor, qgis_iface) -> None:  
     selected = {problems.value(i.row(), "scope") for i in editor.views["problem_list"].selectionModel().selectedRows()}
     assert selected == {"CP02-0101"}
     assert len(editor.views["problem_list"].selectionModel().selectedRows()) == sum(
-        1 for i in range(problems.rowCount()) if problems.value(i, "scope") == "CP02-0101")
+        1 for i in range(problems.rowCount()) if problems.value(i, "scope") == "CP02-0101"
+    )
     # and project features select their rows (the union over the table's line and polygon layers)
     for layer in projects:
         layer.removeSelection()
@@ -126,7 +138,10 @@ def test_round_trip_add_edit_reopen(editor, qgis_iface, workbook) -> None:  # no
     resources = editor.models["resource_list"]
     for position, feature in zip(added, picked, strict=True):
         assert resources.value(position, "block_id") == feature["parcel_id"][:9]  # parcel ids start with their block
-        assert resources.value(position, "status") == "confirmed" and resources.value(position, "source_layer") == "地块 parcels"
+        assert (
+            resources.value(position, "status") == "confirmed"
+            and resources.value(position, "source_layer") == "地块 parcels"
+        )
     assert {i.row() for i in editor.views["resource_list"].selectionModel().selectedRows()} == set(added)
 
     # … and project rows (registered in project_history)
@@ -157,7 +172,11 @@ def test_round_trip_add_edit_reopen(editor, qgis_iface, workbook) -> None:  # no
     assert "name" in editor.statusLabel.text()
 
     # the map layers of the open workbook see the committed edit
-    status = {f["project_id"]: f["status"] for layer in editor.store.project_layers("project_list") for f in layer.getFeatures()}
+    status = {
+        f["project_id"]: f["status"]
+        for layer in editor.store.project_layers("project_list")
+        for f in layer.getFeatures()
+    }
     assert status[edited_id] == "implementing"
     assert set(new_ids) <= set(status)  # … and the added rows
 
@@ -165,11 +184,16 @@ def test_round_trip_add_edit_reopen(editor, qgis_iface, workbook) -> None:  # no
     saved = _read_in_other_process(workbook)
     rows = {r["project_id"]: r for r in saved["project_list"]}
     assert rows[edited_id]["status"] == "implementing" and rows[edited_id]["provenance"] == "edited"
-    assert all(rows[i]["provenance"] == "added" and rows[i]["wkt"].startswith(("POLYGON", "MULTIPOLYGON")) for i in new_ids)
+    assert all(
+        rows[i]["provenance"] == "added" and rows[i]["wkt"].startswith(("POLYGON", "MULTIPOLYGON")) for i in new_ids
+    )
     assert sum(r["resource_id"].startswith("RL-idle_site-地块 parcels-") for r in saved["resource_list"]) == 2
     history = saved["project_history"]
     assert [(h["project_id"], h["field"], h["to_value"]) for h in history[-3:]] == [
-        (new_ids[0], "status", "registered"), (new_ids[1], "status", "registered"), (edited_id, "status", "implementing")]
+        (new_ids[0], "status", "registered"),
+        (new_ids[1], "status", "registered"),
+        (edited_id, "status", "implementing"),
+    ]
     assert history[-1]["from_value"] == "registered" and history[-1]["reason"] == "听证会意见 hearing feedback"
     assert [h["history_id"] for h in history] == [f"H{i:06d}" for i in range(1, len(history) + 1)]
     again = WorkbookStore(workbook, QgsProject.instance())
@@ -192,7 +216,12 @@ def test_an_edit_survives_a_killed_qgis(workbook) -> None:  # noqa: ANN001
         print(store.rows["project_list"][row].values["project_id"], flush=True)
         os.kill(os.getpid(), 9)
     """)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert done.returncode == -9, done.stderr
     project_id = done.stdout.split()[-1]
     saved = _read_in_other_process(workbook)
@@ -205,7 +234,7 @@ def test_the_editor_waits_for_a_writer_and_names_it(workbook, qgis_iface, monkey
     from qgis.core import QgsProject
 
     monkeypatch.setenv("BLOCKCHECK_LOCK_WAIT_S", "0.5")
-    from blockcheck.locking import workbook_lock
+    from blockcheck.workbook.lock import workbook_lock
     from blockcheck_qgis.editor.store import WorkbookStore
 
     store = WorkbookStore(workbook, QgsProject.instance())

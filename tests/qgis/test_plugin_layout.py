@@ -46,7 +46,13 @@ def test_layout_action_exports_one_pdf_page_per_block(qgis_iface, plugin_module,
     layout = QgsProject.instance().layoutManager().layoutByName(LAYOUT_NAME)
     assert layout is not None
     items = {type(item): item for item in layout.items()}
-    for kind in (QgsLayoutItemMap, QgsLayoutItemLegend, QgsLayoutItemScaleBar, QgsLayoutItemPicture, QgsLayoutItemLabel):
+    for kind in (
+        QgsLayoutItemMap,
+        QgsLayoutItemLegend,
+        QgsLayoutItemScaleBar,
+        QgsLayoutItemPicture,
+        QgsLayoutItemLabel,
+    ):
         assert kind in items, kind
     arrow = next(i for i in layout.items() if isinstance(i, QgsLayoutItemPicture))
     assert Path(arrow.picturePath()).is_file() and arrow.picturePath().endswith("NorthArrow_02.svg")

@@ -56,25 +56,37 @@ def _build(tmp_path: Path, **kwargs) -> tuple[Path, object]:  # noqa: ANN003
 
 
 def test_only_the_bridge_imports_analysis_libraries_and_the_core_knows_no_qgis() -> None:
-    offenders = {str(p.relative_to(ROOT)): sorted(_imports(p) & ANALYSIS_LIBRARIES)
-                 for p in PLUGIN_ROOT.rglob("*.py") if p.name != "bridge.py" or p.parent != PLUGIN}
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(_imports(p) & ANALYSIS_LIBRARIES)
+        for p in PLUGIN_ROOT.rglob("*.py")
+        if p.name != "bridge.py" or p.parent != PLUGIN
+    }
     assert {k: v for k, v in offenders.items() if v} == {}
     core = {str(p.relative_to(ROOT)): sorted(_imports(p) & QT_LIBRARIES) for p in (ROOT / "blockcheck").rglob("*.py")}
     assert {k: v for k, v in core.items() if v} == {}
-    assert "subprocess" not in set().union(*(_imports(p) for p in PLUGIN.rglob("*.py"))), "the plugin never runs installers"
+    assert "subprocess" not in set().union(*(_imports(p) for p in PLUGIN.rglob("*.py"))), (
+        "the plugin never runs installers"
+    )
 
 
 def test_each_algorithm_is_parameters_plus_one_core_call() -> None:
     for path in (PLUGIN / "algorithms").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if isinstance(node, ast.FunctionDef) and node.name == "processAlgorithm":
-                calls = [c for c in ast.walk(node) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
-                         and isinstance(c.func.value, ast.Name) and c.func.value.id == "bridge" and c.func.attr != "core_call"]
+                calls = [
+                    c
+                    for c in ast.walk(node)
+                    if isinstance(c, ast.Call)
+                    and isinstance(c.func, ast.Attribute)
+                    and isinstance(c.func.value, ast.Name)
+                    and c.func.value.id == "bridge"
+                    and c.func.attr != "core_call"
+                ]
                 assert len(calls) == 1, f"{path.name}: {len(calls)} core calls"
 
 
 def test_static_plugin_names_follow_the_core(plugin_module) -> None:  # noqa: ANN001
-    from blockcheck.input_model import input_model
+    from blockcheck.inputs.model import input_model
     from blockcheck.standards import PROFILES
 
     from blockcheck_qgis.algorithms.base import INPUT_LAYERS
@@ -138,7 +150,9 @@ def test_translations_compile_and_switch_the_ui_to_chinese(plugin_module, tmp_pa
 # ---------------------------------------------------------------- dependencies
 
 
-def test_missing_dependencies_give_the_exact_install_command_and_install_nothing(qgis_processing, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_missing_dependencies_give_the_exact_install_command_and_install_nothing(
+    qgis_processing, monkeypatch, tmp_path
+) -> None:  # noqa: ANN001
     from qgis.core import QgsApplication, QgsProcessingException
 
     from blockcheck_qgis import _deps
@@ -157,7 +171,9 @@ def test_missing_dependencies_give_the_exact_install_command_and_install_nothing
     ok, why = algorithm.canExecute()
     assert not ok and command in why
     with pytest.raises(QgsProcessingException, match="pip install"):
-        qgis_processing.run("blockcheck:validate", {"BLOCKS": f"{SAMPLE_GPKG}|layername=blocks", "OUTPUT_FOLDER": str(tmp_path)})
+        qgis_processing.run(
+            "blockcheck:validate", {"BLOCKS": f"{SAMPLE_GPKG}|layername=blocks", "OUTPUT_FOLDER": str(tmp_path)}
+        )
 
 
 # ---------------------------------------------------------------- the zip in real QGIS
@@ -211,14 +227,34 @@ def _start_qgis(zip_path: Path, folder: Path, *, run: bool, env_extra: dict) -> 
     settings.write_text("[PythonPlugins]\nblockcheck_qgis=true\n[qgis]\nshowTips=false\ncheckVersion=false\n", "utf-8")
     result = folder / "result.json"
     code = folder / "check.py"
-    code.write_text(textwrap.dedent(_IN_QGIS.format(run=run, sample=str(SAMPLE_GPKG), out_dir=str(folder / "out"),
-                                                   pdf=str(folder / "hearing.pdf"), result=str(result),
-                                                   layers=("blocks", "communities", "roads", "green", "facilities",
-                                                           "buildings", "parcels", "parking"))), "utf-8")
+    code.write_text(
+        textwrap.dedent(
+            _IN_QGIS.format(
+                run=run,
+                sample=str(SAMPLE_GPKG),
+                out_dir=str(folder / "out"),
+                pdf=str(folder / "hearing.pdf"),
+                result=str(result),
+                layers=("blocks", "communities", "roads", "green", "facilities", "buildings", "parcels", "parking"),
+            )
+        ),
+        "utf-8",
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "PYTHONPATH")}
     env.update(env_extra)
-    command = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", "qgis", "--profiles-path", str(folder),
-               "--noversioncheck", "--nologo", "--code", str(code)]
+    command = [
+        "xvfb-run",
+        "-a",
+        "-s",
+        "-screen 0 1600x1000x24",
+        "qgis",
+        "--profiles-path",
+        str(folder),
+        "--noversioncheck",
+        "--nologo",
+        "--code",
+        str(code),
+    ]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True), result
 
 
@@ -234,7 +270,9 @@ def qgis_compatible_site() -> Path:
 
 def _core_health_check(out: Path, pythonpath: str) -> subprocess.Popen:
     code = f"from blockcheck.pipeline import run; run({str(SAMPLE_GPKG)!r}, {str(out)!r}, until='health')"
-    return subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": pythonpath}, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": pythonpath}, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_zip_installs_enables_and_runs_in_real_qgis(qgis_app, plugin_module, qgis_compatible_site, tmp_path) -> None:  # noqa: ANN001
@@ -245,7 +283,10 @@ def test_zip_installs_enables_and_runs_in_real_qgis(qgis_app, plugin_module, qgi
     zip_path, _ = _build(tmp_path / "dist")
     names = zipfile.ZipFile(zip_path).namelist()
     assert "blockcheck_qgis/metadata.txt" in names and "blockcheck_qgis/i18n/blockcheck_zh_CN.qm" in names
-    assert "blockcheck_qgis/lib/blockcheck/pipeline.py" in names and "blockcheck_qgis/lib/blockcheck/data/lists.toml" in names
+    assert (
+        "blockcheck_qgis/lib/blockcheck/pipeline.py" in names
+        and "blockcheck_qgis/lib/blockcheck/data/lists.toml" in names
+    )
     assert not any("__pycache__" in n or n.endswith(".ts") for n in names)
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     required = zipfile.ZipFile(zip_path).read("blockcheck_qgis/requirements.txt").decode().splitlines()
@@ -300,4 +341,6 @@ def test_the_plugin_guide_names_every_algorithm_and_parameter(qgis_processing) -
     for algorithm in QgsApplication.processingRegistry().providerById("blockcheck").algorithms():
         assert f"`{algorithm.id()}`" in guide, algorithm.id()
         for parameter in algorithm.parameterDefinitions():
-            assert f"`{parameter.name()}`" in guide or parameter.name() in shared and parameter.name() in guide, parameter.name()
+            assert f"`{parameter.name()}`" in guide or parameter.name() in shared and parameter.name() in guide, (
+                parameter.name()
+            )

@@ -11,7 +11,7 @@ from districts import SHARED
 
 from blockcheck.io import write_gpkg
 from blockcheck.metrics.roads import PUBLIC_ROAD_CLASSES, road_density_km_per_km2, road_length_by_block_m
-from blockcheck.osm_import import import_osm
+from blockcheck.inputs.osm import import_osm
 
 pytestmark = [pytest.mark.qgis, pytest.mark.shared]
 XUEYUAN = SHARED / "realdata" / "beijing-xueyuanlu-osm" / "map.osm"
@@ -28,9 +28,11 @@ def _processing():  # noqa: ANN202
 
 def _sumlinelengths(polygons: str, lines: str, tmp: Path, name: str) -> gpd.GeoDataFrame:
     out = tmp / f"{name}.gpkg"
-    _processing().run("native:sumlinelengths", {"POLYGONS": polygons, "LINES": lines, "LEN_FIELD": "qgis_len", "COUNT_FIELD": "qgis_n", "OUTPUT": str(out)})
+    _processing().run(
+        "native:sumlinelengths",
+        {"POLYGONS": polygons, "LINES": lines, "LEN_FIELD": "qgis_len", "COUNT_FIELD": "qgis_n", "OUTPUT": str(out)},
+    )
     return gpd.read_file(out)
-
 
 
 def test_shared_xueyuanlu_road_density_equals_qgis_sumlinelengths(qgis_app, tmp_path: Path) -> None:  # noqa: ANN001

@@ -8,5 +8,11 @@ from .whatif import WhatIfAlgorithm
 __all__ = ["ALGORITHMS"]
 
 #: In the order of the method: check the input, the four steps, then scenarios and hearings.
-ALGORITHMS = (ValidateAlgorithm, HealthCheckAlgorithm, FindResourcesAlgorithm, EightListsAlgorithm, WhatIfAlgorithm,
-              ExportHearingAlgorithm)
+ALGORITHMS = (
+    ValidateAlgorithm,
+    HealthCheckAlgorithm,
+    FindResourcesAlgorithm,
+    EightListsAlgorithm,
+    WhatIfAlgorithm,
+    ExportHearingAlgorithm,
+)

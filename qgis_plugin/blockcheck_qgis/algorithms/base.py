@@ -90,24 +90,51 @@ class InputParameters:
 
     def add_input_parameters(self) -> None:
         for name, label, kind, required in INPUT_LAYERS:
-            self.addParameter(QgsProcessingParameterFeatureSource(self.layer_parameter(name), tr(label), [kind],
-                                                                  optional=not required))
-        self.addParameter(QgsProcessingParameterFile(self.MAPPING, tr("Field mapping (TOML, optional)"),
-                                                     behavior=QgsProcessingParameterFile.Behavior.File, extension="toml",
-                                                     optional=True))
-        self.addParameter(QgsProcessingParameterEnum(self.STANDARDS, tr("Standards profile"),
-                                                     options=[tr("Beijing (北京)"), tr("National (全国)")], defaultValue=0))
-        self.addParameter(QgsProcessingParameterFile(self.STANDARDS_FILE,
-                                                     tr("Standards overrides (TOML over the Beijing profile, optional)"),
-                                                     behavior=QgsProcessingParameterFile.Behavior.File, extension="toml",
-                                                     optional=True))
-        self.addParameter(QgsProcessingParameterCrs(self.CRS, tr("Working CRS in metres (optional; default: from the data)"),
-                                                    optional=True))
-        self.addParameter(QgsProcessingParameterBoolean(self.REPAIR, tr("Repair invalid geometries"), defaultValue=False))
+            self.addParameter(
+                QgsProcessingParameterFeatureSource(
+                    self.layer_parameter(name), tr(label), [kind], optional=not required
+                )
+            )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.MAPPING,
+                tr("Field mapping (TOML, optional)"),
+                behavior=QgsProcessingParameterFile.Behavior.File,
+                extension="toml",
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.STANDARDS,
+                tr("Standards profile"),
+                options=[tr("Beijing (北京)"), tr("National (全国)")],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.STANDARDS_FILE,
+                tr("Standards overrides (TOML over the Beijing profile, optional)"),
+                behavior=QgsProcessingParameterFile.Behavior.File,
+                extension="toml",
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterCrs(
+                self.CRS, tr("Working CRS in metres (optional; default: from the data)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(self.REPAIR, tr("Repair invalid geometries"), defaultValue=False)
+        )
 
     def input_sources(self, parameters: dict, context) -> dict:  # noqa: ANN001
         """Model layer name → QgsProcessingFeatureSource (selections and filters honoured) or None."""
-        return {name: self.parameterAsSource(parameters, self.layer_parameter(name), context) for name, *_ in INPUT_LAYERS}
+        return {
+            name: self.parameterAsSource(parameters, self.layer_parameter(name), context) for name, *_ in INPUT_LAYERS
+        }
 
     def run_settings(self, parameters: dict, context) -> dict:  # noqa: ANN001
         """mapping / standards / crs / repair as the core takes them."""
@@ -125,5 +152,7 @@ class InputParameters:
 
     def _layer_files(self, parameters: dict, context) -> list[str]:  # noqa: ANN001
         """The files holding the input layers (their dataset_info, e.g. "synthetic", is carried to the run)."""
-        layers = (self.parameterAsVectorLayer(parameters, self.layer_parameter(name), context) for name, *_ in INPUT_LAYERS)
+        layers = (
+            self.parameterAsVectorLayer(parameters, self.layer_parameter(name), context) for name, *_ in INPUT_LAYERS
+        )
         return list(dict.fromkeys(layer.source().split("|")[0] for layer in layers if layer is not None))

@@ -40,24 +40,51 @@ class ExportHearingAlgorithm(BlockcheckAlgorithm):
         return tr("Export hearing maps / atlas")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr("Writes the hearing exports of a workbook: map images (a folder) and/or an atlas PDF with one "
-                  "section per block, with Chinese (default) or English labels. Leave an output empty to skip it. "
-                  "The QGIS print layout (toolbar: Export hearing layout) is the alternative made in QGIS.")
+        return tr(
+            "Writes the hearing exports of a workbook: map images (a folder) and/or an atlas PDF with one "
+            "section per block, with Chinese (default) or English labels. Leave an output empty to skip it. "
+            "The QGIS print layout (toolbar: Export hearing layout) is the alternative made in QGIS."
+        )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802, ANN001
-        self.addParameter(QgsProcessingParameterFile(self.WORKBOOK, tr("Workbook (workbook.gpkg)"),
-                                                     behavior=QgsProcessingParameterFile.Behavior.File, extension="gpkg"))
-        self.addParameter(QgsProcessingParameterEnum(self.LANG, tr("Language"), options=[tr("Chinese (中文)"), tr("English")],
-                                                     defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(self.DPI, tr("Resolution of the map images (dpi)"),
-                                                       type=QgsProcessingParameterNumber.Type.Integer, defaultValue=200,
-                                                       minValue=200, maxValue=1200))
-        self.addParameter(QgsProcessingParameterString(self.NAMES, tr("Maps to draw (names, comma-separated; empty: all)"),
-                                                       optional=True))
-        self.addParameter(QgsProcessingParameterFolderDestination(self.MAPS, tr("Map images folder"), optional=True,
-                                                                  createByDefault=True))
-        self.addParameter(QgsProcessingParameterFileDestination(self.ATLAS, tr("Atlas PDF"), fileFilter="PDF (*.pdf)",
-                                                                optional=True, createByDefault=True))
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.WORKBOOK,
+                tr("Workbook (workbook.gpkg)"),
+                behavior=QgsProcessingParameterFile.Behavior.File,
+                extension="gpkg",
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.LANG, tr("Language"), options=[tr("Chinese (中文)"), tr("English")], defaultValue=0
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.DPI,
+                tr("Resolution of the map images (dpi)"),
+                type=QgsProcessingParameterNumber.Type.Integer,
+                defaultValue=200,
+                minValue=200,
+                maxValue=1200,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.NAMES, tr("Maps to draw (names, comma-separated; empty: all)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFolderDestination(
+                self.MAPS, tr("Map images folder"), optional=True, createByDefault=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.ATLAS, tr("Atlas PDF"), fileFilter="PDF (*.pdf)", optional=True, createByDefault=True
+            )
+        )
         self.addOutput(QgsProcessingOutputString("MAP_FILES", tr("Map images written (one path a line)")))
 
     def processAlgorithm(self, parameters, context, feedback) -> dict:  # noqa: N802, ANN001
@@ -70,8 +97,18 @@ class ExportHearingAlgorithm(BlockcheckAlgorithm):
         names = [n.strip() for n in self.parameterAsString(parameters, self.NAMES, context).split(",") if n.strip()]
         feedback.setProgressText(tr("Drawing the hearing exports"))
         with bridge.core_call():
-            written = bridge.export_hearing(workbook, maps_dir=maps_dir, atlas_pdf=atlas, names=names or None,
-                                            lang=LANGS[self.parameterAsEnum(parameters, self.LANG, context)],
-                                            dpi=self.parameterAsInt(parameters, self.DPI, context), feedback=feedback)
+            written = bridge.export_hearing(
+                workbook,
+                maps_dir=maps_dir,
+                atlas_pdf=atlas,
+                names=names or None,
+                lang=LANGS[self.parameterAsEnum(parameters, self.LANG, context)],
+                dpi=self.parameterAsInt(parameters, self.DPI, context),
+                feedback=feedback,
+            )
         feedback.setProgress(100)
-        return {self.MAPS: maps_dir or "", self.ATLAS: written.get("atlas", ""), "MAP_FILES": "\n".join(map(str, written.get("maps") or []))}
+        return {
+            self.MAPS: maps_dir or "",
+            self.ATLAS: written.get("atlas", ""),
+            "MAP_FILES": "\n".join(map(str, written.get("maps") or [])),
+        }

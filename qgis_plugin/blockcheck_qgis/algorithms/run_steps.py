@@ -30,18 +30,40 @@ class _RunAlgorithm(InputParameters, BlockcheckAlgorithm):
     DEMANDS = "DEMANDS"
     VISIONS = "VISIONS"
     #: Tables whose row counts are returned as outputs ``N_<table>``.
-    COUNTED = ("block_metrics", "problem_list", "resource_list", "demand_list", "vision_list", "strategy_list",
-               "policy_list", "task_list", "project_list")
+    COUNTED = (
+        "block_metrics",
+        "problem_list",
+        "resource_list",
+        "demand_list",
+        "vision_list",
+        "strategy_list",
+        "policy_list",
+        "task_list",
+        "project_list",
+    )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802, ANN001
         self.add_input_parameters()
-        self.addParameter(QgsProcessingParameterRasterLayer(self.POPULATION, tr("Population raster (optional)"), optional=True))
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(self.POPULATION, tr("Population raster (optional)"), optional=True)
+        )
         if self.UNTIL == "lists":
-            for name, label in ((self.DEMANDS, tr("Demand survey (CSV/XLSX in the 图3 layout, optional)")),
-                                (self.VISIONS, tr("Vision survey (CSV/XLSX in the 图4 layout, optional)"))):
-                self.addParameter(QgsProcessingParameterFile(name, label, behavior=QgsProcessingParameterFile.Behavior.File,
-                                                             fileFilter="CSV / Excel (*.csv *.xlsx)", optional=True))
-        self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, tr("Output folder (workbook.gpkg)")))
+            for name, label in (
+                (self.DEMANDS, tr("Demand survey (CSV/XLSX in the 图3 layout, optional)")),
+                (self.VISIONS, tr("Vision survey (CSV/XLSX in the 图4 layout, optional)")),
+            ):
+                self.addParameter(
+                    QgsProcessingParameterFile(
+                        name,
+                        label,
+                        behavior=QgsProcessingParameterFile.Behavior.File,
+                        fileFilter="CSV / Excel (*.csv *.xlsx)",
+                        optional=True,
+                    )
+                )
+        self.addParameter(
+            QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, tr("Output folder (workbook.gpkg)"))
+        )
         self.addOutput(QgsProcessingOutputFile("WORKBOOK", tr("Workbook GeoPackage")))
         self.addOutput(QgsProcessingOutputFile("EXCEL", tr("Eight lists (Excel)")))
         self.addOutput(QgsProcessingOutputString("SUMMARY", tr("Summary")))
@@ -52,18 +74,35 @@ class _RunAlgorithm(InputParameters, BlockcheckAlgorithm):
     def processAlgorithm(self, parameters, context, feedback) -> dict:  # noqa: N802, ANN001
         _deps.require()
         out_dir = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
-        surveys = {"demands": self.parameterAsFile(parameters, self.DEMANDS, context) or None,
-                   "visions": self.parameterAsFile(parameters, self.VISIONS, context) or None} if self.UNTIL == "lists" else {}
+        surveys = (
+            {
+                "demands": self.parameterAsFile(parameters, self.DEMANDS, context) or None,
+                "visions": self.parameterAsFile(parameters, self.VISIONS, context) or None,
+            }
+            if self.UNTIL == "lists"
+            else {}
+        )
         with bridge.core_call():
-            result = bridge.run_steps(self.input_sources(parameters, context), out_dir, until=self.UNTIL,
-                                      population_raster=self.parameterAsRasterLayer(parameters, self.POPULATION, context),
-                                      **surveys, **self.run_settings(parameters, context), feedback=feedback)
+            result = bridge.run_steps(
+                self.input_sources(parameters, context),
+                out_dir,
+                until=self.UNTIL,
+                population_raster=self.parameterAsRasterLayer(parameters, self.POPULATION, context),
+                **surveys,
+                **self.run_settings(parameters, context),
+                feedback=feedback,
+            )
         feedback.pushInfo(result["summary"])
         feedback.setProgressText(tr("Saving styles into the workbook"))
         styles.save_styles_to_workbook(result["workbook"])
         layers = styles.load_on_completion(context, result["workbook"], list(self.LOADED), "LAYERS")
-        outputs = {self.OUTPUT_FOLDER: out_dir, "WORKBOOK": result["workbook"], "EXCEL": result["excel"],
-                   "SUMMARY": result["summary"], "LAYERS": layers}
+        outputs = {
+            self.OUTPUT_FOLDER: out_dir,
+            "WORKBOOK": result["workbook"],
+            "EXCEL": result["excel"],
+            "SUMMARY": result["summary"],
+            "LAYERS": layers,
+        }
         outputs.update({f"N_{t}": result["counts"][t] for t in self.COUNTED if t in result["counts"]})
         return outputs
 
@@ -81,11 +120,13 @@ class HealthCheckAlgorithm(_RunAlgorithm):
         return tr("Run health check")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr("Step 1 (体检评估): validates the layers, computes every block's metrics (road density, population, "
-                  "park green per person, facility supply and gaps against the standards, walking life circles …) and "
-                  "the problem list (图1). Writes workbook.gpkg in the output folder and adds block_metrics (styled) "
-                  "and problem_list to the project. The layers as read from QGIS are kept as input_from_qgis.gpkg "
-                  "next to the workbook.")
+        return tr(
+            "Step 1 (体检评估): validates the layers, computes every block's metrics (road density, population, "
+            "park green per person, facility supply and gaps against the standards, walking life circles …) and "
+            "the problem list (图1). Writes workbook.gpkg in the output folder and adds block_metrics (styled) "
+            "and problem_list to the project. The layers as read from QGIS are kept as input_from_qgis.gpkg "
+            "next to the workbook."
+        )
 
 
 class FindResourcesAlgorithm(_RunAlgorithm):
@@ -101,18 +142,30 @@ class FindResourcesAlgorithm(_RunAlgorithm):
         return tr("Find resources")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr("The health check plus the resource list (资源清单, 图2): idle sites, low-quality spaces, planned "
-                  "land, idle rooms, low-efficiency buildings, roofs, expandable facilities, underground space … one "
-                  "feature per resource with the rule and reason. Statuses set by analysts are kept when you run "
-                  "again into the same folder.")
+        return tr(
+            "The health check plus the resource list (资源清单, 图2): idle sites, low-quality spaces, planned "
+            "land, idle rooms, low-efficiency buildings, roofs, expandable facilities, underground space … one "
+            "feature per resource with the rule and reason. Statuses set by analysts are kept when you run "
+            "again into the same folder."
+        )
 
 
 class EightListsAlgorithm(_RunAlgorithm):
     """All four steps: the eight lists."""
 
     UNTIL = "lists"
-    LOADED = ("block_metrics", "resource_list", "project_list", "problem_list", "demand_list", "vision_list",
-              "strategy_list", "policy_list", "task_list", "project_history")
+    LOADED = (
+        "block_metrics",
+        "resource_list",
+        "project_list",
+        "problem_list",
+        "demand_list",
+        "vision_list",
+        "strategy_list",
+        "policy_list",
+        "task_list",
+        "project_history",
+    )
 
     def name(self) -> str:
         return "eightlists"
@@ -121,6 +174,8 @@ class EightListsAlgorithm(_RunAlgorithm):
         return tr("Build the eight lists")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr("All four steps (四步走): problems, resources, demands and visions from the resident surveys, "
-                  "strategies, policies, tasks and projects (八清单), plus eight_lists.xlsx. Rows analysts edited or "
-                  "added and the project history are kept when you run again into the same folder.")
+        return tr(
+            "All four steps (四步走): problems, resources, demands and visions from the resident surveys, "
+            "strategies, policies, tasks and projects (八清单), plus eight_lists.xlsx. Rows analysts edited or "
+            "added and the project history are kept when you run again into the same folder."
+        )

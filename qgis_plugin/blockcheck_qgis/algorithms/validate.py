@@ -29,11 +29,13 @@ class ValidateAlgorithm(InputParameters, BlockcheckAlgorithm):
         return tr("Validate inputs")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr("Checks the input layers against blockcheck's data model and reports every problem at once "
-                  "(layer, field, feature ids, how to fix it). Only Blocks is required; the field mapping points "
-                  "the model at your own layer, field and category names. Writes validation_report.txt and, when "
-                  "there is no error, input_checked.gpkg (the layers in the working CRS). Fails with the report "
-                  "when there are errors.")
+        return tr(
+            "Checks the input layers against blockcheck's data model and reports every problem at once "
+            "(layer, field, feature ids, how to fix it). Only Blocks is required; the field mapping points "
+            "the model at your own layer, field and category names. Writes validation_report.txt and, when "
+            "there is no error, input_checked.gpkg (the layers in the working CRS). Fails with the report "
+            "when there are errors."
+        )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802, ANN001
         self.add_input_parameters()
@@ -48,8 +50,18 @@ class ValidateAlgorithm(InputParameters, BlockcheckAlgorithm):
         _deps.require()
         out_dir = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
         with bridge.core_call():
-            result = bridge.validate_inputs(self.input_sources(parameters, context), out_dir,
-                                            **self.run_settings(parameters, context), feedback=feedback)
+            result = bridge.validate_inputs(
+                self.input_sources(parameters, context),
+                out_dir,
+                **self.run_settings(parameters, context),
+                feedback=feedback,
+            )
         feedback.pushInfo(result["report_text"])
-        return {self.OUTPUT_FOLDER: out_dir, "REPORT": result["report"], "CHECKED": result["checked"],
-                "ERRORS": result["errors"], "WARNINGS": result["warnings"], "REPORT_TEXT": result["report_text"]}
+        return {
+            self.OUTPUT_FOLDER: out_dir,
+            "REPORT": result["report"],
+            "CHECKED": result["checked"],
+            "ERRORS": result["errors"],
+            "WARNINGS": result["warnings"],
+            "REPORT_TEXT": result["report_text"],
+        }

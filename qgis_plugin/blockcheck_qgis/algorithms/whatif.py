@@ -35,27 +35,41 @@ class WhatIfAlgorithm(BlockcheckAlgorithm):
         return tr("What-if")
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr("Re-runs the health check of a workbook as if the chosen projects (project_id, comma-separated) "
-                  "were built: facility projects add their capacity at their site, road projects turn the planned "
-                  "roads they cover into built roads. The table has one row per scope (block or ALL) and metric: "
-                  "before, after, change.")
+        return tr(
+            "Re-runs the health check of a workbook as if the chosen projects (project_id, comma-separated) "
+            "were built: facility projects add their capacity at their site, road projects turn the planned "
+            "roads they cover into built roads. The table has one row per scope (block or ALL) and metric: "
+            "before, after, change."
+        )
 
     def initAlgorithm(self, config=None) -> None:  # noqa: N802, ANN001
-        self.addParameter(QgsProcessingParameterFile(self.WORKBOOK, tr("Workbook (workbook.gpkg)"),
-                                                     behavior=QgsProcessingParameterFile.Behavior.File, extension="gpkg"))
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.WORKBOOK,
+                tr("Workbook (workbook.gpkg)"),
+                behavior=QgsProcessingParameterFile.Behavior.File,
+                extension="gpkg",
+            )
+        )
         self.addParameter(QgsProcessingParameterString(self.PROJECTS, tr("Project ids (comma-separated)")))
-        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, tr("What-if gaps"),
-                                                            type=QgsProcessing.SourceType.TypeVector))
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(self.OUTPUT, tr("What-if gaps"), type=QgsProcessing.SourceType.TypeVector)
+        )
 
     def processAlgorithm(self, parameters, context, feedback) -> dict:  # noqa: N802, ANN001
         _deps.require()
         workbook = self.parameterAsFile(parameters, self.WORKBOOK, context)
-        ids = [p.strip() for p in self.parameterAsString(parameters, self.PROJECTS, context).replace("，", ",").split(",") if p.strip()]
+        ids = [
+            p.strip()
+            for p in self.parameterAsString(parameters, self.PROJECTS, context).replace("，", ",").split(",")
+            if p.strip()
+        ]
         feedback.setProgressText(tr("Re-running the health check with {n} project(s)").format(n=len(ids)))
         with bridge.core_call():
             fields, rows = bridge.what_if_table(workbook, ids)
-        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.Type.NoGeometry,
-                                          QgsCoordinateReferenceSystem())
+        sink, dest = self.parameterAsSink(
+            parameters, self.OUTPUT, context, fields, QgsWkbTypes.Type.NoGeometry, QgsCoordinateReferenceSystem()
+        )
         for i, row in enumerate(rows):
             if feedback.isCanceled():
                 break

@@ -65,7 +65,9 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
         self.setWindowTitle(tr("blockcheck checklist editor (清单编辑)"))
         self.openButton.setText(tr("Open workbook…"))
         self.addButton.setText(tr("Add from map selection"))
-        self.addButton.setToolTip(tr("Turn the selected features of the active layer into rows of the resource or project list"))
+        self.addButton.setToolTip(
+            tr("Turn the selected features of the active layer into rows of the resource or project list")
+        )
         self.zoomCheck.setText(tr("Zoom to selection"))
         self.reasonEdit.setPlaceholderText(tr("Reason for project changes (kept in project_history)"))
         if self.store is None:
@@ -103,8 +105,11 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
             view.setItemDelegate(CodedValueDelegate(model, view))
             view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-            view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
-                                 | QAbstractItemView.EditTrigger.AnyKeyPressed)
+            view.setEditTriggers(
+                QAbstractItemView.EditTrigger.DoubleClicked
+                | QAbstractItemView.EditTrigger.EditKeyPressed
+                | QAbstractItemView.EditTrigger.AnyKeyPressed
+            )
             view.setAlternatingRowColors(True)
             palette = view.palette()  # keep selected rows visible while the map has the focus
             for role in (QPalette.ColorRole.Highlight, QPalette.ColorRole.HighlightedText):
@@ -204,7 +209,9 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
                     column = model.block_column()
                     if self.store.is_spatial(name) or name == HISTORY or column is None:
                         continue
-                    self._select_rows(name, [i for i in range(model.rowCount()) if str(model.value(i, column)) in blocks])
+                    self._select_rows(
+                        name, [i for i in range(model.rowCount()) if str(model.value(i, column)) in blocks]
+                    )
         finally:
             self._syncing = False
 
@@ -247,16 +254,27 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
 
     # ---------------------------------------------------------------- adding rows
 
-    def add_from_selection(self, layer: QgsVectorLayer | None = None, *, category: str | None = None,
-                           domain: str | None = None, names: list[str] | None = None) -> list[int]:
+    def add_from_selection(
+        self,
+        layer: QgsVectorLayer | None = None,
+        *,
+        category: str | None = None,
+        domain: str | None = None,
+        names: list[str] | None = None,
+    ) -> list[int]:
         """Add rows to the current tab's list from the selected features of `layer` (default: the active layer).
 
         Resource rows need a category, project rows a domain (asked when not given);
         project names default to the features' ``name``. Returns the new row positions.
         """
+        from blockcheck.errors import SchemaError
+
         table = self.current_table()
         if self.store is None or table not in ADDABLE:
-            self.show_message(tr("Add from map selection works on the resource list and the project list: open one of those tabs."), error=True)
+            self.show_message(
+                tr("Add from map selection works on the resource list and the project list: open one of those tabs."),
+                error=True,
+            )
             return []
         layer = layer or self.iface.activeLayer()
         if not isinstance(layer, QgsVectorLayer) or not layer.isSpatial() or layer.selectedFeatureCount() == 0:
@@ -278,20 +296,33 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
                 category = category or self._ask_category()
                 if not category:
                     return []
-                rows = bridge.new_resource_rows(self.store.blocks(self.store.crs(table)), wkbs, category=category, source_layer=layer.name(),
-                                                source_ids=[_feature_id(layer, f) for f in features],
-                                                existing_keys=self.store.keys(table))
+                rows = bridge.new_resource_rows(
+                    self.store.blocks(self.store.crs(table)),
+                    wkbs,
+                    category=category,
+                    source_layer=layer.name(),
+                    source_ids=[_feature_id(layer, f) for f in features],
+                    existing_keys=self.store.keys(table),
+                )
             else:
                 domain = domain or self._ask_domain()
                 if not domain:
                     return []
-                names = names or [_feature_name(f) or tr("{domain} project {n}").format(domain=domain, n=i + 1)
-                                  for i, f in enumerate(features)]
+                names = names or [
+                    _feature_name(f) or tr("{domain} project {n}").format(domain=domain, n=i + 1)
+                    for i, f in enumerate(features)
+                ]
                 numbers = [r.values.get("number") for r in self.store.rows[table] if r.values.get("number") is not None]
-                rows = bridge.new_project_rows(self.store.blocks(self.store.crs(table)), wkbs, domain=domain, names=names,
-                                               first_number=int(max(numbers, default=0)) + 1, existing_keys=self.store.keys(table))
+                rows = bridge.new_project_rows(
+                    self.store.blocks(self.store.crs(table)),
+                    wkbs,
+                    domain=domain,
+                    names=names,
+                    first_number=int(max(numbers, default=0)) + 1,
+                    existing_keys=self.store.keys(table),
+                )
             positions = self.store.add_rows(table, rows, geometries, who=current_user(), reason=self.reasonEdit.text())
-        except (bridge.RowError, OSError) as err:
+        except (SchemaError, OSError) as err:
             self.show_message(str(err), error=True)
             return []
         styles.load_workbook(self.store.path, [table], self.project)  # a new geometry type gets its layer
@@ -303,7 +334,9 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
     def _ask_category(self) -> str | None:
         labels = bridge.resource_categories()
         items = [f"{label} ({key})" for key, label in labels.items()]
-        item, ok = QInputDialog.getItem(self, tr("Resource category"), tr("Category of the new resources:"), items, 0, False)
+        item, ok = QInputDialog.getItem(
+            self, tr("Resource category"), tr("Category of the new resources:"), items, 0, False
+        )
         return list(labels)[items.index(item)] if ok and item in items else None
 
     def _ask_domain(self) -> str | None:
@@ -328,7 +361,10 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
     def shutdown(self) -> None:
         """Disconnect from the project and its layers (before the dock is deleted)."""
         self._unwatch()
-        for signal, slot in ((self.project.layersAdded, self._layers_added), (self.project.layersWillBeRemoved, self._layers_removed)):
+        for signal, slot in (
+            (self.project.layersAdded, self._layers_added),
+            (self.project.layersWillBeRemoved, self._layers_removed),
+        ):
             try:
                 signal.disconnect(slot)
             except (TypeError, RuntimeError):

@@ -71,7 +71,9 @@ class WorkbookStore(QObject):
     #: every table was read again (the file was replaced, or edited elsewhere)
     reset = pyqtSignal()
 
-    def __init__(self, workbook: str | os.PathLike, project: QgsProject | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self, workbook: str | os.PathLike, project: QgsProject | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.path = os.path.normpath(str(workbook))
         self.project = project or QgsProject.instance()
@@ -101,7 +103,9 @@ class WorkbookStore(QObject):
     def _check_current(self) -> None:
         """Refuse to write into a file that a run has since replaced (the edit would be lost): reopen instead."""
         if self.refresh_if_replaced():
-            raise OSError(tr("the workbook was rewritten by a run; the editor has reloaded it, please repeat the change"))
+            raise OSError(
+                tr("the workbook was rewritten by a run; the editor has reloaded it, please repeat the change")
+            )
 
     # ---------------------------------------------------------------- reading
 
@@ -146,12 +150,14 @@ class WorkbookStore(QObject):
 
     # ---------------------------------------------------------------- writing
 
-    def update(self, table: str, position: int, column: str, value: object, *, who: str = "", reason: str = "") -> list[dict]:
+    def update(
+        self, table: str, position: int, column: str, value: object, *, who: str = "", reason: str = ""
+    ) -> list[dict]:
         """Set one cell, validated by the core's schema, committed at once; return history entries added.
 
         Raises
         ------
-        bridge.RowError
+        blockcheck.errors.SchemaError
             When the new row does not match the schema (nothing is written).
         """
         self._check_current()
@@ -167,18 +173,24 @@ class WorkbookStore(QObject):
         layer = self.layers[table]
         attributes = {layer.fields().indexOf(c): v for c, v in changed.items()}
         history = []
-        with bridge.workbook_lock(self.path, command=f"QGIS checklist editor ({current_user()})"):  # one writer at a time
+        with bridge.workbook_lock(
+            self.path, command=f"QGIS checklist editor ({current_user()})"
+        ):  # one writer at a time
             if not layer.dataProvider().changeAttributeValues({row.fid: attributes}):
                 raise OSError("; ".join(layer.dataProvider().errors()) or tr("the GeoPackage refused the change"))
             row.values = {c: checked.get(c, old[c]) for c in old}
             if table == "project_list":
-                history = bridge.history_for_change(old, row.values, self._history(), who=who or current_user(), reason=reason)
+                history = bridge.history_for_change(
+                    old, row.values, self._history(), who=who or current_user(), reason=reason
+                )
                 self._append_history(history)
         self._refresh(table)
         self.rowsChanged.emit(table, [position])
         return history
 
-    def add_rows(self, table: str, rows: list[dict], geometries: list[QgsGeometry], *, who: str = "", reason: str = "") -> list[int]:
+    def add_rows(
+        self, table: str, rows: list[dict], geometries: list[QgsGeometry], *, who: str = "", reason: str = ""
+    ) -> list[int]:
         """Add validated rows with their geometries (in the table's CRS); return their row positions."""
         self._check_current()
         layer = self.layers[table]
@@ -190,15 +202,21 @@ class WorkbookStore(QObject):
                     feature[column] = value
             feature.setGeometry(geometry)
             features.append(feature)
-        with bridge.workbook_lock(self.path, command=f"QGIS checklist editor ({current_user()})"):  # one writer at a time
+        with bridge.workbook_lock(
+            self.path, command=f"QGIS checklist editor ({current_user()})"
+        ):  # one writer at a time
             ok, added = layer.dataProvider().addFeatures(features)
             if not ok:
                 raise OSError("; ".join(layer.dataProvider().errors()) or tr("the GeoPackage refused the new rows"))
             columns = self.columns(table)
             start = len(self.rows[table])
-            self.rows[table] += [Row(f.id(), {c: values.get(c) for c in columns}) for f, values in zip(added, rows, strict=True)]
+            self.rows[table] += [
+                Row(f.id(), {c: values.get(c) for c in columns}) for f, values in zip(added, rows, strict=True)
+            ]
             if table == "project_list":
-                self._append_history(bridge.history_for_new_projects(rows, self._history(), who=who or current_user(), reason=reason))
+                self._append_history(
+                    bridge.history_for_new_projects(rows, self._history(), who=who or current_user(), reason=reason)
+                )
         self._refresh(table)
         positions = list(range(start, len(self.rows[table])))
         self.rowsChanged.emit(table, positions)
@@ -210,7 +228,9 @@ class WorkbookStore(QObject):
     def blocks(self, crs: QgsCoordinateReferenceSystem | None = None) -> list[tuple[str, bytes]]:
         """(block_id, WKB) of every block, read through QGIS (in `crs` when given)."""
         layer = QgsVectorLayer(f"{self.path}|layername=block_metrics", "block_metrics", "ogr")
-        transform = QgsCoordinateTransform(layer.crs(), crs, self.project) if crs is not None and crs != layer.crs() else None
+        transform = (
+            QgsCoordinateTransform(layer.crs(), crs, self.project) if crs is not None and crs != layer.crs() else None
+        )
         out = []
         for feature in layer.getFeatures():
             geometry = QgsGeometry(feature.geometry())

@@ -13,8 +13,15 @@ __all__ = ["CodedValueDelegate", "ListTableModel", "value_labels"]
 
 #: Display labels of coded values the core does not label (UI text, Chinese first).
 _LABELS = {
-    "status": {"registered": "入库", "adjusted": "动态调整", "implementing": "滚动实施", "done": "完成",
-               "candidate": "候选", "confirmed": "已确认", "rejected": "已否决"},
+    "status": {
+        "registered": "入库",
+        "adjusted": "动态调整",
+        "implementing": "滚动实施",
+        "done": "完成",
+        "candidate": "候选",
+        "confirmed": "已确认",
+        "rejected": "已否决",
+    },
     "provenance": {"generated": "生成", "edited": "编辑", "added": "新增"},
     "family": {"land": "用地", "building": "建筑"},
 }
@@ -100,13 +107,15 @@ class ListTableModel(QAbstractTableModel):
         return base | Qt.ItemFlag.ItemIsEditable
 
     def setData(self, index: QModelIndex, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802, ANN001
+        from blockcheck.errors import SchemaError
+
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
         column = self.columns[index.column()]
         text = None if value is None or (isinstance(value, str) and value.strip() == "") else value
         try:
             history = self.store.update(self.table, index.row(), column, text, who=self.who, reason=self.reason)
-        except bridge.RowError as err:
+        except SchemaError as err:
             self.message.emit(str(err), True)
             return False
         except OSError as err:

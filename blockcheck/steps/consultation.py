@@ -1,0 +1,107 @@
+"""Step 2, consultation finds needs (多元协商问需求): the demand list (图3) and the vision list (图4).
+
+The sub-districts' and communities' survey tables are read
+(:mod:`blockcheck.surveys`), every row is put on a community of the
+communities layer and on the block holding most of it, and the rows become
+the two lists (:mod:`blockcheck.lists.demands`, :mod:`blockcheck.lists.visions`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from blockcheck.lists.demands import build_demand_list, empty_demand_list
+from blockcheck.lists.visions import build_vision_list, empty_vision_list
+from blockcheck.surveys import match_communities, read_demand_survey, read_vision_survey
+
+__all__ = ["Consultation", "SURVEY_FILES", "ask_needs", "default_survey", "matched_survey"]
+
+#: Survey tables found next to the input when none is given, by kind.
+SURVEY_FILES = {
+    "demands": ("demand_survey.xlsx", "demand_survey.csv"),
+    "visions": ("vision_survey.xlsx", "vision_survey.csv"),
+}
+
+
+@dataclass(frozen=True)
+class Consultation:
+    """The lists of step 2 and what reading the surveys noticed."""
+
+    demand_list: pd.DataFrame
+    vision_list: pd.DataFrame
+    warnings: tuple[str, ...]
+
+
+def default_survey(input_path: str | os.PathLike, kind: str) -> Path | None:
+    """A survey table next to the input (``demand_survey.xlsx|csv``, ``vision_survey.xlsx|csv``), if any."""
+    folder = Path(input_path).parent
+    for name in SURVEY_FILES[kind]:
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def matched_survey(
+    reader: Callable[[str | os.PathLike], pd.DataFrame],
+    path: str | os.PathLike,
+    communities: gpd.GeoDataFrame | None,
+    blocks: gpd.GeoDataFrame,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Read a survey with `reader` and match its communities to blocks (unknown names kept, reported)."""
+    table = reader(path)
+    warnings = list(table.attrs.get("warnings", []))
+    if communities is None:
+        warnings.append("no communities layer: survey rows are not matched to blocks")
+        return table.assign(community_id=None, block_id=None), warnings
+    table, more = match_communities(table, communities, blocks)
+    return table, warnings + list(more)
+
+
+def ask_needs(
+    communities: gpd.GeoDataFrame | None,
+    blocks: gpd.GeoDataFrame,
+    *,
+    demands_path: str | os.PathLike | None = None,
+    visions_path: str | os.PathLike | None = None,
+) -> Consultation:
+    """Step 2: the demand and vision lists from the surveys (an empty list, and a warning, for a survey not given).
+
+    Parameters
+    ----------
+    communities
+        The communities layer (None: rows are kept but not matched to blocks).
+    blocks
+        The blocks (``block_metrics`` of step 1, indexed by ``block_id``).
+    demands_path, visions_path
+        The survey tables (CSV or XLSX); None: that list is empty.
+
+    Returns
+    -------
+    Consultation
+        Both lists conform to their schema (``data/lists.toml``).
+    """
+    warnings: list[str] = []
+    demands, visions = empty_demand_list(), empty_vision_list()
+    if demands_path is not None:
+        survey, more = matched_survey(read_demand_survey, demands_path, communities, blocks)
+        demands = build_demand_list(survey)
+        warnings += more
+    if visions_path is not None:
+        survey, more = matched_survey(read_vision_survey, visions_path, communities, blocks)
+        visions = build_vision_list(survey)
+        warnings += more
+    missing = [
+        f"no {kind} survey was given (--{kind}s) or found next to the input: the {title} is empty"
+        for kind, title, path in (
+            ("demand", "demand list (需求清单)", demands_path),
+            ("vision", "vision list (愿景清单)", visions_path),
+        )
+        if path is None
+    ]
+    return Consultation(demand_list=demands, vision_list=visions, warnings=(*warnings, *missing))

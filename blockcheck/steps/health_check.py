@@ -1,0 +1,385 @@
+"""Step 1, the block health check finds problems (体检评估找问题): the problem list (图1) and the resource list (图2).
+
+:func:`health_check` calls the pure metric functions of :mod:`blockcheck.metrics`
+in order, once for the blocks and once for the district as a whole (block id
+``ALL``), skipping — and saying so — what the available layers cannot support.
+:func:`assess` is the health check as the orchestrator runs it: missing
+capacities are first estimated where a documented conversion allows
+(:func:`blockcheck.inputs.completeness.estimate_capacities`), the metrics are
+computed, then every metric whose input is missing is set to null and listed
+(:func:`blockcheck.lists.data_gaps.judge_data`), so the problem list only states
+what the data show. :func:`find_problems` is the whole step: the assessment,
+the problem list (:mod:`blockcheck.lists.problems`) and the idle land and
+buildings found as resources (:mod:`blockcheck.lists.resources`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from blockcheck.lists.ids import AREA_SCOPE
+from blockcheck.inputs.completeness import completeness_table, estimate_capacities
+from blockcheck.inputs.field_mapping import Mapping
+from blockcheck.lists.data_gaps import judge_data
+from blockcheck.lists.problems import build_problem_list
+from blockcheck.lists.resources import build_resource_list
+from blockcheck.metrics.accessibility import bus_stop_coverage_ratio, life_circle_coverage, park_coverage_ratio
+from blockcheck.metrics.population import block_population, residents_from_communities, residents_from_raster
+from blockcheck.metrics.provision import facility_provision, facility_within_reach
+from blockcheck.metrics.assign import block_index_of
+from blockcheck.metrics.roads import road_network_metrics
+from blockcheck.metrics.stock import industrial_land_ratio, job_housing_ratio, old_residential_buildings, park_green_m2, parking_provision, underground_use_ratio
+from blockcheck.network import WalkNetwork, build_walk_network, snap_points
+from blockcheck.standards import Standards
+
+__all__ = ["Assessment", "HealthCheck", "HealthCheckStep", "assess", "find_problems", "health_check"]
+
+#: block_id of the whole-area row.
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """Results of step 1."""
+
+    block_metrics: gpd.GeoDataFrame  # one polygon row per block, indexed by block_id
+    area_metrics: pd.DataFrame  # one row, index ALL
+    residents: gpd.GeoDataFrame
+    skipped: tuple[str, ...]  # plain-words notes on what was not computed and why
+    network: WalkNetwork | None = None  # the walking network (None without roads)
+
+
+def _minutes_to_m(standards: Standards) -> dict[int, float]:
+    return {m: float(standards[f"life_circle.radius_{m}min_m"]) for m in (5, 10, 15)}
+
+
+def _metrics_for(
+    blocks: gpd.GeoDataFrame,
+    layers: dict[str, gpd.GeoDataFrame],
+    residents: gpd.GeoDataFrame,
+    network: WalkNetwork | None,
+    standards: Standards,
+    say: Progress,
+    *,
+    coverage: bool = True,
+) -> pd.DataFrame:
+    """All metric columns for `blocks` (the per-block run or the one-row district).
+
+    With ``coverage=False`` the shares of residents covered (park, bus stop,
+    garbage station, substation) are left out: per resident they do not depend
+    on the blocks, so the district's are the blocks' population-weighted mean.
+    """
+    empty = gpd.GeoDataFrame(geometry=[], crs=blocks.crs)
+    roads = layers.get("roads")
+    green = layers.get("green", empty.assign(kind=pd.Series(dtype=object)))
+    facilities = layers.get("facilities")
+    buildings = layers.get("buildings")
+    parcels = layers.get("parcels")
+    parking = layers.get("parking")
+    pop = block_population(blocks, residents)
+    parts = [pop]
+    if roads is not None:
+        say(0.30, "roads")
+        parts.append(road_network_metrics(blocks, roads))  # density and implementation from one overlay pass
+    say(0.40, "green")
+    parts.append(park_green_m2(blocks, green, pop["population"]))
+    rule = {
+        "large_min_area_m2": float(standards["green.park_large_min_area_m2"]),
+        "large_radius_m": float(standards["green.park_large_radius_m"]),
+        "small_min_area_m2": float(standards["green.park_small_min_area_m2"]),
+        "small_radius_m": float(standards["green.park_small_radius_m"]),
+    }
+    if coverage:
+        parts.append(park_coverage_ratio(blocks, residents, green, **rule).to_frame())
+    # the residents are snapped to the walking network once, for park coverage and every life circle
+    snapped = snap_points(network, residents.geometry) if network is not None and len(residents) else None
+    if network is not None:
+        parts.append(
+            park_coverage_ratio(blocks, residents, green, network=network, snapped_residents=snapped, **rule).to_frame()
+        )
+    if facilities is not None:
+        say(0.50, "facilities")
+        # whole facilities (bus terminals): fractional per block, rounded up once for the district (coverage=False)
+        parts.append(facility_provision(blocks, facilities, pop, standards, whole_units=not coverage))
+        if coverage:  # district: the population-weighted mean (share of residents whose block has one within reach)
+            reach_m = float(standards["life_circle.radius_15min_m"])
+            parts.append(
+                facility_within_reach(
+                    blocks, facilities, pop["population"], category="bus_terminal", radius_m=reach_m
+                ).to_frame()
+            )
+        for radius in (300.0, 500.0) if coverage else ():
+            parts.append(bus_stop_coverage_ratio(blocks, residents, facilities, radius_m=radius).to_frame())
+        for category in ("garbage_station", "substation") if coverage else ():
+            stations = facilities[facilities["category"] == category].assign(category="bus_stop")
+            radius = float(standards[f"radius_m.{category}"])
+            parts.append(
+                bus_stop_coverage_ratio(blocks, residents, stations, radius_m=radius)
+                .rename(f"{category}_coverage_ratio")
+                .to_frame()
+            )
+        if network is not None:
+            say(0.60, "life circles (walking network)")
+            radii = {k: float(v) for k, v in standards.with_prefix("radius_m").items()}
+            parts.append(
+                life_circle_coverage(
+                    blocks,
+                    residents,
+                    facilities,
+                    network,
+                    radius_by_category_m=radii,
+                    minutes_to_m=_minutes_to_m(standards),
+                    snapped_residents=snapped,
+                )
+            )
+    if buildings is not None:
+        say(0.80, "buildings")
+        positions = block_index_of(blocks, buildings)  # buildings assigned to blocks once for the three metrics
+        parts.append(job_housing_ratio(blocks, buildings, pop["resident_workers"], block_positions=positions))
+        parts.append(underground_use_ratio(blocks, buildings, block_positions=positions))
+        year = int(standards["housing.old_compound_built_before_year"])
+        parts.append(old_residential_buildings(blocks, buildings, built_up_to_year=year, block_positions=positions))
+    if parking is not None:
+        parts.append(
+            parking_provision(
+                blocks,
+                parking,
+                pop["households"],
+                spaces_per_household=float(standards["parking.spaces_per_household"]),
+            )
+        )
+    if parcels is not None:
+        parts.append(industrial_land_ratio(blocks, parcels).to_frame())
+    out = pd.concat(parts, axis=1)
+    out.insert(0, "area_ha", blocks.geometry.area / 1e4)
+    return out
+
+
+def _skipped(layers: dict[str, gpd.GeoDataFrame]) -> tuple[str, ...]:
+    notes = []
+    needs = {
+        "roads": "road density, road implementation, walking distances (park walk coverage, life circles)",
+        "facilities": "facility supply and gaps, bus-stop, garbage-station and substation coverage, life circles",
+        "buildings": "dasymetric population, jobs and job–housing ratio, underground use, old housing",
+        "parking": "parking supply and gap",
+        "parcels": "industrial land share",
+        "green": "park green area and coverage (computed as zero park green)",
+        "communities": "population-based metrics (unless a population raster is given)",
+    }
+    for layer, what in needs.items():
+        if layer not in layers:
+            notes.append(f"no '{layer}' layer: {what} not computed")
+    return tuple(notes)
+
+
+def health_check(
+    layers: dict[str, gpd.GeoDataFrame],
+    standards: Standards,
+    *,
+    population_raster: str | os.PathLike | None = None,
+    progress: Progress | None = None,
+) -> HealthCheck:
+    """Run the block health check on validated layers (one metric CRS).
+
+    Parameters
+    ----------
+    layers
+        The checked input layers (:func:`blockcheck.inputs.validate.validate_input`).
+    standards
+        The run's standards.
+    population_raster
+        A people-per-pixel GeoTIFF to use instead of the communities' figures
+        (zonal sum with fractional pixel coverage).
+    progress
+        Callback ``(fraction, message)``.
+
+    Returns
+    -------
+    HealthCheck
+    """
+    say = progress or (lambda fraction, message: None)
+    blocks = layers["blocks"].set_index("block_id", drop=False)
+    blocks.index.name = "block_id"
+    say(0.05, "population")
+    if population_raster is not None:
+        residents = residents_from_raster(blocks, population_raster)
+    elif "communities" in layers:
+        residents = residents_from_communities(blocks, layers["communities"], layers.get("buildings"))
+    else:
+        residents = gpd.GeoDataFrame(
+            {
+                c: pd.Series(dtype="float64")
+                for c in ("population", "households", "elderly_population", "resident_workers")
+            }
+            | {"block_id": pd.Series(dtype=object)},
+            geometry=[],
+            crs=blocks.crs,
+        )
+    network = None
+    if "roads" in layers:
+        say(0.20, "walking network")
+        network = build_walk_network(layers["roads"])
+    per_block = _metrics_for(blocks, layers, residents, network, standards, say)
+    say(0.85, "whole area")
+    district = gpd.GeoDataFrame(
+        {"block_id": [AREA_SCOPE]},
+        geometry=[shapely.union_all(blocks.geometry.values)],
+        crs=blocks.crs,
+        index=pd.Index([AREA_SCOPE], name="block_id"),
+    )
+    area_residents = residents.assign(block_id=AREA_SCOPE)
+    # coverage of the whole area = population-weighted mean of the blocks' (every resident lies in a
+    # block; same residents, same distances): no second round of distance queries, snapping and searches
+    per_area = _metrics_for(district, layers, area_residents, None, standards, say, coverage=False)
+    shares = [c for c in per_block.columns if c not in per_area.columns]
+    if shares:
+        weight = per_block["population"].astype("float64")
+        values = per_block[shares].astype("float64")
+        counted = values.notna() & (weight > 0).to_numpy()[:, None]
+        totals = values.where(counted).mul(weight, axis=0).sum()
+        denominators = counted.mul(weight, axis=0).sum()
+        area_shares = (totals / denominators.where(denominators > 0)).to_frame(AREA_SCOPE).T
+        per_area = pd.concat([per_area, area_shares], axis=1)[per_block.columns]
+        per_area.index.name = "block_id"
+    block_metrics = gpd.GeoDataFrame(
+        pd.concat([blocks.reindex(columns=["block_id", "name", "subdistrict"]), per_block], axis=1),
+        geometry=blocks.geometry,
+        crs=blocks.crs,
+    )
+    say(1.0, "health check finished")
+    return HealthCheck(
+        block_metrics=block_metrics,
+        area_metrics=per_area,
+        residents=residents,
+        skipped=_skipped(layers),
+        network=network,
+    )
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The health check with no-data metrics nulled, and the evidence of what was missing."""
+
+    health: HealthCheck  # block_metrics / area_metrics with no-data values null
+    layers: dict[str, gpd.GeoDataFrame]  # the input layers with estimated capacities filled
+    completeness: pd.DataFrame  # blockcheck.inputs.completeness.completeness_table
+    metric_status: pd.DataFrame  # schema metric_status
+    data_gaps: pd.DataFrame  # schema data_gaps
+
+
+def assess(
+    layers: dict[str, gpd.GeoDataFrame],
+    standards: Standards,
+    *,
+    mapping: Mapping | None = None,
+    population_raster: str | os.PathLike | None = None,
+    progress: Progress | None = None,
+) -> Assessment:
+    """Run the health check and judge which of its metrics the data support.
+
+    Parameters
+    ----------
+    layers
+        Checked input layers (one metric CRS).
+    standards
+        The run's standards (thresholds and the ``conversion.*`` factors of the estimates).
+    mapping
+        The mapping, for its ``[completeness]`` declarations (none: nothing declared).
+    population_raster
+        People-per-pixel raster replacing the communities' counts.
+    progress
+        Callback ``(fraction, message)``.
+
+    Returns
+    -------
+    Assessment
+    """
+    mapping = mapping or Mapping()
+    filled = dict(layers)
+    capacity = None
+    if "facilities" in layers:
+        filled["facilities"], capacity = estimate_capacities(
+            layers["facilities"], buildings=layers.get("buildings"), standards=standards
+        )
+    health = health_check(filled, standards, population_raster=population_raster, progress=progress)
+    completeness = completeness_table(
+        filled, mapping, standards, capacity=capacity, population_raster=population_raster is not None
+    )
+    blocks = filled["blocks"].set_index("block_id", drop=False)
+    judged = judge_data(
+        health.block_metrics,
+        health.area_metrics,
+        blocks=blocks,
+        layers=filled,
+        completeness=completeness,
+        capacity=capacity,
+    )
+    block_metrics = gpd.GeoDataFrame(
+        judged.block_metrics, geometry=health.block_metrics.geometry, crs=health.block_metrics.crs
+    )
+    health = dataclasses.replace(health, block_metrics=block_metrics, area_metrics=judged.area_metrics)
+    return Assessment(
+        health=health,
+        layers=filled,
+        completeness=completeness,
+        metric_status=judged.metric_status,
+        data_gaps=judged.data_gaps,
+    )
+
+
+@dataclass(frozen=True)
+class HealthCheckStep:
+    """The lists of step 1 with the assessment behind them."""
+
+    assessment: Assessment
+    problem_list: pd.DataFrame
+    resource_list: gpd.GeoDataFrame | None  # None when the run stops after the problems
+
+
+def find_problems(
+    layers: dict[str, gpd.GeoDataFrame],
+    standards: Standards,
+    *,
+    mapping: Mapping | None = None,
+    population_raster: str | os.PathLike | None = None,
+    resources: bool = True,
+    previous_resources: pd.DataFrame | None = None,
+    as_of_year: int | None = None,
+    progress: Progress | None = None,
+) -> HealthCheckStep:
+    """Step 1: the health check, the problem list and (unless `resources` is False) the resource list.
+
+    Parameters
+    ----------
+    layers, standards, mapping, population_raster, progress
+        As :func:`assess`.
+    resources
+        Also find the resources (idle land and buildings).
+    previous_resources
+        The resource list as the workbook holds it: analysts' status decisions are kept.
+    as_of_year
+        The year "idle for N years" is counted to (default: this year).
+
+    Returns
+    -------
+    HealthCheckStep
+    """
+    assessment = assess(layers, standards, mapping=mapping, population_raster=population_raster, progress=progress)
+    health = assessment.health
+    problems = build_problem_list(
+        health.block_metrics.drop(columns="geometry"),
+        health.area_metrics,
+        standards,
+        metric_status=assessment.metric_status,
+    )
+    found = None
+    if resources:
+        found = build_resource_list(assessment.layers, standards, previous=previous_resources, as_of_year=as_of_year)
+    return HealthCheckStep(assessment=assessment, problem_list=problems, resource_list=found)

@@ -1,0 +1,148 @@
+"""The project history (项目入库—动态调整—滚动实施) and the lists' revision.
+
+``project_history`` only ever grows: every run, import and QGIS edit that
+creates, removes or changes a project adds entries. :func:`lists_revision` is
+the digest an Excel export carries, so a stale file is never imported.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+
+import pandas as pd
+
+from blockcheck.lists.ids import history_ids
+from blockcheck.lists.schema import EIGHT_LISTS, conform, list_table
+
+__all__ = [
+    "HISTORY_LAYER",
+    "history_rows",
+    "lists_revision",
+    "record_project_changes",
+    "value_text",
+]
+
+HISTORY_LAYER = "project_history"
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
+
+
+def history_rows(changes: list[dict], previous: pd.DataFrame | None) -> pd.DataFrame:
+    """Append `changes` (project_id, field, from_value, to_value, changed_by, reason) to the history.
+
+    The previous history is kept as it is; new entries get the next ids.
+    """
+    table = list_table(HISTORY_LAYER)
+    base = (
+        conform(previous, table)
+        if previous is not None and not previous.empty
+        else conform(pd.DataFrame(columns=table.columns), table)
+    )
+    if not changes:
+        return base
+    start = len(base) + 1
+    when = _now()
+    new = pd.DataFrame(changes)
+    new["history_id"] = history_ids(start, len(new))
+    new["changed_at"] = new.get("changed_at", pd.Series(when, index=new.index)).fillna(when)
+    return pd.concat([base, conform(new, table)], ignore_index=True)
+
+
+def record_project_changes(
+    new: pd.DataFrame,
+    old: pd.DataFrame | None,
+    *,
+    who: str,
+    reason: str,
+    fields: tuple[str, ...] | None = None,
+) -> list[dict]:
+    """History entries for projects created, removed or changed between `old` and `new`."""
+    key = "project_id"
+    fields = fields or tuple(c for c in list_table("project_list").columns if c not in (key, "number", "provenance"))
+    new_i = new.set_index(key)
+    if old is None or old.empty:
+        return [
+            {
+                "project_id": pid,
+                "field": "status",
+                "from_value": "",
+                "to_value": str(new_i.at[pid, "status"]),
+                "changed_by": who,
+                "reason": reason or "registered (入库)",
+            }
+            for pid in new_i.index
+        ]
+    old_i = old.set_index(key)
+    changes = []
+    for pid in new_i.index.difference(old_i.index):
+        changes.append(
+            {
+                "project_id": pid,
+                "field": "status",
+                "from_value": "",
+                "to_value": str(new_i.at[pid, "status"]),
+                "changed_by": who,
+                "reason": reason or "registered (入库)",
+            }
+        )
+    for pid in old_i.index.difference(new_i.index):
+        changes.append(
+            {
+                "project_id": pid,
+                "field": "status",
+                "from_value": str(old_i.at[pid, "status"]),
+                "to_value": "removed",
+                "changed_by": who,
+                "reason": reason or "no longer generated",
+            }
+        )
+    common = new_i.index.intersection(old_i.index)
+    for column in fields:
+        if column not in new_i or column not in old_i:
+            continue
+        a = old_i.loc[common, column].astype(object).where(old_i.loc[common, column].notna(), None).map(value_text)
+        b = new_i.loc[common, column].astype(object).where(new_i.loc[common, column].notna(), None).map(value_text)
+        for pid in common[(a != b).to_numpy()]:
+            changes.append(
+                {
+                    "project_id": pid,
+                    "field": column,
+                    "from_value": a[pid],
+                    "to_value": b[pid],
+                    "changed_by": who,
+                    "reason": reason,
+                }
+            )
+    return changes
+
+
+def lists_revision(tables: dict[str, pd.DataFrame]) -> str:
+    """A digest of the eight lists' contents (attributes, rows in key order): what an Excel export was made from.
+
+    ``eight_lists.xlsx`` carries the revision of the lists it shows; an import
+    compares it with the workbook's lists now, so a stale file never undoes
+    newer edits (from QGIS or another import).
+    """
+    digest = hashlib.sha256()
+    for name in EIGHT_LISTS:
+        frame = tables.get(name)
+        if frame is None:
+            continue
+        table = list_table(name)
+        rows = conform(pd.DataFrame(frame).drop(columns="geometry", errors="ignore"), table)
+        rows = rows.sort_values(table.key, kind="stable").astype(object).where(rows.notna(), None).map(value_text)
+        digest.update(name.encode("utf-8"))
+        digest.update(rows.to_csv(index=False, header=True, lineterminator="\n").encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def value_text(value: object) -> str:
+    """A value as compared between versions (numbers to 6 significant digits)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, (float, int)) and not isinstance(value, bool):
+        return f"{float(value):.6g}"
+    return str(value)

@@ -1,0 +1,103 @@
+"""Reading a workbook: its layer names, list tables, metadata and any other layer.
+
+Every module that needs something from a ``workbook.gpkg`` reads it through
+these functions (the report, the what-if, the Excel export and import, the run
+merging analysts' work), so the storage can change in one place.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+
+from blockcheck.errors import InputError
+from blockcheck.lists.schema import list_tables
+
+__all__ = [
+    "META_LAYER",
+    "layer_names",
+    "read_meta",
+    "read_other_layers",
+    "read_table",
+    "read_workbook",
+    "require_workbook",
+]
+
+#: The table saying what produced a workbook (key/value rows).
+META_LAYER = "blockcheck_meta"
+
+
+def require_workbook(path: str | os.PathLike) -> Path:
+    """`path` as a Path, when it is a file.
+
+    Raises
+    ------
+    InputError
+        The file does not exist (says how to make one).
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: workbook not found. Make it with `blockcheck run INPUT --out DIR` (gives DIR/workbook.gpkg)."
+        raise InputError(msg)
+    return path
+
+
+def layer_names(path: str | os.PathLike) -> set[str]:
+    """The names of the layers and tables in `path` (empty when there is no such file).
+
+    Raises
+    ------
+    InputError
+        The file exists but is not a readable GeoPackage.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return set()
+    try:
+        return {str(name) for name, _ in pyogrio.list_layers(path)}
+    except Exception as err:  # noqa: BLE001 - GDAL raises its own error types for a file that is not a GeoPackage
+        msg = f"{path}: not a readable workbook GeoPackage ({err}). Restore it, or give the workbook.gpkg `blockcheck run` wrote."
+        raise InputError(msg) from None
+
+
+def read_table(path: str | os.PathLike, name: str, *, columns: list[str] | None = None) -> pd.DataFrame | None:
+    """One layer or table of the workbook (a GeoDataFrame for layers with geometry), None when absent.
+
+    `columns` reads only those present of the listed columns.
+    """
+    if name not in layer_names(path):
+        return None
+    if columns is not None:
+        present = set(pyogrio.read_info(path, layer=name)["fields"])
+        columns = [c for c in columns if c in present]
+    return pyogrio.read_dataframe(path, layer=name, columns=columns)
+
+
+def read_workbook(path: str | os.PathLike, layers: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+    """The list tables of a workbook (default: every table of ``data/lists.toml``); missing file or layers are left out."""
+    present = layer_names(path)
+    wanted = layers or tuple(list_tables())
+    return {name: pyogrio.read_dataframe(path, layer=name) for name in wanted if name in present}
+
+
+def read_meta(path: str | os.PathLike) -> dict[str, str]:
+    """``blockcheck_meta`` as a dict (empty when the table is missing): what produced the workbook."""
+    meta = read_table(path, META_LAYER)
+    if meta is None:
+        return {}
+    return dict(zip(meta["key"].astype(str), meta["value"].fillna("").astype(str), strict=True))
+
+
+def read_other_layers(path: str | os.PathLike, *, exclude: set[str]) -> dict[str, pd.DataFrame]:
+    """Every layer and table of `path` not named in `exclude` (an analyst's own layers, QGIS's ``layer_styles``).
+
+    A writer that replaces the file carries these over unchanged, so nothing
+    it did not make is lost. Missing file → ``{}``.
+    """
+    if not layer_names(path):
+        return {}
+    names = [str(name) for name, _ in pyogrio.list_layers(path)]  # in the file's order
+    return {name: pyogrio.read_dataframe(path, layer=name) for name in names if name not in exclude}

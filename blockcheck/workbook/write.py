@@ -1,0 +1,99 @@
+"""Writing a workbook: atomically, one writer at a time, never over an analyst's commit.
+
+:func:`save_run` is how ``blockcheck run`` replaces ``workbook.gpkg`` and
+``eight_lists.xlsx``: the workbook is read as it is just before writing, the
+caller merges its lists with it, both files are written under temporary names
+and replace the old ones only if nobody committed to the workbook meanwhile
+(a program that does not take the lock, e.g. QGIS saving edits); otherwise the
+merge is done again. Layers the writer did not make (an analyst's own layers,
+QGIS's ``layer_styles``) are carried over unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from blockcheck.errors import OutputError
+from blockcheck.io import write_gpkg
+from blockcheck.workbook.read import read_other_layers, read_workbook
+
+__all__ = ["EXCEL_FILE", "MERGE_ATTEMPTS", "WORKBOOK_FILE", "save_run", "write_workbook"]
+
+#: The workbook file ``run`` writes into its --out folder, and the Excel lists beside it.
+WORKBOOK_FILE = "workbook.gpkg"
+EXCEL_FILE = "eight_lists.xlsx"
+#: How often a run merges again when the workbook changes while it is being written.
+MERGE_ATTEMPTS = 5
+
+#: ``build(latest)`` → (layers to write, tables for the Excel file, anything the caller wants back).
+Build = Callable[[dict[str, pd.DataFrame]], tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame], object]]
+
+
+def _stamp(path: Path) -> tuple:
+    """What changes when anyone commits to the workbook: size and time of the file and of its SQLite WAL."""
+    out = []
+    for p in (path, path.with_name(path.name + "-wal")):
+        st = p.stat() if p.exists() else None
+        out.append((st.st_mtime_ns, st.st_size) if st else None)
+    return tuple(out)
+
+
+def write_workbook(path: str | os.PathLike, layers: dict[str, pd.DataFrame]) -> Path:
+    """Write `layers` as the whole workbook at `path`, atomically (no partial file if it fails)."""
+    return write_gpkg(path, layers)
+
+
+def save_run(target: Path, build: Build) -> tuple[Path, Path, object]:
+    """Replace the workbook `target` and its Excel lists with what `build` makes of the workbook as it is now.
+
+    Parameters
+    ----------
+    target
+        ``…/workbook.gpkg`` (the caller holds its lock, :func:`blockcheck.workbook.lock.workbook_lock`).
+    build
+        Called with the workbook's list tables as they are just before writing;
+        returns the layers to write, the tables of ``eight_lists.xlsx`` and a
+        value handed back. Tables of the old workbook it does not return are kept.
+
+    Returns
+    -------
+    workbook, excel, value
+        The two files written and the value of the `build` call that was written.
+
+    Raises
+    ------
+    OutputError
+        The workbook kept changing during :data:`MERGE_ATTEMPTS` attempts; nothing was replaced.
+    """
+    from blockcheck.workbook.excel import write_eight_lists
+
+    excel = target.with_name(EXCEL_FILE)
+    for _ in range(MERGE_ATTEMPTS):
+        stamp = _stamp(target)
+        latest = read_workbook(target)
+        layers, sheets, value = build(latest)
+        # tables this run did not rebuild (an earlier, longer run's lists; an analyst's own layers; layer_styles) are kept
+        layers.update({name: frame for name, frame in latest.items() if name not in layers})
+        layers.update(read_other_layers(target, exclude=set(layers)))
+        # both files under names of their own first: if either cannot be written, neither is replaced
+        pending_xlsx = excel.with_name(f".{excel.stem}.{os.getpid()}.tmp{excel.suffix}")
+        pending_gpkg = target.with_name(f".{target.stem}.{os.getpid()}.pending{target.suffix}")
+        try:
+            write_eight_lists(pending_xlsx, sheets)
+            write_gpkg(pending_gpkg, layers)
+            if _stamp(target) == stamp:  # nobody committed meanwhile: replace both
+                os.replace(pending_gpkg, target)
+                os.replace(pending_xlsx, excel)
+                return target, excel, value
+        finally:
+            pending_gpkg.unlink(missing_ok=True)
+            pending_xlsx.unlink(missing_ok=True)
+    msg = (
+        f"{target}: the workbook kept changing while the run wrote it ({MERGE_ATTEMPTS} attempts); nothing was replaced. "
+        "Stop the other program writing to it (or let it finish) and run again."
+    )
+    raise OutputError(msg)

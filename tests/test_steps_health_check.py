@@ -1,0 +1,153 @@
+"""blockcheck run on the sample district: the workbook and the gaps the sample was built to show."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pyogrio
+import pytest
+
+from blockcheck.pipeline import run
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):  # noqa: ANN001, ANN201
+    from districts import ROOT
+
+    out = tmp_path_factory.mktemp("run")
+    return run(ROOT / "data" / "sample_blocks" / "sample_district.gpkg", out), out
+
+
+def test_workbook_layers(sample_run) -> None:  # noqa: ANN001
+    result, out = sample_run
+    names = dict(pyogrio.list_layers(out / "workbook.gpkg"))
+    assert names["block_metrics"] == "Polygon" or names["block_metrics"] == "MultiPolygon"
+    assert {"area_metrics", "problem_list", "blockcheck_meta", "standards_used"} <= set(names)
+    bm = pyogrio.read_dataframe(out / "workbook.gpkg", layer="block_metrics")
+    assert len(bm) == 16 and bm["block_id"].is_unique
+    area = pyogrio.read_dataframe(out / "workbook.gpkg", layer="area_metrics")
+    assert area["block_id"].tolist() == ["ALL"]
+
+
+def test_block_values_add_up_to_the_area(sample_run) -> None:  # noqa: ANN001
+    result, _ = sample_run
+    blocks, area = result.health.block_metrics, result.health.area_metrics.iloc[0]
+    for column in (
+        "population",
+        "households",
+        "road_length_km",
+        "park_green_m2",
+        "supply_elderly_care_beds",
+        "jobs",
+        "parking_supply_spaces",
+    ):
+        assert blocks[column].sum() == pytest.approx(area[column], rel=1e-9), column
+    assert area["population"] == pytest.approx(476_814)
+    for column in [c for c in blocks if c.endswith("_ratio")]:
+        values = blocks[column].dropna()
+        assert ((values >= 0) & (values <= 1 + 1e-9)).all() or column == "job_housing_ratio", column
+
+
+def test_problem_list_names_the_sample_gaps(sample_run) -> None:  # noqa: ANN001
+    result, _ = sample_run
+    area = result.problem_list[result.problem_list["scope"] == "ALL"].set_index("metric_key")
+    expected = {
+        "road_density_km_per_km2": "路网密度低",
+        "park_green_m2_per_capita": "人均公园绿地不足",
+        "gap_elderly_care_beds": "机构养老床位不足",
+        "gap_school_land_ha": "基础教育用地缺口",
+        "job_housing_ratio": "职住比偏低",
+        "parking_gap_spaces": "停车位缺口大",
+    }
+    for metric, problem in expected.items():
+        assert area.loc[metric, "problem"] == problem
+    assert area.loc["road_density_km_per_km2", "observed_value"] < 8
+    assert area.loc["job_housing_ratio", "observed_value"] == pytest.approx(0.30, abs=0.01)
+    assert "公顷" in area.loc["gap_school_land_ha", "situation"]
+    assert set(result.problem_list["scope"]) - {"ALL"} <= set(result.health.block_metrics.index)
+
+
+def test_cli_run_and_bad_input(tmp_path: Path) -> None:
+    from districts import ROOT, tiny_layers, write_input
+
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "blockcheck.cli",
+            "run",
+            str(ROOT / "data/sample_blocks/sample_district.gpkg"),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "路网密度低" in proc.stdout and "Workbook:" in proc.stdout
+    before = (out / "workbook.gpkg").read_bytes()
+    layers = tiny_layers()
+    layers["communities"]["population"] = [3000, -5]
+    bad = write_input(tmp_path / "bad.gpkg", layers)
+    proc = subprocess.run(
+        [sys.executable, "-m", "blockcheck.cli", "run", str(bad), "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert (
+        "Traceback" not in proc.stdout + proc.stderr
+        and "negative" in (proc.stdout + proc.stderr).lower()
+        or "below 0" in proc.stderr
+    )
+    assert (out / "workbook.gpkg").read_bytes() == before
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=8, deadline=None)
+@given(dx=st.floats(-50_000, 50_000), dy=st.floats(-50_000, 50_000))
+def test_translating_all_layers_changes_nothing(dx: float, dy: float) -> None:
+    from districts import tiny_layers
+
+    from blockcheck.steps.health_check import health_check
+    from blockcheck.standards import load_standards
+
+    std = load_standards("beijing")
+    layers = tiny_layers()
+    moved = {name: gdf.set_geometry(gdf.translate(dx, dy)) for name, gdf in tiny_layers().items()}
+    a = health_check(layers, std).block_metrics.drop(columns="geometry")
+    b = health_check(moved, std).block_metrics.drop(columns="geometry")
+    numeric = a.select_dtypes("number").columns
+    assert len(numeric) > 50
+    assert b[numeric].to_numpy() == pytest.approx(a[numeric].to_numpy(), abs=1e-6, nan_ok=True)
+
+
+def test_sample_problem_rows_quote_grade_c_values_as_reference_values(sample_run) -> None:  # noqa: ANN001
+    result, _ = sample_run
+    rows = result.problem_list
+    graded_c = rows[rows["grade"] == "C"]
+    assert len(graded_c) > 0
+    assert not graded_c["situation"].str.contains("标准").any()
+    assert graded_c["situation"].str.contains("参考值（待核实）").all()
+    assert rows.loc[rows["grade"].isin(["A", "B"]), "situation"].str.contains("标准").all()
+    # the sample is complete: every figure measured, no data gap
+    assert set(rows["data_status"]) == {"measured"}
+
+
+def test_sample_bus_terminal_requirement_is_apportioned(sample_run) -> None:  # noqa: ANN001
+    result, _ = sample_run
+    blocks = result.health.block_metrics["required_bus_terminal_count"]
+    area = result.health.area_metrics.iloc[0]["required_bus_terminal_count"]
+    assert area == round(area) and abs(blocks.sum() - area) <= 1
+    rows = result.problem_list[result.problem_list["rule_id"] == "bus_terminal_gap"].set_index("scope")
+    judged = result.health.block_metrics.loc[[s for s in rows.index if s != "ALL"]]
+    assert ((judged["required_bus_terminal_count"] >= 1) | (judged["bus_terminal_within_reach"] < 1)).all()
