@@ -8,6 +8,7 @@ Not a test. Three stages, each skipped when its output already exists:
 3. ``blockcheck.report.export_atlas`` renders ``atlas.pdf`` — the timed part.
 
 Target (issue 6): the atlas for ≥ 1,500 blocks in ≤ 10 minutes on the 2-core machine.
+``bench_run.py`` times the atlas too (with the whole run and the other exports, at every scale).
 
 Usage::
 
@@ -29,29 +30,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
-def _fast_retained_buildings() -> None:
-    """Preparation only (the atlas timing is unaffected): work around a quadratic step of the resource list.
-
-    ``blockcheck.lists._resource_buildings.retained_buildings`` excludes idle and
-    low-efficiency buildings with ``np.isin(ids, list(exclude_ids))`` on object
-    (string) arrays, which numpy evaluates as one full comparison per excluded id:
-    O(buildings × excluded), more than 30 minutes at scale 1 (1 M buildings). The
-    wrapper below gives the same rows (the exclusion done with a hash lookup).
-    """
-    import blockcheck.lists.resource_rules as rules
-
-    original = rules.retained_buildings
-
-    def retained_buildings(buildings, *, min_age_yr, as_of_year, exclude_ids=()):  # noqa: ANN001, ANN202
-        found = original(buildings, min_age_yr=min_age_yr, as_of_year=as_of_year)
-        excluded = set(exclude_ids)
-        if excluded and len(found):
-            found = found[~found["source_id"].isin(excluded)].reset_index(drop=True)
-        return found
-
-    rules.retained_buildings = retained_buildings
-
-
 def _peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
@@ -64,11 +42,6 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--stage", choices=["prepare", "atlas", "all"], default="all")
     parser.add_argument("--lang", default="zh")
     parser.add_argument("--json", type=Path, default=None, help="write the timings here")
-    parser.add_argument(
-        "--exact-resources",
-        action="store_true",
-        help="prepare with blockcheck's resource list as is (slow at scale 1, see _fast_retained_buildings)",
-    )
     args = parser.parse_args(argv)
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
@@ -94,9 +67,6 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"generated {city_gpkg} in {result['generate_s']} s", flush=True)
         if not workbook.exists():
             from blockcheck.pipeline import run
-
-            if not args.exact_resources:
-                _fast_retained_buildings()
 
             t0 = time.perf_counter()
             last = [0.0]
@@ -135,9 +105,10 @@ def main(argv: list[str] | None = None) -> dict:
                 "target_s": 600,
             }
         )
+        verdict = "OK" if seconds <= 600 else "OVER"
         print(
             f"atlas: {blocks} blocks, {pages} pages, {seconds:.1f} s ({seconds / pages:.3f} s/page), "
-            f"{result['pdf_mb']} MB, peak RSS {result['peak_rss_gb']} GB -> {'OK' if seconds <= 600 else 'OVER'} (target 600 s)",
+            f"{result['pdf_mb']} MB, peak RSS {result['peak_rss_gb']} GB -> {verdict} (target 600 s)",
             flush=True,
         )
     if args.json:

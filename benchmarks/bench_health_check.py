@@ -39,14 +39,13 @@ import shapely
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
+sys.path.append(str(HERE.parent))  # last: a blockcheck on PYTHONPATH (bench_run.py --code) or installed comes first
 
-import measure  # noqa: E402
-from compare_network import network_comparison, pandana_comparison  # noqa: E402
-from compare_overlay import overlay_comparison  # noqa: E402
-from make_city import make_city, summary  # noqa: E402
-from measure import GB, ROWS, Meter, fmt_row, row, say  # noqa: E402
-
+import measure  # noqa: E402 - importable only after the sys.path line above
+from compare_network import network_comparison, pandana_comparison  # noqa: E402 - importable only after the sys.path line above
+from compare_overlay import overlay_comparison  # noqa: E402 - importable only after the sys.path line above
+from make_city import make_city, summary  # noqa: E402 - importable only after the sys.path line above
+from measure import GB, ROWS, Meter, fmt_row, row, say  # noqa: E402 - importable only after the sys.path line above
 
 # ------------------------------------------------- instrumented health check ----
 
@@ -91,16 +90,16 @@ STAGE_ORDER = [
 ]
 
 
-def instrumented_health_check(layers: dict, standards) -> tuple[object, dict, dict]:  # noqa: ANN001
+def instrumented_health_check(layers: dict, standards) -> tuple[object, dict, dict]:
     """Run health_check with every stage function timed; returns (result, stage table, captured objects)."""
     stats: dict[tuple[str, str], dict] = defaultdict(lambda: {"seconds": 0.0, "peak": 0, "rise": 0, "calls": 0})
     captured: dict[str, object] = {}
     stack: list[str] = []
     originals = []
 
-    def wrap(stage: str, fn, name: str):  # noqa: ANN001, ANN202
+    def wrap(stage: str, fn, name: str):
         @functools.wraps(fn)
-        def timed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        def timed(*args, **kwargs):
             first = args[0] if args else None
             if isinstance(first, gpd.GeoDataFrame):  # a metric: blocks, or the one-row district
                 which = "ALL" if len(first) == 1 and str(first.index[0]) == "ALL" else "blocks"
@@ -192,9 +191,8 @@ def print_stage_table(rows: list[dict], total: dict) -> None:
         b = "" if np.isnan(r["blocks_s"]) else f"{r['blocks_s']:8.2f}s"
         a = "" if np.isnan(r["all_s"]) else f"{r['all_s']:8.2f}s"
         say(f"  {name:<44}{b:>9}{a:>9}{r['total_s']:8.2f}s   {peak}")
-    say(
-        f"  {'whole health_check(...)':<44}{'':>9}{'':>9}{total['seconds']:8.2f}s   {total['peak'] / GB:7.2f} GB {total['rise'] / GB:6.2f} GB"
-    )
+    peak = f"{total['peak'] / GB:7.2f} GB {total['rise'] / GB:6.2f} GB"
+    say(f"  {'whole health_check(...)':<44}{'':>9}{'':>9}{total['seconds']:8.2f}s   {peak}")
 
 
 def run_health_check(scale: float, seed: int, repeats: int = 2) -> dict:
@@ -290,7 +288,7 @@ def versions() -> dict:
         from importlib.metadata import version
 
         out["blockcheck"] = version("blockcheck")
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - the version is informational; any failure shows "?"
         out["blockcheck"] = "?"
     try:
         import pandana
@@ -308,7 +306,7 @@ def versions() -> dict:
 
 
 def summary_json(hc: dict) -> dict:
-    out = {
+    return {
         "scale": hc["scale"],
         "counts": hc["counts"],
         "generation_s": hc["generation"]["seconds"],
@@ -319,10 +317,9 @@ def summary_json(hc: dict) -> dict:
         "stages": hc["stages"],
         "runs_s": hc["runs_s"],
     }
-    return out
 
 
-def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark blockcheck's step 1 on a synthetic city.")
     parser.add_argument(
         "--scale", type=float, default=1.0, help="city size (1.0: 1,600 blocks, 1M buildings, 320k roads)"
@@ -341,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915
         "--pandana-scale",
         type=float,
         default=0.25,
-        help="city scale of the pandana comparison (its contraction hierarchy takes ~4 min at scale 1; 0: same as --scale)",
+        help="city scale of the pandana comparison (contraction hierarchy ~4 min at scale 1; 0: same as --scale)",
     )
     parser.add_argument(
         "--health-check-only", action="store_true", help="only generation + health check (used by the scaling sub-run)"
@@ -406,9 +403,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915
             "time_ratio": t_ratio,
             "generation_ratio": big["generation_s"] / small["generation_s"],
         }
-        say(
-            f"== scaling: {data_ratio:.2f}× the data → health_check {t_ratio:.2f}× the time ({small['health_check_s']:.1f} s → {big['health_check_s']:.1f} s)"
-        )
+        times = f"{small['health_check_s']:.1f} s → {big['health_check_s']:.1f} s"
+        say(f"== scaling: {data_ratio:.2f}× the data → health_check {t_ratio:.2f}× the time ({times})")
 
     out["rows"] = ROWS
     out["ru_maxrss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GB

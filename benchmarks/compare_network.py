@@ -6,11 +6,10 @@ import gc
 import time
 
 import geopandas as gpd
+import measure
 import numpy as np
 import pandas as pd
 import shapely
-
-import measure
 from make_city import make_city
 from measure import fmt_row, quiet_fd1, row, say
 
@@ -20,7 +19,7 @@ SOURCE_CATEGORY = "kindergarten"
 SEARCH_REPEATS = 7
 
 
-def node_snapped(network, nodes: np.ndarray):  # noqa: ANN001, ANN201
+def node_snapped(network, nodes: np.ndarray):
     """Snapped points exactly at the given nodes (an incident edge, offset 0 or its length, snap 0)."""
     from blockcheck.network import Snapped
 
@@ -35,7 +34,7 @@ def node_snapped(network, nodes: np.ndarray):  # noqa: ANN001, ANN201
     return Snapped(edge[nodes], offset[nodes], np.zeros(nodes.size))
 
 
-def _sources(city: dict, network) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+def _sources(city: dict, network) -> tuple[np.ndarray, np.ndarray]:
     """The kindergarten points and the unique nodes nearest to them."""
     from scipy.spatial import cKDTree
 
@@ -44,7 +43,7 @@ def _sources(city: dict, network) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN
     return pts, np.unique(cKDTree(network.node_xy_m).query(shapely.get_coordinates(pts))[1])
 
 
-def _timed_network(name: str, fn, note: str = "", repeat: int = 1):  # noqa: ANN001, ANN202
+def _timed_network(name: str, fn, note: str = "", repeat: int = 1):
     gc.collect()
     times = []
     with measure.METER.measure() as rec:
@@ -62,7 +61,7 @@ def _timed_network(name: str, fn, note: str = "", repeat: int = 1):  # noqa: ANN
     return value, rec["seconds"]
 
 
-def network_comparison(city: dict, network, residents: gpd.GeoDataFrame, with_networkx: bool) -> dict:  # noqa: ANN001
+def network_comparison(city: dict, network, residents: gpd.GeoDataFrame, with_networkx: bool) -> dict:
     import networkx as nx
     from scipy.sparse.csgraph import dijkstra
 
@@ -90,7 +89,8 @@ def network_comparison(city: dict, network, residents: gpd.GeoDataFrame, with_ne
     diff = float(np.max(np.abs(d_bc[fin] - d_scipy[fin]), initial=0.0))
     same = np.array_equal(fin, np.isfinite(d_bc)) and diff <= 1e-6
     say(
-        f"  compare blockcheck vs scipy (nodes): reachable {int(fin.sum())}/{fin.size}, max |Δ| {diff:.2e} m -> {'EQUAL' if same else 'DIFFERENT'}"
+        f"  compare blockcheck vs scipy (nodes): reachable {int(fin.sum())}/{fin.size}, max |Δ| {diff:.2e} m "
+        f"-> {'EQUAL' if same else 'DIFFERENT'}"
     )
     out.update(scipy_s=t_scipy, blockcheck_nodes_s=t_bc, blockcheck_equal_scipy=bool(same), blockcheck_max_diff_m=diff)
 
@@ -126,7 +126,7 @@ def network_comparison(city: dict, network, residents: gpd.GeoDataFrame, with_ne
     return out
 
 
-def pandana_comparison(scale: float, seed: int, city: dict | None = None, network=None) -> dict:  # noqa: ANN001
+def pandana_comparison(scale: float, seed: int, city: dict | None = None, network=None) -> dict:
     """pandana vs scipy vs blockcheck on the network of a city of `scale` (its own scipy reference)."""
     import pandana
     from scipy.sparse.csgraph import dijkstra
@@ -155,7 +155,7 @@ def pandana_comparison(scale: float, seed: int, city: dict | None = None, networ
     xy = network.node_xy_m
     nodes = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1]}, index=pd.RangeIndex(network.n_nodes))
 
-    def build():  # noqa: ANN202
+    def build():
         with quiet_fd1():
             return pandana.Network(
                 nodes["x"], nodes["y"], pd.Series(a), pd.Series(b), pd.DataFrame({"length_m": w}), twoway=True
@@ -163,13 +163,13 @@ def pandana_comparison(scale: float, seed: int, city: dict | None = None, networ
 
     pnet, t_ch = timed("pandana Network(...) (contraction hierarchy build)", build, note=note)
 
-    def pre():  # noqa: ANN202
+    def pre():
         with quiet_fd1():
             pnet.precompute(CUTOFF_M)
 
     _, t_pre = timed("pandana precompute(1000)", pre, note=note)
 
-    def nearest():  # noqa: ANN202
+    def nearest():
         with quiet_fd1():
             pnet.set_pois("src", CUTOFF_M, 1, pd.Series(xy[src, 0]), pd.Series(xy[src, 1]))
             return pnet.nearest_pois(CUTOFF_M, "src", num_pois=1)
@@ -181,7 +181,8 @@ def pandana_comparison(scale: float, seed: int, city: dict | None = None, networ
     diff = float(np.max(np.abs(d_pd[reach] - d_scipy[reach]), initial=0.0))
     same_pd = np.array_equal(reach_pd, reach) and diff <= 0.05
     say(
-        f"  compare pandana vs scipy: reachable {int(reach_pd.sum())} vs {int(reach.sum())}, max |Δ| {diff:.4f} m -> {'EQUAL (0.05 m)' if same_pd else 'DIFFERENT'}"
+        f"  compare pandana vs scipy: reachable {int(reach_pd.sum())} vs {int(reach.sum())}, max |Δ| "
+        f"{diff:.4f} m -> {'EQUAL (0.05 m)' if same_pd else 'DIFFERENT'}"
     )
     return {
         "scale": scale,

@@ -11,11 +11,10 @@ from collections import defaultdict
 from pathlib import Path
 
 import geopandas as gpd
+import measure
 import numpy as np
 import pandas as pd
 import shapely
-
-import measure
 from make_city import FACILITY_CATEGORIES
 from measure import fmt_row, row, say
 
@@ -29,7 +28,7 @@ def _to_gpkg(path: Path, layers: dict) -> None:
     write_gpkg(path, layers)
 
 
-def _qgis():  # noqa: ANN202
+def _qgis():
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, "/usr/share/qgis/python/plugins")
     from qgis.core import QgsApplication
@@ -43,7 +42,7 @@ def _qgis():  # noqa: ANN202
     return app, processing
 
 
-def _qgis_layer(path: Path, name: str):  # noqa: ANN202
+def _qgis_layer(path: Path, name: str):
     from qgis.core import QgsVectorLayer
 
     layer = QgsVectorLayer(f"{path}|layername={name}", name, "ogr")
@@ -51,7 +50,7 @@ def _qgis_layer(path: Path, name: str):  # noqa: ANN202
     return layer
 
 
-def _features_to_series(layer, key: str, value: str) -> pd.Series:  # noqa: ANN001
+def _features_to_series(layer, key: str, value: str) -> pd.Series:
     keys, values = [], []
     for f in layer.getFeatures():
         keys.append(f[key])
@@ -67,7 +66,8 @@ def _compare(name: str, ours: pd.Series, theirs: pd.Series, rel: float = 1e-6) -
     ok = worst <= rel
     worst_abs = float(np.max(np.abs(a - b))) if a.size else 0.0
     say(
-        f"  compare {name}: max relative difference {worst:.2e} (max |Δ| {worst_abs:.3g}) over {a.size} blocks (total {a.sum():,.1f} vs {b.sum():,.1f}) -> {'EQUAL' if ok else 'DIFFERENT'} (rel {rel:g})"
+        f"  compare {name}: max relative difference {worst:.2e} (max |Δ| {worst_abs:.3g}) over {a.size} "
+        f"blocks (total {a.sum():,.1f} vs {b.sum():,.1f}) -> {'EQUAL' if ok else 'DIFFERENT'} (rel {rel:g})"
     )
     return {
         "name": name,
@@ -103,7 +103,7 @@ def bare_overlap_area(blocks: np.ndarray, polys: np.ndarray) -> np.ndarray:
     return np.bincount(b, weights=shapely.area(shapely.intersection(blocks[b], polys[p])), minlength=blocks.size)
 
 
-def overlay_comparison(city: dict, residents: gpd.GeoDataFrame, with_qgis: bool, workdir: Path) -> dict:  # noqa: C901, PLR0915
+def overlay_comparison(city: dict, residents: gpd.GeoDataFrame, with_qgis: bool, workdir: Path) -> dict:
     from blockcheck.metrics.population import block_population
     from blockcheck.metrics.provision import ProvisionSpec, facility_provision
     from blockcheck.metrics.roads import road_length_by_block_m
@@ -138,7 +138,7 @@ def overlay_comparison(city: dict, residents: gpd.GeoDataFrame, with_qgis: bool,
     bg = np.asarray(blocks.geometry.values)
     rg = np.asarray(roads.geometry.values)
 
-    def timed(section: str, name: str, fn, note: str = ""):  # noqa: ANN001, ANN202
+    def timed(section: str, name: str, fn, note: str = ""):
         """Time `fn`; what runs in under a second runs SHORT_REPEATS times and the fastest counts."""
         gc.collect()
         with measure.METER.measure() as rec:

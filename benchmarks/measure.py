@@ -37,7 +37,7 @@ class Meter:
             time.sleep(self.interval_s)
 
     @contextlib.contextmanager
-    def measure(self):  # noqa: ANN201
+    def measure(self):
         rss = self.rss()
         rec = {"start": rss, "peak": rss}
         with self.lock:
@@ -84,7 +84,7 @@ def fmt_row(r: dict) -> str:
 
 
 @contextlib.contextmanager
-def quiet_fd1():  # noqa: ANN201
+def quiet_fd1():
     """Silence C-level stdout (pandana prints progress bars)."""
     sys.stdout.flush()
     saved = os.dup(1)

@@ -11,11 +11,14 @@ file and the key, e.g.::
     blockcheck/data/provision.toml: provision #3 (key = "elderly_care_beds").standard is missing.
 
 so a malformed catalogue never surfaces as a bare ``KeyError`` or ``TypeError``.
-:func:`check_keys` lists every missing and unknown key of an entry at once.
+:func:`require_tables` takes an array of tables (``[[rule]]`` …),
+:func:`check_keys` lists every missing and unknown key of an entry at once,
+and :func:`build` makes a dataclass of an entry with all these checks.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -25,16 +28,27 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
-from blockcheck.errors import CatalogueError
+from blockcheck.errors import CatalogueError, CatalogueKeyError
 
-__all__ = ["PACKAGED_DIR", "Entry", "check_keys", "data_path", "load_data", "location", "require"]
+__all__ = [
+    "PACKAGED_DIR",
+    "Entry",
+    "build",
+    "check_keys",
+    "data_path",
+    "load_data",
+    "location",
+    "require",
+    "require_tables",
+]
 
 #: The packaged catalogues' folder, as messages name it.
 PACKAGED_DIR = "blockcheck/data"
 #: Fields that identify an item of an array of tables in messages (the first one present).
-_ID_FIELDS = ("key", "id", "code", "name", "number")
+_ID_FIELDS = ("key", "id", "code", "name", "number", "layer")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _MISSING = object()
+_ADD_IT = "Add it (see the other entries and the comments in the file)."
 #: What a value of each type is called in a TOML file.
 _TYPE_WORDS = {
     str: "text in quotes",
@@ -49,9 +63,10 @@ _TYPE_WORDS = {
 class Entry(dict):
     """A table of a catalogue that knows its file and key path.
 
-    It behaves as the dict :mod:`tomllib` gives, except that looking up a
-    missing key raises :class:`~blockcheck.errors.CatalogueError` naming the
-    file and the key (``dict.get`` and ``in`` behave as usual).
+    It behaves as the dict :mod:`tomllib` gives, except that ``entry[key]``
+    for a missing key raises :class:`~blockcheck.errors.CatalogueKeyError`
+    naming the file and the key (a ``KeyError`` too, so code that expects one
+    still works; ``get``, ``in`` and pandas' ``map`` behave as usual).
 
     Attributes
     ----------
@@ -69,9 +84,12 @@ class Entry(dict):
         self.file = file
         self.key = key
 
-    def __missing__(self, key: object) -> None:
-        msg = f"{self.file}: {_child(self.key, key)} is missing. Add it (see the other entries and the comments in the file)."
-        raise CatalogueError(msg)
+    def __getitem__(self, key: object) -> object:
+        try:
+            return super().__getitem__(key)
+        except KeyError:
+            msg = f"{self.file}: {_child(self.key, key)} is missing. {_ADD_IT}"
+            raise CatalogueKeyError(msg) from None
 
     def __reduce__(self) -> tuple:
         return (Entry, (dict(self), self.file, self.key))
@@ -128,7 +146,7 @@ def load_data(name: str, path: str | os.PathLike | None = None) -> Entry:
     """
     if path is None:
         label, source = f"{PACKAGED_DIR}/{name}", data_path(name)
-        hint = "Reinstall blockcheck; the packaged catalogue is damaged."
+        hint = "(The packaged catalogue was edited or damaged: reinstalling blockcheck restores it.)"
     else:
         label, source = str(path), Path(path)
         hint = f"Compare with the packaged example {PACKAGED_DIR}/{name}."
@@ -156,7 +174,7 @@ def load_data(name: str, path: str | os.PathLike | None = None) -> Entry:
 def require(
     entry: Mapping, key: str, kind: type | tuple[type, ...] | None = None, *, default: object = _MISSING
 ) -> object:
-    """The value of `key` in `entry`, checked; a CatalogueError naming file and key when it is missing or of the wrong type.
+    """The value of `key` in `entry`, checked: a CatalogueError naming file and key if it is missing or mistyped.
 
     Parameters
     ----------
@@ -184,7 +202,7 @@ def require(
     if key not in entry:
         if default is not _MISSING:
             return default
-        msg = f"{location(entry, key)} is missing. Add it (see the other entries and the comments in the file)."
+        msg = f"{location(entry, key)} is missing. {_ADD_IT}"
         raise CatalogueError(msg)
     value = entry[key]
     if kind is not None and not _is_kind(value, kind):
@@ -193,6 +211,62 @@ def require(
         msg = f"{location(entry, key)} = {_toml(value)} must be {words}."
         raise CatalogueError(msg)
     return value
+
+
+def require_tables(entry: Mapping, key: str) -> list:
+    """The array of tables ``[[key]]`` in `entry`: a CatalogueError naming file and key if it is missing or not one.
+
+    Parameters
+    ----------
+    entry
+        A table of a catalogue (an :class:`Entry` from :func:`load_data`), or the whole file.
+    key
+        The name of the array (``"provision"`` for ``[[provision]]`` entries).
+
+    Returns
+    -------
+    list of Entry
+    """
+    items = require(entry, key, list)
+    if not all(isinstance(item, Mapping) for item in items):
+        msg = f"{location(entry, key)} must be an array of tables, each written [[{key}]] with its fields below."
+        raise CatalogueError(msg)
+    return items
+
+
+def build(cls: type, entry: Mapping, types: Mapping[str, type | tuple[type, ...]] | None = None) -> object:
+    """The dataclass `cls` made from a catalogue entry whose keys are its fields.
+
+    Fields without a default are required, other keys are refused (all listed
+    at once, see :func:`check_keys`); each value is checked with :func:`require`
+    against `types` (text where a field is not named there), and lists become
+    tuples.
+
+    Parameters
+    ----------
+    cls
+        A dataclass.
+    entry
+        A table of a catalogue (an :class:`Entry` from :func:`load_data`).
+    types
+        Field name → type(s) its value must have (default: ``str``).
+
+    Returns
+    -------
+    object
+        An instance of `cls`.
+
+    Raises
+    ------
+    blockcheck.errors.CatalogueError
+        Naming the file, the entry and the missing, unknown or mistyped keys.
+    """
+    types = types or {}
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    required = [f.name for f in fields if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    check_keys(entry, required, {f.name for f in fields} - set(required))
+    values = {f.name: require(entry, f.name, types.get(f.name, str)) for f in fields if f.name in entry}
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
 def check_keys(entry: Mapping, required: Iterable[str], optional: Iterable[str] | None = ()) -> None:

@@ -31,7 +31,10 @@ _STANDARDS = click.option(
 _CRS = click.option(
     "--crs",
     default=None,
-    help="Working CRS in metres, e.g. EPSG:4548. Default: the data's own when metric, else CGCS2000 3° Gauss–Krüger (China) or UTM.",
+    help=(
+        "Working CRS in metres, e.g. EPSG:4548. Default: the data's own when metric, "
+        "else CGCS2000 3° Gauss–Krüger (China) or UTM."
+    ),
 )
 
 
@@ -80,7 +83,7 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")
-def validate(input_path, mapping, standards, crs, repair, out_dir, as_json, quiet, overwrite) -> None:  # noqa: ANN001
+def validate(input_path, mapping, standards, crs, repair, out_dir, as_json, quiet, overwrite) -> None:
     """Check INPUT (a GeoPackage or a folder of layer files) against the data model.
 
     Every problem is reported at once: layer, field, feature ids and how to fix it.
@@ -106,13 +109,15 @@ def validate(input_path, mapping, standards, crs, repair, out_dir, as_json, quie
             written = write_checked_input(result, out_dir, overwrite=overwrite)
         except ValidationError:
             click.echo(
-                f"Report written to {Path(out_dir) / 'validation_report.txt'}; no checked input written because of the errors above.",
+                f"Report written to {Path(out_dir) / 'validation_report.txt'}; no checked input written "
+                "because of the errors above.",
                 err=True,
             )
             sys.exit(2)
         if not as_json:
             click.echo(
-                f"Checked input (metric CRS {result.checked.crs.to_string()}, standards {result.standards.profile}) written to {written['gpkg']}"
+                f"Checked input (metric CRS {result.checked.crs.to_string()}, standards "
+                f"{result.standards.profile}) written to {written['gpkg']}"
             )
     if not report.ok:
         sys.exit(2)
@@ -154,7 +159,7 @@ def validate(input_path, mapping, standards, crs, repair, out_dir, as_json, quie
 @click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")
 def run_cmd(
     input_path, out_dir, mapping, standards, crs, population_raster, demands, visions, until, repair, quiet, overwrite
-) -> None:  # noqa: ANN001
+) -> None:
     """All four steps for every block of INPUT: writes OUT/workbook.gpkg and OUT/eight_lists.xlsx.
 
     Layers: block_metrics, area_metrics (block_id ALL), the eight lists (problem_list 图1,
@@ -197,11 +202,11 @@ def run_cmd(
     "--delete-missing", is_flag=True, help="Delete rows that are missing from a sheet (default: keep them and say so)."
 )
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would change; write nothing.")
-def import_lists_cmd(workbook, xlsx, who, reason, delete_missing, dry_run) -> None:  # noqa: ANN001
+def import_lists_cmd(workbook, xlsx, who, reason, delete_missing, dry_run) -> None:
     """Merge an edited eight_lists.xlsx back into WORKBOOK (checked; shows what changes before writing)."""
     from blockcheck.workbook.lists_import import import_lists
 
-    def announce(plan) -> None:  # noqa: ANN001
+    def announce(plan) -> None:
         click.echo(f"{'Would change' if dry_run else 'Changes'} from {xlsx}:")
         click.echo("\n".join(plan.lines()))
 
@@ -210,7 +215,8 @@ def import_lists_cmd(workbook, xlsx, who, reason, delete_missing, dry_run) -> No
     )
     if not dry_run and any(changed.values()):
         click.echo(
-            f"Imported into {workbook}. Write a fresh Excel file with `blockcheck export-lists {workbook}` before editing again."
+            f"Imported into {workbook}. Write a fresh Excel file with `blockcheck export-lists {workbook}` "
+            "before editing again."
         )
 
 
@@ -227,7 +233,7 @@ def import_lists_cmd(workbook, xlsx, who, reason, delete_missing, dry_run) -> No
     "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of headers and labels."
 )
 @click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")
-def export_lists_cmd(workbook, out_path, lang, overwrite) -> None:  # noqa: ANN001
+def export_lists_cmd(workbook, out_path, lang, overwrite) -> None:
     """Write the lists of WORKBOOK as they are now (QGIS edits and imports included) to an Excel file for editing."""
     from blockcheck.workbook.lists_export import export_lists
 
@@ -248,7 +254,7 @@ def export_lists_cmd(workbook, out_path, lang, overwrite) -> None:  # noqa: ANN0
     help="Before/after table (.csv or .xlsx). Default: whatif.xlsx next to WORKBOOK.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")
-def whatif_cmd(workbook, project_ids, out_path, overwrite) -> None:  # noqa: ANN001
+def whatif_cmd(workbook, project_ids, out_path, overwrite) -> None:
     """Re-run the health check as if the chosen projects were built; write a before/after gap table."""
     import pandas as pd
 
@@ -288,7 +294,7 @@ def whatif_cmd(workbook, project_ids, out_path, overwrite) -> None:  # noqa: ANN
     "--dpi", type=click.IntRange(min=200), default=200, show_default=True, help="PNG resolution (at least 200)."
 )
 @click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")
-def maps_cmd(workbook, out_dir, lang, dpi, overwrite) -> None:  # noqa: ANN001
+def maps_cmd(workbook, out_dir, lang, dpi, overwrite) -> None:
     """Hearing maps of WORKBOOK: overview, metric choropleths, problems, resources, demands, projects."""
     from blockcheck.report.maps import export_maps
 
@@ -302,7 +308,7 @@ def maps_cmd(workbook, out_dir, lang, dpi, overwrite) -> None:  # noqa: ANN001
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the pages.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")
-def atlas_cmd(workbook, out_pdf, lang, quiet, overwrite) -> None:  # noqa: ANN001
+def atlas_cmd(workbook, out_pdf, lang, quiet, overwrite) -> None:
     """Block atlas of WORKBOOK: cover, district overview, then one page per block (map + its eight lists)."""
     from blockcheck.report.atlas import FIXED_PAGES, export_atlas
     from blockcheck.report.workbook_data import load_workbook
@@ -330,7 +336,7 @@ def atlas_cmd(workbook, out_pdf, lang, quiet, overwrite) -> None:  # noqa: ANN00
 )
 @click.option("--no-html", is_flag=True, help="Write the PDF only.")
 @click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")
-def report_cmd(workbook, out_pdf, lang, no_html, overwrite) -> None:  # noqa: ANN001
+def report_cmd(workbook, out_pdf, lang, no_html, overwrite) -> None:
     """Hearing report of WORKBOOK: the eight lists (图1–图8), key maps, method note, standards used."""
     from blockcheck.report.hearing import export_report
 
@@ -353,7 +359,7 @@ def report_cmd(workbook, out_pdf, lang, no_html, overwrite) -> None:  # noqa: AN
     "--overwrite", is_flag=True, help="Replace OUT if it exists (otherwise an existing file is never touched)."
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def import_osm(osm_file, out_path, blocks_path, crs, overwrite, quiet) -> None:  # noqa: ANN001
+def import_osm(osm_file, out_path, blocks_path, crs, overwrite, quiet) -> None:
     """Turn an OpenStreetMap extract into an input GeoPackage of the data model."""
     from blockcheck.inputs.osm import write_osm_import
 
@@ -387,14 +393,17 @@ def standards_list() -> None:
         params = sum(e.kind == "parameter" for e in entries)
         counts = ", ".join(f"{g} {grades[g]}" for g in GRADES)
         click.echo(
-            f"{name:10s} {std.title} ({len(std.values)} values: {sum(grades.values())} standards — {counts}; {params} parameters)"
+            f"{name:10s} {std.title} ({len(std.values)} values: {sum(grades.values())} standards — {counts}; "
+            f"{params} parameters)"
         )
 
 
 @standards.command("show")
 @click.argument("profile", default="beijing")
-def standards_show(profile) -> None:  # noqa: ANN001
-    """Every value of PROFILE (a profile name or an overrides file): standards with grade and source, then parameters."""
+def standards_show(profile) -> None:
+    """Every value of PROFILE (a profile name or an overrides file): standards with grade and source, then
+    parameters.
+    """
     from blockcheck.pipeline import load_run_standards
     from blockcheck.standards import GRADES, grade_label, threshold_term
 
@@ -443,7 +452,8 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:  # a read-only folder, a full disk, a file in use: the user's to fix, not a bug
         where = f" {exc.filename}" if exc.filename else ""
         click.echo(
-            f"Error: cannot read or write{where}: {exc.strerror or exc}. Choose a folder you can write to, free disk space, "
+            f"Error: cannot read or write{where}: {exc.strerror or exc}. Choose a folder you can write to, "
+            "free disk space, "
             "or close the file in other programs; files saved before were not changed.",
             err=True,
         )

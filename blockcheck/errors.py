@@ -7,6 +7,11 @@ occur many at once (input validation) are collected into one
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for the annotation: blockcheck.inputs imports this module
+    from blockcheck.inputs.report import ValidationReport
+
 __all__ = [
     "AllocationCatalogueError",
     "AllocationError",
@@ -15,6 +20,7 @@ __all__ = [
     "CRSError",
     "CancelledError",
     "CatalogueError",
+    "CatalogueKeyError",
     "FontMissingError",
     "InputError",
     "MappingError",
@@ -42,10 +48,21 @@ class InputError(BlockcheckError, ValueError):
 
 
 class CatalogueError(BlockcheckError, ValueError):
-    """A packaged or user catalogue (a data file of rules, needs or labels) is malformed; the message names file and key.
+    """A packaged or user catalogue (a data file of rules, needs or labels) is malformed; the message names file, key.
 
     :mod:`blockcheck.catalogue` reads the catalogues and raises it.
     """
+
+
+class CatalogueKeyError(CatalogueError, KeyError):
+    """A key a catalogue entry must have is missing; the message names file and key.
+
+    It is a ``KeyError`` too, so code that looks keys up in a loaded catalogue
+    and handles ``KeyError`` keeps working.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class CRSError(InputError):
@@ -61,11 +78,11 @@ class StandardsError(CatalogueError):
 
 
 class AllocationError(BlockcheckError, ValueError):
-    """The allocation optimisation failed, or the allocation catalogue is invalid (then an :class:`AllocationCatalogueError`)."""
+    """The allocation optimisation failed, or its catalogue is invalid (then an :class:`AllocationCatalogueError`)."""
 
 
 class AllocationCatalogueError(AllocationError, CatalogueError):
-    """The allocation catalogue (``data/allocation.toml`` or a user's copy) is malformed; the message names file and key."""
+    """The allocation catalogue (``data/allocation.toml`` or a user's copy) is malformed; the message names the key."""
 
 
 class SchemaError(BlockcheckError, ValueError):
@@ -85,7 +102,7 @@ class ValidationError(InputError):
         The full :class:`blockcheck.inputs.validate.ValidationReport` (errors and warnings).
     """
 
-    def __init__(self, report) -> None:  # noqa: ANN001 - avoid an import cycle
+    def __init__(self, report: ValidationReport) -> None:
         self.report = report
         super().__init__(report.format())
 

@@ -46,8 +46,11 @@ def list_layers(path: str | os.PathLike) -> dict[str, str | None]:
         raise InputError(msg)
     try:
         return {str(name): (None if gtype is None else str(gtype)) for name, gtype in pyogrio.list_layers(path)}
-    except Exception as err:  # pyogrio raises DataSourceError and friends
-        msg = f"{path}: cannot be opened as a vector dataset ({err}). Give a GeoPackage (.gpkg), a shapefile or another GDAL vector format."
+    except Exception as err:  # noqa: BLE001 - pyogrio raises DataSourceError and friends
+        msg = (
+            f"{path}: cannot be opened as a vector dataset ({err}). Give a GeoPackage (.gpkg), a shapefile or "
+            "another GDAL vector format."
+        )
         raise InputError(msg) from None
 
 
@@ -64,7 +67,7 @@ def read_layer(
     """
     try:
         frame = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True, encoding=encoding)
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - GDAL/pyogrio raise their own error types for unreadable data
         where = f"{path}" + (f", layer {layer!r}" if layer else "")
         msg = f"{where}: cannot be read ({err})."
         raise InputError(msg) from None
@@ -79,7 +82,8 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def check_unpacked_size(path: str | os.PathLike, *, limit_bytes: int | None = None) -> None:
-    """Refuse a zip container (.xlsx) whose members unpack to more than `limit_bytes` (default :data:`MAX_UNPACKED_BYTES`).
+    """Refuse a zip container (.xlsx) whose members unpack to more than `limit_bytes`
+    (default :data:`MAX_UNPACKED_BYTES`).
 
     Raises
     ------
@@ -91,12 +95,17 @@ def check_unpacked_size(path: str | os.PathLike, *, limit_bytes: int | None = No
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError) as err:
-        msg = f"{path}: cannot be read as an Excel .xlsx workbook ({err}). Open it in Excel and save it again as .xlsx (or as CSV UTF-8)."
+        msg = (
+            f"{path}: cannot be read as an Excel .xlsx workbook ({err}). Open it in Excel and save it again "
+            "as .xlsx (or as CSV UTF-8)."
+        )
         raise InputError(msg) from None
     if unpacked > limit:
         msg = (
-            f"{path}: the workbook unpacks to {unpacked / 1e6:,.0f} MB, more than the {limit / 1e6:,.0f} MB blockcheck reads "
-            "(a damaged or malicious file?). Save the needed sheets alone as a new .xlsx or CSV, or raise BLOCKCHECK_XLSX_MAX_MB."
+            f"{path}: the workbook unpacks to {unpacked / 1e6:,.0f} MB, more than the {limit / 1e6:,.0f} MB "
+            "blockcheck reads "
+            "(a damaged or malicious file?). Save the needed sheets alone as a new .xlsx or CSV, or raise "
+            "BLOCKCHECK_XLSX_MAX_MB."
         )
         raise InputError(msg)
 
@@ -130,7 +139,10 @@ def write_gpkg(
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        msg = f"{path.parent}: the output folder cannot be created ({err.strerror or err}). Choose a folder you can write to."
+        msg = (
+            f"{path.parent}: the output folder cannot be created ({err.strerror or err}). Choose a folder you "
+            "can write to."
+        )
         raise OutputError(msg) from None
     # a temporary name of this writer's own: two writers never share (or delete) each other's file
     fresh = overwrite or not path.exists()
@@ -149,7 +161,10 @@ def write_gpkg(
             target.unlink(missing_ok=True)  # a failed write (full disk, no permission) leaves no partial file
         if isinstance(err, OSError | pyogrio.errors.DataSourceError | pyogrio.errors.DataLayerError):
             reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-            msg = f"{path}: cannot be written ({reason}). Nothing already saved was changed; free disk space or choose a writable folder."
+            msg = (
+                f"{path}: cannot be written ({reason}). Nothing already saved was changed; free disk space or "
+                "choose a writable folder."
+            )
             raise OutputError(msg) from None
         raise
     return path

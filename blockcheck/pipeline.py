@@ -126,7 +126,9 @@ def file_digest(path: str | os.PathLike) -> str:
 
 
 def run_metadata(result: CheckResult, *, step: str) -> pd.DataFrame:
-    """The ``blockcheck_meta`` table: what produced an output, from what, with which standards (and whether it is synthetic)."""
+    """The ``blockcheck_meta`` table: what produced an output, from what, with which standards (and whether it is
+    synthetic).
+    """
     from blockcheck.inputs.read import dataset_meta
 
     std = result.standards
@@ -221,7 +223,10 @@ class RunResult:
         blocks = self.health.block_metrics
         lines = [
             f"Blocks: {len(blocks)} · area {area['area_ha']:,.0f} ha · population {area['population']:,.0f}",
-            f"Problems: {len(self.problem_list)} rows ({(self.problem_list['scope'] == 'ALL').sum()} for the whole area)",
+            (
+                f"Problems: {len(self.problem_list)} rows ({(self.problem_list['scope'] == 'ALL').sum()} for the "
+                "whole area)"
+            ),
         ]
         for _, row in self.problem_list[self.problem_list["scope"] == "ALL"].iterrows():
             lines.append(f"  [{row['type']}] {row['problem']}: {row['situation']}")
@@ -258,6 +263,7 @@ def run(
     until: str = "lists",
     progress: Progress | None = None,
     overwrite: bool = False,
+    as_of_year: int | None = None,
 ) -> RunResult:
     """All four steps: validate, health check, lists; write ``out_dir/workbook.gpkg`` and ``eight_lists.xlsx``.
 
@@ -266,6 +272,7 @@ def run(
     analysts did: resource statuses, rows marked edited or added, the project history.
     ``until`` stops early: ``"health"`` (metrics and the problem list), ``"resources"``
     (also the resource list) or ``"lists"`` (all four steps, the default).
+    ``as_of_year`` is the year "idle for N years" counts to (default: this year).
 
     Raises
     ------
@@ -297,6 +304,7 @@ def run(
             visions=visions,
             until=until,
             progress=progress,
+            as_of_year=as_of_year if as_of_year is not None else _dt.date.today().year,
         )
 
 
@@ -330,8 +338,11 @@ def _run_locked(
     visions: str | os.PathLike | None,
     until: str,
     progress: Progress | None,
+    as_of_year: int,
 ) -> RunResult:
-    """The body of :func:`run`, with the workbook lock held (`target` None: nothing is written): the four steps in order."""
+    """The body of :func:`run`, with the workbook lock held (`target` None: nothing is written): the four steps
+    in order.
+    """
     from blockcheck.steps.action import plan_actions  # the steps are imported when a run needs them
     from blockcheck.steps.consultation import ask_needs, default_survey
     from blockcheck.steps.health_check import find_problems
@@ -343,7 +354,6 @@ def _run_locked(
     )
     if not checked.ok:
         raise ValidationError(checked.checked.report)
-    as_of_year = _dt.date.today().year
     with_resources = until in ("resources", "lists")
     previous = read_table(target, RESOURCE_LIST_LAYER) if with_resources and target is not None else None
     step1 = find_problems(  # analysts' resource statuses steer the plan
@@ -386,12 +396,15 @@ def _run_locked(
             }
         )
     say(0.95, "writing the workbook")
-    run_tables = _run_tables(checked, step1.assessment, step3, population_raster=population_raster, as_of_year=as_of_year)
+    run_tables = _run_tables(
+        checked, step1.assessment, step3, population_raster=population_raster, as_of_year=as_of_year
+    )
     block_ids = [str(b) for b in step1.assessment.health.block_metrics["block_id"]]
     workbook = excel = None
     if target is None:
         merged = merge_run(generated, {}, block_ids=block_ids)
     else:
+
         def build(latest: dict[str, pd.DataFrame]) -> tuple[dict, dict, MergedLists]:
             merged = merge_run(generated, latest, block_ids=block_ids)
             return _workbook_layers(step1.assessment, merged, run_tables), _excel_tables(merged, run_tables), merged
@@ -413,7 +426,7 @@ def _run_locked(
     )
 
 
-def _run_tables(checked: CheckResult, assessment, strategy, *, population_raster, as_of_year: int) -> dict:  # noqa: ANN001
+def _run_tables(checked: CheckResult, assessment, strategy, *, population_raster, as_of_year: int) -> dict:
     """The run's own tables (not merged with analysts' work): metadata, standards, validation, allocation, evidence."""
     health = assessment.health
     meta = run_metadata(checked, step="run")
@@ -421,9 +434,7 @@ def _run_tables(checked: CheckResult, assessment, strategy, *, population_raster
         {"key": [f"skipped_{i + 1}" for i in range(len(health.skipped))], "value": list(health.skipped)}
     )
     source = str(population_raster) if population_raster else "communities (dasymetric by residential floor area)"
-    extra = pd.DataFrame(
-        {"key": ["population_source", "resources_as_of_year"], "value": [source, str(as_of_year)]}
-    )
+    extra = pd.DataFrame({"key": ["population_source", "resources_as_of_year"], "value": [source, str(as_of_year)]})
     tables = {
         DATA_GAPS_LAYER: assessment.data_gaps,
         METRIC_STATUS_LAYER: assessment.metric_status,
@@ -437,7 +448,7 @@ def _run_tables(checked: CheckResult, assessment, strategy, *, population_raster
     return tables
 
 
-def _workbook_layers(assessment, merged: MergedLists, run_tables: dict) -> dict:  # noqa: ANN001
+def _workbook_layers(assessment, merged: MergedLists, run_tables: dict) -> dict:
     """Every layer ``run`` writes into the workbook, in order."""
     health = assessment.health
     layers = {

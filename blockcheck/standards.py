@@ -295,13 +295,19 @@ def _read_toml(text: str, where: str) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        msg = f"{where}: not valid TOML ({err}). Fix the line named, or compare with the shipped profiles (blockcheck standards show beijing)."
+        msg = (
+            f"{where}: not valid TOML ({err}). Fix the line named, or compare with the shipped profiles (blockcheck "
+            "standards show beijing)."
+        )
         raise StandardsError(msg) from None
 
 
 def _profile_doc(name: str) -> dict:
     if name not in (*PROFILES, _BASE):
-        msg = f"Unknown standards profile {name!r}. Shipped profiles: {', '.join(PROFILES)}; or give the path of a TOML overrides file with --standards."
+        msg = (
+            f"Unknown standards profile {name!r}. Shipped profiles: {', '.join(PROFILES)}; or give the path of a TOML "
+            "overrides file with --standards."
+        )
         raise StandardsError(msg)
     text = resources.files("blockcheck").joinpath(f"data/standards/{name}.toml").read_text("utf-8")
     return _read_toml(text, f"standards profile {name}")
@@ -331,7 +337,8 @@ def _field_problems(key: str, entry: dict) -> list[str]:
         problems.append(f"{key}: unknown entry fields {sorted(unknown)} (allowed: {sorted(_ENTRY_KEYS)})")
     if "kind" in entry and entry["kind"] not in KINDS:
         problems.append(
-            f'{key}: kind {entry["kind"]!r} is unknown; write kind = "standard" (a planning standard) or "parameter" (blockcheck\'s own default)'
+            f'{key}: kind {entry["kind"]!r} is unknown; write kind = "standard" (a planning standard) or "parameter" '
+            "(blockcheck's own default)"
         )
     if "grade" in entry and entry["grade"] not in GRADES:
         problems.append(f"{key}: grade {entry['grade']!r} is not a grade; {_ALLOWED_GRADES}")
@@ -393,9 +400,16 @@ def _profile_values(name: str, seen: tuple[str, ...] = ()) -> tuple[dict[str, St
 def _override(key: str, entry: dict, base: StandardValue, path: Path) -> tuple[StandardValue | None, list[str]]:
     """The entry `entry` of an overrides file applied to `base`, or the problems found."""
     new = entry["value"]
-    if isinstance(base.value, str) != isinstance(new, str) or isinstance(new, bool):
+    if (
+        isinstance(base.value, str) != isinstance(new, str)
+        or isinstance(new, bool)
+        or not isinstance(new, str | int | float)
+    ):
         return None, [
-            f"{key} = {new!r} has the wrong type: expected {'text' if isinstance(base.value, str) else 'a number'} ({base.unit})"
+            (
+                f"{key} = {new!r} has the wrong type: expected {'text' if isinstance(base.value, str) else 'a number'} "
+                f"({base.unit})"
+            )
         ]
     problems = _field_problems(key, entry) + _value_problems(key, new, base)
     kind = entry.get("kind", base.kind)
@@ -439,7 +453,10 @@ def _value_problems(key: str, value: object, base: StandardValue) -> list[str]:
         if wrong or not any(given):
             joined = f" (one or more, separated by {base.separator!r})" if base.separator else ""
             return [
-                f"{key} = {value!r}: {', '.join(map(repr, wrong)) or 'empty'} not allowed; choose from {', '.join(base.choices)}{joined}"
+                (
+                    f"{key} = {value!r}: {', '.join(map(repr, wrong)) or 'empty'} not allowed; choose from "
+                    f"{', '.join(base.choices)}{joined}"
+                )
             ]
         return []
     number = float(value)
@@ -488,15 +505,25 @@ def load_standards(profile: str = "beijing", overrides: str | os.PathLike | None
     if overrides is not None:
         path = Path(overrides)
         if not path.is_file():
-            msg = f"Standards file {path} not found. Give the path of a TOML file, or a profile name ({', '.join(PROFILES)})."
+            msg = (
+                f"Standards file {path} not found. Give the path of a TOML file, or a profile name "
+                f"({', '.join(PROFILES)})."
+            )
             raise StandardsError(msg)
         try:
             text = path.read_text("utf-8")
         except UnicodeDecodeError:
-            msg = f"Standards file {path} is not UTF-8 text. Save it as UTF-8 (e.g. in a text editor: Save As ▸ Encoding UTF-8) and run again."
+            msg = (
+                f"Standards file {path} is not UTF-8 text. Save it as UTF-8 (e.g. in a text editor: Save As ▸ Encoding "
+                "UTF-8) and run again."
+            )
             raise StandardsError(msg) from None
         override_doc = _read_toml(text, str(path))
-        profile = override_doc.get("profile", {}).get("extends", profile)
+        meta = override_doc.get("profile", {})
+        if not isinstance(meta, dict):
+            msg = f'Standards file {path}: profile must be a table: write [profile] and below it extends = "national".'
+            raise StandardsError(msg)
+        profile = meta.get("extends", profile)
         overrides_name = str(path)
     if profile not in PROFILES:
         msg = f"Unknown standards profile {profile!r}. Shipped profiles: {', '.join(PROFILES)} (extends = one of them)."
@@ -512,7 +539,8 @@ def load_standards(profile: str = "beijing", overrides: str | os.PathLike | None
         problems.extend(found)
         if values[key].quoted_only and not found:
             warnings.warn(
-                f"Standards overrides {overrides_name}: {key} is quoted in the report only — no metric or problem rule reads it, "
+                f"Standards overrides {overrides_name}: {key} is quoted in the report only — no metric or problem rule "
+                "reads it, "
                 "so your value changes the standards appendix, not the results.",
                 BlockcheckWarning,
                 stacklevel=2,

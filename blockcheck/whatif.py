@@ -18,9 +18,9 @@ import pandas as pd
 import shapely
 
 from blockcheck.errors import InputError, ValidationError
-from blockcheck.steps.health_check import assess
 from blockcheck.metrics.provision import provision_specs
 from blockcheck.pipeline import check_input, file_digest
+from blockcheck.steps.health_check import assess
 from blockcheck.workbook.read import read_meta, read_table, require_workbook
 
 __all__ = ["what_if"]
@@ -31,12 +31,16 @@ def _check_inputs_unchanged(workbook: Path, meta: dict[str, str]) -> None:
     recorded = meta.get("input_sha256", "")
     now = file_digest(meta.get("input", ""))
     if not now:
-        msg = f"{workbook}: the input of its run, {meta.get('input')}, is gone. Restore it, or run `blockcheck run` again on the input you have."
+        msg = (
+            f"{workbook}: the input of its run, {meta.get('input')}, is gone. Restore it, or run `blockcheck "
+            "run` again on the input you have."
+        )
         raise InputError(msg)
     if recorded and now != recorded:
         msg = (
             f"{workbook}: its input {meta.get('input')} has changed since the run (sha256 {recorded} then, {now} now), "
-            "so before and after would not compare like with like. Run `blockcheck run` again into the same folder, then the what-if."
+            "so before and after would not compare like with like. Run `blockcheck run` again into the same "
+            "folder, then the what-if."
         )
         raise InputError(msg)
 
@@ -59,7 +63,7 @@ def _check_simulable(chosen: pd.DataFrame) -> None:
         raise InputError(msg)
 
 
-def _facility_additions(projects: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:  # noqa: ANN001
+def _facility_additions(projects: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
     specs = {s.key: s for s in provision_specs()}
     rows = []
     for p in projects.itertuples():
@@ -103,7 +107,10 @@ def what_if(workbook: str | os.PathLike, project_ids: list[str]) -> pd.DataFrame
         raise InputError(msg)
     unknown = sorted(set(project_ids) - set(projects["project_id"]))
     if unknown:
-        msg = f"unknown project id(s): {', '.join(unknown)}. See the project_id column of project_list (e.g. {projects['project_id'].iloc[0]})."
+        msg = (
+            f"unknown project id(s): {', '.join(unknown)}. See the project_id column of project_list (e.g. "
+            f"{projects['project_id'].iloc[0]})."
+        )
         raise InputError(msg)
     chosen = projects[projects["project_id"].isin(project_ids)]
     _check_inputs_unchanged(workbook, meta)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from qgis_compat_site import compatible_site  # noqa: E402
+from qgis_compat_site import compatible_site  # noqa: E402 - importable only after the sys.path line above
 
 SAMPLE = ROOT / "data" / "sample_blocks" / "sample_district.gpkg"
 LAYERS = ("blocks", "communities", "roads", "green", "facilities", "buildings", "parcels", "parking")

@@ -26,17 +26,17 @@ X0, Y0 = 440_000.0, 4_430_000.0
 CRS = "EPSG:4548"
 
 
-def _b(x1, y1, x2, y2):  # noqa: ANN001, ANN202
+def _b(x1, y1, x2, y2):
     return box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
 
 
-def _l(*pts):  # noqa: ANN002, ANN202
+def _l(*pts):
     return LineString([(X0 + x, Y0 + y) for x, y in pts])
 
 
 def tiny_layers() -> dict[str, gpd.GeoDataFrame]:
     """The tiny district as model layers (fresh copies each call)."""
-    g = lambda data, geoms: gpd.GeoDataFrame(data, geometry=geoms, crs=CRS)  # noqa: E731
+    g = lambda data, geoms: gpd.GeoDataFrame(data, geometry=geoms, crs=CRS)  # noqa: E731 - a short local alias keeps the fixtures readable
     return {
         "blocks": g(
             {

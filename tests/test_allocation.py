@@ -47,7 +47,7 @@ def standards():
     return load_standards("national")
 
 
-def road_network(*lines):  # noqa: ANN002, ANN201
+def road_network(*lines):
     n = len(lines)
     roads = gpd.GeoDataFrame(
         {"class": ["branch"] * n, "status": ["built"] * n}, geometry=[LineString(c) for c in lines], crs=CRS
@@ -274,7 +274,8 @@ def test_a_resource_pool_is_shared_across_keys(line_net, standards) -> None:
 
 
 def test_unused_pool_is_what_the_allocation_left(line_net, standards) -> None:
-    """An idle room of 400 m² gives 5 beds (200 m²) to A: 200 m² are left; a rejected room and retained land keep none."""
+    """An idle room of 400 m² gives 5 beds (200 m²) to A: 200 m² are left; a rejected room and retained land
+    keep none."""
     blocks, points = blocks_at({"A": (0, 0)})
     res = resources(
         {"id": "R", "x": 100, "floor": 400.0},
@@ -418,7 +419,8 @@ def test_inputs_are_not_modified(line_net, standards) -> None:
 
 
 def test_polygon_area_and_excluded_subtypes(line_net, standards) -> None:
-    """An idle site polygon without land_area_m2 counts its own area; a low-quality street is not turned into sports ground."""
+    """An idle site polygon without land_area_m2 counts its own area; a low-quality street is not turned into
+    sports ground."""
     blocks, points = blocks_at({"A": (0, 0)})
     res = gpd.GeoDataFrame(
         {
@@ -460,7 +462,7 @@ def test_explicit_bound_phase_gives_the_same_optimum(line_net, standards, monkey
 # ---------------------------------------------------------- optimality ----
 
 
-def _random_instance(seed: int, *, n_res: int, n_blocks: int, max_area: int):  # noqa: ANN202
+def _random_instance(seed: int, *, n_res: int, n_blocks: int, max_area: int):
     """Integer positions on the line y = 0, integer floor areas (m²) and culture/bed gaps."""
     rng = np.random.default_rng(seed)
     xs = rng.choice(np.arange(0, 2500, 10), n_res + n_blocks, replace=False)
@@ -480,7 +482,7 @@ def _random_instance(seed: int, *, n_res: int, n_blocks: int, max_area: int):  #
     return blocks, points, res, gaps
 
 
-def _arcs(blocks, points, res, gaps, standards):  # noqa: ANN001, ANN202
+def _arcs(blocks, points, res, gaps, standards):
     """(resource, block, key, distance m, capacity m², m² per unit) of every arc within reach, recomputed here."""
     serve = {
         "culture_floor_m2": {"idle_room", "underground", "low_efficiency_building"},
@@ -539,8 +541,8 @@ def test_optimal_against_brute_force(standards, seed) -> None:
     cap = res.set_index("resource_id")["floor_area_m2"].astype(int).to_dict()
     best = (0, 0.0)
     for x in itertools.product(*(range(cap[rid] + 1) for rid, *_ in arcs)):
-        used = {rid: 0 for rid in cap}
-        got = {b: 0 for b in blocks.index}
+        used = dict.fromkeys(cap, 0)
+        got = dict.fromkeys(blocks.index, 0)
         for (rid, b, _, _), v in zip(arcs, x, strict=True):
             used[rid] += v
             got[b] += v
@@ -599,8 +601,10 @@ def test_catalogue_errors_are_listed(tmp_path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(
         '[pools.idle_room]\nfield = "floor_area_m2"\nfloor_m2_per_m2 = 1.0\n\n'
-        '[[rules]]\nkey = "x"\nunit = "u"\narea = "volume"\nm2_per_unit = 1.0\nradius_m = 1.0\ncategories = ["idle_room"]\n\n'
-        '[[rules]]\nkey = "y"\nunit = "u"\narea = "land"\nm2_per_unit = 1.0\nradius_m = 1.0\ncategories = ["idle_room", "moon"]\n',
+        '[[rules]]\nkey = "x"\nunit = "u"\narea = "volume"\nm2_per_unit = 1.0\nradius_m = 1.0\n'
+        'categories = ["idle_room"]\n\n'
+        '[[rules]]\nkey = "y"\nunit = "u"\narea = "land"\nm2_per_unit = 1.0\nradius_m = 1.0\n'
+        'categories = ["idle_room", "moon"]\n',
         "utf-8",
     )
     with pytest.raises(AllocationError) as err:
@@ -619,3 +623,49 @@ def test_packaged_catalogue_matches_provision_and_standards() -> None:
         named += [v for p in rules.pools.values() for v in (p.floor_m2_per_m2, p.land_m2_per_m2) if isinstance(v, str)]
         for key in named:
             assert float(standards[key]) > 0
+
+
+# ------------------------------------------------------------ distances ----
+
+
+def _street_points(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Points on the east–west streets y = 0, 100, …, 400 of the grid below, at random x in [0, 400]."""
+    return np.column_stack([rng.uniform(0, 400, n).round(1), rng.integers(0, 5, n) * 100.0])
+
+
+def _grid_graph_with(points: np.ndarray) -> nx.Graph:
+    """The 100 m street grid over [0, 400]² as a networkx graph, with `points` (on east–west streets) as nodes."""
+    g = nx.Graph()
+    for x in range(0, 401, 100):
+        for y in range(0, 400, 100):
+            g.add_edge((float(x), float(y)), (float(x), float(y + 100)), weight=100.0)
+    for y in range(0, 401, 100):
+        xs = sorted({float(x) for x in range(0, 401, 100)} | {p[0] for p in points if p[1] == y})
+        for a, b in itertools.pairwise(xs):
+            g.add_edge((a, float(y)), (b, float(y)), weight=b - a)
+    return g
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_walk_distances_match_networkx_in_any_batch_size(seed, monkeypatch) -> None:
+    """Pair distances along a 100 m grid: the same with one Dijkstra source per batch as in one batch, and
+    equal to networkx's shortest paths (points on the streets: no snapping) up to the limit."""
+    from blockcheck.allocation import distances
+
+    lines = [[(x, 0), (x, 400)] for x in range(0, 401, 100)] + [[(0, y), (400, y)] for y in range(0, 401, 100)]
+    net = road_network(*lines)
+    rng = np.random.default_rng(seed)
+    r_xy, b_xy = _street_points(rng, 40), _street_points(rng, 15)
+    limit = 350.0
+    pi, pj, d = distances.pair_distances_m(net, r_xy, b_xy, limit)
+    monkeypatch.setattr(distances, "_DIJKSTRA_CELLS", 1)  # one source per Dijkstra batch
+    pi1, pj1, d1 = distances.pair_distances_m(net, r_xy, b_xy, limit)
+    assert np.array_equal(pi, pi1) and np.array_equal(pj, pj1) and np.array_equal(d, d1)
+    assert len(pi) == int((np.hypot(*(r_xy[:, None] - b_xy[None]).transpose(2, 0, 1)) <= limit).sum())
+    g = _grid_graph_with(np.vstack([r_xy, b_xy]))
+    for i, j, got in zip(pi, pj, d, strict=True):
+        want = nx.shortest_path_length(g, tuple(r_xy[i]), tuple(b_xy[j]), weight="weight")
+        if want <= limit:
+            assert got == pytest.approx(want, abs=1e-6)
+        else:
+            assert got > limit - 1e-6

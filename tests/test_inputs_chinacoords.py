@@ -10,8 +10,8 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from blockcheck.inputs import chinacoords as cc
 from blockcheck.errors import CRSError
+from blockcheck.inputs import chinacoords as cc
 
 GEOD = Geod(ellps="WGS84")
 TIANANMEN = (116.3975, 39.9087)

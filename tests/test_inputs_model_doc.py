@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from districts import ROOT
-
 from blockcheck.inputs.model import input_model
 from blockcheck.inputs.model_doc import data_model_markdown
+from districts import ROOT
 
 
 def test_committed_data_model_doc_is_current() -> None:

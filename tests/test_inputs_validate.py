@@ -9,10 +9,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from districts import tiny_layers, write_input
 from shapely.geometry import Point, Polygon
 
 from blockcheck.inputs.validate import validate_input
+from districts import tiny_layers, write_input
 
 BAD_BOWTIE = Polygon([(0, 0), (10, 10), (10, 0), (0, 10), (0, 0)])
 
@@ -23,7 +23,7 @@ def _run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
     )
 
 
-def _check(path: Path, **kw):  # noqa: ANN003, ANN202
+def _check(path: Path, **kw):
     return validate_input(path, **kw).report
 
 
@@ -45,13 +45,13 @@ def test_tiny_input_is_valid(tiny_input: Path) -> None:
     assert checked.layers["blocks"].area.sum() == pytest.approx(80_000.0)
 
 
-def _bad(tmp_path: Path, edit) -> Path:  # noqa: ANN001
+def _bad(tmp_path: Path, edit) -> Path:
     layers = tiny_layers()
     edit(layers)
     return write_input(tmp_path / "bad.gpkg", layers)
 
 
-def _expect(report, code: str, layer: str, *, ids: set[str] | None = None, severity: str = "error") -> None:  # noqa: ANN001
+def _expect(report, code: str, layer: str, *, ids: set[str] | None = None, severity: str = "error") -> None:
     hits = [i for i in report.issues if i.code == code and i.layer == layer and i.severity == severity]
     assert hits, report.format()
     assert hits[0].fix, "every issue says how to fix it"
@@ -78,7 +78,7 @@ def test_missing_required_field(tmp_path: Path) -> None:
 
 
 def test_wrong_type(tmp_path: Path) -> None:
-    def edit(ls):  # noqa: ANN001, ANN202
+    def edit(ls):
         ls["communities"]["population"] = ["3000", "约2000人"]
 
     report = _check(_bad(tmp_path, edit))
@@ -86,7 +86,7 @@ def test_wrong_type(tmp_path: Path) -> None:
 
 
 def test_unknown_category_value(tmp_path: Path) -> None:
-    def edit(ls):  # noqa: ANN001, ANN202
+    def edit(ls):
         ls["facilities"]["category"] = ["幼儿园", "社区养老驿站"]  # 1st is a Chinese label (accepted), 2nd unknown
 
     report = _check(_bad(tmp_path, edit))
@@ -95,7 +95,7 @@ def test_unknown_category_value(tmp_path: Path) -> None:
 
 
 def test_invalid_geometry_reported_and_repaired(tmp_path: Path) -> None:
-    def edit(ls):  # noqa: ANN001, ANN202
+    def edit(ls):
         x0, y0 = ls["green"].geometry.iloc[0].bounds[:2]
         ls["green"].loc[0, "geometry"] = Polygon([(x0 + x, y0 + y) for x, y in BAD_BOWTIE.exterior.coords])
 
@@ -109,7 +109,7 @@ def test_invalid_geometry_reported_and_repaired(tmp_path: Path) -> None:
 
 
 def test_empty_geometry(tmp_path: Path) -> None:
-    def edit(ls):  # noqa: ANN001, ANN202
+    def edit(ls):
         ls["buildings"].loc[2, "geometry"] = None
 
     _expect(_check(_bad(tmp_path, edit)), "empty_geometry", "buildings", ids={"B3"})
@@ -117,14 +117,14 @@ def test_empty_geometry(tmp_path: Path) -> None:
 
 @pytest.mark.filterwarnings("ignore:'crs' was not provided")
 def test_missing_crs(tmp_path: Path) -> None:
-    def edit(ls):  # noqa: ANN001, ANN202
+    def edit(ls):
         ls["roads"] = ls["roads"].set_crs(None, allow_override=True)
 
     _expect(_check(_bad(tmp_path, edit)), "missing_crs", "roads")
 
 
 def test_layers_in_different_crs(tmp_path: Path) -> None:
-    def edit(ls):  # noqa: ANN001, ANN202
+    def edit(ls):
         ls["green"] = ls["green"].to_crs(4326)
 
     report = _check(_bad(tmp_path, edit))
@@ -133,7 +133,7 @@ def test_layers_in_different_crs(tmp_path: Path) -> None:
 
 
 def test_duplicate_ids(tmp_path: Path) -> None:
-    def edit(ls):  # noqa: ANN001, ANN202
+    def edit(ls):
         ls["blocks"]["block_id"] = ["CP02-0101", "CP02-0101"]
 
     report = _check(_bad(tmp_path, edit))
@@ -142,14 +142,14 @@ def test_duplicate_ids(tmp_path: Path) -> None:
 
 
 def test_empty_layer(tmp_path: Path) -> None:
-    def edit(ls):  # noqa: ANN001, ANN202
+    def edit(ls):
         ls["parking"] = ls["parking"].iloc[0:0]
 
     _expect(_check(_bad(tmp_path, edit)), "empty_layer", "parking")
 
 
 def test_negative_population_and_capacity(tmp_path: Path) -> None:
-    def edit(ls):  # noqa: ANN001, ANN202
+    def edit(ls):
         ls["communities"]["population"] = [3000, -5]
         ls["facilities"]["beds"] = [None, -50.0]
 
@@ -159,7 +159,7 @@ def test_negative_population_and_capacity(tmp_path: Path) -> None:
 
 
 def test_overlapping_blocks(tmp_path: Path) -> None:
-    def edit(ls):  # noqa: ANN001, ANN202
+    def edit(ls):
         ls["blocks"].loc[1, "geometry"] = ls["blocks"].geometry.iloc[1].buffer(30, join_style="mitre")
 
     report = _check(_bad(tmp_path, edit))
@@ -168,7 +168,7 @@ def test_overlapping_blocks(tmp_path: Path) -> None:
 
 
 def test_all_problems_reported_at_once(tmp_path: Path) -> None:
-    def edit(ls):  # noqa: ANN001, ANN202
+    def edit(ls):
         ls["blocks"]["block_id"] = ["CP02-0101", "CP02-0101"]
         ls["communities"]["population"] = [3000, -5]
         ls["facilities"]["category"] = ["幼儿园", "不存在"]
@@ -248,7 +248,8 @@ def test_mapping_errors_are_all_listed(tmp_path: Path) -> None:
 
     mapping = tmp_path / "m.toml"
     mapping.write_text(
-        '[layers.facility]\nsource="x"\n[layers.roads.fields]\nklass = "等级"\n[layers.roads.values.class]\n"城市主路" = "arterial_road"\n',
+        '[layers.facility]\nsource="x"\n[layers.roads.fields]\nklass = "等级"\n'
+        '[layers.roads.values.class]\n"城市主路" = "arterial_road"\n',
         encoding="utf-8",
     )
     with pytest.raises(MappingError) as err:
@@ -286,7 +287,7 @@ def test_cli_validate_ok_and_writes_checked_input(tiny_input: Path, tmp_path: Pa
         lambda ls: ls["blocks"].__setitem__("block_id", ["CP02-0101", "CP02-0101"]),
     ],
 )
-def test_cli_bad_input_exit_code_and_no_traceback(tmp_path: Path, edit) -> None:  # noqa: ANN001
+def test_cli_bad_input_exit_code_and_no_traceback(tmp_path: Path, edit) -> None:
     path = _bad(tmp_path, edit)
     out = tmp_path / "out"
     out.mkdir()
@@ -309,7 +310,7 @@ def test_cli_bad_input_exit_code_and_no_traceback(tmp_path: Path, edit) -> None:
         (["validate", "{notgpkg}"], "cannot be opened"),
     ],
 )
-def test_cli_bad_options_clear_message(tiny_input: Path, tmp_path: Path, args, needle) -> None:  # noqa: ANN001
+def test_cli_bad_options_clear_message(tiny_input: Path, tmp_path: Path, args, needle) -> None:
     notgpkg = tmp_path / "notes.gpkg"
     notgpkg.write_text("this is not a GeoPackage", encoding="utf-8")
     proc = _run_cli(*[a.format(tiny=tiny_input, notgpkg=notgpkg) for a in args], cwd=tmp_path)
@@ -328,7 +329,7 @@ def test_cli_json_report(tmp_path: Path) -> None:
 
 
 def test_points_are_accepted_for_facilities_and_rejected_for_blocks(tmp_path: Path) -> None:
-    def edit(ls):  # noqa: ANN001, ANN202
+    def edit(ls):
         ls["blocks"] = gpd.GeoDataFrame(
             ls["blocks"].drop(columns="geometry"),
             geometry=[Point(440_000, 4_430_000), Point(440_100, 4_430_000)],

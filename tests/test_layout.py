@@ -50,7 +50,9 @@ def test_the_pipeline_calls_the_four_steps_in_order() -> None:
 
 
 #: Id prefixes of the lists and where each formula may be written (only lists/ids.py).
-_ID_LITERAL = re.compile(r"""["'](PB|RL|DM|VS|ST|TK|PJ|AL|RG|DG|MS)-["'{]|f["'](PB|RL|DM|VS|ST|TK|PJ|AL|RG|DG|MS|H)[-{]""")
+_ID_LITERAL = re.compile(
+    r"""["'](PB|RL|DM|VS|ST|TK|PJ|AL|RG|DG|MS)-["'{]|f["'](PB|RL|DM|VS|ST|TK|PJ|AL|RG|DG|MS|H)[-{]"""
+)
 
 
 def test_id_formulas_are_written_in_lists_ids_only() -> None:
@@ -82,7 +84,9 @@ def test_only_the_workbook_package_opens_a_workbook() -> None:
 
 
 def _package_of(module: str) -> str:
-    """``blockcheck.<subpackage>`` for modules in a subpackage, else the top package (``blockcheck``, ``qgis_plugin``)."""
+    """``blockcheck.<subpackage>`` for modules in a subpackage, else the top package (``blockcheck``,
+    ``qgis_plugin``).
+    """
     parts = module.split(".")
     if parts[0] == "blockcheck" and len(parts) > 1 and (CORE / parts[1]).is_dir():
         return ".".join(parts[:2])

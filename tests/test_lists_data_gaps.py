@@ -14,21 +14,21 @@ import pandas as pd
 import pyogrio
 import pytest
 from click.testing import CliRunner
-from districts import X0, Y0, tiny_layers, write_input
 from shapely.geometry import Point, box
 
 from blockcheck.cli import cli
-from blockcheck.inputs.completeness import completeness_table, estimate_capacities
 from blockcheck.errors import MappingError
-from blockcheck.steps.health_check import assess
-from blockcheck.lists.problems import build_problem_list
+from blockcheck.inputs.completeness import completeness_table, estimate_capacities
 from blockcheck.inputs.field_mapping import Mapping, load_mapping
+from blockcheck.lists.problems import build_problem_list
 from blockcheck.standards import load_standards
+from blockcheck.steps.health_check import assess
+from districts import X0, Y0, tiny_layers, write_input
 
 STD = load_standards("beijing")
 
 
-def _run(layers: dict, mapping: Mapping | None = None):  # noqa: ANN202
+def _run(layers: dict, mapping: Mapping | None = None):
     assessment = assess(layers, STD, mapping=mapping)
     problems = build_problem_list(
         assessment.health.block_metrics.drop(columns="geometry"),

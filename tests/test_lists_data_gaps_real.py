@@ -13,17 +13,17 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
-from districts import SHARED
 
-from blockcheck.io import write_gpkg
 from blockcheck.inputs.osm import import_osm
+from blockcheck.io import write_gpkg
 from blockcheck.pipeline import run
+from districts import SHARED
 
 XUEYUAN = SHARED / "realdata" / "beijing-xueyuanlu-osm" / "map.osm"
 
 
 @pytest.fixture(scope="module")
-def xueyuan_run(tmp_path_factory):  # noqa: ANN001, ANN201
+def xueyuan_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("xueyuan")
     layers = import_osm(XUEYUAN)
     hull = shapely.union_all(layers["blocks"].geometry.to_numpy())
@@ -43,7 +43,7 @@ def xueyuan_run(tmp_path_factory):  # noqa: ANN001, ANN201
     return run(path, folder / "out", until="health"), folder / "out" / "workbook.gpkg"
 
 
-def test_xueyuan_from_shared_raises_no_problem_from_missing_data(xueyuan_run) -> None:  # noqa: ANN001
+def test_xueyuan_from_shared_raises_no_problem_from_missing_data(xueyuan_run) -> None:
     result, workbook = xueyuan_run
     status = pyogrio.read_dataframe(workbook, layer="metric_status")
     no_data = set(
@@ -79,7 +79,7 @@ def test_xueyuan_from_shared_raises_no_problem_from_missing_data(xueyuan_run) ->
         assert np.isnan(area[metric]), metric
 
 
-def test_xueyuan_from_shared_data_gaps_name_each_absent_item(xueyuan_run) -> None:  # noqa: ANN001
+def test_xueyuan_from_shared_data_gaps_name_each_absent_item(xueyuan_run) -> None:
     _, workbook = xueyuan_run
     gaps = pyogrio.read_dataframe(workbook, layer="data_gaps")
     ids = set(gaps["id"])
@@ -100,7 +100,7 @@ def test_xueyuan_from_shared_data_gaps_name_each_absent_item(xueyuan_run) -> Non
     assert status[("ALL", "road_density_km_per_km2")] == "measured"
 
 
-def test_xueyuan_from_shared_bus_terminal_requirement_adds_up(xueyuan_run) -> None:  # noqa: ANN001
+def test_xueyuan_from_shared_bus_terminal_requirement_adds_up(xueyuan_run) -> None:
     result, _ = xueyuan_run
     blocks_sum = result.health.block_metrics["required_bus_terminal_count"].sum()
     area = result.health.area_metrics.iloc[0]["required_bus_terminal_count"]

@@ -260,25 +260,47 @@ def _reason_rows() -> pd.DataFrame:
 def test_priority_reasons_say_why_in_both_languages() -> None:
     zh, en = priority_reasons(_reason_rows())
     assert zh.index.tolist() == en.index.tolist() == _reason_rows().index.tolist()
-    assert zh["full"] == "答复机构养老床位不足（严重程度0.95，全区第2）；3个社区提出养老需求；补足缺口40%；资源待确认（候选）；实施难度低"
+    assert zh["full"] == (
+        "答复机构养老床位不足（严重程度0.95，全区第2）；3个社区提出养老需求；补足缺口40%；"
+        "资源待确认（候选）；实施难度低"
+    )
     assert en["full"] == (
         "Answers elderly-care beds short (severity 0.95, 2nd in the area); 3 communities ask for elderly care; "
         "closes 40% of the need; resource a candidate, to be confirmed; easy to build"
     )
     # no gap closed: that part is left out; readiness 1.0 is "confirmed"; ease 0.7 is still easy
-    assert zh["one_asks_11th"] == "答复机构养老床位不足（严重程度0.95，全区第11）；1个社区提出养老需求；资源已确认；实施难度低"
+    assert (
+        zh["one_asks_11th"]
+        == "答复机构养老床位不足（严重程度0.95，全区第11）；1个社区提出养老需求；资源已确认；实施难度低"
+    )
     assert en["one_asks_11th"] == (
         "Answers elderly-care beds short (severity 0.95, 11th in the area); 1 community asks for elderly care; "
         "resource confirmed; easy to build"
     )
-    assert zh["no_problem"] == "不直接对应问题清单中的问题；所在社区未提出相关需求；补足缺口40%；资源待确认（候选）；实施难度中"
+    assert (
+        zh["no_problem"]
+        == "不直接对应问题清单中的问题；所在社区未提出相关需求；补足缺口40%；资源待确认（候选）；实施难度中"
+    )
     assert en["no_problem"] == (
         "Answers no listed problem; no community asked for it; closes 40% of the need; "
         "resource a candidate, to be confirmed; moderately hard to build"
     )
-    assert zh["designated"].endswith("（严重程度0.95，全区第21）；3个社区提出养老需求；补足缺口40%；规划用地性质相符；实施难度高")
-    assert en["designated"].endswith("21st in the area); 3 communities ask for elderly care; closes 40% of the need; planned use designated; hard to build")
-    assert zh["use_must_change"].endswith("全区第22）；3个社区提出养老需求；补足缺口40%；需调整规划用地性质；实施难度低")
-    assert "22nd in the area" in en["use_must_change"] and en["use_must_change"].endswith("planned use must change; easy to build")
+    assert zh["designated"].endswith(
+        "（严重程度0.95，全区第21）；3个社区提出养老需求；补足缺口40%；规划用地性质相符；实施难度高"
+    )
+    assert en["designated"].endswith(
+        "21st in the area); 3 communities ask for elderly care; closes 40% of the need; "
+        "planned use designated; hard to build"
+    )
+    assert zh["use_must_change"].endswith(
+        "全区第22）；3个社区提出养老需求；补足缺口40%；需调整规划用地性质；实施难度低"
+    )
+    assert "22nd in the area" in en["use_must_change"] and en["use_must_change"].endswith(
+        "planned use must change; easy to build"
+    )
     assert "规划道路用地" in zh["road"] and "3rd in the area" in en["road"] and "road land in the plan" in en["road"]
-    assert "需与产权单位协商" in zh["shared_lot"] and "113th in the area" in en["shared_lot"] and "owner must agree" in en["shared_lot"]
+    assert (
+        "需与产权单位协商" in zh["shared_lot"]
+        and "113th in the area" in en["shared_lot"]
+        and "owner must agree" in en["shared_lot"]
+    )

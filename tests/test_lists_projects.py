@@ -1,4 +1,5 @@
-"""Projects (图8), tasks (图7) and their coverage of the problems, on a hand-checkable fixture and on the sample district.
+"""Projects (图8), tasks (图7) and their coverage of the problems, on a hand-checkable fixture and on
+the sample district.
 
 Fixture: blocks A (甲, x 0–200 m) and B (乙, x 200–400 m) of 回龙观街道. Idle rooms R1
 (confirmed) and R2 (candidate) in A are allocated to A's elderly-care gap (0.2 + 0.08 =
@@ -16,18 +17,18 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from districts import ROOT
 from scipy.stats import spearmanr
 from shapely.geometry import LineString, box
 
 from blockcheck.lists.amounts import WHOLE_UNITS, format_amount, unit_of, unit_word, whole_units
 from blockcheck.lists.coverage import COVERAGE_COLUMNS, coverage_table
-from blockcheck.lists.priority import assign_phases
-from blockcheck.lists.siting import allocation_placements, block_needs, road_placements, site_in_blocks
 from blockcheck.lists.policies import build_policy_list
+from blockcheck.lists.priority import assign_phases
 from blockcheck.lists.projects import build_project_list, sites_in_blocks
+from blockcheck.lists.siting import allocation_placements, block_needs, road_placements, site_in_blocks
 from blockcheck.lists.tasks import build_task_list, open_items
 from blockcheck.standards import load_standards
+from districts import ROOT
 
 SAMPLE = ROOT / "data" / "sample_blocks" / "sample_district.gpkg"
 
@@ -295,7 +296,8 @@ def test_priority_is_the_documented_score(built: dict) -> None:
     assert p.loc["PJ-B-hospital_beds-low_efficiency_building", "priority_score"] == pytest.approx(expected, abs=0.05)
     assert (
         p.loc["PJ-A-elderly_care_beds-idle_room", "priority_reason"]
-        == "答复机构养老床位不足（严重程度0.80，全区第1）；1个社区提出养老需求；补足缺口100%；资源待确认（候选）；实施难度低"
+        == "答复机构养老床位不足（严重程度0.80，全区第1）；1个社区提出养老需求；"
+        "补足缺口100%；资源待确认（候选）；实施难度低"
     )
     assert p.loc["PJ-A-green_m2-attached_green", "priority_reason"].startswith(
         "不直接对应问题清单中的问题；所在社区未提出相关需求"

@@ -15,31 +15,37 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
-from districts import CRS, ROOT, X0, Y0, tiny_layers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon, box
 
 from blockcheck.errors import BlockcheckWarning
 from blockcheck.lists import resource_rules as rr
-from blockcheck.lists.resources import CATEGORIES, build_resource_list, resource_labels, resource_summary
+from blockcheck.lists.resources import (
+    AGGREGATED,
+    CATEGORIES,
+    build_resource_list,
+    resource_labels,
+    resource_summary,
+)
 from blockcheck.lists.schema import list_table
 from blockcheck.pipeline import run
 from blockcheck.standards import load_standards
+from districts import CRS, ROOT, X0, Y0, tiny_layers
 
 SAMPLE = ROOT / "data" / "sample_blocks" / "sample_district.gpkg"
 STD = load_standards("beijing")
 
 
-def _b(x1, y1, x2, y2):  # noqa: ANN001, ANN202
+def _b(x1, y1, x2, y2):
     return box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
 
 
-def _p(*pts):  # noqa: ANN002, ANN202
+def _p(*pts):
     return Polygon([(X0 + x, Y0 + y) for x, y in pts])
 
 
-def _l(*pts):  # noqa: ANN002, ANN202
+def _l(*pts):
     return LineString([(X0 + x, Y0 + y) for x, y in pts])
 
 
@@ -48,7 +54,7 @@ def _gdf(rows: list[dict]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=list(frame["geometry"]), crs=CRS)
 
 
-def _parcels(*rows) -> gpd.GeoDataFrame:  # noqa: ANN002
+def _parcels(*rows) -> gpd.GeoDataFrame:
     return _gdf([{"parcel_id": pid, "land_use": lu, "status": st, "geometry": g} for pid, lu, st, g in rows])
 
 
@@ -64,7 +70,7 @@ OFF = {
 }
 
 
-def _subtypes(parcels, roads=None, **thresholds) -> dict:  # noqa: ANN001
+def _subtypes(parcels, roads=None, **thresholds) -> dict:
     found = rr.idle_sites(parcels, None, roads, **{**OFF, **thresholds})
     return {i: (None if pd.isna(s) else s) for i, s in zip(found["source_id"], found["subtype"], strict=True)}
 
@@ -112,7 +118,7 @@ def test_idle_sites_by_status_and_by_coverage_just_inside_and_outside() -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(cover=st.floats(0.0, 0.3), limit=st.floats(0.01, 0.3), dx=st.floats(-5e3, 5e3), dy=st.floats(-5e3, 5e3))
-def test_coverage_rule_fires_iff_coverage_within_the_limit(cover, limit, dx, dy) -> None:  # noqa: ANN001
+def test_coverage_rule_fires_iff_coverage_within_the_limit(cover, limit, dx, dy) -> None:
     """A built 100 m × 100 m B1 parcel with one building covering `cover` of it, anywhere."""
     if abs(cover - limit) < 1e-6:
         return
@@ -128,7 +134,7 @@ def test_coverage_rule_fires_iff_coverage_within_the_limit(cover, limit, dx, dy)
 
 @settings(max_examples=40, deadline=None)
 @given(w=st.floats(1.0, 300.0), h=st.floats(1.0, 300.0))
-def test_shape_measures_of_rectangles(w, h) -> None:  # noqa: ANN001
+def test_shape_measures_of_rectangles(w, h) -> None:
     shape = rr.shape_measures(_parcels(("R", "X", "idle", _b(0, 0, w, h))).geometry.values).iloc[0]
     assert shape["width_m"] == pytest.approx(min(w, h))
     assert shape["compactness"] == pytest.approx(math.pi * w * h / (w + h) ** 2)
@@ -146,7 +152,7 @@ def test_small_site_area_threshold() -> None:
 
 
 @pytest.mark.parametrize(("arm_top", "expected"), [(100.0, "enclave"), (98.0, "scattered")])
-def test_enclave_enclosure_threshold(arm_top, expected) -> None:  # noqa: ANN001
+def test_enclave_enclosure_threshold(arm_top, expected) -> None:
     """A 100 m square idle plot inside a U-shaped retained parcel (arms up to `arm_top`).
 
     Shared perimeter (1 m adjacency tolerance): south 100 m + each arm min(arm_top + 1, 100) m, plus 1 m
@@ -161,14 +167,14 @@ def test_enclave_enclosure_threshold(arm_top, expected) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize(("width", "expected"), [(14.9, "corner"), (15.1, "scattered")])
-def test_corner_width_threshold(width, expected) -> None:  # noqa: ANN001
+def test_corner_width_threshold(width, expected) -> None:
     parcels = _parcels(("S", "X", "idle", _b(0, 0, width, 40)))
     assert rr.shape_measures(parcels.geometry.values)["width_m"].iloc[0] == pytest.approx(width)
     assert _subtypes(parcels, corner_max_width_m=15.0) == {"S": expected}
 
 
 @pytest.mark.parametrize(("target", "expected"), [(0.545, "corner"), (0.555, "scattered")])
-def test_corner_compactness_threshold(target, expected) -> None:  # noqa: ANN001
+def test_corner_compactness_threshold(target, expected) -> None:
     """Rectangles 20 m × 20r m with isoperimetric quotient π r / (1 + r)² = `target` (threshold 0.55)."""
     # π r / (1 + r)² = t  →  t r² + (2t − π) r + t = 0, the root > 1
     r = ((math.pi - 2 * target) + math.sqrt((2 * target - math.pi) ** 2 - 4 * target**2)) / (2 * target)
@@ -194,7 +200,7 @@ def _parallelogram_scene(angle_deg: float) -> tuple[gpd.GeoDataFrame, gpd.GeoDat
 
 
 @pytest.mark.parametrize(("angle", "expected"), [(50.0, "street_corner"), (40.0, "scattered")])
-def test_street_corner_angle_threshold(angle, expected) -> None:  # noqa: ANN001
+def test_street_corner_angle_threshold(angle, expected) -> None:
     parcels, roads = _parallelogram_scene(angle)
     measured = rr.street_corner_angle_deg(parcels.geometry.values, roads, frontage_max_dist_m=5.0)[0]
     assert measured == pytest.approx(angle, abs=1.0)
@@ -501,8 +507,18 @@ def test_ids_are_stable_and_do_not_depend_on_row_order() -> None:
     again = build_resource_list(shuffled, STD, as_of_year=2026)
     assert first["resource_id"].tolist() == again["resource_id"].tolist()
     assert first["resource_id"].is_unique
+    single = ~first["category"].isin(AGGREGATED)
     expected = "RL-" + first["category"] + "-" + first["source_layer"] + "-" + first["source_id"]
-    assert (first["resource_id"] == expected).all()
+    assert (first.loc[single, "resource_id"] == expected[single]).all()
+    # retained land and buildings: one row per block, its own id, features in resource_members
+    per_block = first[~single]
+    assert (
+        len(per_block)
+        and (per_block["resource_id"] == "RL-" + per_block["category"] + "-block-" + per_block["block_id"]).all()
+    )
+    assert (per_block["source_layer"] == "resource_members").all()
+    assert (per_block["source_id"] == per_block["resource_id"]).all()
+    assert (first.loc[single, "member_count"] == 1).all()
     assert {
         "RL-idle_site-parcels-P2",
         "RL-idle_room-buildings-B4",
@@ -602,7 +618,7 @@ def test_empty_input_gives_empty_list_and_zero_summary() -> None:
     assert summary["count"].tolist() == [0] * len(CATEGORIES)
 
 
-def test_run_twice_keeps_status_edited_in_the_workbook(tiny_input, tmp_path) -> None:  # noqa: ANN001
+def test_run_twice_keeps_status_edited_in_the_workbook(tiny_input, tmp_path) -> None:
     out = tmp_path / "out"
     first = run(tiny_input, out)
     workbook = out / "workbook.gpkg"
@@ -615,7 +631,8 @@ def test_run_twice_keeps_status_edited_in_the_workbook(tiny_input, tmp_path) -> 
         for name in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
             db.create_function(name, 1, lambda geometry: None)
         db.execute(
-            "UPDATE resource_list SET status = 'confirmed', note = '改口袋公园' WHERE resource_id = 'RL-idle_site-parcels-P2'"
+            "UPDATE resource_list SET status = 'confirmed', note = '改口袋公园' "
+            "WHERE resource_id = 'RL-idle_site-parcels-P2'"
         )
         db.execute("UPDATE resource_list SET status = 'rejected' WHERE resource_id = 'RL-roof-buildings-B3'")
     db.close()
@@ -633,7 +650,7 @@ def test_run_twice_keeps_status_edited_in_the_workbook(tiny_input, tmp_path) -> 
 
 
 @pytest.fixture(scope="module")
-def sample_resources(tmp_path_factory):  # noqa: ANN001, ANN201
+def sample_resources(tmp_path_factory):
     out = tmp_path_factory.mktemp("resources")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BlockcheckWarning)
@@ -644,7 +661,7 @@ def sample_resources(tmp_path_factory):  # noqa: ANN001, ANN201
     )
 
 
-def test_sample_district_yields_every_category_with_reasons(sample_resources) -> None:  # noqa: ANN001
+def test_sample_district_yields_every_category_with_reasons(sample_resources) -> None:
     resources, summary = sample_resources
     assert set(resources["category"]) == set(CATEGORIES)
     assert resources["reason"].str.len().gt(10).all() and resources["reason_en"].str.len().gt(10).all()
@@ -655,7 +672,7 @@ def test_sample_district_yields_every_category_with_reasons(sample_resources) ->
     assert len(summary) == 17 * len(CATEGORIES)
 
 
-def test_sample_district_counts_match_the_data(sample_resources) -> None:  # noqa: ANN001
+def test_sample_district_counts_match_the_data(sample_resources) -> None:
     """Independent counts from the sample GeoPackage (the generator's README lists them)."""
     resources, _ = sample_resources
     parcels = pyogrio.read_dataframe(SAMPLE, layer="parcels")

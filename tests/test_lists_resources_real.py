@@ -20,12 +20,12 @@ from pathlib import Path
 import pyogrio
 import pytest
 import shapely
-from districts import SHARED
 
 from blockcheck.errors import BlockcheckWarning
-from blockcheck.io import write_gpkg
 from blockcheck.inputs.osm import import_osm
+from blockcheck.io import write_gpkg
 from blockcheck.pipeline import run
+from districts import SHARED
 
 REALDATA = SHARED / "realdata"
 WEST_OAKLAND = REALDATA / "osmnx-test-extracts" / "West-Oakland.osm.bz2"
@@ -53,7 +53,7 @@ def _osm_ids_with_landuse(osm: Path, values: set[str]) -> set[str]:
     )
 
 
-def _run_on(osm: Path, tmp: Path):  # noqa: ANN202
+def _run_on(osm: Path, tmp: Path):
     layers = import_osm(osm)
     write_gpkg(tmp / "input.gpkg", layers)
     with warnings.catch_warnings():
@@ -66,7 +66,7 @@ def _run_on(osm: Path, tmp: Path):  # noqa: ANN202
 
 @pytest.mark.shared
 @pytest.mark.skipif(not WEST_OAKLAND.exists(), reason="shared real data not available")
-def test_shared_west_oakland_brownfields_are_idle_sites(tmp_path) -> None:  # noqa: ANN001
+def test_shared_west_oakland_brownfields_are_idle_sites(tmp_path) -> None:
     osm = tmp_path / "West-Oakland.osm"
     with bz2.open(WEST_OAKLAND) as src, osm.open("wb") as dst:
         shutil.copyfileobj(src, dst)
@@ -90,7 +90,7 @@ def test_shared_west_oakland_brownfields_are_idle_sites(tmp_path) -> None:  # no
 
 @pytest.mark.shared
 @pytest.mark.skipif(not XUEYUAN.exists(), reason="shared real data not available")
-def test_shared_xueyuan_greenfield_brownfield_and_construction(tmp_path) -> None:  # noqa: ANN001
+def test_shared_xueyuan_greenfield_brownfield_and_construction(tmp_path) -> None:
     idle_expected = _osm_ids_with_landuse(XUEYUAN, {"greenfield", "brownfield"})
     planned_expected = _osm_ids_with_landuse(XUEYUAN, {"construction"})
     assert (len(idle_expected), len(planned_expected)) == (

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from blockcheck.lists.policies import build_policy_list, policy_catalogue
 from blockcheck.lists.strategies import (
     build_strategy_list,
     carried_strategies,
     strategy_catalogue,
     strategy_rules,
 )
-from blockcheck.lists.policies import build_policy_list, policy_catalogue
 
 
 def _problems(*pairs: tuple[str, str]) -> pd.DataFrame:

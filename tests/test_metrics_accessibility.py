@@ -52,11 +52,11 @@ IDS = ["CP02-0101", "CP02-0102", "CP02-0103", "CP02-0104"]
 PARK_RULE = {"large_min_area_m2": 5000.0, "large_radius_m": 500.0, "small_min_area_m2": 2000.0, "small_radius_m": 300.0}
 
 
-def _move(geom, shift):  # noqa: ANN001, ANN202
+def _move(geom, shift):
     return shapely.transform(geom, lambda xy: xy + np.asarray(shift))
 
 
-def scene(shift=(0.0, 0.0)) -> dict[str, gpd.GeoDataFrame]:  # noqa: ANN001
+def scene(shift=(0.0, 0.0)) -> dict[str, gpd.GeoDataFrame]:
     """The layers of the module docstring, optionally shifted."""
 
     def g(data: dict, geoms: list) -> gpd.GeoDataFrame:
@@ -109,7 +109,7 @@ def test_life_circle_hand_computed(layers: dict) -> None:
         "elderly_care_coverage_500m_walk_ratio",
     ]
     assert out.index.equals(layers["blocks"].index)
-    assert (out.dtypes == float).all()
+    assert all(dtype == np.float64 for dtype in out.dtypes)
     nan = np.nan
     expected = pd.DataFrame(
         {
@@ -191,7 +191,7 @@ def test_life_circle_empty_blocks_and_errors(layers: dict) -> None:
         radius_by_category_m={"kindergarten": 300.0},
     )
     assert len(empty) == 0
-    assert (empty.dtypes == float).all()
+    assert all(dtype == np.float64 for dtype in empty.dtypes)
     with pytest.raises(InputError, match="category"):
         life_circle_coverage(
             layers["blocks"],

@@ -189,7 +189,6 @@ def test_building_on_block_edge_goes_where_its_representative_point_is():
 
 def test_community_without_residential_buildings_is_split_by_area():
     """Community L (x 60–160, y 0–100, 300 people) holds only the office O::
-
     L ∩ CP01-0001 = x 60–100 (40 %) → 120      L ∩ CP01-0002 = x 100–160 (60 %) → 180
     """
     communities = gpd.GeoDataFrame({"population": [300.0]}, geometry=[_b(60, 0, 160, 100)], crs=CRS)
@@ -320,7 +319,7 @@ def test_block_population_zero_where_no_residents_nan_where_unknown():
     assert out["population"].tolist() == [0.0, 10.0]  # NaN counts as 0; unknown block ignored
     assert out["households"].isna().all()  # all NaN → unknown, not zero
     assert out["elderly_population"].isna().all()  # absent → unknown
-    assert (out.dtypes == float).all()
+    assert all(dtype == np.float64 for dtype in out.dtypes)
     empty = block_population(blocks, residents.iloc[:0])
     assert empty["population"].tolist() == [0.0, 0.0]
     assert empty["households"].tolist() == [0.0, 0.0]

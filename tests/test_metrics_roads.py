@@ -109,7 +109,9 @@ def test_default_grid_measures_lengths_exactly() -> None:
 
 @pytest.mark.parametrize("dx", [0.003, -0.004])
 def test_road_millimetres_off_the_edge_still_counts_half(dx: float) -> None:
-    """A road meant to lie on the shared edge but 3–4 mm off it: half to each block by default, all to one block exactly."""
+    """A road meant to lie on the shared edge but 3–4 mm off it: half to each block by default, all to one block
+    exactly.
+    """
     roads = gpd.GeoDataFrame(geometry=[LineString([(200 + dx, 0), (200 + dx, 200)])], crs=4548)
     got = road_length_by_block_m(_blocks(), roads)
     assert got["A"] == pytest.approx(100.0, abs=0.02) and got["B"] == pytest.approx(100.0, abs=0.02)

@@ -115,8 +115,8 @@ def test_industrial_land_ratio() -> None:
     assert share.tolist() == [pytest.approx(0.5), 0.0]
 
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402 - imported here, next to the tests that use it
+from hypothesis import strategies as st  # noqa: E402 - imported here, next to the tests that use it
 
 
 @settings(max_examples=30, deadline=None)

@@ -40,7 +40,7 @@ from blockcheck.network import (
 CRS = "EPSG:4548"
 
 
-def roads_frame(lines, *, classes=None, statuses=None, crs=CRS, shift=(0.0, 0.0)) -> gpd.GeoDataFrame:  # noqa: ANN001
+def roads_frame(lines, *, classes=None, statuses=None, crs=CRS, shift=(0.0, 0.0)) -> gpd.GeoDataFrame:
     """Roads layer from coordinate lists (all built branch roads unless told)."""
     geoms = [shapely.transform(LineString(c), lambda xy: xy + np.asarray(shift)) for c in lines]
     n = len(geoms)
@@ -54,7 +54,7 @@ def roads_frame(lines, *, classes=None, statuses=None, crs=CRS, shift=(0.0, 0.0)
 CROSS = [[(0, 0), (1000, 0)], [(500, -500), (500, 500)]]
 
 
-def pts(*xy, shift=(0.0, 0.0)) -> np.ndarray:  # noqa: ANN002
+def pts(*xy, shift=(0.0, 0.0)) -> np.ndarray:
     return shapely.points(np.asarray(xy, dtype=float) + np.asarray(shift))
 
 
@@ -341,7 +341,9 @@ def test_matches_networkx_on_random_grid(seed: int) -> None:
 
 
 def test_repeated_searches_on_one_network_do_not_leak_sources() -> None:
-    """The super-source row lives in buffers kept on the network: a later search with fewer sources must not see earlier ones."""
+    """The super-source row lives in buffers kept on the network: a later search with fewer sources must not see
+    earlier ones.
+    """
     rng = np.random.default_rng(7)
     lines = [[(x, y), (x + 100, y)] for x in range(0, 500, 100) for y in range(0, 600, 100)]
     lines += [[(x, y), (x, y + 100)] for x in range(0, 600, 100) for y in range(0, 500, 100)]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from districts import ROOT
 from nbclient import NotebookClient
+
+from districts import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
@@ -16,7 +17,7 @@ def test_there_are_notebooks() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs(path) -> None:  # noqa: ANN001
+def test_notebook_runs(path) -> None:
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     errors = [

@@ -14,15 +14,16 @@ import warnings
 from pathlib import Path
 
 import pytest
-from districts import ROOT
 from pypdf import PdfReader
+
+from districts import ROOT
 from test_report_common import font_is_embedded, pdf_fonts, sample_data, sample_workbook
 
 DOC_IMAGE = ROOT / "docs" / "img" / "atlas_page.png"
 
 
 @pytest.fixture(scope="module")
-def atlas(tmp_path_factory) -> Path:  # noqa: ANN001
+def atlas(tmp_path_factory) -> Path:
     from blockcheck.report.atlas import export_atlas
 
     out = tmp_path_factory.mktemp("atlas") / "atlas.pdf"

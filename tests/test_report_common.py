@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from districts import ROOT
 from pyproj import CRS
+
+from districts import ROOT
 
 mpl.use("Agg")
 
@@ -43,7 +44,7 @@ def sample_workbook() -> Path:
 
 
 @functools.cache
-def sample_data():  # noqa: ANN201
+def sample_data():
     """The sample workbook loaded for the exports (WorkbookData, with roads and green from the input)."""
     from blockcheck.report.workbook_data import load_workbook
 
@@ -70,7 +71,7 @@ def _grid_blocks() -> gpd.GeoDataFrame:
     )
 
 
-def synthetic_workbook():  # noqa: ANN201
+def synthetic_workbook():
     """A hand-checkable WorkbookData: 3 × 3 blocks of 300 m, road density 4 … 12 km/km² (standard 8)."""
     from blockcheck.report.workbook_data import EIGHT_LISTS, WorkbookData, _empty_list
 
@@ -157,7 +158,7 @@ def synthetic_workbook():  # noqa: ANN201
     )
 
 
-def fixed_credits(wb, *, osm: bool = False):  # noqa: ANN001, ANN201
+def fixed_credits(wb, *, osm: bool = False):
     """Credits without the version, so baselines survive a release."""
     from blockcheck.report.cartography import Credits
 
@@ -186,7 +187,7 @@ def pdf_fonts(path: Path) -> list[dict]:
     return fonts
 
 
-def font_is_embedded(font) -> bool:  # noqa: ANN001
+def font_is_embedded(font) -> bool:
     """Type 3 fonts carry their glyphs (CharProcs); every other font needs a FontFile/FontFile2/FontFile3."""
     if font.get("/Subtype") == "/Type3":
         return bool(font.get("/CharProcs"))

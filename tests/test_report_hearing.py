@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+
 from test_report_common import (
     EIGHT_TITLES,
     font_is_embedded,
@@ -19,7 +20,7 @@ from test_report_common import (
 
 
 @pytest.fixture(scope="module")
-def report_zh(tmp_path_factory) -> list[Path]:  # noqa: ANN001
+def report_zh(tmp_path_factory) -> list[Path]:
     from blockcheck.cli import main
 
     out = tmp_path_factory.mktemp("report") / "report.pdf"
@@ -97,7 +98,7 @@ def test_english_report_has_english_headers(tmp_path: Path, monkeypatch: pytest.
     assert "主管单位" not in text and "现状情况" not in text
 
 
-def test_not_a_workbook_is_a_clear_error(tmp_path) -> None:  # noqa: ANN001
+def test_not_a_workbook_is_a_clear_error(tmp_path) -> None:
     import subprocess
     import sys
 
@@ -208,12 +209,12 @@ def test_contents_counts_are_the_rows_printed(report_zh: list[Path]) -> None:
 
 def test_counts_agree_with_the_workbook_lists(report_zh: list[Path]) -> None:
     wb = sample_data()
-    L = wb.lists
+    lists = wb.lists
     sections = {s.key: s for s in _plan()}
     text = _flat(" ".join(_pages(report_zh[0])))
     html = report_zh[1].read_text(encoding="utf-8")
-    area = int((L["problem_list"]["scope"] == "ALL").sum())
-    blocks = len(L["problem_list"]) - area
+    area = int((lists["problem_list"]["scope"] == "ALL").sum())
+    blocks = len(lists["problem_list"]) - area
     assert len(sections["problem_list"].table.frame) == area and 0 < area < blocks
     assert f"全区问题{area}项" in text and f"分街区问题{blocks}项见附表1" in text
     assert (
@@ -222,26 +223,27 @@ def test_counts_agree_with_the_workbook_lists(report_zh: list[Path]) -> None:
     assert f"附表1 问题清单（分街区）（{blocks}项）" in text  # the contents
     resources = sections["resource_list"].table.frame
     assert resources["资源类别"].tolist() == wb.resource_summary.query("scope == 'ALL'")["category_zh"].tolist()
-    assert int(wb.resource_summary.query("scope == 'ALL'")["count"].sum()) == len(L["resource_list"])
-    assert f"共{len(L['resource_list']):,}处资源" in text and "工作表「图2 资源清单」" in text
-    communities = L["demand_list"].groupby(["subdistrict", "community"]).ngroups
+    features = int(lists["resource_list"]["member_count"].fillna(1).sum())  # aggregated rows count their features
+    assert int(wb.resource_summary.query("scope == 'ALL'")["count"].sum()) == features
+    assert f"共{features:,}处资源" in text and "工作表「图2 资源清单」" in text
+    communities = lists["demand_list"].groupby(["subdistrict", "community"]).ngroups
     assert (
         len(sections["demand_list"].table.frame) == communities
-        and f"{communities}个社区，需求{len(L['demand_list'])}项" in text
+        and f"{communities}个社区，需求{len(lists['demand_list'])}项" in text
     )
     strategies = sections["strategy_list"].table.frame
-    assert len(strategies) == L["strategy_list"]["code_point"].nunique()
+    assert len(strategies) == lists["strategy_list"]["code_point"].nunique()
     assert strategies["涉及街区"].astype(int).sum() == len(
-        L["strategy_list"]
+        lists["strategy_list"]
     )  # the block counts add up to the list's rows
-    assert f"{len(strategies)}项策略要点；落到街区的策略共{len(L['strategy_list'])}条" in text
+    assert f"{len(strategies)}项策略要点；落到街区的策略共{len(lists['strategy_list'])}条" in text
     for name, title in (
         ("vision_list", "图4 愿景清单"),
         ("policy_list", "图6 政策清单"),
         ("task_list", "图7 任务清单"),
         ("project_list", "图8 项目清单"),
     ):
-        n, shown = len(L[name]), len(sections[name].table.frame)
+        n, shown = len(lists[name]), len(sections[name].table.frame)
         entry = f"{title}（{n}项）" if n == shown else f"{title}（前{shown}项，共{n}项）"
         assert entry in text and entry in html, entry
     assert len(sections["data_gaps"].table.frame) == len(wb.data_gaps)
@@ -322,17 +324,17 @@ def test_long_lists_end_in_a_summary_naming_the_excel_sheet(monkeypatch: pytest.
     from blockcheck.report.settings import settings
 
     wb = sample_data()
-    L = wb.lists
-    limit = len(L["vision_list"])  # the vision list just fits the appendix; the project list does not
-    assert 10 < limit < len(L["project_list"]) and limit < (L["problem_list"]["scope"] != "ALL").sum()
+    lists = wb.lists
+    limit = len(lists["vision_list"])  # the vision list just fits the appendix; the project list does not
+    assert 10 < limit < len(lists["project_list"]) and limit < (lists["problem_list"]["scope"] != "ALL").sum()
     monkeypatch.setitem(settings()["report"], "body_rows", 10)
     monkeypatch.setitem(settings()["report"], "appendix_rows", limit)
     plan = {s.key: s for s in report_plan(wb, "zh", key_maps=[])}
     projects = plan["project_list"]
-    n = len(L["project_list"])
+    n = len(lists["project_list"])
     assert projects.count == f"前10项，共{n}项" and len(projects.table.frame) == 10
     assert "全部见 eight_lists.xlsx 工作表「图8 项目清单」" in projects.table.note and "附表" not in projects.table.note
-    domains = L["project_list"]["domain"].value_counts()
+    domains = lists["project_list"]["domain"].value_counts()
     assert f"（按领域：{domains.index[0]}{domains.iloc[0]}项" in projects.table.note  # the totals by domain
     appendix = [s for s in plan.values() if s.key.startswith("appendix") and s.table is not None]
     assert all(len(s.table.frame) <= limit for s in appendix)
@@ -342,16 +344,16 @@ def test_long_lists_end_in_a_summary_naming_the_excel_sheet(monkeypatch: pytest.
     full = next(s for s in appendix if s.title.startswith(where + " "))
     assert len(full.table.frame) == limit and full.count == f"{limit}项"
     block_rows = plan["appendix1"]  # the block problems: the first rows only, and the sheet
-    blocks = int((L["problem_list"]["scope"] != "ALL").sum())
+    blocks = int((lists["problem_list"]["scope"] != "ALL").sum())
     assert block_rows.count == f"前10项，共{blocks}项" and "工作表「图1 问题清单」" in block_rows.table.note
 
 
 def test_coverage_table_answers_every_area_problem(report_zh: list[Path]) -> None:
     from blockcheck.lists.coverage import coverage_table
 
-    L = sample_data().lists
-    expected = coverage_table(L["problem_list"], L["strategy_list"], L["task_list"], L["project_list"])
-    area = L["problem_list"][L["problem_list"]["scope"] == "ALL"]
+    lists = sample_data().lists
+    expected = coverage_table(lists["problem_list"], lists["strategy_list"], lists["task_list"], lists["project_list"])
+    area = lists["problem_list"][lists["problem_list"]["scope"] == "ALL"]
     assert sorted(expected["problem_id"]) == sorted(area["id"])
     section = next(s for s in _plan() if s.key == "coverage")
     frame = section.table.frame

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 import shapely
-from districts import ROOT
 from matplotlib.legend import Legend
 from matplotlib.path import Path as MplPath
 from matplotlib.testing.compare import compare_images
+
+from districts import ROOT
 from test_report_common import fixed_credits, sample_data, sample_workbook, synthetic_workbook
 
 BASELINE_DIR = ROOT / "tests" / "baseline"
@@ -30,19 +31,19 @@ BASELINE_DPI = 60
 REGEN = os.environ.get("BLOCKCHECK_REGEN_BASELINES") == "1"
 
 
-def legends(ax) -> list[Legend]:  # noqa: ANN001
+def legends(ax) -> list[Legend]:
     return [c for c in ax.get_children() if isinstance(c, Legend)]
 
 
-def legend_labels(ax) -> list[str]:  # noqa: ANN001
+def legend_labels(ax) -> list[str]:
     return [t.get_text() for leg in legends(ax) for t in leg.get_texts()]
 
 
-def by_gid(ax, gid: str) -> list:  # noqa: ANN001
+def by_gid(ax, gid: str) -> list:
     return [a for a in ax.findobj() if a.get_gid() == gid]
 
 
-def furniture_ok(ax, *, osm: bool = False) -> None:  # noqa: ANN001
+def furniture_ok(ax, *, osm: bool = False) -> None:
     """Every map: title, legend, scale bar, north arrow, credits (CRS, source, date; OSM when due)."""
     assert ax.get_title(loc="left")
     assert legends(ax) and legend_labels(ax)
@@ -60,11 +61,11 @@ def furniture_ok(ax, *, osm: bool = False) -> None:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def wb():  # noqa: ANN201
+def wb():
     return sample_data()
 
 
-def test_overview_map(wb) -> None:  # noqa: ANN001
+def test_overview_map(wb) -> None:
     from blockcheck.report.maps import plot_overview
 
     fig, ax = plot_overview(wb)
@@ -76,7 +77,7 @@ def test_overview_map(wb) -> None:  # noqa: ANN001
     assert wb.date in by_gid(ax, "credits")[0].get_text()
 
 
-def test_metric_map_quotes_the_standard_and_hatches_failing_blocks(wb) -> None:  # noqa: ANN001
+def test_metric_map_quotes_the_standard_and_hatches_failing_blocks(wb) -> None:
     from blockcheck.report.maps import plot_map
 
     fig, ax = plot_map(wb, "road_density")
@@ -90,7 +91,7 @@ def test_metric_map_quotes_the_standard_and_hatches_failing_blocks(wb) -> None: 
     assert 1 < len(classes) <= 5
 
 
-def test_gap_map_threshold_comes_from_standards_used(wb) -> None:  # noqa: ANN001
+def test_gap_map_threshold_comes_from_standards_used(wb) -> None:
     from blockcheck.report.maps import metric_threshold
 
     threshold = metric_threshold(wb, "gap_kindergarten_seats")
@@ -99,7 +100,7 @@ def test_gap_map_threshold_comes_from_standards_used(wb) -> None:  # noqa: ANN00
     assert f"{per_1000:g}" in threshold.label
 
 
-def test_thematic_maps(wb) -> None:  # noqa: ANN001
+def test_thematic_maps(wb) -> None:
     from blockcheck.report.maps import plot_map
 
     for name, title, entry in [
@@ -116,7 +117,7 @@ def test_thematic_maps(wb) -> None:  # noqa: ANN001
     assert {"高（≥80）", "中（60–80）", "低（<60）"} & set(legend_labels(ax))
 
 
-def test_english_maps(wb) -> None:  # noqa: ANN001
+def test_english_maps(wb) -> None:
     from blockcheck.report.maps import plot_map
 
     fig, ax = plot_map(wb, "resources", lang="en")
@@ -197,7 +198,7 @@ def test_low_dpi_is_refused(tmp_path: Path) -> None:
         export_maps(synthetic_workbook(), tmp_path, dpi=100)
 
 
-def test_hatched_blocks_are_the_blocks_the_problem_list_names(wb) -> None:  # noqa: ANN001
+def test_hatched_blocks_are_the_blocks_the_problem_list_names(wb) -> None:
     # bus terminals: apportioned per block; the rule judges a block only where its share is a whole
     # terminal or none lies within reach — the map hatches exactly those blocks, as 图1 lists them
     from blockcheck.report.thresholds import metric_threshold
@@ -215,7 +216,7 @@ def test_hatched_blocks_are_the_blocks_the_problem_list_names(wb) -> None:  # no
     )
 
 
-def test_every_metric_map_hatches_the_blocks_the_problem_list_names(wb) -> None:  # noqa: ANN001
+def test_every_metric_map_hatches_the_blocks_the_problem_list_names(wb) -> None:
     # one source for maps and lists: on every metric map, the hatched blocks (and the count in the legend)
     # are the block rows of the problem list for that metric
     from blockcheck.report.maps import plot_map
@@ -224,10 +225,10 @@ def test_every_metric_map_hatches_the_blocks_the_problem_list_names(wb) -> None:
     problems = wb.lists["problem_list"]
     checked = 0
     for name, spec in metric_maps().items():
-        if spec["metric"] not in wb.blocks:
+        if spec.metric.key not in wb.blocks:
             continue
         _, ax = plot_map(wb, name)
-        listed = problems.loc[(problems["metric_key"] == spec["metric"]) & (problems["scope"] != "ALL"), "scope"]
+        listed = problems.loc[(problems["metric_key"] == spec.metric.key) & (problems["scope"] != "ALL"), "scope"]
         assert listed.is_unique, name
         hatched = by_gid(ax, "fails")  # one compound path, one ring (MOVETO) per ring of the hatched blocks
         drawn = int((hatched[0].get_path().codes == MplPath.MOVETO).sum()) if hatched else 0

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from pypdf import PdfReader
-from test_report_common import _grid_blocks
 
 from blockcheck.io import write_gpkg
 from blockcheck.lists.schema import conform, list_table
+from test_report_common import _grid_blocks
 
 NOTICE_ZH, NOTICE_EN = "示例数据（虚构）", "synthetic sample data"
 BG = (0xB2, 0x18, 0x2B)  # [synthetic] background in data/report.toml
@@ -97,7 +97,7 @@ def write_workbook(path: Path, *, synthetic: bool, gaps: bool = True) -> Path:
 
     blocks = _grid_blocks()
     for i, spec in enumerate(metric_maps().values()):
-        blocks[spec["metric"]] = np.linspace(0.1, 0.9, len(blocks)) * (1 if spec.get("percent") else 10 + i)
+        blocks[spec.metric.key] = np.linspace(0.1, 0.9, len(blocks)) * (1 if spec.percent else 10 + i)
     meta = {
         "run_at_utc": "2026-01-01T00:00:00+00:00",
         "input": "fixture.gpkg",
@@ -126,17 +126,17 @@ def _workbook(synthetic: bool, gaps: bool, folder: str) -> object:
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory) -> str:  # noqa: ANN001
+def folder(tmp_path_factory) -> str:
     return str(tmp_path_factory.mktemp("notice"))
 
 
 @pytest.fixture(scope="module")
-def synthetic(folder: str):  # noqa: ANN201
+def synthetic(folder: str):
     return _workbook(True, True, folder)
 
 
 @pytest.fixture(scope="module")
-def real(folder: str):  # noqa: ANN201
+def real(folder: str):
     return _workbook(False, False, folder)
 
 
@@ -154,7 +154,7 @@ def _notice_pixels(png: Path) -> int:
 # ------------------------------------------------------------------ reading
 
 
-def test_workbook_data_reads_the_notice_and_the_data_gaps(synthetic, real) -> None:  # noqa: ANN001
+def test_workbook_data_reads_the_notice_and_the_data_gaps(synthetic, real) -> None:
     assert synthetic.synthetic and synthetic.notice("zh") == NOTICE_ZH and synthetic.notice("en") == NOTICE_EN
     assert not real.synthetic and real.notice("zh") == ""
     assert synthetic.data_gaps["id"].tolist() == _gaps()["id"].tolist()
@@ -168,7 +168,7 @@ def test_workbook_data_reads_the_notice_and_the_data_gaps(synthetic, real) -> No
 # ------------------------------------------------------------------ maps
 
 
-def test_every_map_of_a_synthetic_workbook_carries_the_notice(synthetic, real, tmp_path: Path) -> None:  # noqa: ANN001
+def test_every_map_of_a_synthetic_workbook_carries_the_notice(synthetic, real, tmp_path: Path) -> None:
     from blockcheck.report.maps import export_maps, map_names
 
     export_maps(synthetic, tmp_path / "syn")
@@ -184,7 +184,7 @@ def test_every_map_of_a_synthetic_workbook_carries_the_notice(synthetic, real, t
         )
 
 
-def test_english_map_notice(synthetic) -> None:  # noqa: ANN001
+def test_english_map_notice(synthetic) -> None:
     from blockcheck.report.maps import plot_map
 
     _, ax = plot_map(synthetic, "projects", lang="en")
@@ -195,7 +195,7 @@ def test_english_map_notice(synthetic) -> None:  # noqa: ANN001
 # ------------------------------------------------------------------ atlas
 
 
-def test_every_atlas_page_carries_the_notice_and_the_data_gaps(synthetic, tmp_path: Path) -> None:  # noqa: ANN001
+def test_every_atlas_page_carries_the_notice_and_the_data_gaps(synthetic, tmp_path: Path) -> None:
     from blockcheck.report.atlas import FIXED_PAGES, export_atlas
 
     pages = _pages(export_atlas(synthetic, tmp_path / "atlas.pdf"))
@@ -207,7 +207,7 @@ def test_every_atlas_page_carries_the_notice_and_the_data_gaps(synthetic, tmp_pa
     assert "数据缺口：2项（本街区0项、全区2项，见数据缺口清单）" in by_block["T-01"]
 
 
-def test_real_atlas_has_no_notice_and_no_gaps(real, tmp_path: Path) -> None:  # noqa: ANN001
+def test_real_atlas_has_no_notice_and_no_gaps(real, tmp_path: Path) -> None:
     from blockcheck.report.atlas import export_atlas
 
     pages = _pages(export_atlas(real, tmp_path / "atlas.pdf", blocks=["T-01", "T-05"]))
@@ -215,7 +215,7 @@ def test_real_atlas_has_no_notice_and_no_gaps(real, tmp_path: Path) -> None:  # 
     assert all("数据缺口：无" in page for page in pages[2:])
 
 
-def test_english_block_page_data_gaps(synthetic) -> None:  # noqa: ANN001
+def test_english_block_page_data_gaps(synthetic) -> None:
     from blockcheck.report.atlas import _BlockPage
 
     page = _BlockPage(synthetic, "en")
@@ -229,7 +229,7 @@ def test_english_block_page_data_gaps(synthetic) -> None:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def report_zh(synthetic, folder: str) -> list[Path]:  # noqa: ANN001
+def report_zh(synthetic, folder: str) -> list[Path]:
     from blockcheck.report.hearing import export_report
     from blockcheck.report.settings import settings
 
@@ -291,7 +291,7 @@ def test_standards_appendix_grouped_by_grade_in_chinese(report_zh: list[Path]) -
     assert "elderly_care_beds_per_1000" not in ab and "life_circle" not in ab  # grade C and parameters are kept apart
 
 
-def test_english_report(synthetic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_english_report(synthetic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from blockcheck.report.hearing import export_report
     from blockcheck.report.settings import settings
 
@@ -308,7 +308,7 @@ def test_english_report(synthetic, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert NOTICE_ZH not in where and "数据缺口" not in where
 
 
-def test_real_report_has_no_notice(real, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_real_report_has_no_notice(real, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from blockcheck.report.hearing import export_report
     from blockcheck.report.settings import settings
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 import pytest
-from districts import tiny_layers, write_input
 
 from blockcheck.errors import OutputError, WorkbookLockedError
 from blockcheck.io import write_gpkg
 from blockcheck.workbook.lock import workbook_lock
+from districts import tiny_layers, write_input
 
 RESOURCE = "RL-idle_site-parcels-P2"
 #: Trials of each concurrency test, the second writer started after a delay that varies over the run's span.
@@ -72,7 +72,7 @@ def tiny_run(tmp_path: Path) -> tuple[Path, Path]:
     return source, out
 
 
-def test_two_runs_at_once_lose_no_layer_and_no_decision(tiny_run) -> None:  # noqa: ANN001
+def test_two_runs_at_once_lose_no_layer_and_no_decision(tiny_run) -> None:
     source, out = tiny_run
     workbook = out / "workbook.gpkg"
     _set_status(workbook, "confirmed")
@@ -88,7 +88,7 @@ def test_two_runs_at_once_lose_no_layer_and_no_decision(tiny_run) -> None:  # no
     assert not list(out.glob(".*.tmp.gpkg"))  # no temporary file left behind
 
 
-def test_an_edit_committed_during_a_run_survives_it(tiny_run) -> None:  # noqa: ANN001
+def test_an_edit_committed_during_a_run_survives_it(tiny_run) -> None:
     source, out = tiny_run
     workbook = out / "workbook.gpkg"
     for i, delay in enumerate(DELAYS):
@@ -100,7 +100,7 @@ def test_an_edit_committed_during_a_run_survives_it(tiny_run) -> None:  # noqa: 
         assert _status(workbook) == wanted, f"edit after {delay} s reverted"
 
 
-def test_a_run_and_an_import_at_once_lose_no_edit(tiny_run) -> None:  # noqa: ANN001
+def test_a_run_and_an_import_at_once_lose_no_edit(tiny_run) -> None:
     source, out = tiny_run
     workbook = out / "workbook.gpkg"
     applied = 0
@@ -113,7 +113,7 @@ def test_a_run_and_an_import_at_once_lose_no_edit(tiny_run) -> None:  # noqa: AN
         )
         wanted = "rejected" if i % 2 else "confirmed"
 
-        def decide(ws, wanted=wanted) -> None:  # noqa: ANN001
+        def decide(ws, wanted=wanted) -> None:
             status = next(c.column for c in ws[2] if c.value == "核实状态")
             row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 1).value == RESOURCE)
             ws.cell(row, status).value = wanted
@@ -136,10 +136,12 @@ def test_a_run_and_an_import_at_once_lose_no_edit(tiny_run) -> None:  # noqa: AN
 
 def test_a_second_writer_stops_naming_the_holder(tmp_path: Path) -> None:
     workbook = tmp_path / "workbook.gpkg"
-    with workbook_lock(workbook, command="blockcheck run (test)"):
-        with pytest.raises(WorkbookLockedError, match=r"blockcheck run \(test\).*process \d+"):
-            with workbook_lock(workbook, command="blockcheck import-lists", wait_s=0.3):
-                pass
+    with (
+        workbook_lock(workbook, command="blockcheck run (test)"),
+        pytest.raises(WorkbookLockedError, match=r"blockcheck run \(test\).*process \d+"),
+        workbook_lock(workbook, command="blockcheck import-lists", wait_s=0.3),
+    ):
+        pass
     with workbook_lock(workbook, command="again", wait_s=0.3):  # released: free again
         pass
 
@@ -159,7 +161,7 @@ def test_run_never_writes_over_its_own_input(tmp_path: Path) -> None:
     assert source.read_bytes() == before
 
 
-def test_a_failed_write_leaves_the_saved_file_and_no_partial_file(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_a_failed_write_leaves_the_saved_file_and_no_partial_file(tmp_path: Path, monkeypatch) -> None:
     import errno
 
     import blockcheck.io as bio
@@ -169,7 +171,7 @@ def test_a_failed_write_leaves_the_saved_file_and_no_partial_file(tmp_path: Path
     real = bio.pyogrio.write_dataframe
     calls = []
 
-    def disk_full_on_the_second_layer(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def disk_full_on_the_second_layer(*args, **kwargs):
         calls.append(kwargs.get("layer"))
         if len(calls) == 2:
             raise OSError(errno.ENOSPC, "No space left on device")
@@ -219,7 +221,7 @@ def test_validate_out_never_replaces_its_own_input(tmp_path: Path) -> None:
     assert source.read_bytes() == before
 
 
-def test_run_keeps_layers_it_did_not_make(tiny_run) -> None:  # noqa: ANN001
+def test_run_keeps_layers_it_did_not_make(tiny_run) -> None:
     source, out = tiny_run
     workbook = out / "workbook.gpkg"
     mine = tiny_layers()["green"].assign(note="分析员自绘")
@@ -230,7 +232,7 @@ def test_run_keeps_layers_it_did_not_make(tiny_run) -> None:  # noqa: ANN001
     assert kept["note"].tolist() == ["分析员自绘"]
 
 
-def _validate(layers: dict, tmp_path: Path):  # noqa: ANN202
+def _validate(layers: dict, tmp_path: Path):
     from blockcheck.pipeline import check_input
 
     return check_input(write_input(tmp_path / "in.gpkg", layers)).checked.report
@@ -327,9 +329,8 @@ def test_a_standards_file_not_in_utf8_is_a_message(tmp_path: Path) -> None:
 
 
 def test_every_standards_key_is_read_or_marked_quoted_only() -> None:
-    from districts import ROOT
-
     from blockcheck.standards import load_standards
+    from districts import ROOT
 
     code = "\n".join(
         p.read_text("utf-8")
@@ -384,10 +385,9 @@ def test_mathtext_in_block_names_is_plain_text(tmp_path: Path) -> None:
 
 
 def test_control_characters_in_a_survey_never_break_the_excel_lists(tmp_path: Path) -> None:
-    from districts import ROOT
-
-    from blockcheck.workbook.excel import write_eight_lists
     from blockcheck.steps.consultation import ask_needs
+    from blockcheck.workbook.excel import write_eight_lists
+    from districts import ROOT
 
     text = (ROOT / "data" / "sample_blocks" / "demand_survey.csv").read_text("utf-8-sig")
     lines = text.splitlines()
@@ -407,7 +407,7 @@ def test_control_characters_in_a_survey_never_break_the_excel_lists(tmp_path: Pa
     assert written.is_file()
 
 
-def test_a_spreadsheet_that_unpacks_too_large_is_refused_before_reading(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_a_spreadsheet_that_unpacks_too_large_is_refused_before_reading(tmp_path: Path, monkeypatch) -> None:
     import zipfile
 
     import blockcheck.io as bio
@@ -426,11 +426,10 @@ def test_a_spreadsheet_that_unpacks_too_large_is_refused_before_reading(tmp_path
 def test_whatif_refuses_a_changed_input_and_projects_it_cannot_build(tmp_path: Path) -> None:
     import shutil
 
-    from districts import ROOT
-
     from blockcheck.errors import InputError
     from blockcheck.pipeline import run
     from blockcheck.whatif import what_if
+    from districts import ROOT
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -451,7 +450,7 @@ def test_whatif_refuses_a_changed_input_and_projects_it_cannot_build(tmp_path: P
         what_if(workbook, [projects["project_id"].iloc[1]])
 
 
-def _edit_xlsx(path: Path, sheet: str, edit) -> None:  # noqa: ANN001
+def _edit_xlsx(path: Path, sheet: str, edit) -> None:
     from openpyxl import load_workbook
 
     book = load_workbook(path)  # openpyxl keeps the document properties, as Excel does
@@ -459,7 +458,7 @@ def _edit_xlsx(path: Path, sheet: str, edit) -> None:  # noqa: ANN001
     book.save(path)
 
 
-def test_a_stale_excel_file_is_refused_and_newer_edits_survive(tiny_run) -> None:  # noqa: ANN001
+def test_a_stale_excel_file_is_refused_and_newer_edits_survive(tiny_run) -> None:
     from blockcheck.errors import StaleImportError
     from blockcheck.workbook.lists_import import import_lists
 
@@ -482,13 +481,13 @@ def test_a_stale_excel_file_is_refused_and_newer_edits_survive(tiny_run) -> None
     assert _status(workbook) == "confirmed"
 
 
-def test_a_cleared_sheet_deletes_nothing_without_delete_missing(tiny_run) -> None:  # noqa: ANN001
+def test_a_cleared_sheet_deletes_nothing_without_delete_missing(tiny_run) -> None:
     _, out = tiny_run
     workbook, xlsx = out / "workbook.gpkg", out / "eight_lists.xlsx"
     before = len(pyogrio.read_dataframe(workbook, layer="resource_list", read_geometry=False))
     assert before > 0
 
-    def clear(ws) -> None:  # noqa: ANN001
+    def clear(ws) -> None:
         ws.delete_rows(3, ws.max_row)
 
     _edit_xlsx(xlsx, "图2 资源清单", clear)
@@ -519,7 +518,7 @@ def test_a_cleared_sheet_deletes_nothing_without_delete_missing(tiny_run) -> Non
     assert len(pyogrio.read_dataframe(workbook, layer="resource_list", read_geometry=False)) == 0
 
 
-def test_import_refuses_formulas_and_a_file_that_is_not_a_workbook(tiny_run) -> None:  # noqa: ANN001
+def test_import_refuses_formulas_and_a_file_that_is_not_a_workbook(tiny_run) -> None:
     from blockcheck.errors import InputError
     from blockcheck.workbook.lists_import import import_lists
 
@@ -530,7 +529,7 @@ def test_import_refuses_formulas_and_a_file_that_is_not_a_workbook(tiny_run) -> 
         import_lists(source, xlsx)
     assert source.read_bytes() == before
 
-    def formula(ws) -> None:  # noqa: ANN001
+    def formula(ws) -> None:
         ws["D3"] = "=1+1"
 
     _edit_xlsx(xlsx, "图1 问题清单", formula)
@@ -538,7 +537,7 @@ def test_import_refuses_formulas_and_a_file_that_is_not_a_workbook(tiny_run) -> 
         import_lists(workbook, xlsx)
 
 
-def test_no_command_replaces_a_file_it_did_not_write_without_overwrite(tiny_run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_no_command_replaces_a_file_it_did_not_write_without_overwrite(tiny_run, tmp_path: Path) -> None:
     source, out = tiny_run
     workbook = out / "workbook.gpkg"
     mine = tmp_path / "mine"

@@ -38,7 +38,7 @@ def layers() -> dict[str, gpd.GeoDataFrame]:
 
 
 @pytest.fixture(scope="module")
-def generator():  # noqa: ANN201
+def generator():
     spec = importlib.util.spec_from_file_location("make_sample_district", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -54,7 +54,7 @@ def _within_index(points: gpd.GeoSeries, polygons: gpd.GeoDataFrame) -> pd.Serie
 # ------------------------------------------------------------------ structure
 
 
-def test_layers_crs_and_geometry_types(layers) -> None:  # noqa: ANN001
+def test_layers_crs_and_geometry_types(layers) -> None:
     model = input_model()
     assert set(layers) == set(model.layers)
     for name, frame in layers.items():
@@ -78,7 +78,7 @@ def test_marked_synthetic_in_dataset_info() -> None:
     assert meta["synthetic"] == "true" and meta["dataset_description"] == info["description"]
 
 
-def test_located_between_huilongguan_and_tiantongyuan(layers) -> None:  # noqa: ANN001
+def test_located_between_huilongguan_and_tiantongyuan(layers) -> None:
     minx, miny, maxx, maxy = layers["blocks"].total_bounds
     to_lonlat = Transformer.from_crs(4548, 4490, always_xy=True)
     (lon0, lon1), (lat0, lat1) = to_lonlat.transform([minx, maxx], [miny, maxy])
@@ -86,7 +86,7 @@ def test_located_between_huilongguan_and_tiantongyuan(layers) -> None:  # noqa: 
     assert 40.05 < lat0 < lat1 < 40.11
 
 
-def test_counts(layers) -> None:  # noqa: ANN001
+def test_counts(layers) -> None:
     blocks, comm = layers["blocks"], layers["communities"]
     assert len(blocks) >= 12
     assert blocks["block_id"].str.fullmatch(r"[A-Z]{2}\d{2}-\d{4}").all()
@@ -101,7 +101,7 @@ def test_counts(layers) -> None:  # noqa: ANN001
     assert len(layers["parcels"]) >= len(blocks)
 
 
-def test_ids_unique_and_fields_follow_the_model(layers) -> None:  # noqa: ANN001
+def test_ids_unique_and_fields_follow_the_model(layers) -> None:
     model = input_model()
     for name, frame in layers.items():
         spec = model.layer(name)
@@ -122,7 +122,7 @@ def test_ids_unique_and_fields_follow_the_model(layers) -> None:  # noqa: ANN001
                 assert (present <= field.max).all(), f"{name}.{field.name}"
 
 
-def test_blocks_tile_without_overlap_and_communities_nest(layers) -> None:  # noqa: ANN001
+def test_blocks_tile_without_overlap_and_communities_nest(layers) -> None:
     blocks, comm = layers["blocks"], layers["communities"]
     geoms = blocks.geometry.to_numpy()
     i, j = blocks.sindex.query(geoms, predicate="intersects")
@@ -138,7 +138,7 @@ def test_blocks_tile_without_overlap_and_communities_nest(layers) -> None:  # no
     assert abs(comm.area.sum() - blocks.area.sum()) < 1.0
 
 
-def test_buildings_avoid_each_other_and_the_roads(layers) -> None:  # noqa: ANN001
+def test_buildings_avoid_each_other_and_the_roads(layers) -> None:
     bld, roads = layers["buildings"], layers["roads"]
     geoms = bld.geometry.to_numpy()
     i, j = bld.sindex.query(geoms, predicate="intersects")
@@ -154,7 +154,7 @@ def test_buildings_avoid_each_other_and_the_roads(layers) -> None:  # noqa: ANN0
 # ------------------------------------------------------------ resources (图2)
 
 
-def test_every_resource_kind_is_present(layers) -> None:  # noqa: ANN001
+def test_every_resource_kind_is_present(layers) -> None:
     parcels, green, bld, fac, roads = (
         layers["parcels"],
         layers["green"],
@@ -200,7 +200,7 @@ def test_every_resource_kind_is_present(layers) -> None:  # noqa: ANN001
 # ------------------------------------------------------------ gaps (图1)
 
 
-def test_intended_gaps(layers) -> None:  # noqa: ANN001
+def test_intended_gaps(layers) -> None:
     blocks, comm, roads, green = layers["blocks"], layers["communities"], layers["roads"], layers["green"]
     fac, bld, parking = layers["facilities"], layers["buildings"], layers["parking"]
     pop = comm["population"].sum()
@@ -239,7 +239,7 @@ def test_intended_gaps(layers) -> None:  # noqa: ANN001
 # ------------------------------------------------------------ surveys, size, determinism
 
 
-def test_surveys(layers) -> None:  # noqa: ANN001
+def test_surveys(layers) -> None:
     comm = layers["communities"]
     raw = (SAMPLE / "demand_survey.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -268,7 +268,7 @@ def test_total_size_below_10_mb() -> None:
     assert sum(f.stat().st_size for f in files) < 10 * 1024 * 1024
 
 
-def test_generator_reproduces_the_committed_files(generator, layers, tmp_path: Path) -> None:  # noqa: ANN001
+def test_generator_reproduces_the_committed_files(generator, layers, tmp_path: Path) -> None:
     summary = generator.build(tmp_path)
     for name in ("demand_survey.csv", "vision_survey.csv"):
         assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
@@ -308,10 +308,9 @@ def test_checked_input_stays_synthetic(tmp_path: Path) -> None:
 
 
 def test_dataset_info_of_other_inputs(tmp_path: Path) -> None:
-    from districts import tiny_layers, write_input
-
     from blockcheck.errors import InputError
     from blockcheck.inputs.read import dataset_meta, read_dataset_info
+    from districts import tiny_layers, write_input
 
     real = write_input(tmp_path / "real.gpkg", tiny_layers())
     assert read_dataset_info(real) == {}

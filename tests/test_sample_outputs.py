@@ -30,8 +30,7 @@ def test_sample_workbook_matches_the_baseline(tmp_path: Path) -> None:
     assert current["layers"]["blockcheck_meta"]["data"], "blockcheck_meta is empty"
     meta = dict(current["layers"]["blockcheck_meta"]["data"])
     assert meta.get("resources_as_of_year") == str(fingerprints.PINNED_YEAR), (
-        "the run did not take the pinned year: make_sample_workbook.pinned_year no longer reaches the code that "
-        "reads today's date (pass the year to blockcheck.pipeline.run as `as_of_year` instead)"
+        "the run did not take the pinned year (blockcheck.pipeline.run(..., as_of_year=...))"
     )
     found = fingerprints.differences(baseline, current)
     assert not found, (
@@ -74,6 +73,6 @@ def test_a_difference_names_the_layer_the_row_and_the_way_to_regenerate() -> Non
         "layers": {"t": fingerprints.layer_fingerprint(changed, geometry_type=None, crs=None)},
     }
     found = fingerprints.differences(base, current)
-    assert found == ["layer t:\n  row id=\"a\": value: 2 → 2.5"]
+    assert found == ['layer t:\n  row id="a": value: 2 → 2.5']
     assert fingerprints.differences(base, base) == []
     assert "make_sample_workbook.py" in fingerprints.REGENERATE

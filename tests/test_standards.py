@@ -1,4 +1,7 @@
-"""Standards profiles: shipped values with unit, source, grade and kind; user overrides; the threshold term; clear errors."""
+"""Standards profiles: shipped values with unit, source, grade and kind; user overrides; the threshold term;
+
+clear errors.
+"""
 
 from __future__ import annotations
 

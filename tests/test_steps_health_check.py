@@ -13,14 +13,14 @@ from blockcheck.pipeline import run
 
 
 @pytest.fixture(scope="module")
-def sample_run(tmp_path_factory):  # noqa: ANN001, ANN201
+def sample_run(tmp_path_factory):
     from districts import ROOT
 
     out = tmp_path_factory.mktemp("run")
     return run(ROOT / "data" / "sample_blocks" / "sample_district.gpkg", out), out
 
 
-def test_workbook_layers(sample_run) -> None:  # noqa: ANN001
+def test_workbook_layers(sample_run) -> None:
     result, out = sample_run
     names = dict(pyogrio.list_layers(out / "workbook.gpkg"))
     assert names["block_metrics"] == "Polygon" or names["block_metrics"] == "MultiPolygon"
@@ -31,7 +31,7 @@ def test_workbook_layers(sample_run) -> None:  # noqa: ANN001
     assert area["block_id"].tolist() == ["ALL"]
 
 
-def test_block_values_add_up_to_the_area(sample_run) -> None:  # noqa: ANN001
+def test_block_values_add_up_to_the_area(sample_run) -> None:
     result, _ = sample_run
     blocks, area = result.health.block_metrics, result.health.area_metrics.iloc[0]
     for column in (
@@ -50,7 +50,7 @@ def test_block_values_add_up_to_the_area(sample_run) -> None:  # noqa: ANN001
         assert ((values >= 0) & (values <= 1 + 1e-9)).all() or column == "job_housing_ratio", column
 
 
-def test_problem_list_names_the_sample_gaps(sample_run) -> None:  # noqa: ANN001
+def test_problem_list_names_the_sample_gaps(sample_run) -> None:
     result, _ = sample_run
     area = result.problem_list[result.problem_list["scope"] == "ALL"].set_index("metric_key")
     expected = {
@@ -109,17 +109,16 @@ def test_cli_run_and_bad_input(tmp_path: Path) -> None:
     assert (out / "workbook.gpkg").read_bytes() == before
 
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402 - imported here, next to the tests that use it
+from hypothesis import strategies as st  # noqa: E402 - imported here, next to the tests that use it
 
 
 @settings(max_examples=8, deadline=None)
 @given(dx=st.floats(-50_000, 50_000), dy=st.floats(-50_000, 50_000))
 def test_translating_all_layers_changes_nothing(dx: float, dy: float) -> None:
-    from districts import tiny_layers
-
-    from blockcheck.steps.health_check import health_check
     from blockcheck.standards import load_standards
+    from blockcheck.steps.health_check import health_check
+    from districts import tiny_layers
 
     std = load_standards("beijing")
     layers = tiny_layers()
@@ -131,7 +130,7 @@ def test_translating_all_layers_changes_nothing(dx: float, dy: float) -> None:
     assert b[numeric].to_numpy() == pytest.approx(a[numeric].to_numpy(), abs=1e-6, nan_ok=True)
 
 
-def test_sample_problem_rows_quote_grade_c_values_as_reference_values(sample_run) -> None:  # noqa: ANN001
+def test_sample_problem_rows_quote_grade_c_values_as_reference_values(sample_run) -> None:
     result, _ = sample_run
     rows = result.problem_list
     graded_c = rows[rows["grade"] == "C"]
@@ -143,7 +142,7 @@ def test_sample_problem_rows_quote_grade_c_values_as_reference_values(sample_run
     assert set(rows["data_status"]) == {"measured"}
 
 
-def test_sample_bus_terminal_requirement_is_apportioned(sample_run) -> None:  # noqa: ANN001
+def test_sample_bus_terminal_requirement_is_apportioned(sample_run) -> None:
     result, _ = sample_run
     blocks = result.health.block_metrics["required_bus_terminal_count"]
     area = result.health.area_metrics.iloc[0]["required_bus_terminal_count"]

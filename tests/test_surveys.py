@@ -21,10 +21,9 @@ import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pytest
-from districts import ROOT
 from shapely.geometry import box
 
-from blockcheck.errors import CRSError, InputError
+from blockcheck.errors import CatalogueError, CRSError, InputError
 from blockcheck.inputs.model import input_model
 from blockcheck.surveys import (
     DEMAND_COLUMNS,
@@ -40,6 +39,7 @@ from blockcheck.surveys import (
     survey_respondents,
     vision_keywords,
 )
+from districts import ROOT
 
 SAMPLE = ROOT / "data" / "sample_blocks"
 HEADERS = ["街道", "社区", "公共服务设施", "公共空间", "市政公用设施", "交通停车问题"]
@@ -129,14 +129,14 @@ def test_demand_vocabulary_has_the_guideline_needs_and_valid_links() -> None:
     assert vocab.lookup("供暖").code == "heating"
 
 
-def test_bad_vocabulary_file_is_an_input_error(tmp_path: Path) -> None:
+def test_bad_vocabulary_file_is_a_catalogue_error(tmp_path: Path) -> None:
     path = tmp_path / "vocab.toml"
     path.write_text(
         '[categories.public_service]\nlabel_zh = "公共服务设施"\n'
         '[needs.x]\ncategory = "nowhere"\nlabel_zh = "某"\nfacility_category = ["spaceport"]\n',
         encoding="utf-8",
     )
-    with pytest.raises(InputError) as err:
+    with pytest.raises(CatalogueError) as err:
         demand_vocabulary(path)
     assert str(path) in str(err.value)
     assert "nowhere" in str(err.value) and "spaceport" in str(err.value)
@@ -452,7 +452,7 @@ def test_blank_community_is_carried_down_with_a_warning(tmp_path: Path) -> None:
 # -------------------------------------------------------------- matching ----
 
 
-def test_match_names_suffix_subdistrict_and_largest_overlap(tmp_path: Path, scene) -> None:  # noqa: ANN001
+def test_match_names_suffix_subdistrict_and_largest_overlap(tmp_path: Path, scene) -> None:
     blocks, communities = scene
     path = _write_csv(
         tmp_path / "survey.csv",
@@ -481,7 +481,7 @@ def test_match_names_suffix_subdistrict_and_largest_overlap(tmp_path: Path, scen
     assert respondents["has_needs"].tolist() == [True, True, True, True, False]
 
 
-def test_match_reports_ambiguous_names_and_checks_inputs(scene) -> None:  # noqa: ANN001
+def test_match_reports_ambiguous_names_and_checks_inputs(scene) -> None:
     blocks, communities = scene
     table = pd.DataFrame({"subdistrict": [None], "community": ["东区"], "source_row": [9]})
     out, warnings = match_communities(table, communities, blocks)
@@ -496,7 +496,7 @@ def test_match_reports_ambiguous_names_and_checks_inputs(scene) -> None:  # noqa
     assert out["block_id"].tolist() == ["B2"]
 
 
-def test_demand_summary_counts_communities_per_block(tmp_path: Path, scene) -> None:  # noqa: ANN001
+def test_demand_summary_counts_communities_per_block(tmp_path: Path, scene) -> None:
     blocks, communities = scene
     path = _write_csv(
         tmp_path / "survey.csv",
@@ -531,7 +531,7 @@ def sample_layers() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     return gpd.read_file(gpkg, layer="communities"), gpd.read_file(gpkg, layer="blocks")
 
 
-def test_sample_demand_survey_matches_every_community(sample_layers) -> None:  # noqa: ANN001
+def test_sample_demand_survey_matches_every_community(sample_layers) -> None:
     communities, blocks = sample_layers
     demands = read_demand_survey(SAMPLE / "demand_survey.csv")
     assert demands.attrs["warnings"] == []
@@ -574,7 +574,7 @@ def test_sample_need_totals_equal_an_independent_count() -> None:
     }
 
 
-def test_sample_vision_survey(sample_layers) -> None:  # noqa: ANN001
+def test_sample_vision_survey(sample_layers) -> None:
     communities, blocks = sample_layers
     visions = read_vision_survey(SAMPLE / "vision_survey.csv")
     with (SAMPLE / "vision_survey.csv").open(encoding="utf-8-sig", newline="") as fh:

@@ -12,13 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 import pytest
-from districts import ROOT
 
+from blockcheck.lists.schema import EIGHT_LISTS, conform, list_table
+from blockcheck.pipeline import run
 from blockcheck.workbook.excel import read_eight_lists, write_eight_lists
 from blockcheck.workbook.lists_import import import_lists
-from blockcheck.lists.schema import conform, list_table
-from blockcheck.pipeline import run
-from blockcheck.lists.schema import EIGHT_LISTS
+from districts import ROOT
 
 SAMPLE = ROOT / "data" / "sample_blocks" / "sample_district.gpkg"
 
@@ -28,13 +27,13 @@ def _ids(value: object) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def sample_out(tmp_path_factory):  # noqa: ANN001, ANN201
+def sample_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("wb")
     result = run(SAMPLE, out)
     return result, out
 
 
-def test_eight_non_empty_linked_lists(sample_out) -> None:  # noqa: ANN001
+def test_eight_non_empty_linked_lists(sample_out) -> None:
     result, out = sample_out
     names = {n for n, _ in pyogrio.list_layers(out / "workbook.gpkg")}
     assert set(EIGHT_LISTS) <= names and {"allocation", "project_history"} <= names
@@ -62,7 +61,7 @@ def test_eight_non_empty_linked_lists(sample_out) -> None:  # noqa: ANN001
     assert set(lists["policy_list"]["number"]) <= set(range(1, 20))
 
 
-def test_excel_has_the_figure_headers_first(sample_out) -> None:  # noqa: ANN001
+def test_excel_has_the_figure_headers_first(sample_out) -> None:
     result, out = sample_out
     from openpyxl import load_workbook
 
@@ -107,7 +106,7 @@ def test_excel_has_the_figure_headers_first(sample_out) -> None:  # noqa: ANN001
             assert projects[f"{heads['建设规模']}{row}"].number_format == "#,##0"
 
 
-def test_excel_round_trip(tmp_path: Path, sample_out) -> None:  # noqa: ANN001
+def test_excel_round_trip(tmp_path: Path, sample_out) -> None:
     result, _ = sample_out
     path = write_eight_lists(tmp_path / "x.xlsx", result.lists)
     back = read_eight_lists(path)
@@ -162,7 +161,7 @@ def test_edits_imported_survive_a_rerun_and_history_is_append_only(tmp_path: Pat
     pd.testing.assert_frame_equal(history.iloc[: len(first_history)], first_history)  # never rewritten
 
 
-def test_bad_excel_is_rejected_and_nothing_changes(tmp_path: Path, sample_out) -> None:  # noqa: ANN001
+def test_bad_excel_is_rejected_and_nothing_changes(tmp_path: Path, sample_out) -> None:
     result, out = sample_out
     before = (out / "workbook.gpkg").read_bytes()
     book = pd.read_excel(out / "eight_lists.xlsx", sheet_name=None, dtype=object, header=1)  # row 1: the title
@@ -193,7 +192,7 @@ write_gpkg(sys.argv[1], {"block_metrics": big, "problem_list": big.drop(columns=
 """
 
 
-def test_writer_killed_mid_write_leaves_the_previous_workbook(tmp_path: Path, sample_out) -> None:  # noqa: ANN001
+def test_writer_killed_mid_write_leaves_the_previous_workbook(tmp_path: Path, sample_out) -> None:
     _, out = sample_out
     target = tmp_path / "workbook.gpkg"
     target.write_bytes((out / "workbook.gpkg").read_bytes())
@@ -208,7 +207,7 @@ def test_writer_killed_mid_write_leaves_the_previous_workbook(tmp_path: Path, sa
     pd.testing.assert_frame_equal(after, before)
 
 
-def test_whatif_before_after(sample_out, tmp_path: Path) -> None:  # noqa: ANN001
+def test_whatif_before_after(sample_out, tmp_path: Path) -> None:
     _, out = sample_out
     projects = pyogrio.read_dataframe(out / "workbook.gpkg", layer="project_list")
     elderly = projects[projects["amount_unit"] == "elderly_care_beds"].iloc[0]
@@ -256,7 +255,7 @@ def test_a_shorter_run_keeps_the_lists_of_a_longer_one(tmp_path: Path) -> None:
     assert len(kept) == len(projects) and set(kept["project_id"]) == set(projects["project_id"])
 
 
-def test_libreoffice_opens_every_sheet_with_chinese_headers(sample_out, tmp_path: Path) -> None:  # noqa: ANN001
+def test_libreoffice_opens_every_sheet_with_chinese_headers(sample_out, tmp_path: Path) -> None:
     """The officials' spreadsheet application (LibreOffice Calc, headless) reads eight_lists.xlsx: every sheet,
     the 图1–图8 headers in Chinese, as many rows as the workbook's lists; number formats and autofilters survive
     a save by Calc, percentages show as such, and text that looks like a formula stays text."""

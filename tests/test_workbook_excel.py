@@ -1,4 +1,5 @@
-"""eight_lists.xlsx layout: the title row (with the synthetic-data notice), the data-gap sheet, header detection on import.
+"""eight_lists.xlsx layout: the title row (with the synthetic-data notice), the data-gap sheet, header detection
+on import.
 
 Small hand-made tables (no pipeline run): a problem list, a policy list, a
 project history and a data-gap list, written with :func:`write_eight_lists`.
@@ -16,10 +17,10 @@ from openpyxl.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
 from blockcheck.errors import InputError
-from blockcheck.workbook.excel import find_header_row, read_eight_lists, sheet_heading, write_eight_lists
-from blockcheck.workbook.lists_import import import_lists
 from blockcheck.io import write_gpkg
 from blockcheck.lists.schema import conform, list_table
+from blockcheck.workbook.excel import find_header_row, read_eight_lists, sheet_heading, write_eight_lists
+from blockcheck.workbook.lists_import import import_lists
 
 NOTICE_ZH, NOTICE_EN = "示例数据（虚构）", "synthetic sample data"
 
@@ -448,7 +449,8 @@ def test_summary_without_its_link_rows_is_an_error(lists_workbook: Books) -> Non
     strategies = book["图5 策略清单"]
     cell = _cell(strategies, "关联资源", "ST-1")
     assert (
-        f"sheet '图5 策略清单', column {cell.column_letter} (关联资源): row {cell.row} '12项，见关联编号表' show a summary "
+        f"sheet '图5 策略清单', column {cell.column_letter} (关联资源): row {cell.row} "
+        "'12项，见关联编号表' show a summary "
         "but the link sheet '关联编号' has no ids for them"
     ) in str(err.value)
 
@@ -469,8 +471,8 @@ def test_demand_list_by_community_sheet(lists_workbook: Books) -> None:
 
 
 def test_value_labels_come_from_the_list_schema() -> None:
-    from blockcheck.workbook.excel_layout import read_code
     from blockcheck.lists.schema import value_labels
+    from blockcheck.workbook.excel_layout import read_code
 
     assert value_labels("project_list", "status") == {
         "registered": "入库",

@@ -18,10 +18,10 @@ sys.path.insert(0, str(ROOT))
 def main(out: str, *extracts: str) -> None:
     import shapely
 
-    from blockcheck.steps.health_check import health_check
-    from blockcheck.metrics.roads import road_length_by_block_m, road_network_metrics
     from blockcheck.inputs.osm import import_osm
+    from blockcheck.metrics.roads import road_length_by_block_m, road_network_metrics
     from blockcheck.pipeline import check_input
+    from blockcheck.steps.health_check import health_check
 
     checked = check_input(ROOT / "data" / "sample_blocks" / "sample_district.gpkg")
     result = {"versions": (shapely.__version__, shapely.geos_version_string)}

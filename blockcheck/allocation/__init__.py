@@ -29,9 +29,16 @@ remaining gaps, :func:`allocation_summary`). Import everything from
 from __future__ import annotations
 
 from blockcheck.allocation.inputs import unused_pool_m2
-from blockcheck.allocation.rules import USABLE_STATUSES, AllocationError, AllocationRule, AllocationRules, ResourcePool, allocation_rules
+from blockcheck.allocation.rules import (
+    USABLE_STATUSES,
+    AllocationRule,
+    AllocationRules,
+    ResourcePool,
+    allocation_rules,
+)
 from blockcheck.allocation.solve import allocate
 from blockcheck.allocation.tables import ALLOCATION_COLUMNS, REMAINING_COLUMNS, SUMMARY_COLUMNS, allocation_summary
+from blockcheck.errors import AllocationError
 
 __all__ = [
     "ALLOCATION_COLUMNS",

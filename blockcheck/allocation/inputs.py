@@ -9,18 +9,20 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from blockcheck.allocation.rules import RESOURCE_STATUSES, AllocationRules, ResourcePool
 from blockcheck.crs import require_same_metric_crs
 from blockcheck.errors import InputError
 from blockcheck.network import WalkNetwork
-from blockcheck.allocation.rules import _STATUSES, AllocationRules, ResourcePool
+
+__all__ = ["check_allocation_inputs", "column_or_none", "pool_area_m2", "representative_points", "unused_pool_m2"]
 
 
-def _column_or_none(frame: pd.DataFrame, name: str) -> pd.Series:
+def column_or_none(frame: pd.DataFrame, name: str) -> pd.Series:
     """Column `name` of `frame`, or an all-None object column where `frame` has none."""
     return frame[name] if name in frame.columns else pd.Series(None, index=frame.index, dtype=object)
 
 
-def _check_inputs(
+def check_allocation_inputs(
     gaps: pd.DataFrame,
     resources: gpd.GeoDataFrame,
     blocks: gpd.GeoDataFrame,
@@ -28,7 +30,22 @@ def _check_inputs(
     rules: AllocationRules,
     block_points: gpd.GeoSeries | None,
 ) -> None:
-    """Raise InputError / CRSError for the first problem of :func:`~blockcheck.allocation.allocate`'s inputs."""
+    """Raise InputError / CRSError for the first problem of :func:`~blockcheck.allocation.allocate`'s inputs.
+
+    Parameters
+    ----------
+    gaps, resources, blocks, network, rules, block_points
+        As :func:`~blockcheck.allocation.allocate` takes them.
+
+    Raises
+    ------
+    blockcheck.errors.InputError
+        Layers that are not GeoDataFrames, duplicate block or resource ids,
+        gaps of blocks not in `blocks`, missing resource columns, categories
+        not in the catalogue, unknown statuses.
+    blockcheck.errors.CRSError
+        Layers (and network) not in one projected metric CRS.
+    """
     if not isinstance(resources, gpd.GeoDataFrame) or not isinstance(blocks, gpd.GeoDataFrame):
         raise InputError("allocate() needs the resources and blocks as GeoDataFrames.")
     require_same_metric_crs(
@@ -42,7 +59,8 @@ def _check_inputs(
     missing_blocks = gaps.index.difference(blocks.index)
     if len(missing_blocks):
         raise InputError(
-            f"The gaps name {len(missing_blocks)} block(s) not in the blocks layer (e.g. {list(missing_blocks[:3])}). Compute gaps and allocate on the same blocks."
+            f"The gaps name {len(missing_blocks)} block(s) not in the blocks layer (e.g. {list(missing_blocks[:3])}). "
+            "Compute gaps and allocate on the same blocks."
         )
     missing = [c for c in ("resource_id", "category", "status") if c not in resources.columns]
     if missing:
@@ -54,28 +72,35 @@ def _check_inputs(
     unknown = sorted(set(resources["category"].dropna().astype(str)) - known)
     if unknown or resources["category"].isna().any():
         raise InputError(
-            f"Resource categories {unknown or '[missing]'} are not in the allocation catalogue ({rules.source}; known: {sorted(known)}). Fix the resource list or add a [pools.<category>] entry."
+            f"Resource categories {unknown or '[missing]'} are not in the allocation catalogue "
+            f"({rules.source}; known: {sorted(known)}). Fix the resource list or add a [pools.<category>] entry."
         )
-    bad_status = sorted(set(resources["status"].astype(str)) - set(_STATUSES))
+    bad_status = sorted(set(resources["status"].astype(str)) - set(RESOURCE_STATUSES))
     if bad_status:
-        raise InputError(f"Resource statuses {bad_status} are not one of {list(_STATUSES)}.")
+        raise InputError(f"Resource statuses {bad_status} are not one of {list(RESOURCE_STATUSES)}.")
 
 
-def _points(geoms: np.ndarray, what: str) -> np.ndarray:
-    """Representative points of non-empty geometries (points stay as they are)."""
+def representative_points(geoms: np.ndarray, what: str) -> np.ndarray:
+    """Representative points of non-empty geometries (points stay as they are).
+
+    Raises
+    ------
+    blockcheck.errors.InputError
+        Naming `what` (``"blocks"``, ``"resources"``) when a geometry is missing or empty.
+    """
     bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if bad.any():
         raise InputError(f"{int(bad.sum())} {what} have no geometry. Give every feature a geometry, or drop it.")
     return np.where(shapely.get_type_id(geoms) == 0, geoms, shapely.point_on_surface(geoms))
 
 
-def _pool_area_m2(frame: gpd.GeoDataFrame, pools: Mapping[str, ResourcePool]) -> np.ndarray:
+def pool_area_m2(frame: gpd.GeoDataFrame, pools: Mapping[str, ResourcePool]) -> np.ndarray:
     """Pool area (m²) of each resource: its category's field, else its polygon area where allowed."""
     out = np.zeros(len(frame))
     category = frame["category"].to_numpy()
     geoms = frame.geometry.values
     polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
-    subtype = _column_or_none(frame, "subtype")
+    subtype = column_or_none(frame, "subtype")
     for cat, pool in pools.items():
         sel = category == cat
         if not sel.any():
@@ -115,7 +140,7 @@ def unused_pool_m2(resources: gpd.GeoDataFrame, allocation: pd.DataFrame, rules:
     known = resources["category"].isin(list(rules.pools)).to_numpy()
     pool = np.zeros(len(resources))
     if known.any():
-        pool[known] = _pool_area_m2(resources[known], rules.pools)
+        pool[known] = pool_area_m2(resources[known], rules.pools)
     used = allocation.groupby("resource_id")["resource_share"].sum() if len(allocation) else pd.Series(dtype="float64")
     share = resources["resource_id"].map(used).fillna(0.0).to_numpy("float64")
     left = np.where(

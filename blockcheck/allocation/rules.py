@@ -1,33 +1,41 @@
 """The allocation catalogue (``data/allocation.toml``): resource pools and one rule per provision key.
 
-:func:`allocation_rules` loads and checks it; :func:`_resolve` turns a
-catalogue value (a number or a standards key) into a number for a run.
+:func:`allocation_rules` loads and checks it; :func:`resolve_value` turns a
+catalogue value (a number or a standards key) into a number for a run, and
+:func:`default_facility_categories` gives a key's facility categories from
+``data/provision.toml``.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources as _res
 from os import PathLike
-from pathlib import Path
 
 import numpy as np
 
-from blockcheck.errors import BlockcheckError
+from blockcheck.catalogue import load_data, location
+from blockcheck.errors import AllocationCatalogueError, AllocationError, CatalogueError
 from blockcheck.standards import Standards
+
+__all__ = [
+    "RESOURCE_STATUSES",
+    "USABLE_STATUSES",
+    "AllocationRule",
+    "AllocationRules",
+    "ResourcePool",
+    "allocation_rules",
+    "default_facility_categories",
+    "resolve_value",
+]
 
 #: Resource statuses that may be allocated (``rejected`` never is).
 USABLE_STATUSES = ("candidate", "confirmed")
 #: Every status the resource list may carry.
-_STATUSES = (*USABLE_STATUSES, "rejected")
+RESOURCE_STATUSES = (*USABLE_STATUSES, "rejected")
 _AREAS = ("floor", "land")
-
-
-class AllocationError(BlockcheckError, ValueError):
-    """The allocation catalogue is invalid, or the optimisation failed."""
+_PACKAGED = "blockcheck/data/allocation.toml"
 
 
 @dataclass(frozen=True)
@@ -121,90 +129,120 @@ def _is_value(v: object) -> bool:
     return isinstance(v, str) or (isinstance(v, int | float) and not isinstance(v, bool))
 
 
-def _parse_rules(doc: dict, source: str) -> AllocationRules:
-    problems: list[str] = []
-    pools: dict[str, ResourcePool] = {}
-    for category, entry in doc.get("pools", {}).items():
-        unknown = set(entry) - _POOL_FIELDS
-        if unknown:
-            problems.append(f"pools.{category}: unknown fields {sorted(unknown)} (allowed: {sorted(_POOL_FIELDS)})")
-            continue
-        if not isinstance(entry.get("field"), str):
-            problems.append(
-                f'pools.{category}: needs field = the resource column of the pool area (e.g. "floor_area_m2")'
-            )
-            continue
-        factors = [entry.get(f) for f in ("floor_m2_per_m2", "land_m2_per_m2")]
-        if all(f is None for f in factors) or not all(f is None or _is_value(f) for f in factors):
-            problems.append(
-                f"pools.{category}: needs floor_m2_per_m2 and/or land_m2_per_m2 (a number or a standards key)"
-            )
-            continue
-        pools[category] = ResourcePool(
-            category=category,
-            field=entry["field"],
-            geometry_fallback=bool(entry.get("geometry_fallback", False)),
-            floor_m2_per_m2=factors[0],
-            land_m2_per_m2=factors[1],
-            exclude_subtypes=tuple(entry.get("exclude_subtypes", ())),
-        )
-    rules: list[AllocationRule] = []
-    for n, entry in enumerate(doc.get("rules", []), start=1):
-        where = f"rules #{n} ({entry.get('key', '?')})"
-        missing, unknown = _RULE_REQUIRED - set(entry), set(entry) - _RULE_FIELDS
-        if missing or unknown:
-            problems.append(
-                f"{where}: missing {sorted(missing)}, unknown {sorted(unknown)} (fields: {sorted(_RULE_FIELDS)})"
-            )
-            continue
-        if entry["area"] not in _AREAS:
-            problems.append(f'{where}: area = {entry["area"]!r}, expected "floor" or "land"')
-            continue
-        if not (_is_value(entry["m2_per_unit"]) and _is_value(entry["radius_m"])):
-            problems.append(f"{where}: m2_per_unit and radius_m must be numbers or standards keys")
-            continue
-        for category in entry["categories"]:
-            pool = pools.get(category)
-            if pool is None:
-                problems.append(f"{where}: resource category {category!r} has no [pools.{category}]")
-            elif pool.factor(entry["area"]) is None:
-                problems.append(
-                    f"{where}: [pools.{category}] gives no {entry['area']} area ({entry['area']}_m2_per_m2 missing)"
-                )
-        subtypes = entry.get("subtypes", {})
-        if not isinstance(subtypes, dict) or not set(subtypes) <= set(entry["categories"]):
-            problems.append(f"{where}: subtypes must be a table category → [subtypes] of categories the rule names")
-            continue
-        if any(r.key == entry["key"] for r in rules):
-            problems.append(f"{where}: a second rule for key {entry['key']!r}")
-        fc = entry.get("facility_categories")
-        rules.append(
-            AllocationRule(
-                key=entry["key"],
-                unit=entry["unit"],
-                area=entry["area"],
-                m2_per_unit=entry["m2_per_unit"],
-                radius_m=entry["radius_m"],
-                categories=tuple(entry["categories"]),
-                facility_categories=None if fc is None else tuple(fc),
-                subtypes={c: tuple(v) for c, v in subtypes.items()},
-            )
-        )
-    if problems:
-        raise AllocationError(
-            f"Allocation catalogue {source}: "
-            + "; ".join(problems)
-            + ". Compare with the shipped blockcheck/data/allocation.toml."
-        )
-    return AllocationRules(
-        pools=pools, rules=tuple(rules), not_allocated=tuple(doc.get("not_allocated", ())), source=source
+def _is_text_list(v: object) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _parse_pool(category: str, entry: object, problems: list[str]) -> ResourcePool | None:
+    """``[pools.<category>]`` as a ResourcePool, or None with its problems appended to `problems`."""
+    where = f"pools.{category}"
+    if not isinstance(entry, Mapping):
+        problems.append(f"{where}: must be a table ([{where}] with field = … )")
+        return None
+    unknown = set(entry) - _POOL_FIELDS
+    if unknown:
+        problems.append(f"{where}: unknown fields {sorted(unknown)} (allowed: {sorted(_POOL_FIELDS)})")
+        return None
+    if not isinstance(entry.get("field"), str):
+        problems.append(f'{where}: needs field = the resource column of the pool area (e.g. "floor_area_m2")')
+        return None
+    factors = [entry.get(f) for f in ("floor_m2_per_m2", "land_m2_per_m2")]
+    if all(f is None for f in factors) or not all(f is None or _is_value(f) for f in factors):
+        problems.append(f"{where}: needs floor_m2_per_m2 and/or land_m2_per_m2 (a number or a standards key)")
+        return None
+    if not _is_text_list(entry.get("exclude_subtypes", [])):
+        problems.append(f'{where}: exclude_subtypes must be a list of subtypes in quotes (["street", …])')
+        return None
+    return ResourcePool(
+        category=category,
+        field=entry["field"],
+        geometry_fallback=bool(entry.get("geometry_fallback", False)),
+        floor_m2_per_m2=factors[0],
+        land_m2_per_m2=factors[1],
+        exclude_subtypes=tuple(entry.get("exclude_subtypes", ())),
     )
+
+
+def _rule_problems(where: str, entry: Mapping, pools: Mapping[str, ResourcePool]) -> list[str]:
+    """Every problem of one ``[[rules]]`` entry (empty when it is sound)."""
+    missing, unknown = _RULE_REQUIRED - set(entry), set(entry) - _RULE_FIELDS
+    if missing or unknown:
+        return [f"{where}: missing {sorted(missing)}, unknown {sorted(unknown)} (fields: {sorted(_RULE_FIELDS)})"]
+    if entry["area"] not in _AREAS:
+        return [f'{where}: area = {entry["area"]!r}, expected "floor" or "land"']
+    if not (_is_value(entry["m2_per_unit"]) and _is_value(entry["radius_m"])):
+        return [f"{where}: m2_per_unit and radius_m must be numbers or standards keys"]
+    lists = ("categories", "facility_categories")
+    if not all(_is_text_list(entry[name]) for name in lists if name in entry):
+        return [f'{where}: categories and facility_categories must be lists of names in quotes (["idle_room", …])']
+    problems = []
+    for category in entry["categories"]:
+        pool = pools.get(category)
+        if pool is None:
+            problems.append(f"{where}: resource category {category!r} has no [pools.{category}]")
+        elif pool.factor(entry["area"]) is None:
+            problems.append(
+                f"{where}: [pools.{category}] gives no {entry['area']} area ({entry['area']}_m2_per_m2 missing)"
+            )
+    subtypes = entry.get("subtypes", {})
+    if (
+        not isinstance(subtypes, Mapping)
+        or not set(subtypes) <= set(entry["categories"])
+        or not all(_is_text_list(v) for v in subtypes.values())
+    ):
+        problems.append(f"{where}: subtypes must be a table category → [subtypes] of categories the rule names")
+    return problems
+
+
+def _make_rule(entry: Mapping) -> AllocationRule:
+    fc = entry.get("facility_categories")
+    return AllocationRule(
+        key=entry["key"],
+        unit=entry["unit"],
+        area=entry["area"],
+        m2_per_unit=entry["m2_per_unit"],
+        radius_m=entry["radius_m"],
+        categories=tuple(entry["categories"]),
+        facility_categories=None if fc is None else tuple(fc),
+        subtypes={c: tuple(v) for c, v in entry.get("subtypes", {}).items()},
+    )
+
+
+def _parse_rules(doc: Mapping, source: str) -> AllocationRules:
+    problems: list[str] = []
+    pool_tables = doc.get("pools", {})
+    rule_entries = doc.get("rules", [])
+    not_allocated = doc.get("not_allocated", [])
+    if not isinstance(pool_tables, Mapping):
+        problems.append("pools must be tables [pools.<category>]")
+        pool_tables = {}
+    if not isinstance(rule_entries, list) or not all(isinstance(e, Mapping) for e in rule_entries):
+        problems.append("rules must be an array of tables [[rules]]")
+        rule_entries = []
+    if not _is_text_list(not_allocated):
+        problems.append('not_allocated must be a list of resource categories in quotes (["retained_land", …])')
+        not_allocated = []
+    pools = {c: pool for c, e in pool_tables.items() if (pool := _parse_pool(c, e, problems)) is not None}
+    rules: list[AllocationRule] = []
+    for n, entry in enumerate(rule_entries, start=1):
+        where = f"rules #{n} ({entry.get('key', '?')})"
+        found = _rule_problems(where, entry, pools)
+        if any(r.key == entry.get("key") for r in rules):
+            found.append(f"{where}: a second rule for key {entry['key']!r}")
+        problems.extend(found)
+        if not found:
+            rules.append(_make_rule(entry))
+    if problems:
+        raise AllocationCatalogueError(
+            f"Allocation catalogue {source}: " + "; ".join(problems) + f". Compare with the shipped {_PACKAGED}."
+        )
+    return AllocationRules(pools=pools, rules=tuple(rules), not_allocated=tuple(not_allocated), source=source)
 
 
 @cache
 def _packaged_rules() -> AllocationRules:
-    text = _res.files("blockcheck").joinpath("data/allocation.toml").read_text("utf-8")
-    return _parse_rules(tomllib.loads(text), "blockcheck/data/allocation.toml")
+    doc = load_data("allocation.toml")
+    return _parse_rules(doc, location(doc))
 
 
 def allocation_rules(path: str | PathLike | None = None) -> AllocationRules:
@@ -222,29 +260,55 @@ def allocation_rules(path: str | PathLike | None = None) -> AllocationRules:
 
     Raises
     ------
-    AllocationError
+    blockcheck.errors.AllocationCatalogueError
         If the file is missing or unreadable, or a pool or rule is incomplete
-        (all problems listed at once).
+        (all problems listed at once). It is an ``AllocationError`` and a
+        ``CatalogueError``.
     """
     if path is None:
         return _packaged_rules()
-    path = Path(path)
     try:
-        doc = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        raise AllocationError(f"Allocation catalogue {path}: cannot be read ({err}).") from None
-    return _parse_rules(doc, str(path))
+        doc = load_data("allocation.toml", path)
+    except CatalogueError as err:
+        raise AllocationCatalogueError(f"Allocation catalogue {err}") from None
+    return _parse_rules(doc, location(doc))
 
 
-def _resolve(value: float | str, standards: Standards, what: str) -> float:
-    """A catalogue number, or the value of the standards key it names; must be finite and >= 0."""
+def resolve_value(value: float | str, standards: Standards, what: str) -> float:
+    """A catalogue number, or the value of the standards key it names; must be finite and >= 0.
+
+    Parameters
+    ----------
+    value
+        A number, or a standards key (``"conversion.floor_m2_per_elderly_care_bed"``).
+    standards
+        The run's standards.
+    what
+        Where the value comes from, for the message (``"elderly_care_beds: m2_per_unit"``).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    blockcheck.errors.AllocationError
+        If the number is negative or not finite.
+    blockcheck.errors.StandardsError
+        If the profile has no such key.
+    """
     out = float(standards[value]) if isinstance(value, str) else float(value)
     if not np.isfinite(out) or out < 0:
         raise AllocationError(f"{what} = {out} ({value!r}) must be a finite number >= 0.")
     return out
 
 
-def _default_facility_categories(key: str) -> tuple[str, ...] | None:
+def default_facility_categories(key: str) -> tuple[str, ...] | None:
+    """The facility categories of provision key `key` in ``data/provision.toml`` (None for a key it lacks).
+
+    A resource carrying a ``facility_category`` serves a rule without its own
+    ``facility_categories`` only when its category is one of these.
+    """
     from blockcheck.metrics.provision import provision_specs
 
     spec = next((s for s in provision_specs() if s.key == key), None)

@@ -1,10 +1,16 @@
 """The optimisation: arcs (resource, block, key) within reach and the lexicographic LP over them.
 
-:func:`allocate` is the entry point; :func:`_solve` is the two-phase LP
-(most gap closed, then least walking distance), solved with HiGHS.
+:func:`allocate` is the entry point. It reads the gaps and the rule numbers,
+keeps the usable resources (:func:`_usable_resources`), finds every arc within
+walking reach (:func:`_arcs_within_reach`), solves the two-phase LP over them
+(:func:`_optimal_flows` → :func:`_solve`: most gap closed, then least walking
+distance, with HiGHS) and writes the two tables (:func:`_allocation_table`,
+:func:`~blockcheck.allocation.tables.remaining_table`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -13,14 +19,23 @@ import shapely
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, vstack
 
+from blockcheck.allocation.distances import pair_distances_m
+from blockcheck.allocation.inputs import check_allocation_inputs, column_or_none, pool_area_m2, representative_points
+from blockcheck.allocation.rules import (
+    USABLE_STATUSES,
+    AllocationRule,
+    AllocationRules,
+    allocation_rules,
+    default_facility_categories,
+    resolve_value,
+)
+from blockcheck.allocation.tables import ALLOCATION_COLUMNS, empty_allocation, remaining_table
+from blockcheck.errors import AllocationError, InputError
 from blockcheck.lists.ids import allocation_ids
-from blockcheck.errors import InputError
 from blockcheck.network import DISTANCE_TOLERANCE_M, WalkNetwork
 from blockcheck.standards import Standards
-from blockcheck.allocation.distances import _pair_distances_m
-from blockcheck.allocation.inputs import _check_inputs, _column_or_none, _points, _pool_area_m2
-from blockcheck.allocation.rules import USABLE_STATUSES, AllocationError, AllocationRules, _default_facility_categories, _resolve, allocation_rules
-from blockcheck.allocation.tables import ALLOCATION_COLUMNS, _empty_allocation, _remaining_table
+
+__all__ = ["allocate"]
 
 #: Relative slack on the phase-1 optimum when phase 2 minimises distance: tried in turn until
 #: HiGHS (feasibility tolerance 1e-7) accepts the bound.
@@ -37,21 +52,56 @@ _AREA_DECIMALS = 6
 _FLOW_NOISE = 1e-9
 
 
+@dataclass(frozen=True)
+class _UsableResources:
+    """The resources that can be allocated (usable status, a category with a pool, a pool > 0 m²), in list order."""
+
+    frame: gpd.GeoDataFrame
+    pool_m2: np.ndarray
+    category: np.ndarray
+    facility_category: np.ndarray  # object: None where the resource names none
+    subtype: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Arcs:
+    """Every arc (resource, block, key) within reach, as parallel arrays."""
+
+    resource: np.ndarray  # position among the usable resources
+    block: np.ndarray  # row of the gaps table
+    rule: np.ndarray  # position among the active rules
+    gain: np.ndarray  # m² of the key's kind of area one m² of the pool gives (γ)
+    distance_m: np.ndarray  # walk (or straight line) from resource to block point
+
+    def where(self, chosen: np.ndarray) -> _Arcs:
+        """The arcs where the boolean array `chosen` is True."""
+        return _Arcs(
+            self.resource[chosen], self.block[chosen], self.rule[chosen], self.gain[chosen], self.distance_m[chosen]
+        )
+
+
 def _solve(
-    res: np.ndarray, dem: np.ndarray, gain: np.ndarray, dist: np.ndarray, pool_m2: np.ndarray, demand_m2: np.ndarray
+    arc_pool: np.ndarray,
+    arc_demand: np.ndarray,
+    gain: np.ndarray,
+    distance_m: np.ndarray,
+    pool_m2: np.ndarray,
+    demand_m2: np.ndarray,
 ) -> np.ndarray:
     """Lexicographic LP: max Σ gain·x, then min Σ dist·gain·x; returns x (pool m² per arc).
 
-    Phase 1 gives ``Z*``. Phase 2 first solves the weighted LP min Σ (dist − M)·gain·x
-    (fast: no dense row); if its solution closes ``Z*`` it is lexicographically optimal
-    (for every x closing ``Z*``, cost(x_M) − M·Z* <= cost(x) − M·Z*). Otherwise M grows,
-    and finally the LP with the explicit bound Σ gain·x >= Z* decides.
+    ``arc_pool`` and ``arc_demand`` give each arc's row in `pool_m2` and
+    `demand_m2`. Phase 1 gives ``Z*``. Phase 2 first solves the weighted LP
+    min Σ (dist − M)·gain·x (fast: no dense row); if its solution closes ``Z*``
+    it is lexicographically optimal (for every x closing ``Z*``, cost(x_M) −
+    M·Z* <= cost(x) − M·Z*). Otherwise M grows, and finally the LP with the
+    explicit bound Σ gain·x >= Z* decides.
     """
-    n = res.shape[0]
-    ones = np.ones(n)
-    a_pool = coo_matrix((ones, (res, np.arange(n))), shape=(pool_m2.shape[0], n))
-    a_dem = coo_matrix((gain, (dem, np.arange(n))), shape=(demand_m2.shape[0], n))
-    a_ub = vstack([a_pool, a_dem]).tocsr()
+    n = arc_pool.shape[0]
+    arc_number = np.arange(n)
+    pool_rows = coo_matrix((np.ones(n), (arc_pool, arc_number)), shape=(pool_m2.shape[0], n))
+    demand_rows = coo_matrix((gain, (arc_demand, arc_number)), shape=(demand_m2.shape[0], n))
+    a_ub = vstack([pool_rows, demand_rows]).tocsr()
     b_ub = np.concatenate([pool_m2, demand_m2])
     first = linprog(-gain, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
     if first.status != 0:
@@ -59,16 +109,20 @@ def _solve(
     closed = -first.fun
     if closed <= 0:
         return np.zeros(n)
-    big_m = _BIG_M_FACTOR * (float(dist.max()) + 1.0)
+    big_m = _BIG_M_FACTOR * (float(distance_m.max()) + 1.0)
     for _ in range(_BIG_M_TRIES):
-        weighted = linprog((dist - big_m) * gain, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+        weighted = linprog((distance_m - big_m) * gain, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
         if weighted.status == 0 and gain @ weighted.x >= closed * (1 - _CLOSED_RTOL):
             return np.clip(weighted.x, 0.0, None)
         big_m *= _BIG_M_FACTOR
-    a_ub2 = vstack([a_ub, coo_matrix(-gain[None, :])]).tocsr()
+    bounded = vstack([a_ub, coo_matrix(-gain[None, :])]).tocsr()
     for slack in _PHASE2_SLACK:
         second = linprog(
-            dist * gain, A_ub=a_ub2, b_ub=np.append(b_ub, -closed * (1 - slack)), bounds=(0, None), method="highs"
+            distance_m * gain,
+            A_ub=bounded,
+            b_ub=np.append(b_ub, -closed * (1 - slack)),
+            bounds=(0, None),
+            method="highs",
         )
         if second.status == 0:
             return np.clip(second.x, 0.0, None)
@@ -196,126 +250,229 @@ def allocate(
     need one Dijkstra (:func:`scipy.sparse.csgraph.dijkstra`, cut at the
     largest radius) per distinct end node of the edges the blocks — or the
     resources, whichever are fewer — are attached to: about ``2 × min(n_blocks,
-    n_resources)`` local searches. The LP has one variable per arc and
+    n_resources)`` local searches, run in batches from which only the
+    candidate pairs' distances are read (no blocks × resources matrix: memory
+    grows with the pairs within reach). The LP has one variable per arc (a
+    pair within the key's walking radius, never a pair out of reach) and
     dominates the time: on a synthetic grid district of 196 blocks and 1,000
     resources (about 24,000 arcs) ``allocate`` takes about 0.5 s with the
     network (0.9 s straight-line, twice the arcs); 900 blocks and 5,000
     resources (140,000 arcs) about 4 s (14 s straight-line).
     """
     rules = rules or allocation_rules()
-    _check_inputs(gaps, resources, blocks, network, rules, block_points)
+    check_allocation_inputs(gaps, resources, blocks, network, rules, block_points)
+    gap_by_key = _gaps_by_key(gaps)
+    active = [r for r in rules.rules if r.key in gap_by_key and (gap_by_key[r.key] > 0).any()]
+    m2_per_unit, radius_m = _rule_numbers(active, standards)
+    usable = _usable_resources(resources, rules)
+    arcs = None
+    if active and len(usable.frame):
+        block_xy = _block_xy(blocks, block_points, gaps.index)
+        arcs = _arcs_within_reach(active, usable, gap_by_key, radius_m, block_xy, network, rules, standards)
 
-    # ---- gaps (in key units) and rule constants
+    units = {r.key: r.unit for r in rules.rules}
+    allocated = {key: np.zeros(len(gaps)) for key in gap_by_key}
+    allocation = empty_allocation()
+    if arcs is not None:
+        flow_m2 = _optimal_flows(arcs, usable.pool_m2, gap_by_key, active, m2_per_unit)
+        carrying = flow_m2 > 0
+        used, flow_m2 = arcs.where(carrying), flow_m2[carrying]
+        per_unit = np.array([m2_per_unit[r.key] for r in active])
+        amount = used.gain * flow_m2 / per_unit[used.rule]
+        key_names = np.array([r.key for r in active], dtype=object)[used.rule]
+        for key in {r.key for r in active}:
+            of_key = key_names == key
+            allocated[key] += np.bincount(used.block[of_key], weights=amount[of_key], minlength=len(gaps))
+        allocation = _allocation_table(used, flow_m2, amount, key_names, usable, gaps.index, units)
+    distance_kind = "network" if network is not None else "straight_line"
+    allocation.attrs["distance"] = distance_kind
+    remaining = remaining_table(list(gap_by_key), gap_by_key, allocated, gaps.index.to_numpy(), units)
+    remaining.attrs["distance"] = distance_kind
+    return allocation, remaining
+
+
+def _gaps_by_key(gaps: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each ``gap_<key>`` column of `gaps` as an array in the key's unit (NaN and negative gaps count as 0)."""
     keys = [c[4:] for c in gaps.columns if isinstance(c, str) and c.startswith("gap_")]
-    gap = {
-        k: np.nan_to_num(pd.to_numeric(gaps[f"gap_{k}"], errors="coerce").to_numpy("float64")).clip(0.0, None)
-        for k in keys
+    return {
+        key: np.nan_to_num(pd.to_numeric(gaps[f"gap_{key}"], errors="coerce").to_numpy("float64")).clip(0.0, None)
+        for key in keys
     }
-    active = [r for r in rules.rules if r.key in gap and (gap[r.key] > 0).any()]
-    m2_per_unit = {r.key: _resolve(r.m2_per_unit, standards, f"{r.key}: m2_per_unit") for r in active}
-    radius = {r.key: _resolve(r.radius_m, standards, f"{r.key}: radius_m") for r in active}
-    for k, v in m2_per_unit.items():
-        if v <= 0:
-            raise AllocationError(f"{k}: m2_per_unit must be > 0 (got {v}).")
 
-    # ---- usable resources and their pools
+
+def _rule_numbers(active: list[AllocationRule], standards: Standards) -> tuple[dict[str, float], dict[str, float]]:
+    """m² per unit and walking radius (m) of each active rule's key, resolved against `standards`.
+
+    Raises
+    ------
+    AllocationError
+        If a key's m² per unit is not > 0 (or a value is negative or not finite).
+    """
+    m2_per_unit = {r.key: resolve_value(r.m2_per_unit, standards, f"{r.key}: m2_per_unit") for r in active}
+    radius_m = {r.key: resolve_value(r.radius_m, standards, f"{r.key}: radius_m") for r in active}
+    for key, value in m2_per_unit.items():
+        if value <= 0:
+            raise AllocationError(f"{key}: m2_per_unit must be > 0 (got {value}).")
+    return m2_per_unit, radius_m
+
+
+def _usable_resources(resources: gpd.GeoDataFrame, rules: AllocationRules) -> _UsableResources:
+    """Resources of a usable status and a pooled category whose pool is > 0 m², with what decides what they serve."""
     usable = resources[
         resources["status"].isin(USABLE_STATUSES).to_numpy() & resources["category"].isin(list(rules.pools)).to_numpy()
     ]
-    pool_m2 = _pool_area_m2(usable, rules.pools)
+    pool_m2 = pool_area_m2(usable, rules.pools)
     usable, pool_m2 = usable[pool_m2 > 0], pool_m2[pool_m2 > 0]
-    r_cat = usable["category"].to_numpy()
-    fac = _column_or_none(usable, "facility_category")
-    fac = fac.where(fac.notna() & (fac.astype(str).str.strip() != ""), None).to_numpy()
-    r_sub = _column_or_none(usable, "subtype").to_numpy()
+    facility = column_or_none(usable, "facility_category")
+    facility = facility.where(facility.notna() & (facility.astype(str).str.strip() != ""), None).to_numpy()
+    return _UsableResources(
+        frame=usable,
+        pool_m2=pool_m2,
+        category=usable["category"].to_numpy(),
+        facility_category=facility,
+        subtype=column_or_none(usable, "subtype").to_numpy(),
+    )
 
-    # ---- arcs (resource, block, key) within reach
-    g_pos = blocks.index.get_indexer(gaps.index)
-    arcs: list[tuple[np.ndarray, ...]] = []
-    dist_kind = "network" if network is not None else "straight_line"
-    if active and len(usable):
-        b_geom = blocks.geometry.values if block_points is None else block_points.reindex(blocks.index).values
-        if block_points is not None and pd.isna(block_points.reindex(blocks.index)).any():
+
+def _block_xy(blocks: gpd.GeoDataFrame, block_points: gpd.GeoSeries | None, gap_blocks: pd.Index) -> np.ndarray:
+    """Coordinates (n, 2) of the point of each block of `gap_blocks`: its block point, else a point in its polygon.
+
+    Raises
+    ------
+    blockcheck.errors.InputError
+        If `block_points` lacks a point for some block.
+    """
+    if block_points is None:
+        geoms = blocks.geometry.values
+    else:
+        geoms = block_points.reindex(blocks.index).values
+        if pd.isna(block_points.reindex(blocks.index)).any():
             raise InputError("block_points lacks a point for some blocks. Give one point per block_id.")
-        b_xy = shapely.get_coordinates(_points(np.asarray(b_geom, dtype=object)[g_pos], "blocks"))
-        r_xy = shapely.get_coordinates(_points(np.asarray(usable.geometry.values, dtype=object), "resources"))
-        max_radius = max(radius.values()) + DISTANCE_TOLERANCE_M
-        pi, pj, pair_m = _pair_distances_m(network, r_xy, b_xy, max_radius)
-        for rule in active:
-            ok_cat = np.isin(r_cat, rule.categories)
-            allowed = (
-                rule.facility_categories
-                if rule.facility_categories is not None
-                else _default_facility_categories(rule.key)
-            )
-            if allowed is not None:
-                ok_cat &= pd.isna(fac) | np.isin(fac.astype(str), list(allowed))
-            for cat, subs in rule.subtypes.items():
-                ok_cat &= (r_cat != cat) | pd.Series(r_sub).isin(subs).to_numpy()
-            sel = ok_cat[pi] & (gap[rule.key][pj] > 0) & (pair_m <= radius[rule.key] + DISTANCE_TOLERANCE_M)
-            if not sel.any():
-                continue
-            gain_by_cat = {
-                c: _resolve(rules.pools[c].factor(rule.area), standards, f"pools.{c}: {rule.area}_m2_per_m2")
-                for c in rule.categories
-            }
-            gain = np.array([gain_by_cat[c] for c in r_cat[pi[sel]]])
-            keep = gain > 0
-            arcs.append(
-                (
-                    pi[sel][keep],
-                    pj[sel][keep],
-                    np.full(int(keep.sum()), active.index(rule)),
-                    gain[keep],
-                    pair_m[sel][keep],
-                )
-            )
+    rows = blocks.index.get_indexer(gap_blocks)
+    return shapely.get_coordinates(representative_points(np.asarray(geoms, dtype=object)[rows], "blocks"))
 
-    # ---- solve
-    units = {r.key: r.unit for r in rules.rules}
-    allocated = {k: np.zeros(len(gaps)) for k in keys}
-    allocation = _empty_allocation()
-    if arcs:
-        a_r, a_b, a_k, a_g, a_d = (np.concatenate(parts) for parts in zip(*arcs, strict=True))
-        dem_keys, a_dem = np.unique(np.stack([a_k, a_b]), axis=1, return_inverse=True)
-        a_dem = a_dem.reshape(-1)
-        m_k = np.array([m2_per_unit[r.key] for r in active])
-        demand_m2 = np.array([gap[active[k].key][b] for k, b in dem_keys.T]) * m_k[dem_keys[0]]
-        used_r, a_res = np.unique(a_r, return_inverse=True)
-        x = _solve(a_res.reshape(-1), a_dem, a_g, a_d, pool_m2[used_r], demand_m2)
-        x = np.round(x, _AREA_DECIMALS)
-        x[x <= _FLOW_NOISE * pool_m2[a_r]] = 0.0
-        on = x > 0
-        amount = a_g[on] * x[on] / m_k[a_k[on]]
-        key_names = np.array([r.key for r in active], dtype=object)[a_k[on]]
-        for k in {r.key for r in active}:
-            sel = key_names == k
-            allocated[k] += np.bincount(a_b[on][sel], weights=amount[sel], minlength=len(gaps))
-        allocation = (
-            pd.DataFrame(
-                {
-                    "resource_id": usable["resource_id"].to_numpy()[a_r[on]],
-                    "block_id": gaps.index.to_numpy()[a_b[on]],
-                    "provision_key": key_names,
-                    "amount": amount,
-                    "unit": [units[k] for k in key_names],
-                    "resource_share": np.minimum(x[on] / pool_m2[a_r[on]], 1.0),
-                    "area_used_m2": x[on],
-                    "walk_distance_m": a_d[on],
-                    "category": r_cat[a_r[on]],
-                    "_b": a_b[on],
-                    "_k": a_k[on],
-                }
-            )
-            .sort_values(["_b", "_k", "walk_distance_m", "resource_id"], kind="stable")
-            .drop(columns=["_b", "_k"])
-            .reset_index(drop=True)
+
+def _can_serve(rule: AllocationRule, usable: _UsableResources) -> np.ndarray:
+    """Which usable resources may serve `rule`: its categories, facility categories and subtypes."""
+    serves = np.isin(usable.category, rule.categories)
+    allowed = (
+        rule.facility_categories if rule.facility_categories is not None else default_facility_categories(rule.key)
+    )
+    if allowed is not None:
+        facility = usable.facility_category
+        serves &= pd.isna(facility) | np.isin(facility.astype(str), list(allowed))
+    for category, subtypes in rule.subtypes.items():
+        serves &= (usable.category != category) | pd.Series(usable.subtype).isin(subtypes).to_numpy()
+    return serves
+
+
+def _arcs_within_reach(
+    active: list[AllocationRule],
+    usable: _UsableResources,
+    gap_by_key: dict[str, np.ndarray],
+    radius_m: dict[str, float],
+    block_xy: np.ndarray,
+    network: WalkNetwork | None,
+    rules: AllocationRules,
+    standards: Standards,
+) -> _Arcs | None:
+    """Every arc (resource, block, key) whose resource serves the key, whose block lacks it, within the key's radius.
+
+    Arcs whose pool gives none of the key's kind of area (γ = 0) are left
+    out. None when no rule has a resource within reach of a gap.
+    """
+    resource_xy = shapely.get_coordinates(
+        representative_points(np.asarray(usable.frame.geometry.values, dtype=object), "resources")
+    )
+    reach_m = max(radius_m.values()) + DISTANCE_TOLERANCE_M
+    pair_resource, pair_block, pair_m = pair_distances_m(network, resource_xy, block_xy, reach_m)
+    groups = []
+    for position, rule in enumerate(active):
+        chosen = (
+            _can_serve(rule, usable)[pair_resource]
+            & (gap_by_key[rule.key][pair_block] > 0)
+            & (pair_m <= radius_m[rule.key] + DISTANCE_TOLERANCE_M)
         )
-        allocation.insert(0, "allocation_id", allocation_ids(1, len(allocation)))
-        allocation = allocation[list(ALLOCATION_COLUMNS)]
-    allocation.attrs["distance"] = dist_kind
+        if not chosen.any():
+            continue
+        gain_by_category = {
+            c: resolve_value(rules.pools[c].factor(rule.area), standards, f"pools.{c}: {rule.area}_m2_per_m2")
+            for c in rule.categories
+        }
+        gain = np.array([gain_by_category[c] for c in usable.category[pair_resource[chosen]]])
+        gives_area = gain > 0
+        groups.append(
+            _Arcs(
+                resource=pair_resource[chosen][gives_area],
+                block=pair_block[chosen][gives_area],
+                rule=np.full(int(gives_area.sum()), position),
+                gain=gain[gives_area],
+                distance_m=pair_m[chosen][gives_area],
+            )
+        )
+    if not groups:
+        return None
+    return _Arcs(
+        *(
+            np.concatenate([getattr(g, name) for g in groups])
+            for name in ("resource", "block", "rule", "gain", "distance_m")
+        )
+    )
 
-    # ---- remaining gaps
-    remaining = _remaining_table(keys, gap, allocated, gaps.index.to_numpy(), units)
-    remaining.attrs["distance"] = dist_kind
-    return allocation, remaining
+
+def _optimal_flows(
+    arcs: _Arcs,
+    pool_m2: np.ndarray,
+    gap_by_key: dict[str, np.ndarray],
+    active: list[AllocationRule],
+    m2_per_unit: dict[str, float],
+) -> np.ndarray:
+    """Pool m² assigned along each arc by the lexicographic optimum (rounded to 1 mm², solver noise dropped).
+
+    Each resource with an arc is one pool row; each (key, block) with an arc
+    is one demand row of ``gap × m² per unit``.
+    """
+    demands, arc_demand = np.unique(np.stack([arcs.rule, arcs.block]), axis=1, return_inverse=True)
+    per_unit = np.array([m2_per_unit[r.key] for r in active])
+    demand_m2 = np.array([gap_by_key[active[k].key][b] for k, b in demands.T]) * per_unit[demands[0]]
+    pooled, arc_pool = np.unique(arcs.resource, return_inverse=True)
+    flow_m2 = _solve(
+        arc_pool.reshape(-1), arc_demand.reshape(-1), arcs.gain, arcs.distance_m, pool_m2[pooled], demand_m2
+    )
+    flow_m2 = np.round(flow_m2, _AREA_DECIMALS)
+    flow_m2[flow_m2 <= _FLOW_NOISE * pool_m2[arcs.resource]] = 0.0
+    return flow_m2
+
+
+def _allocation_table(
+    used: _Arcs,
+    flow_m2: np.ndarray,
+    amount: np.ndarray,
+    key_names: np.ndarray,
+    usable: _UsableResources,
+    gap_blocks: pd.Index,
+    units: dict[str, str],
+) -> pd.DataFrame:
+    """The allocation table of the arcs that carry a flow, sorted by block, key and distance, with ids ``AL-…``."""
+    table = (
+        pd.DataFrame(
+            {
+                "resource_id": usable.frame["resource_id"].to_numpy()[used.resource],
+                "block_id": gap_blocks.to_numpy()[used.block],
+                "provision_key": key_names,
+                "amount": amount,
+                "unit": [units[k] for k in key_names],
+                "resource_share": np.minimum(flow_m2 / usable.pool_m2[used.resource], 1.0),
+                "area_used_m2": flow_m2,
+                "walk_distance_m": used.distance_m,
+                "category": usable.category[used.resource],
+                "_block": used.block,
+                "_rule": used.rule,
+            }
+        )
+        .sort_values(["_block", "_rule", "walk_distance_m", "resource_id"], kind="stable")
+        .drop(columns=["_block", "_rule"])
+        .reset_index(drop=True)
+    )
+    table.insert(0, "allocation_id", allocation_ids(1, len(table)))
+    return table[list(ALLOCATION_COLUMNS)]

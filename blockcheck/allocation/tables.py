@@ -5,6 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+__all__ = [
+    "ALLOCATION_COLUMNS",
+    "REMAINING_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "allocation_summary",
+    "empty_allocation",
+    "remaining_table",
+]
+
 #: Columns of the allocation table, in order.
 ALLOCATION_COLUMNS = (
     "allocation_id",
@@ -37,12 +46,13 @@ SUMMARY_COLUMNS = (
 _REST_NOISE = 1e-7
 
 
-def _empty_allocation() -> pd.DataFrame:
+def empty_allocation() -> pd.DataFrame:
+    """An allocation table without rows: the columns of :data:`ALLOCATION_COLUMNS`, numbers as float64."""
     types = {"amount": "float64", "resource_share": "float64", "area_used_m2": "float64", "walk_distance_m": "float64"}
     return pd.DataFrame({c: pd.Series(dtype=types.get(c, object)) for c in ALLOCATION_COLUMNS})
 
 
-def _remaining_table(
+def remaining_table(
     keys: list[str],
     gap: dict[str, np.ndarray],
     allocated: dict[str, np.ndarray],

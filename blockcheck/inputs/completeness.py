@@ -14,19 +14,18 @@ and ``run``; :mod:`blockcheck.lists.data_gaps` turns it into null metrics,
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from blockcheck.catalogue import build, load_data, location, require_tables
 from blockcheck.errors import CatalogueError
-from blockcheck.inputs.model import input_model
 from blockcheck.inputs.field_mapping import Mapping
+from blockcheck.inputs.model import input_model
 from blockcheck.metrics.provision import provision_specs
 from blockcheck.standards import Standards
 
@@ -47,6 +46,8 @@ __all__ = [
 
 #: Table of the completeness found, written by ``validate --out`` and ``run``.
 COMPLETENESS_LAYER = "input_completeness"
+#: Methods of a capacity estimate (``[[estimate]] method``).
+_METHODS = ("divide", "footprint_x_floors")
 #: Facility categories whose coverage the health check measures outside the life circles.
 _COVERAGE_CATEGORIES = ("bus_stop", "garbage_station", "substation")
 _COLUMNS = [
@@ -94,35 +95,39 @@ class CapacityEstimate:
     note_en: str
 
 
-@cache
 def _doc() -> dict:
-    return tomllib.loads(resources.files("blockcheck").joinpath("data/data_needs.toml").read_text("utf-8"))
+    return load_data("data_needs.toml")
 
 
 @cache
 def data_needs() -> tuple[DataNeed, ...]:
-    """The packaged needs of the metrics (``data/data_needs.toml``)."""
-    try:
-        return tuple(
-            DataNeed(**{**n, "metrics": tuple(n["metrics"]), "applies_to_use": tuple(n.get("applies_to_use", ()))})
-            for n in _doc()["need"]
-        )
-    except (KeyError, TypeError) as err:
-        msg = f"data/data_needs.toml: a [[need]] entry is malformed ({err}); every entry needs layer, field, label_zh, label_en, metrics, fix_zh, fix_en."
-        raise CatalogueError(msg) from None
+    """The packaged needs of the metrics (``data/data_needs.toml``).
+
+    Raises
+    ------
+    blockcheck.errors.CatalogueError
+        A ``[[need]]`` lacks a field or has one of the wrong type (the message
+        names the file, the entry and the field).
+    """
+    types = {"metrics": list, "applies_to_use": list, "unless_raster": bool}
+    return tuple(build(DataNeed, entry, types) for entry in require_tables(_doc(), "need"))
 
 
 @cache
 def capacity_estimates() -> tuple[CapacityEstimate, ...]:
-    """The packaged capacity conversions (``[[estimate]]``), floor areas first."""
-    try:
-        rows = tuple(CapacityEstimate(**{**e, "categories": tuple(e["categories"])}) for e in _doc()["estimate"])
-    except (KeyError, TypeError) as err:
-        msg = f"data/data_needs.toml: an [[estimate]] entry is malformed ({err})."
-        raise CatalogueError(msg) from None
-    bad = [e.method for e in rows if e.method not in ("divide", "footprint_x_floors")]
+    """The packaged capacity conversions (``[[estimate]]``), floor areas first.
+
+    Raises
+    ------
+    blockcheck.errors.CatalogueError
+        An ``[[estimate]]`` lacks a field, has one of the wrong type or an
+        unknown method (the message names the file, the entry and the field).
+    """
+    entries = require_tables(_doc(), "estimate")
+    rows = tuple(build(CapacityEstimate, entry, {"categories": list}) for entry in entries)
+    bad = [location(entry, "method") for entry, row in zip(entries, rows, strict=True) if row.method not in _METHODS]
     if bad:
-        msg = f"data/data_needs.toml: unknown estimate method(s) {bad}; use divide or footprint_x_floors."
+        msg = f"{'; '.join(bad)}: unknown estimate method; use {' or '.join(_METHODS)}."
         raise CatalogueError(msg)
     # floor areas first: the divisions may use them
     return tuple(sorted(rows, key=lambda e: e.method != "footprint_x_floors"))
@@ -277,92 +282,70 @@ def _row(
 
 
 def _layer_rows(layers: dict[str, gpd.GeoDataFrame], mapping: Mapping, raster: bool) -> list[dict]:
+    """One completeness row per need of ``data/data_needs.toml``: a layer present or not, a field filled or not."""
     rows = []
     for need in data_needs():
         layer = layers.get(need.layer)
-        fix = {"fix_zh": need.fix_zh, "fix_en": need.fix_en}
         if not need.field:
-            if layer is not None or (need.unless_raster and raster):
-                n = len(layer) if layer is not None else 0
-                note = (
-                    ("由人口栅格替代", "replaced by the population raster")
-                    if layer is None
-                    else (f"{n}个要素", f"{n} features")
-                )
-                rows.append(
-                    _row(
-                        need.layer,
-                        "",
-                        "",
-                        need.label_zh,
-                        need.label_en,
-                        n,
-                        n,
-                        coverage="all",
-                        note_zh=note[0],
-                        note_en=note[1],
-                        **fix,
-                    )
-                )
-            elif mapping.declared_absent(need.layer):
-                rows.append(
-                    _row(
-                        need.layer,
-                        "",
-                        "",
-                        need.label_zh,
-                        need.label_en,
-                        0,
-                        0,
-                        coverage="declared_absent",
-                        note_zh="映射文件声明本片区无此图层",
-                        note_en="declared absent on purpose in the mapping",
-                        **fix,
-                    )
-                )
-            else:
-                rows.append(
-                    _row(
-                        need.layer,
-                        "",
-                        "",
-                        need.label_zh,
-                        need.label_en,
-                        0,
-                        0,
-                        coverage="absent",
-                        note_zh="输入中没有此图层",
-                        note_en="no such layer in the input",
-                        **fix,
-                    )
-                )
-            continue
-        if layer is None or (need.unless_raster and raster):
-            continue
-        considered = (
-            layer["use"].isin(need.applies_to_use)
-            if need.applies_to_use and "use" in layer
-            else pd.Series(True, index=layer.index)
-        )
-        values = layer[need.field] if need.field in layer else pd.Series(np.nan, index=layer.index)
-        total, present = int(considered.sum()), int((values.notna() & considered).sum())
-        spec = input_model().layer(need.layer)
-        what = spec.label_zh + ("（非居住）" if need.field == "employees" else "")
-        rows.append(
-            _row(
-                need.layer,
-                need.field,
-                "",
-                need.label_zh,
-                need.label_en,
-                total,
-                present,
-                note_zh=f"{total}个{what}要素中{total - present}个缺少{spec.field(need.field).label_zh or need.field}",
-                note_en=f"{total - present} of {total} {spec.label_en} features lack {need.field}",
-                **fix,
-            )
-        )
+            rows.append(_layer_row(need, layer, mapping, raster))
+        elif layer is not None and not (need.unless_raster and raster):
+            rows.append(_field_row(need, layer))
     return rows
+
+
+def _layer_row(need: DataNeed, layer: gpd.GeoDataFrame | None, mapping: Mapping, raster: bool) -> dict:
+    """The row of a needed layer: present (or replaced by the population raster), declared absent, or absent."""
+    if layer is not None or (need.unless_raster and raster):
+        n = len(layer) if layer is not None else 0
+        if layer is None:
+            coverage, note_zh, note_en = "all", "由人口栅格替代", "replaced by the population raster"
+        else:
+            coverage, note_zh, note_en = "all", f"{n}个要素", f"{n} features"
+    elif mapping.declared_absent(need.layer):
+        n, coverage = 0, "declared_absent"
+        note_zh, note_en = "映射文件声明本片区无此图层", "declared absent on purpose in the mapping"
+    else:
+        n, coverage, note_zh, note_en = 0, "absent", "输入中没有此图层", "no such layer in the input"
+    return _row(
+        need.layer,
+        "",
+        "",
+        need.label_zh,
+        need.label_en,
+        n,
+        n,
+        coverage=coverage,
+        note_zh=note_zh,
+        note_en=note_en,
+        fix_zh=need.fix_zh,
+        fix_en=need.fix_en,
+    )
+
+
+def _field_row(need: DataNeed, layer: gpd.GeoDataFrame) -> dict:
+    """The row of a needed field: how many of the features it applies to carry a value."""
+    considered = (
+        layer["use"].isin(need.applies_to_use)
+        if need.applies_to_use and "use" in layer
+        else pd.Series(True, index=layer.index)
+    )
+    values = layer[need.field] if need.field in layer else pd.Series(np.nan, index=layer.index)
+    total, present = int(considered.sum()), int((values.notna() & considered).sum())
+    spec = input_model().layer(need.layer)
+    what = spec.label_zh + ("（非居住）" if need.field == "employees" else "")
+    return _row(
+        need.layer,
+        need.field,
+        "",
+        need.label_zh,
+        need.label_en,
+        total,
+        present,
+        note_zh=f"{total}个{what}要素中{total - present}个缺少{spec.field(need.field).label_zh or need.field}",
+        note_en=f"{total - present} of {total} {spec.label_en} features lack {need.field}",
+        fix_zh=need.fix_zh,
+        fix_en=need.fix_en,
+    )
 
 
 def _category_rows(
@@ -392,8 +375,14 @@ def _category_rows(
                     coverage="declared_absent" if declared else "absent",
                     note_zh="映射文件声明本片区无此类设施" if declared else "输入中没有此类设施",
                     note_en="declared absent on purpose in the mapping" if declared else "no feature of this category",
-                    fix_zh=f'补充{label_zh}设施点；若片区确无此类设施，在映射文件 [completeness] absent 中声明 "facilities.{category}"。',
-                    fix_en=f'Add the {category} facilities; if there are none, declare "facilities.{category}" in [completeness] absent of the mapping.',
+                    fix_zh=(
+                        f"补充{label_zh}设施点；若片区确无此类设施，"
+                        f'在映射文件 [completeness] absent 中声明 "facilities.{category}"。'
+                    ),
+                    fix_en=(
+                        f'Add the {category} facilities; if there are none, declare "facilities.{category}" in '
+                        "[completeness] absent of the mapping."
+                    ),
                 )
             )
             continue

@@ -33,6 +33,7 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,7 +87,10 @@ def load_mapping(path: str | os.PathLike | None, *, model: InputModel | None = N
     model = model or input_model()
     path = Path(path)
     if not path.is_file():
-        msg = f"Mapping file {path} not found. Give the path of a TOML mapping file (see docs/data-model.md, 'Field mapping')."
+        msg = (
+            f"Mapping file {path} not found. Give the path of a TOML mapping file (see docs/data-model.md, 'Field "
+            "mapping')."
+        )
         raise MappingError(msg)
     try:
         doc = tomllib.loads(path.read_text("utf-8"))
@@ -118,7 +122,8 @@ def load_mapping(path: str | os.PathLike | None, *, model: InputModel | None = N
         for model_field in fields:
             if model_field not in spec.field_names:
                 problems.append(
-                    f"[layers.{name}.fields] {model_field}: no such field in the model{_suggest(model_field, spec.field_names)}"
+                    f"[layers.{name}.fields] {model_field}: no such field in the "
+                    f"model{_suggest(model_field, spec.field_names)}"
                 )
         values: dict[str, dict[str, str]] = {}
         for model_field, table_values in table.get("values", {}).items():
@@ -131,7 +136,8 @@ def load_mapping(path: str | os.PathLike | None, *, model: InputModel | None = N
             for user_value, key in table_values.items():
                 if key not in vocab.keys:
                     problems.append(
-                        f"[layers.{name}.values.{model_field}] {user_value!r} = {key!r}: {key!r} is not a {vocab.name} key{_suggest(key, vocab.keys)}"
+                        f"[layers.{name}.values.{model_field}] {user_value!r} = {key!r}: {key!r} is not a {vocab.name} "
+                        f"key{_suggest(key, vocab.keys)}"
                     )
             values[model_field] = {str(k): str(v) for k, v in table_values.items()}
         source = table.get("source")
@@ -183,7 +189,8 @@ def _completeness(table: object, model: InputModel, problems: list[str]) -> tupl
         names = table.get(key, [])
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             problems.append(
-                f"[completeness] {key}: a list of layer names or 'facilities.<category>' strings, e.g. {key} = [\"parking\"]"
+                f"[completeness] {key}: a list of layer names or 'facilities.<category>' strings, e.g. {key} = "
+                '["parking"]'
             )
             out.append(frozenset())
             continue
@@ -195,7 +202,8 @@ def _completeness(table: object, model: InputModel, problems: list[str]) -> tupl
                 problems.append(f"[completeness] {key}: {name!r} is a required layer; it cannot be declared {key}")
             elif category and (layer != "facilities" or key == "complete"):
                 problems.append(
-                    f'[completeness] {key}: {name!r}: only facility categories can be named (absent = ["facilities.substation"])'
+                    f"[completeness] {key}: {name!r}: only facility categories can be named (absent = "
+                    '["facilities.substation"])'
                 )
             elif category and category not in categories:
                 problems.append(
@@ -205,6 +213,6 @@ def _completeness(table: object, model: InputModel, problems: list[str]) -> tupl
     return out[0], out[1]
 
 
-def _suggest(name: str, choices) -> str:  # noqa: ANN001
+def _suggest(name: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(choices), n=3)
     return f" (did you mean {', '.join(close)}?)" if close else f" (known: {', '.join(list(choices)[:12])})"

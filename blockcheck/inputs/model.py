@@ -7,10 +7,12 @@ the OSM import, the sample generator and the generated documentation.
 
 from __future__ import annotations
 
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+
+from blockcheck.catalogue import build, load_data, location, require, require_tables
+from blockcheck.errors import CatalogueError
 
 __all__ = [
     "FieldSpec",
@@ -138,34 +140,61 @@ class InputModel:
         return self.vocabularies[name]
 
 
-def _parse(doc: dict) -> InputModel:
+_FIELD_TYPES = {"required": bool, "min": float, "max": float}
+_GEOMETRIES = ("polygon", "line", "point_or_polygon")
+
+
+def _field_spec(entry: Mapping, vocabularies: Mapping[str, Vocabulary]) -> FieldSpec:
+    """One ``[[layers.<name>.fields]]`` entry, checked (CatalogueError naming file, layer and field)."""
+    spec = build(FieldSpec, entry, _FIELD_TYPES)
+    if spec.type not in _PYTHON_TYPES:
+        msg = f"{location(entry, 'type')} = {spec.type!r}: write one of {', '.join(_PYTHON_TYPES)}."
+        raise CatalogueError(msg)
+    if spec.vocabulary and spec.vocabulary not in vocabularies:
+        msg = f"{location(entry, 'vocabulary')} = {spec.vocabulary!r} is not a [vocabularies.<name>] of the file."
+        raise CatalogueError(msg)
+    return spec
+
+
+def _layer_spec(name: str, table: Mapping, vocabularies: Mapping[str, Vocabulary]) -> LayerSpec:
+    """``[layers.<name>]`` with its fields, checked."""
+    geometry = require(table, "geometry", str)
+    if geometry not in _GEOMETRIES:
+        msg = f"{location(table, 'geometry')} = {geometry!r}: write one of {', '.join(_GEOMETRIES)}."
+        raise CatalogueError(msg)
+    return LayerSpec(
+        name=name,
+        geometry=geometry,
+        required=require(table, "required", bool),
+        id_field=require(table, "id_field", str),
+        fields=tuple(_field_spec(entry, vocabularies) for entry in require_tables(table, "fields")),
+        needed_for=tuple(require(table, "needed_for", list, default=[])),
+        label_zh=require(table, "label_zh", str, default=""),
+        label_en=require(table, "label_en", str, default=""),
+    )
+
+
+def _parse(doc: Mapping) -> InputModel:
     vocabularies = {}
-    for name, table in doc["vocabularies"].items():
-        table = dict(table)
-        aliases = table.pop("aliases", {})
-        vocabularies[name] = Vocabulary(name=name, labels_zh=table, aliases=aliases)
-    layers = {}
-    for name, table in doc["layers"].items():
-        fields = tuple(FieldSpec(**spec) for spec in table["fields"])
-        for spec in fields:
-            if spec.vocabulary and spec.vocabulary not in vocabularies:
-                msg = f"input model: field {name}.{spec.name} names unknown vocabulary {spec.vocabulary!r}"
-                raise KeyError(msg)
-        layers[name] = LayerSpec(
-            name=name,
-            geometry=table["geometry"],
-            required=table["required"],
-            id_field=table["id_field"],
-            fields=fields,
-            needed_for=tuple(table.get("needed_for", ())),
-            label_zh=table.get("label_zh", ""),
-            label_en=table.get("label_en", ""),
-        )
-    return InputModel(version=doc["model_version"], layers=layers, vocabularies=vocabularies)
+    for name, table in require(doc, "vocabularies", dict).items():
+        labels = {k: v for k, v in require(doc["vocabularies"], name, dict).items() if k != "aliases"}
+        aliases = require(table, "aliases", dict, default={})
+        vocabularies[name] = Vocabulary(name=name, labels_zh=labels, aliases=dict(aliases))
+    layers = {
+        name: _layer_spec(name, require(doc["layers"], name, dict), vocabularies)
+        for name in require(doc, "layers", dict)
+    }
+    return InputModel(version=require(doc, "model_version", str), layers=layers, vocabularies=vocabularies)
 
 
 @cache
 def input_model() -> InputModel:
-    """Load the packaged input model (cached)."""
-    text = resources.files("blockcheck").joinpath("data/input_model.toml").read_text("utf-8")
-    return _parse(tomllib.loads(text))
+    """Load the packaged input model (cached).
+
+    Raises
+    ------
+    blockcheck.errors.CatalogueError
+        If ``data/input_model.toml`` lacks a key or has one of the wrong type
+        (the message names the file, the layer and the field).
+    """
+    return _parse(load_data("input_model.toml"))

@@ -72,7 +72,11 @@ def _layer_md(model: InputModel, name: str) -> list[str]:
     lines = [
         f"## `{name}` — {spec.label_zh} ({spec.label_en})",
         "",
-        f"Geometry: **{spec.geometry.replace('_', ' or ')}** · {'**required**' if spec.required else 'optional'} · id field `{spec.id_field}`",
+        (
+            f"Geometry: **{spec.geometry.replace('_', ' or ')}** · {'**required**' if spec.required else 'optional'} · "
+            "id "
+            f"field `{spec.id_field}`"
+        ),
         "",
         "Needed for: " + "; ".join(spec.needed_for) + ".",
         "",
@@ -92,7 +96,8 @@ def _layer_md(model: InputModel, name: str) -> list[str]:
         if fs.description:
             notes.append(fs.description)
         lines.append(
-            f"| `{fs.name}` | {fs.type} | {'yes' if fs.required else ''} | {fs.unit} | {fs.label_zh} | {'; '.join(notes)} |"
+            f"| `{fs.name}` | {fs.type} | {'yes' if fs.required else ''} | {fs.unit} | {fs.label_zh} | "
+            f"{'; '.join(notes)} |"
         )
     return [*lines, ""]
 
@@ -147,7 +152,11 @@ def _completeness_md() -> list[str]:
         "with a note. No problem is raised from a `no_data` metric, and each problem row says whether its figure is",
         "`measured` or `estimated` (`data_status`). What is missing becomes a row of the **data-gap list**",
         "`data_gaps` (数据缺口清单): id `DG-<scope>-<layer>[-<category>][-<field>]`, scope (ALL, or the block holding",
-        "a facility without its capacity), layer, item, coverage, the metrics and problem rules it leaves unjudged, and",
+        (
+            "a facility without its capacity), layer, item, coverage, the metrics and problem rules it leaves "
+            "unjudged, "
+            "and"
+        ),
         "how to fix it, in Chinese and English. It is a layer of the workbook, a sheet of `eight_lists.xlsx` after the",
         "eight lists, a section of the hearing report and a line on each atlas page.",
         "",
@@ -157,7 +166,11 @@ def _completeness_md() -> list[str]:
         "```toml",
         "[completeness]",
         'absent = ["parking", "facilities.substation"]   # not in this district',
-        'complete = ["facilities"]                        # the layer holds every facility: a category not found is absent',
+        (
+            'complete = ["facilities"]                        # the layer holds every facility: a category not found '
+            "is "
+            "absent"
+        ),
         "```",
         "",
         "| layer | field | needed for (metric patterns) | how to fill it |",

@@ -19,10 +19,8 @@ from __future__ import annotations
 import logging
 import os
 import re
-import tomllib
 from collections.abc import Callable, Collection, Mapping
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,8 +30,9 @@ import pyogrio
 import shapely
 
 from blockcheck.blocks import assign_block_ids, derive_blocks
+from blockcheck.catalogue import Entry, load_data, location
 from blockcheck.crs import reproject_layers, resolve_metric_crs
-from blockcheck.errors import OSMImportError, WouldOverwriteError
+from blockcheck.errors import CatalogueError, OSMImportError, WouldOverwriteError
 from blockcheck.inputs.model import input_model
 from blockcheck.io import write_gpkg
 
@@ -116,12 +115,12 @@ def osm_tags() -> dict:
 
     Raises
     ------
-    OSMImportError
-        If a rule sets a field the model layer does not have, or a value that
-        is not in the field's vocabulary.
+    blockcheck.errors.CatalogueError
+        If a section is missing, or a rule sets a field the model layer does
+        not have or a value that is not in the field's vocabulary (the message
+        names the file and the rule).
     """
-    text = resources.files("blockcheck").joinpath("data/osm_tags.toml").read_text("utf-8")
-    rules = tomllib.loads(text)
+    rules = load_data("osm_tags.toml")
     model = input_model()
     checks = {name: rules[name].get("rules", []) for name in ("green", "facilities", "buildings", "parcels")}
     checks["roads"] = [{"class": c} for c in rules["roads"]["class"].values()]
@@ -132,8 +131,12 @@ def osm_tags() -> dict:
             for key, value in ((k, v) for k, v in rule.items() if k not in _RULE_KEYS):
                 vocabulary = spec.field(key).vocabulary if key in spec.field_names else "?"
                 if vocabulary == "?" or (vocabulary and value not in model.vocabulary(vocabulary).keys):
-                    msg = f"osm_tags.toml: a {layer} rule sets {key} = {value!r}, not a field of the layer or not in its vocabulary"
-                    raise OSMImportError(msg)
+                    where = location(rule if isinstance(rule, Entry) else rules["roads"])
+                    msg = (
+                        f"{where}: a {layer} rule sets {key} = {value!r}, not a field of the layer or not in its "
+                        "vocabulary (see data/input_model.toml)."
+                    )
+                    raise CatalogueError(msg)
     return rules
 
 
@@ -167,7 +170,7 @@ def osm_bounds(osm_path: str | os.PathLike) -> tuple[float, float, float, float]
             return None
     try:
         bounds = pyogrio.read_info(path, layer="points").get("total_bounds")
-    except Exception:  # not an OSM file: read_osm says so
+    except Exception:  # noqa: BLE001 - not an OSM file (GDAL's own error types): read_osm says so
         return None
     return None if bounds is None else tuple(float(v) for v in bounds)
 
@@ -188,11 +191,14 @@ def read_osm(osm_path: str | os.PathLike, keys: Collection[str] | None = None) -
     """
     path = Path(osm_path)
     if not path.is_file():
-        msg = f"{path}: OSM file not found. Give an .osm (XML) or .osm.pbf extract, e.g. from openstreetmap.org Export or Geofabrik."
+        msg = (
+            f"{path}: OSM file not found. Give an .osm (XML) or .osm.pbf extract, e.g. from openstreetmap.org Export "
+            "or Geofabrik."
+        )
         raise OSMImportError(msg)
     try:
         driver = pyogrio.read_info(path, layer="points").get("driver")
-    except Exception as err:  # pyogrio's DataSourceError and friends
+    except Exception as err:  # noqa: BLE001 - pyogrio's DataSourceError and friends
         driver = f"unreadable ({err})"
     if driver != "OSM":
         msg = f"{path}: not an OpenStreetMap extract (GDAL reads it as {driver}). Give an .osm (XML) or .osm.pbf file."
@@ -201,7 +207,7 @@ def read_osm(osm_path: str | os.PathLike, keys: Collection[str] | None = None) -
     for layer in OSM_LAYERS:
         try:
             raw = pyogrio.read_dataframe(path, layer=layer, on_invalid="ignore")
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - GDAL's error types: said in the message
             msg = f"{path}: layer {layer} of the OSM extract cannot be read ({err})."
             raise OSMImportError(msg) from None
         raw = raw[raw.geometry.notna().to_numpy()]
@@ -554,7 +560,7 @@ def _read_blocks(blocks: str | os.PathLike | gpd.GeoDataFrame) -> gpd.GeoDataFra
     if not isinstance(blocks, gpd.GeoDataFrame):
         try:
             frame = pyogrio.read_dataframe(blocks)
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - GDAL's error types: said in the message
             msg = f"{blocks}: cannot read block polygons ({err})."
             raise OSMImportError(msg) from None
     if frame.crs is None or frame.empty:
@@ -585,7 +591,10 @@ def write_osm_import(
         `out_gpkg` exists and `overwrite` is False (checked before any work).
     """
     if Path(out_gpkg).exists() and not overwrite:
-        msg = f"{out_gpkg} exists already; the import would replace it. Choose another --out file, or give --overwrite to replace it."
+        msg = (
+            f"{out_gpkg} exists already; the import would replace it. Choose another --out file, or give --overwrite "
+            "to replace it."
+        )
         raise WouldOverwriteError(msg)
     layers = import_osm(osm_path, blocks=blocks, crs=crs, progress=progress)
     write_gpkg(out_gpkg, layers)

@@ -75,9 +75,13 @@ def check_places(layers: dict[str, gpd.GeoDataFrame], id_fields: dict[str, str],
                 ERROR,
                 "offset_crs",
                 name,
-                f"the layer's CRS '{crs.name}' is a Chinese web-map offset system (GCJ-02 / BD-09): its coordinates are shifted by "
+                f"the layer's CRS '{crs.name}' is a Chinese web-map offset system (GCJ-02 / BD-09): its coordinates "
+                "are shifted by "
                 "up to about 500 m from WGS 84 although they read as longitude/latitude.",
-                fix='Convert the layer to WGS 84 first (blockcheck.inputs.chinacoords.convert_frame(gdf, "gcj02" | "bd09"), < 1 cm), then run again.',
+                fix=(
+                    'Convert the layer to WGS 84 first (blockcheck.inputs.chinacoords.convert_frame(gdf, "gcj02" | '
+                    '"bd09"), < 1 cm), then run again.'
+                ),
             )
         lon, lat = _lonlat(frame)
         positions[name] = (lon, lat)
@@ -93,10 +97,15 @@ def check_places(layers: dict[str, gpd.GeoDataFrame], id_fields: dict[str, str],
                     ERROR,
                     "outside_crs_area",
                     name,
-                    f"{int((outside | unplaceable).sum())} feature(s) lie outside the area of use of the layer's CRS '{crs.name}' "
-                    f"({area.west:g}…{area.east:g}°E, {area.south:g}…{area.north:g}°N): the CRS is probably not the one the coordinates are in.",
+                    f"{int((outside | unplaceable).sum())} feature(s) lie outside the area of use of the layer's CRS "
+                    f"'{crs.name}' "
+                    f"({area.west:g}…{area.east:g}°E, {area.south:g}…{area.north:g}°N): the CRS is probably not the "
+                    "one the coordinates are in.",
                     ids=_ids(frame, id_fields.get(name, ""), outside | unplaceable),
-                    fix="Assign the CRS the coordinates were made in (QGIS: Layer Properties ▸ Source), or correct those features.",
+                    fix=(
+                        "Assign the CRS the coordinates were made in (QGIS: Layer Properties ▸ Source), or correct "
+                        "those features."
+                    ),
                 )
     if "blocks" not in positions:
         return
@@ -138,8 +147,12 @@ def _check_far(
                 ERROR,
                 "far_feature",
                 name,
-                f"{int(far.sum())} feature(s) lie more than {FAR_KM:g} km {what}: a stray feature (e.g. at 0, 0) would move "
+                f"{int(far.sum())} feature(s) lie more than {FAR_KM:g} km {what}: a stray feature (e.g. at 0, 0) would "
+                "move "
                 "the working CRS and every length and area with it.",
                 ids=_ids(layers[name], id_fields.get(name, ""), far),
-                fix="Delete or correct these features (check for coordinates of 0 or swapped x/y), or run each district separately.",
+                fix=(
+                    "Delete or correct these features (check for coordinates of 0 or swapped x/y), or run each "
+                    "district separately."
+                ),
             )

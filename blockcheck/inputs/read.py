@@ -15,20 +15,20 @@ what the data is: :func:`read_dataset_info` reads it. ``synthetic = "true"``
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from blockcheck.inputs.encoding import detect_dbf_encoding
+from blockcheck.catalogue import load_data, require, require_tables
 from blockcheck.errors import InputError
-from blockcheck.io import list_layers, read_layer
+from blockcheck.inputs.encoding import detect_dbf_encoding
 from blockcheck.inputs.field_mapping import Mapping
+from blockcheck.inputs.model import InputModel
 from blockcheck.inputs.report import ERROR, WARNING, ValidationReport
+from blockcheck.io import list_layers, read_layer
 
 __all__ = [
     "DATASET_INFO_LAYER",
@@ -79,7 +79,9 @@ def _resolve(
     return None
 
 
-def read_raw_layers(path: str | os.PathLike, mapping: Mapping, report: ValidationReport, model) -> dict[str, RawLayer]:  # noqa: ANN001
+def read_raw_layers(
+    path: str | os.PathLike, mapping: Mapping, report: ValidationReport, model: InputModel
+) -> dict[str, RawLayer]:
     """Read every model layer that can be found; record missing ones in `report`.
 
     Raises
@@ -103,16 +105,24 @@ def read_raw_layers(path: str | os.PathLike, mapping: Mapping, report: Validatio
                     ERROR,
                     "missing_layer",
                     name,
-                    f"required layer '{wanted}' ({spec.label_zh}) was not found; available: {', '.join(available) or 'none'}.",
-                    fix=f"Add a layer named '{name}', or point at yours in a mapping file: [layers.{name}] source = \"<your layer>\".",
+                    f"required layer '{wanted}' ({spec.label_zh}) was not found; available: "
+                    f"{', '.join(available) or 'none'}.",
+                    fix=(
+                        f"Add a layer named '{name}', or point at yours in a mapping file: [layers.{name}] source = "
+                        '"<your layer>".'
+                    ),
                 )
             else:
                 report.add(
                     WARNING,
                     "missing_layer",
                     name,
-                    f"optional layer '{wanted}' ({spec.label_zh}) is absent, so these will not be computed: {'; '.join(spec.needed_for)}.",
-                    fix=f"Add a '{name}' layer (see docs/data-model.md) or map yours with [layers.{name}] source = \"...\".",
+                    f"optional layer '{wanted}' ({spec.label_zh}) is absent, so these will not be computed: "
+                    f"{'; '.join(spec.needed_for)}.",
+                    fix=(
+                        f"Add a '{name}' layer (see docs/data-model.md) or map yours with [layers.{name}] source = "
+                        '"...".'
+                    ),
                 )
             continue
         file_path, layer_name = found
@@ -125,7 +135,10 @@ def read_raw_layers(path: str | os.PathLike, mapping: Mapping, report: Validatio
                     "unknown_encoding",
                     name,
                     f"{file_path.name} has no .cpg file and its text is neither UTF-8 nor GBK/GB18030.",
-                    fix=f'Add a file {file_path.with_suffix(".cpg").name} naming the encoding (e.g. GB18030), or set encoding = "..." under [layers.{name}] in a mapping file.',
+                    fix=(
+                        f"Add a file {file_path.with_suffix('.cpg').name} naming the encoding (e.g. GB18030), or set "
+                        f'encoding = "..." under [layers.{name}] in a mapping file.'
+                    ),
                 )
                 continue
             if not detected.has_cpg and detected.encoding != "UTF-8":
@@ -133,8 +146,12 @@ def read_raw_layers(path: str | os.PathLike, mapping: Mapping, report: Validatio
                     WARNING,
                     "encoding_detected",
                     name,
-                    f"{file_path.name} has no .cpg file; its attributes were detected as {detected.encoding} ({detected.how}) and read as such.",
-                    fix=f"To make this explicit, add {file_path.with_suffix('.cpg').name} containing '{detected.encoding}'.",
+                    f"{file_path.name} has no .cpg file; its attributes were detected as {detected.encoding} "
+                    f"({detected.how}) and read as such.",
+                    fix=(
+                        f"To make this explicit, add {file_path.with_suffix('.cpg').name} containing "
+                        f"'{detected.encoding}'."
+                    ),
                 )
             encoding = detected.encoding
         frame = read_layer(file_path, layer_name, encoding=encoding)
@@ -155,13 +172,14 @@ _TABLE_SUFFIXES = (".csv", *_VECTOR_SUFFIXES)
 @cache
 def dataset_info_model() -> dict:
     """The ``[dataset_info]`` section of data/input_model.toml (labels, description, ``keys``)."""
-    doc = tomllib.loads(resources.files("blockcheck").joinpath("data/input_model.toml").read_text("utf-8"))
-    return doc.get("dataset_info", {})
+    return require(load_data("input_model.toml"), "dataset_info", dict, default={})
 
 
 def dataset_info_keys() -> dict[str, dict]:
     """The keys of ``dataset_info`` the input model defines (name → its entry: labels, values, description)."""
-    return {entry["name"]: dict(entry) for entry in dataset_info_model().get("keys", [])}
+    info = dataset_info_model()
+    entries = require_tables(info, "keys") if "keys" in info else []
+    return {require(entry, "name", str): dict(entry) for entry in entries}
 
 
 def _info_source(path: Path) -> tuple[Path, str | None] | None:
@@ -204,7 +222,8 @@ def read_dataset_info(path: str | os.PathLike) -> dict[str, str]:
     where = f"{file}" + (f":{layer}" if layer else "")
     if not {"key", "value"} <= set(frame.columns):
         msg = (
-            f"{where}: the dataset_info table needs the columns key and value (has: {', '.join(map(str, frame.columns))}). "
+            f"{where}: the dataset_info table needs the columns key and value (has: "
+            f"{', '.join(map(str, frame.columns))}). "
             "Rename them, e.g. one row key = synthetic, value = true."
         )
         raise InputError(msg)

@@ -19,10 +19,10 @@ from pyproj import CRS
 
 from blockcheck.crs import reproject_layers, resolve_metric_crs
 from blockcheck.errors import BlockcheckError
-from blockcheck.inputs.model import InputModel, LayerSpec, input_model
-from blockcheck.inputs.read import RawLayer, read_raw_layers
 from blockcheck.inputs.field_mapping import Mapping
+from blockcheck.inputs.model import FieldSpec, InputModel, LayerSpec, input_model
 from blockcheck.inputs.plausibility import check_places
+from blockcheck.inputs.read import RawLayer, read_raw_layers
 from blockcheck.inputs.report import ERROR, INFO, WARNING, ValidationReport
 
 __all__ = ["CheckedInput", "validate_input"]
@@ -48,7 +48,7 @@ class CheckedInput:
         return self.report.ok
 
 
-def _ids(frame: pd.DataFrame, spec: LayerSpec, mask) -> list[str]:  # noqa: ANN001
+def _ids(frame: pd.DataFrame, spec: LayerSpec, mask: pd.Series | np.ndarray) -> list[str]:
     """Feature ids for messages: the layer's id field when present, else 'fid N'."""
     sub = frame[mask]
     if spec.id_field in sub.columns and sub[spec.id_field].notna().all():
@@ -67,7 +67,8 @@ def _apply_field_mapping(raw: RawLayer, spec: LayerSpec, mapping: Mapping, repor
                 ERROR,
                 "missing_field",
                 spec.name,
-                f"the mapping points field '{model_field}' at '{user_field}', which {raw.source} does not have; it has: {', '.join(map(str, frame.columns))}.",
+                f"the mapping points field '{model_field}' at '{user_field}', which {raw.source} does not have; it "
+                f"has: {', '.join(map(str, frame.columns))}.",
                 field=model_field,
                 fix="Correct the field name in the mapping file.",
             )
@@ -82,7 +83,8 @@ def _apply_field_mapping(raw: RawLayer, spec: LayerSpec, mapping: Mapping, repor
                 INFO,
                 "shapefile_field_names",
                 spec.name,
-                f"shapefile field names cut to 10 characters were recognised: {', '.join(f'{s} → {f}' for s, f in found.items())}.",
+                "shapefile field names cut to 10 characters were recognised: "
+                f"{', '.join(f'{s} → {f}' for s, f in found.items())}.",
             )
     return frame.rename(columns=renames)
 
@@ -97,15 +99,7 @@ def _check_fields(
     for fs in spec.fields:
         if fs.name not in present:
             if fs.required:
-                user = ", ".join(str(c) for c in frame.columns if c != "geometry")
-                report.add(
-                    ERROR,
-                    "missing_field",
-                    spec.name,
-                    f"required field '{fs.name}' ({fs.label_zh}) is missing; the layer has: {user or 'no fields'}.",
-                    field=fs.name,
-                    fix=f'Add the field, or map yours: [layers.{spec.name}.fields] {fs.name} = "<your field>".',
-                )
+                _report_missing_field(frame, spec, fs, report)
             else:
                 missing_optional.append(fs.name)
             continue
@@ -122,96 +116,11 @@ def _check_fields(
                 fix="Fill the field for these features (or delete them).",
             )
         if fs.vocabulary:
-            vocab = model.vocabulary(fs.vocabulary)
-            user_values = mapping.layer(spec.name).values.get(fs.name, {})
-            text = column.where(~blank).astype("string").str.strip()
-            # decide once per distinct value (the mapping file first, then keys, labels, aliases)
-            lookup = {v: user_values.get(v) or vocab.normalise(v) for v in text.dropna().unique()}
-            normal = text.map(lookup).astype(object)
-            unknown = ~blank & normal.isna()
-            if unknown.any():
-                counts = text[unknown].value_counts()
-                listed = ", ".join(f"'{v}' ({n}×)" for v, n in counts.head(12).items())
-                report.add(
-                    ERROR,
-                    "unknown_category",
-                    spec.name,
-                    f"unknown {fs.vocabulary} value(s): {listed}. Known keys: {', '.join(f'{k} {vocab.labels_zh[k]}' for k in vocab.keys)}.",
-                    field=fs.name,
-                    ids=_ids(frame, spec, unknown),
-                    fix=f'Map them in a mapping file: [layers.{spec.name}.values.{fs.name}] "{counts.index[0]}" = "<key>".',
-                )
-            out[fs.name] = normal.astype(object).where(normal.notna(), None)
-            continue
-        if fs.type == "str":
-            out[fs.name] = column.where(~blank).map(
-                lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
-            )
-            if fs.pattern:
-                bad = out[fs.name].notna() & ~out[fs.name].fillna("").str.match(fs.pattern)
-                if bad.any():
-                    report.add(
-                        WARNING,
-                        "id_pattern",
-                        spec.name,
-                        f"{int(bad.sum())} value(s) of '{fs.name}' do not look like block codes such as CP02-0101.",
-                        field=fs.name,
-                        ids=out.loc[bad, fs.name].astype(str).tolist(),
-                        fix="Use the codes of the block-level regulatory plan (街区控规) if you have them; other codes work but sort oddly in reports.",
-                    )
-            continue
-        numeric = pd.to_numeric(column.where(~blank), errors="coerce")
-        bad_type = ~blank & numeric.isna()
-        if fs.type == "int":
-            bad_type |= numeric.notna() & (numeric.round() != numeric)
-        if bad_type.any():
-            examples = ", ".join(repr(v) for v in column[bad_type].astype(str).unique()[:5])
-            report.add(
-                ERROR,
-                "wrong_type",
-                spec.name,
-                f"field '{fs.name}' must hold {'whole numbers' if fs.type == 'int' else 'numbers'} ({fs.unit}); {int(bad_type.sum())} value(s) are not, e.g. {examples}.",
-                field=fs.name,
-                ids=_ids(frame, spec, bad_type),
-                fix="Correct these values (no units or text inside the number), or map the right field.",
-            )
-        # inf, NaN written as a number, or magnitudes no district has (1e20 people, beds or m²)
-        absurd = numeric.notna() & ~(numeric.abs() < PLAUSIBLE_MAX)
-        if absurd.any():
-            examples = ", ".join(f"{v:g}" for v in numeric[absurd].unique()[:5])
-            report.add(
-                ERROR,
-                "non_finite_value",
-                spec.name,
-                f"field '{fs.name}' ({fs.label_zh}) has {int(absurd.sum())} value(s) that are infinite or implausibly large (≥ {PLAUSIBLE_MAX:g}), e.g. {examples}.",
-                field=fs.name,
-                ids=_ids(frame, spec, absurd),
-                fix="Correct these values (a unit or export error?) or leave them empty where unknown.",
-            )
-            numeric = numeric.where(~absurd)
-        if fs.min is not None and (numeric < fs.min).any():
-            low = numeric < fs.min
-            report.add(
-                ERROR,
-                "negative_value" if fs.min == 0 else "below_minimum",
-                spec.name,
-                f"field '{fs.name}' ({fs.label_zh}) has {int(low.sum())} value(s) below {fs.min:g}, e.g. {numeric[low].iloc[0]:g}.",
-                field=fs.name,
-                ids=_ids(frame, spec, low),
-                fix=f"{fs.label_en.capitalize()} cannot be below {fs.min:g}; correct the values.",
-            )
-        if fs.max is not None and (numeric > fs.max).any():
-            high = numeric > fs.max
-            report.add(
-                ERROR,
-                "above_maximum",
-                spec.name,
-                f"field '{fs.name}' ({fs.label_zh}) has {int(high.sum())} value(s) above {fs.max:g}, e.g. {numeric[high].iloc[0]:g}.",
-                field=fs.name,
-                ids=_ids(frame, spec, high),
-                fix=f"Values must lie in [{fs.min:g}, {fs.max:g}] ({fs.unit}).",
-            )
-        out[fs.name] = numeric.where(~bad_type).astype("Int64" if fs.type == "int" else "float64")
+            out[fs.name] = _vocabulary_values(frame, spec, fs, blank, mapping, model, report)
+        elif fs.type == "str":
+            out[fs.name] = _text_values(spec, fs, column, blank, report)
+        else:
+            out[fs.name] = _number_values(frame, spec, fs, blank, report)
     if missing_optional:
         report.add(
             INFO,
@@ -220,6 +129,141 @@ def _check_fields(
             f"optional fields not present (computations needing them are skipped): {', '.join(missing_optional)}.",
         )
     return out
+
+
+def _report_missing_field(frame: pd.DataFrame, spec: LayerSpec, fs: FieldSpec, report: ValidationReport) -> None:
+    """An error for required field `fs` missing from the layer, naming the fields it has."""
+    user = ", ".join(str(c) for c in frame.columns if c != "geometry")
+    report.add(
+        ERROR,
+        "missing_field",
+        spec.name,
+        f"required field '{fs.name}' ({fs.label_zh}) is missing; the layer has: {user or 'no fields'}.",
+        field=fs.name,
+        fix=f'Add the field, or map yours: [layers.{spec.name}.fields] {fs.name} = "<your field>".',
+    )
+
+
+def _vocabulary_values(
+    frame: pd.DataFrame,
+    spec: LayerSpec,
+    fs: FieldSpec,
+    blank: pd.Series,
+    mapping: Mapping,
+    model: InputModel,
+    report: ValidationReport,
+) -> pd.Series:
+    """The keys of vocabulary field `fs` (None where blank or unknown); an error lists the unknown values."""
+    column = frame[fs.name]
+    vocab = model.vocabulary(fs.vocabulary)
+    user_values = mapping.layer(spec.name).values.get(fs.name, {})
+    text = column.where(~blank).astype("string").str.strip()
+    # decide once per distinct value (the mapping file first, then keys, labels, aliases)
+    lookup = {v: user_values.get(v) or vocab.normalise(v) for v in text.dropna().unique()}
+    normal = text.map(lookup).astype(object)
+    unknown = ~blank & normal.isna()
+    if unknown.any():
+        counts = text[unknown].value_counts()
+        listed = ", ".join(f"'{v}' ({n}×)" for v, n in counts.head(12).items())
+        report.add(
+            ERROR,
+            "unknown_category",
+            spec.name,
+            f"unknown {fs.vocabulary} value(s): {listed}. Known keys: "
+            f"{', '.join(f'{k} {vocab.labels_zh[k]}' for k in vocab.keys)}.",
+            field=fs.name,
+            ids=_ids(frame, spec, unknown),
+            fix=f'Map them in a mapping file: [layers.{spec.name}.values.{fs.name}] "{counts.index[0]}" = "<key>".',
+        )
+    return normal.astype(object).where(normal.notna(), None)
+
+
+def _text_values(
+    spec: LayerSpec, fs: FieldSpec, column: pd.Series, blank: pd.Series, report: ValidationReport
+) -> pd.Series:
+    """Text field `fs` stripped (None where blank); a warning for values that do not match its pattern."""
+    values = column.where(~blank).map(
+        lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+    )
+    if fs.pattern:
+        bad = values.notna() & ~values.fillna("").str.match(fs.pattern)
+        if bad.any():
+            report.add(
+                WARNING,
+                "id_pattern",
+                spec.name,
+                f"{int(bad.sum())} value(s) of '{fs.name}' do not look like block codes such as CP02-0101.",
+                field=fs.name,
+                ids=values[bad].astype(str).tolist(),
+                fix=(
+                    "Use the codes of the block-level regulatory plan (街区控规) if you have them; "
+                    "other codes work but sort oddly in reports."
+                ),
+            )
+    return values
+
+
+def _number_values(
+    frame: pd.DataFrame, spec: LayerSpec, fs: FieldSpec, blank: pd.Series, report: ValidationReport
+) -> pd.Series:
+    """Number field `fs` converted (NaN where blank or not a number); errors for text, absurd, out-of-range values."""
+    column = frame[fs.name]
+    numeric = pd.to_numeric(column.where(~blank), errors="coerce")
+    bad_type = ~blank & numeric.isna()
+    if fs.type == "int":
+        bad_type |= numeric.notna() & (numeric.round() != numeric)
+    if bad_type.any():
+        examples = ", ".join(repr(v) for v in column[bad_type].astype(str).unique()[:5])
+        report.add(
+            ERROR,
+            "wrong_type",
+            spec.name,
+            f"field '{fs.name}' must hold {'whole numbers' if fs.type == 'int' else 'numbers'} ({fs.unit}); "
+            f"{int(bad_type.sum())} value(s) are not, e.g. {examples}.",
+            field=fs.name,
+            ids=_ids(frame, spec, bad_type),
+            fix="Correct these values (no units or text inside the number), or map the right field.",
+        )
+    # inf, NaN written as a number, or magnitudes no district has (1e20 people, beds or m²)
+    absurd = numeric.notna() & ~(numeric.abs() < PLAUSIBLE_MAX)
+    if absurd.any():
+        examples = ", ".join(f"{v:g}" for v in numeric[absurd].unique()[:5])
+        report.add(
+            ERROR,
+            "non_finite_value",
+            spec.name,
+            f"field '{fs.name}' ({fs.label_zh}) has {int(absurd.sum())} value(s) that are infinite or implausibly "
+            f"large (≥ {PLAUSIBLE_MAX:g}), e.g. {examples}.",
+            field=fs.name,
+            ids=_ids(frame, spec, absurd),
+            fix="Correct these values (a unit or export error?) or leave them empty where unknown.",
+        )
+        numeric = numeric.where(~absurd)
+    if fs.min is not None and (numeric < fs.min).any():
+        low = numeric < fs.min
+        report.add(
+            ERROR,
+            "negative_value" if fs.min == 0 else "below_minimum",
+            spec.name,
+            f"field '{fs.name}' ({fs.label_zh}) has {int(low.sum())} value(s) below {fs.min:g}, e.g. "
+            f"{numeric[low].iloc[0]:g}.",
+            field=fs.name,
+            ids=_ids(frame, spec, low),
+            fix=f"{fs.label_en.capitalize()} cannot be below {fs.min:g}; correct the values.",
+        )
+    if fs.max is not None and (numeric > fs.max).any():
+        high = numeric > fs.max
+        report.add(
+            ERROR,
+            "above_maximum",
+            spec.name,
+            f"field '{fs.name}' ({fs.label_zh}) has {int(high.sum())} value(s) above {fs.max:g}, e.g. "
+            f"{numeric[high].iloc[0]:g}.",
+            field=fs.name,
+            ids=_ids(frame, spec, high),
+            fix=f"Values must lie in [{fs.min:g}, {fs.max:g}] ({fs.unit}).",
+        )
+    return numeric.where(~bad_type).astype("Int64" if fs.type == "int" else "float64")
 
 
 def _check_geometry(
@@ -243,7 +287,8 @@ def _check_geometry(
             ERROR,
             "wrong_geometry_type",
             spec.name,
-            f"{int(wrong.sum())} feature(s) are {', '.join(sorted(types[wrong].unique()))}; this layer needs {spec.geometry.replace('_', ' ')} geometries.",
+            f"{int(wrong.sum())} feature(s) are {', '.join(sorted(types[wrong].unique()))}; this layer needs "
+            f"{spec.geometry.replace('_', ' ')} geometries.",
             ids=_ids(frame, spec, wrong),
             fix="Put these features in the right layer or convert them.",
         )
@@ -263,7 +308,8 @@ def _check_geometry(
                 WARNING,
                 "geometry_repaired",
                 spec.name,
-                f"repaired {int(invalid.sum())} invalid geometr(y/ies) with make_valid (first problem: {first}); total area changed by {change.sum():.1f} (map units²).",
+                f"repaired {int(invalid.sum())} invalid geometr(y/ies) with make_valid (first problem: {first}); total "
+                f"area changed by {change.sum():.1f} (map units²).",
                 ids=_ids(frame, spec, invalid),
                 fix="Check the repaired features; fix them in the source to silence this.",
             )
@@ -274,12 +320,15 @@ def _check_geometry(
                 spec.name,
                 f"{int(invalid.sum())} invalid geometr(y/ies), e.g. {first}.",
                 ids=_ids(frame, spec, invalid),
-                fix="Run again with --repair to apply make_valid, or fix them in QGIS (Vector ▸ Geometry Tools ▸ Check Validity / Fix Geometries).",
+                fix=(
+                    "Run again with --repair to apply make_valid, or fix them in QGIS (Vector ▸ Geometry Tools ▸ Check "
+                    "Validity / Fix Geometries)."
+                ),
             )
     return geom
 
 
-def _polygonal(g):  # noqa: ANN001, ANN202
+def _polygonal(g: shapely.Geometry | None) -> shapely.Geometry | None:
     """Keep the polygonal part of a make_valid result."""
     if g is None or g.geom_type in ("Polygon", "MultiPolygon"):
         return g
@@ -297,7 +346,8 @@ def _check_ids(frame: pd.DataFrame, spec: LayerSpec, report: ValidationReport) -
             ERROR,
             "duplicate_id",
             spec.name,
-            f"{values[dup].nunique()} value(s) of '{spec.id_field}' occur more than once: {', '.join(map(str, values[dup].unique()[:10]))}.",
+            f"{values[dup].nunique()} value(s) of '{spec.id_field}' occur more than once: "
+            f"{', '.join(map(str, values[dup].unique()[:10]))}.",
             field=spec.id_field,
             fix=f"Make '{spec.id_field}' unique (each feature its own id).",
         )
@@ -326,7 +376,10 @@ def _check_block_overlaps(blocks: gpd.GeoDataFrame, report: ValidationReport) ->
             "blocks",
             f"{int(over.sum())} pair(s) of blocks overlap: {'; '.join(pairs[:10])}.",
             ids=sorted({ids[a] for a in left[over]} | {ids[b] for b in right[over]}),
-            fix="Blocks must not overlap (each place belongs to one block): snap shared edges in QGIS (Vector ▸ Geometry Tools, or the Topology Checker).",
+            fix=(
+                "Blocks must not overlap (each place belongs to one block): snap shared edges in QGIS (Vector ▸ "
+                "Geometry Tools, or the Topology Checker)."
+            ),
         )
 
 
@@ -387,7 +440,10 @@ def validate_input(
                 "missing_crs",
                 name,
                 f"{layer.source} has no coordinate reference system.",
-                fix="Assign the right CRS in QGIS (Layer Properties ▸ Source) or with ogr2ogr -a_srs, then export again.",
+                fix=(
+                    "Assign the right CRS in QGIS (Layer Properties ▸ Source) or with ogr2ogr -a_srs, then export "
+                    "again."
+                ),
             )
         frame = _apply_field_mapping(layer, spec, mapping, report)
         attributes = _check_fields(frame, spec, mapping, model, report)
@@ -404,7 +460,10 @@ def validate_input(
             "mixed_crs",
             "(all layers)",
             f"layers are in different coordinate reference systems ({listing}).",
-            fix="Export all layers in one CRS (e.g. EPSG:4548 in Beijing); blockcheck will not guess which one is meant.",
+            fix=(
+                "Export all layers in one CRS (e.g. EPSG:4548 in Beijing); blockcheck will not guess which one is "
+                "meant."
+            ),
         )
     metric = None
     crs_ok = not ({"mixed_crs", "missing_crs"} & report.codes(ERROR))

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from blockcheck.errors import InputError
 from blockcheck.inputs.model import input_model
 
 #: Columns of every rule's result (besides ``geometry``).
@@ -70,14 +71,20 @@ def _fmt(values: Iterable[float], spec: str) -> np.ndarray:
 
 
 def _source_ids(frame: pd.DataFrame, id_field: str) -> np.ndarray:
-    """The feature's own id, or ``fid<n>`` (its GeoPackage feature id) when empty."""
-    ids = (
-        frame[id_field].astype(object)
+    """The feature's own id, or ``fid<n>`` (its GeoPackage feature id) when empty.
+
+    Vectorised text (numpy ``strings``); the fallback is formatted only for the features without an id.
+    """
+    values = (
+        frame[id_field].to_numpy(dtype=object, na_value=None)
         if id_field in frame.columns
-        else pd.Series(None, index=frame.index, dtype=object)
+        else np.full(len(frame), None, dtype=object)
     )
-    fallback = pd.Series([f"fid{i}" for i in frame.index], index=frame.index, dtype=object)
-    return ids.where(ids.notna() & (ids.astype(str).str.strip() != ""), fallback).astype(str).to_numpy(dtype=object)
+    text = np.where(pd.isna(values), "", values).astype(str)
+    blank = np.flatnonzero(np.strings.str_len(np.strings.strip(text)) == 0)
+    out = text.astype(object)
+    out[blank] = [f"fid{i}" for i in frame.index[blank]]
+    return out
 
 
 def _result(geometry: np.ndarray, crs: object, **columns: object) -> gpd.GeoDataFrame:
@@ -97,10 +104,35 @@ def _empty(crs: object) -> gpd.GeoDataFrame:
     return _result(np.empty(0, dtype=object), crs)
 
 
-def _floor_area_m2(buildings: pd.DataFrame) -> np.ndarray:
-    """Above-ground floor area: footprint × floors (1 storey where floors are unknown or 0)."""
-    floors = _num(buildings, "floors")
-    return shapely.area(buildings.geometry.values) * np.where(np.isfinite(floors) & (floors > 0), floors, 1.0)
+def _anchors(features: gpd.GeoDataFrame, points: np.ndarray | None) -> gpd.GeoDataFrame | gpd.GeoSeries:
+    """`features` as :func:`blockcheck.metrics.assign.block_index_of` places them: by their given
+    representative `points` (same order) when there are some, else by themselves."""
+    if points is None:
+        return features
+    if len(points) != len(features):
+        msg = f"building_points: {len(points)} points for {len(features)} buildings; give one point per building."
+        raise InputError(msg)
+    return gpd.GeoSeries(np.asarray(points, dtype=object), crs=features.crs)
+
+
+def representative_points(features: gpd.GeoDataFrame | None) -> np.ndarray | None:
+    """A point inside each feature (points stay as they are); None for no layer."""
+    if features is None:
+        return None
+    geoms = np.asarray(features.geometry.values, dtype=object)
+    is_point = shapely.get_type_id(geoms) == 0
+    return geoms if is_point.all() else np.where(is_point, geoms, shapely.point_on_surface(geoms))
+
+
+def _floor_area_m2(buildings: pd.DataFrame, rows: np.ndarray | None = None) -> np.ndarray:
+    """Above-ground floor area: footprint × floors (1 storey where floors are unknown or 0).
+
+    `rows`: only the buildings at these positions (without copying the frame).
+    """
+    geoms, floors = np.asarray(buildings.geometry.values, dtype=object), _num(buildings, "floors")
+    if rows is not None:
+        geoms, floors = geoms[rows], floors[rows]
+    return shapely.area(geoms) * np.where(np.isfinite(floors) & (floors > 0), floors, 1.0)
 
 
 def _years(buildings: pd.DataFrame, as_of_year: int) -> np.ndarray:
@@ -210,6 +242,10 @@ def street_corner_angle_deg(geometry: np.ndarray, roads: gpd.GeoDataFrame, *, fr
     width = _num(streets, "width_m")
     default = np.array([DEFAULT_ROAD_WIDTH_M.get(c, 15.0) for c in _str(streets, "class")], dtype="float64")
     half_width = np.where(np.isfinite(width) & (width > 0), width, default) / 2.0
+    # only the streets within reach of some polygon are cut into segments
+    reach_m = float(half_width.max() + frontage_max_dist_m)
+    near = np.unique(shapely.STRtree(streets.geometry.values).query(geometry, predicate="dwithin", distance=reach_m)[1])
+    streets, half_width = streets.iloc[near], half_width[near]
     s_a, s_b, s_road = _segments(streets.geometry.values)
     seg_lines = shapely.linestrings(np.stack([s_a, s_b], axis=1)) if len(s_a) else np.empty(0, dtype=object)
     seg_dir = _direction_deg(s_a, s_b)

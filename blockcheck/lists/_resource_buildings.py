@@ -1,17 +1,29 @@
-"""Building-family detection rules of the resource list (private; public through :mod:`blockcheck.lists.resource_rules`)."""
+"""Building-family detection rules of the resource list (private: public through
+:mod:`blockcheck.lists.resource_rules`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from blockcheck.lists._resource_base import (
+    _empty,
+    _floor_area_m2,
+    _fmt,
+    _label,
+    _num,
+    _result,
+    _source_ids,
+    _str,
+    _years,
+)
 from blockcheck.metrics.assign import block_index_of
 from blockcheck.standards import threshold_term
-from blockcheck.lists._resource_base import _empty, _floor_area_m2, _fmt, _label, _num, _result, _source_ids, _str, _years
 
 #: Building uses judged by occupancy and yield (低效楼宇) → subtype.
 LOW_EFFICIENCY_USES = {
@@ -238,55 +250,78 @@ def underground_space(buildings: gpd.GeoDataFrame, *, min_unused_m2: float) -> g
 
 
 def retained_buildings(
-    buildings: gpd.GeoDataFrame, *, min_age_yr: float, as_of_year: int, exclude_ids: Iterable[str] = ()
+    buildings: gpd.GeoDataFrame,
+    *,
+    min_age_yr: float,
+    as_of_year: int,
+    exclude_ids: Iterable[str] = (),
+    reasons: bool = True,
 ) -> gpd.GeoDataFrame:
     """Other retained buildings (其他现状保留建筑): buildings in normal use for at least `min_age_yr` years.
 
     Status ``in_use`` (or empty), not among `exclude_ids` (buildings already
     listed as idle rooms or low-efficiency buildings), built at least
     `min_age_yr` years before `as_of_year`; undated buildings are not listed.
+    With ``reasons=False`` the reason columns stay empty (the resource list
+    gives the retained buildings one reason per block, see
+    :func:`blockcheck.lists.resources.aggregate_retained`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :data:`RULE_COLUMNS` + geometry, plus ``age_yr`` (years in use).
     """
     if buildings is None or buildings.empty:
         return _empty(getattr(buildings, "crs", None))
     status = _str(buildings, "status")
     age = _years(buildings, as_of_year)
     ids = _source_ids(buildings, "building_id")
-    keep = np.flatnonzero(
-        ((status == "in_use") | (status == None)) & (age >= min_age_yr) & ~pd.Index(ids).isin(list(exclude_ids))
-    )  # noqa: E711
+    unset = status == None  # noqa: E711 - elementwise: numpy compares every status with None
+    keep = np.flatnonzero(((status == "in_use") | unset) & (age >= min_age_yr) & ~pd.Index(ids).isin(list(exclude_ids)))
     if not len(keep):
         return _empty(buildings.crs)
-    sub, use = buildings.iloc[keep], _str(buildings, "use")[keep]
-    floor = _floor_area_m2(sub)
-    yr, ag, fa = _fmt(_num(sub, "year_built"), ".0f"), _fmt(age[keep], ".0f"), _fmt(floor, ",.0f")
-    return _result(
-        sub.geometry.values,
+    geoms = np.asarray(buildings.geometry.values, dtype=object)[keep]  # no copy of the buildings' other columns
+    footprint, floor = shapely.area(geoms), _floor_area_m2(buildings, keep)
+    reason = reason_en = None
+    if reasons:
+        use = _str(buildings, "use")[keep]
+        yr, ag, fa = _fmt(_num(buildings, "year_built")[keep], ".0f"), _fmt(age[keep], ".0f"), _fmt(floor, ",.0f")
+        reason = (
+            "现状正常使用的"
+            + _label(use, "building_use")
+            + "建筑，建成于"
+            + yr
+            + f"年，至{as_of_year}年已使用"
+            + ag
+            + f"年（≥{min_age_yr:.0f}年）；建筑面积"
+            + fa
+            + "平方米；随生命周期推进可能成为更新对象"
+        )
+        reason_en = (
+            use
+            + " building in normal use, built "
+            + yr
+            + ", "
+            + ag
+            + f" years in use by {as_of_year} (≥ {min_age_yr:.0f}); floor area "
+            + fa
+            + " m²"
+        )
+    found = _result(
+        geoms,
         buildings.crs,
         category="retained_building",
         subtype=None,
         source_layer="buildings",
         source_id=ids[keep],
-        land_area_m2=shapely.area(sub.geometry.values),
+        land_area_m2=footprint,
         floor_area_m2=floor,
         rule_id="retained_building.age",
-        reason="现状正常使用的"
-        + _label(use, "building_use")
-        + "建筑，建成于"
-        + yr
-        + f"年，至{as_of_year}年已使用"
-        + ag
-        + f"年（≥{min_age_yr:.0f}年）；建筑面积"
-        + fa
-        + "平方米；随生命周期推进可能成为更新对象",
-        reason_en=use
-        + " building in normal use, built "
-        + yr
-        + ", "
-        + ag
-        + f" years in use by {as_of_year} (≥ {min_age_yr:.0f}); floor area "
-        + fa
-        + " m²",
+        reason=reason,
+        reason_en=reason_en,
     )
+    found["age_yr"] = age[keep]
+    return found
 
 
 def expandable_facilities(
@@ -315,138 +350,199 @@ def expandable_facilities(
     if fac.empty:
         return _empty(facilities.crs)
     category = _str(fac, "category")
+    parcel = _public_parcel_under(fac, parcels)
+    far_gap = parcel.permitted_far - parcel.built_far
+    by_far = parcel.found & (far_gap >= min_far_gap)
+    polygonal = shapely.get_type_id(fac.geometry.values) >= 3
+    land, capacity = _land_and_capacity(fac, category, polygonal, parcel)
+    standard = np.array([min_land_m2_per_capacity.get(c, np.nan) for c in category], dtype="float64")
+    per_place = np.divide(land, capacity, out=np.full(len(fac), np.nan), where=np.nan_to_num(capacity) > 0)
+    by_land = np.isfinite(standard) & np.isfinite(per_place) & (per_place < standard)
+    keep = np.flatnonzero(by_far | by_land)
+    if not len(keep):
+        return _empty(facilities.crs)
+    geometry = np.where(polygonal, fac.geometry.values, np.where(parcel.found, parcel.geometry, fac.geometry.values))
+    floor = _num(fac, "floor_area_m2")
+    floor = np.where(np.isfinite(floor), floor, parcel.built_far * parcel.area_m2 / parcel.sharing)
+    growth = _Growth(
+        category=category,
+        name=np.array([v or "" for v in _str(fac, "name")], dtype=object),
+        parcel_id=parcel.parcel_id,
+        built_far=parcel.built_far,
+        permitted_far=parcel.permitted_far,
+        far_gap=far_gap,
+        potential_m2=np.where(by_far, far_gap * parcel.area_m2 / parcel.sharing, np.nan),
+        sharing=parcel.sharing,
+        land_per_place_m2=per_place,
+        standard_m2=standard,
+        land_short_m2=np.clip(standard * capacity - land, 0, None),
+        by_far=by_far,
+        by_land=by_land,
+    ).take(keep)
+    reason, reason_en = _growth_reasons(growth, min_far_gap)
+    return _result(
+        geometry[keep],
+        facilities.crs,
+        category="expandable_facility",
+        subtype=np.array([EXPANDABLE_CATEGORIES[c] for c in growth.category], dtype=object),
+        facility_category=growth.category,
+        source_layer="facilities",
+        source_id=_source_ids(fac.set_index(fac.columns[0]), "facility_id")[keep],
+        land_area_m2=land[keep],
+        floor_area_m2=floor[keep],
+        potential_floor_area_m2=growth.potential_m2,
+        rule_id=np.where(growth.by_far, "expandable_facility.far", "expandable_facility.land"),
+        reason=reason,
+        reason_en=reason_en,
+    )
+
+
+@dataclass(frozen=True)
+class _ParcelUnder:
+    """The public-use parcel (land use ``A…``) under each facility, as arrays aligned on the facilities."""
+
+    position: np.ndarray  # among the public parcels; -1 where there is none
+    area_m2: np.ndarray
+    permitted_far: np.ndarray
+    built_far: np.ndarray
+    geometry: np.ndarray
+    parcel_id: np.ndarray
+    sharing: np.ndarray  # facilities on the same parcel (1 where there is none)
+
+    @property
+    def found(self) -> np.ndarray:
+        """True where a facility stands on a public-use parcel."""
+        return self.position >= 0
+
+
+def _public_parcel_under(fac: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None) -> _ParcelUnder:
+    """The public-use parcel holding each facility's representative point, with its FARs and area."""
     n = len(fac)
     on = np.full(n, -1)
     if parcels is not None and not parcels.empty:
         public = np.array([str(v or "").startswith("A") for v in _str(parcels, "land_use")])
-        pp = parcels[public].reset_index(drop=True)
-        if not pp.empty:
-            on = block_index_of(pp, fac)
-    has_parcel = on >= 0
-    p_area = np.full(n, np.nan)
-    permitted, built = np.full(n, np.nan), np.full(n, np.nan)
-    p_geom = np.full(n, None, dtype=object)
-    p_ids = np.full(n, "", dtype=object)
-    if has_parcel.any():
-        idx = on[has_parcel]
-        p_area[has_parcel] = shapely.area(pp.geometry.values[idx])
-        permitted[has_parcel], built[has_parcel] = _num(pp, "permitted_far")[idx], _num(pp, "built_far")[idx]
-        p_geom[has_parcel] = pp.geometry.values[idx]
-        p_ids[has_parcel] = _source_ids(pp, "parcel_id")[idx]
-    sharing = np.where(
-        has_parcel,
-        np.bincount(np.where(has_parcel, on, 0), weights=has_parcel, minlength=max(on.max() + 1, 1))[np.maximum(on, 0)],
-        1.0,
-    )
-    gap = permitted - built
-    by_far = has_parcel & (gap >= min_far_gap)
-    potential = np.where(by_far, gap * p_area / sharing, np.nan)
-    polygonal = shapely.get_type_id(fac.geometry.values) >= 3
+        public_parcels = parcels[public].reset_index(drop=True)
+        if not public_parcels.empty:
+            on = block_index_of(public_parcels, fac)
+    found = on >= 0
+    area, permitted, built = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    geometry = np.full(n, None, dtype=object)
+    ids = np.full(n, "", dtype=object)
+    if found.any():
+        at = on[found]
+        area[found] = shapely.area(public_parcels.geometry.values[at])
+        permitted[found], built[found] = (
+            _num(public_parcels, "permitted_far")[at],
+            _num(public_parcels, "built_far")[at],
+        )
+        geometry[found] = public_parcels.geometry.values[at]
+        ids[found] = _source_ids(public_parcels, "parcel_id")[at]
+    per_parcel = np.bincount(np.where(found, on, 0), weights=found, minlength=max(on.max() + 1, 1))
+    sharing = np.where(found, per_parcel[np.maximum(on, 0)], 1.0)
+    return _ParcelUnder(on, area, permitted, built, geometry, ids, sharing)
+
+
+def _land_and_capacity(
+    fac: gpd.GeoDataFrame, category: np.ndarray, polygonal: np.ndarray, parcel: _ParcelUnder
+) -> tuple[np.ndarray, np.ndarray]:
+    """Land (m²: ``land_area_m2``, else the polygon, else a parcel to itself) and capacity of each facility."""
     land = _num(fac, "land_area_m2")
-    land = np.where(
-        np.isfinite(land),
-        land,
-        np.where(polygonal, shapely.area(fac.geometry.values), np.where(sharing == 1, p_area, np.nan)),
-    )
-    capacity = np.full(n, np.nan)
-    standard = np.array([min_land_m2_per_capacity.get(c, np.nan) for c in category], dtype="float64")
+    parcel_to_itself = np.where(parcel.sharing == 1, parcel.area_m2, np.nan)
+    land = np.where(np.isfinite(land), land, np.where(polygonal, shapely.area(fac.geometry.values), parcel_to_itself))
+    capacity = np.full(len(fac), np.nan)
     for cat, field in CAPACITY_FIELD.items():
         mask = category == cat
         capacity[mask] = _num(fac, field)[mask]
-    per_cap = np.divide(land, capacity, out=np.full(n, np.nan), where=np.nan_to_num(capacity) > 0)
-    by_land = np.isfinite(standard) & np.isfinite(per_cap) & (per_cap < standard)
-    keep = np.flatnonzero(by_far | by_land)
-    if not len(keep):
-        return _empty(facilities.crs)
-    geometry = np.where(polygonal, fac.geometry.values, np.where(has_parcel, p_geom, fac.geometry.values))[keep]
-    floor = _num(fac, "floor_area_m2")
-    floor = np.where(np.isfinite(floor), floor, built * p_area / sharing)[keep]
-    k = lambda a: a[keep]  # noqa: E731
-    cat, name = k(category), np.array([v or "" for v in _str(fac, "name")], dtype=object)[keep]
-    f, l = k(by_far), k(by_land)
-    bf, pf, gp, pot = _fmt(k(built), ".2f"), _fmt(k(permitted), ".2f"), _fmt(k(gap), ".2f"), _fmt(k(potential), ",.0f")
-    pc, sd, short = (
-        _fmt(k(per_cap), ".1f"),
-        _fmt(k(standard), ".1f"),
-        _fmt(k(np.clip(standard * capacity - land, 0, None)), ",.0f"),
+    return land, capacity
+
+
+@dataclass(frozen=True)
+class _Growth:
+    """Why each facility can grow: the figures its reason quotes (arrays aligned on the facilities)."""
+
+    category: np.ndarray
+    name: np.ndarray
+    parcel_id: np.ndarray
+    built_far: np.ndarray
+    permitted_far: np.ndarray
+    far_gap: np.ndarray
+    potential_m2: np.ndarray
+    sharing: np.ndarray
+    land_per_place_m2: np.ndarray
+    standard_m2: np.ndarray
+    land_short_m2: np.ndarray
+    by_far: np.ndarray
+    by_land: np.ndarray
+
+    def take(self, keep: np.ndarray) -> _Growth:
+        """The facilities at positions `keep`."""
+        return _Growth(**{f.name: getattr(self, f.name)[keep] for f in fields(self)})
+
+
+def _growth_reasons(g: _Growth, min_far_gap: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Chinese and English reasons of expandable facilities (the FAR rule, the land rule or both)."""
+    bf, pf, gp = _fmt(g.built_far, ".2f"), _fmt(g.permitted_far, ".2f"), _fmt(g.far_gap, ".2f")
+    pot, pc = _fmt(g.potential_m2, ",.0f"), _fmt(g.land_per_place_m2, ".1f")
+    sd, short = _fmt(g.standard_m2, ".1f"), _fmt(g.land_short_m2, ",.0f")
+    unit_zh = np.where(g.category == "hospital", "床均", "生均")
+    shared_zh = np.where(g.sharing > 1, "（地块内" + _fmt(g.sharing, ".0f") + "处设施平分）", "")
+    far_zh = (
+        "：所在公共设施地块"
+        + g.parcel_id
+        + "现状容积率"
+        + bf
+        + "，规划容积率"
+        + pf
+        + "（差"
+        + gp
+        + f"≥{min_far_gap:.2f}），可增建筑面积约"
+        + pot
+        + "平方米"
+        + shared_zh
     )
-    unit_zh = np.where(cat == "hospital", "床均", "生均")
-    shared_zh = np.where(k(sharing) > 1, "（地块内" + _fmt(k(sharing), ".0f") + "处设施平分）", "")
-    return _result(
-        geometry,
-        facilities.crs,
-        category="expandable_facility",
-        subtype=np.array([EXPANDABLE_CATEGORIES[c] for c in cat], dtype=object),
-        facility_category=cat,
-        source_layer="facilities",
-        source_id=_source_ids(fac.set_index(fac.columns[0]), "facility_id")[keep],
-        land_area_m2=k(land),
-        floor_area_m2=floor,
-        potential_floor_area_m2=k(potential),
-        rule_id=np.where(f, "expandable_facility.far", "expandable_facility.land"),
-        reason=_label(cat, "facility_category")
-        + name
-        + np.where(
-            f,
-            "：所在公共设施地块"
-            + k(p_ids)
-            + "现状容积率"
-            + bf
-            + "，规划容积率"
-            + pf
-            + "（差"
-            + gp
-            + f"≥{min_far_gap:.2f}），可增建筑面积约"
-            + pot
-            + "平方米"
-            + shared_zh,
-            "",
-        )
-        + np.where(
-            l,
-            np.where(f, "；", "：")
-            + unit_zh
-            + "用地"
-            + pc
-            + "平方米（"
-            + _TERM_ZH
-            + "≥"
-            + sd
-            + "），用地缺口约"
-            + short
-            + "平方米",
-            "",
-        ),
-        reason_en=cat
-        + " "
-        + name
-        + np.where(
-            f,
-            ": parcel "
-            + k(p_ids)
-            + " built FAR "
-            + bf
-            + ", permitted "
-            + pf
-            + " (gap "
-            + gp
-            + f" ≥ {min_far_gap:.2f}), potential floor area about "
-            + pot
-            + " m²",
-            "",
-        )
-        + np.where(
-            l,
-            np.where(f, "; ", ": ")
-            + "land "
-            + pc
-            + " m² per place/bed ("
-            + _TERM_EN
-            + " ≥ "
-            + sd
-            + "), short by about "
-            + short
-            + " m²",
-            "",
-        ),
+    land_zh = (
+        np.where(g.by_far, "；", "：")
+        + unit_zh
+        + "用地"
+        + pc
+        + "平方米（"
+        + _TERM_ZH
+        + "≥"
+        + sd
+        + "），用地缺口约"
+        + short
+        + "平方米"
     )
+    far_en = (
+        ": parcel "
+        + g.parcel_id
+        + " built FAR "
+        + bf
+        + ", permitted "
+        + pf
+        + " (gap "
+        + gp
+        + f" ≥ {min_far_gap:.2f}), potential floor area about "
+        + pot
+        + " m²"
+    )
+    land_en = (
+        np.where(g.by_far, "; ", ": ")
+        + "land "
+        + pc
+        + " m² per place/bed ("
+        + _TERM_EN
+        + " ≥ "
+        + sd
+        + "), short by about "
+        + short
+        + " m²"
+    )
+    reason = (
+        _label(g.category, "facility_category")
+        + g.name
+        + np.where(g.by_far, far_zh, "")
+        + np.where(g.by_land, land_zh, "")
+    )
+    reason_en = g.category + " " + g.name + np.where(g.by_far, far_en, "") + np.where(g.by_land, land_en, "")
+    return reason, reason_en

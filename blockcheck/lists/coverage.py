@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from blockcheck.lists.ids import AREA_SCOPE
+from blockcheck.lists._grouped import joined
 from blockcheck.lists.amounts import format_amount, unit_of
+from blockcheck.lists.ids import AREA_SCOPE
 from blockcheck.lists.project_catalogue import project_settings
 from blockcheck.lists.strategies import strategy_catalogue
 
@@ -50,7 +51,8 @@ def _links(frame: pd.DataFrame, key: str, column: str, rules: pd.Series) -> pd.D
 
 
 def _joined(pairs: pd.DataFrame, key: str) -> pd.Series:
-    return pairs.sort_values(key).groupby("rule_id")[key].agg(",".join)
+    """The `key` values of each rule, sorted and comma-joined."""
+    return joined(pairs, ["rule_id"], key)
 
 
 def coverage_table(

@@ -18,12 +18,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from blockcheck.lists.ids import AREA_SCOPE, data_gap_id, metric_status_id
 from blockcheck.inputs.completeness import category_metric_patterns, data_needs, metrics_needing
-from blockcheck.metrics.assign import block_index_of
-from blockcheck.metrics.provision import provision_specs
+from blockcheck.lists.ids import AREA_SCOPE, data_gap_id, metric_status_id
 from blockcheck.lists.problems import problem_rules
 from blockcheck.lists.schema import conform, list_table
+from blockcheck.metrics.assign import block_index_of
+from blockcheck.metrics.provision import provision_specs
 
 __all__ = ["DATA_GAPS_LAYER", "METRIC_STATUS_LAYER", "DataJudgement", "judge_data"]
 

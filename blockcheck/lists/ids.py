@@ -13,6 +13,7 @@ prefix    formula                                         list
 ========  ==============================================  ============================
 PB-       ``PB-<scope>-<rule>``                           problem list (图1)
 RL-       ``RL-<category>-<source layer>-<source id>``    resource list (图2)
+RL-       ``RL-<category>-block-<block>``                 resource list: a block's retained land or buildings
 DM-       ``DM-<community>-<category>-<need>-<row>``      demand list (图3)
 VS-       ``VS-<community>-<row>``                        vision list (图4)
 ST-       ``ST-<block>-<strategy key>``                   strategy list (图5)
@@ -34,9 +35,11 @@ import pandas as pd
 
 __all__ = [
     "AREA_SCOPE",
+    "NO_BLOCK",
     "OPEN_TASK_WORD",
     "ROAD_KIND",
     "added_project_id",
+    "aggregate_resource_id",
     "allocation_ids",
     "data_gap_id",
     "demand_id",
@@ -56,6 +59,8 @@ __all__ = [
 
 #: The scope of a whole-area row (problems, data gaps, metric status, open items).
 AREA_SCOPE = "ALL"
+#: The block part of an id for features outside every block.
+NO_BLOCK = "outside"
 #: The project kind of planned roads (one project per road, across blocks).
 ROAD_KIND = "road_km"
 #: The word marking a task row that no project closes (待落实 = still to be arranged).
@@ -85,6 +90,21 @@ def problem_id(scope: Part, rule_id: Part) -> str | pd.Series:
 def resource_id(category: Part, source_layer: Part, source_id: Part) -> str | pd.Series:
     """``RL-<category>-<source layer>-<source id>``: a resource found on (or picked from) an input feature."""
     return _compose("RL-", category, source_layer, source_id)
+
+
+def aggregate_resource_id(category: Part, block_id: Part) -> str | pd.Series:
+    """``RL-<category>-block-<block>``: all resources of one category in a block, listed as one row.
+
+    Retained land and buildings (其他现状保留用地/建筑) are listed per block as
+    in 图2; the features behind the row keep their own id,
+    :func:`resource_id`, in the ``resource_members`` table. A missing block
+    (features outside every block) is written :data:`NO_BLOCK`.
+    """
+    if isinstance(block_id, pd.Series):
+        block_id = block_id.astype(object).where(block_id.notna(), NO_BLOCK)
+    elif block_id is None or (isinstance(block_id, float) and pd.isna(block_id)):
+        block_id = NO_BLOCK
+    return _compose("RL-", category, "block", block_id)
 
 
 def demand_id(community: Part, category: Part, need_code: Part, source_row: Part) -> str | pd.Series:
@@ -123,7 +143,8 @@ def road_project_id(road_id: Part) -> str | pd.Series:
 
 
 def placement_project_id(site_block: pd.Series, kind: pd.Series, source: pd.Series, road_id: pd.Series) -> pd.Series:
-    """The project a placement belongs to: :func:`road_project_id` for planned roads (kind ``road_km``), else :func:`project_id`."""
+    """The project a placement belongs to: :func:`road_project_id` for planned roads (kind ``road_km``),
+    else :func:`project_id`."""
     return road_project_id(road_id).where(kind == ROAD_KIND, project_id(site_block, kind, source))
 
 

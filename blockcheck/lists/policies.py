@@ -13,8 +13,10 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from blockcheck.catalogue import load_data, require_tables
+from blockcheck.lists._grouped import as_text, joined, joined_in_order
 from blockcheck.lists.ids import strategy_id
-from blockcheck.lists.strategies import load_catalogue, strategy_catalogue
+from blockcheck.lists.strategies import strategy_catalogue
 
 __all__ = ["POLICY_LIST_LAYER", "build_policy_list", "policy_catalogue"]
 
@@ -24,7 +26,7 @@ POLICY_LIST_LAYER = "policy_list"
 @cache
 def policy_catalogue() -> pd.DataFrame:
     """The 图6 catalogue: number, name, lead_departments, name_en, enables (strategy keys)."""
-    return pd.DataFrame(load_catalogue("policies.toml")["policy"]).set_index("number")
+    return pd.DataFrame(require_tables(load_data("policies.toml"), "policy")).set_index("number")
 
 
 def build_policy_list(
@@ -71,14 +73,12 @@ def build_policy_list(
     s = strategy_list if not strategy_list.empty else pd.DataFrame(columns=["block_id", "strategy_key"])
     s = s.assign(sid=s["id"] if "id" in s else strategy_id(s["block_id"], s["strategy_key"]))
     used = enables.merge(s[["strategy_key", "block_id", "sid"]], on="strategy_key")
-    by = used.groupby("catalogue_number")
+    keyed = used.drop_duplicates(["catalogue_number", "strategy_key"]).sort_values("order")
+    keyed = keyed.assign(code="【" + keyed["strategy_key"].map(codes) + "】")
     table = pd.DataFrame(
         {
-            "strategy_codes": used.drop_duplicates(["catalogue_number", "strategy_key"])
-            .sort_values("order")
-            .groupby("catalogue_number")["strategy_key"]
-            .agg(lambda k: "、".join(f"【{codes[x]}】" for x in k)),
-            "strategy_ids": by["sid"].agg(lambda v: ",".join(sorted(set(v)))),
+            "strategy_codes": joined_in_order(keyed, ["catalogue_number"], "code", "、"),
+            "strategy_ids": joined(used, ["catalogue_number"], "sid"),
         }
     )
     blocks = used[["catalogue_number", "block_id"]]
@@ -89,12 +89,7 @@ def build_policy_list(
             .explode("sid")
             .merge(used[["catalogue_number", "sid"]], on="sid")
         )
-        table["project_ids"] = (
-            links.drop_duplicates(["catalogue_number", "project_id"])
-            .sort_values("project_id")
-            .groupby("catalogue_number")["project_id"]
-            .agg(",".join)
-        )
+        table["project_ids"] = joined(links, ["catalogue_number"], "project_id")
     if opened is not None and len(opened):
         named = (
             opened[["id", "block_id"]]
@@ -103,9 +98,9 @@ def build_policy_list(
         )
         named = named[named["catalogue_number"] != ""].astype({"catalogue_number": int})
         table = table.reindex(table.index.union(pd.Index(named["catalogue_number"].unique())))
-        table["task_ids"] = named.sort_values("id").groupby("catalogue_number")["id"].agg(",".join)
+        table["task_ids"] = joined_in_order(named.sort_values("id"), ["catalogue_number"], "id", ",")
         blocks = pd.concat([blocks, named[["catalogue_number", "block_id"]]])
-    table["blocks"] = blocks.groupby("catalogue_number")["block_id"].agg(lambda v: ",".join(sorted(set(map(str, v)))))
+    table["blocks"] = joined(blocks.assign(block_id=as_text(blocks["block_id"])), ["catalogue_number"], "block_id")
     table = table.sort_index().join(catalogue[["name", "lead_departments", "name_en"]])
     table = table.rename_axis("catalogue_number").reset_index()
     table["number"] = np.arange(1, len(table) + 1)

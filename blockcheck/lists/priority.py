@@ -109,21 +109,26 @@ def assign_phases(projects: pd.DataFrame, answers: pd.DataFrame) -> tuple[pd.Ser
     guaranteed = order["project_id"].isin(best["project_id"]) | order["project_id"].isin(per_domain["project_id"])
     n_near = max(round(phases[0]["share"] * len(order)), int(guaranteed.sum()))
     rest = order.index[~guaranteed.to_numpy()]
-    near = list(order.index[guaranteed.to_numpy()]) + list(rest[: max(n_near - int(guaranteed.sum()), 0)])
-    chosen = set(near)
-    later = [i for i in order.index if i not in chosen]
+    near = order.index[guaranteed.to_numpy()].append(rest[: max(n_near - int(guaranteed.sum()), 0)])
+    later = order.index[~order.index.isin(near)]  # in score order
     bounds = np.cumsum([p["share"] for p in phases[1:]]) / max(sum(p["share"] for p in phases[1:]), 1e-9) * len(later)
     position = np.searchsorted(bounds, np.arange(1, len(later) + 1) - 1e-9)
-    phase = pd.Series(phases[0]["name"], index=near, dtype=object)
+    names = np.array([p["name"] for p in phases[1:]], dtype=object)
     phase = pd.concat(
-        [phase, pd.Series([phases[1 + min(p, len(phases) - 2)]["name"] for p in position], index=later, dtype=object)]
+        [
+            pd.Series(phases[0]["name"], index=near, dtype=object),
+            pd.Series(names[np.minimum(position, len(names) - 1)], index=later, dtype=object),
+        ]
     )
     year = phase.map({p["name"]: p["year"] for p in phases})
     return phase.reindex(projects.index), year.reindex(projects.index)
 
 
-def _ordinal_en(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+def _ordinal_en(n: pd.Series) -> pd.Series:
+    """``1st``, ``2nd``, ``3rd``, ``4th`` … ``11th`` … ``21st`` for whole numbers."""
+    teen = (n % 100 >= 10) & (n % 100 <= 20)
+    suffix = np.select([teen, n % 10 == 1, n % 10 == 2, n % 10 == 3], ["th", "st", "nd", "rd"], "th")
+    return n.astype(str) + suffix
 
 
 def priority_reasons(projects: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -141,12 +146,13 @@ def priority_reasons(projects: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     Returns
     -------
     zh, en : pandas.Series
-        E.g. ``答复机构养老床位不足（严重程度0.95，全区第2）；3个社区提出养老需求；补足缺口40%；资源待确认（候选）；实施难度低``.
+        E.g. ``答复机构养老床位不足（严重程度0.95，全区第2）；3个社区提出养老需求；补足缺口40%；``
+        ``资源待确认（候选）；实施难度低``.
     """
     p = projects
     rank = pd.to_numeric(p["lead_rank"], errors="coerce")
     rank_zh = np.where(rank.notna(), "，全区第" + rank.fillna(0).astype(int).astype(str), "")
-    rank_en = np.array([f", {_ordinal_en(int(r))} in the area" if pd.notna(r) else "" for r in rank], dtype=object)
+    rank_en = np.where(rank.notna(), ", " + _ordinal_en(rank.fillna(0).astype(int)) + " in the area", "")
     sev = p["severity"].astype(float).map("{:.2f}".format)
     has = p["lead_problem"].fillna("") != ""
     problem_zh = np.where(

@@ -12,19 +12,19 @@ no row; each row says whether its figure is measured or estimated.
 from __future__ import annotations
 
 import operator
-import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
-from blockcheck.lists.ids import problem_id
+from blockcheck.catalogue import build, check_keys, load_data, location, require, require_tables
 from blockcheck.errors import CatalogueError
-from blockcheck.standards import Standards, threshold_term
 from blockcheck.lists.amounts import format_amount
+from blockcheck.lists.ids import problem_id
 from blockcheck.lists.schema import conform, list_table
+from blockcheck.standards import Standards, threshold_term
 
 __all__ = ["ProblemRule", "build_problem_list", "problem_rules"]
 
@@ -61,14 +61,32 @@ class ProblemRule:
         return self.standard or self.threshold_standard
 
 
-def _rule(entry: dict) -> ProblemRule:
-    where = tuple((str(w["metric"]), str(w["compare"]), float(w["value"])) for w in entry.pop("block_where", ()))
-    rule = ProblemRule(**entry, block_where=where)
+_RULE_TYPES = {"threshold": float, "block_where": list}
+_WHERE_TYPES = {"metric": str, "compare": str, "value": float}
+
+
+def _rule(entry: Mapping) -> ProblemRule:
+    """One ``[[rule]]`` of ``data/problem_rules.toml``, checked (CatalogueError naming the rule and the field)."""
+    rule = build(ProblemRule, entry, _RULE_TYPES)
+    conditions = require_tables(entry, "block_where") if "block_where" in entry else []
+    for condition in conditions:
+        check_keys(condition, _WHERE_TYPES)
+    where = tuple(
+        (require(c, "metric", str), require(c, "compare", str), float(require(c, "value", float))) for c in conditions
+    )
+    rule = replace(rule, block_where=where)
+    if ("threshold" in entry) == ("threshold_standard" in entry):
+        msg = (
+            f"{location(entry)}: give either threshold (a number) or threshold_standard (a standards key), not both or "
+            "neither."
+        )
+        raise CatalogueError(msg)
     bad = [c for _, c, _ in where if c not in _COMPARE] + ([rule.compare] if rule.compare not in _COMPARE else [])
     if bad or rule.scope not in ("all", "area", "blocks") or rule.block_where_mode not in ("all", "any"):
         msg = (
-            f"data/problem_rules.toml, rule {rule.id!r}: compare must be one of {sorted(_COMPARE)}, scope one of all/area/blocks, "
-            f"block_where_mode all/any (got compare {bad or rule.compare!r}, scope {rule.scope!r}, mode {rule.block_where_mode!r})."
+            f"{location(entry)}: compare must be one of {sorted(_COMPARE)}, scope one of all/area/blocks, "
+            f"block_where_mode all/any (got compare {bad or rule.compare!r}, scope {rule.scope!r}, mode "
+            f"{rule.block_where_mode!r})."
         )
         raise CatalogueError(msg)
     return rule
@@ -76,15 +94,15 @@ def _rule(entry: dict) -> ProblemRule:
 
 @cache
 def problem_rules() -> tuple[ProblemRule, ...]:
-    """The packaged problem rules."""
-    doc = tomllib.loads(resources.files("blockcheck").joinpath("data/problem_rules.toml").read_text("utf-8"))
-    try:
-        return tuple(_rule(dict(r)) for r in doc["rule"])
-    except (KeyError, TypeError, ValueError) as err:
-        if isinstance(err, CatalogueError):
-            raise
-        msg = f"data/problem_rules.toml: a [[rule]] is malformed ({err}); see the comment at the top of the file for its fields."
-        raise CatalogueError(msg) from None
+    """The packaged problem rules (``data/problem_rules.toml``).
+
+    Raises
+    ------
+    blockcheck.errors.CatalogueError
+        A rule lacks a field, has an unknown one, a value of the wrong type or
+        an unknown comparison (the message names the file, the rule and the field).
+    """
+    return tuple(_rule(entry) for entry in require_tables(load_data("problem_rules.toml"), "rule"))
 
 
 def _judged(rule: ProblemRule, metrics: pd.DataFrame, *, area: bool) -> pd.Series:

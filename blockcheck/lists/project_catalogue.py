@@ -10,18 +10,17 @@ by the project's scale.
 
 from __future__ import annotations
 
-import tomllib
+from collections.abc import Mapping
 from functools import cache
-from importlib import resources as _res
 
 import numpy as np
 import pandas as pd
 
+from blockcheck.catalogue import load_data, location, require, require_tables
 from blockcheck.errors import CatalogueError
 
 __all__ = ["KIND_FIELDS", "authority_and_unit", "kind_sources", "project_settings", "source_defaults"]
 
-_SOURCE = "blockcheck/data/projects.toml"
 #: Fields every ``[kinds.<key>]`` entry must have.
 KIND_FIELDS = (
     "domain",
@@ -56,11 +55,22 @@ def _check(doc: dict) -> list[str]:
     from blockcheck.lists.strategies import strategy_catalogue
 
     keys = set(strategy_catalogue().index)
-    problems = []
+    problems = [
+        f"{name}: must be tables ([{name}.<key>] with their fields)"
+        for name in ("sources", "kinds")
+        if not all(isinstance(v, Mapping) for v in require(doc, name, dict, default={}).values())
+    ]
+    if problems:
+        return problems
     for name, src in doc.get("sources", {}).items():
         if src.get("strategy") not in keys:
             problems.append(f"sources.{name}: unknown strategy {src.get('strategy')!r}")
     for key, kind in doc.get("kinds", {}).items():
+        if not isinstance(kind.get("sources", []), list) or not all(
+            isinstance(s, Mapping) for s in kind.get("sources", [])
+        ):
+            problems.append(f"kinds.{key}.sources: must be an array of tables ([[kinds.{key}.sources]])")
+            continue
         missing = [f for f in KIND_FIELDS if f not in kind]
         if missing:
             problems.append(f"kinds.{key}: missing {missing}")
@@ -78,7 +88,8 @@ def _check(doc: dict) -> list[str]:
         for n, src in enumerate(kind_sources(key, doc)):
             if src["strategy"] not in keys:
                 problems.append(f"kinds.{key}.sources[{n}]: unknown strategy {src['strategy']!r}")
-    if abs(sum(p["share"] for p in doc.get("phases", [])) - 1.0) > 1e-6:
+    phases = require_tables(doc, "phases") if "phases" in doc else []
+    if abs(sum(require(p, "share", float) for p in phases) - 1.0) > 1e-6:
         problems.append("phases: the shares must add up to 1")
     return problems
 
@@ -92,10 +103,12 @@ def project_settings() -> dict:
     blockcheck.errors.CatalogueError
         Listing every malformed entry.
     """
-    doc = tomllib.loads(_res.files("blockcheck").joinpath("data/projects.toml").read_text("utf-8"))
+    doc = load_data("projects.toml")
     problems = _check(doc)
     if problems:
-        raise CatalogueError(f"{_SOURCE}: " + "; ".join(problems) + ". See the comments in the file for the fields.")
+        raise CatalogueError(
+            f"{location(doc)}: " + "; ".join(problems) + ". See the comments in the file for the fields."
+        )
     return doc
 
 
@@ -170,14 +183,16 @@ def authority_and_unit(
     by_amount = pd.to_numeric(amounts, errors="coerce").to_numpy() >= rows["m_min"].to_numpy("float64")
     by_class = pd.MultiIndex.from_arrays([kinds.astype(str), road_classes.fillna("").astype(str)]).isin(classes)
     municipal = by_amount | by_class
-    district_unit = pd.Series(rows["unit"].to_numpy(object), index=kinds.index).str.replace(
-        "{subdistrict}", "", regex=False
-    )
-    with_sub = rows["unit"].str.contains("{subdistrict}", regex=False).fillna(False).to_numpy()
-    district_unit[with_sub] = [
-        u.replace("{subdistrict}", str(s))
-        for u, s in zip(rows["unit"][with_sub], subdistricts.fillna("")[with_sub], strict=True)
-    ]
+    units = pd.Series(rows["unit"].to_numpy(object), index=kinds.index)
+    district_unit = units.str.replace("{subdistrict}", "", regex=False)
+    sub = subdistricts.fillna("").to_numpy(object).astype(str).astype(object)
+    for template, at in units.groupby(units, sort=False).indices.items():  # one pass per unit template (catalogue)
+        if "{subdistrict}" in template:
+            pieces = template.split("{subdistrict}")
+            text = np.full(len(at), pieces[0], dtype=object)
+            for piece in pieces[1:]:
+                text = text + sub[at] + piece
+            district_unit.iloc[at] = text
     authority = np.where(municipal, rows["m_auth"].to_numpy(object), cfg["authority"]["district"])
     unit = np.where(municipal, rows["m_unit"].to_numpy(object), district_unit.to_numpy(object))
     return pd.Series(authority, index=kinds.index, dtype=object), pd.Series(unit, index=kinds.index, dtype=object)

@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from blockcheck.lists.ids import AREA_SCOPE, placement_project_id, problem_id, strategy_id
+from blockcheck.lists._grouped import filled, joined, joined_in_order, union_by_group
 from blockcheck.lists.amounts import format_amount, unit_word, whole_units
+from blockcheck.lists.ids import AREA_SCOPE, placement_project_id, problem_id, strategy_id
 from blockcheck.lists.priority import assign_phases, priority_reasons, priority_score, readiness
 from blockcheck.lists.project_catalogue import authority_and_unit, project_settings
 
@@ -64,8 +65,7 @@ _DOMAIN_ORDER = ("教育", "医疗卫生", "养老", "文化体育绿化", "交�
 def _ids(frame: pd.DataFrame, key: str, column: str) -> pd.Series:
     """Comma-joined sorted unique non-empty `column` values per `key`."""
     values = frame[[key, column]].dropna()
-    values = values[values[column].astype(str) != ""].drop_duplicates()
-    return values.sort_values([key, column]).groupby(key)[column].agg(",".join)
+    return joined(values[(values[column].astype(str) != "").to_numpy()], [key], column)
 
 
 def _block_word(name: pd.Series) -> pd.Series:
@@ -74,33 +74,31 @@ def _block_word(name: pd.Series) -> pd.Series:
 
 
 def _geometry(frame: gpd.GeoDataFrame, key: str) -> gpd.GeoSeries:
-    """One geometry per project: the union of its sites (points of the parts where kinds mix)."""
-    merged = frame[[key, "geometry"]].dissolve(by=key).geometry
-    mixed = shapely.get_type_id(merged.to_numpy()) == 7
-    if mixed.any():
-        parts = merged[mixed].explode(index_parts=False)
-        merged[mixed] = (
-            parts.representative_point()
-            .groupby(level=0)
-            .agg(lambda s: shapely.multipoints(s.to_numpy()))
-            .reindex(merged.index[mixed])
-        )
-    return merged
+    """One geometry per `key` (sorted): the union of its sites (points of the parts where kinds mix)."""
+    codes, keys = pd.factorize(frame[key], sort=True)
+    merged = union_by_group(np.asarray(frame.geometry.array, dtype=object), codes, len(keys))
+    mixed = np.flatnonzero(shapely.get_type_id(merged) == 7)
+    if len(mixed):
+        parts, of = shapely.get_parts(merged[mixed], return_index=True)
+        points = np.full(len(mixed), None, dtype=object)
+        merged[mixed] = shapely.multipoints(shapely.point_on_surface(parts), indices=of, out=points)
+    return gpd.GeoSeries(merged, index=pd.Index(keys, name=key), crs=frame.crs)
 
 
-def _evidence(projects: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
+def _evidence(projects: pd.DataFrame, served: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
     """The problems each project answers.
 
-    Returns the problem ids (area and served blocks), their mean severity,
-    the lead problem and its area rank per project; and the area rows
-    answered (``project_id``, ``rule_id``, ``severity``).
+    `served` is the long table of the blocks each project serves
+    (``project_id``, ``served``). Returns the problem ids (area and served
+    blocks), their mean severity, the lead problem and its area rank per
+    project; and the area rows answered (``project_id``, ``rule_id``, ``severity``).
     """
     cfg = project_settings()
     answers = pd.DataFrame([(k, r) for k, v in cfg["kinds"].items() for r in v["answers"]], columns=["kind", "rule"])
     extra = pd.DataFrame(
         [(s, r) for s, v in cfg.get("answers_by_source", {}).items() for r in v], columns=["category", "rule"]
     )
-    served = projects[["project_id", "kind", "category", "served"]].explode("served")
+    served = served.merge(projects[["project_id", "kind", "category"]], on="project_id")
     pairs = pd.concat([served.merge(answers, on="kind"), served.merge(extra, on="category")], ignore_index=True)
     scoped = pd.concat(
         [
@@ -131,8 +129,11 @@ def _evidence(projects: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
     return out.fillna({"severity": 0.0}), answered
 
 
-def _demand(projects: pd.DataFrame, demands: pd.DataFrame) -> pd.DataFrame:
-    """Per project: share and number of the served blocks' surveyed communities asking for its demand codes, their ids and needs."""
+def _demand(projects: pd.DataFrame, served: pd.DataFrame, demands: pd.DataFrame) -> pd.DataFrame:
+    """Per project: the served blocks' surveyed communities asking for its demand codes, their share, ids and needs.
+
+    `served` is the long table of the blocks each project serves (``project_id``, ``served``).
+    """
     out = pd.DataFrame(index=projects["project_id"], columns=["demand", "asking", "demand_ids", "need_zh", "need_en"])
     known = demands.dropna(subset=["block_id"]) if len(demands) and "block_id" in demands else pd.DataFrame()
     if known.empty:
@@ -144,7 +145,7 @@ def _demand(projects: pd.DataFrame, demands: pd.DataFrame) -> pd.DataFrame:
         [(k, c) for k, v in project_settings()["kinds"].items() for c in v["demand_codes"]],
         columns=["kind", "need_code"],
     )
-    served = projects[["project_id", "kind", "served"]].explode("served").rename(columns={"served": "block_id"})
+    served = served.merge(projects[["project_id", "kind"]], on="project_id").rename(columns={"served": "block_id"})
     total = (
         served.merge(known[["block_id", "community"]].drop_duplicates(), on="block_id")
         .groupby("project_id")["community"]
@@ -157,17 +158,13 @@ def _demand(projects: pd.DataFrame, demands: pd.DataFrame) -> pd.DataFrame:
     out["asking"] = n.reindex(out.index).fillna(0).astype(int)
     out["demand"] = (n / total).reindex(out.index).fillna(0.0).astype(float)
     out["demand_ids"] = _ids(asked, "project_id", "id")
-    out["need_zh"] = asked.drop_duplicates(["project_id", "need_zh"]).groupby("project_id")["need_zh"].agg("、".join)
-    out["need_en"] = (
-        asked.assign(e=asked["need_code"].map(english))
-        .drop_duplicates(["project_id", "e"])
-        .groupby("project_id")["e"]
-        .agg(", ".join)
-    )
+    out["need_zh"] = joined_in_order(asked.drop_duplicates(["project_id", "need_zh"]), ["project_id"], "need_zh", "、")
+    asked_en = asked.assign(e=asked["need_code"].map(english)).drop_duplicates(["project_id", "e"])
+    out["need_en"] = joined_in_order(asked_en, ["project_id"], "e", ", ")
     return out
 
 
-def _names(frame: pd.DataFrame, scale: list[str]) -> pd.Series:
+def _names(frame: pd.DataFrame, scale: pd.Series) -> pd.Series:
     """Names from the kinds' templates, made unique.
 
     A road repeated in several blocks names its block segment
@@ -175,15 +172,16 @@ def _names(frame: pd.DataFrame, scale: list[str]) -> pd.Series:
     """
 
     def render(road: pd.Series) -> pd.Series:
-        return pd.Series(
-            [
-                t.format(place=pl, word=w, facility=f, scale=s, road=r)
-                for t, pl, w, f, s, r in zip(
-                    frame["name_template"], frame["place"], frame["word"], frame["facility"], scale, road, strict=True
-                )
-            ],
-            index=frame.index,
+        values = pd.DataFrame(
+            {
+                "place": frame["place"],
+                "word": frame["word"],
+                "facility": frame["facility"],
+                "scale": scale,
+                "road": road,
+            }
         )
+        return filled(frame["name_template"], values)
 
     road = frame["road_name"].fillna("").astype(str)
     name = render(road)
@@ -216,14 +214,16 @@ def draft_projects(
     problems: pd.DataFrame,
     needs: pd.DataFrame,
 ) -> ProjectDraft:
-    """Projects (图8) from placements, with evidence, amounts, names, authorities and life-cycle status — not yet ranked.
+    """Projects (图8) from placements with evidence, amounts, names, authorities and life-cycle status, not yet ranked.
 
     Parameters and ids as :func:`build_project_list`.
     """
     cfg = project_settings()
     if placements.empty:
         empty = pd.DataFrame({c: [] for c in PROJECT_COLUMNS})
-        return ProjectDraft(frame=empty, sites=placements.assign(project_id=[]), answered=pd.DataFrame(), crs=blocks.crs)
+        return ProjectDraft(
+            frame=empty, sites=placements.assign(project_id=[]), answered=pd.DataFrame(), crs=blocks.crs
+        )
     p = placements.assign(
         readiness=readiness(placements),
         site_block=placements["site_block"].astype(str),
@@ -246,23 +246,32 @@ def draft_projects(
             "facility_category",
         ]
     ].first()
+    # the blocks each project serves, one row per project and block (sorted): the key of every join below
+    served = (
+        p[["project_id", "served_block"]]
+        .drop_duplicates()
+        .sort_values(["project_id", "served_block"])
+        .rename(columns={"served_block": "served"})
+        .reset_index(drop=True)
+    )
     frame = first.assign(
         amount_raw=grouped["amount"].sum(),
         readiness=grouped["readiness"].mean(),
         sites=grouped["site_id"].nunique(),
-        served=grouped["served_block"].agg(lambda s: sorted(set(s))),
         resource_ids=_ids(p, "project_id", "resource_id"),
     ).reset_index()
-    frame["served_block_ids"] = frame["served"].map(",".join)
+    frame["served_block_ids"] = frame["project_id"].map(joined(served, ["project_id"], "served"))
     kinds = pd.DataFrame(cfg["kinds"]).T
     frame = frame.join(kinds[["domain", "scale", "facility"]], on="kind")
     # evidence and score
-    evidence, answered = _evidence(frame, problems)
-    frame = frame.join(evidence, on="project_id").join(_demand(frame, demands), on="project_id")
+    evidence, answered = _evidence(frame, served, problems)
+    frame = frame.join(evidence, on="project_id").join(_demand(frame, served, demands), on="project_id")
     by_block = (
         needs.rename_axis(index="served", columns="kind").stack().rename("value").reset_index().astype({"served": str})
     )
-    need = frame[["project_id", "kind", "served"]].explode("served").merge(by_block, on=["served", "kind"], how="left")
+    need = served.merge(frame[["project_id", "kind"]], on="project_id").merge(
+        by_block, on=["served", "kind"], how="left"
+    )
     need_sum = need.groupby("project_id")["value"].sum(min_count=1).reindex(frame["project_id"]).to_numpy("float64")
     frame["gap_closed"] = np.where(
         frame["kind"] == "road_km",
@@ -281,12 +290,14 @@ def draft_projects(
     )
     sub = blocks["subdistrict"].fillna("") if "subdistrict" in blocks else pd.Series("", index=blocks.index)
     frame["place"] = _block_word(frame["site_block"].map(names).fillna(frame["site_block"]))
-    whole = frame["kind"].map(lambda k: unit_word(k) == "处")
-    amount_text = [format_amount(a, k) for a, k in zip(frame["amount"], frame["kind"], strict=True)]
-    scale = [
-        (f"{n}处，" if n > 1 and not w else "") + s.format(amount=t)
-        for n, w, s, t in zip(frame["sites"], whole, frame["scale"], amount_text, strict=True)
-    ]
+    whole = frame["kind"].map({k: unit_word(k) == "处" for k in frame["kind"].unique()}).astype(bool)
+    amount_text = pd.Series(
+        [format_amount(a, k) for a, k in zip(frame["amount"], frame["kind"], strict=True)], index=frame.index
+    )
+    several = (frame["sites"] > 1) & ~whole
+    scale = pd.Series(np.where(several, frame["sites"].astype(str) + "处，", ""), index=frame.index) + filled(
+        frame["scale"], pd.DataFrame({"amount": amount_text})
+    )
     frame["name"] = _names(frame, scale)
     frame["authority"], frame["unit"] = authority_and_unit(
         frame["kind"], frame["amount"], frame["road_class"], frame["site_block"].map(sub)
@@ -294,7 +305,7 @@ def draft_projects(
     frame["location"] = frame["site_block"].map(sub).fillna("") + frame["place"] + "（" + frame["site_block"] + "）内"
     frame["block_id"] = frame["site_block"]
     frame["status"] = "registered"
-    frame["strategy_ids"] = _strategy_ids(frame, strategies)
+    frame["strategy_ids"] = _strategy_ids(frame, served, strategies)
     return ProjectDraft(frame=frame, sites=p, answered=answered, crs=blocks.crs)
 
 
@@ -362,18 +373,14 @@ def build_project_list(
     return rank_projects(draft_projects(placements, blocks, strategies, demands, problems, needs))
 
 
-def _strategy_ids(frame: pd.DataFrame, strategies: pd.DataFrame) -> pd.Series:
-    """Ids of the strategy rows carrying each project: its strategy in its site block or a served block."""
+def _strategy_ids(frame: pd.DataFrame, served: pd.DataFrame, strategies: pd.DataFrame) -> pd.Series:
+    """Ids of the strategy rows carrying each project: its strategy in its site block or a served block (`served`)."""
     if strategies.empty:
         return pd.Series(None, index=frame.index, dtype=object)
-    sid = (
-        strategies["id"]
-        if "id" in strategies
-        else strategy_id(strategies["block_id"], strategies["strategy_key"])
-    )
+    sid = strategies["id"] if "id" in strategies else strategy_id(strategies["block_id"], strategies["strategy_key"])
     rows = strategies.assign(sid=sid)[["block_id", "strategy_key", "sid"]]
     site = frame[["project_id", "strategy_key", "site_block"]].rename(columns={"site_block": "block_id"})
-    served = frame[["project_id", "strategy_key", "served"]].explode("served").rename(columns={"served": "block_id"})
+    served = served.merge(frame[["project_id", "strategy_key"]], on="project_id").rename(columns={"served": "block_id"})
     hits = pd.concat([site, served]).merge(rows, on=["block_id", "strategy_key"]).drop_duplicates(["project_id", "sid"])
     return frame["project_id"].map(_ids(hits, "project_id", "sid"))
 

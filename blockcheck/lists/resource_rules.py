@@ -15,15 +15,44 @@ the shape measures in ``_resource_base``; all are public through this module.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from blockcheck.lists._resource_base import (
+    ADJACENCY_TOLERANCE_M,
+    DEFAULT_ROAD_WIDTH_M,
+    RULE_COLUMNS,
+    _anchors,
+    _empty,
+    _floor_area_m2,
+    _fmt,
+    _label,
+    _num,
+    _result,
+    _source_ids,
+    _str,
+    enclosure_ratio,
+    shape_measures,
+    street_corner_angle_deg,
+)
+from blockcheck.lists._resource_buildings import (
+    CAPACITY_FIELD,
+    EXPANDABLE_CATEGORIES,
+    LOW_EFFICIENCY_USES,
+    ROOF_USES,
+    YIELD_USES,
+    expandable_facilities,
+    idle_rooms,
+    low_efficiency_buildings,
+    retained_buildings,
+    roofs,
+    underground_space,
+)
 from blockcheck.metrics.assign import block_index_of, overlap_area_m2, sum_by_block
-from blockcheck.lists._resource_base import ADJACENCY_TOLERANCE_M, DEFAULT_ROAD_WIDTH_M, RULE_COLUMNS, _empty, _floor_area_m2, _fmt, _label, _num, _result, _source_ids, _str, enclosure_ratio, shape_measures, street_corner_angle_deg
-from blockcheck.lists._resource_buildings import CAPACITY_FIELD, EXPANDABLE_CATEGORIES, LOW_EFFICIENCY_USES, ROOF_USES, YIELD_USES, expandable_facilities, idle_rooms, low_efficiency_buildings, retained_buildings, roofs, underground_space
 
 __all__ = [
     "ADJACENCY_TOLERANCE_M",
@@ -50,7 +79,8 @@ __all__ = [
     "YIELD_USES",
 ]
 
-#: Major land-use classes (GB 50137) open by design: green and squares, roads and transport yards, non-construction land.
+#: Major land-use classes (GB 50137) open by design: green and squares, roads and transport yards, non-construction
+#: land.
 OPEN_LAND_USES = ("G", "S", "E")
 _GREEN_SUBTYPE = {
     "attached": "attached_green",
@@ -76,6 +106,7 @@ def idle_sites(
     narrow_max_compactness: float,
     street_corner_min_angle_deg: float,
     street_frontage_max_dist_m: float,
+    building_points: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """Idle sites (闲置场地): vacant or idle parcels, and built parcels without use.
 
@@ -93,6 +124,11 @@ def idle_sites(
     width ≤ `corner_max_width_m` or compactness ≤ `narrow_max_compactness`),
     else ``scattered`` 零星地. Larger sites have no subtype.
 
+    Building coverage and existing floor area go to the parcel holding each
+    building's representative point (`building_points`, computed when not
+    given); a building inside that parcel counts whole, one crossing parcel
+    edges by its overlay with each parcel.
+
     Returns
     -------
     geopandas.GeoDataFrame
@@ -101,104 +137,193 @@ def idle_sites(
     """
     if parcels is None or parcels.empty:
         return _empty(getattr(parcels, "crs", None))
+    limits = _IdleSiteLimits(
+        coverage_max_ratio=coverage_max_ratio,
+        scattered_max_area_m2=scattered_max_area_m2,
+        enclave_min_enclosure_ratio=enclave_min_enclosure_ratio,
+        corner_max_width_m=corner_max_width_m,
+        narrow_max_compactness=narrow_max_compactness,
+        street_corner_min_angle_deg=street_corner_min_angle_deg,
+        street_frontage_max_dist_m=street_frontage_max_dist_m,
+    )
     geoms = parcels.geometry.values
     status = _str(parcels, "status")
     land_use = np.array([str(v or "") for v in _str(parcels, "land_use")], dtype=object)
     area = shapely.area(geoms)
     positions = parcels.reset_index(drop=True)
     has_buildings = buildings is not None and not buildings.empty
-    covered = overlap_area_m2(positions, buildings).to_numpy() if has_buildings else np.zeros(len(parcels))
+    where = block_index_of(positions, _anchors(buildings, building_points)) if has_buildings else None
+    covered = overlap_area_m2(positions, buildings, where).to_numpy() if has_buildings else np.zeros(len(parcels))
     coverage = np.divide(covered, area, out=np.zeros(len(parcels)), where=area > 0)
-    used = np.zeros(len(parcels), dtype=bool)
-    for layer in in_use:
-        if layer is not None and not layer.empty:
-            where = block_index_of(positions, layer)
-            used[where[where >= 0]] = True
     open_use = np.array([u[:1] in OPEN_LAND_USES for u in land_use])
     by_status = np.isin(status, ["vacant", "idle"])
-    by_coverage = (status == "built") & ~open_use & ~used & (coverage <= coverage_max_ratio)
+    unused = ~_used_by(positions, in_use)
+    by_coverage = (status == "built") & ~open_use & unused & (coverage <= coverage_max_ratio)
     keep = np.flatnonzero(by_status | by_coverage)
     if not len(keep):
         return _empty(parcels.crs)
-    shape = shape_measures(geoms[keep])
-    enclosure = enclosure_ratio(geoms, keep)
-    angle = street_corner_angle_deg(geoms[keep], roads, frontage_max_dist_m=street_frontage_max_dist_m)
-    small = shape["area_m2"].to_numpy() <= scattered_max_area_m2
-    width, compact = shape["width_m"].to_numpy(), shape["compactness"].to_numpy()
-    is_enclave = small & (enclosure >= enclave_min_enclosure_ratio)
-    is_street_corner = small & ~is_enclave & (angle >= street_corner_min_angle_deg)
-    is_narrow = (width <= corner_max_width_m) | (compact <= narrow_max_compactness)
-    is_corner = small & ~is_enclave & ~is_street_corner & is_narrow
-    subtype = np.select(
-        [is_enclave, is_street_corner, is_corner, small],
-        ["enclave", "street_corner", "corner", "scattered"],
-        default="",
-    )
-    subtype = np.where(subtype == "", None, subtype).astype(object)
-
+    shape = _site_shapes(geoms, keep, roads, limits)
     existing = (
-        sum_by_block(positions, block_index_of(positions, buildings), _floor_area_m2(buildings)).to_numpy()
+        sum_by_block(positions, where, _floor_area_m2(buildings)).to_numpy()
         if has_buildings
         else np.zeros(len(parcels))
     )
     built_far = _num(parcels, "built_far")
     existing_m2 = np.where(np.isfinite(built_far), built_far * area, existing)[keep]
     potential = np.clip(_num(parcels, "permitted_far")[keep] * area[keep] - existing_m2, 0.0, None)
+    reason, reason_en = _idle_site_reasons(
+        status[keep], coverage[keep], land_use[keep], area[keep], by_status[keep], shape, limits
+    )
+    return _result(
+        geoms[keep],
+        parcels.crs,
+        category="idle_site",
+        subtype=shape.subtype,
+        source_layer="parcels",
+        source_id=_source_ids(parcels, "parcel_id")[keep],
+        land_area_m2=area[keep],
+        floor_area_m2=existing_m2,
+        potential_floor_area_m2=potential,
+        rule_id=np.where(by_status[keep], "idle_site.status", "idle_site.coverage"),
+        reason=reason,
+        reason_en=reason_en,
+    )
 
-    ha, max_ha = _fmt(area[keep] / 1e4, ".2f"), format(scattered_max_area_m2 / 1e4, ".2f")
-    cov, lu = _fmt(coverage[keep] * 100, ".1f"), land_use[keep]
-    st = status[keep]
-    status_zh = np.where(st == "vacant", "地块状态为空地（vacant）", "地块状态为闲置（idle）")
-    status_en = np.where(st == "vacant", "parcel status vacant", "parcel status idle")
-    bare = coverage[keep] == 0
+
+@dataclass(frozen=True)
+class _IdleSiteLimits:
+    """The thresholds of :func:`idle_sites` (see its parameters)."""
+
+    coverage_max_ratio: float
+    scattered_max_area_m2: float
+    enclave_min_enclosure_ratio: float
+    corner_max_width_m: float
+    narrow_max_compactness: float
+    street_corner_min_angle_deg: float
+    street_frontage_max_dist_m: float
+
+
+@dataclass(frozen=True)
+class _SiteShape:
+    """Shape measures and small-site kind of each idle parcel (arrays over the parcels kept)."""
+
+    width_m: np.ndarray
+    compactness: np.ndarray
+    enclosure: np.ndarray
+    angle_deg: np.ndarray
+    small: np.ndarray
+    is_enclave: np.ndarray
+    is_street_corner: np.ndarray
+    is_corner: np.ndarray
+
+    @property
+    def subtype(self) -> np.ndarray:
+        """``enclave``, ``street_corner``, ``corner`` or ``scattered`` for small sites, None for larger ones."""
+        kind = np.select(
+            [self.is_enclave, self.is_street_corner, self.is_corner, self.small],
+            ["enclave", "street_corner", "corner", "scattered"],
+            default="",
+        )
+        return np.where(kind == "", None, kind).astype(object)
+
+
+def _used_by(parcels: gpd.GeoDataFrame, in_use: Iterable[gpd.GeoDataFrame]) -> np.ndarray:
+    """True for each parcel holding the representative point of a feature of a layer of `in_use`."""
+    used = np.zeros(len(parcels), dtype=bool)
+    for layer in in_use:
+        if layer is not None and not layer.empty:
+            where = block_index_of(parcels, layer)
+            used[where[where >= 0]] = True
+    return used
+
+
+def _site_shapes(
+    geoms: np.ndarray, keep: np.ndarray, roads: gpd.GeoDataFrame | None, limits: _IdleSiteLimits
+) -> _SiteShape:
+    """Width, compactness, enclosure and street-corner angle of the parcels `keep`, and the kind of the small ones."""
+    shape = shape_measures(geoms[keep])
+    enclosure = enclosure_ratio(geoms, keep)
+    angle = street_corner_angle_deg(geoms[keep], roads, frontage_max_dist_m=limits.street_frontage_max_dist_m)
+    small = shape["area_m2"].to_numpy() <= limits.scattered_max_area_m2
+    width, compact = shape["width_m"].to_numpy(), shape["compactness"].to_numpy()
+    is_enclave = small & (enclosure >= limits.enclave_min_enclosure_ratio)
+    is_street_corner = small & ~is_enclave & (angle >= limits.street_corner_min_angle_deg)
+    is_narrow = (width <= limits.corner_max_width_m) | (compact <= limits.narrow_max_compactness)
+    is_corner = small & ~is_enclave & ~is_street_corner & is_narrow
+    return _SiteShape(width, compact, enclosure, angle, small, is_enclave, is_street_corner, is_corner)
+
+
+def _at_most(flag: np.ndarray) -> np.ndarray:
+    """``≤`` where `flag`, else ``＞`` (the comparison a Chinese reason states)."""
+    return np.where(flag, "≤", "＞")
+
+
+def _idle_site_reasons(
+    status: np.ndarray,
+    coverage: np.ndarray,
+    land_use: np.ndarray,
+    area: np.ndarray,
+    by_status: np.ndarray,
+    shape: _SiteShape,
+    limits: _IdleSiteLimits,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Chinese and English reasons of idle sites: why idle (status or coverage), the measures, the subtype."""
+    ha, max_ha = _fmt(area / 1e4, ".2f"), format(limits.scattered_max_area_m2 / 1e4, ".2f")
+    cov = _fmt(coverage * 100, ".1f")
+    status_zh = np.where(status == "vacant", "地块状态为空地（vacant）", "地块状态为闲置（idle）")
+    status_en = np.where(status == "vacant", "parcel status vacant", "parcel status idle")
+    bare = coverage == 0
     cov_zh = (
         "已建成地块建筑覆盖率"
         + cov
-        + f"%（≤{coverage_max_ratio * 100:.0f}%），用地性质"
-        + lu
+        + f"%（≤{limits.coverage_max_ratio * 100:.0f}%），用地性质"
+        + land_use
         + "，地块内无设施、停车场或绿地"
         + np.where(bare, "（地块内无任何建筑，请核实是否为建筑数据缺失）", "")
     )
     cov_en = (
         "built parcel with building coverage "
         + cov
-        + f"% (≤ {coverage_max_ratio * 100:.0f}%), land use "
-        + lu
+        + f"% (≤ {limits.coverage_max_ratio * 100:.0f}%), land use "
+        + land_use
         + ", no facility, parking or green on it"
         + np.where(bare, " (no building at all: check whether building data are missing)", "")
     )
-    status_kept = by_status[keep]
-    c_txt, w_txt, e_txt, a_txt = _fmt(compact, ".2f"), _fmt(width, ".0f"), _fmt(enclosure, ".2f"), _fmt(angle, ".0f")
-    le = lambda flag: np.where(flag, "≤", "＞")  # noqa: E731
+    width, compact = shape.width_m, shape.compactness
+    c_txt, w_txt = _fmt(compact, ".2f"), _fmt(width, ".0f")
+    e_txt, a_txt = _fmt(shape.enclosure, ".2f"), _fmt(shape.angle_deg, ".0f")
+    kinds = [shape.is_enclave, shape.is_street_corner, shape.is_corner, shape.small]
     sub_zh = np.select(
-        [is_enclave, is_street_corner, is_corner, small],
+        kinds,
         [
-            "插花地：被其他地块包围（共边比例" + e_txt + f"≥{enclave_min_enclosure_ratio:.2f}）",
-            "街角空间：位于道路转角（临街边夹角" + a_txt + f"°≥{street_corner_min_angle_deg:.0f}°）",
+            "插花地：被其他地块包围（共边比例" + e_txt + f"≥{limits.enclave_min_enclosure_ratio:.2f}）",
+            "街角空间：位于道路转角（临街边夹角" + a_txt + f"°≥{limits.street_corner_min_angle_deg:.0f}°）",
             "边角地：狭长或不规则（宽"
             + w_txt
             + "米"
-            + le(width <= corner_max_width_m)
-            + f"{corner_max_width_m:.0f}米，紧凑度"
+            + _at_most(width <= limits.corner_max_width_m)
+            + f"{limits.corner_max_width_m:.0f}米，紧凑度"
             + c_txt
-            + le(compact <= narrow_max_compactness)
-            + f"{narrow_max_compactness:.2f}）",
+            + _at_most(compact <= limits.narrow_max_compactness)
+            + f"{limits.narrow_max_compactness:.2f}）",
             "零星地：面积" + ha + f"公顷≤{max_ha}公顷，形状规整（宽" + w_txt + "米，紧凑度" + c_txt + "）",
         ],
         default="面积" + ha + f"公顷＞{max_ha}公顷，不属零星小块用地",
     )
     sub_en = np.select(
-        [is_enclave, is_street_corner, is_corner, small],
+        kinds,
         [
             "enclave: surrounded by other parcels (shared perimeter "
             + e_txt
-            + f" ≥ {enclave_min_enclosure_ratio:.2f})",
-            "street corner: on a street corner (frontages at " + a_txt + f"° ≥ {street_corner_min_angle_deg:.0f}°)",
+            + f" ≥ {limits.enclave_min_enclosure_ratio:.2f})",
+            "street corner: on a street corner (frontages at "
+            + a_txt
+            + f"° ≥ {limits.street_corner_min_angle_deg:.0f}°)",
             "corner plot: narrow or irregular (width "
             + w_txt
-            + f" m vs ≤ {corner_max_width_m:.0f} m, compactness "
+            + f" m vs ≤ {limits.corner_max_width_m:.0f} m, compactness "
             + c_txt
-            + f" vs ≤ {narrow_max_compactness:.2f})",
+            + f" vs ≤ {limits.narrow_max_compactness:.2f})",
             "scattered plot: " + ha + f" ha ≤ {max_ha} ha, compact (width " + w_txt + " m, compactness " + c_txt + ")",
         ],
         default=ha + f" ha > {max_ha} ha, not a small plot",
@@ -217,29 +342,24 @@ def idle_sites(
         + e_txt
         + "; "
     )
-    return _result(
-        geoms[keep],
-        parcels.crs,
-        category="idle_site",
-        subtype=subtype,
-        source_layer="parcels",
-        source_id=_source_ids(parcels, "parcel_id")[keep],
-        land_area_m2=area[keep],
-        floor_area_m2=existing_m2,
-        potential_floor_area_m2=potential,
-        rule_id=np.where(status_kept, "idle_site.status", "idle_site.coverage"),
-        reason=np.where(status_kept, status_zh, cov_zh) + measures_zh + sub_zh,
-        reason_en=np.where(status_kept, status_en, cov_en) + measures_en + sub_en,
-    )
+    reason = np.where(by_status, status_zh, cov_zh) + measures_zh + sub_zh
+    reason_en = np.where(by_status, status_en, cov_en) + measures_en + sub_en
+    return reason, reason_en
 
 
-def planned_new_land(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+def planned_new_land(
+    parcels: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame | None = None,
+    *,
+    building_points: np.ndarray | None = None,
+) -> gpd.GeoDataFrame:
     """Usable planned new land (可利用规划新建用地): parcels with status ``planned``.
 
     Villages to resettle, old factories and markets planned for a new use are
     entered with status ``planned`` and their planned land use; the OSM import
     gives ``landuse=construction`` this status. ``potential_floor_area_m2`` =
-    (permitted − built FAR) × area (NaN without a permitted FAR).
+    (permitted − built FAR) × area (NaN without a permitted FAR). `building_points`: the buildings'
+    representative points when the caller has them.
     """
     if parcels is None or parcels.empty:
         return _empty(getattr(parcels, "crs", None))
@@ -252,7 +372,7 @@ def planned_new_land(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | No
     if buildings is not None and not buildings.empty:
         frame = sub.reset_index(drop=True)
         measured = sum_by_block(
-            frame, block_index_of(frame, buildings), _floor_area_m2(buildings)
+            frame, block_index_of(frame, _anchors(buildings, building_points)), _floor_area_m2(buildings)
         ).to_numpy() / np.where(area > 0, area, 1.0)
         built_far = np.where(np.isfinite(built_far), built_far, measured)
     built_far = np.where(np.isfinite(built_far), built_far, 0.0)
@@ -295,14 +415,25 @@ def planned_new_land(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | No
 
 
 def retained_land(
-    parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None = None, *, min_age_yr: float, as_of_year: int
+    parcels: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame | None = None,
+    *,
+    min_age_yr: float,
+    as_of_year: int,
+    building_points: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """Other retained land (其他现状保留空间): parcels with status ``retained`` old enough.
 
     The age of a parcel is `as_of_year` minus the floor-area-weighted mean
     ``year_built`` of the buildings on it; parcels of at least `min_age_yr`
     years are listed, and so are parcels whose age is unknown (no dated
-    buildings), with that said in the reason.
+    buildings), with that said in the reason. `building_points`: the
+    buildings' representative points when the caller has them.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :data:`RULE_COLUMNS` + geometry, plus ``age_yr`` (years in use, NaN where unknown).
     """
     if parcels is None or parcels.empty:
         return _empty(getattr(parcels, "crs", None))
@@ -312,7 +443,7 @@ def retained_land(
     if len(sub) and buildings is not None and not buildings.empty:
         year = _num(buildings, "year_built")
         weight = np.where(np.isfinite(year), _floor_area_m2(buildings), 0.0)
-        where = block_index_of(sub, buildings)
+        where = block_index_of(sub, _anchors(buildings, building_points))
         w_sum = sum_by_block(sub, where, weight).to_numpy()
         mean_year = np.divide(
             sum_by_block(sub, where, weight * np.nan_to_num(year)).to_numpy(),
@@ -329,7 +460,7 @@ def retained_land(
     lu = np.array([str(v or "") for v in _str(sub, "land_use")], dtype=object)
     known = np.isfinite(age)
     ha, yr, ag = _fmt(area / 1e4, ".2f"), _fmt(mean_year, ".0f"), _fmt(age, ".0f")
-    return _result(
+    found = _result(
         sub.geometry.values,
         parcels.crs,
         category="retained_land",
@@ -362,6 +493,8 @@ def retained_land(
         )
         + "; becomes a renewal resource as its life cycle advances",
     )
+    found["age_yr"] = age
+    return found
 
 
 def low_quality_spaces(
@@ -376,83 +509,93 @@ def low_quality_spaces(
     ``width_m`` (or the class default) with flat ends.
     """
     levels = [str(v).strip() for v in low_quality_levels]
-    parts = []
     crs = next((f.crs for f in (green, roads) if f is not None), None)
-    if green is not None and not green.empty:
-        sub = green[np.isin(_str(green, "quality"), levels)]
-        if len(sub):
-            kind, q = _str(sub, "kind"), _str(sub, "quality")
-            area = shapely.area(sub.geometry.values)
-            ha = _fmt(area / 1e4, ".2f")
-            parts.append(
-                _result(
-                    sub.geometry.values,
-                    sub.crs,
-                    category="low_quality_space",
-                    subtype=np.array([_GREEN_SUBTYPE.get(k) for k in kind], dtype=object),
-                    source_layer="green",
-                    source_id=_source_ids(sub, "green_id"),
-                    land_area_m2=area,
-                    rule_id="low_quality_space.green",
-                    reason="绿地品质为"
-                    + _label(q, "quality")
-                    + "（"
-                    + q
-                    + f"，低品质等级：{'、'.join(levels)}）；"
-                    + _label(kind, "green_kind")
-                    + "；面积"
-                    + ha
-                    + "公顷；具有改造提升潜力",
-                    reason_en="green space of "
-                    + q
-                    + f" quality (low-quality levels: {', '.join(levels)}); "
-                    + kind
-                    + "; area "
-                    + ha
-                    + " ha",
-                )
-            )
-    if roads is not None and not roads.empty and "quality" in roads.columns:
-        sub = roads[np.isin(_str(roads, "quality"), levels)]
-        if len(sub):
-            cls, q = _str(sub, "class"), _str(sub, "quality")
-            width = _num(sub, "width_m")
-            width = np.where(np.isfinite(width) & (width > 0), width, [DEFAULT_ROAD_WIDTH_M.get(c, 15.0) for c in cls])
-            space = shapely.buffer(sub.geometry.values, width / 2.0, cap_style="flat")
-            length = shapely.length(sub.geometry.values)
-            name = np.array([n or "" for n in _str(sub, "name")], dtype=object)
-            ln, wd = _fmt(length, ".0f"), _fmt(width, ".0f")
-            parts.append(
-                _result(
-                    space,
-                    sub.crs,
-                    category="low_quality_space",
-                    subtype="street",
-                    source_layer="roads",
-                    source_id=_source_ids(sub, "road_id"),
-                    land_area_m2=shapely.area(space),
-                    rule_id="low_quality_space.street",
-                    reason="街道品质为"
-                    + _label(q, "quality")
-                    + "（"
-                    + q
-                    + f"，低品质等级：{'、'.join(levels)}）；"
-                    + name
-                    + _label(cls, "road_class")
-                    + "，长"
-                    + ln
-                    + "米，红线宽"
-                    + wd
-                    + "米；具有改造提升潜力",
-                    reason_en="street of "
-                    + q
-                    + f" quality (low-quality levels: {', '.join(levels)}); "
-                    + cls
-                    + " road, "
-                    + ln
-                    + " m long, "
-                    + wd
-                    + " m wide",
-                )
-            )
+    parts = [
+        part for part in (_low_quality_green(green, levels), _low_quality_streets(roads, levels)) if part is not None
+    ]
     return pd.concat(parts, ignore_index=True) if parts else _empty(crs)
+
+
+def _low_quality_green(green: gpd.GeoDataFrame | None, levels: list[str]) -> gpd.GeoDataFrame | None:
+    """Green spaces of a low quality level as resources (None when there are none)."""
+    if green is None or green.empty:
+        return None
+    sub = green[np.isin(_str(green, "quality"), levels)]
+    if not len(sub):
+        return None
+    kind, q = _str(sub, "kind"), _str(sub, "quality")
+    area = shapely.area(sub.geometry.values)
+    ha = _fmt(area / 1e4, ".2f")
+    return _result(
+        sub.geometry.values,
+        sub.crs,
+        category="low_quality_space",
+        subtype=np.array([_GREEN_SUBTYPE.get(k) for k in kind], dtype=object),
+        source_layer="green",
+        source_id=_source_ids(sub, "green_id"),
+        land_area_m2=area,
+        rule_id="low_quality_space.green",
+        reason="绿地品质为"
+        + _label(q, "quality")
+        + "（"
+        + q
+        + f"，低品质等级：{'、'.join(levels)}）；"
+        + _label(kind, "green_kind")
+        + "；面积"
+        + ha
+        + "公顷；具有改造提升潜力",
+        reason_en="green space of "
+        + q
+        + f" quality (low-quality levels: {', '.join(levels)}); "
+        + kind
+        + "; area "
+        + ha
+        + " ha",
+    )
+
+
+def _low_quality_streets(roads: gpd.GeoDataFrame | None, levels: list[str]) -> gpd.GeoDataFrame | None:
+    """Streets of a low quality level as resources: their red-line space (None when there are none)."""
+    if roads is None or roads.empty or "quality" not in roads.columns:
+        return None
+    sub = roads[np.isin(_str(roads, "quality"), levels)]
+    if not len(sub):
+        return None
+    cls, q = _str(sub, "class"), _str(sub, "quality")
+    width = _num(sub, "width_m")
+    width = np.where(np.isfinite(width) & (width > 0), width, [DEFAULT_ROAD_WIDTH_M.get(c, 15.0) for c in cls])
+    space = shapely.buffer(sub.geometry.values, width / 2.0, cap_style="flat")
+    length = shapely.length(sub.geometry.values)
+    name = np.array([n or "" for n in _str(sub, "name")], dtype=object)
+    ln, wd = _fmt(length, ".0f"), _fmt(width, ".0f")
+    return _result(
+        space,
+        sub.crs,
+        category="low_quality_space",
+        subtype="street",
+        source_layer="roads",
+        source_id=_source_ids(sub, "road_id"),
+        land_area_m2=shapely.area(space),
+        rule_id="low_quality_space.street",
+        reason="街道品质为"
+        + _label(q, "quality")
+        + "（"
+        + q
+        + f"，低品质等级：{'、'.join(levels)}）；"
+        + name
+        + _label(cls, "road_class")
+        + "，长"
+        + ln
+        + "米，红线宽"
+        + wd
+        + "米；具有改造提升潜力",
+        reason_en="street of "
+        + q
+        + f" quality (low-quality levels: {', '.join(levels)}); "
+        + cls
+        + " road, "
+        + ln
+        + " m long, "
+        + wd
+        + " m wide",
+    )

@@ -5,8 +5,12 @@
 profile (``resources.*``), gives every resource a stable id
 (``RL-<category>-<source layer>-<source id>``), the block it lies in and the
 standards behind it, and keeps the analysts' decisions (``status``, ``note``)
-of an earlier resource list. :func:`resource_summary` counts and measures the
-resources per block and for the whole area in the layout of 图2.
+of an earlier resource list. Retained land and buildings (其他现状保留用地/建筑)
+are listed as one row per block and category, as 图2 gives them (count, land
+and floor area, ``RL-<category>-block-<block>``); the features behind such a
+row are the ``resource_members`` table (:func:`find_resources`).
+:func:`resource_summary` counts and measures the resources per block and for
+the whole area in the layout of 图2.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import tomllib
 import warnings
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources as _res
 
@@ -22,22 +27,27 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from blockcheck.lists.ids import AREA_SCOPE, resource_id
 from blockcheck.errors import BlockcheckWarning
+from blockcheck.lists import resource_rules as rules
+from blockcheck.lists._resource_base import _empty, _fmt, _source_ids, representative_points
+from blockcheck.lists.ids import AREA_SCOPE, aggregate_resource_id, resource_id
+from blockcheck.lists.schema import conform, list_table
 from blockcheck.metrics.assign import block_index_of
 from blockcheck.standards import Standards, threshold_term
-from blockcheck.lists import resource_rules as rules
-from blockcheck.lists._resource_base import _empty
-from blockcheck.lists.schema import conform, list_table
 
 __all__ = [
+    "AGGREGATED",
     "block_ids_of",
     "CATEGORIES",
+    "FoundResources",
     "RESOURCE_LIST_LAYER",
+    "RESOURCE_MEMBERS_LAYER",
     "RESOURCE_SUMMARY_LAYER",
     "RULE_KEYS",
+    "aggregate_retained",
     "build_resource_list",
     "detect_resources",
+    "find_resources",
     "keep_decisions",
     "resource_labels",
     "resource_summary",
@@ -46,6 +56,11 @@ __all__ = [
 #: Workbook layers.
 RESOURCE_LIST_LAYER = "resource_list"
 RESOURCE_SUMMARY_LAYER = "resource_summary"
+#: The features behind the rows of :data:`AGGREGATED` categories (schema ``resource_members``).
+RESOURCE_MEMBERS_LAYER = "resource_members"
+#: Categories listed as one row per block (图2 gives them as one figure), with their features in
+#: :data:`RESOURCE_MEMBERS_LAYER`: retained land (其他现状保留用地/空间) and buildings (其他现状保留建筑).
+AGGREGATED = ("retained_land", "retained_building")
 
 #: The categories of 图2 in its order: family, the area column that sizes it in 图2, and its unit there.
 CATEGORIES = {
@@ -121,18 +136,36 @@ def _standard_refs(standards: Standards) -> dict[str, str]:
 
 
 def detect_resources(
-    layers: dict[str, gpd.GeoDataFrame], standards: Standards, *, as_of_year: int | None = None
+    layers: dict[str, gpd.GeoDataFrame],
+    standards: Standards,
+    *,
+    as_of_year: int | None = None,
+    retained_reasons: bool = True,
+    building_points: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """Run every detection rule on `layers`; the rules' columns plus geometry, not yet conformed.
 
-    Layers that are absent only switch off the rules that need them.
+    One row per feature found (retained land and buildings included, with
+    ``age_yr``). Layers that are absent only switch off the rules that need
+    them. The buildings' representative points are computed once for every
+    rule that places buildings on parcels. ``retained_reasons=False`` leaves
+    the retained buildings' reasons empty (the resource list words one reason
+    per block, :func:`aggregate_retained`). `building_points`: those points,
+    when the caller has them (:func:`~blockcheck.lists._resource_base.representative_points`).
     """
-    s = lambda key: _float(standards, f"resources.{key}")  # noqa: E731
+
+    def s(key: str) -> float:
+        """The number ``resources.<key>`` of the standards."""
+        return _float(standards, f"resources.{key}")
+
     year = as_of_year or _dt.date.today().year
     parcels, buildings, roads = layers.get("parcels"), layers.get("buildings"), layers.get("roads")
     green, facilities = layers.get("green"), layers.get("facilities")
     crs = layers["blocks"].crs
     levels = [v.strip() for v in str(standards["resources.low_quality_levels"]).split(",") if v.strip()]
+    points = building_points
+    if points is None and buildings is not None and not buildings.empty:
+        points = representative_points(buildings)
     parts = [
         rules.idle_sites(
             parcels,
@@ -146,10 +179,13 @@ def detect_resources(
             narrow_max_compactness=s("narrow_max_compactness"),
             street_corner_min_angle_deg=s("street_corner_min_angle_deg"),
             street_frontage_max_dist_m=s("street_frontage_max_dist_m"),
+            building_points=points,
         ),
         rules.low_quality_spaces(green, roads, low_quality_levels=levels),
-        rules.planned_new_land(parcels, buildings),
-        rules.retained_land(parcels, buildings, min_age_yr=s("retained_land_min_age_yr"), as_of_year=year),
+        rules.planned_new_land(parcels, buildings, building_points=points),
+        rules.retained_land(
+            parcels, buildings, min_age_yr=s("retained_land_min_age_yr"), as_of_year=year, building_points=points
+        ),
     ]
     idle = rules.idle_rooms(buildings)
     low = rules.low_efficiency_buildings(
@@ -176,6 +212,7 @@ def detect_resources(
             min_age_yr=s("retained_building_min_age_yr"),
             as_of_year=year,
             exclude_ids=set(idle["source_id"]) | set(low["source_id"]),
+            reasons=retained_reasons,
         ),
     ]
     parts = [p.to_crs(crs) if p.crs is not None and crs is not None and p.crs != crs else p for p in parts if len(p)]
@@ -191,8 +228,60 @@ def _empty_list(crs: object) -> gpd.GeoDataFrame:
     )
 
 
+def _append_note(note: pd.Series, text: pd.Series) -> pd.Series:
+    """`text` added to `note` (after ``；``) where it is not there yet; notes without a text stay as they are."""
+    has = text.notna() & (text.astype(object).fillna("").astype(str) != "")
+    if not has.any():
+        return note
+    old = note[has].astype(object).where(note[has].notna(), "").astype(str)
+    new = text[has].astype(str)
+    present = np.array([t in o for o, t in zip(old, new, strict=True)], dtype=bool)  # the few rows with a text
+    joined = pd.Series(np.where(old != "", old + "；" + new, new), index=old.index, dtype=object)
+    out = note.astype(object).copy()
+    out.loc[old.index[~present]] = joined[~present]
+    return out
+
+
+def _folded(prev: pd.DataFrame, found: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
+    """Rows of `prev` listing one retained feature that `found` lists in its block's row, and those rows' notes.
+
+    An earlier resource list (before retained land and buildings were listed
+    per block) has one row per feature; such a row is not "gone" when its
+    block's row exists now. Its analyst's decision is summed up in a note of
+    the block's row (by ``resource_id`` of that row).
+    """
+    if not {"category", "block_id"} <= set(prev.columns):
+        return np.zeros(len(prev), dtype=bool), pd.Series(dtype=object)
+    block_row = aggregate_resource_id(prev["category"].astype(object), prev["block_id"].astype(object))
+    folded = (
+        prev["category"].isin(AGGREGATED) & (block_row != prev["resource_id"]) & block_row.isin(found["resource_id"])
+    ).to_numpy()
+    decided = pd.DataFrame({"row": block_row[folded], "status": prev["status"][folded]})
+    counts = decided[decided["status"] != "candidate"].groupby(["row", "status"]).size().unstack(fill_value=0)
+    counts = counts.reindex(columns=["confirmed", "rejected"], fill_value=0)
+    confirmed, rejected = counts["confirmed"].astype(str), counts["rejected"].astype(str)
+    notes = (
+        "上次运行逐项核实：已确认"
+        + confirmed
+        + "处、已否决"
+        + rejected
+        + "处 / earlier per-feature decisions: "
+        + confirmed
+        + " confirmed, "
+        + rejected
+        + " rejected"
+    )
+    return folded, notes
+
+
 def keep_decisions(found: gpd.GeoDataFrame, previous: pd.DataFrame | None) -> gpd.GeoDataFrame:
-    """Copy status and note of `previous` rows onto `found` by resource_id; carry over confirmed rows no longer found."""
+    """Copy status and note of `previous` rows onto `found` by resource_id; keep confirmed rows no longer found.
+
+    A block's row of retained land or buildings (:data:`AGGREGATED`) keeps its
+    own decision like any row. Rows of an earlier list that named one retained
+    feature each are not carried over when their block's row exists: their
+    decisions are counted in that row's note.
+    """
     found = found.assign(status="candidate", note=None)
     if previous is None or len(previous) == 0 or "resource_id" not in previous.columns:
         return found
@@ -215,7 +304,10 @@ def keep_decisions(found: gpd.GeoDataFrame, previous: pd.DataFrame | None) -> gp
     match = found["resource_id"].isin(decisions.index)
     for column in _KEPT:
         found.loc[match, column] = found.loc[match, "resource_id"].map(decisions[column]).to_numpy()
-    gone = prev[(prev["status"] == "confirmed") & ~prev["resource_id"].isin(found["resource_id"])]
+    folded, folded_notes = _folded(prev, found)
+    if len(folded_notes):
+        found["note"] = _append_note(found["note"], found["resource_id"].map(folded_notes))
+    gone = prev[(prev["status"] == "confirmed") & ~prev["resource_id"].isin(found["resource_id"]) & ~folded]
     if "category" in gone:
         gone = gone[gone["category"].isin(list(CATEGORIES))]
     if len(gone) and isinstance(gone, gpd.GeoDataFrame):
@@ -231,6 +323,7 @@ def keep_decisions(found: gpd.GeoDataFrame, previous: pd.DataFrame | None) -> gp
             "source_layer": RESOURCE_LIST_LAYER,
             "source_id": gone["resource_id"],
             "reason": "分析人员确认的资源 / confirmed by an analyst",
+            "member_count": 1,
         }
         for column, value in fills.items():
             current = gone[column] if column in gone else pd.Series(None, index=gone.index, dtype=object)
@@ -242,10 +335,20 @@ def keep_decisions(found: gpd.GeoDataFrame, previous: pd.DataFrame | None) -> gp
     return found
 
 
-def block_ids_of(blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> np.ndarray:
-    """Block of each feature: the one holding its representative point, else the one it overlaps most (None if none)."""
+def block_ids_of(blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame, points: np.ndarray | None = None) -> np.ndarray:
+    """Block of each feature: the one holding its representative point, else the one it overlaps most (None if none).
+
+    `points`: the features' representative points where the caller has them
+    (None entries are computed here).
+    """
     frame = blocks.reset_index(drop=True)
-    where = block_index_of(frame, features)
+    if points is not None:
+        points = np.asarray(points, dtype=object).copy()
+        missing = np.flatnonzero(pd.isna(points))
+        points[missing] = representative_points(features.iloc[missing])
+        where = block_index_of(frame, gpd.GeoSeries(points, crs=features.crs))
+    else:
+        where = block_index_of(frame, features)
     lost = np.flatnonzero(where < 0)
     if len(lost):
         f_idx, b_idx = shapely.STRtree(frame.geometry.values).query(
@@ -263,14 +366,219 @@ def block_ids_of(blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> np.nda
     return np.where(where >= 0, ids[np.maximum(where, 0)], None)
 
 
-def build_resource_list(
+def _building_points_of(
+    found: pd.DataFrame, buildings: gpd.GeoDataFrame | None, points: np.ndarray | None
+) -> np.ndarray | None:
+    """The buildings' representative `points` on the rows found on a building (by source id), None elsewhere.
+
+    The building rules list the building's own polygon, so its point is the
+    row's. None when building ids repeat (each row then gets its own point).
+    """
+    if points is None or buildings is None:
+        return None
+    ids = pd.Index(_source_ids(buildings, "building_id"))
+    if not ids.is_unique:
+        return None
+    on_building = (found["source_layer"] == "buildings").to_numpy()
+    at = np.full(len(found), -1)
+    at[on_building] = ids.get_indexer(found["source_id"].to_numpy(object)[on_building])
+    out = np.full(len(found), None, dtype=object)
+    out[at >= 0] = np.asarray(points, dtype=object)[at[at >= 0]]
+    return out
+
+
+@dataclass(frozen=True)
+class FoundResources:
+    """The resource list and the features behind its per-block rows."""
+
+    resource_list: gpd.GeoDataFrame  # schema resource_list (图2)
+    members: pd.DataFrame  # schema resource_members: one row per feature of an aggregated row
+
+
+def _empty_members() -> pd.DataFrame:
+    table = list_table(RESOURCE_MEMBERS_LAYER)
+    return conform(pd.DataFrame(columns=table.columns), table)
+
+
+def _range_text(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """``20–61`` (or ``20`` where both ends agree, ``?`` where unknown) for whole numbers of years."""
+    lo, hi = _fmt(low, ".0f"), _fmt(high, ".0f")
+    return np.where(lo == hi, lo, lo + "–" + hi)
+
+
+def _aggregate_reasons(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Chinese and English reasons of aggregated rows: what they hold, the years in use, the areas."""
+    n = rows["member_count"].to_numpy()
+    buildings = (rows["category"] == "retained_building").to_numpy()
+    years = _range_text(rows["_age_min"].to_numpy("float64"), rows["_age_max"].to_numpy("float64"))
+    unknown = rows["_age_unknown"].to_numpy()
+    dated = unknown < n
+    count = n.astype(str)
+    land = _fmt(rows["land_area_m2"].to_numpy("float64"), ",.0f")
+    floor = _fmt(rows["floor_area_m2"].to_numpy("float64"), ",.0f")
+    ha = _fmt(rows["land_area_m2"].to_numpy("float64") / 1e4, ".2f")
+    unknown_zh = np.where(unknown > 0, "，其中" + unknown.astype(str) + "块使用年限未知", "")
+    unknown_en = np.where(unknown > 0, ", " + unknown.astype(str) + " of unknown age", "")
+    zh = np.where(
+        buildings,
+        "现状正常使用的建筑"
+        + count
+        + "栋，已使用"
+        + years
+        + "年；建筑面积合计"
+        + floor
+        + "平方米，占地"
+        + land
+        + "平方米；随生命周期推进可能成为更新对象；逐栋见resource_members表",
+        "现状保留用地"
+        + count
+        + "块"
+        + np.where(dated, "，地块内建筑平均已使用" + years + "年", "")
+        + unknown_zh
+        + "；面积合计"
+        + ha
+        + "公顷；随生命周期推进将成为更新资源；逐块见resource_members表",
+    )
+    en = np.where(
+        buildings,
+        count
+        + " buildings in normal use, "
+        + years
+        + " years in use; floor area "
+        + floor
+        + " m², footprint "
+        + land
+        + " m²; may become renewal objects as their life cycle advances; each is listed in resource_members",
+        count
+        + " retained parcels"
+        + np.where(dated, ", buildings " + years + " years in use on average", "")
+        + unknown_en
+        + "; area "
+        + ha
+        + " ha; become renewal resources as their life cycle advances; each is listed in resource_members",
+    )
+    return zh, en
+
+
+def aggregate_retained(found: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """One row per block and category for the :data:`AGGREGATED` categories; their features as members.
+
+    Parameters
+    ----------
+    found
+        Resources one row per feature, with ``block_id`` and ``resource_id``
+        (and ``age_yr`` for the aggregated categories, as :func:`detect_resources` gives them).
+
+    Returns
+    -------
+    rows : geopandas.GeoDataFrame
+        The rows of other categories as they were, then one row per (category,
+        block) of the aggregated ones: ``resource_id`` ``RL-<category>-block-<block>``
+        (:func:`blockcheck.lists.ids.aggregate_resource_id`), ``member_count``
+        (features), ``land_area_m2`` and ``floor_area_m2`` summed, a reason
+        giving the count, the years in use and the areas, ``source_layer``
+        ``resource_members`` and ``source_id`` the row's own id (its features
+        are the members with that ``resource_id``), and a MultiPolygon of the
+        features' polygons. Every row has ``member_count`` (1 for a single feature).
+    members : pandas.DataFrame
+        Schema ``resource_members``: ``member_id`` (the feature's own resource
+        id, :func:`blockcheck.lists.ids.resource_id`), ``resource_id`` (its
+        row), ``source_layer``, ``source_id``, ``land_area_m2``,
+        ``floor_area_m2``, ``age_yr``; sorted by row and source id.
+    """
+    is_member = found["category"].isin(AGGREGATED).to_numpy()
+    single = found[~is_member].assign(member_count=1)
+    if not is_member.any():
+        return single, _empty_members()
+    part = found[is_member]
+    age = pd.to_numeric(part["age_yr"], errors="coerce").to_numpy("float64") if "age_yr" in part else None
+    age = np.full(len(part), np.nan) if age is None else age
+    # one row per (category, block) pair, its id composed once; rows in id order
+    cat_code, cats = pd.factorize(part["category"].to_numpy(object))
+    block_code, blocks = pd.factorize(part["block_id"].to_numpy(object), use_na_sentinel=False)
+    pair, pair_of = np.unique(cat_code * len(blocks) + block_code, return_inverse=True)
+    pair_category = np.asarray(cats, dtype=object)[pair // len(blocks)]
+    pair_block = np.asarray(blocks, dtype=object)[pair % len(blocks)]
+    pair_id = aggregate_resource_id(pd.Series(pair_category), pd.Series(pair_block)).to_numpy(object)
+    row_pair = np.argsort(pair_id.astype(str), kind="stable")  # the pair of each row
+    row_of_pair = np.empty(len(pair), dtype=np.int64)
+    row_of_pair[row_pair] = np.arange(len(pair))
+    # members by row, then by source id (a fixed order whatever the input's row order)
+    group = row_of_pair[pair_of.reshape(-1)]
+    order = np.argsort(part["source_id"].to_numpy(object).astype(str), kind="stable")
+    order = order[np.argsort(group[order], kind="stable")]
+    group = group[order]
+    n_rows = len(pair)
+    first = np.searchsorted(group, np.arange(n_rows))
+
+    def column(name: str) -> np.ndarray:
+        return part[name].to_numpy(object)[order]
+
+    land = part["land_area_m2"].to_numpy("float64")[order]
+    floor = part["floor_area_m2"].to_numpy("float64")[order]
+    age = age[order]
+    rows = pd.DataFrame(
+        {
+            "resource_id": pair_id[row_pair],
+            "category": pair_category[row_pair],
+            "block_id": pair_block[row_pair],
+            "rule_id": column("rule_id")[first],
+            "member_count": np.bincount(group, minlength=n_rows),
+            "land_area_m2": _sum_by_row(group, land, n_rows),
+            "floor_area_m2": _sum_by_row(group, floor, n_rows),
+            "_age_min": pd.Series(age).groupby(group).min().reindex(range(n_rows)).to_numpy(),
+            "_age_max": pd.Series(age).groupby(group).max().reindex(range(n_rows)).to_numpy(),
+            "_age_unknown": np.bincount(group, weights=np.isnan(age), minlength=n_rows).astype(np.int64),
+        }
+    )
+    rows["block_id"] = rows["block_id"].where(rows["block_id"].notna(), None)
+    reason, reason_en = _aggregate_reasons(rows)
+    rows = rows.drop(columns=["_age_min", "_age_max", "_age_unknown"]).assign(
+        source_layer=RESOURCE_MEMBERS_LAYER, source_id=rows["resource_id"], reason=reason, reason_en=reason_en
+    )
+    # members sorted by row: the owners of the parts are non-decreasing row numbers, as multipolygons() needs
+    geoms = part.geometry.to_numpy()[order]
+    if (shapely.get_type_id(geoms) == 3).all():  # polygons (buildings, most parcels): no parts to split
+        parts, owner = geoms, group
+    else:
+        parts, at = shapely.get_parts(geoms, return_index=True)
+        polygonal = shapely.get_type_id(parts) == 3
+        parts, owner = parts[polygonal], group[at[polygonal]]
+    geometry = shapely.multipolygons(parts, indices=owner, out=np.full(n_rows, None, dtype=object))
+    aggregated = gpd.GeoDataFrame(rows, geometry=gpd.GeoSeries(geometry, crs=found.crs), crs=found.crs)
+    out = gpd.GeoDataFrame(pd.concat([single, aggregated], ignore_index=True), geometry="geometry", crs=found.crs)
+    text = {  # object columns, as conform() types text
+        "member_id": column("resource_id"),
+        "resource_id": pair_id[row_pair][group],
+        "source_layer": column("source_layer"),
+        "source_id": column("source_id"),
+    }
+    members = pd.DataFrame(
+        {
+            **{name: pd.Series(values, dtype=object) for name, values in text.items()},
+            "land_area_m2": land,
+            "floor_area_m2": floor,
+            "age_yr": age,
+        }
+    )
+    return out, members[list_table(RESOURCE_MEMBERS_LAYER).columns]
+
+
+def _sum_by_row(group: np.ndarray, values: np.ndarray, n_rows: int) -> np.ndarray:
+    """Sum of `values` per row number `group`, NaN counted as missing; NaN for a row without any value."""
+    known = ~np.isnan(values)
+    total = np.bincount(group, weights=np.where(known, values, 0.0), minlength=n_rows)
+    return np.where(np.bincount(group, weights=known, minlength=n_rows) > 0, total, np.nan)
+
+
+def find_resources(
     layers: dict[str, gpd.GeoDataFrame],
     standards: Standards,
     *,
     previous: pd.DataFrame | None = None,
     as_of_year: int | None = None,
-) -> gpd.GeoDataFrame:
-    """The resource list: one feature per resource, conforming to the ``resource_list`` schema.
+) -> FoundResources:
+    """The resource list and its members table (the features behind the per-block rows).
 
     Parameters
     ----------
@@ -283,24 +591,29 @@ def build_resource_list(
         The ``resource_list`` of an earlier run (e.g. read back with
         :func:`blockcheck.workbook.read.read_table`): resources with the same ``resource_id``
         keep their ``status`` and ``note``; confirmed resources no longer
-        detected are carried over with a note saying so.
+        detected are carried over with a note saying so (:func:`keep_decisions`).
     as_of_year
         Year the ages of retained land and buildings are counted to (default: this year).
 
     Returns
     -------
-    geopandas.GeoDataFrame
-        Schema columns plus geometry, ordered by family, category (图2 order),
-        block and source id; ``block_id`` is the block holding the resource's
-        representative point, else the block it overlaps most (empty outside every block).
+    FoundResources
+        ``resource_list``: schema columns plus geometry, ordered by family,
+        category (图2 order), block and source id; ``block_id`` is the block
+        holding the resource's representative point, else the block it
+        overlaps most (empty outside every block); retained land and buildings
+        one row per block (:func:`aggregate_retained`). ``members``: schema
+        ``resource_members``.
     """
-    blocks = layers["blocks"]
-    found = detect_resources(layers, standards, as_of_year=as_of_year)
+    blocks, buildings = layers["blocks"], layers.get("buildings")
+    points = representative_points(buildings) if buildings is not None and not buildings.empty else None
+    found = detect_resources(layers, standards, as_of_year=as_of_year, retained_reasons=False, building_points=points)
     if found.empty and (previous is None or len(previous) == 0):
-        return _empty_list(blocks.crs)
-    found["block_id"] = block_ids_of(blocks, found)
-    found["family"] = found["category"].map(lambda c: CATEGORIES[c][0])
+        return FoundResources(_empty_list(blocks.crs), _empty_members())
+    found["block_id"] = block_ids_of(blocks, found, _building_points_of(found, buildings, points))
     found["resource_id"] = resource_id(found["category"], found["source_layer"], found["source_id"])
+    found, members = aggregate_retained(found)
+    found["family"] = found["category"].map(lambda c: CATEGORIES[c][0])
     found["standard_ref"] = found["category"].map(_standard_refs(standards))
     found = keep_decisions(found, previous)
     order = {c: i for i, c in enumerate(CATEGORIES)}
@@ -309,9 +622,32 @@ def build_resource_list(
     )
     table = list_table("resource_list")
     attributes = conform(found.drop(columns=["_o", "geometry"]), table)
-    return gpd.GeoDataFrame(
+    resources = gpd.GeoDataFrame(
         attributes, geometry=gpd.GeoSeries(found.geometry.to_numpy(), crs=blocks.crs), crs=blocks.crs
     )
+    return FoundResources(resources, members)
+
+
+def build_resource_list(
+    layers: dict[str, gpd.GeoDataFrame],
+    standards: Standards,
+    *,
+    previous: pd.DataFrame | None = None,
+    as_of_year: int | None = None,
+) -> gpd.GeoDataFrame:
+    """The resource list alone: :func:`find_resources` without its members table.
+
+    Parameters
+    ----------
+    layers, standards, previous, as_of_year
+        As :func:`find_resources`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``find_resources(...).resource_list``.
+    """
+    return find_resources(layers, standards, previous=previous, as_of_year=as_of_year).resource_list
 
 
 def _area_text(value: float, unit: str) -> str:
@@ -323,7 +659,9 @@ def _area_text(value: float, unit: str) -> str:
 def resource_summary(resource_list: pd.DataFrame, *, block_ids: list[str] | None = None) -> pd.DataFrame:
     """Count and size the resources per block and for the whole area (scope ``ALL``), as in 图2.
 
-    Rejected resources are left out. Each scope has one row per category of
+    Rejected resources are left out; a row of several features (retained
+    land and buildings per block) counts its ``member_count`` features, as
+    图2 counts them. Each scope has one row per category of
     :data:`CATEGORIES` (zeros included); ``measure`` is the size 图2 reports
     for the category (land in ha for land resources and expandable
     facilities, roof area or floor area in m² for the others) and
@@ -341,14 +679,17 @@ def resource_summary(resource_list: pd.DataFrame, *, block_ids: list[str] | None
     frame = frame[frame["status"] != "rejected"]
     blocks = list(block_ids) if block_ids is not None else sorted(frame["block_id"].dropna().unique())
     both = pd.concat(
-        [frame.assign(scope=AREA_SCOPE), frame[frame["block_id"].notna()].assign(scope=frame["block_id"])], ignore_index=True
+        [frame.assign(scope=AREA_SCOPE), frame[frame["block_id"].notna()].assign(scope=frame["block_id"])],
+        ignore_index=True,
     )
     both["land"] = pd.to_numeric(both["land_area_m2"], errors="coerce")
     both["floor"] = pd.to_numeric(both["floor_area_m2"], errors="coerce")
-    both["confirmed"] = both["status"] == "confirmed"
+    members = pd.to_numeric(both["member_count"], errors="coerce") if "member_count" in both else None
+    both["features"] = members.fillna(1).astype("int64") if members is not None else 1
+    both["confirmed"] = np.where(both["status"] == "confirmed", both["features"], 0)
     grid = pd.MultiIndex.from_product([[AREA_SCOPE, *blocks], list(CATEGORIES)], names=["scope", "category"])
     totals = both.groupby(["scope", "category"]).agg(
-        count=("resource_id", "size"),
+        count=("features", "sum"),
         confirmed_count=("confirmed", "sum"),
         land=("land", "sum"),
         floor=("floor", "sum"),

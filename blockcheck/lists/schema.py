@@ -8,14 +8,13 @@ reader of those labels for the Excel workbook, the report and the plugin.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
+from blockcheck.catalogue import load_data
 from blockcheck.errors import BlockcheckError, CatalogueError, SchemaError
 
 __all__ = ["EIGHT_LISTS", "ListField", "ListTable", "conform", "list_table", "list_tables", "value_labels"]
@@ -69,7 +68,7 @@ class ListTable:
 @cache
 def _document() -> dict:
     """``data/lists.toml`` as parsed (cached)."""
-    return tomllib.loads(resources.files("blockcheck").joinpath("data/lists.toml").read_text("utf-8"))
+    return load_data("lists.toml")
 
 
 @cache
@@ -105,7 +104,10 @@ def _field_labels(table: str, field: str) -> dict[str, str]:
         section = sections.get(where, {}).get(field, {})
         bad = {code: label for code, label in section.items() if not isinstance(label, str) or not label.strip()}
         if bad:
-            msg = f"{_FILE} [value_labels.{where}.{field}]: labels must be non-empty text, not {bad}. Give each code a Chinese label."
+            msg = (
+                f"{_FILE} [value_labels.{where}.{field}]: labels must be non-empty text, not {bad}. Give each "
+                "code a Chinese label."
+            )
             raise CatalogueError(msg)
         unknown = sorted(set(section) - allowed) if allowed is not None and where == table else []
         if unknown:

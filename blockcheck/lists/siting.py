@@ -20,22 +20,26 @@ turns them into projects.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from blockcheck.lists.ids import AREA_SCOPE
 from blockcheck.allocation import AllocationRule, AllocationRules, allocate, allocation_rules
+from blockcheck.lists._grouped import union_by_group
+from blockcheck.lists.amounts import WHOLE_UNITS, unit_of
+from blockcheck.lists.ids import AREA_SCOPE
+from blockcheck.lists.project_catalogue import kind_sources, project_settings, source_defaults
 from blockcheck.network import WalkNetwork
 from blockcheck.standards import Standards
-from blockcheck.lists.amounts import WHOLE_UNITS, unit_of
-from blockcheck.lists.project_catalogue import kind_sources, project_settings, source_defaults
 
 __all__ = [
     "PLACEMENT_COLUMNS",
     "allocation_placements",
     "block_needs",
+    "remaining_pool_m2",
     "road_placements",
     "second_pass",
     "site_in_blocks",
@@ -68,6 +72,19 @@ PLACEMENT_COLUMNS = (
 _LAND = ("idle_site", "planned_new_land", "low_quality_space")
 
 
+def remaining_pool_m2(pool_left: pd.Series, used_m2: pd.Series) -> pd.Series:
+    """`pool_left` less `used_m2` (by resource id; ids not in `pool_left` ignored), at least 0.
+
+    The same as ``pool_left.sub(used_m2.reindex(pool_left.index).fillna(0.0)).clip(lower=0.0)``
+    without looking every resource up: the used ids are found in the pool's index.
+    """
+    at = pool_left.index.get_indexer(used_m2.index)
+    found = at >= 0
+    taken = np.zeros(len(pool_left))
+    taken[at[found]] = used_m2.to_numpy("float64")[found]
+    return pool_left.sub(pd.Series(taken, index=pool_left.index, name=used_m2.name)).clip(lower=0.0)
+
+
 def tag_planned_land(resources: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
     """A copy of `resources` where planned new land carries the facility category its plan designates.
 
@@ -76,8 +93,7 @@ def tag_planned_land(resources: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame | No
     ``data/projects.toml`` turns it into a ``facility_category`` (only where
     the resource has none). The column ``planned_land_use`` is added.
     """
-    out = resources.copy()
-    out["planned_land_use"] = None
+    out = resources.assign(planned_land_use=None)
     if parcels is None or parcels.empty or out.empty or "parcel_id" not in parcels:
         return out
     planned = (out["category"] == "planned_new_land") & (
@@ -151,11 +167,12 @@ def allocation_placements(allocation: pd.DataFrame, resources: gpd.GeoDataFrame)
     """Placements of allocation rows: the resource's block is the site block, the allocated block is served."""
     if allocation.empty:
         return _empty().set_crs(resources.crs, allow_override=True)
-    res = resources.set_index("resource_id")
+    res = resources[resources["resource_id"].isin(allocation["resource_id"]).to_numpy()].set_index("resource_id")
     sites = res.reindex(allocation["resource_id"])
     category = sites["category"].to_numpy(object)
     defaults = pd.DataFrame({c: source_defaults(c) for c in pd.unique(category)}).T.reindex(category)
     kinds = project_settings()["kinds"]
+    default_name = "{place}利用{word}补充{facility}（{scale}）"
     frame = pd.DataFrame(
         {
             "kind": allocation["provision_key"].to_numpy(object),
@@ -170,10 +187,10 @@ def allocation_placements(allocation: pd.DataFrame, resources: gpd.GeoDataFrame)
             "difficulty": pd.to_numeric(defaults["difficulty"]).to_numpy("float64"),
             "readiness": np.nan,
             "word": defaults["word"].to_numpy(object),
-            "name_template": [
-                kinds.get(k, {}).get("name", "{place}利用{word}补充{facility}（{scale}）")
-                for k in allocation["provision_key"]
-            ],
+            "name_template": allocation["provision_key"]
+            .map({k: v.get("name", default_name) for k, v in kinds.items()})
+            .fillna(default_name)
+            .to_numpy(object),
             "group": "",
             "road_name": None,
             "road_class": None,
@@ -347,14 +364,54 @@ def site_in_blocks(
     pool_left : pandas.Series
         The pools still unused afterwards (by ``resource_id``).
     """
-    cfg = project_settings()
     pool_left = pool_left.copy()
-    usable = resources[resources["status"] != "rejected"] if len(resources) else resources
+    kinds = {key: kind for key, kind in project_settings()["kinds"].items() if kind["siting"] == "block"}
+    sources = {key: kind_sources(key) for key in kinds}
+    categories = {src["category"] for srcs in sources.values() for src in srcs if src.get("layer") != "parking"}
+    sites = _resource_sites(resources, categories)
+    of_category = sites.groupby("category", sort=False).indices  # category → row positions, in order
+    frames = []
+    for key, kind in kinds.items():
+        need = needs[key].copy() if key in needs else None
+        admitted = _admitted_blocks(kind, blocks.index.astype(str), strategies, demands)
+        for src in sources[key]:
+            if src.get("layer") == "parking":
+                cand = _parking_lots(parking, parcels, blocks, src)
+            else:
+                rows = sites.take(of_category.get(src["category"], np.empty(0, dtype=np.intp)))
+                cand = _sites_of_source(rows, src, key, pool_left)
+            cand = cand[cand["site_block"].map(admitted).fillna(False).astype(bool) & (cand["capacity_units"] > 0)]
+            if need is not None:
+                cand = cand[cand["site_block"].map(need).fillna(0.0).to_numpy() > 0]
+            if cand.empty:
+                continue
+            cand, need = _take_in_order(cand.sort_values(["site_block", "site_id"], kind="stable"), need)
+            if not src["stacked"] and src.get("layer") != "parking":
+                used = (cand["amount"] * src["m2_per_unit"]).groupby(cand["site_id"]).sum()
+                pool_left = remaining_pool_m2(pool_left, used)
+            frames.append(_block_placements(key, src, cand, blocks.crs))
+    if not frames:
+        return _empty().set_crs(blocks.crs, allow_override=True), pool_left
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=blocks.crs), pool_left
+
+
+def _resource_sites(resources: gpd.GeoDataFrame, categories: set[str] | None = None) -> gpd.GeoDataFrame:
+    """The resources not rejected as candidate sites: id, block, category, subtype, status, facility and area (m²).
+
+    Only resources of `categories` when given. The area is the land area, else
+    the polygon's, else (for points) the floor area.
+    """
+    usable = resources
+    if len(resources):
+        keep = (resources["status"] != "rejected").to_numpy()
+        if categories is not None:
+            keep = keep & resources["category"].isin(sorted(categories)).to_numpy()
+        usable = resources[keep]
     area = pd.Series(pd.to_numeric(usable.get("land_area_m2"), errors="coerce").to_numpy("float64"), index=usable.index)
     area = area.fillna(pd.Series(shapely.area(usable.geometry.to_numpy()), index=usable.index)).where(
         lambda s: s > 0, pd.to_numeric(usable.get("floor_area_m2"), errors="coerce")
     )
-    base = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         {
             "site_id": usable["resource_id"].to_numpy(),
             "site_block": usable["block_id"].astype(str).to_numpy(),
@@ -367,91 +424,95 @@ def site_in_blocks(
         geometry=usable.geometry.to_numpy(),
         crs=resources.crs,
     )
-    asked = (
-        demands.dropna(subset=["block_id"]).groupby("block_id")["need_code"].agg(set)
-        if len(demands)
-        else pd.Series(dtype=object)
+
+
+def _admitted_blocks(kind: Mapping, block_ids: pd.Index, strategies: pd.DataFrame, demands: pd.DataFrame) -> pd.Series:
+    """True for the blocks a kind's gate admits: ``requires_strategy`` chosen there, ``requires_demand`` asked there."""
+    admitted = np.ones(len(block_ids), dtype=bool)  # a fresh array, changed in place below
+    if "requires_strategy" in kind:
+        chosen = (
+            strategies.loc[strategies["strategy_key"] == kind["requires_strategy"], "block_id"]
+            if len(strategies)
+            else pd.Series(dtype=object)
+        )
+        admitted &= block_ids.isin(chosen)
+    if "requires_demand" in kind:
+        asked = (
+            demands.loc[demands["need_code"].isin(kind["requires_demand"]), "block_id"].dropna()
+            if len(demands)
+            else pd.Series(dtype=object)
+        )
+        admitted &= block_ids.isin(asked)
+    return pd.Series(admitted, index=block_ids)
+
+
+def _sites_of_source(sites: gpd.GeoDataFrame, src: Mapping, key: str, pool_left: pd.Series) -> gpd.GeoDataFrame:
+    """The `sites` (all of its category) a source of kind `key` can use, with ``pool_left`` and ``capacity_units``.
+
+    Capacity, in the key's unit, is the unused pool (a ``stacked`` source: the
+    whole area) ÷ ``m2_per_unit``, whole units for beds, spaces and facilities
+    (one facility per site), and 0 below ``min_m2``.
+    """
+    cand = sites.copy()
+    if src["subtypes"]:
+        cand = cand[cand["subtype"].isin(src["subtypes"])]
+    if src["facility_categories"]:
+        cand = cand[cand["facility_category"].isin(src["facility_categories"])]
+    cand["pool_left"] = cand["site_id"].map(pool_left).fillna(0.0).to_numpy()
+    room = cand["area_m2"] if src["stacked"] else cand["pool_left"]
+    units = room / src["m2_per_unit"]
+    whole = unit_of(key) in WHOLE_UNITS
+    units = np.floor(units + 1e-9) if whole else units
+    if whole and unit_of(key) == "count":
+        units = units.clip(upper=1.0)  # one facility per site
+    cand["capacity_units"] = units.where(room >= src["min_m2"], 0.0)
+    return cand
+
+
+def _take_in_order(cand: gpd.GeoDataFrame, need: pd.Series | None) -> tuple[gpd.GeoDataFrame, pd.Series | None]:
+    """The sites with the ``amount`` each takes, in order, until each block's `need` is met (all without a need).
+
+    Returns the sites that take something and what is still needed per block.
+    """
+    if need is None:
+        amount = cand["capacity_units"]
+    else:
+        before = cand.groupby("site_block")["capacity_units"].cumsum() - cand["capacity_units"]
+        amount = (cand["site_block"].map(need) - before).clip(lower=0.0).clip(upper=cand["capacity_units"])
+        need = need.sub(amount.groupby(cand["site_block"]).sum(), fill_value=0.0).clip(lower=0.0)
+    cand = cand.assign(amount=amount.to_numpy())
+    return cand[cand["amount"] > 1e-9], need
+
+
+def _block_placements(key: str, src: Mapping, cand: gpd.GeoDataFrame, crs: object) -> gpd.GeoDataFrame:
+    """Placements of kind `key` on the sites `cand` of source `src`, each serving its own block."""
+    on_land = src["category"] in _LAND and not (src["stacked"] and unit_of(key) != "m2")
+    from_resources = src.get("layer") != "parking"
+    return gpd.GeoDataFrame(
+        {
+            "kind": key,
+            "source": src["key"],
+            "category": src["category"],
+            "site_id": cand["site_id"].to_numpy(),
+            "resource_id": cand["site_id"].to_numpy() if from_resources else None,
+            "site_block": cand["site_block"].to_numpy(),
+            "served_block": cand["site_block"].to_numpy(),
+            "amount": cand["amount"].to_numpy("float64"),
+            "strategy_key": src["strategy"],
+            "difficulty": src["difficulty"],
+            "readiness": src["readiness"],
+            "word": src["word"],
+            "name_template": src["name"],
+            "group": "",
+            "road_name": None,
+            "road_class": None,
+            "status": cand["status"].to_numpy(),
+            "facility_category": cand["facility_category"].to_numpy(),
+            "land_m2": (cand["amount"] * src["m2_per_unit"]).to_numpy("float64") if from_resources and on_land else 0.0,
+        },
+        geometry=cand.geometry.to_numpy(),
+        crs=crs,
     )
-    chosen = strategies.groupby("block_id")["strategy_key"].agg(set) if len(strategies) else pd.Series(dtype=object)
-    frames = []
-    for key, kind in cfg["kinds"].items():
-        if kind["siting"] != "block":
-            continue
-        need = needs[key].copy() if key in needs else None
-        gate = pd.Series(True, index=blocks.index.astype(str))
-        if "requires_strategy" in kind:
-            gate &= chosen.reindex(gate.index).map(lambda s, k=kind["requires_strategy"]: isinstance(s, set) and k in s)
-        if "requires_demand" in kind:
-            gate &= asked.reindex(gate.index).map(
-                lambda s, k=set(kind["requires_demand"]): isinstance(s, set) and bool(s & k)
-            )
-        whole = unit_of(key) in WHOLE_UNITS
-        for src in kind_sources(key):
-            if src.get("layer") == "parking":
-                cand = _parking_lots(parking, parcels, blocks, src)
-            else:
-                cand = base[base["category"] == src["category"]].copy()
-                if src["subtypes"]:
-                    cand = cand[cand["subtype"].isin(src["subtypes"])]
-                if src["facility_categories"]:
-                    cand = cand[cand["facility_category"].isin(src["facility_categories"])]
-                cand["pool_left"] = cand["site_id"].map(pool_left).fillna(0.0).to_numpy()
-                room = cand["area_m2"] if src["stacked"] else cand["pool_left"]
-                units = room / src["m2_per_unit"]
-                units = np.floor(units + 1e-9) if whole else units
-                if whole and unit_of(key) == "count":
-                    units = units.clip(upper=1.0)  # one facility per site
-                cand["capacity_units"] = units.where(room >= src["min_m2"], 0.0)
-            cand = cand[cand["site_block"].map(gate).fillna(False).astype(bool) & (cand["capacity_units"] > 0)]
-            if need is not None:
-                cand = cand[cand["site_block"].map(need).fillna(0.0).to_numpy() > 0]
-            if cand.empty:
-                continue
-            cand = cand.sort_values(["site_block", "site_id"], kind="stable")
-            if need is None:
-                amount = cand["capacity_units"]
-            else:
-                before = cand.groupby("site_block")["capacity_units"].cumsum() - cand["capacity_units"]
-                amount = (cand["site_block"].map(need) - before).clip(lower=0.0).clip(upper=cand["capacity_units"])
-                need = need.sub(amount.groupby(cand["site_block"]).sum(), fill_value=0.0).clip(lower=0.0)
-            cand = cand.assign(amount=amount.to_numpy())
-            cand = cand[cand["amount"] > 1e-9]
-            if not src["stacked"] and src.get("layer") != "parking":
-                used = (cand["amount"] * src["m2_per_unit"]).groupby(cand["site_id"]).sum()
-                pool_left = pool_left.sub(used.reindex(pool_left.index).fillna(0.0)).clip(lower=0.0)
-            on_land = src["category"] in _LAND and not (src["stacked"] and unit_of(key) != "m2")
-            frames.append(
-                gpd.GeoDataFrame(
-                    {
-                        "kind": key,
-                        "source": src["key"],
-                        "category": src["category"],
-                        "site_id": cand["site_id"].to_numpy(),
-                        "resource_id": cand["site_id"].to_numpy() if src.get("layer") != "parking" else None,
-                        "site_block": cand["site_block"].to_numpy(),
-                        "served_block": cand["site_block"].to_numpy(),
-                        "amount": cand["amount"].to_numpy("float64"),
-                        "strategy_key": src["strategy"],
-                        "difficulty": src["difficulty"],
-                        "readiness": src["readiness"],
-                        "word": src["word"],
-                        "name_template": src["name"],
-                        "group": "",
-                        "road_name": None,
-                        "road_class": None,
-                        "status": cand["status"].to_numpy(),
-                        "facility_category": cand["facility_category"].to_numpy(),
-                        "land_m2": (cand["amount"] * src["m2_per_unit"]).to_numpy("float64")
-                        if src.get("layer") != "parking" and on_land
-                        else 0.0,
-                    },
-                    geometry=cand.geometry.to_numpy(),
-                    crs=blocks.crs,
-                )
-            )
-    if not frames:
-        return _empty().set_crs(blocks.crs, allow_override=True), pool_left
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=blocks.crs), pool_left
 
 
 def road_placements(roads: gpd.GeoDataFrame | None, blocks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -500,18 +561,21 @@ def road_placements(roads: gpd.GeoDataFrame | None, blocks: gpd.GeoDataFrame) ->
         length_m=todo.length,
         land_m2=todo.length * width,
     )
-    grouped = todo.dissolve(
-        by="_group",
-        aggfunc={
-            "block_id": "first",
-            "road_id": "min",
-            "name": "first",
-            "class": "first",
-            "length_m": "sum",
-            "land_m2": "sum",
-        },
+    codes, groups = pd.factorize(todo["_group"], sort=True)
+    aggregate = {
+        "block_id": "first",
+        "road_id": "min",
+        "name": "first",
+        "class": "first",
+        "length_m": "sum",
+        "land_m2": "sum",
+    }
+    grouped = pd.DataFrame(todo.drop(columns=todo.geometry.name)).groupby("_group").agg(aggregate).reindex(groups)
+    grouped = gpd.GeoDataFrame(
+        grouped.reset_index(drop=True),
+        geometry=union_by_group(np.asarray(todo.geometry.array, dtype=object), codes, len(groups)),
+        crs=todo.crs,
     )
-    grouped = grouped.reset_index(drop=True)
     label = grouped["name"].where(grouped["name"].notna(), "规划道路" + grouped["road_id"].astype(str))
     frame = pd.DataFrame(
         {

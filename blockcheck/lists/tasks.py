@@ -14,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from blockcheck.lists.ids import AREA_SCOPE, open_task_id, placement_project_id, task_id
+from blockcheck.lists._grouped import joined, joined_in_order
 from blockcheck.lists.amounts import format_amount, whole_units
+from blockcheck.lists.ids import AREA_SCOPE, open_task_id, placement_project_id, task_id
 from blockcheck.lists.project_catalogue import project_settings
 
 __all__ = ["OPEN_COLUMNS", "TASK_COLUMNS", "TASK_TYPES", "build_task_list", "open_items"]
@@ -92,11 +93,8 @@ def open_items(
         .assign(problem_id=projects["problem_ids"].astype(object).fillna("").astype(str).str.split(","))
         .explode("problem_id")
     )
-    by_problem = (
-        answered[answered["problem_id"] != ""]
-        .sort_values("project_id")
-        .groupby("problem_id")["project_id"]
-        .agg(",".join)
+    by_problem = joined_in_order(
+        answered[answered["problem_id"] != ""].sort_values("project_id"), ["problem_id"], "project_id", ","
     )
     rows = rows.assign(project_ids=rows["problem_id"].map(by_problem)).merge(_rule_kinds(), on="rule_id", how="left")
     stacked = (
@@ -117,11 +115,14 @@ def open_items(
     rows["closed"] = rows["closed"].fillna(0.0).where(measured)
     rows["open_amount"] = (rows["need"] - rows["closed"]).clip(lower=0.0).where(measured)
     open_measured = measured & (rows["open_amount"] > _TOLERANCE * rows["need"].clip(lower=1.0))
-    area_only = (rows["block_id"] == AREA_SCOPE) & ~rows["rule_id"].isin(rows.loc[rows["block_id"] != AREA_SCOPE, "rule_id"])
+    area_only = (rows["block_id"] == AREA_SCOPE) & ~rows["rule_id"].isin(
+        rows.loc[rows["block_id"] != AREA_SCOPE, "rule_id"]
+    )
     unanswered = ~measured & rows["project_ids"].isna() & ((rows["block_id"] != AREA_SCOPE) | area_only)
     out = rows[open_measured | unanswered].copy()
     out["task_type"] = out["task_type"].fillna("其他")
-    out["unlock"] = out["rule_id"].map(lambda r: ",".join(str(n) for n in cfg["unlock"].get(r, [])))
+    unlock = {rule: ",".join(str(n) for n in numbers) for rule, numbers in cfg["unlock"].items()}
+    out["unlock"] = out["rule_id"].map(unlock).fillna("")
     out["id"] = open_task_id(out["block_id"], out["rule_id"])
     return out[list(OPEN_COLUMNS)].reset_index(drop=True)
 
@@ -139,15 +140,10 @@ def _policy_text(unlock: pd.Series, policies: pd.DataFrame) -> tuple[pd.Series, 
         listed[["number", "name"]], left_on="cat", right_index=True
     )
     hit = hit.sort_values(["row", "number"])
-    numbers = (
-        hit.assign(n=hit["number"].astype(int).astype(str)).groupby("row")["n"].agg(",".join).reindex(unlock.index)
-    )
-    text = (
-        hit.assign(t="政策" + hit["number"].astype(int).astype(str) + "「" + hit["name"] + "」")
-        .groupby("row")["t"]
-        .agg("、".join)
-        .reindex(unlock.index)
-    )
+    hit = hit.assign(n=hit["number"].astype(int).astype(str))
+    hit = hit.assign(t="政策" + hit["n"] + "「" + hit["name"] + "」")
+    numbers = joined_in_order(hit, ["row"], "n", ",").reindex(unlock.index)
+    text = joined_in_order(hit, ["row"], "t", "、").reindex(unlock.index)
     return numbers, text
 
 
@@ -167,7 +163,7 @@ def _carried(placements: pd.DataFrame, projects: pd.DataFrame, blocks: pd.DataFr
         .reset_index()
     )
     labels["t"] = labels["task_label"] + " " + labels["n"].astype(str) + " 处"
-    text = labels.groupby(["block_id", "task_type"], sort=False)["t"].agg("，".join)
+    text = joined_in_order(labels, ["block_id", "task_type"], "t", "，")
     roads = p[p["kind"] == "road_km"].groupby("block_id").agg(n=("site_id", "nunique"), km=("amount", "sum"))
     road_text = (
         "规划道路 " + roads["n"].astype(str) + " 条，共 " + roads["km"].map(lambda v: format_amount(v, "km", sep=" "))
@@ -189,18 +185,10 @@ def _carried(placements: pd.DataFrame, projects: pd.DataFrame, blocks: pd.DataFr
         .assign(o=lambda f: f["strategy_key"].map(order))
         .sort_values("o")
     )
-    strategy_codes = (
-        keyed.assign(c="【" + keyed["strategy_key"].map(codes) + "】")
-        .groupby(["block_id", "task_type"])["c"]
-        .agg("".join)
+    strategy_codes = joined_in_order(
+        keyed.assign(c="【" + keyed["strategy_key"].map(codes) + "】"), ["block_id", "task_type"], "c", ""
     )
-    ids = (
-        p[["block_id", "task_type", "project_id"]]
-        .drop_duplicates()
-        .sort_values("project_id")
-        .groupby(["block_id", "task_type"])["project_id"]
-        .agg(",".join)
-    )
+    ids = joined(p, ["block_id", "task_type"], "project_id")
     with_projects = blocks.index.astype(str)[blocks.index.astype(str).isin(p["block_id"])]
     grid = pd.MultiIndex.from_product([with_projects, TASK_TYPES], names=["block_id", "task_type"])
     out = pd.DataFrame(index=grid).reset_index()
@@ -250,15 +238,9 @@ def build_task_list(
     carried = _carried(placements, projects, blocks)
     o = opened.copy()
     numbers, names = _policy_text(o["unlock"], policies)
-    amount = [
-        format_amount(whole_units(v, k), k) if pd.notna(v) else ""
-        for v, k in zip(o["open_amount"], o["kind"].fillna(""), strict=True)
-    ]
-    done = [
-        format_amount(whole_units(v, k), k) if pd.notna(v) and v > 0 else ""
-        for v, k in zip(o["closed"], o["kind"].fillna(""), strict=True)
-    ]
-    amount, done = pd.Series(amount, index=o.index, dtype=object), pd.Series(done, index=o.index, dtype=object)
+    kind = o["kind"].fillna("")
+    amount = _amount_text(o["open_amount"], kind)
+    done = _amount_text(o["closed"].where(o["closed"] > 0), kind)
     what = pd.Series(np.where(amount != "", "缺口约" + amount + "待落实", "待落实"), index=o.index)
     what = what + np.where(done != "", "（已有项目补足" + done + "）", "")
     rest = np.where(done != "", "其余部分现有资源无法承载", "现有资源无法承载")
@@ -279,6 +261,18 @@ def build_task_list(
     return out.reindex(columns=list(TASK_COLUMNS)).reset_index(drop=True)
 
 
+def _amount_text(values: pd.Series, kinds: pd.Series) -> pd.Series:
+    """Each amount rounded as a project carries it and in words (:func:`format_amount`), ``""`` where NaN.
+
+    The rounding is one vectorised call per kind; each value is then written once.
+    """
+    rounded = pd.Series(np.nan, index=values.index)
+    for kind, rows in kinds.groupby(kinds, sort=False).indices.items():  # one rounding per kind (catalogue)
+        rounded.iloc[rows] = whole_units(values.iloc[rows].to_numpy("float64"), kind)
+    text = [format_amount(v, k) if pd.notna(v) else "" for v, k in zip(rounded, kinds, strict=True)]
+    return pd.Series(text, index=values.index, dtype=object)
+
+
 def _answering_codes(opened: pd.DataFrame, strategies: pd.DataFrame | None) -> pd.Series:
     """Codes (【…】) of the strategies whose problem ids include each open row's problem."""
     if strategies is None or strategies.empty:
@@ -288,10 +282,7 @@ def _answering_codes(opened: pd.DataFrame, strategies: pd.DataFrame | None) -> p
         .assign(problem_id=strategies["problem_ids"].astype(object).fillna("").astype(str).str.split(","))
         .explode("problem_id")
     )
-    codes = (
-        pairs[pairs["problem_id"] != ""]
-        .drop_duplicates(["problem_id", "code"])
-        .groupby("problem_id")["code"]
-        .agg("".join)
+    codes = joined_in_order(
+        pairs[pairs["problem_id"] != ""].drop_duplicates(["problem_id", "code"]), ["problem_id"], "code", ""
     )
     return opened["problem_id"].map(codes)

@@ -31,8 +31,14 @@ from scipy.spatial import cKDTree
 
 from blockcheck.crs import require_same_metric_crs
 from blockcheck.errors import InputError
-from blockcheck.network import DISTANCE_TOLERANCE_M, Snapped, WalkNetwork, nearest_source_distance_m, snap_points
-from blockcheck.network.snapping import _point_array
+from blockcheck.network import (
+    DISTANCE_TOLERANCE_M,
+    Snapped,
+    WalkNetwork,
+    nearest_source_distance_m,
+    point_array,
+    snap_points,
+)
 
 __all__ = [
     "DEFAULT_LIFE_CIRCLE_M",
@@ -56,7 +62,10 @@ OUTLINE_SPACING_M = 10.0
 def _require_columns(frame: gpd.GeoDataFrame, what: str, columns: tuple[str, ...]) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        msg = f"The {what} lack the column(s) {', '.join(missing)}. Add them (see docs/data-model.md) or map them with a field-mapping file."
+        msg = (
+            f"The {what} lack the column(s) {', '.join(missing)}. Add them (see docs/data-model.md) or map them with a "
+            "field-mapping file."
+        )
         raise InputError(msg)
 
 
@@ -70,15 +79,21 @@ def _residents(
     """
     if not blocks.index.is_unique:
         dupes = blocks.index[blocks.index.duplicated()].unique()[:5].tolist()
-        msg = f"The blocks index (block_id) is not unique: {dupes} occur more than once. Give every block its own block_id."
+        msg = (
+            f"The blocks index (block_id) is not unique: {dupes} occur more than once. Give every block its own "
+            "block_id."
+        )
         raise InputError(msg)
     _require_columns(residents, "residents", ("population", "block_id"))
     population = pd.to_numeric(residents["population"], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(population) | (population < 0)
     if bad.any():
-        msg = f"{int(bad.sum())} residents have a missing, non-numeric or negative population (e.g. at position {int(np.flatnonzero(bad)[0])}). Populations must be numbers >= 0 (persons)."
+        msg = (
+            f"{int(bad.sum())} residents have a missing, non-numeric or negative population (e.g. at position "
+            f"{int(np.flatnonzero(bad)[0])}). Populations must be numbers >= 0 (persons)."
+        )
         raise InputError(msg)
-    points = _point_array(residents.geometry, what="residents")
+    points = point_array(residents.geometry, what="residents")
     code = blocks.index.get_indexer(residents["block_id"])
     use = (code >= 0) & (population > 0)
     return points[use], population[use], code[use], use
@@ -99,7 +114,10 @@ def _snapped_targets(
     if snapped_residents is None:
         return snap_points(network, points[subset])
     if len(snapped_residents) != len(residents):
-        msg = f"snapped_residents holds {len(snapped_residents)} points but there are {len(residents)} residents. Pass snap_points(network, residents.geometry) for the same residents, or leave it out."
+        msg = (
+            f"snapped_residents holds {len(snapped_residents)} points but there are {len(residents)} residents. Pass "
+            "snap_points(network, residents.geometry) for the same residents, or leave it out."
+        )
         raise InputError(msg)
     return snapped_residents.take(np.flatnonzero(use)[subset])
 
@@ -341,7 +359,10 @@ def park_coverage_ratio(
     require_same_metric_crs(blocks=blocks, residents=residents, green=green, network=network)
     _require_columns(green, "green spaces", ("kind",))
     if small_min_area_m2 > large_min_area_m2:
-        msg = f"small_min_area_m2 ({small_min_area_m2}) is larger than large_min_area_m2 ({large_min_area_m2}); the small-park class would be empty. Check the green.park_* standards."
+        msg = (
+            f"small_min_area_m2 ({small_min_area_m2}) is larger than large_min_area_m2 ({large_min_area_m2}); the "
+            "small-park class would be empty. Check the green.park_* standards."
+        )
         raise InputError(msg)
     points, population, code, use = _residents(blocks, residents)
     parks = np.asarray(green.geometry.values, dtype=object)[(green["kind"] == "park").to_numpy()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -45,12 +46,16 @@ def given_or_block_index_of(
         return block_index_of(blocks, features)
     positions = np.asarray(positions, dtype=np.int64)
     if positions.shape != (len(features),) or (positions >= len(blocks)).any():
-        msg = f"block_positions must hold one block position (or -1) per feature: got {positions.shape[0]} for {len(features)} features and {len(blocks)} blocks. Pass block_index_of(blocks, features) or leave it out."
+        msg = (
+            f"block_positions must hold one block position (or -1) per feature: got {positions.shape[0]} for "
+            f"{len(features)} features and {len(blocks)} blocks. Pass block_index_of(blocks, features) or leave it "
+            "out."
+        )
         raise InputError(msg)
     return positions
 
 
-def sum_by_block(blocks: gpd.GeoDataFrame, positions: np.ndarray, values) -> pd.Series:  # noqa: ANN001
+def sum_by_block(blocks: gpd.GeoDataFrame, positions: np.ndarray, values: npt.ArrayLike) -> pd.Series:
     """Sum `values` per block position (features at -1 are ignored); 0.0 for empty blocks."""
     values = np.nan_to_num(np.asarray(values, dtype="float64"))
     inside = positions >= 0
@@ -58,11 +63,58 @@ def sum_by_block(blocks: gpd.GeoDataFrame, positions: np.ndarray, values) -> pd.
     return pd.Series(sums, index=blocks.index)
 
 
-def overlap_area_m2(blocks: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame) -> pd.Series:
-    """Area of `polygons` inside each block (m²), overlaps between polygons not removed."""
+def overlap_area_m2(
+    blocks: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, positions: np.ndarray | None = None
+) -> pd.Series:
+    """Area of `polygons` inside each block (m²), overlaps between polygons not removed.
+
+    A polygon lying wholly inside the block that holds its representative
+    point adds its own area there, without an overlay; only the polygons that
+    cross block edges (or lie in a block overlapping another block) are cut
+    with :func:`shapely.intersection`.
+
+    Parameters
+    ----------
+    blocks
+        The block (or parcel) polygons.
+    polygons
+        The polygons to measure (e.g. buildings, parks).
+    positions
+        Optional :func:`block_index_of` (`blocks`, `polygons`), when the caller has it already.
+
+    Returns
+    -------
+    pandas.Series
+        m² per block, indexed like `blocks` (0.0 where nothing lies).
+    """
     if polygons.empty or blocks.empty:
         return pd.Series(0.0, index=blocks.index)
-    tree = shapely.STRtree(polygons.geometry.values)
-    b_idx, p_idx = tree.query(blocks.geometry.values, predicate="intersects")
-    areas = shapely.area(shapely.intersection(blocks.geometry.values[b_idx], polygons.geometry.values[p_idx]))
-    return pd.Series(np.bincount(b_idx, weights=areas, minlength=len(blocks)), index=blocks.index)
+    block_geoms = np.asarray(blocks.geometry.values, dtype=object)
+    geoms = np.asarray(polygons.geometry.values, dtype=object)
+    positions = given_or_block_index_of(blocks, polygons, positions)
+    held = np.flatnonzero(positions >= 0)
+    held = held[~_overlapping(block_geoms)[positions[held]]]
+    prepared = shapely.from_wkb(shapely.to_wkb(block_geoms))  # copies: the caller's geometries stay unprepared
+    shapely.prepare(prepared)
+    inside = held[shapely.contains(prepared[positions[held]], geoms[held])]
+    sums = np.bincount(positions[inside], weights=shapely.area(geoms[inside]), minlength=len(blocks)).astype("float64")
+    crossing = np.ones(len(geoms), dtype=bool)
+    crossing[inside] = False
+    rest = geoms[crossing]
+    if len(rest):
+        b_idx, p_idx = shapely.STRtree(rest).query(block_geoms, predicate="intersects")
+        areas = shapely.area(shapely.intersection(block_geoms[b_idx], rest[p_idx]))
+        sums += np.bincount(b_idx, weights=areas, minlength=len(blocks))
+    return pd.Series(sums, index=blocks.index)
+
+
+def _overlapping(geoms: np.ndarray) -> np.ndarray:
+    """True for each polygon whose interior meets the interior of another polygon of `geoms`."""
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pair = a < b  # each pair once: the relation is symmetric
+    a, b = a[pair], b[pair]
+    meet = shapely.relate_pattern(geoms[a], geoms[b], "T********")
+    out = np.zeros(len(geoms), dtype=bool)
+    out[a[meet]] = True
+    out[b[meet]] = True
+    return out

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -32,6 +33,10 @@ from pyproj import CRS, Transformer
 
 from blockcheck.crs import require_same_metric_crs
 from blockcheck.errors import CRSError, InputError
+
+if TYPE_CHECKING:
+    from affine import Affine
+    from rasterio.io import DatasetReader
 
 __all__ = [
     "RESIDENT_COLUMNS",
@@ -55,7 +60,10 @@ _SOURCE_RASTER = "raster"
 def _check_blocks(blocks: gpd.GeoDataFrame) -> None:
     if not blocks.index.is_unique:
         dupes = blocks.index[blocks.index.duplicated()].unique()[:5].tolist()
-        msg = f"The blocks index (block_id) is not unique: {dupes} occur more than once. Give every block its own block_id."
+        msg = (
+            f"The blocks index (block_id) is not unique: {dupes} occur more than once. Give every block its own "
+            "block_id."
+        )
         raise InputError(msg)
 
 
@@ -228,7 +236,10 @@ def residents_from_communities(
     else:
         require_same_metric_crs(blocks=blocks, communities=communities, buildings=buildings)
     if not 0.0 <= float(mixed_residential_share) <= 1.0:
-        msg = f"mixed_residential_share must be between 0 and 1 (share of a mixed building's floor area that is residential), got {mixed_residential_share!r}."
+        msg = (
+            "mixed_residential_share must be between 0 and 1 (share of a mixed building's floor area that is "
+            f"residential), got {mixed_residential_share!r}."
+        )
         raise InputError(msg)
     if not float(default_floors) >= 0.0:
         msg = f"default_floors must be a number >= 0, got {default_floors!r}."
@@ -250,38 +261,10 @@ def residents_from_communities(
 
     by_area = community_ok.copy()
     if buildings is not None:
-        if "use" not in buildings.columns:
-            msg = "The buildings lack the column 'use' (building_use vocabulary, e.g. residential, mixed). Add it or map it with a field-mapping file."
-            raise InputError(msg)
-        geoms = buildings.geometry.to_numpy()
-        use = buildings["use"].to_numpy(dtype=object)
-        residential = np.isin(use, np.asarray(uses, dtype=object)) & _usable(geoms)
-        geoms = geoms[residential]
-        use = use[residential]
-        if "floors" in buildings.columns:
-            floors = pd.to_numeric(buildings["floors"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[
-                residential
-            ]
-            floors = np.where(np.isfinite(floors), floors, float(default_floors))
-        else:
-            floors = np.full(geoms.shape[0], float(default_floors))
-        share = np.where(use == "mixed", float(mixed_residential_share), 1.0)
-        floor_m2 = shapely.area(geoms) * np.maximum(floors, 0.0) * share
-
+        geoms, floor_m2 = _residential_floor_m2(buildings, uses, mixed_residential_share, default_floors)
         points = shapely.point_on_surface(geoms)
-        ok_geoms = np.where(community_ok, community_geoms, None)
-        community = _first_hit(points.shape[0], shapely.STRtree(ok_geoms).query(points, predicate="within"))
-        in_community = community >= 0
-        total_m2 = np.bincount(community[in_community], weights=floor_m2[in_community], minlength=len(communities))
-        housed = total_m2 > 0
+        counts, housed = _share_by_floor_area(points, floor_m2, community_geoms, community_ok, community_counts)
         by_area &= ~housed
-
-        counts = np.zeros((points.shape[0], len(RESIDENT_COLUMNS)))
-        gets = np.zeros(points.shape[0], dtype=bool)
-        gets[in_community] = housed[community[in_community]]
-        c = community[gets]
-        counts[gets] = community_counts[c] * (floor_m2[gets] / total_m2[c])[:, None]
-
         block = _first_hit(points.shape[0], shapely.STRtree(block_geoms).query(points, predicate="intersects"))
         in_block = block >= 0
         pts_parts.append(points[in_block])
@@ -304,6 +287,67 @@ def residents_from_communities(
         np.concatenate(src_parts),
         blocks.crs,
     )
+
+
+def _residential_floor_m2(
+    buildings: gpd.GeoDataFrame, uses: tuple[str, ...], mixed_residential_share: float, default_floors: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Footprints of the residential buildings and their residential floor area F = area × floors × share (m²).
+
+    Raises
+    ------
+    blockcheck.errors.InputError
+        If `buildings` lacks ``use``.
+    """
+    if "use" not in buildings.columns:
+        msg = (
+            "The buildings lack the column 'use' (building_use vocabulary, e.g. residential, mixed). Add it or map it "
+            "with a field-mapping file."
+        )
+        raise InputError(msg)
+    geoms = buildings.geometry.to_numpy()
+    use = buildings["use"].to_numpy(dtype=object)
+    residential = np.isin(use, np.asarray(uses, dtype=object)) & _usable(geoms)
+    geoms = geoms[residential]
+    use = use[residential]
+    if "floors" in buildings.columns:
+        floors = pd.to_numeric(buildings["floors"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[residential]
+        floors = np.where(np.isfinite(floors), floors, float(default_floors))
+    else:
+        floors = np.full(geoms.shape[0], float(default_floors))
+    share = np.where(use == "mixed", float(mixed_residential_share), 1.0)
+    return geoms, shapely.area(geoms) * np.maximum(floors, 0.0) * share
+
+
+def _share_by_floor_area(
+    points: np.ndarray,
+    floor_m2: np.ndarray,
+    community_geoms: np.ndarray,
+    community_ok: np.ndarray,
+    community_counts: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each community's counts shared over its buildings (at `points`) by residential floor area.
+
+    Returns
+    -------
+    counts : numpy.ndarray
+        One row of :data:`RESIDENT_COLUMNS` per building (0 for a building of
+        no community, or of a community without floor area).
+    housed : numpy.ndarray
+        True for the communities with residential floor area (the others go
+        the area path).
+    """
+    ok_geoms = np.where(community_ok, community_geoms, None)
+    community = _first_hit(points.shape[0], shapely.STRtree(ok_geoms).query(points, predicate="within"))
+    in_community = community >= 0
+    total_m2 = np.bincount(community[in_community], weights=floor_m2[in_community], minlength=len(community_geoms))
+    housed = total_m2 > 0
+    counts = np.zeros((points.shape[0], len(RESIDENT_COLUMNS)))
+    gets = np.zeros(points.shape[0], dtype=bool)
+    gets[in_community] = housed[community[in_community]]
+    c = community[gets]
+    counts[gets] = community_counts[c] * (floor_m2[gets] / total_m2[c])[:, None]
+    return counts, housed
 
 
 def residents_from_raster(
@@ -356,7 +400,6 @@ def residents_from_raster(
     lying wholly inside a block are not intersected (fraction 1, point at the
     pixel centre).
     """
-    import rasterio
     from rasterio.errors import RasterioError
     from rasterio.windows import Window
 
@@ -365,70 +408,128 @@ def residents_from_raster(
         msg = "The blocks have no CRS; set their CRS (a projected CRS in metres) before reading a population raster."
         raise CRSError(msg)
     require_same_metric_crs(blocks=blocks)
-
     path = os.fspath(raster_path)
+    src = _open_population_raster(path, band)
+    with src:
+        # Only the six terms are used: Affine arithmetic (~t, t * xy, src.bounds) is avoided on purpose,
+        # as it fails with affine 3 on top of an older attrs.
+        t = src.transform
+        block_at, geoms_r = _blocks_in_crs(blocks, src.crs)
+        if geoms_r.size == 0:  # no block geometry at all: nothing to place
+            return _residents_frame(
+                blocks,
+                shapely.points(np.empty((0, 2))),
+                np.empty((0, len(RESIDENT_COLUMNS))),
+                np.empty(0, dtype=np.intp),
+                np.empty(0, dtype=object),
+                blocks.crs,
+            )
+        col0, row0, col1, row1 = _window_over(geoms_r, src, path)
+        try:
+            data = src.read(int(band), window=Window(col0, row0, col1 - col0, row1 - row0), masked=True)
+        except (RasterioError, OSError) as err:
+            msg = (
+                f"The population raster {path!r} cannot be read ({err}). Give a people-per-pixel GeoTIFF (e.g. "
+                "WorldPop)."
+            )
+            raise InputError(msg) from None
+        raster_crs = src.crs
+    persons, block, px, py = _pixel_pieces(np.ma.filled(data.astype(float), np.nan), t, row0, col0, geoms_r)
+    counts = np.full((block.shape[0], len(RESIDENT_COLUMNS)), np.nan)
+    counts[:, 0] = persons
+    block_crs = CRS.from_user_input(blocks.crs)
+    if not block_crs.equals(raster_crs):
+        px, py = Transformer.from_crs(raster_crs, block_crs, always_xy=True).transform(px, py)
+    points = shapely.points(px, py)
+    return _residents_frame(
+        blocks, points, counts, block_at[block], np.full(block.shape[0], _SOURCE_RASTER, dtype=object), blocks.crs
+    )
+
+
+def _open_population_raster(path: str, band: int) -> DatasetReader:
+    """The raster at `path`, open, once it is known to have a CRS, band `band` and a north-up grid.
+
+    Raises
+    ------
+    blockcheck.errors.InputError
+        If the file is missing or unreadable, has no CRS or no band `band`, or is rotated.
+    """
+    import rasterio
+    from rasterio.errors import RasterioError
+
     if not os.path.isfile(path):
-        msg = f"The population raster {path!r} does not exist. Give the path of a people-per-pixel GeoTIFF (e.g. WorldPop)."
+        msg = (
+            f"The population raster {path!r} does not exist. Give the path of a people-per-pixel GeoTIFF (e.g. "
+            "WorldPop)."
+        )
         raise InputError(msg)
     try:
         src = rasterio.open(path)
     except (RasterioError, OSError) as err:
         msg = f"The population raster {path!r} cannot be read ({err}). Give a people-per-pixel GeoTIFF (e.g. WorldPop)."
         raise InputError(msg) from None
-
-    with src:
-        if src.crs is None:
-            msg = f"The population raster {path!r} has no CRS. Assign one (e.g. gdal_edit.py -a_srs EPSG:4326) before using it."
-            raise InputError(msg)
-        if not 1 <= int(band) <= src.count:
-            msg = f"The population raster {path!r} has {src.count} band(s); band {band!r} does not exist."
-            raise InputError(msg)
-        # Only the six terms are used: Affine arithmetic (~t, t * xy, src.bounds) is avoided on purpose,
-        # as it fails with affine 3 on top of an older attrs.
-        t = src.transform
-        width, height = src.width, src.height
-        raster_bounds = (t.c, t.f + t.e * height, t.c + t.a * width, t.f)
-        if t.b != 0 or t.d != 0 or t.a == 0 or t.e == 0:
-            msg = f"The population raster {path!r} is rotated or degenerate (affine terms a={t.a}, b={t.b}, d={t.d}, e={t.e}). Warp it to a north-up grid first (gdalwarp)."
-            raise InputError(msg)
-
-        block_geoms = blocks.geometry.to_numpy()
-        block_ok = np.flatnonzero(_usable(block_geoms))
-        geoms_r = blocks.geometry.iloc[block_ok].to_crs(src.crs).to_numpy()
-        finite = np.isfinite(shapely.bounds(geoms_r)).all(axis=1) & _usable(geoms_r)
-        block_ok, geoms_r = block_ok[finite], geoms_r[finite]
-
-        no_overlap = (
-            f"The population raster {path!r} (x {min(raster_bounds[0], raster_bounds[2]):.6f}…{max(raster_bounds[0], raster_bounds[2]):.6f}, "
-            f"y {min(raster_bounds[1], raster_bounds[3]):.6f}…{max(raster_bounds[1], raster_bounds[3]):.6f} in {src.crs.to_string()}) "
-            "does not overlap the blocks. Use a raster covering the study area."
+    t = src.transform
+    if src.crs is None:
+        msg = (
+            f"The population raster {path!r} has no CRS. Assign one (e.g. gdal_edit.py -a_srs EPSG:4326) before using "
+            "it."
         )
-        if geoms_r.size == 0:  # no block geometry at all: nothing to place
-            empty = np.empty(0, dtype=np.intp)
-            return _residents_frame(
-                blocks,
-                shapely.points(np.empty((0, 2))),
-                np.empty((0, len(RESIDENT_COLUMNS))),
-                empty,
-                np.empty(0, dtype=object),
-                blocks.crs,
-            )
-        xmin, ymin, xmax, ymax = shapely.total_bounds(geoms_r)
-        cols = ((xmin - t.c) / t.a, (xmax - t.c) / t.a)
-        rows = ((ymin - t.f) / t.e, (ymax - t.f) / t.e)
-        col0, col1 = max(int(np.floor(min(cols))), 0), min(int(np.ceil(max(cols))), width)
-        row0, row1 = max(int(np.floor(min(rows))), 0), min(int(np.ceil(max(rows))), height)
-        if col1 <= col0 or row1 <= row0:
-            raise InputError(no_overlap)
+    elif not 1 <= int(band) <= src.count:
+        msg = f"The population raster {path!r} has {src.count} band(s); band {band!r} does not exist."
+    elif t.b != 0 or t.d != 0 or t.a == 0 or t.e == 0:
+        msg = (
+            f"The population raster {path!r} is rotated or degenerate (affine terms a={t.a}, b={t.b}, d={t.d}, "
+            f"e={t.e}). Warp it to a north-up grid first (gdalwarp)."
+        )
+    else:
+        return src
+    src.close()
+    raise InputError(msg)
 
-        try:
-            data = src.read(int(band), window=Window(col0, row0, col1 - col0, row1 - row0), masked=True)
-        except (RasterioError, OSError) as err:
-            msg = f"The population raster {path!r} cannot be read ({err}). Give a people-per-pixel GeoTIFF (e.g. WorldPop)."
-            raise InputError(msg) from None
-        raster_crs = src.crs
 
-    values = np.ma.filled(data.astype(float), np.nan)
+def _blocks_in_crs(blocks: gpd.GeoDataFrame, crs: object) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the usable blocks and their geometries in `crs` (blocks that do not project are left out)."""
+    block_at = np.flatnonzero(_usable(blocks.geometry.to_numpy()))
+    geoms = blocks.geometry.iloc[block_at].to_crs(crs).to_numpy()
+    finite = np.isfinite(shapely.bounds(geoms)).all(axis=1) & _usable(geoms)
+    return block_at[finite], geoms[finite]
+
+
+def _window_over(geoms: np.ndarray, src: DatasetReader, path: str) -> tuple[int, int, int, int]:
+    """Columns and rows (col0, row0, col1, row1) of the raster `src` covering `geoms` (in its CRS).
+
+    Raises
+    ------
+    blockcheck.errors.InputError
+        If the raster does not overlap the blocks.
+    """
+    t, width, height = src.transform, src.width, src.height
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    cols = ((xmin - t.c) / t.a, (xmax - t.c) / t.a)
+    rows = ((ymin - t.f) / t.e, (ymax - t.f) / t.e)
+    col0, col1 = max(int(np.floor(min(cols))), 0), min(int(np.ceil(max(cols))), width)
+    row0, row1 = max(int(np.floor(min(rows))), 0), min(int(np.ceil(max(rows))), height)
+    if col1 <= col0 or row1 <= row0:
+        x = (t.c, t.c + t.a * width)
+        y = (t.f + t.e * height, t.f)
+        msg = (
+            f"The population raster {path!r} (x {min(x):.6f}…{max(x):.6f}, y {min(y):.6f}…{max(y):.6f} in "
+            f"{src.crs.to_string()}) does not overlap the blocks. Use a raster covering the study area."
+        )
+        raise InputError(msg)
+    return col0, row0, col1, row1
+
+
+def _pixel_pieces(
+    values: np.ndarray, t: Affine, row0: int, col0: int, geoms: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Persons, block position and point (x, y) of each piece of a populated pixel inside a block.
+
+    `values` is the window read at (`row0`, `col0`) of the grid `t`; a pixel
+    wholly inside a block is one piece at the pixel centre, others are cut by
+    the blocks (persons × area share, point at the piece's centroid). Points
+    are in the raster's CRS.
+    """
     r, c = np.nonzero(np.isfinite(values) & (values > 0))
     value = values[r, c]
     r, c = r + row0, c + col0
@@ -437,31 +538,22 @@ def residents_from_raster(
     pixels = shapely.box(np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1), np.maximum(y0, y1))
     pixel_area = abs(t.a * t.e)
 
-    pix, blk = shapely.STRtree(geoms_r).query(pixels, predicate="intersects")
-    shapely.prepare(geoms_r)
-    inside = shapely.contains(geoms_r[blk], pixels[pix])
+    pix, blk = shapely.STRtree(geoms).query(pixels, predicate="intersects")
+    shapely.prepare(geoms)
+    inside = shapely.contains(geoms[blk], pixels[pix])
     fraction = np.ones(pix.shape[0])
     # piece centroids as coordinate arrays: pixel centres where the pixel lies wholly inside the block
     px = (x0[pix] + x1[pix]) / 2
     py = (y0[pix] + y1[pix]) / 2
     edge = ~inside
-    pieces = shapely.intersection(pixels[pix[edge]], geoms_r[blk[edge]])
+    pieces = shapely.intersection(pixels[pix[edge]], geoms[blk[edge]])
     fraction[edge] = shapely.area(pieces) / pixel_area
     keep = fraction > 0
     centroids = shapely.centroid(pieces[keep[edge]])
     px[edge & keep] = shapely.get_x(centroids)
     py[edge & keep] = shapely.get_y(centroids)
     pix, blk, fraction, px, py = pix[keep], blk[keep], fraction[keep], px[keep], py[keep]
-
-    counts = np.full((pix.shape[0], len(RESIDENT_COLUMNS)), np.nan)
-    counts[:, 0] = value[pix] * fraction
-    block_crs = CRS.from_user_input(blocks.crs)
-    if not block_crs.equals(raster_crs):
-        px, py = Transformer.from_crs(raster_crs, block_crs, always_xy=True).transform(px, py)
-    points = shapely.points(px, py)
-    return _residents_frame(
-        blocks, points, counts, block_ok[blk], np.full(pix.shape[0], _SOURCE_RASTER, dtype=object), blocks.crs
-    )
+    return value[pix] * fraction, blk, px, py
 
 
 def block_population(blocks: gpd.GeoDataFrame, residents: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -499,7 +591,10 @@ def block_population(blocks: gpd.GeoDataFrame, residents: gpd.GeoDataFrame) -> p
     _check_blocks(blocks)
     missing = [c for c in ("block_id", "population") if c not in residents.columns]
     if missing:
-        msg = f"The residents lack the column(s) {', '.join(missing)} (see residents_from_communities / residents_from_raster)."
+        msg = (
+            f"The residents lack the column(s) {', '.join(missing)} (see residents_from_communities / "
+            "residents_from_raster)."
+        )
         raise InputError(msg)
     code = blocks.index.get_indexer(residents["block_id"])
     inside = code >= 0

@@ -7,18 +7,17 @@ facility categories and capacity field make the supply, and which standard
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from blockcheck.standards import Standards
+from blockcheck.catalogue import build, load_data, require_tables
 from blockcheck.metrics.assign import block_index_of, sum_by_block
+from blockcheck.standards import Standards
 
 __all__ = ["ProvisionSpec", "facility_provision", "facility_within_reach", "provision_specs"]
 
@@ -47,12 +46,21 @@ class ProvisionSpec:
         return self.basis
 
 
+_SPEC_TYPES = {"categories": list, "factor": float, "standard_factor": float, "per": float}
+
+
 @cache
 def provision_specs() -> tuple[ProvisionSpec, ...]:
-    """The packaged provision catalogue."""
-    text = resources.files("blockcheck").joinpath("data/provision.toml").read_text("utf-8")
-    rows = tomllib.loads(text)["provision"]
-    return tuple(ProvisionSpec(**{**row, "categories": tuple(row["categories"])}) for row in rows)
+    """The packaged provision catalogue (``data/provision.toml``).
+
+    Raises
+    ------
+    blockcheck.errors.CatalogueError
+        An entry lacks a field, has an unknown one or a value of the wrong
+        type (the message names the file, the entry and the field).
+    """
+    rows = require_tables(load_data("provision.toml"), "provision")
+    return tuple(build(ProvisionSpec, row, _SPEC_TYPES) for row in rows)
 
 
 def _capacity(facilities: gpd.GeoDataFrame, spec: ProvisionSpec) -> np.ndarray:

@@ -148,9 +148,13 @@ def underground_use_ratio(
     No standard threshold; the Huitian problem list reports 40 % use as a problem.
     """
     positions = given_or_block_index_of(blocks, buildings, block_positions)
-    col = lambda name: (
-        buildings[name].to_numpy(dtype="float64", na_value=0.0) if name in buildings else np.zeros(len(buildings))
-    )  # noqa: E731
+
+    def col(name: str) -> np.ndarray:
+        """Column `name` of the buildings as floats (0 where missing or absent)."""
+        if name not in buildings:
+            return np.zeros(len(buildings))
+        return buildings[name].to_numpy(dtype="float64", na_value=0.0)
+
     area = sum_by_block(blocks, positions, col("underground_area_m2"))
     used = sum_by_block(blocks, positions, np.minimum(col("underground_used_m2"), col("underground_area_m2")))
     return pd.DataFrame(

@@ -22,8 +22,17 @@ All coordinates are in one projected CRS with metre units.
 """
 
 from blockcheck.network.distance import nearest_source_distance_m
-from blockcheck.network.graph import DEFAULT_EXCLUDE_CLASSES, DEFAULT_STATUSES, DISTANCE_TOLERANCE_M, NODE_PRECISION_M, SNAP_PIECE_MAX_M, WalkNetwork, build_walk_network, to_networkx
-from blockcheck.network.snapping import Access, Snapped, access_costs, snap_points
+from blockcheck.network.graph import (
+    DEFAULT_EXCLUDE_CLASSES,
+    DEFAULT_STATUSES,
+    DISTANCE_TOLERANCE_M,
+    NODE_PRECISION_M,
+    SNAP_PIECE_MAX_M,
+    WalkNetwork,
+    build_walk_network,
+    to_networkx,
+)
+from blockcheck.network.snapping import Access, Snapped, access_costs, point_array, snap_points
 
 __all__ = [
     "DEFAULT_EXCLUDE_CLASSES",
@@ -37,6 +46,7 @@ __all__ = [
     "access_costs",
     "build_walk_network",
     "nearest_source_distance_m",
+    "point_array",
     "snap_points",
     "to_networkx",
 ]

@@ -128,7 +128,8 @@ class WalkNetwork:
         return int(self.length_m.shape[0])
 
     def __repr__(self) -> str:
-        return f"WalkNetwork(n_nodes={self.n_nodes}, n_edges={self.n_edges}, total_length_m={float(self.length_m.sum()):.1f})"
+        total_m = float(self.length_m.sum())
+        return f"WalkNetwork(n_nodes={self.n_nodes}, n_edges={self.n_edges}, total_length_m={total_m:.1f})"
 
     def to_networkx(self) -> nx.Graph:
         """The network as a :class:`networkx.Graph` (see :func:`to_networkx`)."""
@@ -147,7 +148,10 @@ def _line_parts(roads: gpd.GeoDataFrame) -> np.ndarray:
     if bad.any():
         kinds = sorted(set(shapely.get_type_id(geoms[bad]).tolist()))
         names = ", ".join(shapely.GeometryType(k).name for k in kinds)
-        msg = f"The roads layer holds {int(bad.sum())} non-line geometries ({names}). Roads must be LineStrings or MultiLineStrings; remove or convert the other features."
+        msg = (
+            f"The roads layer holds {int(bad.sum())} non-line geometries ({names}). Roads must be LineStrings or "
+            "MultiLineStrings; remove or convert the other features."
+        )
         raise InputError(msg)
     return shapely.get_parts(geoms)
 
@@ -203,11 +207,17 @@ def build_walk_network(
     but the adjacency keeps only the shortest.
     """
     if roads.crs is not None and not is_metric(roads.crs):
-        msg = f"The roads are in {roads.crs.to_string()}, which is not a projected CRS in metres. Re-project all layers once to the run's metric CRS (blockcheck.crs.reproject_layers) before building the walking network."
+        msg = (
+            f"The roads are in {roads.crs.to_string()}, which is not a projected CRS in metres. Re-project all layers "
+            "once to the run's metric CRS (blockcheck.crs.reproject_layers) before building the walking network."
+        )
         raise CRSError(msg)
     missing = [c for c in ("class", "status") if c not in roads.columns]
     if missing:
-        msg = f"The roads layer lacks the field(s) {', '.join(missing)} needed to choose walkable roads. Add them (see docs/data-model.md) or map them with a field-mapping file."
+        msg = (
+            f"The roads layer lacks the field(s) {', '.join(missing)} needed to choose walkable roads. Add them (see "
+            "docs/data-model.md) or map them with a field-mapping file."
+        )
         raise InputError(msg)
     statuses = tuple(statuses)
     exclude_classes = tuple(exclude_classes)
@@ -215,7 +225,8 @@ def build_walk_network(
     lines = _line_parts(roads.loc[keep]) if keep.any() else np.empty(0, dtype=object)
     if lines.size == 0:
         msg = (
-            f"No walkable roads: none of the {len(roads)} roads has status in {list(statuses)} and class outside {list(exclude_classes)}. "
+            f"No walkable roads: none of the {len(roads)} roads has status in {list(statuses)} and class outside "
+            f"{list(exclude_classes)}. "
             "Check the status and class values of the roads layer, or pass other statuses / exclude_classes."
         )
         raise InputError(msg)

@@ -12,6 +12,8 @@ from pyproj import CRS
 from blockcheck.errors import CRSError, InputError
 from blockcheck.network.graph import WalkNetwork, _PieceIndex
 
+__all__ = ["Access", "Snapped", "access_costs", "point_array", "snap_points"]
+
 
 @dataclass(frozen=True, eq=False)
 class Snapped:
@@ -102,8 +104,26 @@ def access_costs(network: WalkNetwork, snapped: Snapped) -> Access:
 # ------------------------------------------------------------------ snap ----
 
 
-def _point_array(points: object, *, what: str = "points") -> np.ndarray:
-    """Shapely Point geometries of `points` as an object array; InputError otherwise."""
+def point_array(points: object, *, what: str = "points") -> np.ndarray:
+    """Shapely Point geometries of `points` as an object array.
+
+    Parameters
+    ----------
+    points
+        A GeoDataFrame, GeoSeries, one shapely geometry or a sequence of them.
+    what
+        What the points are (``"residents"``), for the message.
+
+    Returns
+    -------
+    numpy.ndarray
+        One-dimensional object array of shapely Points.
+
+    Raises
+    ------
+    blockcheck.errors.InputError
+        If a geometry is missing, empty or not a Point (the first one is named).
+    """
     if isinstance(points, gpd.GeoDataFrame):
         points = points.geometry
     if isinstance(points, gpd.GeoSeries):
@@ -117,8 +137,10 @@ def _point_array(points: object, *, what: str = "points") -> np.ndarray:
         pos = int(np.flatnonzero(bad)[0])
         kind = "missing" if geoms[pos] is None else ("empty" if shapely.is_empty(geoms[pos]) else geoms[pos].geom_type)
         msg = (
-            f"{int(bad.sum())} of the {geoms.shape[0]} {what} are not non-empty Points (the first, at position {pos}, is {kind}). "
-            "Snap points only: for polygons pass e.g. their representative points (shapely.point_on_surface), and drop missing geometries."
+            f"{int(bad.sum())} of the {geoms.shape[0]} {what} are not non-empty Points (the first, at position {pos}, "
+            f"is {kind}). "
+            "Snap points only: for polygons pass e.g. their representative points (shapely.point_on_surface), and drop "
+            "missing geometries."
         )
         raise InputError(msg)
     return geoms
@@ -127,7 +149,10 @@ def _point_array(points: object, *, what: str = "points") -> np.ndarray:
 def _check_network_crs(network: WalkNetwork, points: object, what: str) -> None:
     crs = getattr(points, "crs", None)
     if crs is not None and network.crs is not None and not CRS.from_user_input(crs).equals(network.crs):
-        msg = f"The {what} are in {crs.to_string()} but the walking network is in {network.crs.to_string()}. Re-project all layers once to one metric CRS."
+        msg = (
+            f"The {what} are in {crs.to_string()} but the walking network is in {network.crs.to_string()}. Re-project "
+            "all layers once to one metric CRS."
+        )
         raise CRSError(msg)
 
 
@@ -173,7 +198,7 @@ def snap_points(network: WalkNetwork, points: object, *, max_snap_m: float = np.
     Among equidistant edges one is chosen arbitrarily.
     """
     _check_network_crs(network, points, "points")
-    geoms = _point_array(points)
+    geoms = point_array(points)
     n = geoms.shape[0]
     edge = np.full(n, -1, dtype=np.int64)
     offset_m = np.full(n, np.nan)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 
-from blockcheck.inputs.report import ERROR, INFO, WARNING, Issue, ValidationReport  # noqa: F401
+from blockcheck.inputs.report import ERROR, INFO, WARNING, Issue, ValidationReport
 
 _LAZY = {
     "export_maps": "maps",
@@ -28,7 +28,7 @@ _LAZY = {
 __all__ = ["ERROR", "INFO", "WARNING", "Issue", "ValidationReport", *_LAZY]
 
 
-def __getattr__(name: str):  # noqa: ANN202
+def __getattr__(name: str):
     if name in _LAZY:
         module = importlib.import_module(f"{__name__}.{_LAZY[name]}")
         return getattr(module, name)

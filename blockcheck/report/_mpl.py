@@ -12,5 +12,5 @@ import warnings
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Unable to import Axes3D", category=UserWarning)
-    import matplotlib.figure  # noqa: F401
-    import matplotlib.projections  # noqa: F401
+    import matplotlib.figure
+    import matplotlib.projections  # noqa: F401 - imported for its side effect of registering projections

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from blockcheck.report import _mpl  # noqa: F401  (first: quiet matplotlib import)
 
+# isort: split
 import math
 import os
 from collections.abc import Callable
@@ -35,8 +36,9 @@ from blockcheck import __version__
 from blockcheck.lists.schema import list_table
 from blockcheck.outputs import guard_output
 from blockcheck.report import cartography as carto
+from blockcheck.report.features import draw_projects, draw_resources, project_handles, resource_handles
 from blockcheck.report.fonts import glyph_guard
-from blockcheck.report.maps import draw_projects, draw_resources, plot_overview, project_handles, resource_handles
+from blockcheck.report.maps import plot_overview
 from blockcheck.report.paths import add_lines, add_polygons
 from blockcheck.report.settings import check_lang, settings, steps, text
 from blockcheck.report.tables import area_counts, block_facts, block_summary, list_title

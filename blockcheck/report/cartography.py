@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from blockcheck.report import _mpl  # noqa: F401  (first: quiet matplotlib import)
 
+# isort: split
 import functools
 import math
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ class Credits:
     synthetic: bool = False
 
     @classmethod
-    def of(cls, wb) -> Credits:  # noqa: ANN001 - WorkbookData
+    def of(cls, wb) -> Credits:
         """The credits of a workbook."""
         return cls(crs=wb.crs, source=wb.source_name, date=wb.date, osm=wb.osm, synthetic=wb.synthetic)
 
@@ -73,7 +74,7 @@ class Credits:
         return " · ".join(p for p in parts if p.strip())
 
 
-def fit_extent(ax, bounds: tuple[float, float, float, float], *, margin: float = 0.04) -> None:  # noqa: ANN001
+def fit_extent(ax, bounds: tuple[float, float, float, float], *, margin: float = 0.04) -> None:
     """Set limits showing `bounds` (minx, miny, maxx, maxy) at equal scale, filling the axes box exactly."""
     minx, miny, maxx, maxy = bounds
     w, h = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
@@ -102,7 +103,7 @@ def nice_length(width_m: float, *, share: float = 0.25) -> float:
     return max(f * power for f in (1, 2, 5) if f * power <= target)
 
 
-def add_scale_bar(ax, *, lang: str = "zh", loc: str = "lower left") -> AnchoredOffsetbox:  # noqa: ANN001
+def add_scale_bar(ax, *, lang: str = "zh", loc: str = "lower left") -> AnchoredOffsetbox:
     """A two-part scale bar in metres (the axes' data units, a metric CRS), anchored to the map frame."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -135,7 +136,7 @@ def _transformers(crs_wkt: str) -> tuple[Transformer, Transformer]:
     )
 
 
-def true_north_angle(ax, crs: CRS) -> float:  # noqa: ANN001
+def true_north_angle(ax, crs: CRS) -> float:
     """Degrees (clockwise from the map's up) of true north at the map centre."""
     x = float(np.mean(ax.get_xlim()))
     y = float(np.mean(ax.get_ylim()))
@@ -149,7 +150,7 @@ def true_north_angle(ax, crs: CRS) -> float:  # noqa: ANN001
     return angle if math.isfinite(angle) else 0.0
 
 
-def add_north_arrow(ax, crs: CRS | None = None, *, lang: str = "zh", loc: str = "upper right") -> AnchoredOffsetbox:  # noqa: ANN001
+def add_north_arrow(ax, crs: CRS | None = None, *, lang: str = "zh", loc: str = "upper right") -> AnchoredOffsetbox:
     """A north arrow pointing to true north (grid convergence from the CRS), anchored to the map frame."""
     angle = math.radians(true_north_angle(ax, crs) if crs is not None else 0.0)
     area = DrawingArea(24, 34, 0, 0)
@@ -189,7 +190,7 @@ def _notice_style() -> dict:
     }
 
 
-def add_credits(ax, credits: Credits, *, lang: str = "zh"):  # noqa: ANN001, ANN201
+def add_credits(ax, credits: Credits, *, lang: str = "zh"):
     """The credits line under the map frame (CRS, data source and date, OSM attribution).
 
     For synthetic data also the notice label, white on red above the frame's top right corner.
@@ -214,14 +215,14 @@ def add_credits(ax, credits: Credits, *, lang: str = "zh"):  # noqa: ANN001, ANN
     return artist
 
 
-def add_page_notice(fig, credits: Credits, *, lang: str = "zh", x: float = 0.95, y: float = 0.975):  # noqa: ANN001, ANN201
+def add_page_notice(fig, credits: Credits, *, lang: str = "zh", x: float = 0.95, y: float = 0.975):
     """The synthetic-data notice label at the top right of a page (nothing for real data); returns it or None."""
     if not credits.synthetic:
         return None
     return fig.text(x, y, credits.notice(lang), ha="right", va="center", gid="synthetic_notice", **_notice_style())
 
 
-def decorate(ax, *, title: str | None, credits: Credits | None, lang: str, crs: CRS | None = None) -> None:  # noqa: ANN001
+def decorate(ax, *, title: str | None, credits: Credits | None, lang: str, crs: CRS | None = None) -> None:
     """Title, scale bar, north arrow and credits (call after the extent is set)."""
     if title:  # drawn first (zorder below the map's), so a PDF page's text starts with it
         ax.set_title(title, loc="left", fontweight="bold", pad=8, zorder=-1)
@@ -243,7 +244,7 @@ def line_handle(label: str, **style) -> Line2D:
     return Line2D([], [], label=label, **style)
 
 
-def outside_legend(ax, handles: list, *, title: str, y: float = 1.0, add: bool = True):  # noqa: ANN001, ANN201
+def outside_legend(ax, handles: list, *, title: str, y: float = 1.0, add: bool = True):
     """A legend to the right of the map frame; with `add`, kept when another legend follows."""
     legend = ax.legend(
         handles=handles,

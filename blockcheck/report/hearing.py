@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from blockcheck.report import _mpl  # noqa: F401  (first: quiet matplotlib import)
 
+# isort: split
 import functools
 import math
 import os
@@ -35,7 +36,18 @@ from blockcheck.report import cartography as carto
 from blockcheck.report.fonts import glyph_guard
 from blockcheck.report.htmlreport import write_html
 from blockcheck.report.maps import export_maps, plot_map
-from blockcheck.report.pages import LEFT, RIGHT, ContentsEntry, contents_pages, contents_per_page, landscape, paginate, part_heading, portrait, render_table_page
+from blockcheck.report.pages import (
+    LEFT,
+    RIGHT,
+    ContentsEntry,
+    contents_pages,
+    contents_per_page,
+    landscape,
+    paginate,
+    part_heading,
+    portrait,
+    render_table_page,
+)
 from blockcheck.report.sections import Section, report_plan
 from blockcheck.report.settings import check_lang, method_paragraphs, settings, steps, text
 from blockcheck.report.textfit import wrap_em
@@ -54,7 +66,10 @@ class _Pager:
         self.credits = carto.Credits.of(wb)
 
     def save(self, fig: Figure, *, credits: bool = True) -> None:
-        """Number and write `fig`; with `credits`, add the credits line and (synthetic data) the notice (maps carry their own)."""
+        """Number and write `fig`; with `credits`, add the credits line and (synthetic data) the notice.
+
+        Maps carry their own credits.
+        """
         self.page += 1
         if credits:
             fig.text(LEFT, 0.02, self.credits.line(self.lang), fontsize=6, color="#444444", gid="credits")
@@ -147,7 +162,7 @@ def report_pages(
 
 
 def contents_entries(plan: list[Section], first: dict[str, int], lang: str) -> list[ContentsEntry]:
-    """The contents of the PDF: one entry per section of `plan`, with the page it starts on (1-based, cover included)."""
+    """The contents of the PDF: one entry per section of `plan`, with the page it starts on (1-based, cover counted)."""
     offset = 1 + max(1, math.ceil(len(plan) / contents_per_page()))  # the cover and the contents pages
     pages = [first.get(s.key) for s in plan]
     for i in range(len(pages) - 2, -1, -1):  # a part without pages of its own: the page of what follows

@@ -72,7 +72,8 @@ def write_html(
         elif section.kind == "map":
             png = maps.get(section.map_name)
             body = (
-                f'<figure><img src="{esc(png.relative_to(out_html.parent).as_posix())}" alt="{esc(section.title)}"></figure>'
+                f'<figure><img src="{esc(png.relative_to(out_html.parent).as_posix())}" '
+                f'alt="{esc(section.title)}"></figure>'
                 if png is not None
                 else ""
             )
@@ -137,4 +138,4 @@ $sections
 <footer>$credits$footer_notice</footer>
 </body>
 </html>
-""")
+""")  # noqa: E501 - CSS rules of the page template are kept one per line

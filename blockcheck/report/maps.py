@@ -4,15 +4,19 @@ Each ``plot_*`` function draws into `ax` (or a new figure of fixed size) and
 returns ``(fig, ax)``; none calls ``plt.show`` or changes global rcParams (the
 style is applied with ``matplotlib.rc_context``). Every map has a title, a
 legend, a scale bar, a north arrow and a credits line (CRS, data source and
-date, "© OpenStreetMap contributors" for OSM data). Titles, legend texts and
-colours come from ``data/report.toml``; thresholds from the workbook's
-``standards_used`` through the problem rules.
+date, "© OpenStreetMap contributors" for OSM data). Titles, texts and map
+furniture come from ``data/report.toml``; labels and colours of coded values
+(resource categories, need categories, project domains, priority classes, road
+classes, problem types) from :mod:`blockcheck.vocabulary`, map titles from the
+metric schema; thresholds from the workbook's ``standards_used`` through the
+problem rules.
 """
 
 from __future__ import annotations
 
 from blockcheck.report import _mpl  # noqa: F401  (first: quiet matplotlib import)
 
+# isort: split
 import functools
 import os
 import warnings
@@ -24,14 +28,15 @@ import pandas as pd
 from matplotlib import patheffects
 from matplotlib.figure import Figure
 
+from blockcheck import vocabulary
 from blockcheck.errors import BlockcheckError
-from blockcheck.lists.resources import resource_labels
+from blockcheck.outputs import MARK, guard_output
 from blockcheck.report import cartography as carto
+from blockcheck.report.features import draw_projects, draw_resources, project_handles, resource_handles
 from blockcheck.report.fonts import glyph_guard, style
 from blockcheck.report.paths import add_lines, add_points, add_polygons, representative_xy
-from blockcheck.outputs import MARK, guard_output
 from blockcheck.report.settings import check_lang, metric_maps, settings, text
-from blockcheck.report.thresholds import Threshold, fmt_value, metric_threshold
+from blockcheck.report.thresholds import Threshold, metric_threshold
 from blockcheck.report.workbook_data import WorkbookData, as_workbook
 
 __all__ = [
@@ -59,18 +64,18 @@ _MAX_LABELS = 60  # blocks labelled with their value up to this many blocks
 _HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 
 
-def _styled(func):  # noqa: ANN001, ANN202
+def _styled(func):
     """Run a plot function under the report style (rc_context, never global rcParams)."""
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def wrapper(*args, **kwargs):
         with mpl.rc_context(style()):
             return func(*args, **kwargs)
 
     return wrapper
 
 
-def _new_map(ax):  # noqa: ANN001, ANN202
+def _new_map(ax):
     if ax is not None:
         return ax.figure, ax
     fig_cfg = settings()["figure"]
@@ -78,7 +83,7 @@ def _new_map(ax):  # noqa: ANN001, ANN202
     return fig, fig.add_axes(fig_cfg["map_axes"])
 
 
-_fmt = fmt_value
+_fmt = vocabulary.format_value
 
 
 def _colors(n: int, cmap: str) -> list:
@@ -105,12 +110,12 @@ def _classify(values: np.ndarray, scheme: str, k: int) -> tuple[np.ndarray, np.n
     return np.asarray(classifier.yb), np.asarray(classifier.bins)
 
 
-def _base(ax, wb: WorkbookData, *, fill: str | None = None) -> None:  # noqa: ANN001
+def _base(ax, wb: WorkbookData, *, fill: str | None = None) -> None:
     if fill:
         add_polygons(ax, wb.blocks.geometry.to_numpy(), facecolor=fill, edgecolor="none", zorder=0, gid="blocks_fill")
 
 
-def _outline(ax, geoms: object, *, width: float = 0.8, color: str | None = None) -> None:  # noqa: ANN001
+def _outline(ax, geoms: object, *, width: float = 0.8, color: str | None = None) -> None:
     add_lines(
         ax,
         geoms,
@@ -123,7 +128,7 @@ def _outline(ax, geoms: object, *, width: float = 0.8, color: str | None = None)
 
 def _context(
     ax, wb: WorkbookData, *, lang: str, roads: bool = True, green: bool = True, minor_roads: bool = True
-) -> list:  # noqa: ANN001
+) -> list:
     """Green spaces and roads from the input (`minor_roads`: also branch and internal roads); returns legend handles."""
     cfg, colors, handles = settings()["roads"], settings()["colors"], []
     g = wb.context.get("green")
@@ -132,9 +137,7 @@ def _context(
         handles.append(carto.patch_handle(text(lang, "green_legend"), facecolor=colors["green"]))
     r = wb.context.get("roads")
     if roads and r is not None and len(r):
-        from blockcheck.inputs.model import input_model
-
-        labels = input_model().vocabulary("road_class").labels_zh if lang == "zh" else cfg["labels_en"]
+        labels = vocabulary.labels("road_class", lang)
         classes = r["class"].astype(str).to_numpy()
         dashed = (
             r["status"].astype(str).isin(cfg["status_dashed"]).to_numpy() if "status" in r else np.zeros(len(r), bool)
@@ -167,7 +170,7 @@ def _context(
     return handles
 
 
-def _block_labels(ax, blocks, labels: pd.Series | np.ndarray, *, size: float = 6.5) -> None:  # noqa: ANN001
+def _block_labels(ax, blocks, labels: pd.Series | np.ndarray, *, size: float = 6.5) -> None:
     """Write `labels` (one per block) at a point inside each block, up to _MAX_LABELS blocks."""
     if len(blocks) > _MAX_LABELS:
         return
@@ -178,7 +181,7 @@ def _block_labels(ax, blocks, labels: pd.Series | np.ndarray, *, size: float = 6
         )
 
 
-def _finish(ax, wb: WorkbookData, title: str, lang: str, credits: carto.Credits | None) -> None:  # noqa: ANN001
+def _finish(ax, wb: WorkbookData, title: str, lang: str, credits: carto.Credits | None) -> None:
     carto.fit_extent(ax, tuple(wb.blocks.total_bounds))
     carto.decorate(ax, title=title, credits=credits or carto.Credits.of(wb), lang=lang, crs=wb.crs)
 
@@ -189,7 +192,7 @@ def _finish(ax, wb: WorkbookData, title: str, lang: str, credits: carto.Credits 
 @_styled
 def plot_overview(
     wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None
-):  # noqa: ANN001, ANN201
+):
     """District overview: blocks by sub-district with their codes, roads by class and green spaces."""
     wb, lang = as_workbook(wb), check_lang(lang)
     fig, ax = _new_map(ax)
@@ -207,7 +210,9 @@ def plot_overview(
         add_polygons(ax, geoms[subs == name], facecolor=colour, edgecolor="none", zorder=0, gid="subdistrict")
         if i < _MAX_LEGEND_SUBDISTRICTS:
             sub_handles.append(
-                carto.patch_handle(name or text(lang, "no_data"), facecolor=colour, edgecolor=colors["block_edge"])
+                carto.patch_handle(
+                    name or vocabulary.no_data().label(lang), facecolor=colour, edgecolor=colors["block_edge"]
+                )
             )
     if len(names) > _MAX_LEGEND_SUBDISTRICTS:
         sub_handles.append(carto.patch_handle(text(lang, "more", n=len(names) - _MAX_LEGEND_SUBDISTRICTS)))
@@ -228,11 +233,11 @@ def plot_overview(
 
 
 @_styled
-def plot_metric(  # noqa: ANN201, PLR0913
-    blocks,  # noqa: ANN001 - GeoDataFrame with `column`
+def plot_metric(
+    blocks,
     column: str,
     *,
-    ax=None,  # noqa: ANN001
+    ax=None,
     cmap: str | None = None,
     scheme: str | None = None,
     k: int | None = None,
@@ -281,8 +286,9 @@ def plot_metric(  # noqa: ANN201, PLR0913
             handles.append(carto.patch_handle(label, facecolor=shades[i], edgecolor=colors["block_edge"]))
             lower = float(np.floor(upper) + 1) if integer else float(upper)
     if (~valid).any():
-        add_polygons(ax, geoms[~valid], facecolor="#e0e0e0", edgecolor="none", zorder=0, gid="no_data")
-        handles.append(carto.patch_handle(text(lang, "no_data"), facecolor="#e0e0e0", edgecolor=colors["block_edge"]))
+        blank = vocabulary.no_data()
+        add_polygons(ax, geoms[~valid], facecolor=blank.colour, edgecolor="none", zorder=0, gid="no_data")
+        handles.append(carto.patch_handle(blank.label(lang), facecolor=blank.colour, edgecolor=colors["block_edge"]))
     if threshold is not None:
         fails = threshold.fails(values, blocks.get("block_id"))
         if fails.any():
@@ -318,7 +324,7 @@ def plot_metric(  # noqa: ANN201, PLR0913
 @_styled
 def plot_problems(
     wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None
-):  # noqa: ANN001, ANN201
+):
     """Problem map: problems per block (classed), and how many blocks have each problem type."""
     wb, lang = as_workbook(wb), check_lang(lang)
     problems = wb.lists["problem_list"]
@@ -336,65 +342,17 @@ def plot_problems(
         lang=lang,
         credits=credits or carto.Credits.of(wb),
     )
-    types_en = settings()["problems"]["types_en"]
     by_type = per_block.groupby("type")["scope"].nunique().sort_values(ascending=False)
-    handles = [carto.patch_handle(f"{t if lang == 'zh' else types_en.get(t, t)}: {n}") for t, n in by_type.items()]
+    handles = [carto.patch_handle(f"{vocabulary.label('problem_type', t, lang)}: {n}") for t, n in by_type.items()]
     if handles:
         carto.outside_legend(ax, handles, title=text(lang, "problem_types"), y=0.5)
     return fig, ax
 
 
-def _resource_style(lang: str) -> tuple[dict, dict, list]:
-    cfg = settings()["resources"]
-    labels = resource_labels()["category"] if lang == "zh" else cfg["labels_en"]
-    return cfg["colors"], labels, cfg["background"]
-
-
-def _count_label(label: str, n: int, lang: str) -> str:
-    return f"{label}（{n:,}）" if lang == "zh" else f"{label} ({n:,})"
-
-
-def draw_resources(ax, resources: pd.DataFrame) -> None:  # noqa: ANN001
-    """Resources coloured by category, the background families (retained land/buildings, underground) first."""
-    colors, _, background = _resource_style("zh")
-    if not len(resources):
-        return
-    cats = resources["category"].astype(str).to_numpy()
-    geoms = resources.geometry.to_numpy()
-    order = [c for c in background if c in colors] + [c for c in colors if c not in background]
-    for z, cat in enumerate(order):
-        mask = cats == cat
-        if mask.any():
-            add_polygons(
-                ax,
-                geoms[mask],
-                facecolor=colors[cat],
-                edgecolor="#555555",
-                linewidth=0.2,
-                zorder=3 + z * 0.01,
-                gid=f"resource_{cat}",
-            )
-
-
-def resource_handles(resources: pd.DataFrame, *, lang: str, counts: bool = True) -> list:
-    """Legend entries of the categories present, in the order of 图2 (with counts)."""
-    colors, labels, _ = _resource_style(lang)
-    present = resources["category"].astype(str).value_counts() if len(resources) else pd.Series(dtype=int)
-    return [
-        carto.patch_handle(
-            _count_label(labels.get(c, c), int(present[c]), lang) if counts else labels.get(c, c),
-            facecolor=colors[c],
-            edgecolor="#555555",
-        )
-        for c in colors
-        if c in present.index
-    ]
-
-
 @_styled
 def plot_resources(
     wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None
-):  # noqa: ANN001, ANN201
+):
     """Resource map: every resource of the resource list (not rejected), coloured by category."""
     wb, lang = as_workbook(wb), check_lang(lang)
     fig, ax = _new_map(ax)
@@ -412,7 +370,7 @@ def plot_resources(
 @_styled
 def plot_demand(
     wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None
-):  # noqa: ANN001, ANN201
+):
     """Demand map: needs per block (classed) and, per block, one dot per need category sized by its count."""
     wb, lang = as_workbook(wb), check_lang(lang)
     demands = wb.lists["demand_list"]
@@ -434,11 +392,11 @@ def plot_demand(
     )
     for artist in [t for t in ax.texts if t.get_gid() == "block_label"]:
         artist.remove()  # the dots carry the numbers
-    colors = settings()["demand"]["colors"]
+    colors = vocabulary.colours("demand_category")
     xy = representative_xy(wb.blocks.geometry.to_numpy())
     step = float(np.sqrt(np.median(wb.blocks.area))) * 0.16
     offsets = [(-step, step), (step, step), (-step, -step), (step, -step)]
-    labels = demand_category_labels(lang)
+    labels = vocabulary.labels("demand_category", lang)
     handles = []
     for (dx, dy), (cat, colour) in zip(offsets, colors.items(), strict=False):
         n = table[cat].to_numpy() if cat in table else np.zeros(len(ids))
@@ -469,88 +427,10 @@ def plot_demand(
     return fig, ax
 
 
-def demand_category_labels(lang: str) -> dict[str, str]:
-    """Need category code → its label (data/demand_vocabulary.toml)."""
-    from blockcheck.surveys.vocabulary import demand_vocabulary
-
-    return {c.code: (c.label_zh if lang == "zh" else c.label_en) for c in demand_vocabulary().categories}
-
-
-def priority_class(scores: pd.Series) -> np.ndarray:
-    """Index into ``[projects] priority`` of each priority score (NaN → the lowest class)."""
-    bounds = [c["min"] for c in settings()["projects"]["priority"]]
-    s = pd.to_numeric(scores, errors="coerce").fillna(-np.inf).to_numpy()
-    return np.select([s >= b for b in bounds[:-1]], list(range(len(bounds) - 1)), default=len(bounds) - 1)
-
-
-def draw_projects(ax, projects: pd.DataFrame, *, scale: float = 1.0) -> None:  # noqa: ANN001
-    """Project sites by domain (colour) and priority class (marker size, line width)."""
-    cfg = settings()["projects"]
-    if not len(projects):
-        return
-    domains = projects["domain"].fillna("").astype(str).to_numpy()
-    pclass = priority_class(projects["priority_score"])
-    geoms = projects.geometry.to_numpy()
-    xy = representative_xy(geoms)
-    for domain in pd.unique(domains):
-        colour = cfg["domain_colors"].get(domain, cfg["other_color"])
-        for i, spec in enumerate(cfg["priority"]):
-            mask = (domains == domain) & (pclass == i)
-            if not mask.any():
-                continue
-            add_polygons(ax, geoms[mask], facecolor=colour, alpha=0.35, edgecolor="none", zorder=4)
-            add_lines(ax, geoms[mask], edgecolor=colour, linewidth=spec["width"] * scale, zorder=4.5)
-            add_points(
-                ax,
-                xy[mask],
-                s=spec["size"] * scale,
-                color=colour,
-                edgecolors="black",
-                linewidths=0.4,
-                zorder=6,
-                gid=f"project_{domain}_{i}",
-            )
-
-
-def project_handles(projects: pd.DataFrame, *, lang: str, counts: bool = True, scale: float = 1.0) -> tuple[list, list]:
-    """Legend entries: the domains present (with counts) and the priority classes present."""
-    cfg = settings()["projects"]
-    if not len(projects):
-        return [], []
-    domains = projects["domain"].fillna("").astype(str)
-    pclass = priority_class(projects["priority_score"])
-    dom = []
-    for domain, n in domains.value_counts(sort=False).items():
-        label = domain if lang == "zh" else cfg["domain_labels_en"].get(domain, domain)
-        dom.append(
-            carto.line_handle(
-                _count_label(label, int(n), lang) if counts else label,
-                marker="o",
-                linestyle="none",
-                markerfacecolor=cfg["domain_colors"].get(domain, cfg["other_color"]),
-                markeredgecolor="black",
-                markersize=7,
-            )
-        )
-    pri = [
-        carto.line_handle(
-            spec[lang],
-            marker="o",
-            linestyle="none",
-            markerfacecolor="#bbbbbb",
-            markeredgecolor="black",
-            markersize=float(np.sqrt(spec["size"] * scale)),
-        )
-        for i, spec in enumerate(cfg["priority"])
-        if (pclass == i).any()
-    ]
-    return dom, pri
-
-
 @_styled
 def plot_projects(
     wb: WorkbookData | str | os.PathLike, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None
-):  # noqa: ANN001, ANN201
+):
     """Project map: every project of the project list by domain (colour) and priority (size)."""
     wb, lang = as_workbook(wb), check_lang(lang)
     fig, ax = _new_map(ax)
@@ -593,12 +473,12 @@ def map_title(wb: WorkbookData, name: str, lang: str = "zh") -> str:
     if spec is None:
         msg = f"unknown map {name!r}; maps: {', '.join(map_names())}"
         raise BlockcheckError(msg)
-    return spec[lang]
+    return spec.title(lang)
 
 
 def plot_map(
     wb: WorkbookData | str | os.PathLike, name: str, *, ax=None, lang: str = "zh", credits: carto.Credits | None = None
-):  # noqa: ANN001, ANN201
+):
     """Any map of :func:`map_names` by name."""
     wb = as_workbook(wb)
     if name in _FIXED:
@@ -607,17 +487,17 @@ def plot_map(
     if spec is None:
         msg = f"unknown map {name!r}; maps: {', '.join(map_names())}"
         raise BlockcheckError(msg)
-    percent = bool(spec.get("percent", False))
+    metric = spec.metric
     return plot_metric(
         wb.blocks,
-        spec["metric"],
+        metric.key,
         ax=ax,
-        good=spec["good"],
-        percent=percent,
+        good=spec.good,
+        percent=spec.percent,
         lang=lang,
         title=map_title(wb, name, lang),
-        legend_title=spec[lang],
-        threshold=metric_threshold(wb, spec["metric"], lang=lang, standard=spec.get("standard", ""), percent=percent),
+        legend_title=spec.title(lang),
+        threshold=metric_threshold(wb, metric.key, lang=lang, standard=metric.standard, percent=spec.percent),
         credits=credits or carto.Credits.of(wb),
     )
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from blockcheck.report import _mpl  # noqa: F401  (first: quiet matplotlib import)
 
+# isort: split
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field

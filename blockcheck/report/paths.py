@@ -9,13 +9,13 @@ an atlas of thousands of blocks.
 
 from __future__ import annotations
 
-from blockcheck.report import _mpl  # noqa: F401  (first: quiet matplotlib import)
-
 import numpy as np
 import shapely
 from matplotlib.collections import PathCollection
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path
+
+from blockcheck.report import _mpl  # noqa: F401  (first: quiet matplotlib import)
 
 __all__ = ["add_lines", "add_points", "add_polygons", "line_path", "polygon_path", "representative_xy"]
 
@@ -69,7 +69,7 @@ def representative_xy(geoms: object) -> np.ndarray:
     return shapely.get_coordinates(points).reshape(-1, 2)
 
 
-def add_polygons(ax, geoms: object, *, gid: str | None = None, **style) -> PathPatch | None:  # noqa: ANN001
+def add_polygons(ax, geoms: object, *, gid: str | None = None, **style) -> PathPatch | None:
     """Draw all polygons of `geoms` as one patch (``facecolor``, ``edgecolor``, ``hatch`` … in `style`)."""
     path = polygon_path(geoms)
     if path is None:
@@ -81,7 +81,7 @@ def add_polygons(ax, geoms: object, *, gid: str | None = None, **style) -> PathP
     return patch
 
 
-def add_lines(ax, geoms: object, *, gid: str | None = None, **style) -> PathPatch | None:  # noqa: ANN001
+def add_lines(ax, geoms: object, *, gid: str | None = None, **style) -> PathPatch | None:
     """Draw all lines of `geoms` as one unfilled patch (``edgecolor``, ``linewidth``, ``linestyle`` …)."""
     path = line_path(geoms)
     if path is None:
@@ -93,7 +93,7 @@ def add_lines(ax, geoms: object, *, gid: str | None = None, **style) -> PathPatc
     return patch
 
 
-def add_points(ax, xy: np.ndarray, *, gid: str | None = None, **style) -> PathCollection | None:  # noqa: ANN001
+def add_points(ax, xy: np.ndarray, *, gid: str | None = None, **style) -> PathCollection | None:
     """Scatter the points `xy` ((n, 2) array)."""
     if not len(xy):
         return None

@@ -28,9 +28,19 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from blockcheck import vocabulary
 from blockcheck.report.maps import map_title
 from blockcheck.report.settings import check_lang, settings, steps, text
-from blockcheck.report.tables import ListTable, data_gaps_table, fill_blank, hearing_tables, in_order, problem_blocks_table, problem_types, standards_sections
+from blockcheck.report.tables import (
+    ListTable,
+    data_gaps_table,
+    fill_blank,
+    hearing_tables,
+    in_order,
+    problem_blocks_table,
+    problem_types,
+    standards_sections,
+)
 from blockcheck.report.workbook_data import WorkbookData
 
 __all__ = ["Section", "coverage_frame", "coverage_table_section", "report_plan"]
@@ -109,7 +119,10 @@ class _Appendix:
         )
 
     def detail(self, table: ListTable, sheet: str) -> tuple[str, str]:
-        """Put a table that belongs in the appendix only there; returns (附表k, the 'first rows' sentence when shortened)."""
+        """Put a table that belongs in the appendix only there.
+
+        Returns (附表k, the 'first rows' sentence when shortened).
+        """
         n = len(table.frame)
         if n <= self.appendix_rows:
             return self.add(table), ""
@@ -125,15 +138,17 @@ def _join(first: str, second: str, lang: str) -> str:
 
 def _noted(table: ListTable, wb: WorkbookData, lang: str) -> ListTable:
     """The list with the sentence under its title saying what a row is and how many items the rows stand for."""
-    L, n = wb.lists, len(table.frame)
+    lists, n = wb.lists, len(table.frame)
     if table.name == "problem_list":
         note = text(lang, "note_problems", n=n)
     elif table.name == "resource_list":
-        note = text(lang, "note_resources", n=n, items=len(L["resource_list"]), sheet=_sheet("resource_list"))
+        found = lists["resource_list"]  # an aggregated row (retained buildings/land of a block) counts its features
+        items = int(found["member_count"].fillna(1).sum()) if "member_count" in found else len(found)
+        note = text(lang, "note_resources", n=n, items=items, sheet=_sheet("resource_list"))
     elif table.name == "demand_list":
-        note = text(lang, "note_demands", n=n, items=len(L["demand_list"]))
+        note = text(lang, "note_demands", n=n, items=len(lists["demand_list"]))
     elif table.name == "strategy_list":
-        note = text(lang, "note_strategies", n=n, items=len(L["strategy_list"]), sheet=_sheet("strategy_list"))
+        note = text(lang, "note_strategies", n=n, items=len(lists["strategy_list"]), sheet=_sheet("strategy_list"))
     else:
         return table
     return replace(table, note=note)
@@ -152,8 +167,8 @@ def coverage_frame(wb: WorkbookData) -> pd.DataFrame | None:
     """:func:`blockcheck.lists.coverage.coverage_table` of the workbook's lists (None for a workbook older than it)."""
     from blockcheck.lists.coverage import COVERAGE_COLUMNS, coverage_table
 
-    L = wb.lists
-    missing = [f"{name}.{c}" for name, columns in _COVERAGE_NEEDS.items() for c in columns if c not in L[name]]
+    lists = wb.lists
+    missing = [f"{name}.{c}" for name, columns in _COVERAGE_NEEDS.items() for c in columns if c not in lists[name]]
     if missing:
         log.info(
             "workbook %s lacks %s: no problem–strategy–project table (run blockcheck again)",
@@ -161,9 +176,9 @@ def coverage_frame(wb: WorkbookData) -> pd.DataFrame | None:
             ", ".join(missing),
         )
         return None
-    if not (L["problem_list"]["scope"] == "ALL").any():  # no area problem: an empty table (still shown)
+    if not (lists["problem_list"]["scope"] == "ALL").any():  # no area problem: an empty table (still shown)
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COVERAGE_COLUMNS})
-    return coverage_table(L["problem_list"], L["strategy_list"], L["task_list"], L["project_list"])
+    return coverage_table(lists["problem_list"], lists["strategy_list"], lists["task_list"], lists["project_list"])
 
 
 def coverage_table_section(frame: pd.DataFrame, lang: str = "zh", problems: pd.DataFrame | None = None) -> ListTable:
@@ -172,8 +187,9 @@ def coverage_table_section(frame: pd.DataFrame, lang: str = "zh", problems: pd.D
     Prints the ``[coverage] columns`` of ``data/report.toml`` that `frame` has,
     with their headers in `lang`, rows in the type order of 图1 (the order of
     the problem list's own table). ``open_tasks`` counts the ``task_ids``;
-    ``status`` is ``status_zh`` in Chinese. In English the problem is the
-    problem list's ``problem_en`` (from `problems`) and the type its English label.
+    ``status`` is labelled in `lang` (:mod:`blockcheck.vocabulary`, domain
+    ``coverage_status``). In English the problem is the problem list's
+    ``problem_en`` (from `problems`) and the type its English label.
     """
     lang = check_lang(lang)
     cfg = settings()["coverage"]
@@ -182,14 +198,12 @@ def coverage_table_section(frame: pd.DataFrame, lang: str = "zh", problems: pd.D
         f["open_tasks"] = (
             f["task_ids"].fillna("").astype(str).map(lambda v: len([t for t in v.split(",") if t.strip()]))
         )
-    if lang == "zh" and "status_zh" in f:
-        f["status"] = f["status_zh"]
-    elif "status" in f:
-        f["status"] = f["status"].map(cfg["status_en"]).fillna(f["status"])
+    if "status" in f:
+        f["status"] = f["status"].map(vocabulary.labels("coverage_status", lang)).fillna(f["status"])
     if "type" in f:
         f = in_order(f, "type", problem_types())
         if lang == "en":
-            f["type"] = f["type"].map(settings()["problems"]["types_en"]).fillna(f["type"])
+            f["type"] = f["type"].map(vocabulary.labels("problem_type", "en")).fillna(f["type"])
     if lang == "en":
         f = _coverage_in_english(f, cfg, problems)
     columns = [c for c in cfg["columns"] if c in f] or list(f.columns)

@@ -1,4 +1,9 @@
-"""Map and report settings from ``data/report.toml`` (titles, legend texts, colours, sizes)."""
+"""Map and report settings from ``data/report.toml`` (titles, texts, furniture colours, sizes).
+
+Labels and colours of coded values come from :mod:`blockcheck.vocabulary`, the
+labels and units of metrics from its metric schema; this module only reads
+what is the report's own.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from blockcheck.errors import BlockcheckError
+from blockcheck.vocabulary import LANGS, Metric, check_lang, metric_schema
 
-__all__ = ["LANGS", "Step", "check_lang", "method_paragraphs", "metric_maps", "settings", "steps", "text"]
-
-LANGS = ("zh", "en")
+__all__ = ["LANGS", "MetricMap", "Step", "check_lang", "method_paragraphs", "metric_maps", "settings", "steps", "text"]
 
 
 @cache
@@ -20,23 +23,38 @@ def settings() -> dict:
     return tomllib.loads(resources.files("blockcheck").joinpath("data/report.toml").read_text("utf-8"))
 
 
-def check_lang(lang: str) -> str:
-    """`lang` if it is ``zh`` or ``en``; a BlockcheckError otherwise."""
-    if lang not in LANGS:
-        msg = f"language {lang!r}: choose zh or en."
-        raise BlockcheckError(msg)
-    return lang
-
-
 def text(lang: str, key: str, **values: object) -> str:
     """The text `key` in `lang`, formatted with `values`."""
     template = settings()["text"][check_lang(lang)][key]
     return template.format(**values) if values else template
 
 
-def metric_maps() -> dict[str, dict]:
-    """The metric choropleths by name (``[[maps.metric]]``)."""
-    return {m["name"]: m for m in settings()["maps"]["metric"]}
+@dataclass(frozen=True)
+class MetricMap:
+    """A metric choropleth of the hearing maps (``[[maps.metric]]``): its name and metric."""
+
+    name: str
+    metric: Metric
+
+    @property
+    def good(self) -> str:
+        """``high`` when more is better, else ``low`` (a gap: more is worse) — picks the colours."""
+        return "high" if self.metric.better == "higher" else "low"
+
+    @property
+    def percent(self) -> bool:
+        """Whether values are shares shown as percentages."""
+        return self.metric.unit.percent
+
+    def title(self, lang: str) -> str:
+        """The map's title and legend title: the metric's label and unit in `lang`."""
+        return self.metric.title(check_lang(lang))
+
+
+def metric_maps() -> dict[str, MetricMap]:
+    """The metric choropleths by name (``[[maps.metric]]``), each with its metric's schema entry."""
+    schema = metric_schema()
+    return {m["name"]: MetricMap(m["name"], schema.metric(m["metric"])) for m in settings()["maps"]["metric"]}
 
 
 @dataclass(frozen=True)

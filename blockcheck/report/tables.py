@@ -9,27 +9,24 @@ block rows, :func:`data_gaps_table` what the input lacks (area-wide rows first),
 grade-C reference values to verify, blockcheck's own parameters), and
 :func:`block_summary` one row per block summarising its eight lists (the atlas
 pages). Column headers come from the list schema (``data/lists.toml``) or
-``data/report.toml`` in the requested language; nothing here hard-codes a
-Chinese header.
+``data/report.toml`` in the requested language, labels of coded values from
+:mod:`blockcheck.vocabulary`; nothing here hard-codes a Chinese header.
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
+from blockcheck import vocabulary
 from blockcheck.inputs.model import input_model
-from blockcheck.lists.resources import resource_labels
 from blockcheck.lists.schema import list_table
 from blockcheck.lists.strategies import strategy_catalogue
-from blockcheck.standards import grade_label
 from blockcheck.report.settings import check_lang, settings, text
 from blockcheck.report.workbook_data import EIGHT_LISTS, WorkbookData
+from blockcheck.standards import grade_label
 
 __all__ = [
     "ListTable",
@@ -66,11 +63,9 @@ def list_title(name: str, lang: str) -> str:
     return f"{table.figure} {table.title_zh}" if lang == "zh" else f"Fig. {number} {table.title_en}"
 
 
-@cache
-def _value_labels(table: str) -> dict[str, dict[str, str]]:
-    """Chinese labels of the codes of `table` (``[value_labels.<table>]`` in data/lists.toml)."""
-    doc = tomllib.loads(resources.files("blockcheck").joinpath("data/lists.toml").read_text("utf-8"))
-    return {k: dict(v) for k, v in doc.get("value_labels", {}).get(table, {}).items()}
+def _in(domain: str, values: pd.Series, lang: str) -> pd.Series:
+    """`values` (codes of `domain`) as their labels in `lang`; unknown codes stay as they are."""
+    return values.map(vocabulary.labels(domain, lang)).fillna(values)
 
 
 def _labelled(frame: pd.DataFrame, name: str, columns: list[str], lang: str) -> pd.DataFrame:
@@ -79,7 +74,7 @@ def _labelled(frame: pd.DataFrame, name: str, columns: list[str], lang: str) -> 
     return out.rename(columns={c: labels.get(c, c) for c in columns})
 
 
-def _vocab():  # noqa: ANN202
+def _vocab():
     from blockcheck.surveys.vocabulary import demand_vocabulary
 
     return demand_vocabulary()
@@ -116,7 +111,7 @@ def _area_problems(wb: WorkbookData) -> pd.DataFrame:
 
 
 def _block_problems(wb: WorkbookData) -> pd.DataFrame:
-    """The block rows of the problem list (scope a block code), by block in workbook order, then in the type order of 图1."""
+    """The block rows of the problem list (scope a block code): by block in workbook order, then by type (图1)."""
     p = wb.lists["problem_list"]
     p = p[p["scope"] != "ALL"] if "scope" in p else p.iloc[0:0]
     order = {b: i for i, b in enumerate(wb.block_ids())}
@@ -133,7 +128,7 @@ def _problems(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
     if lang == "zh":
         return _labelled(p, "problem_list", ["type", "problem", "situation"], "zh"), (1.2, 1.6, 3.6)
     p = p.assign(
-        type=p["type"].map(settings()["problems"]["types_en"]).fillna(p["type"]),
+        type=_in("problem_type", p["type"], "en"),
         observed_value=pd.to_numeric(p["observed_value"], errors="coerce").round(2),
         threshold_value=pd.to_numeric(p["threshold_value"], errors="coerce").round(2),
     )
@@ -147,9 +142,8 @@ def _resources(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
     s = s[s["scope"] == "ALL"] if "scope" in s else s
     if lang == "zh":
         return _labelled(s, "resource_summary", ["family_zh", "category_zh", "situation"], "zh"), (1.4, 1.4, 4.0)
-    labels = settings()["resources"]["labels_en"]
     s = s.assign(
-        category=s["category"].map(labels).fillna(s["category"]),
+        category=_in("resource_category", s["category"], "en"),
         land_area_ha=pd.to_numeric(s["land_area_ha"], errors="coerce").round(2),
         floor_area_m2=pd.to_numeric(s["floor_area_m2"], errors="coerce").round(0),
     )
@@ -205,7 +199,7 @@ def _strategies(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
     s = in_order(s, "type", _strategy_types(), s["strategy_key"].map(catalogue).fillna(len(catalogue)))
     grouped = s.groupby(["type", point], sort=False)["block_id"].nunique().rename("blocks").reset_index()
     if lang == "en":
-        grouped["type"] = grouped["type"].map(settings()["strategies"]["types_en"]).fillna(grouped["type"])
+        grouped["type"] = _in("strategy_type", grouped["type"], "en")
     out = _labelled(grouped, "strategy_list", ["type", point], lang)
     out[list_table("policy_list").labels(lang)["blocks"]] = grouped["blocks"].to_numpy()
     return out, (1.2, 4.0, 0.9)
@@ -220,7 +214,7 @@ def _policies(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
 def _tasks(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
     t = wb.lists["task_list"]
     if lang == "en" and len(t):
-        t = t.assign(task_type=t["task_type"].map(settings()["tasks"]["types_en"]).fillna(t["task_type"]))
+        t = t.assign(task_type=_in("task_type", t["task_type"], "en"))
     t = t.assign(land_area_ha=pd.to_numeric(t.get("land_area_ha"), errors="coerce").round(2))
     return _labelled(t, "task_list", ["block_id", "task_type", "land_area_ha", "contents"], lang), (1.0, 1.0, 0.9, 4.0)
 
@@ -228,11 +222,7 @@ def _tasks(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
 def _projects(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
     p = wb.lists["project_list"]
     if lang == "en" and len(p):
-        cfg = settings()
-        p = p.assign(
-            domain=p["domain"].map(cfg["projects"]["domain_labels_en"]).fillna(p["domain"]),
-            phase=p["phase"].map(cfg["phases"]["en"]).fillna(p["phase"]),
-        )
+        p = p.assign(domain=_in("project_domain", p["domain"], "en"), phase=_in("phase", p["phase"], "en"))
     cols = ["number", "domain", "name", "authority", "unit", "location", "phase"]
     return _labelled(p, "project_list", cols, lang), (0.5, 1.0, 2.2, 1.0, 1.3, 2.2, 0.8)
 
@@ -291,7 +281,7 @@ def problem_blocks_table(wb: WorkbookData, lang: str = "zh") -> ListTable:
         )
     else:
         p = p.assign(
-            type=p["type"].map(settings()["problems"]["types_en"]).fillna(p["type"]),
+            type=_in("problem_type", p["type"], "en"),
             observed_value=pd.to_numeric(p["observed_value"], errors="coerce").round(2),
             threshold_value=pd.to_numeric(p["threshold_value"], errors="coerce").round(2),
         )
@@ -326,13 +316,13 @@ def _column(frame: pd.DataFrame, name: str, default: str = "") -> pd.Series:
 
 
 def _in_lang(frame: pd.DataFrame, stem: str, lang: str) -> pd.Series:
-    """The ``<stem>_zh`` / ``<stem>_en`` text of each row, or ``<stem>`` when that is empty (never the other language)."""
+    """The ``<stem>_zh`` / ``<stem>_en`` text of each row, or ``<stem>`` when empty (never the other language)."""
     out = _column(frame, f"{stem}_{lang}")
     return out.where(out != "", _column(frame, stem))
 
 
 def standards_sections(wb: WorkbookData, lang: str = "zh") -> list[ListTable]:
-    """The standards used, grouped: A/B standards, grade-C reference values (with how to verify), blockcheck's parameters.
+    """The standards used, grouped: A/B standards, grade-C reference values (how to verify), blockcheck's parameters.
 
     Reads the ``standards_used`` columns key, value, unit, source, grade and,
     when present, kind (standard | parameter), label_zh / label_en (the short
@@ -412,7 +402,7 @@ def data_gaps_table(wb: WorkbookData, lang: str = "zh") -> ListTable:
         "_o", kind="stable"
     )
     coverage = _column(g, "coverage")
-    names = _value_labels("data_gaps").get("coverage", {}) if lang == "zh" else settings()["data_gaps"]["coverage_en"]
+    names = vocabulary.labels("data_gap_coverage", lang)
     texts = ["detail", "effect", "how_to_fix"] if lang == "zh" else ["detail_en", "effect_en", "how_to_fix_en"]
     columns = ["scope", "layer", "item", "coverage", *texts]
     frame = pd.DataFrame({c: _column(g, c) for c in columns})
@@ -451,36 +441,34 @@ def block_summary(wb: WorkbookData, lang: str = "zh") -> pd.DataFrame:
     """Per block (index block_id): ``n_<list>`` counts and ``text_<list>`` contents of the eight lists."""
     lang = check_lang(lang)
     ids = pd.Index(wb.block_ids(), name="block_id")
-    L = wb.lists
+    lists = wb.lists
     sep = "、" if lang == "zh" else "; "
     out = pd.DataFrame(index=ids)
     problems = (
-        L["problem_list"][L["problem_list"]["scope"] != "ALL"] if "scope" in L["problem_list"] else L["problem_list"]
+        lists["problem_list"][lists["problem_list"]["scope"] != "ALL"]
+        if "scope" in lists["problem_list"]
+        else lists["problem_list"]
     )
     problems = problems.rename(columns={"scope": "block_id"})
-    cats = resource_labels()["category"] if lang == "zh" else settings()["resources"]["labels_en"]
-    res = L["resource_list"]
+    cats = vocabulary.labels("resource_category", lang)
+    res = lists["resource_list"]
     res_text = pd.Series(dtype=object)
     if len(res):
         counts = res.groupby([res["block_id"].astype(str), "category"]).size().rename("n").reset_index()
         counts["t"] = counts["category"].map(cats).fillna(counts["category"]) + " " + counts["n"].astype(str)
         res_text = counts.sort_values("n", ascending=False).groupby("block_id", sort=False)["t"].agg(" · ".join)
     vocab = _vocab()
-    dem = L["demand_list"]
+    dem = lists["demand_list"]
     if len(dem) and lang == "en":
         dem = dem.assign(need_zh=dem["need_code"].map({n.code: n.label_en for n in vocab.needs}).fillna(dem["need_zh"]))
-    strategies = L["strategy_list"]
-    tasks = L["task_list"]
+    strategies = lists["strategy_list"]
+    tasks = lists["task_list"]
     if len(tasks):
-        types = (
-            tasks["task_type"]
-            if lang == "zh"
-            else tasks["task_type"].map(settings()["tasks"]["types_en"]).fillna(tasks["task_type"])
-        )
+        types = _in("task_type", tasks["task_type"], lang)
         tasks = tasks.assign(
             _t=types.astype(str) + ("：" if lang == "zh" else ": ") + tasks["contents"].fillna("").astype(str)
         )
-    policies = L["policy_list"]
+    policies = lists["policy_list"]
     if len(policies):
         policies = policies.assign(block_id=policies["blocks"].fillna("").astype(str).str.split(",")).explode(
             "block_id"
@@ -489,7 +477,7 @@ def block_summary(wb: WorkbookData, lang: str = "zh") -> pd.DataFrame:
         "problem_list": _joined(problems, "block_id", "problem" if lang == "zh" else "problem_en", sep, "severity"),
         "resource_list": res_text,
         "demand_list": _joined(dem, "block_id", "need_zh", sep),
-        "vision_list": _joined(L["vision_list"], "block_id", "vision_text", "；" if lang == "zh" else "; "),
+        "vision_list": _joined(lists["vision_list"], "block_id", "vision_text", "；" if lang == "zh" else "; "),
         "strategy_list": _joined(
             strategies, "block_id", "code" if lang == "zh" else "point_en", "" if lang == "zh" else "; "
         ),
@@ -497,17 +485,17 @@ def block_summary(wb: WorkbookData, lang: str = "zh") -> pd.DataFrame:
             policies, "block_id", "name" if lang == "zh" else "name_en", "；" if lang == "zh" else "; "
         ),
         "task_list": _joined(tasks, "block_id", "_t", "；" if lang == "zh" else "; "),
-        "project_list": _joined(L["project_list"], "block_id", "name", sep, "priority_score"),
+        "project_list": _joined(lists["project_list"], "block_id", "name", sep, "priority_score"),
     }
     frames = {
         "problem_list": problems,
         "resource_list": res,
         "demand_list": dem,
-        "vision_list": L["vision_list"],
+        "vision_list": lists["vision_list"],
         "strategy_list": strategies,
         "policy_list": policies,
         "task_list": tasks,
-        "project_list": L["project_list"],
+        "project_list": lists["project_list"],
     }
     for name in EIGHT_LISTS:
         f = frames[name]

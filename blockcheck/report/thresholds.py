@@ -11,31 +11,16 @@ import numpy as np
 import pandas as pd
 
 from blockcheck.lists.problems import problem_rules
-from blockcheck.standards import StandardValue, grade_label, threshold_term
 from blockcheck.report.settings import check_lang
 from blockcheck.report.workbook_data import WorkbookData
+from blockcheck.standards import StandardValue, grade_label, threshold_term
+from blockcheck.vocabulary import format_value
 
-__all__ = ["Threshold", "fmt_value", "metric_threshold"]
+__all__ = ["Threshold", "metric_threshold"]
 
 _COMPARE = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 _SIGN = {"lt": "≥", "le": ">", "gt": "≤", "ge": "<"}  # the threshold a failing value misses
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def fmt_value(value: float, percent: bool = False) -> str:
-    """A number as legends and labels show it (thousands separators, 0–2 decimals, or a percentage)."""
-    if percent:
-        return f"{value:.0%}"
-    size = abs(value)
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    if size >= 1000:
-        return f"{value:,.0f}"
-    if size >= 10:
-        return f"{value:.0f}"
-    if size >= 1:
-        return f"{value:.1f}"
-    return f"{value:.2f}"
 
 
 @dataclass(frozen=True)
@@ -107,7 +92,7 @@ def metric_threshold(
     if quoted_number is not None and (rule is None or not rule.threshold_standard):
         shown_entry = quoted
         word = threshold_term(quoted, lang)
-        number = fmt_value(quoted_number, True) if _is_share(quoted, "", quoted_number) else f"{quoted_number:g}"
+        number = format_value(quoted_number, True) if _is_share(quoted, "", quoted_number) else f"{quoted_number:g}"
         unit = "" if number.endswith("%") else quoted.unit_in(lang)
         colon = "：" if lang == "zh" else ": "
         shown = f"{_cap(word, lang)}{colon}{number} {unit}"
@@ -119,14 +104,15 @@ def metric_threshold(
         unit = "" if share or rule_unit == "ratio" else rule_unit
         if lang == "en" and _CJK.search(unit):  # the rule's unit is Chinese: the entry's own unit, or none
             unit = basis.unit if basis is not None else ""
-        number = fmt_value(value, True) if share else ("" if value is None else f"{value:g}")
+        number = format_value(value, True) if share else ("" if value is None else f"{value:g}")
         shown = f"{_cap(word, lang)} {_SIGN.get(rule.compare, '') if rule else ''} {number} {unit}".replace("  ", " ")
     source = ""
     if shown_entry is not None:
         source = "\n" + "\n".join(textwrap.wrap(_citation(shown_entry, lang), 34, max_lines=3, placeholder="…"))
     listed = None
     problems = wb.lists.get("problem_list")
-    # a rule that judges only some blocks (scope, block conditions): hatch the blocks 图1 lists, not every value past the line
+    # a rule that judges only some blocks (scope, block conditions): hatch the blocks 图1 lists,
+    # not every value past the line
     if (
         rule is not None
         and (rule.block_where or rule.scope != "all")

@@ -43,6 +43,7 @@ _CONTEXT_LAYERS = ("roads", "green")
 DATA_GAPS, METRIC_STATUS = "data_gaps", "metric_status"
 _RESOURCE_COLUMNS = [
     "resource_id",
+    "member_count",
     "block_id",
     "family",
     "category",
@@ -77,7 +78,9 @@ class WorkbookData:
         return is_synthetic(self.meta)
 
     def notice(self, lang: str) -> str:
-        """The synthetic-data notice (示例数据（虚构） / synthetic sample data) of a synthetic workbook, else an empty string."""
+        """The synthetic-data notice (示例数据（虚构） / synthetic sample data) of a synthetic workbook, else an empty
+        string.
+        """
         return text(lang, "synthetic_notice") if self.synthetic else ""
 
     def block_data_gaps(self, block_id: str) -> tuple[int, int]:

@@ -24,18 +24,25 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from blockcheck.lists.ids import AREA_SCOPE
 from blockcheck.inputs.completeness import completeness_table, estimate_capacities
 from blockcheck.inputs.field_mapping import Mapping
 from blockcheck.lists.data_gaps import judge_data
+from blockcheck.lists.ids import AREA_SCOPE
 from blockcheck.lists.problems import build_problem_list
 from blockcheck.lists.resources import build_resource_list
 from blockcheck.metrics.accessibility import bus_stop_coverage_ratio, life_circle_coverage, park_coverage_ratio
+from blockcheck.metrics.assign import block_index_of
 from blockcheck.metrics.population import block_population, residents_from_communities, residents_from_raster
 from blockcheck.metrics.provision import facility_provision, facility_within_reach
-from blockcheck.metrics.assign import block_index_of
 from blockcheck.metrics.roads import road_network_metrics
-from blockcheck.metrics.stock import industrial_land_ratio, job_housing_ratio, old_residential_buildings, park_green_m2, parking_provision, underground_use_ratio
+from blockcheck.metrics.stock import (
+    industrial_land_ratio,
+    job_housing_ratio,
+    old_residential_buildings,
+    park_green_m2,
+    parking_provision,
+    underground_use_ratio,
+)
 from blockcheck.network import WalkNetwork, build_walk_network, snap_points
 from blockcheck.standards import Standards
 

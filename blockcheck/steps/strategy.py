@@ -30,6 +30,7 @@ from blockcheck.lists.schema import conform, list_table
 from blockcheck.lists.siting import (
     allocation_placements,
     block_needs,
+    remaining_pool_m2,
     road_placements,
     second_pass,
     site_in_blocks,
@@ -97,7 +98,7 @@ def _second_passes(
             continue
         more, _ = second_pass(kind, needs[kind], resources, pool_left, blocks, network, standards)
         used = more.groupby("resource_id")["area_used_m2"].sum()
-        pool_left = pool_left.sub(used.reindex(pool_left.index).fillna(0.0)).clip(lower=0.0)
+        pool_left = remaining_pool_m2(pool_left, used)
         extra.append(more)
     if not extra or all(e.empty for e in extra):
         return allocation, remaining, pool_left
@@ -115,7 +116,7 @@ def _second_passes(
 
 def plan_strategies(
     layers: dict[str, gpd.GeoDataFrame],
-    health,  # noqa: ANN001 - blockcheck.steps.health_check.HealthCheck
+    health,  # blockcheck.steps.health_check.HealthCheck
     problems: pd.DataFrame,
     resources: gpd.GeoDataFrame,
     demands: pd.DataFrame,

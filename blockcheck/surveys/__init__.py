@@ -34,9 +34,25 @@ everything from ``blockcheck.surveys``.
 from __future__ import annotations
 
 from blockcheck.surveys.communities import match_communities
-from blockcheck.surveys.demands import DEMAND_COLUMNS, RESPONDENT_COLUMNS, SUMMARY_COLUMNS, demand_summary, read_demand_survey, survey_respondents
+from blockcheck.surveys.demands import (
+    DEMAND_COLUMNS,
+    RESPONDENT_COLUMNS,
+    SUMMARY_COLUMNS,
+    demand_summary,
+    read_demand_survey,
+    survey_respondents,
+)
 from blockcheck.surveys.visions import VISION_COLUMNS, classify_vision, read_vision_survey
-from blockcheck.surveys.vocabulary import OTHER, DemandVocabulary, Need, NeedCategory, VisionCategory, VisionKeywords, demand_vocabulary, vision_keywords
+from blockcheck.surveys.vocabulary import (
+    OTHER,
+    DemandVocabulary,
+    Need,
+    NeedCategory,
+    VisionCategory,
+    VisionKeywords,
+    demand_vocabulary,
+    vision_keywords,
+)
 
 __all__ = [
     "DEMAND_COLUMNS",

@@ -78,7 +78,10 @@ def _read_xlsx_grid(path: Path, *, sheet: str | int | None, sheet_hint: str) -> 
     try:
         workbook = openpyxl.load_workbook(path, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, OSError, KeyError, ValueError) as err:
-        msg = f"{path}: cannot be read as an Excel .xlsx workbook ({err}). Open it in Excel and save it again as .xlsx or as CSV UTF-8."
+        msg = (
+            f"{path}: cannot be read as an Excel .xlsx workbook ({err}). Open it in Excel and save it again as .xlsx "
+            "or as CSV UTF-8."
+        )
         raise InputError(msg) from None
     try:
         names = workbook.sheetnames
@@ -124,9 +127,15 @@ def _read_grid(path: str | os.PathLike, *, sheet: str | int | None, sheet_hint: 
     if suffix in {".csv", ".txt", ".tsv"}:
         return _read_csv_grid(path)
     if suffix in {".xls", ".et", ".wps", ".ods"}:
-        msg = f"{path}: {suffix} workbooks are not read. Open it in Excel or WPS and save the {what} as .xlsx or as CSV UTF-8."
+        msg = (
+            f"{path}: {suffix} workbooks are not read. Open it in Excel or WPS and save the {what} as .xlsx or as CSV "
+            "UTF-8."
+        )
         raise InputError(msg)
-    msg = f"{path}: unknown file type {suffix or '(no extension)'!r}. Give the {what} as .csv (UTF-8 or GB18030) or .xlsx."
+    msg = (
+        f"{path}: unknown file type {suffix or '(no extension)'!r}. Give the {what} as .csv (UTF-8 or GB18030) or "
+        ".xlsx."
+    )
     raise InputError(msg)
 
 
@@ -166,7 +175,8 @@ def _find_columns(
         name = next((lookup[k] for k in _header_keys(cell) if k in lookup), None)
         if name is None:
             notes.append(
-                f"{grid.where}, row {header_row + 1}: column {cell.strip()!r} is not a column of the {what} and was ignored."
+                f"{grid.where}, row {header_row + 1}: column {cell.strip()!r} is not a column of the {what} and was "
+                "ignored."
             )
         elif name in columns:
             problems.append(

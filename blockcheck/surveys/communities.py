@@ -54,7 +54,8 @@ def _check_match_inputs(table: pd.DataFrame, communities: gpd.GeoDataFrame, bloc
         )
     if "name" not in communities.columns:
         problems.append(
-            f"the communities layer has no 'name' field (fields: {', '.join(map(str, communities.columns))}); map the community-name field to 'name'"
+            f"the communities layer has no 'name' field (fields: {', '.join(map(str, communities.columns))}); map the "
+            "community-name field to 'name'"
         )
     if "block_id" in blocks.columns:
         block_ids = blocks["block_id"].to_numpy(dtype=object)
@@ -69,7 +70,10 @@ def _check_match_inputs(table: pd.DataFrame, communities: gpd.GeoDataFrame, bloc
     if not problems and communities.crs != blocks.crs:
         c_crs = communities.crs.to_string() if communities.crs else "none"
         b_crs = blocks.crs.to_string() if blocks.crs else "none"
-        msg = f"communities ({c_crs}) and blocks ({b_crs}) are in different CRS. Re-project one with .to_crs() (or read both with blockcheck.io) first."
+        msg = (
+            f"communities ({c_crs}) and blocks ({b_crs}) are in different CRS. Re-project one with .to_crs() (or read "
+            "both with blockcheck.io) first."
+        )
         raise CRSError(msg)
     if problems:
         msg = "match_communities: " + "; ".join(problems) + "."
@@ -112,7 +116,10 @@ def _resolve(
         places = ", ".join(f"{layer_names[p]} ({layer_subs[p] or '?'})" for p in candidates)
         return (
             None,
-            f"community {name!r} ({sub or 'no 街道'}) matches several communities: {places}; fill in 街道 to tell them apart",
+            (
+                f"community {name!r} ({sub or 'no 街道'}) matches several communities: {places}; "
+                "fill in 街道 to tell them apart"
+            ),
         )
     keys = list(by_name)
     close = difflib.get_close_matches(key, keys, n=3, cutoff=0.5)

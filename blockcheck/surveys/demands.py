@@ -132,7 +132,8 @@ def read_demand_survey(
                     close = _close_labels(phrase, vocabulary, category.code)
                     hint = f" Did you mean {' / '.join(close)}?" if close else ""
                     warnings.append(
-                        f"{grid.where}, row {row.source_row}, column {category.headers[0]}: {phrase!r} is not in the demand "
+                        f"{grid.where}, row {row.source_row}, column {category.headers[0]}: {phrase!r} is not in the "
+                        "demand "
                         f"vocabulary; kept as need_code 'other'.{hint} Add it as an alias in demand_vocabulary.toml "
                         "or write a listed need."
                     )
@@ -140,7 +141,8 @@ def read_demand_survey(
                     code, label, cat = need.code, need.label_zh, need.category
                     if cat != category.code:
                         warnings.append(
-                            f"{grid.where}, row {row.source_row}: {phrase!r} is written under {category.headers[0]} but is a "
+                            f"{grid.where}, row {row.source_row}: {phrase!r} is written under {category.headers[0]} "
+                            "but is a "
                             f"{vocabulary.category(cat).headers[0]} need; read as category {cat!r}."
                         )
                 key = (cat, code, label)
@@ -193,7 +195,10 @@ def survey_respondents(demands: pd.DataFrame) -> pd.DataFrame:
         by :func:`read_demand_survey`, or attrs were lost on the way).
     """
     if "respondents" not in demands.attrs:
-        msg = "survey_respondents: the table carries no attrs['respondents']; pass the table returned by read_demand_survey (or match_communities) unchanged."
+        msg = (
+            "survey_respondents: the table carries no attrs['respondents']; pass the table returned by "
+            "read_demand_survey (or match_communities) unchanged."
+        )
         raise InputError(msg)
     records = demands.attrs["respondents"]
     columns = list(RESPONDENT_COLUMNS)
@@ -237,7 +242,10 @@ def demand_summary(demands: pd.DataFrame, *, vocabulary: DemandVocabulary | None
     vocabulary = vocabulary or demand_vocabulary()
     missing = [c for c in ("block_id", "category", "need_code", "community") if c not in demands.columns]
     if missing:
-        msg = f"demand_summary: the table lacks column(s) {', '.join(missing)}. Read it with read_demand_survey and put it on blocks with match_communities first."
+        msg = (
+            f"demand_summary: the table lacks column(s) {', '.join(missing)}. Read it with read_demand_survey and put "
+            "it on blocks with match_communities first."
+        )
         raise InputError(msg)
     frame = demands.copy()
     sub = frame["subdistrict"].fillna("") if "subdistrict" in frame.columns else ""

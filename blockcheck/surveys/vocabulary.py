@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
-from pathlib import Path
 
-from blockcheck.errors import InputError
+from blockcheck.catalogue import load_data, location
+from blockcheck.errors import CatalogueError
 from blockcheck.surveys._text import _is_none_text, _phrase_key
 
 #: Code of a need or vision that the vocabulary does not know.
@@ -120,18 +119,20 @@ class VisionKeywords:
 
 
 def _read_toml(path: str | os.PathLike | None, packaged: str) -> tuple[dict, str]:
-    if path is None:
-        text = resources.files("blockcheck").joinpath(f"data/{packaged}").read_text("utf-8")
-        return tomllib.loads(text), f"blockcheck/data/{packaged}"
-    path = Path(path)
-    try:
-        return tomllib.loads(path.read_text("utf-8")), str(path)
-    except FileNotFoundError:
-        msg = f"{path}: file not found. Give the path of a {packaged}-style TOML file, or None for the packaged one."
-        raise InputError(msg) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        msg = f"{path}: not a valid UTF-8 TOML file ({err}). Fix the syntax; blockcheck/data/{packaged} is an example."
-        raise InputError(msg) from None
+    """The catalogue `path` (None: the packaged `packaged`) and its name for messages."""
+    doc = load_data(packaged, path)
+    return doc, location(doc)
+
+
+def _tables(doc: Mapping, name: str, problems: list[str]) -> dict:
+    """The tables ``[<name>.<code>]`` of `doc`; anything else there is a problem (and left out)."""
+    found = doc.get(name, {})
+    if not isinstance(found, Mapping):
+        problems.append(f"{name} must be tables [{name}.<code>]")
+        return {}
+    bad = [code for code, table in found.items() if not isinstance(table, Mapping)]
+    problems.extend(f"{name}.{code} must be a table [{name}.{code}] with its fields" for code in bad)
+    return {code: table for code, table in found.items() if code not in bad}
 
 
 def _strings(value: object) -> tuple[str, ...]:
@@ -151,7 +152,7 @@ def _parse_demand_vocabulary(doc: dict, where: str) -> DemandVocabulary:
     problems: list[str] = []
     facility_keys = set(input_model().vocabulary("facility_category").keys)
     categories = []
-    for code, table in doc.get("categories", {}).items():
+    for code, table in _tables(doc, "categories", problems).items():
         if not _SNAKE.match(code):
             problems.append(f"category code {code!r} is not snake_case ASCII")
         headers = _strings(table.get("headers")) or (table.get("label_zh", code),)
@@ -161,7 +162,7 @@ def _parse_demand_vocabulary(doc: dict, where: str) -> DemandVocabulary:
     category_codes = {c.code for c in categories}
     needs = []
     seen_phrases: dict[str, str] = {}
-    for code, table in doc.get("needs", {}).items():
+    for code, table in _tables(doc, "needs", problems).items():
         if not _SNAKE.match(code) or code == OTHER:
             problems.append(f"need code {code!r} must be snake_case ASCII and not {OTHER!r}")
         if table.get("category") not in category_codes:
@@ -195,7 +196,7 @@ def _parse_demand_vocabulary(doc: dict, where: str) -> DemandVocabulary:
         id_headers[name] = _strings(table.get("headers")) or (label,)
     if problems:
         msg = f"{where}: the demand vocabulary has {len(problems)} problem(s):\n- " + "\n- ".join(problems)
-        raise InputError(msg)
+        raise CatalogueError(msg)
     markers = _none_markers(doc)
     return DemandVocabulary(tuple(categories), tuple(needs), id_headers, markers, str(doc.get("source", "")))
 
@@ -203,7 +204,7 @@ def _parse_demand_vocabulary(doc: dict, where: str) -> DemandVocabulary:
 def _parse_vision_keywords(doc: dict, where: str) -> VisionKeywords:
     problems: list[str] = []
     categories = []
-    for code, table in doc.get("categories", {}).items():
+    for code, table in _tables(doc, "categories", problems).items():
         if not _SNAKE.match(code) or code == OTHER:
             problems.append(f"category code {code!r} must be snake_case ASCII and not {OTHER!r}")
         keywords = tuple(_phrase_key(k) for k in _strings(table.get("keywords")))
@@ -217,7 +218,7 @@ def _parse_vision_keywords(doc: dict, where: str) -> VisionKeywords:
         problems.append("no [categories.<code>] tables")
     if problems:
         msg = f"{where}: the vision keywords have {len(problems)} problem(s):\n- " + "\n- ".join(problems)
-        raise InputError(msg)
+        raise CatalogueError(msg)
     headers = _strings(doc.get("columns", {}).get("vision", {}).get("headers")) or ("愿景",)
     markers = _none_markers(doc)
     return VisionKeywords(tuple(categories), headers, markers, str(doc.get("source", "")))
@@ -250,7 +251,7 @@ def demand_vocabulary(path: str | os.PathLike | None = None) -> DemandVocabulary
 
     Raises
     ------
-    blockcheck.errors.InputError
+    blockcheck.errors.CatalogueError
         If the file is missing, not TOML, or inconsistent (every problem listed).
     """
     if path is None:
@@ -273,8 +274,8 @@ def vision_keywords(path: str | os.PathLike | None = None) -> VisionKeywords:
 
     Raises
     ------
-    blockcheck.errors.InputError
-        If the file is missing, not TOML, or inconsistent.
+    blockcheck.errors.CatalogueError
+        If the file is missing, not TOML, or inconsistent (every problem listed).
     """
     if path is None:
         return _packaged_vision_keywords()

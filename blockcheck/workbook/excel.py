@@ -30,14 +30,28 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from blockcheck.errors import InputError
-from blockcheck.workbook.excel_layout import allowed_text, column_format, demand_by_community, display_codes, display_width, excel_settings, is_formula_like, link_sheet, link_summary, read_code, split_ids, summary_count, unquote, wide_demand_title
+from blockcheck.errors import InputError, SchemaError
 from blockcheck.inputs.read import is_synthetic
-from blockcheck.lists.schema import ListTable, SchemaError, conform, list_table, value_labels
-from blockcheck.workbook.read import META_LAYER
+from blockcheck.lists.schema import EIGHT_LISTS, ListTable, conform, list_table, value_labels
 from blockcheck.report.settings import LANGS, check_lang, settings, text
-from blockcheck.lists.schema import EIGHT_LISTS
+from blockcheck.workbook.excel_layout import (
+    allowed_text,
+    column_format,
+    demand_by_community,
+    display_codes,
+    display_width,
+    excel_settings,
+    is_formula_like,
+    link_sheet,
+    link_summary,
+    read_code,
+    split_ids,
+    summary_count,
+    unquote,
+    wide_demand_title,
+)
 from blockcheck.workbook.history import HISTORY_LAYER, lists_revision
+from blockcheck.workbook.read import META_LAYER
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -81,7 +95,9 @@ def _heading(base: str, lang: str, *, synthetic: bool, read_only: bool) -> str:
 
 
 def sheet_heading(name: str, lang: str = "zh", *, synthetic: bool = False) -> str:
-    """The title row of a sheet: ``图1 问题清单``, with `` · 示例数据（虚构）`` for synthetic data (and the read-only note)."""
+    """The title row of a sheet: ``图1 问题清单``, with `` · 示例数据（虚构）`` for synthetic data (and the read-only
+    note).
+    """
     table = list_table(name)
     title = table.title_zh if lang == "zh" else table.title_en
     figure = table.figure if lang == "zh" else table.figure.replace("图", "Fig. ")
@@ -335,7 +351,8 @@ def _read_links(sheets: dict) -> tuple[dict[tuple[str, str, str], list[str]] | N
     if len(where) < len(forms["zh"][2]):
         return None, [
             (
-                f"sheet '{title}': no header row with the columns {' · '.join(forms['zh'][2])} in its first {_HEADER_SCAN_ROWS} rows; "
+                f"sheet '{title}': no header row with the columns {' · '.join(forms['zh'][2])} in its first "
+                f"{_HEADER_SCAN_ROWS} rows; "
                 "put the header row back"
             )
         ]
@@ -421,7 +438,8 @@ def _decode(
                         values[i] = ",".join(ids)
                 if missing:
                     problems.append(
-                        f"{place}: {_cells(missing)} show a summary but the link sheet '{link_sheet('zh')[0]}' has no ids for them; "
+                        f"{place}: {_cells(missing)} show a summary but the link sheet "
+                        f"'{link_sheet('zh')[0]}' has no ids for them; "
                         "put the link sheet (or its rows) back, or type the ids into the cell, separated by commas"
                     )
         else:
@@ -474,11 +492,14 @@ def read_eight_lists(path: str | os.PathLike) -> dict[str, pd.DataFrame]:
 
     path = Path(path)
     if not path.is_file():
-        msg = f"{path}: file not found. Give the eight_lists.xlsx written by `blockcheck run` (edited in Excel or LibreOffice)."
+        msg = (
+            f"{path}: file not found. Give the eight_lists.xlsx written by `blockcheck run` (edited in Excel "
+            "or LibreOffice)."
+        )
         raise InputError(msg)
     try:
         sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:  # noqa: BLE001 - openpyxl/pandas raise many error types for an unreadable file
         msg = f"{path}: cannot be read as an Excel workbook ({err})."
         raise InputError(msg) from None
     titles = {sheet_title(n, lang): n for n in (*EIGHT_LISTS, *_EXTRA_SHEETS) if n not in _READ_ONLY for lang in LANGS}
@@ -490,7 +511,8 @@ def read_eight_lists(path: str | os.PathLike) -> dict[str, pd.DataFrame]:
         if name is None:
             if str(title).strip() not in recognised and not _is_layout_sheet(str(title)):
                 problems.append(
-                    f"sheet '{title}' is not a list of this workbook and was ignored (renamed? the lists' sheets are named "
+                    f"sheet '{title}' is not a list of this workbook and was ignored (renamed? the lists' "
+                    "sheets are named "
                     f"{', '.join(sheet_title(n) for n in EIGHT_LISTS[:2])} …)"
                 )
             continue
@@ -501,7 +523,8 @@ def read_eight_lists(path: str | os.PathLike) -> dict[str, pd.DataFrame]:
         at = find_header_row(grid, set(lookup))
         if at is None:
             problems.append(
-                f"sheet '{title}': no header row with the column names of {table.title_zh} in its first {_HEADER_SCAN_ROWS} rows "
+                f"sheet '{title}': no header row with the column names of {table.title_zh} in its first "
+                f"{_HEADER_SCAN_ROWS} rows "
                 f"(e.g. {', '.join(f.label_zh for f in table.fields[:3])}); put the header row back"
             )
             continue

@@ -20,14 +20,13 @@ the writer can stream rows:
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
+from blockcheck.catalogue import load_data
 from blockcheck.errors import CatalogueError
 from blockcheck.lists.amounts import unit_of
 from blockcheck.lists.schema import ListField, list_table, value_labels
@@ -63,7 +62,7 @@ def excel_settings() -> dict:
     CatalogueError
         A section or key the writer needs is missing.
     """
-    doc = tomllib.loads(resources.files("blockcheck").joinpath("data/excel.toml").read_text("utf-8"))
+    doc = load_data("excel.toml")
     missing = [k for k, kind in _KEYS.items() if not isinstance(doc.get(k), kind)]
     for lang in ("zh", "en"):
         missing += [

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-
 from blockcheck.lists.data_gaps import DATA_GAPS_LAYER
 from blockcheck.lists.schema import EIGHT_LISTS
 from blockcheck.outputs import guard_output

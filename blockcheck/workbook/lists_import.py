@@ -21,13 +21,12 @@ import geopandas as gpd
 import pandas as pd
 
 from blockcheck.errors import InputError, StaleImportError
+from blockcheck.io import check_unpacked_size, write_gpkg
+from blockcheck.lists.schema import EIGHT_LISTS, ListTable, conform, list_table
 from blockcheck.workbook.excel import REVISION_PROPERTY, read_eight_lists, sheet_title
 from blockcheck.workbook.excel_layout import split_ids
-from blockcheck.io import check_unpacked_size, write_gpkg
-from blockcheck.lists.schema import ListTable, conform, list_table
-from blockcheck.workbook.lock import workbook_lock
-from blockcheck.lists.schema import EIGHT_LISTS
 from blockcheck.workbook.history import HISTORY_LAYER, history_rows, lists_revision, record_project_changes, value_text
+from blockcheck.workbook.lock import workbook_lock
 from blockcheck.workbook.read import read_meta, read_other_layers, read_workbook, require_workbook
 
 __all__ = ["EXCEL_CELL_LIMIT", "ImportPlan", "import_lists"]
@@ -152,7 +151,7 @@ def import_lists(
     reason: str = "",
     delete_missing: bool = False,
     dry_run: bool = False,
-    announce=None,  # noqa: ANN001 - callable(ImportPlan), called before anything is written
+    announce=None,
 ) -> dict[str, int]:
     """Merge an edited eight_lists.xlsx into the workbook GeoPackage.
 
@@ -190,7 +189,8 @@ def import_lists(
         formulas = _formula_cells(xlsx)
         if formulas:
             msg = (
-                f"{xlsx}: {len(formulas)} cell(s) hold formulas, e.g. {', '.join(formulas[:5])}. The lists take values, not formulas: "
+                f"{xlsx}: {len(formulas)} cell(s) hold formulas, e.g. {', '.join(formulas[:5])}. The lists "
+                "take values, not formulas: "
                 "replace them by their values (Copy, Paste Special ▸ Values) and import again; nothing was changed."
             )
             raise InputError(msg)
@@ -205,8 +205,10 @@ def import_lists(
                 else f"written without the document property {REVISION_PROPERTY} that names its revision"
             )
             msg = (
-                f"{xlsx} was {what}, but the workbook's lists are now at revision {now}: they changed after this file was written "
-                "(edits in QGIS, another import or a re-run). Importing it would undo those changes, so nothing was changed. "
+                f"{xlsx} was {what}, but the workbook's lists are now at revision {now}: they changed after "
+                "this file was written "
+                "(edits in QGIS, another import or a re-run). Importing it would undo those changes, so "
+                "nothing was changed. "
                 f"Write a fresh file with `blockcheck export-lists {workbook}`, make your edits there and import that."
             )
             raise StaleImportError(msg)
@@ -234,7 +236,8 @@ def import_lists(
                 unplaced = new_attrs.loc[is_new.reindex(new_attrs.index, fill_value=False).to_numpy(), table.key]
                 if len(unplaced):
                     plan.notes.append(
-                        f"{sheet_title(name)}: {len(unplaced)} new row(s) have no site on the map ({', '.join(map(str, unplaced[:5]))}); "
+                        f"{sheet_title(name)}: {len(unplaced)} new row(s) have no site on the map "
+                        f"({', '.join(map(str, unplaced[:5]))}); "
                         "draw them in QGIS (a changed id makes a new row)"
                     )
                 layers[name] = gpd.GeoDataFrame(new_attrs, geometry=list(geometry.to_numpy()), crs=old.crs)

@@ -71,7 +71,10 @@ def _holder(path: Path) -> str:
         return "another process"
     if not info:
         return "another process"
-    return f"{info.get('command', '?')} (process {info.get('pid', '?')} on {info.get('host', '?')}, since {info.get('since', '?')})"
+    return (
+        f"{info.get('command', '?')} (process {info.get('pid', '?')} on {info.get('host', '?')}, since "
+        f"{info.get('since', '?')})"
+    )
 
 
 @contextmanager
@@ -103,7 +106,8 @@ def workbook_lock(workbook: str | os.PathLike, *, command: str, wait_s: float | 
             if time.monotonic() >= deadline:
                 msg = (
                     f"{workbook}: another writer is changing this workbook — {_holder(path)}. Nothing was written. "
-                    f"Wait until it has finished and run the command again (or raise BLOCKCHECK_LOCK_WAIT_S, now {wait_s:g} s)."
+                    "Wait until it has finished and run the command again (or raise BLOCKCHECK_LOCK_WAIT_S, "
+                    f"now {wait_s:g} s)."
                 )
                 raise WorkbookLockedError(msg)
             time.sleep(_POLL_S)

@@ -48,7 +48,6 @@ def keep_analyst_rows(name: str, generated: pd.DataFrame, previous: pd.DataFrame
     return pd.concat([fresh, kept_attrs], ignore_index=True)
 
 
-
 @dataclass(frozen=True)
 class MergedLists:
     """A run's lists merged with the workbook's analysts' work."""
@@ -58,7 +57,9 @@ class MergedLists:
     history: pd.DataFrame | None
 
 
-def merge_run(generated: dict[str, pd.DataFrame], latest: dict[str, pd.DataFrame], *, block_ids: list[str]) -> MergedLists:
+def merge_run(
+    generated: dict[str, pd.DataFrame], latest: dict[str, pd.DataFrame], *, block_ids: list[str]
+) -> MergedLists:
     """The generated lists merged with analysts' work as the workbook (`latest`) holds it now.
 
     Parameters

@@ -59,7 +59,10 @@ def layer_names(path: str | os.PathLike) -> set[str]:
     try:
         return {str(name) for name, _ in pyogrio.list_layers(path)}
     except Exception as err:  # noqa: BLE001 - GDAL raises its own error types for a file that is not a GeoPackage
-        msg = f"{path}: not a readable workbook GeoPackage ({err}). Restore it, or give the workbook.gpkg `blockcheck run` wrote."
+        msg = (
+            f"{path}: not a readable workbook GeoPackage ({err}). Restore it, or give the workbook.gpkg "
+            "`blockcheck run` wrote."
+        )
         raise InputError(msg) from None
 
 
@@ -77,7 +80,9 @@ def read_table(path: str | os.PathLike, name: str, *, columns: list[str] | None 
 
 
 def read_workbook(path: str | os.PathLike, layers: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
-    """The list tables of a workbook (default: every table of ``data/lists.toml``); missing file or layers are left out."""
+    """The list tables of a workbook (default: every table of ``data/lists.toml``); missing file or layers are
+    left out.
+    """
     present = layer_names(path)
     wanted = layers or tuple(list_tables())
     return {name: pyogrio.read_dataframe(path, layer=name) for name in wanted if name in present}

@@ -76,7 +76,8 @@ def save_run(target: Path, build: Build) -> tuple[Path, Path, object]:
         stamp = _stamp(target)
         latest = read_workbook(target)
         layers, sheets, value = build(latest)
-        # tables this run did not rebuild (an earlier, longer run's lists; an analyst's own layers; layer_styles) are kept
+        # tables this run did not rebuild (an earlier, longer run's lists; an analyst's own layers;
+        # layer_styles) are kept
         layers.update({name: frame for name, frame in latest.items() if name not in layers})
         layers.update(read_other_layers(target, exclude=set(layers)))
         # both files under names of their own first: if either cannot be written, neither is replaced
@@ -93,7 +94,8 @@ def save_run(target: Path, build: Build) -> tuple[Path, Path, object]:
             pending_gpkg.unlink(missing_ok=True)
             pending_xlsx.unlink(missing_ok=True)
     msg = (
-        f"{target}: the workbook kept changing while the run wrote it ({MERGE_ATTEMPTS} attempts); nothing was replaced. "
+        f"{target}: the workbook kept changing while the run wrote it ({MERGE_ATTEMPTS} attempts); nothing "
+        "was replaced. "
         "Stop the other program writing to it (or let it finish) and run again."
     )
     raise OutputError(msg)

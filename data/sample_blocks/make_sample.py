@@ -42,9 +42,30 @@ except ImportError:  # a checkout without the package installed
     from blockcheck.inputs.read import DATASET_INFO_LAYER
     from blockcheck.io import write_gpkg
 
-from sample_generator import DEMAND_CSV, DEMAND_HEADERS, SEED, VISION_CSV, VISION_HEADERS, csv_bytes, dataset_info, generate, summarize
+from sample_generator import (  # noqa: E402 - importable only once sys.path holds this folder (above)
+    DEMAND_CSV,
+    DEMAND_HEADERS,
+    SEED,
+    VISION_CSV,
+    VISION_HEADERS,
+    csv_bytes,
+    dataset_info,
+    generate,
+    summarize,
+)
 
-__all__ = ["GPKG_NAME", "DEMAND_CSV", "VISION_CSV", "DEMAND_HEADERS", "VISION_HEADERS", "SEED", "build", "dataset_info", "generate", "summarize"]
+__all__ = [
+    "GPKG_NAME",
+    "DEMAND_CSV",
+    "VISION_CSV",
+    "DEMAND_HEADERS",
+    "VISION_HEADERS",
+    "SEED",
+    "build",
+    "dataset_info",
+    "generate",
+    "summarize",
+]
 
 GPKG_NAME = "sample_district.gpkg"
 
@@ -63,7 +84,9 @@ def build(out_dir: str | Path = HERE, seed: int = SEED) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=HERE, help="output directory (default: next to this script)")
-    parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED}; other seeds are untested)")
+    parser.add_argument(
+        "--seed", type=int, default=SEED, help=f"random seed (default {SEED}; other seeds are untested)"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     summary = build(args.out, args.seed)

@@ -5,7 +5,7 @@ while QGIS starts (the analysis package is imported when an algorithm runs).
 """
 
 
-def classFactory(iface):  # noqa: N802, ANN001, ANN201 - QGIS's required entry point
+def classFactory(iface):
     """Create the plugin object for QGIS."""
     from .plugin import BlockcheckPlugin
 

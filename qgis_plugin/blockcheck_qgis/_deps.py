@@ -36,7 +36,7 @@ PYPROJECT = PLUGIN_DIR.parents[1] / "pyproject.toml"
 def _requirement_lines() -> list[str]:
     if REQUIREMENTS.is_file():
         return REQUIREMENTS.read_text("utf-8").splitlines()
-    import tomllib  # noqa: PLC0415
+    import tomllib
 
     return list(tomllib.loads(PYPROJECT.read_text("utf-8"))["project"]["dependencies"])
 
@@ -86,7 +86,10 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 
 def _python() -> str:
-    """The interpreter QGIS embeds: the one of ``sys.exec_prefix`` (``sys.executable`` may be QGIS or another Python on PATH)."""
+    """The interpreter QGIS embeds: the one of ``sys.exec_prefix``.
+
+    ``sys.executable`` may be QGIS itself or another Python on PATH.
+    """
     base = Path(sys.exec_prefix)
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     candidates = [
@@ -132,7 +135,7 @@ def _problems() -> list[str]:
     problems = []
     for name, minimum in _requirements():
         try:
-            module = importlib.import_module(name)  # noqa: F841
+            module = importlib.import_module(name)
         except Exception as err:  # noqa: BLE001 - any import failure means "not usable"
             problems.append(f"{name} ≥ {minimum}: {tr('not importable')} ({err.__class__.__name__}: {err})")
             continue
@@ -144,13 +147,14 @@ def _problems() -> list[str]:
             problems.append(f"{name} ≥ {minimum}: {tr('found')} {version}")
     use_bundled_core()
     try:
-        import blockcheck  # noqa: PLC0415
-    except Exception as err:  # noqa: BLE001
+        import blockcheck
+    except Exception as err:  # noqa: BLE001 - whatever fails, the core cannot run here: say what
         problems.append(f"blockcheck {plugin_version()}: {tr('not importable')} ({err.__class__.__name__}: {err})")
     else:
         if blockcheck.__version__ != plugin_version():
             problems.append(
-                f"blockcheck {plugin_version()}: {tr('found')} {blockcheck.__version__} {tr('(plugin and package versions must match)')}"
+                f"blockcheck {plugin_version()}: {tr('found')} {blockcheck.__version__} "
+                f"{tr('(plugin and package versions must match)')}"
             )
     if not problems:
         problems += _binary_problems()
@@ -160,9 +164,9 @@ def _problems() -> list[str]:
 @cache
 def _binary_problems() -> list[str]:
     """The compiled libraries work together inside this QGIS (checked once per session)."""
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
-    from . import bridge  # noqa: PLC0415
+    from . import bridge
 
     with tempfile.TemporaryDirectory() as folder:
         failure = bridge.self_test(folder)

@@ -11,6 +11,9 @@ plugin module that touches geopandas, shapely or pandas:
 - DataFrames → QGIS fields and attribute rows; list rows (plain dicts) ↔ the
   core's list schema (validation, new rows, project history).
 
+Labels, colours and classes of the core's vocabulary cross in
+:mod:`blockcheck_qgis.vocabulary` (plain data, no analysis library).
+
 No analysis happens here: each public function makes one core call.
 """
 
@@ -52,7 +55,6 @@ __all__ = [
     "new_project_rows",
     "new_resource_rows",
     "progress_callback",
-    "resource_categories",
     "run_steps",
     "validate_inputs",
     "what_if_table",
@@ -68,7 +70,7 @@ INPUT_FILE = "input_from_qgis.gpkg"
 # ------------------------------------------------------------------ plumbing
 
 
-def progress_callback(feedback, start: float = 0.0, span: float = 1.0) -> Callable[[float, str], None]:  # noqa: ANN001
+def progress_callback(feedback, start: float = 0.0, span: float = 1.0) -> Callable[[float, str], None]:
     """The core's ``progress(fraction, message)`` mapped onto `feedback` (raises CancelledError on cancel)."""
 
     def say(fraction: float, message: str) -> None:
@@ -158,7 +160,7 @@ def write_input_gpkg(
     path: str | os.PathLike,
     *,
     transform_context=None,
-    feedback=None,  # noqa: ANN001
+    feedback=None,
     names: dict[str, str] | None = None,
 ) -> Path:
     """Write QGIS feature sources into one GeoPackage, one layer per model layer (named as `names` says).
@@ -228,7 +230,7 @@ def write_input_gpkg(
     return path
 
 
-def raster_path(layer: QgsRasterLayer | None, folder: str | os.PathLike, transform_context=None) -> str | None:  # noqa: ANN001
+def raster_path(layer: QgsRasterLayer | None, folder: str | os.PathLike, transform_context=None) -> str | None:
     """A GeoTIFF the core can open for `layer`: its own file when GDAL reads one, else a copy written by QGIS."""
     if layer is None:
         return None
@@ -275,8 +277,9 @@ def workbook_lock(workbook: str | os.PathLike, *, command: str, wait_s: float | 
 
 
 def _carry_dataset_info(source_files: list[str] | None, input_path: Path) -> None:
-    """Copy the first ``dataset_info`` table (e.g. ``synthetic = true``) of the layers' own GeoPackages into the run's input."""
+    """Copy the first ``dataset_info`` table (``synthetic = true`` …) of the layers' GeoPackages into the input."""
     import pyogrio
+
     from blockcheck.inputs.read import DATASET_INFO_LAYER, dataset_info_frame, read_dataset_info
 
     for source_file in source_files or ():
@@ -297,7 +300,7 @@ def validate_inputs(
     *,
     mapping=None,
     standards=None,
-    crs=None,  # noqa: ANN001
+    crs=None,
     repair: bool = False,
     transform_context=None,
     feedback=None,
@@ -337,7 +340,7 @@ def run_steps(
     until: str,
     mapping=None,
     standards=None,
-    crs=None,  # noqa: ANN001
+    crs=None,
     repair: bool = False,
     population_raster=None,
     demands=None,
@@ -396,7 +399,7 @@ def _qgis_value(value: object) -> object:
     return value
 
 
-def _frame_to_qgis(frame) -> tuple[QgsFields, list[list]]:  # noqa: ANN001
+def _frame_to_qgis(frame) -> tuple[QgsFields, list[list]]:
     import pandas as pd
 
     fields = QgsFields()
@@ -428,11 +431,11 @@ def export_hearing(
     maps_dir=None,
     atlas_pdf=None,
     names=None,
-    lang: str = "zh",  # noqa: ANN001
+    lang: str = "zh",
     dpi: int = 200,
     feedback=None,
-) -> dict:  # noqa: ANN001
-    """The core's hearing exports: map images (``report.maps.export_maps``) and/or the atlas (``report.atlas.export_atlas``)."""
+) -> dict:
+    """The core's hearing exports: map images (``report.maps.export_maps``) and/or the atlas (``export_atlas``)."""
     out: dict = {}
     if maps_dir:
         from blockcheck.report.maps import export_maps
@@ -464,14 +467,7 @@ def eight_lists() -> tuple[str, ...]:
     return tuple(EIGHT_LISTS)
 
 
-def resource_categories() -> dict[str, str]:
-    """Resource category key → Chinese label (图2)."""
-    from blockcheck.lists.resources import resource_labels
-
-    return dict(resource_labels()["category"])
-
-
-def check_row(name: str, row: dict, other_keys=()) -> dict:  # noqa: ANN001
+def check_row(name: str, row: dict, other_keys=()) -> dict:
     """Validate one row of list `name` with the core's schema; return it conformed (plain Python values).
 
     Raises
@@ -481,6 +477,7 @@ def check_row(name: str, row: dict, other_keys=()) -> dict:  # noqa: ANN001
         text in a number field, key already used).
     """
     import pandas as pd
+
     from blockcheck.errors import SchemaError
     from blockcheck.lists.schema import conform, list_table
 
@@ -506,6 +503,7 @@ def check_row(name: str, row: dict, other_keys=()) -> dict:  # noqa: ANN001
 
 def _history_tail(changes: list[dict], previous: list[dict]) -> list[dict]:
     import pandas as pd
+
     from blockcheck.workbook.history import history_rows
 
     full = history_rows(changes, pd.DataFrame(previous) if previous else None)
@@ -522,6 +520,7 @@ def history_for_change(old_row: dict, new_row: dict, previous: list[dict], *, wh
     `previous` is the history as it stands (rows as dicts), so new entries get the next ids.
     """
     import pandas as pd
+
     from blockcheck.lists.schema import conform, list_table
     from blockcheck.workbook.history import record_project_changes
 
@@ -534,6 +533,7 @@ def history_for_change(old_row: dict, new_row: dict, previous: list[dict], *, wh
 def history_for_new_projects(rows: list[dict], previous: list[dict], *, who: str, reason: str) -> list[dict]:
     """``project_history`` rows registering new projects (入库)."""
     import pandas as pd
+
     from blockcheck.lists.schema import conform, list_table
     from blockcheck.workbook.history import record_project_changes
 
@@ -549,6 +549,7 @@ def block_ids_at(blocks: list[tuple[str, bytes]], wkbs: list[bytes]) -> list[str
     """
     import geopandas as gpd
     import shapely
+
     from blockcheck.lists.resources import block_ids_of
 
     frame = gpd.GeoDataFrame({"block_id": [b for b, _ in blocks]}, geometry=shapely.from_wkb([w for _, w in blocks]))
@@ -565,7 +566,7 @@ def new_resource_rows(
     source_ids: list[str],
     existing_keys=(),
     status: str = "confirmed",
-) -> list[dict]:  # noqa: ANN001
+) -> list[dict]:
     """Resource-list rows for features an analyst picked on the map (validated, with their blocks).
 
     Status ``confirmed``: the core carries confirmed resources over when the list is rebuilt.
@@ -599,7 +600,7 @@ def new_project_rows(
     names: list[str],
     first_number: int,
     existing_keys=(),
-) -> list[dict]:  # noqa: ANN001
+) -> list[dict]:
     """Project-list rows (status registered, provenance added) for features picked on the map."""
     from blockcheck.lists.ids import added_project_id
 

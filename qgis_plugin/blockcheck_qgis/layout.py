@@ -1,9 +1,10 @@
 """The hearing print layout: the shipped template with an atlas over the blocks, exported to PDF.
 
 ``resources/layouts/hearing_atlas.qpt`` holds the title, the map, the legend,
-the scale bar, the north arrow (QGIS's own SVG library) and the key figures of
-each block; here it is bound to a workbook's layers and exported with one page
-per block.
+the scale bar, the north arrow (QGIS's own SVG library) and a frame for the key
+figures of each block; here it is bound to a workbook's layers, the figures are
+written with the labels and units of the core's metric schema, and the atlas is
+exported with one page per block.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from qgis.core import (
     QgsExpressionContextUtils,
     QgsLayerTree,
     QgsLayoutExporter,
+    QgsLayoutItemLabel,
     QgsLayoutItemLegend,
     QgsLayoutItemMap,
     QgsLayoutItemPicture,
@@ -29,14 +31,45 @@ from qgis.core import (
 )
 from qgis.PyQt.QtXml import QDomDocument
 
-from . import styles
+from . import styles, vocabulary
 from .i18n import tr
+from .renderers import field_name
 
-__all__ = ["LAYOUT_NAME", "TEMPLATE", "export_hearing_pdf", "hearing_layout"]
+__all__ = ["FIGURES", "LAYOUT_NAME", "TEMPLATE", "export_hearing_pdf", "figures_text", "hearing_layout"]
 
 TEMPLATE = Path(__file__).resolve().parent / "resources" / "layouts" / "hearing_atlas.qpt"
 LAYOUT_NAME = "blockcheck 听证会图册 hearing atlas"
 NORTH_ARROW = "arrows/NorthArrow_02.svg"
+#: The key figures of each block page: block_metrics columns (or the metric schema's keys with placeholders).
+FIGURES = (
+    "population",
+    "area_ha",
+    "road_density_km_per_km2",
+    "park_green_m2_per_capita",
+    "park_coverage_{radius}m_ratio",
+)
+
+
+def figures_text(columns: list[str]) -> str:
+    """The key-figures label: one line per figure of :data:`FIGURES` among `columns`, e.g. ``人口 [% … %] 人``.
+
+    Labels, units and decimals come from the core's metric schema; a block
+    without a value shows the core's no-data label.
+    """
+    entries = [vocabulary.metric_entry(c) for c in columns]
+    blank = vocabulary.no_data_label("zh").replace("'", "''")
+    lines = []
+    for wanted in FIGURES:
+        metric = next((m for m in entries if m is not None and wanted in (m.key, m.template)), None)
+        if metric is None:
+            continue
+        name = field_name(metric.key)
+        if metric.unit.percent:
+            value = f"format_number(100 * {name}, {metric.unit.decimals}) || '%'"
+        else:
+            value = f"format_number({name}, {metric.unit.decimals}) || ' {metric.unit.zh}'"
+        lines.append(f"{metric.zh} [% coalesce({value}, '{blank}') %]")
+    return "\n".join(lines)
 
 
 def _workbook_layers(project: QgsProject, workbook: str | os.PathLike) -> dict[str, list[QgsVectorLayer]]:
@@ -82,6 +115,8 @@ def hearing_layout(workbook: str | os.PathLike, project: QgsProject | None = Non
             item.setKeepLayerSet(True)
             item.setCrs(blocks.crs())
             item.zoomToExtent(blocks.extent())
+        elif isinstance(item, QgsLayoutItemLabel) and item.id() == "figures":
+            item.setText(figures_text(blocks.fields().names()))
         elif isinstance(item, QgsLayoutItemPicture) and item.id() == "north_arrow":
             item.setPicturePath(QgsSymbolLayerUtils.svgSymbolNameToPath(NORTH_ARROW, QgsPathResolver()))
     atlas = layout.atlas()

@@ -23,7 +23,7 @@ MENU = "&blockcheck"
 class BlockcheckPlugin:
     """What QGIS loads: ``initGui`` registers everything, ``unload`` removes it again."""
 
-    def __init__(self, iface) -> None:  # noqa: ANN001
+    def __init__(self, iface) -> None:
         self.iface = iface
         self.provider: BlockcheckProvider | None = None
         self.translator = None
@@ -33,14 +33,14 @@ class BlockcheckPlugin:
 
     # ---------------------------------------------------------------- QGIS hooks
 
-    def initProcessing(self) -> None:  # noqa: N802 - QGIS calls it for headless use too
+    def initProcessing(self) -> None:
         registry = QgsApplication.processingRegistry()
         if self.provider is None and registry.providerById("blockcheck") is None:
             self.provider = BlockcheckProvider()
             if not registry.addProvider(self.provider):  # the registry deletes a provider it refuses
                 self.provider = None
 
-    def initGui(self) -> None:  # noqa: N802
+    def initGui(self) -> None:
         self.translator = install_translator()
         self.initProcessing()
         self.toolbar = self.iface.addToolBar(tr("blockcheck"))
@@ -88,7 +88,7 @@ class BlockcheckPlugin:
             QgsApplication.removeTranslator(self.translator)
             self.translator = None
 
-    def _action(self, icon: QIcon, text: str, slot, name: str) -> QAction:  # noqa: ANN001
+    def _action(self, icon: QIcon, text: str, slot, name: str) -> QAction:
         action = QAction(icon, text, self.iface.mainWindow())
         action.setObjectName(name)
         action.triggered.connect(lambda _checked=False: slot())
@@ -121,7 +121,7 @@ class BlockcheckPlugin:
         )
         return path or None
 
-    def open_editor(self, workbook: str | None = None):  # noqa: ANN201
+    def open_editor(self, workbook: str | None = None):
         """Dock the checklist editor on `workbook` (default: the project's workbook, else ask)."""
         if self._missing_core():
             return None
@@ -139,7 +139,7 @@ class BlockcheckPlugin:
         self.dock.raise_()
         return self.dock
 
-    def export_layout(self, workbook: str | None = None, pdf: str | None = None):  # noqa: ANN201
+    def export_layout(self, workbook: str | None = None, pdf: str | None = None):
         """Export the hearing layout (atlas over the blocks) of the workbook to a PDF."""
         from .layout import export_hearing_pdf
 
@@ -163,7 +163,7 @@ class BlockcheckPlugin:
 
     def show_toolbox(self) -> None:
         """Open the Processing toolbox filtered on the blockcheck algorithms."""
-        from qgis.utils import plugins  # noqa: PLC0415
+        from qgis.utils import plugins
 
         toolbox = getattr(plugins.get("processing"), "toolbox", None)
         if toolbox is None:

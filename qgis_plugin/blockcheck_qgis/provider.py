@@ -21,7 +21,7 @@ class BlockcheckProvider(QgsProcessingProvider):
     def name(self) -> str:
         return tr("blockcheck (街区体检)")
 
-    def longName(self) -> str:  # noqa: N802
+    def longName(self) -> str:
         from ._deps import plugin_version
 
         return f"{self.name()} {plugin_version()}"
@@ -29,7 +29,7 @@ class BlockcheckProvider(QgsProcessingProvider):
     def icon(self) -> QIcon:
         return QIcon(str(Path(__file__).resolve().parent / "icon.svg"))
 
-    def loadAlgorithms(self) -> None:  # noqa: N802
+    def loadAlgorithms(self) -> None:
         from .algorithms import ALGORITHMS
 
         for algorithm in ALGORITHMS:

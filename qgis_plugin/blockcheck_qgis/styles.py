@@ -1,23 +1,37 @@
-"""Styled workbook layers: the shipped QML styles, field forms, and the workbook's ``layer_styles`` table.
+"""Styled workbook layers: renderers built from the core's vocabulary, field forms, and the workbook's ``layer_styles``.
 
 Spatial tables whose features mix geometry types (``project_list`` holds road
 lines and site polygons) are loaded as one layer per geometry type, because a
-QGIS layer draws one kind of geometry. Styles are applied from
-``resources/styles/<table>.<style>.<kind>.qml`` (the first style of a table is
-its default, the others are alternatives in the layer's style manager) and
-saved into the GeoPackage's ``layer_styles`` table, so the workbook opens
-styled in any QGIS.
+QGIS layer draws one kind of geometry. Each table's styles (the first is its
+default, the others are alternatives in the layer's style manager) are built
+when a layer is styled, from the core:
+
+- ``block_metrics``: one choropleth per metric map of the core
+  (:func:`blockcheck.choropleth.choropleth`), classed at the thresholds of the
+  standards *that workbook's run used* (its ``standards_used`` table), so a
+  workbook run with ``--standards national`` is drawn at the national values;
+- ``resource_list``: the resource categories of 图2, ``project_list``: the
+  project life cycle and the priority classes — labels and colours from
+  :mod:`blockcheck.vocabulary`.
+
+They are also saved into the GeoPackage's ``layer_styles`` table, so the
+workbook opens styled in any QGIS.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from qgis.core import (
+    NULL,
     QgsEditorWidgetSetup,
     QgsLayerTreeGroup,
+    QgsMessageLog,
     QgsProcessingContext,
+    QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
     QgsProject,
     QgsProviderRegistry,
@@ -25,49 +39,33 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from . import renderers, vocabulary
 
 __all__ = [
-    "STYLE_DIR",
-    "STYLES",
+    "LANG",
     "apply_style",
+    "layer_styles",
     "layer_uris",
     "load_on_completion",
     "load_workbook",
     "save_styles_to_workbook",
     "set_field_forms",
+    "standards_rows",
     "workbook_path",
 ]
 
-STYLE_DIR = Path(__file__).resolve().parent / "resources" / "styles"
-
-#: table → [(style id, style name)]; the first is the default.
-STYLES: dict[str, list[tuple[str, str]]] = {
-    "block_metrics": [
-        ("road_density", "路网密度 Road density"),
-        ("park_green_per_capita", "人均公园绿地 Park green per person"),
-        ("park_coverage", "公园绿地覆盖 Park coverage"),
-    ],
-    "resource_list": [("category", "资源类别 Resource category")],
-    "project_list": [("status", "项目状态 Project status"), ("priority", "优先级 Priority")],
-}
-#: Display labels of coded values the core does not label itself (UI text).
-_VALUE_LABELS = {
-    "status": {
-        "registered": "入库 registered",
-        "adjusted": "动态调整 adjusted",
-        "implementing": "滚动实施 implementing",
-        "done": "完成 done",
-    },
-    "provenance": {"generated": "生成 generated", "edited": "编辑 edited", "added": "新增 added"},
-}
-#: Titles of workbook tables that are not lists.
-_TITLES = {"block_metrics": "街区体检指标 block_metrics", "area_metrics": "全域指标 area_metrics"}
+#: Language of legend labels (Chinese first, as every blockcheck output).
+LANG = "zh"
+#: Coded fields drawn by category, per table: (field, default first); project_list also by priority.
+_CATEGORIES = {"resource_list": ("category",), "project_list": ("status",)}
+_PRIORITY = {"project_list": "priority_score"}
 _KINDS = (
     ("point", "Point", QgsWkbTypes.GeometryType.PointGeometry),
     ("line", "LineString", QgsWkbTypes.GeometryType.LineGeometry),
     ("polygon", "Polygon", QgsWkbTypes.GeometryType.PolygonGeometry),
 )
 _KIND_OF = {geometry: kind for kind, _, geometry in _KINDS}
+Style = tuple[str, Callable[[QgsVectorLayer], None]]
 
 
 def workbook_path(layer: QgsVectorLayer) -> tuple[str, str]:
@@ -97,14 +95,88 @@ def layer_uris(workbook: str | os.PathLike, table: str) -> list[tuple[str, str |
     return found
 
 
-def _qml(table: str, style: str, kind: str | None) -> Path | None:
-    path = STYLE_DIR / f"{table}.{style}.{kind}.qml"
-    return path if path.is_file() else None
-
-
 def layer_kind(layer: QgsVectorLayer) -> str | None:
     """``point`` / ``line`` / ``polygon`` for a spatial layer, None for a table."""
     return _KIND_OF.get(layer.geometryType()) if layer.isSpatial() else None
+
+
+def _plain(value: object) -> object:
+    return None if value == NULL else value
+
+
+def standards_rows(workbook: str | os.PathLike) -> list[dict]:
+    """The rows of a workbook's ``standards_used`` table as plain dicts (empty when it has none)."""
+    table = QgsVectorLayer(f"{workbook}|layername=standards_used", "standards_used", "ogr")
+    if not table.isValid():
+        return []
+    names = table.fields().names()
+    return [{n: _plain(f[n]) for n in names} for f in table.getFeatures()]
+
+
+def _log(message: str) -> None:
+    QgsMessageLog.logMessage(message, "blockcheck")
+
+
+def _choropleths(workbook: str | os.PathLike) -> list[Style]:
+    """The block choropleths at the workbook's standards; none (and a log message) when they cannot be drawn."""
+    rows = standards_rows(workbook)
+    if not rows:
+        _log(f"{workbook}: no standards_used table; block_metrics left unstyled.")
+        return []
+    try:
+        maps = vocabulary.metric_choropleths(rows, LANG)
+    except QgsProcessingException as err:
+        _log(f"{workbook}: {err}")
+        return []
+
+    def make(choropleth) -> Callable[[QgsVectorLayer], None]:
+        def apply(layer: QgsVectorLayer) -> None:
+            layer.setRenderer(renderers.class_renderer(layer, choropleth.metric.key, choropleth.classes, blocks=True))
+            renderers.block_labels(layer)
+            layer.setOpacity(renderers.BLOCK_OPACITY)
+
+        return apply
+
+    return [(m.metric.label(LANG), make(m)) for m in maps]
+
+
+def _field_title(table: str, field: str) -> str:
+    """A style's name: the field's label (short: GeoPackage ``layer_styles`` names hold 30 characters)."""
+    from . import bridge
+
+    spec = next((f for f in bridge.list_schemas()[table].fields if f.name == field), None)
+    return (spec.label_zh if LANG == "zh" else spec.label_en) if spec is not None else field
+
+
+def _categories(table: str, field: str) -> Style:
+    terms = vocabulary.coded_terms(table, field)
+
+    def apply(layer: QgsVectorLayer) -> None:
+        layer.setRenderer(renderers.category_renderer(layer, field, terms))
+
+    return _field_title(table, field), apply
+
+
+def _priority(table: str, field: str) -> Style:
+    classes = vocabulary.priority_classes(LANG)
+
+    def apply(layer: QgsVectorLayer) -> None:
+        layer.setRenderer(renderers.class_renderer(layer, field, classes))
+
+    return _field_title(table, field), apply
+
+
+def layer_styles(workbook: str | os.PathLike, table: str) -> list[Style]:
+    """The styles of `table`'s layers as (name, apply to a layer), the default first; empty without the core."""
+    try:
+        if table == "block_metrics":
+            return _choropleths(workbook)
+        styles = [_categories(table, field) for field in _CATEGORIES.get(table, ())]
+        if table in _PRIORITY:
+            styles.append(_priority(table, _PRIORITY[table]))
+        return styles
+    except ImportError:  # the core is missing: the plugin says so elsewhere; layers stay unstyled
+        return []
 
 
 def set_field_forms(layer: QgsVectorLayer, table: str) -> None:
@@ -114,58 +186,67 @@ def set_field_forms(layer: QgsVectorLayer, table: str) -> None:
     schemas = bridge.list_schemas()
     if table not in schemas:
         return
-    labels = bridge.resource_categories() if table == "resource_list" else {}
     for field in schemas[table].fields:
         index = layer.fields().indexOf(field.name)
         if index < 0:
             continue
         layer.setFieldAlias(index, field.label_zh or field.label_en)
         if field.values:
-            names = labels if field.name == "category" else _VALUE_LABELS.get(field.name, {})
-            value_map = [{names.get(v, v): v} for v in field.values]
+            names = vocabulary.coded_labels(table, field.name, LANG)
+            shown = {v: f"{names[v]} {v}" if names.get(v, v) != v else v for v in field.values}
+            value_map = [{shown[v]: v} for v in field.values]
             layer.setEditorWidgetSetup(index, QgsEditorWidgetSetup("ValueMap", {"map": value_map}))
 
 
 def apply_style(layer: QgsVectorLayer, table: str) -> bool:
     """Apply the table's default style and add its alternatives to the layer's style manager."""
-    kind = layer_kind(layer)
-    styles = [(name, _qml(table, style, kind)) for style, name in STYLES.get(table, [])]
-    styles = [(name, qml) for name, qml in styles if qml is not None]
-    try:
+    path, _ = workbook_path(layer)
+    styles = layer_styles(path, table) if layer.isSpatial() else []
+    with contextlib.suppress(ImportError):  # the core is missing: forms need the schema
         set_field_forms(layer, table)
-    except ImportError:  # the core is missing: styles still apply, forms need the schema
-        pass
     if not styles:
         return False
     manager = layer.styleManager()
-    for name, qml in styles[1:]:
-        layer.loadNamedStyle(str(qml))
+    for name, make in styles[1:]:
+        make(layer)
         if name not in manager.styles():
             manager.addStyleFromLayer(name)
-    layer.loadNamedStyle(str(styles[0][1]))
+    styles[0][1](layer)
     if styles[0][0] not in manager.styles():
         manager.renameStyle(manager.currentStyle(), styles[0][0])
     layer.triggerRepaint()
     return True
 
 
+def _forget_styles(layer: QgsVectorLayer, names: set[str]) -> None:
+    """Delete the layer's styles of these names from ``layer_styles`` (QGIS would ask before overwriting one)."""
+    related, ids, stored, _, _ = layer.listStylesInDatabase()
+    for style_id, name in list(zip(ids, stored, strict=True))[:related]:
+        if name in names:
+            layer.deleteStyleFromDatabase(style_id)
+
+
 def save_styles_to_workbook(workbook: str | os.PathLike) -> int:
-    """Save every table's styles and forms into the workbook's ``layer_styles`` table; return how many."""
+    """Save every table's styles and forms into the workbook's ``layer_styles`` table; return how many.
+
+    Styles of the same names saved before (an earlier run into the same
+    folder keeps ``layer_styles``) are replaced: they may quote other standards.
+    """
     from . import bridge
 
     saved = 0
     tables = [t for t in bridge.list_schemas() if t != "project_history"] + ["block_metrics"]
     for table in dict.fromkeys(tables):
         uris = layer_uris(workbook, table)
+        styles = layer_styles(workbook, table) or [("blockcheck", None)]
         for i, (uri, kind) in enumerate(uris):
             layer = QgsVectorLayer(uri, table, "ogr")
             set_field_forms(layer, table)
-            styles = [(name, _qml(table, style, kind)) for style, name in STYLES.get(table, [])]
-            styles = [(name, qml) for name, qml in styles if qml is not None] or [("blockcheck", None)]
-            for j, (name, qml) in enumerate(styles):
-                if qml is not None:
-                    layer.loadNamedStyle(str(qml))
-                label = name if len(uris) == 1 else f"{name} ({kind})"
+            labels = [name if len(uris) == 1 else f"{name} ({kind})" for name, _ in styles]
+            _forget_styles(layer, set(labels))
+            for j, ((_, make), label) in enumerate(zip(styles, labels, strict=True)):
+                if make is not None and layer.isSpatial():
+                    make(layer)
                 error = layer.saveStyleToDatabase(label, "blockcheck", i == 0 and j == 0, "")
                 saved += not error
     return saved
@@ -175,7 +256,7 @@ def _layer_name(table: str, kind: str | None, several: bool) -> str:
     from . import bridge
 
     schema = bridge.list_schemas().get(table)
-    title = f"{schema.title_zh} {table}" if schema is not None else _TITLES.get(table, table)
+    title = f"{schema.title_zh} {table}" if schema is not None else f"{vocabulary.metric_table_title(table)} {table}"
     return f"{title} ({kind})" if several and kind else title
 
 
@@ -249,7 +330,7 @@ class _StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
         super().__init__()
         self.workbook, self.table = workbook, table
 
-    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: N802, ANN001 - QGIS API
+    def postProcessLayer(self, layer, context, feedback) -> None:
         if not isinstance(layer, QgsVectorLayer):
             return
         project = context.project() or QgsProject.instance()

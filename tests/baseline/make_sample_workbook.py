@@ -38,17 +38,13 @@ Other uses::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import hashlib
-import inspect
 import json
 import math
 import subprocess
 import sys
 import tempfile
-import types
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -75,40 +71,12 @@ GRID = 0.001
 #: How to regenerate, quoted in every failure message.
 REGENERATE = (
     "If the change is intended, regenerate the fingerprint with "
-    "`.venv/bin/python tests/baseline/make_sample_workbook.py` and review `git diff tests/baseline/sample_workbook.json`."
+    "`.venv/bin/python tests/baseline/make_sample_workbook.py` "
+    "and review `git diff tests/baseline/sample_workbook.json`."
 )
 
 
 # ------------------------------------------------------------------------------------- running
-
-
-@contextlib.contextmanager
-def pinned_year(year: int) -> Iterator[None]:
-    """Make ``datetime.date.today()`` fall in `year` for every loaded ``blockcheck`` module using ``_dt``.
-
-    The modules import ``datetime as _dt``; their ``_dt`` is swapped for a copy
-    of the module whose ``date.today()`` is 1 July of `year` (times of day,
-    ``datetime.now``, are left alone: they are run-time fields).
-    """
-
-    class _Date(datetime.date):
-        @classmethod
-        def today(cls) -> datetime.date:  # noqa: D102
-            return datetime.date(year, 7, 1)
-
-    fake = types.ModuleType("datetime")
-    fake.__dict__.update(vars(datetime))
-    fake.date = _Date
-    swapped = []
-    for name, module in list(sys.modules.items()):
-        if name.split(".")[0] == "blockcheck" and getattr(module, "_dt", None) is datetime:
-            module._dt = fake
-            swapped.append(module)
-    try:
-        yield
-    finally:
-        for module in swapped:
-            module._dt = datetime
 
 
 def sample_input() -> Path:
@@ -119,16 +87,13 @@ def sample_input() -> Path:
 
 
 def run_sample(out_dir: str | Path) -> Path:
-    """Run the whole pipeline on the sample district into `out_dir`, the year pinned; the workbook's path."""
-    import blockcheck.lists.resources  # noqa: F401  (loaded, so that pinned_year reaches its _dt)
+    """Run the whole pipeline on the sample district into `out_dir`, "now" in :data:`PINNED_YEAR`; the workbook's
+
+    path.
+    """
     import blockcheck.pipeline as pipeline
 
-    options = {}
-    if "as_of_year" in inspect.signature(pipeline.run).parameters:  # once run() takes the year, no patching
-        options["as_of_year"] = PINNED_YEAR
-    with pinned_year(PINNED_YEAR):
-        result = pipeline.run(sample_input(), out_dir, **options)
-    return Path(result.workbook)
+    return Path(pipeline.run(sample_input(), out_dir, as_of_year=PINNED_YEAR).workbook)
 
 
 # ------------------------------------------------------------------------------------- normalising
@@ -200,9 +165,7 @@ def layer_fingerprint(frame: pd.DataFrame, *, geometry_type: str | None, crs: st
         if geometry:
             full["geometry"] = wkb[i]
         rows.append(full)
-    order = sorted(
-        range(len(rows)), key=lambda i: (_dumps([rows[i][c] for c in key]) if key else "", _dumps(rows[i]))
-    )
+    order = sorted(range(len(rows)), key=lambda i: (_dumps([rows[i][c] for c in key]) if key else "", _dumps(rows[i])))
     digest = hashlib.sha256("\n".join(_dumps(rows[i]) for i in order).encode()).hexdigest()
     data = [[_short(rows[i][c]) if c == "geometry" else rows[i][c] for c in columns] for i in order]
     return {

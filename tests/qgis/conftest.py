@@ -41,7 +41,7 @@ INPUT_LAYERS = ("blocks", "communities", "roads", "green", "facilities", "buildi
 
 
 @pytest.fixture(scope="session")
-def plugin_module(qgis_app):  # noqa: ANN001, ANN201
+def plugin_module(qgis_app):
     """The plugin package, imported from the source tree (qgis_plugin/ on sys.path)."""
     if str(PLUGIN_ROOT) not in sys.path:
         sys.path.insert(0, str(PLUGIN_ROOT))
@@ -51,7 +51,7 @@ def plugin_module(qgis_app):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="session")
-def qgis_processing(qgis_app, plugin_module):  # noqa: ANN001, ANN201
+def qgis_processing(qgis_app, plugin_module):
     """Processing initialised with the blockcheck provider registered; yields ``processing``."""
     if "/usr/share/qgis/python/plugins" not in sys.path:
         sys.path.insert(0, "/usr/share/qgis/python/plugins")
@@ -84,42 +84,42 @@ class StubIface:
         self.menus: dict = {}
         self.docks: list = []
 
-    def mainWindow(self):  # noqa: N802, ANN201
+    def mainWindow(self):  # noqa: N802 - QgisInterface's method name
         return self.window
 
-    def mapCanvas(self):  # noqa: N802, ANN201
+    def mapCanvas(self):  # noqa: N802 - QgisInterface's method name
         return self.canvas
 
-    def messageBar(self):  # noqa: N802, ANN201
+    def messageBar(self):  # noqa: N802 - QgisInterface's method name
         return self.bar
 
-    def activeLayer(self):  # noqa: N802, ANN201
+    def activeLayer(self):  # noqa: N802 - QgisInterface's method name
         return self.active
 
-    def setActiveLayer(self, layer) -> bool:  # noqa: N802, ANN001
+    def setActiveLayer(self, layer) -> bool:  # noqa: N802 - QgisInterface's method name
         self.active = layer
         return True
 
-    def addToolBar(self, name: str):  # noqa: N802, ANN201
+    def addToolBar(self, name: str):  # noqa: N802 - QgisInterface's method name
         return self.window.addToolBar(name)
 
-    def addPluginToMenu(self, menu: str, action) -> None:  # noqa: N802, ANN001
+    def addPluginToMenu(self, menu: str, action) -> None:  # noqa: N802 - QgisInterface's method name
         self.menus.setdefault(menu, []).append(action)
 
-    def removePluginMenu(self, menu: str, action) -> None:  # noqa: N802, ANN001
+    def removePluginMenu(self, menu: str, action) -> None:  # noqa: N802 - QgisInterface's method name
         self.menus.get(menu, []).remove(action)
 
-    def addDockWidget(self, area, dock) -> None:  # noqa: N802, ANN001
+    def addDockWidget(self, area, dock) -> None:  # noqa: N802 - QgisInterface's method name
         self.window.addDockWidget(area, dock)
         self.docks.append(dock)
 
-    def removeDockWidget(self, dock) -> None:  # noqa: N802, ANN001
+    def removeDockWidget(self, dock) -> None:  # noqa: N802 - QgisInterface's method name
         self.window.removeDockWidget(dock)
         self.docks.remove(dock)
 
 
 @pytest.fixture
-def qgis_iface(qgis_app):  # noqa: ANN001, ANN201
+def qgis_iface(qgis_app):
     """A stub iface (real canvas) installed as ``qgis.utils.iface``; the project is cleared afterwards."""
     import qgis.utils
     from qgis.core import QgsProject
@@ -134,7 +134,7 @@ def qgis_iface(qgis_app):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="session")
-def core_lists_run(tmp_path_factory):  # noqa: ANN201
+def core_lists_run(tmp_path_factory):
     """The core's own run of all four steps on the sample district (what the plugin must reproduce)."""
     from blockcheck.pipeline import run
 

@@ -18,7 +18,7 @@ def _gdal_messages(path: Path) -> list[str]:
 
     messages: list[str] = []
 
-    def handler(level, number, message):  # noqa: ANN001, ANN202
+    def handler(level, number, message):
         if level >= gdal.CE_Warning:
             messages.append(message)
 
@@ -37,7 +37,7 @@ def _gdal_messages(path: Path) -> list[str]:
     return messages
 
 
-def test_checked_sample_opens_in_qgis_without_warnings(qgis_app, sample_gpkg: Path, tmp_path: Path) -> None:  # noqa: ANN001
+def test_checked_sample_opens_in_qgis_without_warnings(qgis_app, sample_gpkg: Path, tmp_path: Path) -> None:
     from osgeo import gdal
     from qgis.core import QgsVectorLayer
 
@@ -56,7 +56,7 @@ def test_checked_sample_opens_in_qgis_without_warnings(qgis_app, sample_gpkg: Pa
     assert all(s.endswith(("街道", "镇")) for s in subdistricts), subdistricts  # Chinese text intact
 
 
-def test_a_geopackage_14_would_warn_so_the_check_is_real(qgis_app, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_geopackage_14_would_warn_so_the_check_is_real(qgis_app, tmp_path: Path) -> None:
     import geopandas as gpd
     from shapely.geometry import Point
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 import pytest
+
 from conftest import INPUT_LAYERS, SAMPLE_GPKG
 
 pytestmark = pytest.mark.qgis
@@ -27,7 +28,7 @@ def _assert_same_table(plugin_wb: Path, core_wb: Path, layer: str, *, drop: tupl
 
 
 @pytest.fixture(scope="module")
-def input_params(qgis_processing, tmp_path_factory):  # noqa: ANN001, ANN201
+def input_params(qgis_processing, tmp_path_factory):
     """One parameter per input layer: blocks from a memory layer, roads from a Shapefile, the rest GeoPackage."""
     from qgis.core import (
         QgsCoordinateTransformContext,
@@ -55,7 +56,7 @@ def input_params(qgis_processing, tmp_path_factory):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="module")
-def lists_run(qgis_processing, input_params, tmp_path_factory):  # noqa: ANN001, ANN201
+def lists_run(qgis_processing, input_params, tmp_path_factory):
     out = tmp_path_factory.mktemp("plugin_lists")
     surveys = {
         "DEMANDS": str(SAMPLE_GPKG.parent / "demand_survey.csv"),
@@ -64,7 +65,7 @@ def lists_run(qgis_processing, input_params, tmp_path_factory):  # noqa: ANN001,
     return qgis_processing.run("blockcheck:eightlists", {**input_params, **surveys, "OUTPUT_FOLDER": str(out)})
 
 
-def test_provider_lists_every_algorithm(qgis_processing) -> None:  # noqa: ANN001
+def test_provider_lists_every_algorithm(qgis_processing) -> None:
     from qgis.core import QgsApplication
 
     provider = QgsApplication.processingRegistry().providerById("blockcheck")
@@ -78,8 +79,10 @@ def test_provider_lists_every_algorithm(qgis_processing) -> None:  # noqa: ANN00
 
 def test_health_check_equals_the_core_and_loads_styled_layers(
     qgis_processing, input_params, core_lists_run, tmp_path
-) -> None:  # noqa: ANN001
-    from qgis.core import QgsGraduatedSymbolRenderer, QgsProject
+) -> None:
+    from qgis.core import QgsProject, QgsRuleBasedRenderer
+
+    from blockcheck.vocabulary import metric_schema
 
     QgsProject.instance().addMapLayer(input_params["BLOCKS"], False)
     result = qgis_processing.runAndLoadResults(
@@ -94,24 +97,26 @@ def test_health_check_equals_the_core_and_loads_styled_layers(
         layer.name(): layer for layer in QgsProject.instance().mapLayers().values() if str(workbook) in layer.source()
     }
     blocks = next(layer for name, layer in loaded.items() if "block_metrics" in name)
-    assert isinstance(blocks.renderer(), QgsGraduatedSymbolRenderer)
-    assert blocks.renderer().classAttribute() == "road_density_km_per_km2"
-    assert "人均公园绿地 Park green per person" in blocks.styleManager().styles()  # alternative choropleths
+    assert isinstance(blocks.renderer(), QgsRuleBasedRenderer)  # one rule per class of the core's choropleth
+    rules = blocks.renderer().rootRule().children()
+    assert all('"road_density_km_per_km2"' in r.filterExpression() for r in rules)
+    park = metric_schema().metric("park_green_m2_per_capita").label("zh")
+    assert park == "人均公园绿地" and park in blocks.styleManager().styles()  # alternative choropleths
     assert any("problem_list" in name for name in loaded)
     styles = pyogrio.read_dataframe(workbook, layer="layer_styles")
     assert {"block_metrics", "problem_list"} <= set(styles["f_table_name"])
-    assert styles.loc[styles["f_table_name"] == "block_metrics", "styleQML"].str.contains("graduatedSymbol").any()
+    assert styles.loc[styles["f_table_name"] == "block_metrics", "styleQML"].str.contains("RuleRenderer").any()
     # … so the GeoPackage opens styled without the plugin (QGIS loads the default style from layer_styles)
     from qgis.core import QgsVectorLayer
 
     plain = QgsVectorLayer(f"{workbook}|layername=block_metrics", "plain", "ogr")
-    assert isinstance(plain.renderer(), QgsGraduatedSymbolRenderer)
+    assert isinstance(plain.renderer(), QgsRuleBasedRenderer)
     problems = QgsVectorLayer(f"{workbook}|layername=problem_list", "plain", "ogr")
     assert problems.attributeAlias(problems.fields().indexOf("situation")) == "现状情况"
     assert problems.editorWidgetSetup(problems.fields().indexOf("type")).type() == "ValueMap"
 
 
-def test_find_resources_equals_the_core(qgis_processing, input_params, core_lists_run, tmp_path) -> None:  # noqa: ANN001
+def test_find_resources_equals_the_core(qgis_processing, input_params, core_lists_run, tmp_path) -> None:
     result = qgis_processing.run("blockcheck:resources", {**input_params, "OUTPUT_FOLDER": str(tmp_path)})
     workbook = Path(result["WORKBOOK"])
     _assert_same_table(workbook, core_lists_run.workbook, "resource_list")
@@ -121,7 +126,7 @@ def test_find_resources_equals_the_core(qgis_processing, input_params, core_list
     assert styles.loc[styles["f_table_name"] == "resource_list", "styleQML"].str.contains("categorizedSymbol").any()
 
 
-def test_eight_lists_equal_the_core(lists_run, core_lists_run) -> None:  # noqa: ANN001
+def test_eight_lists_equal_the_core(lists_run, core_lists_run) -> None:
     workbook = Path(lists_run["WORKBOOK"])
     for table in (
         "block_metrics",
@@ -150,9 +155,10 @@ def test_eight_lists_equal_the_core(lists_run, core_lists_run) -> None:  # noqa:
     assert Path(lists_run["EXCEL"]).is_file()
 
 
-def test_what_if_equals_the_core(qgis_processing, lists_run) -> None:  # noqa: ANN001
-    from blockcheck.whatif import what_if
+def test_what_if_equals_the_core(qgis_processing, lists_run) -> None:
     from qgis.core import QgsVectorLayer
+
+    from blockcheck.whatif import what_if
 
     workbook = lists_run["WORKBOOK"]
     projects = _frame(Path(workbook), "project_list")
@@ -169,14 +175,14 @@ def test_what_if_equals_the_core(qgis_processing, lists_run) -> None:  # noqa: A
     theirs = what_if(workbook, ids)
     assert len(ours) == len(theirs)
     pd.testing.assert_frame_equal(
-        ours.astype({c: float for c in ("before", "after", "change")}).fillna(float("nan")),
+        ours.astype(dict.fromkeys(("before", "after", "change"), float)).fillna(float("nan")),
         theirs.reset_index(drop=True),
         check_dtype=False,
     )
     assert (theirs["change"].abs() > 0).any()
 
 
-def test_validate_honours_selections_and_reports_core_errors(qgis_processing, tmp_path) -> None:  # noqa: ANN001
+def test_validate_honours_selections_and_reports_core_errors(qgis_processing, tmp_path) -> None:
     from qgis.core import (
         QgsFeature,
         QgsFeatureRequest,
@@ -214,7 +220,7 @@ def test_validate_honours_selections_and_reports_core_errors(qgis_processing, tm
     assert (tmp_path / "bad" / "validation_report.txt").is_file()
 
 
-def test_progress_and_cancel_go_through_feedback(qgis_processing, input_params, tmp_path) -> None:  # noqa: ANN001
+def test_progress_and_cancel_go_through_feedback(qgis_processing, input_params, tmp_path) -> None:
     from qgis.core import QgsProcessingException, QgsProcessingFeedback
 
     class CancelAfterValidation(QgsProcessingFeedback):
@@ -222,7 +228,7 @@ def test_progress_and_cancel_go_through_feedback(qgis_processing, input_params, 
             super().__init__()
             self.seen: list[float] = []
 
-        def setProgress(self, progress: float) -> None:  # noqa: N802
+        def setProgress(self, progress: float) -> None:  # noqa: N802 - QgsProcessingFeedback's method
             self.seen.append(progress)
             super().setProgress(progress)
             if progress >= 15:
@@ -237,7 +243,7 @@ def test_progress_and_cancel_go_through_feedback(qgis_processing, input_params, 
     assert not (tmp_path / "workbook.gpkg").exists()
 
 
-def test_export_hearing_maps_and_atlas(qgis_processing, lists_run, tmp_path) -> None:  # noqa: ANN001
+def test_export_hearing_maps_and_atlas(qgis_processing, lists_run, tmp_path) -> None:
     pytest.importorskip(
         "blockcheck.report.atlas", reason="blockcheck.report (hearing exports) is not in this checkout yet"
     )
@@ -270,7 +276,7 @@ def _pdf_pages(data: bytes) -> int:
     return max(counts) if counts else len(re.findall(rb"/Type\s*/Page\b", data))
 
 
-def test_run_from_the_sample_layers_keeps_the_synthetic_notice(lists_run, core_lists_run) -> None:  # noqa: ANN001
+def test_run_from_the_sample_layers_keeps_the_synthetic_notice(lists_run, core_lists_run) -> None:
     # the plugin hands the core a copy of the layers: the sample's dataset_info (synthetic = true) goes with it
     meta = pyogrio.read_dataframe(Path(lists_run["WORKBOOK"]), layer="blockcheck_meta").set_index("key")["value"]
     assert meta["synthetic"] == "true"

@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from conftest import PLUGIN_ROOT, SAMPLE_GPKG
 
 pytestmark = pytest.mark.qgis
@@ -29,7 +30,8 @@ def _read_in_other_process(workbook: Path) -> dict:
         for name in ("resource_list", "project_list", "project_history"):
             frame = pyogrio.read_dataframe(wb, layer=name)
             frame["wkt"] = frame.geometry.to_wkt() if "geometry" in frame else None
-            out[name] = frame.drop(columns="geometry", errors="ignore").astype(object).where(frame.notna(), None).to_dict("records")
+            plain = frame.drop(columns="geometry", errors="ignore").astype(object)
+            out[name] = plain.where(frame.notna(), None).to_dict("records")
         print(json.dumps(out, default=str))
     """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -37,14 +39,14 @@ def _read_in_other_process(workbook: Path) -> dict:
 
 
 @pytest.fixture
-def workbook(core_lists_run, tmp_path) -> Path:  # noqa: ANN001
+def workbook(core_lists_run, tmp_path) -> Path:
     target = tmp_path / "workbook.gpkg"
     shutil.copy(core_lists_run.workbook, target)
     return target
 
 
 @pytest.fixture
-def editor(qgis_iface, plugin_module, workbook):  # noqa: ANN001, ANN201
+def editor(qgis_iface, plugin_module, workbook):
     """The plugin started as QGIS starts it, the workbook open as map layers, the editor docked on it."""
     from qgis.core import QgsProject
 
@@ -61,7 +63,7 @@ def editor(qgis_iface, plugin_module, workbook):  # noqa: ANN001, ANN201
     plugin.unload()
 
 
-def test_tabs_are_the_eight_lists_with_chinese_labels(editor) -> None:  # noqa: ANN001
+def test_tabs_are_the_eight_lists_with_chinese_labels(editor) -> None:
     titles = [editor.tabs.tabText(i) for i in range(editor.tabs.count())]
     assert titles[:8] == [
         "图1 问题清单",
@@ -81,7 +83,7 @@ def test_tabs_are_the_eight_lists_with_chinese_labels(editor) -> None:  # noqa: 
     assert model.headerData(2, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole).startswith("Project (name, str")
 
 
-def test_rows_and_map_selection_follow_each_other(editor, qgis_iface) -> None:  # noqa: ANN001
+def test_rows_and_map_selection_follow_each_other(editor, qgis_iface) -> None:
     store = editor.store
     projects = store.project_layers("project_list")
     # lines (roads), points (shared school/office lots, stations at facilities) and polygons (sites) of the one table
@@ -117,7 +119,7 @@ def test_rows_and_map_selection_follow_each_other(editor, qgis_iface) -> None:  
     assert [i.row() for i in editor.views["project_list"].selectionModel().selectedRows()] == [3]
 
 
-def test_round_trip_add_edit_reopen(editor, qgis_iface, workbook) -> None:  # noqa: ANN001
+def test_round_trip_add_edit_reopen(editor, qgis_iface, workbook) -> None:
     from qgis.core import QgsProject, QgsVectorLayer
     from qgis.PyQt.QtCore import Qt
     from qgis.PyQt.QtWidgets import QComboBox, QStyleOptionViewItem
@@ -126,7 +128,7 @@ def test_round_trip_add_edit_reopen(editor, qgis_iface, workbook) -> None:  # no
 
     parcels = QgsVectorLayer(f"{SAMPLE_GPKG}|layername=parcels", "地块 parcels", "ogr")
     QgsProject.instance().addMapLayer(parcels)
-    picked = [f for f in parcels.getFeatures()][:2]
+    picked = list(parcels.getFeatures())[:2]
     parcels.selectByIds([f.id() for f in picked])
     qgis_iface.setActiveLayer(parcels)
     editor.reasonEdit.setText("听证会意见 hearing feedback")
@@ -202,7 +204,7 @@ def test_round_trip_add_edit_reopen(editor, qgis_iface, workbook) -> None:  # no
     assert model.headerData(column, Qt.Orientation.Horizontal) == "项目状态"
 
 
-def test_an_edit_survives_a_killed_qgis(workbook) -> None:  # noqa: ANN001
+def test_an_edit_survives_a_killed_qgis(workbook) -> None:
     """Edit through the editor's store in a QGIS process that is then killed without any clean-up."""
     code = textwrap.dedent(f"""
         import os, sys
@@ -229,8 +231,8 @@ def test_an_edit_survives_a_killed_qgis(workbook) -> None:  # noqa: ANN001
     assert saved["project_history"][-1]["reason"] == "crash test"
 
 
-def test_the_editor_waits_for_a_writer_and_names_it(workbook, qgis_iface, monkeypatch) -> None:  # noqa: ANN001
-    """While `blockcheck run` holds the workbook's lock the editor's commit is refused with the holder's name; after, it lands."""
+def test_the_editor_waits_for_a_writer_and_names_it(workbook, qgis_iface, monkeypatch) -> None:
+    """While `blockcheck run` holds the workbook's lock the editor's commit is refused (naming it); then it lands."""
     from qgis.core import QgsProject
 
     monkeypatch.setenv("BLOCKCHECK_LOCK_WAIT_S", "0.5")
@@ -239,9 +241,11 @@ def test_the_editor_waits_for_a_writer_and_names_it(workbook, qgis_iface, monkey
 
     store = WorkbookStore(workbook, QgsProject.instance())
     row = next(i for i, r in enumerate(store.rows["project_list"]) if r.values["status"] == "registered")
-    with workbook_lock(workbook, command="blockcheck run (test)"):
-        with pytest.raises(OSError, match=r"blockcheck run \(test\)"):
-            store.update("project_list", row, "status", "adjusted", who="test", reason="during a run")
+    with (
+        workbook_lock(workbook, command="blockcheck run (test)"),
+        pytest.raises(OSError, match=r"blockcheck run \(test\)"),
+    ):
+        store.update("project_list", row, "status", "adjusted", who="test", reason="during a run")
     store.update("project_list", row, "status", "adjusted", who="test", reason="after the run")
     saved = _read_in_other_process(workbook)
     pid = store.rows["project_list"][row].values["project_id"]

@@ -18,7 +18,7 @@ def _pdf_pages(data: bytes) -> int:
     return max(counts) if counts else len(re.findall(rb"/Type\s*/Page\b", data))
 
 
-def test_layout_action_exports_one_pdf_page_per_block(qgis_iface, plugin_module, core_lists_run, tmp_path) -> None:  # noqa: ANN001
+def test_layout_action_exports_one_pdf_page_per_block(qgis_iface, plugin_module, core_lists_run, tmp_path) -> None:
     from qgis.core import (
         QgsLayoutItemLabel,
         QgsLayoutItemLegend,

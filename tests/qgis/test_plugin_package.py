@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pyogrio
 import pytest
+
 from conftest import PLUGIN_ROOT, SAMPLE_GPKG
 
 pytestmark = pytest.mark.qgis
@@ -36,13 +37,18 @@ def _imports(path: Path) -> set[str]:
             names |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module.split(".")[0])
-        elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module" and node.args:
-            if isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-                names.add(node.args[0].value.split(".")[0])
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", "") == "import_module"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names.add(node.args[0].value.split(".")[0])
     return names
 
 
-def _build(tmp_path: Path, **kwargs) -> tuple[Path, object]:  # noqa: ANN003
+def _build(tmp_path: Path, **kwargs) -> tuple[Path, object]:
     """Build the zip with scripts/build_plugin.py; returns (zip, the build module)."""
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
@@ -85,24 +91,24 @@ def test_each_algorithm_is_parameters_plus_one_core_call() -> None:
                 assert len(calls) == 1, f"{path.name}: {len(calls)} core calls"
 
 
-def test_static_plugin_names_follow_the_core(plugin_module) -> None:  # noqa: ANN001
+def test_static_plugin_names_follow_the_core(plugin_module) -> None:
     from blockcheck.inputs.model import input_model
     from blockcheck.standards import PROFILES
-
     from blockcheck_qgis.algorithms.base import INPUT_LAYERS
     from blockcheck_qgis.algorithms.base import PROFILES as PLUGIN_PROFILES
 
     model = input_model()
     assert [(n, r) for n, _, _, r in INPUT_LAYERS] == [(n, spec.required) for n, spec in model.layers.items()]
-    assert PLUGIN_PROFILES == tuple(PROFILES)
+    assert tuple(PROFILES) == PLUGIN_PROFILES
 
 
 # ---------------------------------------------------------------- metadata, licence, requirements
 
 
-def test_metadata_version_licence_and_minimum_qgis(qgis_app) -> None:  # noqa: ANN001
-    import blockcheck
+def test_metadata_version_licence_and_minimum_qgis(qgis_app) -> None:
     from qgis.core import Qgis
+
+    import blockcheck
 
     meta = configparser.ConfigParser()
     meta.read(PLUGIN / "metadata.txt", encoding="utf-8")
@@ -122,7 +128,7 @@ def test_metadata_version_licence_and_minimum_qgis(qgis_app) -> None:  # noqa: A
 # ---------------------------------------------------------------- translations
 
 
-def test_translations_compile_and_switch_the_ui_to_chinese(plugin_module, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_translations_compile_and_switch_the_ui_to_chinese(plugin_module, tmp_path, monkeypatch) -> None:
     from qgis.PyQt.QtCore import QCoreApplication
 
     from blockcheck_qgis import i18n
@@ -152,7 +158,7 @@ def test_translations_compile_and_switch_the_ui_to_chinese(plugin_module, tmp_pa
 
 def test_missing_dependencies_give_the_exact_install_command_and_install_nothing(
     qgis_processing, monkeypatch, tmp_path
-) -> None:  # noqa: ANN001
+) -> None:
     from qgis.core import QgsApplication, QgsProcessingException
 
     from blockcheck_qgis import _deps
@@ -275,7 +281,7 @@ def _core_health_check(out: Path, pythonpath: str) -> subprocess.Popen:
     )
 
 
-def test_zip_installs_enables_and_runs_in_real_qgis(qgis_app, plugin_module, qgis_compatible_site, tmp_path) -> None:  # noqa: ANN001
+def test_zip_installs_enables_and_runs_in_real_qgis(qgis_app, plugin_module, qgis_compatible_site, tmp_path) -> None:
     if not (shutil.which("xvfb-run") and shutil.which("qgis")):
         if os.environ.get("BLOCKCHECK_REQUIRE_QGIS") == "1":
             pytest.fail("qgis and xvfb-run are required here; run scripts/setup.sh --test")
@@ -332,7 +338,7 @@ def test_zip_installs_enables_and_runs_in_real_qgis(qgis_app, plugin_module, qgi
     assert any("install command" in text for text in c["message_bar"])
 
 
-def test_the_plugin_guide_names_every_algorithm_and_parameter(qgis_processing) -> None:  # noqa: ANN001
+def test_the_plugin_guide_names_every_algorithm_and_parameter(qgis_processing) -> None:
     from qgis.core import QgsApplication
 
     guide = (ROOT / "docs" / "plugin.md").read_text("utf-8")

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from districts import SHARED
 
+from blockcheck.inputs.osm import import_osm
 from blockcheck.io import write_gpkg
 from blockcheck.metrics.roads import PUBLIC_ROAD_CLASSES, road_density_km_per_km2, road_length_by_block_m
-from blockcheck.inputs.osm import import_osm
+from districts import SHARED
 
 pytestmark = [pytest.mark.qgis, pytest.mark.shared]
 XUEYUAN = SHARED / "realdata" / "beijing-xueyuanlu-osm" / "map.osm"
 
 
-def _processing():  # noqa: ANN202
+def _processing():
     sys.path.insert(0, "/usr/share/qgis/python/plugins")
     import processing
     from processing.core.Processing import Processing
@@ -35,7 +35,7 @@ def _sumlinelengths(polygons: str, lines: str, tmp: Path, name: str) -> gpd.GeoD
     return gpd.read_file(out)
 
 
-def test_shared_xueyuanlu_road_density_equals_qgis_sumlinelengths(qgis_app, tmp_path: Path) -> None:  # noqa: ANN001
+def test_shared_xueyuanlu_road_density_equals_qgis_sumlinelengths(qgis_app, tmp_path: Path) -> None:
     layers = import_osm(XUEYUAN)
     blocks = layers["blocks"].set_index("block_id", drop=False)
     roads = layers["roads"]
@@ -44,7 +44,7 @@ def test_shared_xueyuanlu_road_density_equals_qgis_sumlinelengths(qgis_app, tmp_
     write_gpkg(tmp_path / "blocks.gpkg", {"blocks": layers["blocks"]})
     roads_src = f"{tmp_path / 'roads.gpkg'}|layername=roads"
 
-    def qgis_length(offset_m: float, name: str):  # noqa: ANN202
+    def qgis_length(offset_m: float, name: str):
         grown = layers["blocks"].assign(geometry=layers["blocks"].buffer(offset_m, join_style="mitre"))
         write_gpkg(tmp_path / f"{name}.gpkg", {"blocks": grown})
         out = _sumlinelengths(f"{tmp_path / f'{name}.gpkg'}|layername=blocks", roads_src, tmp_path, f"{name}_out")

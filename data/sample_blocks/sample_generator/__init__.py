@@ -32,10 +32,40 @@ from .district import District
 from .summary import summarize
 from .surveys import DEMAND_CSV, DEMAND_HEADERS, VISION_CSV, VISION_HEADERS, csv_bytes, surveys
 
-__all__ = ["DEMAND_CSV", "DEMAND_HEADERS", "SEED", "VISION_CSV", "VISION_HEADERS", "csv_bytes", "dataset_info", "generate", "summarize"]
+__all__ = [
+    "DEMAND_CSV",
+    "DEMAND_HEADERS",
+    "SEED",
+    "VISION_CSV",
+    "VISION_HEADERS",
+    "csv_bytes",
+    "dataset_info",
+    "generate",
+    "summarize",
+]
 
-BUILDING_COLUMNS = ["building_id", "use", "subtype", "floors", "year_built", "status", "occupancy_ratio", "roof", "underground_area_m2", "underground_used_m2", "employees"]
-COMMUNITY_COLUMNS = ["community_id", "name", "subdistrict", "population", "households", "elderly_population", "resident_workers"]
+BUILDING_COLUMNS = [
+    "building_id",
+    "use",
+    "subtype",
+    "floors",
+    "year_built",
+    "status",
+    "occupancy_ratio",
+    "roof",
+    "underground_area_m2",
+    "underground_used_m2",
+    "employees",
+]
+COMMUNITY_COLUMNS = [
+    "community_id",
+    "name",
+    "subdistrict",
+    "population",
+    "households",
+    "elderly_population",
+    "resident_workers",
+]
 INTEGER_FIELDS = {
     "communities": ("population", "households", "elderly_population", "resident_workers"),
     "buildings": ("floors", "year_built"),
@@ -48,10 +78,11 @@ def dataset_info(seed: int = SEED) -> pd.DataFrame:
     rows = {
         "synthetic": "true",
         "description": "虚构示例数据：仿照“四步走、八清单”回天地区（回龙观、天通苑）案例生成的16个街区。"
-                       "街道、小区和道路名称仅借作标签，位置与数量均为虚构，不代表任何真实地点的现状。",
-        "description_en": "Synthetic sample data: 16 made-up street blocks modelled on the Huitian (Huilongguan, Tiantongyuan) "
-                          "example of the 'four steps, eight lists' guideline. Place names are borrowed as labels only; "
-                          "locations and numbers are invented and describe no real place.",
+        "街道、小区和道路名称仅借作标签，位置与数量均为虚构，不代表任何真实地点的现状。",
+        "description_en": "Synthetic sample data: 16 made-up street blocks modelled on the Huitian "
+        "(Huilongguan, Tiantongyuan) "
+        "example of the 'four steps, eight lists' guideline. Place names are borrowed as labels only; "
+        "locations and numbers are invented and describe no real place.",
         "generator": f"data/sample_blocks/make_sample.py (seed {seed})",
     }
     return pd.DataFrame({"key": list(rows), "value": list(rows.values())})
@@ -76,7 +107,10 @@ def generate(seed: int = SEED) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, p
     buildings.add_geometry(bld)
 
     # ---- layers
-    block_rows = [{"_b": b, "_geom": layout.block_outline(d, b), **{k: blk[k] for k in ("block_id", "name", "subdistrict")}} for b, blk in enumerate(d.blocks)]
+    block_rows = [
+        {"_b": b, "_geom": layout.block_outline(d, b), **{k: blk[k] for k in ("block_id", "name", "subdistrict")}}
+        for b, blk in enumerate(d.blocks)
+    ]
     blocks_layer = d.layer(block_rows, ["block_id", "name", "subdistrict"])
     communities_layer = d.layer(comm_rows, COMMUNITY_COLUMNS)
 
@@ -91,7 +125,12 @@ def generate(seed: int = SEED) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, p
     green_layer = d.layer(d.green, ["green_id", "name", "kind", "quality"], "G", "green_id")
 
     facilities.transport_points(d, road_rows)
-    facilities_layer = d.layer(d.facilities, ["facility_id", "name", "category", "beds", "seats", "floor_area_m2", "land_area_m2"], "F", "facility_id")
+    facilities_layer = d.layer(
+        d.facilities,
+        ["facility_id", "name", "category", "beds", "seats", "floor_area_m2", "land_area_m2"],
+        "F",
+        "facility_id",
+    )
     # schools: land area = their parcel
     school = facilities_layer["category"].isin(["primary_school", "middle_school"])
     facilities_layer.loc[school, "land_area_m2"] = np.round(shapely.area(facilities_layer.geometry[school].to_numpy()))

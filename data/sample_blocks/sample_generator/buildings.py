@@ -102,7 +102,12 @@ def residential(d: District, cell: dict, geom, main, inner, keepouts) -> None:
     spec = COMPOUND_ERAS[era]
     floors = int(rng.choice(spec.floors, p=spec.floor_shares))
     if floors == TOWER_FLOORS:
-        length, depth, col_gap, row_gap = TOWER_LENGTH_M, TOWER_DEPTH_M, TOWER_COLUMN_GAP_M, TOWER_ROW_GAP_PER_HEIGHT * floors * STOREY_HEIGHT_M
+        length, depth, col_gap, row_gap = (
+            TOWER_LENGTH_M,
+            TOWER_DEPTH_M,
+            TOWER_COLUMN_GAP_M,
+            TOWER_ROW_GAP_PER_HEIGHT * floors * STOREY_HEIGHT_M,
+        )
     else:
         length, depth, col_gap = rng.uniform(*spec.slab_length_m), spec.slab_depth_m, spec.column_gap_m
         row_gap = max(spec.min_row_gap_m, spec.row_gap_per_height * floors * STOREY_HEIGHT_M)
@@ -110,8 +115,16 @@ def residential(d: District, cell: dict, geom, main, inner, keepouts) -> None:
     ncol = max(1, int((width + col_gap) // (length + col_gap)))
     nrow = max(1, int((height + row_gap) // (depth + row_gap)))
     length = min(length, width)
-    xs = ax0 + np.arange(ncol) * ((width - length) / (ncol - 1) if ncol > 1 else 0.0) + (0.0 if ncol > 1 else (width - length) / 2)
-    ys = ay0 + np.arange(nrow) * ((height - depth) / (nrow - 1) if nrow > 1 else 0.0) + (0.0 if nrow > 1 else (height - depth) / 2)
+    xs = (
+        ax0
+        + np.arange(ncol) * ((width - length) / (ncol - 1) if ncol > 1 else 0.0)
+        + (0.0 if ncol > 1 else (width - length) / 2)
+    )
+    ys = (
+        ay0
+        + np.arange(nrow) * ((height - depth) / (nrow - 1) if nrow > 1 else 0.0)
+        + (0.0 if nrow > 1 else (height - depth) / 2)
+    )
     gx, gy = np.meshgrid(xs, ys)
     s0, t0 = gx.ravel(), gy.ravel()
     s1, t1 = s0 + length, t0 + depth
@@ -132,7 +145,15 @@ def residential(d: District, cell: dict, geom, main, inner, keepouts) -> None:
             box = cell["box"]
             s_start = box[0] if main[0] == cell["red"][0] else main[0] + 5.0
             s_end = box[2] if main[2] == cell["red"][2] else main[2] - 5.0
-            d.add_road(cell["_b"], (s_start, t_road), (s_end, t_road), "小区内部路", "internal", INTERNAL_ROAD_WIDTH_M, "internal")
+            d.add_road(
+                cell["_b"],
+                (s_start, t_road),
+                (s_end, t_road),
+                "小区内部路",
+                "internal",
+                INTERNAL_ROAD_WIDTH_M,
+                "internal",
+            )
     others = [k for k in range(len(gaps)) if k != road_gap]
     base = d.base_name(cell["_b"])
     green_gap = others[0] if others else None
@@ -143,7 +164,13 @@ def residential(d: District, cell: dict, geom, main, inner, keepouts) -> None:
         cols = slice(0, half) if anc_gap == green_gap else slice(0, ncol)
         gs0, gs1 = xs[cols][0], xs[cols][-1] + length
         if g1 - g0 > 10 and not overlaps(np.array([gs0]), np.array([g0]), np.array([gs1]), np.array([g1]), keepouts)[0]:
-            d.add_green(cell, shapely.box(gs0, g0 + 3.0, gs1, g1 - 3.0), "attached", f"{base}小区附属绿地", d.quality("attached"))
+            d.add_green(
+                cell,
+                shapely.box(gs0, g0 + 3.0, gs1, g1 - 3.0),
+                "attached",
+                f"{base}小区附属绿地",
+                d.quality("attached"),
+            )
     anc = []
     if anc_gap is not None and (anc_gap != green_gap or ncol > 1):
         g0, g1 = gaps[anc_gap]
@@ -161,7 +188,13 @@ def residential(d: District, cell: dict, geom, main, inner, keepouts) -> None:
     if anc:
         arr = np.array([a[:4] for a in anc])
         ok = ~overlaps(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], keepouts)
-        rooms = frame(arr[ok], use="ancillary", subtype=[a[4] for a, k in zip(anc, ok, strict=True) if k], floors=[a[5] for a, k in zip(anc, ok, strict=True) if k], era=era)
+        rooms = frame(
+            arr[ok],
+            use="ancillary",
+            subtype=[a[4] for a, k in zip(anc, ok, strict=True) if k],
+            floors=[a[5] for a, k in zip(anc, ok, strict=True) if k],
+            era=era,
+        )
         rooms["kind"] = "ancillary"
         slabs = pd.concat([slabs, rooms], ignore_index=True)
     cell["gaps"] = gaps
@@ -226,7 +259,13 @@ def add_attributes(d: District, bld: pd.DataFrame) -> None:
 
     # underground floor area and the part in use (calibrated to ~40 % overall)
     has_basement = np.select(
-        [era == "new", era == "mid", era == "old", np.isin(use, ("office", "commercial", "health")), np.isin(use, ("education", "culture", "sports", "public_service"))],
+        [
+            era == "new",
+            era == "mid",
+            era == "old",
+            np.isin(use, ("office", "commercial", "health")),
+            np.isin(use, ("education", "culture", "sports", "public_service")),
+        ],
         [rng.random(n) < BASEMENT_PROB[key] for key in ("new", "mid", "old", "business", "public")],
         default=False,
     )
@@ -258,7 +297,9 @@ def add_jobs(bld: pd.DataFrame, resident_workers: int) -> None:
     occupancy = bld["occupancy_ratio"].to_numpy()
     rate = {key: 1 / m2 for key, m2 in M2_PER_JOB.items()}
     raw_jobs = gfa * np.array([rate.get(u, 0.0) for u in use]) * np.maximum(occupancy, 0.0)
-    raw_jobs[(use == "ancillary") & (bld["subtype"].to_numpy() == "office") & (bld["status"].to_numpy() != "idle")] = ANCILLARY_OFFICE_JOBS
+    raw_jobs[(use == "ancillary") & (bld["subtype"].to_numpy() == "office") & (bld["status"].to_numpy() != "idle")] = (
+        ANCILLARY_OFFICE_JOBS
+    )
     employees = np.round(raw_jobs * TARGET_JOBS_PER_WORKER * resident_workers / raw_jobs.sum())
     bld["employees"] = employees.astype(float)
 

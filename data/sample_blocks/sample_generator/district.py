@@ -41,7 +41,18 @@ class District:
     # -- adding features ------------------------------------------------------
 
     def add_parcel(self, cell: dict, geom, land_use: str, status: str, programme: str, far_rule) -> int:
-        self.parcels.append({"_b": cell["_b"], "_comm": cell["comm"], "_cell": cell["idx"], "_geom": geom, "land_use": land_use, "status": status, "_prog": programme, "_far": far_rule})
+        self.parcels.append(
+            {
+                "_b": cell["_b"],
+                "_comm": cell["comm"],
+                "_cell": cell["idx"],
+                "_geom": geom,
+                "land_use": land_use,
+                "status": status,
+                "_prog": programme,
+                "_far": far_rule,
+            }
+        )
         return len(self.parcels) - 1
 
     def add_buildings(self, cell: dict, parcel: int, frame: pd.DataFrame) -> None:
@@ -91,7 +102,9 @@ class District:
         out = shapely.transform(out, lambda c: c + self.offset)
         return shapely.set_precision(out, 0.01)
 
-    def layer(self, rows: pd.DataFrame | list, columns: list[str], prefix: str | None = None, id_field: str | None = None) -> gpd.GeoDataFrame:
+    def layer(
+        self, rows: pd.DataFrame | list, columns: list[str], prefix: str | None = None, id_field: str | None = None
+    ) -> gpd.GeoDataFrame:
         """A GeoDataFrame in EPSG:4548 with `columns` (missing ones empty), numbered ids if `prefix`."""
         frame = pd.DataFrame(rows).reset_index(drop=True)
         geoms = self.to_crs(frame["_geom"].to_numpy(), frame["_b"].to_numpy().astype(int))

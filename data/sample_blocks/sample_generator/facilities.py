@@ -64,7 +64,13 @@ def community_services(d: District, buildings: pd.DataFrame) -> None:
             return row["_b"], shapely.Point((row.s0 + row.s1) / 2, (row.t0 + row.t1) / 2)
 
         b, pt = at(0)
-        d.add_facility(b, pt, "community_service", f"{base}社区综合服务站", floor_area_m2=float(rng.integers(*COMMUNITY_SERVICE_FLOOR_AREA_M2)))
+        d.add_facility(
+            b,
+            pt,
+            "community_service",
+            f"{base}社区综合服务站",
+            floor_area_m2=float(rng.integers(*COMMUNITY_SERVICE_FLOOR_AREA_M2)),
+        )
         # every capacity is drawn before the facilities are (the order fixes the random stream)
         plan = [(prob, category, label, _capacity(spec, rng)) for prob, category, label, spec in COMMUNITY_SERVICES]
         for k, (prob, category, label, capacity) in enumerate(plan, start=1):
@@ -76,12 +82,23 @@ def community_services(d: District, buildings: pd.DataFrame) -> None:
             row_id = pick[-1]
             buildings.loc[row_id, ["use", "floors", "kind"]] = ("education", KINDERGARTEN_FLOORS, "kindergarten")
             row = buildings.loc[row_id]
-            d.add_facility(row["_b"], shapely.Point((row.s0 + row.s1) / 2, (row.t0 + row.t1) / 2), "kindergarten", f"{base}幼儿园", seats=float(rng.integers(*KINDERGARTEN_SEATS)))
+            d.add_facility(
+                row["_b"],
+                shapely.Point((row.s0 + row.s1) / 2, (row.t0 + row.t1) / 2),
+                "kindergarten",
+                f"{base}幼儿园",
+                seats=float(rng.integers(*KINDERGARTEN_SEATS)),
+            )
     for ci in POLICE_COMMUNITIES:
         rows = res[res["_comm"] == ci]
         if len(rows):
             row = rows.iloc[len(rows) // 2]
-            d.add_facility(int(row["_b"]), shapely.Point((row.s0 + row.s1) / 2 + 1, (row.t0 + row.t1) / 2), "police", f"{d.communities[ci]['name'].removesuffix('社区')}派出所")
+            d.add_facility(
+                int(row["_b"]),
+                shapely.Point((row.s0 + row.s1) / 2 + 1, (row.t0 + row.t1) / 2),
+                "police",
+                f"{d.communities[ci]['name'].removesuffix('社区')}派出所",
+            )
 
 
 def resident_parking(d: District, buildings: pd.DataFrame) -> None:
@@ -100,11 +117,29 @@ def resident_parking(d: District, buildings: pd.DataFrame) -> None:
         gaps = cell.get("gaps") or [(ay0, ay0 + 10)]
         g0, g1 = gaps[-1]
         base = d.base_name(parcel["_b"])
-        d.add_parking(parcel["_b"], shapely.Point(ax0 + 0.8 * (ax1 - ax0), (g0 + g1) / 2), f"{base}小区地面停车", households * rng.uniform(*SURFACE_SPACES_PER_HOUSEHOLD), "private")
+        d.add_parking(
+            parcel["_b"],
+            shapely.Point(ax0 + 0.8 * (ax1 - ax0), (g0 + g1) / 2),
+            f"{base}小区地面停车",
+            households * rng.uniform(*SURFACE_SPACES_PER_HOUSEHOLD),
+            "private",
+        )
         if cell.get("era") == "new":
-            d.add_parking(parcel["_b"], shapely.Point(ax0 + 0.3 * (ax1 - ax0), (g0 + g1) / 2), f"{base}小区地下车库", households * rng.uniform(*GARAGE_SPACES_PER_HOUSEHOLD), "private")
+            d.add_parking(
+                parcel["_b"],
+                shapely.Point(ax0 + 0.3 * (ax1 - ax0), (g0 + g1) / 2),
+                f"{base}小区地下车库",
+                households * rng.uniform(*GARAGE_SPACES_PER_HOUSEHOLD),
+                "private",
+            )
         elif cell.get("era") == "mid" and rng.random() < STACKED_GARAGE_PROB:
-            d.add_parking(parcel["_b"], shapely.Point(ax0 + 0.3 * (ax1 - ax0), (g0 + g1) / 2), f"{base}小区立体车库", households * rng.uniform(*STACKED_SPACES_PER_HOUSEHOLD), "private")
+            d.add_parking(
+                parcel["_b"],
+                shapely.Point(ax0 + 0.3 * (ax1 - ax0), (g0 + g1) / 2),
+                f"{base}小区立体车库",
+                households * rng.uniform(*STACKED_SPACES_PER_HOUSEHOLD),
+                "private",
+            )
 
 
 def transport_points(d: District, roads: pd.DataFrame) -> None:
@@ -115,7 +150,12 @@ def transport_points(d: District, roads: pd.DataFrame) -> None:
     rng = d.rng
     v = d.vertices
     for (i, j), name in RAIL_STATIONS:
-        d.add_facility(-1, shapely.Point(v[i, j][0] + RAIL_STATION_OFFSET_M, v[i, j][1] + RAIL_STATION_OFFSET_M), "rail_station", name)
+        d.add_facility(
+            -1,
+            shapely.Point(v[i, j][0] + RAIL_STATION_OFFSET_M, v[i, j][1] + RAIL_STATION_OFFSET_M),
+            "rail_station",
+            name,
+        )
     built_grid = roads[(roads["class"].isin(["arterial", "secondary"])) & (roads["status"] == "built")]
     names: dict[str, int] = {}
     for _group, rows in built_grid.groupby("_group", sort=False):
@@ -128,7 +168,9 @@ def transport_points(d: District, roads: pd.DataFrame) -> None:
         direction = (end - start) / length
         normal = np.array([-direction[1], direction[0]])
         half = rows["width_m"].iloc[0] / 2 + BUS_STOP_KERB_OFFSET_M
-        for m, dist in enumerate(np.arange(rng.uniform(*BUS_STOP_FIRST_M), length - BUS_STOP_END_MARGIN_M, rng.uniform(*BUS_STOP_SPACING_M))):
+        for m, dist in enumerate(
+            np.arange(rng.uniform(*BUS_STOP_FIRST_M), length - BUS_STOP_END_MARGIN_M, rng.uniform(*BUS_STOP_SPACING_M))
+        ):
             side = 1 if m % 2 == 0 else -1
             pt = start + direction * dist + normal * half * side
             road_name = rows["name"].iloc[0]

@@ -88,7 +88,17 @@ def make_grid(d: District) -> None:
         for k, (r, c) in enumerate([(rows[1], cols[0]), (rows[1], cols[1]), (rows[0], cols[0]), (rows[0], cols[1])]):
             v = d.vertices
             corners = np.array([v[c, r], v[c + 1, r], v[c + 1, r + 1], v[c, r + 1]])
-            d.blocks.append({"block_id": f"{prefix}{k + 1:02d}", "name": f"{bases[k]}街区", "subdistrict": sub_name, "c": c, "r": r, "base": bases[k], "corners": corners})
+            d.blocks.append(
+                {
+                    "block_id": f"{prefix}{k + 1:02d}",
+                    "name": f"{bases[k]}街区",
+                    "subdistrict": sub_name,
+                    "c": c,
+                    "r": r,
+                    "base": bases[k],
+                    "corners": corners,
+                }
+            )
             d.transforms.append(bilinear(corners, COL_WIDTHS_M[c], ROW_HEIGHTS_M[r]))
 
     for b, block in enumerate(d.blocks):
@@ -107,7 +117,9 @@ def _communities_and_cells(d: District, b: int, block: dict) -> None:
                 "name": f"{block['base']}{COMMUNITY_SUFFIXES[len(parts)][k]}社区",
                 "subdistrict": block["subdistrict"],
                 "_b": b,
-                "_geom": shapely.union_all([shapely.box(s_cuts[p], t_cuts[q], s_cuts[p + 1], t_cuts[q + 1]) for p, q in part]).normalize(),
+                "_geom": shapely.union_all(
+                    [shapely.box(s_cuts[p], t_cuts[q], s_cuts[p + 1], t_cuts[q + 1]) for p, q in part]
+                ).normalize(),
                 "_cells": [],
             }
         )
@@ -116,9 +128,13 @@ def _communities_and_cells(d: District, b: int, block: dict) -> None:
             comm = first + next(k for k, part in enumerate(parts) if (p, q) in part)
             sides = {
                 "L": (GRID_ROADS_NS[c][0], GRID_ROADS_NS[c][1]) if p == 0 else ("branch", d.col_bw[c][p - 1]),
-                "R": (GRID_ROADS_NS[c + 1][0], GRID_ROADS_NS[c + 1][1]) if p == len(s_cuts) - 2 else ("branch", d.col_bw[c][p]),
+                "R": (GRID_ROADS_NS[c + 1][0], GRID_ROADS_NS[c + 1][1])
+                if p == len(s_cuts) - 2
+                else ("branch", d.col_bw[c][p]),
                 "B": (GRID_ROADS_EW[r][0], GRID_ROADS_EW[r][1]) if q == 0 else ("branch", d.row_bw[r][q - 1]),
-                "T": (GRID_ROADS_EW[r + 1][0], GRID_ROADS_EW[r + 1][1]) if q == len(t_cuts) - 2 else ("branch", d.row_bw[r][q]),
+                "T": (GRID_ROADS_EW[r + 1][0], GRID_ROADS_EW[r + 1][1])
+                if q == len(t_cuts) - 2
+                else ("branch", d.row_bw[r][q]),
             }
             cell = {
                 "_b": b,
@@ -170,7 +186,13 @@ def allocate(d: District) -> None:
 
     for programme, count in FULL_PROGRAMMES:
         for _ in range(count):
-            candidates = [i for i, cell in enumerate(d.cells) if cell["prog"] == "residential" and special_in_block[cell["_b"]] < MAX_SPECIAL_CELLS_PER_BLOCK and eligible(programme, cell)]
+            candidates = [
+                i
+                for i, cell in enumerate(d.cells)
+                if cell["prog"] == "residential"
+                and special_in_block[cell["_b"]] < MAX_SPECIAL_CELLS_PER_BLOCK
+                and eligible(programme, cell)
+            ]
             if not candidates:
                 raise RuntimeError(f"could not place {count} {programme} cells")
             cell = d.cells[pick(candidates, special_in_comm)]
@@ -182,7 +204,13 @@ def allocate(d: District) -> None:
     schools = np.zeros(len(d.communities), dtype=int)
     for programme, count, _use, _area in SLICE_PROGRAMMES:
         for _ in range(count):
-            candidates = [i for i, cell in enumerate(d.cells) if cell["prog"] == "residential" and cell["slice"] is None and not (programme.endswith("school") and schools[cell["comm"]])]
+            candidates = [
+                i
+                for i, cell in enumerate(d.cells)
+                if cell["prog"] == "residential"
+                and cell["slice"] is None
+                and not (programme.endswith("school") and schools[cell["comm"]])
+            ]
             cell = d.cells[pick(candidates, load / 3)]
             cell["slice"] = programme
             load[cell["comm"]] += 1
@@ -211,5 +239,10 @@ def block_outline(d: District, b: int):
     block = d.blocks[b]
     s_cuts, t_cuts = d.col_s[block["c"]], d.row_t[block["r"]]
     width, height = COL_WIDTHS_M[block["c"]], ROW_HEIGHTS_M[block["r"]]
-    ring = [(s, 0.0) for s in s_cuts[:-1]] + [(width, t) for t in t_cuts[:-1]] + [(s, height) for s in s_cuts[:0:-1]] + [(0.0, t) for t in t_cuts[:0:-1]]
+    ring = (
+        [(s, 0.0) for s in s_cuts[:-1]]
+        + [(width, t) for t in t_cuts[:-1]]
+        + [(s, height) for s in s_cuts[:0:-1]]
+        + [(0.0, t) for t in t_cuts[:0:-1]]
+    )
     return shapely.Polygon(ring)

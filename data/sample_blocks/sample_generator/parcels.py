@@ -46,10 +46,19 @@ def parcels_layer(d: District, buildings: gpd.GeoDataFrame, building_parcel: np.
     parcels = pd.DataFrame(d.parcels)
     parcel_geoms = d.to_crs(parcels["_geom"].to_numpy(), parcels["_b"].to_numpy())
     parcel_area = shapely.area(parcel_geoms)
-    built_gfa = pd.Series(shapely.area(buildings.geometry.to_numpy()) * buildings["floors"].to_numpy()).groupby(building_parcel).sum()
+    built_gfa = (
+        pd.Series(shapely.area(buildings.geometry.to_numpy()) * buildings["floors"].to_numpy())
+        .groupby(building_parcel)
+        .sum()
+    )
     built_far = np.round(built_gfa.reindex(range(len(parcels)), fill_value=0.0).to_numpy() / parcel_area, 2)
     permitted = [permitted_far(rule, far, d.rng) for far, rule in zip(built_far, parcels["_far"], strict=True)]
     parcels["permitted_far"] = np.asarray(permitted, dtype=float)
     parcels["built_far"] = built_far
-    parcels["parcel_id"] = [f"{d.blocks[b]['block_id']}-{k:03d}" for b, k in zip(parcels["_b"], parcels.groupby("_b").cumcount() + 1, strict=True)]
-    return gpd.GeoDataFrame(parcels[["parcel_id", "land_use", "status", "permitted_far", "built_far"]], geometry=parcel_geoms, crs=EPSG)
+    parcels["parcel_id"] = [
+        f"{d.blocks[b]['block_id']}-{k:03d}"
+        for b, k in zip(parcels["_b"], parcels.groupby("_b").cumcount() + 1, strict=True)
+    ]
+    return gpd.GeoDataFrame(
+        parcels[["parcel_id", "land_use", "status", "permitted_far", "built_far"]], geometry=parcel_geoms, crs=EPSG
+    )

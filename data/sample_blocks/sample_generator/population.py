@@ -24,7 +24,9 @@ def community_rows(d: District, bld: pd.DataFrame) -> list[dict]:
         area = res_gfa.get(ci, 0.0)
         # crowding (shared rentals) keeps the smaller communities above the lower bound,
         # larger flats keep the biggest below the upper one
-        per_person = min(rng.uniform(*PERSON_FLOOR_AREA_M2), area / rng.uniform(POPULATION_RANGE[0], POPULATION_RANGE[0] * 1.1))
+        per_person = min(
+            rng.uniform(*PERSON_FLOOR_AREA_M2), area / rng.uniform(POPULATION_RANGE[0], POPULATION_RANGE[0] * 1.1)
+        )
         per_person = max(per_person, area / rng.uniform(POPULATION_RANGE[1] * 0.92, POPULATION_RANGE[1]))
         pop = int(np.clip(area / per_person, *POPULATION_RANGE))
         rows.append(

@@ -56,7 +56,13 @@ def do_cell(d: District, idx: int) -> None:
         width = PROTECTIVE_STRIP_WIDTH_M
         strip = shapely.box(x0, y0, x1, y0 + width)
         d.add_parcel(cell, strip, "G2", "built", "protective", ("fixed", 0.0))
-        d.add_green(cell, shapely.box(x0 + 1, y0 + 1, x1 - 1, y0 + (width - 1.0)), "protective", f"{GRID_ROADS_EW[0][2]}防护绿地", d.quality("protective"))
+        d.add_green(
+            cell,
+            shapely.box(x0 + 1, y0 + 1, x1 - 1, y0 + (width - 1.0)),
+            "protective",
+            f"{GRID_ROADS_EW[0][2]}防护绿地",
+            d.quality("protective"),
+        )
         y0 += width
         setbacks["B"] = SETBACK_M["parcel"]
 
@@ -124,12 +130,25 @@ def _slice(d: District, cell: dict, main: list, setbacks: dict, free_corners: li
         rects = shelf(inner, [(45.0, 18.0)])
         d.add_buildings(cell, parcel, frame(rects, use="health", floors=3, era="public"))
         area = sum((r[2] - r[0]) * (r[3] - r[1]) for r in rects) * 3
-        d.add_facility(cell, shapely.centroid(shapely.box(*rects[0])), "community_health_center", f"{base}社区卫生服务中心", beds=float(rng.integers(*CHC_BEDS)), floor_area_m2=round(area))
+        d.add_facility(
+            cell,
+            shapely.centroid(shapely.box(*rects[0])),
+            "community_health_center",
+            f"{base}社区卫生服务中心",
+            beds=float(rng.integers(*CHC_BEDS)),
+            floor_area_m2=round(area),
+        )
     else:  # elderly home
         parcel = d.add_parcel(cell, geom, land_use, status, programme, ("plus", *FAR_HEADROOM["elderly_home"]))
         rects = shelf(inner, [(50.0, 16.0)])
         d.add_buildings(cell, parcel, frame(rects, use="public_service", floors=int(rng.integers(4, 6)), era="public"))
-        d.add_facility(cell, shapely.centroid(shapely.box(*rects[0])), "elderly_care", f"{base}养老照料中心", beds=float(rng.integers(*ELDERLY_HOME_BEDS)))
+        d.add_facility(
+            cell,
+            shapely.centroid(shapely.box(*rects[0])),
+            "elderly_care",
+            f"{base}养老照料中心",
+            beds=float(rng.integers(*ELDERLY_HOME_BEDS)),
+        )
 
 
 def corner_plot(d: District, cell: dict, rect, kind: str, corner) -> tuple:
@@ -148,10 +167,14 @@ def corner_plot(d: District, cell: dict, rect, kind: str, corner) -> tuple:
         d.add_parcel(cell, geom, use, kind, f"corner_{kind}", ("range", *IDLE_CORNER_FAR))
     elif kind == "pocket_park":
         d.add_parcel(cell, geom, "G1", "built", "pocket_park", ("fixed", 0.0))
-        d.add_green(cell, shapely.box(bx0 + 2, by0 + 2, bx1 - 2, by1 - 2), "park", f"{base}口袋公园", d.quality("pocket_park"))
+        d.add_green(
+            cell, shapely.box(bx0 + 2, by0 + 2, bx1 - 2, by1 - 2), "park", f"{base}口袋公园", d.quality("pocket_park")
+        )
     elif kind == "plaza":
         d.add_parcel(cell, geom, "G3", "built", "plaza", ("fixed", 0.0))
-        d.add_green(cell, shapely.box(bx0 + 2, by0 + 2, bx1 - 2, by1 - 2), "plaza", f"{base}街角广场", d.quality("plaza"))
+        d.add_green(
+            cell, shapely.box(bx0 + 2, by0 + 2, bx1 - 2, by1 - 2), "plaza", f"{base}街角广场", d.quality("plaza")
+        )
     else:  # public parking lot
         d.add_parcel(cell, geom, "S4", "built", "parking", ("fixed", 0.0))
         lot = shapely.box(bx0 + 2, by0 + 2, bx1 - 2, by1 - 2)
@@ -164,12 +187,25 @@ def corner_plot(d: District, cell: dict, rect, kind: str, corner) -> tuple:
 
 def _park(d: District, cell, rect, setbacks):
     base = d.base_name(cell["_b"])
-    d.add_parcel(cell, shapely.box(*rect), "G1", "retained" if d.rng.random() < PARK_RETAINED_PROB else "built", "park", ("fixed", 0.0))
+    d.add_parcel(
+        cell,
+        shapely.box(*rect),
+        "G1",
+        "retained" if d.rng.random() < PARK_RETAINED_PROB else "built",
+        "park",
+        ("fixed", 0.0),
+    )
     x0, y0, x1, y1 = rect
     park = shapely.box(x0 + 2, y0 + 2, x1 - 2, y1 - 2)
     d.add_green(cell, park, "park", f"{base}公园", d.quality("park"))
     c = park.centroid
-    d.add_facility(cell, shapely.Point(c.x - 30, c.y), "sports", f"{base}公园健身场地", land_area_m2=float(d.rng.integers(*PARK_SPORTS_LAND_M2)))
+    d.add_facility(
+        cell,
+        shapely.Point(c.x - 30, c.y),
+        "sports",
+        f"{base}公园健身场地",
+        land_area_m2=float(d.rng.integers(*PARK_SPORTS_LAND_M2)),
+    )
     d.add_facility(cell, shapely.Point(c.x + 30, c.y + 20), "public_toilet", f"{base}公园公厕")
 
 
@@ -198,13 +234,21 @@ def _office(d: District, cell, rect, setbacks):
     rects = shelf(inner, [(45.0, 22.0)] * 4 + [(60.0, 30.0)], gap=35.0)
     d.add_buildings(cell, parcel, frame(rects, use="office", floors=rng.integers(8, 21, len(rects)), era="office"))
     c = shapely.box(*rects[0]).centroid
-    d.add_parking(cell["_b"], shapely.Point(c.x, c.y - 20), f"{base}商务楼地下车库", rng.integers(*OFFICE_GARAGE_SPACES), "private")
+    d.add_parking(
+        cell["_b"],
+        shapely.Point(c.x, c.y - 20),
+        f"{base}商务楼地下车库",
+        rng.integers(*OFFICE_GARAGE_SPACES),
+        "private",
+    )
 
 
 def _industrial(d: District, cell, rect, setbacks):
     rng = d.rng
     idle = rng.random() < INDUSTRIAL_IDLE_PROB
-    parcel = d.add_parcel(cell, shapely.box(*rect), "M", "built", "industrial", ("fixed_permitted", MIN_PERMITTED_FAR["industrial"]))
+    parcel = d.add_parcel(
+        cell, shapely.box(*rect), "M", "built", "industrial", ("fixed_permitted", MIN_PERMITTED_FAR["industrial"])
+    )
     inner = d.inner(rect, setbacks)
     rects = shelf(inner, [(40.0, 15.0)] + [(70.0, 35.0)] * 5, gap=20.0)
     uses = ["office"] + [str(u) for u in rng.choice(("industrial", "warehouse"), len(rects) - 1, p=(0.7, 0.3))]
@@ -220,15 +264,25 @@ def _hospital(d: District, cell, rect, setbacks):
     parcel = d.add_parcel(cell, shapely.box(*rect), "A5", "retained", "hospital", ("plus", *FAR_HEADROOM["hospital"]))
     rects = shelf(d.inner(rect, setbacks), [(90.0, 45.0), (60.0, 30.0), (40.0, 20.0), (30.0, 18.0)], gap=25.0)
     d.add_buildings(cell, parcel, frame(rects, use="health", floors=[11, 4, 3, 2][: len(rects)], era="public"))
-    d.add_facility(cell, shapely.box(*rect), "hospital", f"{base}医院", beds=float(HOSPITAL_BEDS[n % len(HOSPITAL_BEDS)]))
+    d.add_facility(
+        cell, shapely.box(*rect), "hospital", f"{base}医院", beds=float(HOSPITAL_BEDS[n % len(HOSPITAL_BEDS)])
+    )
     c = shapely.box(*rects[0]).centroid
-    d.add_parking(cell["_b"], shapely.Point(c.x, c.y - 40), f"{base}医院停车场", d.rng.integers(*HOSPITAL_PARKING_SPACES), "private")
+    d.add_parking(
+        cell["_b"],
+        shapely.Point(c.x, c.y - 40),
+        f"{base}医院停车场",
+        d.rng.integers(*HOSPITAL_PARKING_SPACES),
+        "private",
+    )
 
 
 def _utility(d: District, cell, rect, setbacks):
     base = d.base_name(cell["_b"])
     n = sum(1 for f in d.facilities if f["category"] == "substation")
-    parcel = d.add_parcel(cell, shapely.box(*rect), "U", "built", "utility", ("fixed_permitted", MIN_PERMITTED_FAR["utility"]))
+    parcel = d.add_parcel(
+        cell, shapely.box(*rect), "U", "built", "utility", ("fixed_permitted", MIN_PERMITTED_FAR["utility"])
+    )
     ax0, ay0, ax1, ay1 = d.inner(rect, setbacks)
     mid = (ax0 + ax1) / 2
     yard = (ax0, ay0 + (ay1 - ay0) * 0.4, mid - 10, ay1)
@@ -246,14 +300,18 @@ def _utility(d: District, cell, rect, setbacks):
 
 def _transport(d: District, cell, rect, setbacks):
     base = d.base_name(cell["_b"])
-    parcel = d.add_parcel(cell, shapely.box(*rect), "S4", "built", "transport", ("fixed_permitted", MIN_PERMITTED_FAR["transport"]))
+    parcel = d.add_parcel(
+        cell, shapely.box(*rect), "S4", "built", "transport", ("fixed_permitted", MIN_PERMITTED_FAR["transport"])
+    )
     ax0, ay0, ax1, ay1 = d.inner(rect, setbacks)
     split = ax0 + 0.6 * (ax1 - ax0)
     yard = shapely.box(ax0, ay0, split - 5, ay1)
     d.add_facility(cell, yard, "bus_terminal", f"{base}公交首末站", land_area_m2=round(yard.area))
     lot = shapely.box(split + 5, ay0, ax1, ay1)
     d.add_parking(cell["_b"], lot, f"{base}公共停车场", lot.area / TERMINAL_LOT_M2_PER_SPACE, "public")
-    d.add_buildings(cell, parcel, frame([(ax0 + 5, ay1 - 17, ax0 + 30, ay1 - 5)], use="municipal", floors=2, era="public"))
+    d.add_buildings(
+        cell, parcel, frame([(ax0 + 5, ay1 - 17, ax0 + 30, ay1 - 5)], use="municipal", floors=2, era="public")
+    )
 
 
 def _culture_sports(d: District, cell, rect, setbacks):
@@ -265,7 +323,9 @@ def _culture_sports(d: District, cell, rect, setbacks):
     p1 = d.add_parcel(cell, shapely.box(*left), "A2", "built", "culture", ("plus", *FAR_HEADROOM["culture"]))
     rects = shelf(d.inner(left, sb_left), [(80.0, 50.0)])
     d.add_buildings(cell, p1, frame(rects, use="culture", floors=3, era="public"))
-    d.add_facility(cell, shapely.box(*rects[0]).centroid, "culture", f"{base}文化活动中心", floor_area_m2=80.0 * 50.0 * 3)
+    d.add_facility(
+        cell, shapely.box(*rects[0]).centroid, "culture", f"{base}文化活动中心", floor_area_m2=80.0 * 50.0 * 3
+    )
     p2 = d.add_parcel(cell, shapely.box(*right), "A4", "built", "sports", ("plus", *FAR_HEADROOM["sports"]))
     inner = d.inner(right, sb_right)
     ground = shapely.box(*inner)
@@ -287,10 +347,17 @@ def _planned(d: District, cell, rect, setbacks):
         gx, gy = np.meshgrid(xs, ys)
         s0, t0 = gx.ravel(), gy.ravel()
         keep = rng.random(s0.size) < 0.75
-        houses = frame(np.column_stack([s0, t0, s0 + 20.0, t0 + 12.0])[keep], use="residential", floors=rng.integers(1, 3, int(keep.sum())), era="village")
+        houses = frame(
+            np.column_stack([s0, t0, s0 + 20.0, t0 + 12.0])[keep],
+            use="residential",
+            floors=rng.integers(1, 3, int(keep.sum())),
+            era="village",
+        )
         houses["kind"] = "village"
     elif kind == "factory":  # old factory, idle
-        houses = frame(shelf((ax0, ay0, ax1, ay1), [(60.0, 30.0)] * 4, gap=25.0), use="industrial", floors=1, era="industrial")
+        houses = frame(
+            shelf((ax0, ay0, ax1, ay1), [(60.0, 30.0)] * 4, gap=25.0), use="industrial", floors=1, era="industrial"
+        )
         houses["status_hint"] = "idle"
     else:
         houses = frame([])
@@ -301,7 +368,9 @@ def _pending(d: District, cell, rect, setbacks):
     n = sum(1 for p in d.parcels if p["_prog"] == "pending")
     parcel = d.add_parcel(cell, shapely.box(*rect), "X", "retained", "pending", ("none",))
     if n:
-        sheds = frame(shelf(d.inner(rect, setbacks), [(50.0, 25.0)] * 3, gap=25.0), use="warehouse", floors=1, era="industrial")
+        sheds = frame(
+            shelf(d.inner(rect, setbacks), [(50.0, 25.0)] * 3, gap=25.0), use="warehouse", floors=1, era="industrial"
+        )
         sheds["status_hint"] = "idle"
         d.add_buildings(cell, parcel, sheds)
 

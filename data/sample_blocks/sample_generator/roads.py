@@ -12,7 +12,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .assumptions import GRID_ROADS_EW, GRID_ROADS_NS, TARGET_ROAD_IMPLEMENTATION, UNBUILT_GRID_SEGMENTS, UNDER_CONSTRUCTION_EVERY
+from .assumptions import (
+    GRID_ROADS_EW,
+    GRID_ROADS_NS,
+    TARGET_ROAD_IMPLEMENTATION,
+    UNBUILT_GRID_SEGMENTS,
+    UNDER_CONSTRUCTION_EVERY,
+)
 
 if TYPE_CHECKING:
     from .district import District
@@ -34,10 +40,26 @@ def make_roads(d: District) -> None:
         s_cuts, t_cuts = d.col_s[c], d.row_t[r]
         for k in range(1, len(s_cuts) - 1):
             for q in range(len(t_cuts) - 1):
-                d.add_road(b, (s_cuts[k], t_cuts[q]), (s_cuts[k], t_cuts[q + 1]), f"{block['base']}{NUMERALS[k - 1]}路", "branch", d.col_bw[c][k - 1], f"b{b}-s{k}-{q}")
+                d.add_road(
+                    b,
+                    (s_cuts[k], t_cuts[q]),
+                    (s_cuts[k], t_cuts[q + 1]),
+                    f"{block['base']}{NUMERALS[k - 1]}路",
+                    "branch",
+                    d.col_bw[c][k - 1],
+                    f"b{b}-s{k}-{q}",
+                )
         for k in range(1, len(t_cuts) - 1):
             for p in range(len(s_cuts) - 1):
-                d.add_road(b, (s_cuts[p], t_cuts[k]), (s_cuts[p + 1], t_cuts[k]), f"{block['base']}{NUMERALS[k - 1]}街", "branch", d.row_bw[r][k - 1], f"b{b}-t{k}-{p}")
+                d.add_road(
+                    b,
+                    (s_cuts[p], t_cuts[k]),
+                    (s_cuts[p + 1], t_cuts[k]),
+                    f"{block['base']}{NUMERALS[k - 1]}街",
+                    "branch",
+                    d.row_bw[r][k - 1],
+                    f"b{b}-t{k}-{p}",
+                )
 
 
 def node_roads(d: District) -> pd.DataFrame:
@@ -61,7 +83,15 @@ def node_roads(d: District) -> pd.DataFrame:
             along = (extra - coords[0]) @ (coords[1] - coords[0])
             coords = np.vstack([coords[:1], extra[np.argsort(along)], coords[1:]])
         for a, b in zip(coords[:-1], coords[1:], strict=True):
-            rows.append({"_geom": shapely.linestrings([a, b]), "name": road["name"], "class": road["class"], "width_m": road["width_m"], "_group": road["_group"]})
+            rows.append(
+                {
+                    "_geom": shapely.linestrings([a, b]),
+                    "name": road["name"],
+                    "class": road["class"],
+                    "width_m": road["width_m"],
+                    "_group": road["_group"],
+                }
+            )
     roads = pd.DataFrame(rows)
     roads["_len"] = shapely.length(roads["_geom"].to_numpy())
     return roads
@@ -84,7 +114,9 @@ def road_status(d: District, roads: pd.DataFrame) -> pd.Series:
         chosen.append(g)
         unbuilt += group_len[g]
     for n, g in enumerate(chosen):
-        status[roads["_group"] == g] = "under_construction" if n % UNDER_CONSTRUCTION_EVERY == UNDER_CONSTRUCTION_EVERY - 1 else "planned"
+        status[roads["_group"] == g] = (
+            "under_construction" if n % UNDER_CONSTRUCTION_EVERY == UNDER_CONSTRUCTION_EVERY - 1 else "planned"
+        )
     return status
 
 

@@ -25,7 +25,11 @@ def summarize(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, float]:
     fac_parcel = pd.Series(parcel_idx, index=p_idx).reindex(range(len(fac)))
     headroom = (parcels["permitted_far"] > parcels["built_far"]).to_numpy()
     expandable_cats = ["primary_school", "middle_school", "hospital", "community_health_center", "clinic", "culture"]
-    expandable = cat.isin(expandable_cats).to_numpy() & fac_parcel.notna().to_numpy() & headroom[fac_parcel.fillna(0).astype(int).to_numpy()]
+    expandable = (
+        cat.isin(expandable_cats).to_numpy()
+        & fac_parcel.notna().to_numpy()
+        & headroom[fac_parcel.fillna(0).astype(int).to_numpy()]
+    )
 
     res = bld[bld["use"] == "residential"]
     stops = fac[cat == "bus_stop"]
@@ -33,7 +37,11 @@ def summarize(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, float]:
     if len(stops):
         _, nearest = stops.sindex.nearest(res.geometry.centroid, return_distance=True, return_all=False)
         dist = nearest
-    idle_room = (bld["use"] == "ancillary") & bld["subtype"].isin(["boiler_room", "bike_shed", "office"]) & (bld["status"] == "idle")
+    idle_room = (
+        (bld["use"] == "ancillary")
+        & bld["subtype"].isin(["boiler_room", "bike_shed", "office"])
+        & (bld["status"] == "idle")
+    )
     low_eff = bld["use"].isin(["office", "commercial"]) & (bld["status"] == "low_efficiency")
     roofs = bld["use"].isin(["office", "commercial"]) & (bld["roof"] == "flat")
     underground = bld["underground_area_m2"] > bld["underground_used_m2"]
@@ -62,8 +70,12 @@ def summarize(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, float]:
         "road_implementation_ratio": round(built_km / (city.length.sum() / 1000), 3),
         "park_green_m2": round(green.loc[green["kind"] == "park"].area.sum()),
         "park_green_m2_per_person": round(green.loc[green["kind"] == "park"].area.sum() / pop, 2),
-        "school_land_m2_per_1000": round(fac.loc[cat.isin(["primary_school", "middle_school"]), "land_area_m2"].sum() / per_k),
-        "medical_beds_per_1000": round(fac.loc[cat.isin(["hospital", "community_health_center", "clinic"]), "beds"].sum() / per_k, 2),
+        "school_land_m2_per_1000": round(
+            fac.loc[cat.isin(["primary_school", "middle_school"]), "land_area_m2"].sum() / per_k
+        ),
+        "medical_beds_per_1000": round(
+            fac.loc[cat.isin(["hospital", "community_health_center", "clinic"]), "beds"].sum() / per_k, 2
+        ),
         "elderly_beds_per_1000": round(fac.loc[cat == "elderly_care", "beds"].sum() / per_k, 2),
         "culture_floor_m2_per_person": round(fac.loc[cat == "culture", "floor_area_m2"].sum() / pop, 3),
         "sports_land_m2_per_person": round(fac.loc[cat == "sports", "land_area_m2"].sum() / pop, 3),
@@ -78,7 +90,9 @@ def summarize(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, float]:
         "parking_spaces": int(parking["spaces"].sum()),
         "parking_spaces_per_household": round(parking["spaces"].sum() / comm["households"].sum(), 3),
         "underground_use_ratio": round(bld["underground_used_m2"].sum() / bld["underground_area_m2"].sum(), 3),
-        "industrial_land_share": round(parcels.loc[parcels["land_use"].str.startswith("M")].area.sum() / parcels.area.sum(), 3),
+        "industrial_land_share": round(
+            parcels.loc[parcels["land_use"].str.startswith("M")].area.sum() / parcels.area.sum(), 3
+        ),
         "res_idle_sites": int(idle_site.sum()),
         "res_idle_sites_ha": round(parcels.loc[idle_site].area.sum() / 1e4, 2),
         "res_low_quality_spaces": int((green["quality"] == "poor").sum()),

@@ -80,7 +80,9 @@ def surveys(layers: dict[str, gpd.GeoDataFrame], rng: np.random.Generator) -> di
             services.append("文化活动室")
         if "sports" not in cats and rng.random() < 0.6:
             services.append("健身器材与场地")
-        if row["elderly_population"] / row["population"] > 0.175 or ("elderly_day_care" not in cats and rng.random() < 0.4):
+        if row["elderly_population"] / row["population"] > 0.175 or (
+            "elderly_day_care" not in cats and rng.random() < 0.4
+        ):
             services.append("养老")
         if "clinic" not in cats and rng.random() < 0.5:
             services.append("医疗")
@@ -107,7 +109,10 @@ def surveys(layers: dict[str, gpd.GeoDataFrame], rng: np.random.Generator) -> di
             traffic.append("充电桩")
         if old and rng.random() < 0.45:
             traffic.append("社区道路改造")
-        demand_rows.append([row["subdistrict"], row["name"]] + ["、".join(x) if x else NONE_MARK for x in (services, space, municipal, traffic)])
+        demand_rows.append(
+            [row["subdistrict"], row["name"]]
+            + ["、".join(x) if x else NONE_MARK for x in (services, space, municipal, traffic)]
+        )
         for k in rng.choice(len(VISIONS), size=int(rng.integers(1, 4)), replace=False):
             vision_rows.append([row["subdistrict"], row["name"], VISIONS[k]])
     return {

@@ -1,7 +1,7 @@
 """The Processing algorithms: each is its parameters plus one call into the core through the bridge."""
 
 from .export import ExportHearingAlgorithm
-from .run_steps import FindResourcesAlgorithm, EightListsAlgorithm, HealthCheckAlgorithm
+from .run_steps import EightListsAlgorithm, FindResourcesAlgorithm, HealthCheckAlgorithm
 from .validate import ValidateAlgorithm
 from .whatif import WhatIfAlgorithm
 

@@ -54,22 +54,22 @@ class BlockcheckAlgorithm(QgsProcessingAlgorithm):
         """Translate in the plugin's context."""
         return tr(text)
 
-    def createInstance(self):  # noqa: N802, ANN201 - QGIS API
+    def createInstance(self):
         return type(self)()
 
     def group(self) -> str:
         return tr(_GROUPS[self.GROUP])
 
-    def groupId(self) -> str:  # noqa: N802
+    def groupId(self) -> str:
         return self.GROUP
 
     def icon(self) -> QIcon:
         return QIcon(str(PLUGIN_DIR / "icon.svg"))
 
-    def helpUrl(self) -> str:  # noqa: N802
+    def helpUrl(self) -> str:
         return HELP_URL
 
-    def canExecute(self):  # noqa: N802, ANN201 - QGIS API: (bool, message)
+    def canExecute(self):
         message = _deps.check()
         return (message is None, message or "")
 
@@ -130,13 +130,13 @@ class InputParameters:
             QgsProcessingParameterBoolean(self.REPAIR, tr("Repair invalid geometries"), defaultValue=False)
         )
 
-    def input_sources(self, parameters: dict, context) -> dict:  # noqa: ANN001
+    def input_sources(self, parameters: dict, context) -> dict:
         """Model layer name → QgsProcessingFeatureSource (selections and filters honoured) or None."""
         return {
             name: self.parameterAsSource(parameters, self.layer_parameter(name), context) for name, *_ in INPUT_LAYERS
         }
 
-    def run_settings(self, parameters: dict, context) -> dict:  # noqa: ANN001
+    def run_settings(self, parameters: dict, context) -> dict:
         """mapping / standards / crs / repair as the core takes them."""
         overrides = self.parameterAsFile(parameters, self.STANDARDS_FILE, context) or None
         profile = PROFILES[self.parameterAsEnum(parameters, self.STANDARDS, context)]
@@ -150,7 +150,7 @@ class InputParameters:
             "dataset_from": self._layer_files(parameters, context),
         }
 
-    def _layer_files(self, parameters: dict, context) -> list[str]:  # noqa: ANN001
+    def _layer_files(self, parameters: dict, context) -> list[str]:
         """The files holding the input layers (their dataset_info, e.g. "synthetic", is carried to the run)."""
         layers = (
             self.parameterAsVectorLayer(parameters, self.layer_parameter(name), context) for name, *_ in INPUT_LAYERS

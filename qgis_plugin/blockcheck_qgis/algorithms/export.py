@@ -36,17 +36,17 @@ class ExportHearingAlgorithm(BlockcheckAlgorithm):
     def name(self) -> str:
         return "exporthearing"
 
-    def displayName(self) -> str:  # noqa: N802
+    def displayName(self) -> str:
         return tr("Export hearing maps / atlas")
 
-    def shortHelpString(self) -> str:  # noqa: N802
+    def shortHelpString(self) -> str:
         return tr(
             "Writes the hearing exports of a workbook: map images (a folder) and/or an atlas PDF with one "
             "section per block, with Chinese (default) or English labels. Leave an output empty to skip it. "
             "The QGIS print layout (toolbar: Export hearing layout) is the alternative made in QGIS."
         )
 
-    def initAlgorithm(self, config=None) -> None:  # noqa: N802, ANN001
+    def initAlgorithm(self, config=None) -> None:
         self.addParameter(
             QgsProcessingParameterFile(
                 self.WORKBOOK,
@@ -87,7 +87,7 @@ class ExportHearingAlgorithm(BlockcheckAlgorithm):
         )
         self.addOutput(QgsProcessingOutputString("MAP_FILES", tr("Map images written (one path a line)")))
 
-    def processAlgorithm(self, parameters, context, feedback) -> dict:  # noqa: N802, ANN001
+    def processAlgorithm(self, parameters, context, feedback) -> dict:
         _deps.require()
         workbook = self.parameterAsFile(parameters, self.WORKBOOK, context)
         maps_dir = self.parameterAsString(parameters, self.MAPS, context) or None

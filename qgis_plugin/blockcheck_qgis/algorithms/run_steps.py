@@ -42,7 +42,7 @@ class _RunAlgorithm(InputParameters, BlockcheckAlgorithm):
         "project_list",
     )
 
-    def initAlgorithm(self, config=None) -> None:  # noqa: N802, ANN001
+    def initAlgorithm(self, config=None) -> None:
         self.add_input_parameters()
         self.addParameter(
             QgsProcessingParameterRasterLayer(self.POPULATION, tr("Population raster (optional)"), optional=True)
@@ -71,7 +71,7 @@ class _RunAlgorithm(InputParameters, BlockcheckAlgorithm):
         for table in self.COUNTED:
             self.addOutput(QgsProcessingOutputNumber(f"N_{table}", tr("Rows in {table}").format(table=table)))
 
-    def processAlgorithm(self, parameters, context, feedback) -> dict:  # noqa: N802, ANN001
+    def processAlgorithm(self, parameters, context, feedback) -> dict:
         _deps.require()
         out_dir = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
         surveys = (
@@ -116,10 +116,10 @@ class HealthCheckAlgorithm(_RunAlgorithm):
     def name(self) -> str:
         return "healthcheck"
 
-    def displayName(self) -> str:  # noqa: N802
+    def displayName(self) -> str:
         return tr("Run health check")
 
-    def shortHelpString(self) -> str:  # noqa: N802
+    def shortHelpString(self) -> str:
         return tr(
             "Step 1 (体检评估): validates the layers, computes every block's metrics (road density, population, "
             "park green per person, facility supply and gaps against the standards, walking life circles …) and "
@@ -138,10 +138,10 @@ class FindResourcesAlgorithm(_RunAlgorithm):
     def name(self) -> str:
         return "resources"
 
-    def displayName(self) -> str:  # noqa: N802
+    def displayName(self) -> str:
         return tr("Find resources")
 
-    def shortHelpString(self) -> str:  # noqa: N802
+    def shortHelpString(self) -> str:
         return tr(
             "The health check plus the resource list (资源清单, 图2): idle sites, low-quality spaces, planned "
             "land, idle rooms, low-efficiency buildings, roofs, expandable facilities, underground space … one "
@@ -170,10 +170,10 @@ class EightListsAlgorithm(_RunAlgorithm):
     def name(self) -> str:
         return "eightlists"
 
-    def displayName(self) -> str:  # noqa: N802
+    def displayName(self) -> str:
         return tr("Build the eight lists")
 
-    def shortHelpString(self) -> str:  # noqa: N802
+    def shortHelpString(self) -> str:
         return tr(
             "All four steps (四步走): problems, resources, demands and visions from the resident surveys, "
             "strategies, policies, tasks and projects (八清单), plus eight_lists.xlsx. Rows analysts edited or "

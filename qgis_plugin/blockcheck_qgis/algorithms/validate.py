@@ -25,10 +25,10 @@ class ValidateAlgorithm(InputParameters, BlockcheckAlgorithm):
     def name(self) -> str:
         return "validate"
 
-    def displayName(self) -> str:  # noqa: N802
+    def displayName(self) -> str:
         return tr("Validate inputs")
 
-    def shortHelpString(self) -> str:  # noqa: N802
+    def shortHelpString(self) -> str:
         return tr(
             "Checks the input layers against blockcheck's data model and reports every problem at once "
             "(layer, field, feature ids, how to fix it). Only Blocks is required; the field mapping points "
@@ -37,7 +37,7 @@ class ValidateAlgorithm(InputParameters, BlockcheckAlgorithm):
             "when there are errors."
         )
 
-    def initAlgorithm(self, config=None) -> None:  # noqa: N802, ANN001
+    def initAlgorithm(self, config=None) -> None:
         self.add_input_parameters()
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, tr("Output folder")))
         self.addOutput(QgsProcessingOutputFile("REPORT", tr("Validation report")))
@@ -46,7 +46,7 @@ class ValidateAlgorithm(InputParameters, BlockcheckAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("WARNINGS", tr("Warnings")))
         self.addOutput(QgsProcessingOutputString("REPORT_TEXT", tr("Report text")))
 
-    def processAlgorithm(self, parameters, context, feedback) -> dict:  # noqa: N802, ANN001
+    def processAlgorithm(self, parameters, context, feedback) -> dict:
         _deps.require()
         out_dir = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
         with bridge.core_call():

@@ -31,10 +31,10 @@ class WhatIfAlgorithm(BlockcheckAlgorithm):
     def name(self) -> str:
         return "whatif"
 
-    def displayName(self) -> str:  # noqa: N802
+    def displayName(self) -> str:
         return tr("What-if")
 
-    def shortHelpString(self) -> str:  # noqa: N802
+    def shortHelpString(self) -> str:
         return tr(
             "Re-runs the health check of a workbook as if the chosen projects (project_id, comma-separated) "
             "were built: facility projects add their capacity at their site, road projects turn the planned "
@@ -42,7 +42,7 @@ class WhatIfAlgorithm(BlockcheckAlgorithm):
             "before, after, change."
         )
 
-    def initAlgorithm(self, config=None) -> None:  # noqa: N802, ANN001
+    def initAlgorithm(self, config=None) -> None:
         self.addParameter(
             QgsProcessingParameterFile(
                 self.WORKBOOK,
@@ -56,7 +56,7 @@ class WhatIfAlgorithm(BlockcheckAlgorithm):
             QgsProcessingParameterFeatureSink(self.OUTPUT, tr("What-if gaps"), type=QgsProcessing.SourceType.TypeVector)
         )
 
-    def processAlgorithm(self, parameters, context, feedback) -> dict:  # noqa: N802, ANN001
+    def processAlgorithm(self, parameters, context, feedback) -> dict:
         _deps.require()
         workbook = self.parameterAsFile(parameters, self.WORKBOOK, context)
         ids = [

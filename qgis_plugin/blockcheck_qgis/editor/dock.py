@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from functools import partial
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from qgis.PyQt.QtCore import QItemSelection, QItemSelectionModel
 from qgis.PyQt.QtGui import QPalette
 from qgis.PyQt.QtWidgets import QAbstractItemView, QDockWidget, QFileDialog, QInputDialog, QTableView
 
-from .. import bridge, styles
+from .. import bridge, styles, vocabulary
 from ..i18n import tr
 from .store import HISTORY, WorkbookStore, current_user
 from .table_model import CodedValueDelegate, ListTableModel
@@ -43,7 +44,7 @@ ADDABLE = ("resource_list", "project_list")
 class ChecklistDock(QDockWidget, FORM_CLASS):
     """Edit the eight lists of a workbook next to the map."""
 
-    def __init__(self, iface, project: QgsProject | None = None, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, iface, project: QgsProject | None = None, parent=None) -> None:
         super().__init__(parent or iface.mainWindow())
         self.setupUi(self)
         self.setObjectName("BlockcheckChecklistDock")
@@ -170,7 +171,7 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
     def _selected_rows(self, table: str) -> list[int]:
         return sorted({index.row() for index in self.views[table].selectionModel().selectedRows()})
 
-    def _rows_selected(self, table: str, *_args) -> None:  # noqa: ANN002
+    def _rows_selected(self, table: str, *_args) -> None:
         if self._syncing or self.store is None:
             return
         model, rows = self.models[table], self._selected_rows(table)
@@ -192,7 +193,7 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
         finally:
             self._syncing = False
 
-    def _map_selected(self, layer: QgsVectorLayer, *_args) -> None:  # noqa: ANN002
+    def _map_selected(self, layer: QgsVectorLayer, *_args) -> None:
         if self._syncing or self.store is None:
             return
         _, table = styles.workbook_path(layer)
@@ -332,7 +333,7 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
         return positions
 
     def _ask_category(self) -> str | None:
-        labels = bridge.resource_categories()
+        labels = vocabulary.coded_labels("resource_list", "category")
         items = [f"{label} ({key})" for key, label in labels.items()]
         item, ok = QInputDialog.getItem(
             self, tr("Resource category"), tr("Category of the new resources:"), items, 0, False
@@ -340,16 +341,17 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
         return list(labels)[items.index(item)] if ok and item in items else None
 
     def _ask_domain(self) -> str | None:
-        known = sorted({str(r.values["domain"]) for r in self.store.rows["project_list"] if r.values.get("domain")})
+        used = sorted({str(r.values["domain"]) for r in self.store.rows["project_list"] if r.values.get("domain")})
+        known = list(dict.fromkeys([*vocabulary.domain_codes("project_domain"), *used]))
         item, ok = QInputDialog.getItem(self, tr("Project domain"), tr("Domain of the new projects:"), known, 0, True)
         return item.strip() if ok and item.strip() else None
 
-    def _layers_added(self, _layers) -> None:  # noqa: ANN001
+    def _layers_added(self, _layers) -> None:
         if self.store is not None and self.store.refresh_if_replaced():  # a run rewrote the workbook
             self.show_message(tr("The workbook was rewritten by a run; the lists were read again."))
         self._watch_layers()
 
-    def _layers_removed(self, layer_ids) -> None:  # noqa: ANN001
+    def _layers_removed(self, layer_ids) -> None:
         gone = set(layer_ids)
         keep = []
         for layer, slot in self._watched:
@@ -365,31 +367,27 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
             (self.project.layersAdded, self._layers_added),
             (self.project.layersWillBeRemoved, self._layers_removed),
         ):
-            try:
+            with contextlib.suppress(TypeError, RuntimeError):  # not connected, or already gone
                 signal.disconnect(slot)
-            except (TypeError, RuntimeError):
-                pass
         self.store = None
 
     def _unwatch(self) -> None:
         for layer, slot in self._watched:
             for signal in (layer.selectionChanged, layer.afterCommitChanges):
-                try:
+                with contextlib.suppress(TypeError, RuntimeError):  # not connected, or already gone
                     signal.disconnect(slot)
-                except (TypeError, RuntimeError):
-                    pass
         self._watched = []
 
     def _committed_elsewhere(self, table: str) -> None:
         if self.store is not None:
             self.store.reload(table)
 
-    def closeEvent(self, event) -> None:  # noqa: N802, ANN001
+    def closeEvent(self, event) -> None:
         self._unwatch()
         super().closeEvent(event)
 
 
-def _feature_id(layer: QgsVectorLayer, feature) -> str:  # noqa: ANN001
+def _feature_id(layer: QgsVectorLayer, feature) -> str:
     """The feature's own id (first ``*_id`` field with a value), else its QGIS feature id."""
     for field in layer.fields():
         if field.name().lower().endswith("_id") and feature[field.name()] not in (None, ""):
@@ -399,7 +397,7 @@ def _feature_id(layer: QgsVectorLayer, feature) -> str:  # noqa: ANN001
     return str(feature.id())
 
 
-def _feature_name(feature) -> str:  # noqa: ANN001
+def _feature_name(feature) -> str:
     names = feature.fields().names()
     if "name" in names:
         value = feature["name"]

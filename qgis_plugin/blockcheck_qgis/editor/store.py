@@ -43,7 +43,7 @@ def current_user() -> str:
     if not name:
         try:
             name = getpass.getuser()
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - no user name in the environment: a neutral name
             name = ""
     return name or "QGIS"
 
@@ -67,7 +67,7 @@ class WorkbookStore(QObject):
     """The lists of one workbook, read once and kept in step with every committed edit."""
 
     #: (table, row positions) after rows were changed or added
-    rowsChanged = pyqtSignal(str, list)  # noqa: N815 - Qt naming
+    rowsChanged = pyqtSignal(str, list)
     #: every table was read again (the file was replaced, or edited elsewhere)
     reset = pyqtSignal()
 

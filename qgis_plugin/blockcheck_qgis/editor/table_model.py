@@ -5,34 +5,19 @@ from __future__ import annotations
 from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import QComboBox, QStyledItemDelegate
 
-from .. import bridge
+from .. import vocabulary
 from ..i18n import tr
 from .store import HISTORY, WorkbookStore
 
 __all__ = ["CodedValueDelegate", "ListTableModel", "value_labels"]
 
-#: Display labels of coded values the core does not label (UI text, Chinese first).
-_LABELS = {
-    "status": {
-        "registered": "入库",
-        "adjusted": "动态调整",
-        "implementing": "滚动实施",
-        "done": "完成",
-        "candidate": "候选",
-        "confirmed": "已确认",
-        "rejected": "已否决",
-    },
-    "provenance": {"generated": "生成", "edited": "编辑", "added": "新增"},
-    "family": {"land": "用地", "building": "建筑"},
-}
-
 
 def value_labels(table: str, column: str) -> dict[str, str]:
-    """Coded value → label shown in the drop-down (``label (value)``)."""
-    names = dict(_LABELS.get(column, {}))
-    if table == "resource_list" and column == "category":
-        names.update(bridge.resource_categories())
-    return names
+    """Coded value → label shown in the drop-down (``label (value)``): the core's vocabulary, Chinese first.
+
+    Codes that are their own label (Chinese words) are left out: they are shown as they are.
+    """
+    return {code: name for code, name in vocabulary.coded_labels(table, column).items() if name != code}
 
 
 class ListTableModel(QAbstractTableModel):
@@ -41,7 +26,7 @@ class ListTableModel(QAbstractTableModel):
     #: message for the user (validation errors, what was saved)
     message = pyqtSignal(str, bool)  # text, is_error
 
-    def __init__(self, store: WorkbookStore, table: str, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, store: WorkbookStore, table: str, parent=None) -> None:
         super().__init__(parent)
         self.store, self.table = store, table
         self.schema = store.schemas[table]
@@ -61,13 +46,13 @@ class ListTableModel(QAbstractTableModel):
 
     # ---- Qt model API
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008, ANN001
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt's own default, an invalid (root) index
         return 0 if parent.isValid() else len(self.store.rows[self.table])
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008, ANN001
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt's own default, an invalid (root) index
         return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802, ANN001, ANN201
+    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation != Qt.Orientation.Horizontal or section >= len(self.columns):
             return None
         spec = self.fields[self.columns[section]]
@@ -79,7 +64,7 @@ class ListTableModel(QAbstractTableModel):
             return f"{spec.label_en} ({spec.name}, {spec.type}{required}){extra}"
         return None
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):  # noqa: ANN001, ANN201
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         column = self.columns[index.column()]
@@ -97,7 +82,7 @@ class ListTableModel(QAbstractTableModel):
             return value
         return None
 
-    def flags(self, index: QModelIndex):  # noqa: ANN201
+    def flags(self, index: QModelIndex):
         base = super().flags(index)
         if not index.isValid() or self.read_only:
             return base
@@ -106,7 +91,7 @@ class ListTableModel(QAbstractTableModel):
             return base
         return base | Qt.ItemFlag.ItemIsEditable
 
-    def setData(self, index: QModelIndex, value, role=Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802, ANN001
+    def setData(self, index: QModelIndex, value, role=Qt.ItemDataRole.EditRole) -> bool:
         from blockcheck.errors import SchemaError
 
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
@@ -135,7 +120,7 @@ class ListTableModel(QAbstractTableModel):
         """A row's value by field name."""
         return self.store.rows[self.table][row].values.get(column)
 
-    def rows_of_fids(self, fids) -> list[int]:  # noqa: ANN001
+    def rows_of_fids(self, fids) -> list[int]:
         """Row positions of GeoPackage feature ids."""
         wanted = set(fids)
         return [i for i, r in enumerate(self.store.rows[self.table]) if r.fid in wanted]
@@ -162,14 +147,14 @@ class ListTableModel(QAbstractTableModel):
 class CodedValueDelegate(QStyledItemDelegate):
     """A drop-down of the schema's allowed values (with labels) for coded fields; text elsewhere."""
 
-    def __init__(self, model: ListTableModel, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, model: ListTableModel, parent=None) -> None:
         super().__init__(parent)
         self.model = model
 
-    def _spec(self, index: QModelIndex):  # noqa: ANN202
+    def _spec(self, index: QModelIndex):
         return self.model.fields[self.model.columns[index.column()]]
 
-    def createEditor(self, parent, option, index):  # noqa: N802, ANN001, ANN201
+    def createEditor(self, parent, option, index):
         spec = self._spec(index)
         if not spec.values:
             return super().createEditor(parent, option, index)
@@ -181,7 +166,7 @@ class CodedValueDelegate(QStyledItemDelegate):
             combo.addItem(f"{labels[value]} ({value})" if value in labels else value, value)
         return combo
 
-    def setEditorData(self, editor, index) -> None:  # noqa: N802, ANN001
+    def setEditorData(self, editor, index) -> None:
         if isinstance(editor, QComboBox):
             current = index.data(Qt.ItemDataRole.EditRole)
             position = editor.findData(current if current != "" else None)
@@ -189,7 +174,7 @@ class CodedValueDelegate(QStyledItemDelegate):
             return
         super().setEditorData(editor, index)
 
-    def setModelData(self, editor, model, index) -> None:  # noqa: N802, ANN001
+    def setModelData(self, editor, model, index) -> None:
         if isinstance(editor, QComboBox):
             model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
             return

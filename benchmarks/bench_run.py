@@ -1,0 +1,826 @@
+"""Benchmark of the whole ``blockcheck run`` and the hearing exports on the synthetic city.
+
+Not a test. For every scale asked (default 0.25, 1 and 4) it generates the
+city with its survey tables (``make_city.py --surveys``), then runs, each in a
+fresh process, exactly what a user types:
+
+1. ``blockcheck run CITY --out OUT`` into an empty folder;
+2. the same again into the same folder (the re-run: the previous workbook is read);
+3. ``blockcheck maps``, ``blockcheck atlas`` and ``blockcheck report`` of that workbook;
+
+and at the scales of ``--health-check-scales`` (default 0.25) step 1 alone
+(``bench_health_check.py --health-check-only``), one after the other on the
+same machine, for the ratio whole run / health check.
+
+Every command runs in-process in a child (``--child``) through
+``blockcheck.cli``; the functions in :data:`STAGES` are replaced by timing
+wrappers in the module namespace they are called from for that run (a name
+that no longer exists stops the benchmark with a message: update the table).
+A stage's time is *exclusive*: time spent in another wrapped function called
+from it counts for that one, so the stages and "other" add up to the command.
+Memory is the process RSS: sampled every 5 ms during each stage (``Meter``),
+and the process's high-water mark (``ru_maxrss``) for the command. The parent
+polls every child's RSS and stops one that exceeds ``--max-gb`` (default 20).
+
+Before a child starts, the parent waits until no other process on the machine
+holds more than ``--other-gb`` (default 2) GB (from scale ``--memory-scale``, 1,
+up; at most ``--max-wait-s``, 3600) and the others use at most ``--other-cpu``
+(default 1) cores (from scale ``--quiet-scale``, 0.25, up; at most
+``--max-cpu-wait-s``, 600):
+other people's runs share the 2 cores and the RAM (blockcheck runs on one core,
+so one free core is the least for numbers that can be compared). The CPU time
+other processes took during each command (and the time the hypervisor stole) is
+recorded, so a number measured on a busy machine shows it.
+
+Usage (see README.md)::
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_run.py --scales 0.25,1,4 --update-results
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import functools
+import importlib
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import measure  # noqa: E402 - importable only after the sys.path line above
+from measure import GB, Meter  # noqa: E402 - importable only after the sys.path line above
+
+# ------------------------------------------------------------ the stages ----
+
+#: (command, module, function, stage): the wrapped functions, by command. The
+#: module is the namespace the caller looks the name up in (a ``from x import f``
+#: at the top of a module needs that module; a local import inside a function
+#: looks up the defining module). Stages of the issue's list; a stage with more
+#: than one function also gets a row per function.
+STAGES: list[tuple[str, str, str, str]] = [
+    ("run", "blockcheck.pipeline", "check_input", "read + validate"),
+    ("run", "blockcheck.steps.health_check", "health_check", "health check"),
+    ("run", "blockcheck.steps.health_check", "assess", "health check"),
+    ("run", "blockcheck.steps.health_check", "build_problem_list", "health check"),
+    ("run", "blockcheck.steps.health_check", "build_resource_list", "resources"),
+    ("run", "blockcheck.steps.consultation", "ask_needs", "surveys (step 2)"),
+    ("run", "blockcheck.steps.strategy", "tag_planned_land", "allocation"),
+    ("run", "blockcheck.steps.strategy", "allocate", "allocation"),
+    ("run", "blockcheck.steps.strategy", "_second_passes", "allocation"),
+    ("run", "blockcheck.steps.strategy", "build_strategy_list", "strategies"),
+    ("run", "blockcheck.steps.strategy", "carried_strategies", "strategies"),
+    ("run", "blockcheck.steps.strategy", "_with_ids", "strategies"),
+    ("run", "blockcheck.steps.strategy", "block_needs", "siting"),
+    ("run", "blockcheck.steps.strategy", "site_in_blocks", "siting"),
+    ("run", "blockcheck.steps.strategy", "allocation_placements", "siting"),
+    ("run", "blockcheck.steps.strategy", "road_placements", "siting"),
+    ("run", "blockcheck.steps.strategy", "draft_projects", "projects draft"),
+    ("run", "blockcheck.steps.strategy", "open_items", "policies"),
+    ("run", "blockcheck.steps.strategy", "build_policy_list", "policies"),
+    ("run", "blockcheck.steps.action", "rank_projects", "tasks + project ranking (step 4)"),
+    ("run", "blockcheck.steps.action", "build_task_list", "tasks + project ranking (step 4)"),
+    ("run", "blockcheck.pipeline", "file_digest", "run metadata (input SHA-256)"),
+    ("run", "blockcheck.pipeline", "read_table", "previous workbook read"),
+    ("run", "blockcheck.workbook.write", "read_workbook", "previous workbook read"),
+    ("run", "blockcheck.workbook.write", "read_other_layers", "previous workbook read"),
+    ("run", "blockcheck.pipeline", "merge_run", "workbook merge + gpkg write"),
+    ("run", "blockcheck.workbook.write", "write_gpkg", "workbook merge + gpkg write"),
+    ("run", "blockcheck.workbook.excel", "write_eight_lists", "Excel (eight_lists.xlsx)"),
+    *(
+        (command, module, name, stage)
+        for command in ("maps", "atlas", "report")
+        for module, name, stage in (
+            ("blockcheck.report.workbook_data", "load_workbook", "read the workbook"),
+            ("blockcheck.pipeline", "file_digest", "input SHA-256 (unchanged since the run?)"),
+            ("blockcheck.pipeline", "check_input", "input re-read + validated for roads and green"),
+        )
+    ),
+    ("maps", "blockcheck.report.maps", "export_maps", "maps: draw + write PNG and SVG"),
+    ("atlas", "blockcheck.report.atlas", "export_atlas", "atlas: draw + write the PDF"),
+    ("report", "blockcheck.report.hearing", "report_plan", "report plan"),
+    ("report", "blockcheck.report.hearing", "export_report", "report: PDF pages"),
+    ("report", "blockcheck.report.hearing", "export_maps", "report: maps of the HTML"),
+    ("report", "blockcheck.report.hearing", "write_html", "report: HTML page"),
+]
+#: The commands of one scale, in order: (key, what).
+COMMANDS = (
+    ("run", "blockcheck run (empty folder)"),
+    ("rerun", "blockcheck run (re-run into the same folder)"),
+    ("maps", "blockcheck maps"),
+    ("atlas", "blockcheck atlas"),
+    ("report", "blockcheck report"),
+)
+OTHER = "other (imports inside the run, run tables, schema conform, summary, ...)"
+
+
+def stage_order(command: str) -> list[str]:
+    """The stages of `command` in table order."""
+    return list(dict.fromkeys(stage for c, _, _, stage in STAGES if c == command))
+
+
+class StageTimer:
+    """Timing wrappers around the functions of :data:`STAGES`, with exclusive time and RSS peaks."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self.stats: dict[tuple[str, str], dict] = defaultdict(
+            lambda: {"incl": 0.0, "excl": 0.0, "calls": 0, "peak": 0, "rise": 0, "nested_in": set()}
+        )
+        self.stack: list[dict] = []
+        self.originals: list[tuple[object, str, object]] = []
+
+    def install(self) -> None:
+        """Replace every function of the command; stop with a message when a name is gone."""
+        missing = []
+        for command, module_name, name, stage in STAGES:
+            if command != self.command:
+                continue
+            module = importlib.import_module(module_name)
+            fn = getattr(module, name, None)
+            if not callable(fn):
+                missing.append(f"{module_name}.{name}")
+                continue
+            self.originals.append((module, name, fn))
+            setattr(module, name, self._wrap(fn, module_name, name, stage))
+        if missing:
+            self.restore()
+            msg = (
+                f"bench_run.py STAGES: {', '.join(missing)} not found (renamed or moved?). "
+                "Update the STAGES table in benchmarks/bench_run.py to the functions the code calls now."
+            )
+            raise SystemExit(msg)
+
+    def restore(self) -> None:
+        for module, name, fn in reversed(self.originals):
+            setattr(module, name, fn)
+        self.originals.clear()
+
+    def _wrap(self, fn, module_name: str, name: str, stage: str):
+        key = (stage, f"{module_name}.{name}")
+
+        @functools.wraps(fn)
+        def timed(*args, **kwargs):
+            frame = {"children": 0.0, "name": key[1]}
+            outer = self.stack[-1] if self.stack else None
+            self.stack.append(frame)
+            try:
+                with measure.METER.measure() as rec:
+                    return fn(*args, **kwargs)
+            finally:
+                self.stack.pop()
+                s = self.stats[key]
+                s["incl"] += rec["seconds"]
+                s["excl"] += rec["seconds"] - frame["children"]
+                s["calls"] += 1
+                s["peak"] = max(s["peak"], rec["peak"])
+                s["rise"] = max(s["rise"], rec["rise"])
+                if outer is not None:
+                    outer["children"] += rec["seconds"]
+                    s["nested_in"].add(outer["name"])
+
+        return timed
+
+    def table(self, total_s: float) -> dict:
+        """Stages (exclusive seconds, peak, rise, calls, functions) and what is left as "other"."""
+        stages = []
+        wrapped = [(stage, f"{m}.{n}") for c, m, n, stage in STAGES if c == self.command]
+        for stage in stage_order(self.command):
+            functions = []
+            for s_name, fn_name in wrapped:
+                if s_name != stage:
+                    continue
+                s = self.stats.get((stage, fn_name))
+                functions.append(
+                    {
+                        "function": fn_name,
+                        "seconds": s["excl"] if s else 0.0,
+                        "seconds_inclusive": s["incl"] if s else 0.0,
+                        "calls": s["calls"] if s else 0,
+                        "peak_gb": s["peak"] / GB if s else None,
+                        "rise_gb": s["rise"] / GB if s else None,
+                        "nested_in": sorted(s["nested_in"]) if s else [],
+                    }
+                )
+            called = [f for f in functions if f["calls"]]
+            stages.append(
+                {
+                    "stage": stage,
+                    "seconds": sum(f["seconds"] for f in functions),
+                    "calls": sum(f["calls"] for f in functions),
+                    "peak_gb": max((f["peak_gb"] for f in called), default=None),
+                    "rise_gb": max((f["rise_gb"] for f in called), default=None),
+                    "functions": functions,
+                }
+            )
+        other = total_s - sum(s["seconds"] for s in stages)
+        return {
+            "stages": stages,
+            "other_s": other,
+            "uncalled": [f["function"] for s in stages for f in s["functions"] if not f["calls"]],
+        }
+
+
+def child_main(command: str, cli_args: list[str], json_path: Path) -> int:
+    """One command in this process, every stage timed; the figures go to `json_path`."""
+    t0 = time.perf_counter()
+    measure.METER = Meter()
+    start_rss = measure.METER.rss()
+    import blockcheck
+    import blockcheck.cli
+
+    timer = StageTimer("run" if command == "rerun" else command)
+    timer.install()
+    imports_s = time.perf_counter() - t0
+    error = None
+    try:
+        with measure.METER.measure() as total:
+            try:
+                blockcheck.cli.cli.main(args=cli_args, prog_name="blockcheck", standalone_mode=False)
+            except SystemExit as exit_:
+                if exit_.code not in (0, None):
+                    error = f"exit code {exit_.code}"
+    finally:
+        timer.restore()
+        measure.METER.running = False
+    out = {
+        "command": command,
+        "cli_args": cli_args,
+        "blockcheck": str(Path(blockcheck.__file__).parent),
+        "imports_s": imports_s,
+        "command_s": total["seconds"],
+        "command_peak_gb": total["peak"] / GB,
+        "start_gb": start_rss / GB,
+        "maxrss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GB,
+        "error": error,
+        **timer.table(total["seconds"]),
+    }
+    json_path.write_text(json.dumps(out, indent=1, default=list))
+    return 0 if error is None else 1
+
+
+# --------------------------------------------------------------- the parent ----
+
+
+class Log:
+    """Print and append to the log file."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.fh = path.open("a", encoding="utf-8") if path else None
+
+    def __call__(self, text: str = "") -> None:
+        print(text, flush=True)
+        if self.fh:
+            self.fh.write(text + "\n")
+            self.fh.flush()
+
+
+def _tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    for p in (proc, *proc.children(recursive=True)):
+        with contextlib.suppress(psutil.Error):
+            total += p.memory_info().rss
+    return total
+
+
+def other_big_processes(threshold_gb: float) -> list[str]:
+    """Processes outside this benchmark holding more than `threshold_gb` of RSS (``pid name GB``)."""
+    me = psutil.Process()
+    ours = {me.pid, *(p.pid for p in me.children(recursive=True))}
+    found = []
+    for p in psutil.process_iter(["pid", "name", "cmdline", "memory_info"]):
+        info = p.info
+        if info["pid"] in ours or info["memory_info"] is None:
+            continue
+        if info["memory_info"].rss > threshold_gb * GB:
+            cmd = " ".join(info["cmdline"] or [info["name"] or "?"])[:100]
+            found.append(f"pid {info['pid']} ({info['memory_info'].rss / GB:.1f} GB): {cmd}")
+    return found
+
+
+class CpuClock:
+    """CPU time used on the machine by others (not this benchmark or its children) since the clock started."""
+
+    def __init__(self) -> None:
+        self.wall = time.perf_counter()
+        self.busy, self.steal = self._system()
+        self.ours = self._ours()
+
+    @staticmethod
+    def _system() -> tuple[float, float]:
+        t = psutil.cpu_times()
+        busy = t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
+        return busy, getattr(t, "steal", 0.0)
+
+    @staticmethod
+    def _ours() -> float:
+        me, done = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        running = 0.0
+        for p in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                t = p.cpu_times()
+                running += t.user + t.system
+        return me.ru_utime + me.ru_stime + done.ru_utime + done.ru_stime + running
+
+    def others_cores(self) -> dict:
+        """Cores used by other processes and stolen by the hypervisor, on average since the start."""
+        wall = max(time.perf_counter() - self.wall, 1e-9)
+        busy, steal = self._system()
+        ours = self._ours()
+        return {
+            "others_cores": max(0.0, (busy - self.busy) - (ours - self.ours)) / wall,
+            "steal_cores": (steal - self.steal) / wall,
+        }
+
+
+def wait_for_machine(args: argparse.Namespace, say: Log, *, memory: bool) -> dict:
+    """Wait until the others use at most ``--other-cpu`` cores and (`memory`) none holds more than ``--other-gb``.
+
+    The memory condition is waited for up to ``--max-wait-s``, the CPU condition
+    up to ``--max-cpu-wait-s`` (then the command goes ahead, and the CPU others
+    used during it is recorded).
+    """
+    t0 = time.perf_counter()
+    seen: list[str] = []
+    last = -60.0
+    while True:
+        big = other_big_processes(args.other_gb) if memory else []
+        clock = CpuClock()
+        time.sleep(3)
+        cores = clock.others_cores()["others_cores"]
+        cpu = [f"other processes using {cores:.1f} cores"] if cores > args.other_cpu else []
+        seen += [b for b in big if b.split(" (", 1)[0] not in {x.split(" (", 1)[0] for x in seen}]
+        waited = time.perf_counter() - t0
+        if not big and (not cpu or waited > args.max_cpu_wait_s):
+            if cpu:
+                say(f"   (going ahead after {waited:.0f} s: {cpu[0]})")
+            break
+        if waited > args.max_wait_s:
+            say(f"   (machine still busy after {waited:.0f} s; going ahead: {'; '.join(big + cpu)})")
+            break
+        if waited - last >= 60:
+            say(f"   waiting for a quiet machine: {'; '.join(big + cpu)}")
+            last = waited
+        time.sleep(12)
+    return {"waited_s": time.perf_counter() - t0, "other_processes": seen}
+
+
+def run_child(cmd: list[str], *, env: dict, max_gb: float, say: Log) -> dict:
+    """Run `cmd`, stream its output into the log, poll its RSS; wall time, peak, exit code, stopped flag."""
+    say("   $ " + " ".join(str(c) for c in cmd))
+    load0 = os.getloadavg()[0]
+    clock = CpuClock()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=env,
+        cwd=REPO,
+    )
+    ps = psutil.Process(proc.pid)
+    state = {"peak": 0, "stopped": False}
+
+    def poll() -> None:
+        while proc.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                rss = _tree_rss(ps)
+                state["peak"] = max(state["peak"], rss)
+                if rss > max_gb * GB and not state["stopped"]:
+                    state["stopped"] = True
+                    for p in (*ps.children(recursive=True), ps):
+                        with contextlib.suppress(psutil.Error):
+                            p.kill()
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    tail: list[str] = []
+    for line in proc.stdout:
+        line = line.rstrip("\n")
+        if "Axes3D" in line:  # matplotlib's warning about the system copy, twice per process
+            continue
+        say("     " + line)
+        tail = (tail + [line])[-20:]
+    proc.wait()
+    watcher.join()
+    out = {
+        "wall_s": time.perf_counter() - t0,
+        "polled_peak_gb": state["peak"] / GB,
+        "returncode": proc.returncode,
+        "stopped_over_gb": max_gb if state["stopped"] else None,
+        "loadavg_start": load0,
+        "loadavg_end": os.getloadavg()[0],
+        **clock.others_cores(),
+    }
+    if proc.returncode:
+        out["tail"] = tail
+    return out
+
+
+def layer_counts(workbook: Path) -> dict[str, int]:
+    """Features per layer of the workbook."""
+    import pyogrio
+
+    return {
+        str(name): int(pyogrio.read_info(workbook, layer=name)["features"]) for name, _ in pyogrio.list_layers(workbook)
+    }
+
+
+def pdf_pages(path: Path) -> int | None:
+    """Pages of a PDF written by matplotlib (its page objects are plain text)."""
+    if not path.is_file():
+        return None
+    return len(re.findall(rb"/Type\s*/Page\b(?!s)", path.read_bytes()))
+
+
+def _mb(path: Path) -> float | None:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+    return path.stat().st_size / 1e6 if path.exists() else None
+
+
+def machine_info(code: Path) -> dict:
+    """Machine, date, commit and versions for the setup table."""
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+    fields = dict(line.split(":", 1) for line in lscpu.splitlines() if ":" in line)
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=REPO, check=False).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD")
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    snapshot = code.resolve() != REPO.resolve()
+    versions = {"python": platform.python_version()}
+    for name in ("shapely", "geopandas", "pandas", "numpy", "scipy", "pyogrio", "openpyxl", "matplotlib"):
+        with contextlib.suppress(Exception):
+            versions[name] = importlib.import_module(name).__version__
+    with contextlib.suppress(Exception):
+        import shapely
+
+        versions["GEOS"] = shapely.geos_version_string
+    os_release = dict(line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line)
+    return {
+        "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": fields.get("Model name", platform.processor()),
+        "cores": os.cpu_count(),
+        "threads_per_core": fields.get("Thread(s) per core"),
+        "hypervisor": fields.get("Hypervisor vendor"),
+        "ram_gb": psutil.virtual_memory().total / GB,
+        "swap_gb": psutil.swap_memory().total / GB,
+        "os": os_release.get("PRETTY_NAME", "").strip('"') + f", kernel {platform.release()}",
+        "commit": commit + (" dirty" if dirty else ""),
+        "code": str(code.resolve()) + (" (a copy, see code_note)" if snapshot else ""),
+        "versions": versions,
+        "argv": [Path(sys.executable).name, *sys.argv],
+    }
+
+
+def scale_dir(work: Path, scale: float) -> Path:
+    return work / f"scale{scale:g}"
+
+
+def bench_scale(scale: float, args: argparse.Namespace, env: dict, say: Log, save: Callable[[dict], None]) -> dict:
+    """Generation, run, re-run, exports and (optionally) step 1 alone at one scale; `save` after every command."""
+    folder = scale_dir(args.work, scale)
+    city, out = folder / "city.gpkg", folder / "out"
+    result: dict = {"scale": scale, "commands": {}}
+    careful = scale >= args.quiet_scale
+
+    def child(cmd: list[str]) -> dict:
+        waited = wait_for_machine(args, say, memory=scale >= args.memory_scale) if careful else {}
+        got = run_child(cmd, env=env, max_gb=args.max_gb, say=say)
+        return {**got, **({"wait": waited} if waited else {})}
+
+    say(f"== scale {scale:g}: city and surveys")
+    if not (args.reuse_city and city.exists()):
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        gen = child(
+            [sys.executable, str(HERE / "make_city.py"), "--scale", str(scale), "--seed", str(args.seed)]
+            + ["--out", str(city), "--surveys"]
+        )
+        result["generation"] = gen
+        if gen["returncode"]:
+            result["error"] = "generation failed"
+            return result
+    result["input"] = {
+        "layers": layer_counts(city),
+        "gpkg_mb": _mb(city),
+        "demand_survey_rows": sum(1 for _ in (folder / "demand_survey.csv").open(encoding="utf-8-sig")) - 1,
+        "vision_survey_rows": sum(1 for _ in (folder / "vision_survey.csv").open(encoding="utf-8-sig")) - 1,
+    }
+    if out.exists() and "run" in args.commands:  # the first run writes into an empty folder
+        shutil.rmtree(out)
+    workbook = out / "workbook.gpkg"
+    cli_args = {
+        "run": ["run", str(city), "--out", str(out), "--quiet"],
+        "rerun": ["run", str(city), "--out", str(out), "--quiet"],
+        "maps": ["maps", str(workbook), "--out", str(out / "maps")],
+        "atlas": ["atlas", str(workbook), "--out", str(out / "atlas.pdf"), "--quiet"],
+        "report": ["report", str(workbook), "--out", str(out / "report.pdf")],
+    }
+    for key, what in COMMANDS:
+        if key not in args.commands:
+            continue
+        if key != "run" and not workbook.exists():
+            say(f"   (no workbook: {what} skipped)")
+            continue
+        say(f"== scale {scale:g}: {what}")
+        child_json = folder / f"child_{key}.json"
+        child_json.unlink(missing_ok=True)
+        got = child(
+            [sys.executable, str(Path(__file__).resolve()), "--child", key, "--child-json", str(child_json)]
+            + ["--", *cli_args[key]]
+        )
+        if child_json.exists():
+            got.update(json.loads(child_json.read_text()))
+        result["commands"][key] = got
+        _say_command(key, got, say)
+        save(result)
+        if key in ("run", "rerun") and workbook.exists():
+            result[f"outputs_{key}"] = {
+                "layers": layer_counts(workbook),
+                "workbook_mb": _mb(workbook),
+                "excel_mb": _mb(out / "eight_lists.xlsx"),
+            }
+        if got.get("stopped_over_gb"):
+            say(f"   stopped: over {args.max_gb:g} GB")
+            break
+    result["exports"] = {
+        "maps_mb": _mb(out / "maps"),
+        "maps_files": len(list((out / "maps").glob("*.png"))) if (out / "maps").is_dir() else None,
+        "atlas_pages": pdf_pages(out / "atlas.pdf"),
+        "atlas_mb": _mb(out / "atlas.pdf"),
+        "report_pages": pdf_pages(out / "report.pdf"),
+        "report_mb": _mb(out / "report.pdf"),
+    }
+    if scale in args.health_check_scales:
+        say(f"== scale {scale:g}: step 1 alone (bench_health_check.py --health-check-only)")
+        hc_json = folder / "health_check.json"
+        got = child(
+            [sys.executable, str(HERE / "bench_health_check.py"), "--scale", str(scale), "--seed", str(args.seed)]
+            + ["--health-check-only", "--health-check-repeats", str(args.health_check_repeats), "--json", str(hc_json)]
+        )
+        if hc_json.exists():
+            main = json.loads(hc_json.read_text())["main"]
+            got.update({k: main[k] for k in ("health_check_s", "health_check_peak_gb", "runs_s", "generation_s")})
+        result["health_check_alone"] = got
+    if not args.keep:
+        for path in (out / "maps", out / "atlas.pdf", out / "report.pdf", out / "report.html", out / "report_files"):
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+    return result
+
+
+def _say_command(key: str, got: dict, say: Log) -> None:
+    if got.get("returncode"):
+        say(f"   FAILED ({key}, exit {got['returncode']}): see the output above")
+    if "stages" not in got:
+        return
+    say(f"   {'stage':<62}{'s':>9}{'peak GB':>9}{'+GB':>7}{'calls':>6}")
+    for s in got["stages"]:
+        peak = "" if s["peak_gb"] is None else f"{s['peak_gb']:9.2f}{s['rise_gb']:7.2f}"
+        say(f"   {s['stage']:<62}{s['seconds']:9.2f}{peak:>16}{s['calls']:6d}")
+        if len(s["functions"]) > 1:
+            for f in s["functions"]:
+                say(f"     ↳ {f['function']:<58}{f['seconds']:9.2f}{'':>16}{f['calls']:6d}")
+    say(f"   {'other':<62}{got['other_s']:9.2f}")
+    say(
+        f"   command {got['command_s']:.2f} s in-process (+{got['imports_s']:.2f} s imports), process wall "
+        f"{got['wall_s']:.2f} s, peak RSS {got['maxrss_gb']:.2f} GB"
+    )
+    if got["uncalled"]:
+        say(f"   WARNING: wrapped but never called: {', '.join(got['uncalled'])} (update STAGES if they are gone)")
+
+
+def targets(scales: list[dict]) -> list[dict]:
+    """The issue's targets, from the figures measured."""
+    by = {s["scale"]: s for s in scales}
+    out = []
+
+    def cmd(scale: float, key: str) -> dict | None:
+        got = by.get(scale, {}).get("commands", {}).get(key)
+        return got if got and not got.get("returncode") else None
+
+    for key, what in (("run", "whole run"), ("rerun", "re-run into the same folder")):
+        got = cmd(1.0, key)
+        if got:
+            out.append(
+                {
+                    "target": f"{what} ≤ 60 s at scale 1",
+                    "measured": f"{got['wall_s']:.1f} s",
+                    "met": got["wall_s"] <= 60,
+                }
+            )
+            out.append(
+                {
+                    "target": f"{what} ≤ 4 GB peak RSS at scale 1",
+                    "measured": f"{got['maxrss_gb']:.2f} GB",
+                    "met": got["maxrss_gb"] <= 4,
+                }
+            )
+    for small, large in ((0.25, 1.0), (1.0, 4.0)):
+        a, b = cmd(small, "run"), cmd(large, "run")
+        if a and b:
+            data = by[large]["input"]["layers"]["buildings"] / by[small]["input"]["layers"]["buildings"]
+            ratio = b["command_s"] / a["command_s"]
+            out.append(
+                {
+                    "target": f"{data:.2f}× the data ≤ 4.4× the time (run in-process, scale {small:g} → {large:g})",
+                    "measured": f"{ratio:.2f}× ({a['command_s']:.1f} s → {b['command_s']:.1f} s)",
+                    "met": ratio <= 4.4,
+                }
+            )
+    for scale, s in by.items():
+        hc, run = s.get("health_check_alone", {}), cmd(scale, "run")
+        if run and hc.get("health_check_s"):
+            ratio = run["command_s"] / hc["health_check_s"]
+            out.append(
+                {
+                    "target": f"whole run (in-process) ≤ 2× the health check alone (scale {scale:g})",
+                    "measured": (
+                        f"{ratio:.2f}× ({run['command_s']:.1f} s / {hc['health_check_s']:.2f} s; "
+                        f"process wall {run['wall_s']:.1f} s: {run['wall_s'] / hc['health_check_s']:.2f}×)"
+                    ),
+                    "met": ratio <= 2,
+                }
+            )
+    for key in ("maps", "atlas", "report"):
+        got = cmd(1.0, key)
+        if got:
+            out.append(
+                {
+                    "target": f"`blockcheck {key}` at scale 1 timed",
+                    "measured": f"{got['wall_s']:.1f} s, {got['maxrss_gb']:.2f} GB",
+                    "met": True,
+                }
+            )
+    return out
+
+
+def parent_main(args: argparse.Namespace) -> int:
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.log:
+        args.log.parent.mkdir(parents=True, exist_ok=True)
+        args.log.write_text("")
+    say = Log(args.log)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MPLBACKEND="Agg", PYTHONIOENCODING="utf-8")
+    if args.code.resolve() != REPO.resolve():
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(args.code.resolve()), env.get("PYTHONPATH")]))
+    info = machine_info(args.code)
+    if args.code_note:
+        info["code_note"] = args.code_note
+    say(f"bench_run — {info['date_utc']}, {info['cpu']}, {info['cores']} cores, {info['ram_gb']:.1f} GB RAM")
+    say(f"commit {info['commit']}, code {info['code']}; {info['versions']}")
+    data: dict = {"kind": "bench_run", "info": info, "scales": [], "notes": []}
+    if args.add and args.json and args.json.exists():  # keep the scales measured earlier, replace those measured now
+        earlier = json.loads(args.json.read_text())
+        data["scales"] = [s for s in earlier["scales"] if s["scale"] not in args.scales]
+        data["notes"] = [n for n in earlier.get("notes", []) if not any(f"scale {x:g}" in n for x in args.scales)]
+        kept = ", ".join(f"{x['scale']:g}" for x in data["scales"])
+        now = ", ".join(f"{x:g}" for x in args.scales)
+        data["notes"].append(
+            f"scale(s) {kept} measured from {earlier['info']['date_utc']}, scale(s) {now} from {info['date_utc']} "
+            "(a second invocation with --add)"
+        )
+        data["info"] = earlier["info"] | {"added": info, "wall_s_earlier": earlier.get("wall_s")}
+    t0 = time.perf_counter()
+
+    def save(partial: dict | None = None) -> None:
+        if not args.json:
+            return
+        scales = sorted([*data["scales"], *([partial] if partial else [])], key=lambda s: s["scale"])
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(data | {"scales": scales, "targets": targets(scales)}, indent=1, default=list))
+
+    for scale in args.scales:
+        done = [s for s in data["scales"] if s["commands"]]
+        if scale > 1 and done:
+            biggest = max(done, key=lambda s: s["scale"])
+            peak = max(
+                (c.get("maxrss_gb") or c["polled_peak_gb"]) for c in biggest["commands"].values() if "wall_s" in c
+            )
+            predicted = peak * scale / biggest["scale"]
+            if predicted > args.max_gb:
+                note = (
+                    f"scale {scale:g} skipped: memory would exceed {args.max_gb:g} GB (peak {peak:.2f} GB at scale "
+                    f"{biggest['scale']:g} × {scale / biggest['scale']:g} = {predicted:.1f} GB predicted)"
+                )
+                say(f"== {note}")
+                data["notes"].append(note)
+                continue
+        got = bench_scale(scale, args, env, say, save)  # the JSON is written after every command
+        data["scales"] = sorted([*data["scales"], got], key=lambda s: s["scale"])
+        stopped = [k for k, c in got["commands"].items() if c.get("stopped_over_gb")]
+        if stopped:
+            data["notes"].append(f"scale {scale:g}: {', '.join(stopped)} stopped over {args.max_gb:g} GB")
+        save()
+    data["wall_s"] = time.perf_counter() - t0 + (data["info"].get("wall_s_earlier") or 0.0)
+    data["loadavg_end"] = os.getloadavg()
+    data["targets"] = targets(data["scales"])
+    say("== targets")
+    for t in data["targets"]:
+        say(f"   {t['target']:<70} {t['measured']:<40} {'met' if t['met'] else 'NOT MET'}")
+    for note in data["notes"]:
+        say(f"   note: {note}")
+    say(f"benchmark wall time {data['wall_s']:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps(data, indent=1, default=list))
+        say(f"JSON: {args.json}")
+    if args.update_results and args.json:
+        import results_tables
+
+        results_tables.update_results(args.json, HERE / "RESULTS.md", before=args.before)
+        say(f"RESULTS.md: section between the bench_run markers rewritten from {args.json}")
+    return 0
+
+
+def _floats(text: str) -> list[float]:
+    return [float(x) for x in text.split(",") if x.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--child" in argv:  # bench_run.py --child KEY --child-json PATH -- CLI ARGS...
+        split = argv.index("--")
+        own, cli_args = argv[:split], argv[split + 1 :]
+        key, json_path = own[own.index("--child") + 1], Path(own[own.index("--child-json") + 1])
+        return child_main(key, cli_args, json_path)
+    parser = argparse.ArgumentParser(description="Benchmark the whole blockcheck run and the hearing exports.")
+    parser.add_argument("--scales", type=_floats, default=[0.25, 1.0, 4.0], help="comma-separated (default 0.25,1,4)")
+    parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/bench_run"), help="city and outputs per scale")
+    parser.add_argument(
+        "--commands",
+        type=lambda t: t.split(","),
+        default=[k for k, _ in COMMANDS],
+        help="subset of run,rerun,maps,atlas,report (default all)",
+    )
+    parser.add_argument(
+        "--health-check-scales",
+        type=_floats,
+        default=[0.25],
+        help="scales at which step 1 alone is measured too (default 0.25; empty: none)",
+    )
+    parser.add_argument("--health-check-repeats", type=int, default=2, help="as in bench_health_check.py")
+    parser.add_argument(
+        "--max-gb", type=float, default=20.0, help="stop a command above this RSS; skip scales predicted above"
+    )
+    parser.add_argument("--other-gb", type=float, default=2.0, help="wait while another process holds more than this")
+    parser.add_argument(
+        "--other-cpu", type=float, default=1.0, help="wait while other processes use more than this many cores"
+    )
+    parser.add_argument(
+        "--quiet-scale", type=float, default=0.25, help="wait for a quiet CPU before commands from this scale up"
+    )
+    parser.add_argument(
+        "--memory-scale", type=float, default=1.0, help="wait for --other-gb before commands from this scale up"
+    )
+    parser.add_argument(
+        "--max-wait-s", type=float, default=3600.0, help="go ahead after waiting this long for memory (per command)"
+    )
+    parser.add_argument(
+        "--max-cpu-wait-s", type=float, default=600.0, help="go ahead after waiting this long for CPU (per command)"
+    )
+    parser.add_argument("--reuse-city", action="store_true", help="keep an existing city of the same scale in --work")
+    parser.add_argument("--keep", action="store_true", help="keep the maps, atlas and report files")
+    parser.add_argument("--code", type=Path, default=REPO, help="folder holding the blockcheck package to measure")
+    parser.add_argument("--code-note", default="", help="what --code is, for RESULTS.md")
+    parser.add_argument("--json", type=Path, default=HERE / "results" / "bench_run.json")
+    parser.add_argument("--log", type=Path, default=HERE / "results" / "bench_run.log")
+    parser.add_argument("--update-results", action="store_true", help="rewrite RESULTS.md's bench_run section")
+    parser.add_argument(
+        "--add", action="store_true", help="keep the other scales of an existing --json (e.g. after an interruption)"
+    )
+    parser.add_argument(
+        "--before", type=Path, default=None, help="a JSON of an earlier run to compare with in RESULTS.md"
+    )
+    return parent_main(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
