@@ -38,6 +38,8 @@ def test_every_noqa_names_its_rule_and_gives_a_reason() -> None:
     bare = []
     for folder in TARGETS:
         for path in sorted((ROOT / folder).rglob("*.py")):
+            if path == Path(__file__).resolve():  # this file quotes the pattern it looks for
+                continue
             for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
                 match = _NOQA.search(line)
                 if match and not _WITH_REASON.match(match.group("rest").strip()):
