@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shlex
 from pathlib import Path
 
 #: The lines around the generated section of RESULTS.md.
@@ -138,8 +139,10 @@ def setup_table(data: dict) -> str:
         ("commit", f"`{info['commit']}`" + (f" — {info['code_note']}" if info.get("code_note") else "")),
         ("code measured", f"`{info['code']}`"),
         ("versions", versions),
-        ("command", "`" + " ".join(info["argv"]) + "`"),
+        ("command", "`" + shlex.join(info["argv"]) + "`"),
     ]
+    if info.get("added"):
+        rows.append(("then", f"{info['added']['date_utc']}: `" + shlex.join(info["added"]["argv"]) + "`"))
     lines = ["| | |", "| --- | --- |"]
     lines += [f"| {k} | {v} |" for k, v in rows]
     return "\n".join(lines)
@@ -155,13 +158,13 @@ def targets_table(data: dict) -> str:
 def commands_table(data: dict) -> str:
     """Each command per scale: process wall time and peak RSS."""
     scales = data["scales"]
-    head = "| command | " + " | ".join(f"scale {s['scale']:g}: s | GB | others' CPU" for s in scales) + " |"
+    head = "| command | " + " | ".join(f"scale {s['scale']:g}: s | GB | others / stolen" for s in scales) + " |"
     lines = [head, "| --- |" + " ---: | ---: | ---: |" * len(scales)]
     for key, title in COMMAND_TITLES.items():
         cells = []
         for s in scales:
             c = s["commands"].get(key)
-            others = _f(c.get("others_cores"), 1) if c else ""
+            others = f"{_f(c.get('others_cores'), 1)} / {_f(c.get('steal_cores'), 1)}" if c else ""
             if not c:
                 cells += ["", "", ""]
             elif c.get("stopped_over_gb"):
@@ -174,7 +177,8 @@ def commands_table(data: dict) -> str:
     cells = []
     for s in scales:
         hc = s.get("health_check_alone") or {}
-        cells += [_f(hc.get("health_check_s")), _f(hc.get("health_check_peak_gb")), _f(hc.get("others_cores"), 1)]
+        others = f"{_f(hc.get('others_cores'), 1)} / {_f(hc.get('steal_cores'), 1)}" if hc else ""
+        cells += [_f(hc.get("health_check_s")), _f(hc.get("health_check_peak_gb")), others]
     if any(cells):
         lines.append("| step 1 alone (`health_check`, in-process, fastest of 2) | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -215,8 +219,8 @@ def run_stage_table(scale: dict) -> str:
     lines.append("| **process (wall time, peak RSS)** | " + " | ".join(cells) + " |")
     cells = []
     for c in (run, rerun):
-        cells += [_f(c.get("others_cores"), 1) if _ok(c) else "", "", ""]
-    lines.append("| others' CPU meanwhile (cores) | " + " | ".join(cells) + " |")
+        cells += [f"{_f(c.get('others_cores'), 1)} / {_f(c.get('steal_cores'), 1)}" if _ok(c) else "", "", ""]
+    lines.append("| cores used by others / stolen meanwhile | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -357,8 +361,8 @@ def before_table(data: dict, before: dict) -> str:
                 f"| **process** | **{_f(a['wall_s'])}** | **{_f(b['wall_s'])}** | **{_f(_peak(a))}** | "
                 f"**{_f(_peak(b))}** |"
             )
-            cores = (_f(a.get("others_cores"), 1), _f(b.get("others_cores"), 1))
-            lines.append(f"| others' CPU meanwhile (cores) | {cores[0]} | {cores[1]} | | |")
+            cores = [f"{_f(c.get('others_cores'), 1)} / {_f(c.get('steal_cores'), 1)}" for c in (a, b)]
+            lines.append(f"| cores used by others / stolen meanwhile | {cores[0]} | {cores[1]} | | |")
             parts.append("\n".join(lines))
         cells = []
         for key in ("maps", "atlas", "report"):
@@ -393,8 +397,8 @@ def run_section(data: dict, before: dict | None = None, *, title: str | None = N
         "### Every command per scale",
         (
             "Wall time of the process (what a user waits: interpreter start and imports included), its peak RSS "
-            "(`ru_maxrss`), and the cores other processes on the machine used meanwhile (on average; the machine "
-            "has 2)."
+            "(`ru_maxrss`), and the cores other processes on the machine used meanwhile and the hypervisor stole "
+            "(on average; the machine has 2)."
         ),
         commands_table(data),
     ]

@@ -25,7 +25,7 @@ from blockcheck.inputs.model import input_model
 from blockcheck.inputs.validate import CheckedInput, validate_input
 from blockcheck.io import write_gpkg
 from blockcheck.lists.data_gaps import DATA_GAPS_LAYER, METRIC_STATUS_LAYER
-from blockcheck.lists.resources import RESOURCE_LIST_LAYER, RESOURCE_SUMMARY_LAYER
+from blockcheck.lists.resources import RESOURCE_LIST_LAYER, RESOURCE_MEMBERS_LAYER, RESOURCE_SUMMARY_LAYER
 from blockcheck.outputs import MARK, guard_output
 from blockcheck.standards import PROFILES, Standards, load_standards, standards_table
 from blockcheck.workbook.history import HISTORY_LAYER
@@ -399,6 +399,8 @@ def _run_locked(
     run_tables = _run_tables(
         checked, step1.assessment, step3, population_raster=population_raster, as_of_year=as_of_year
     )
+    if step1.resource_members is not None:  # workbook only: not a sheet of eight_lists.xlsx
+        run_tables[RESOURCE_MEMBERS_LAYER] = step1.resource_members
     block_ids = [str(b) for b in step1.assessment.health.block_metrics["block_id"]]
     workbook = excel = None
     if target is None:

@@ -15,6 +15,7 @@ from os import PathLike
 
 import numpy as np
 
+from blockcheck import vocabulary
 from blockcheck.catalogue import load_data, location
 from blockcheck.errors import AllocationCatalogueError, AllocationError, CatalogueError
 from blockcheck.standards import Standards
@@ -33,7 +34,7 @@ __all__ = [
 #: Resource statuses that may be allocated (``rejected`` never is).
 USABLE_STATUSES = ("candidate", "confirmed")
 #: Every status the resource list may carry.
-RESOURCE_STATUSES = (*USABLE_STATUSES, "rejected")
+RESOURCE_STATUSES = vocabulary.codes("resource_status")
 _AREAS = ("floor", "land")
 _PACKAGED = "blockcheck/data/allocation.toml"
 

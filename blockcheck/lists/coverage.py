@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from blockcheck import vocabulary
 from blockcheck.lists._grouped import joined
 from blockcheck.lists.amounts import format_amount, unit_of
 from blockcheck.lists.ids import AREA_SCOPE
@@ -40,7 +41,6 @@ COVERAGE_COLUMNS = (
     "status",
     "status_zh",
 )
-_STATUS_ZH = {"answered": "已答复", "partly_open": "部分待落实", "open": "待落实", "unanswered": "未答复"}
 
 
 def _links(frame: pd.DataFrame, key: str, column: str, rules: pd.Series) -> pd.DataFrame:
@@ -159,5 +159,5 @@ def coverage_table(
     )
     has_p, has_t = out["project_count"] > 0, out["task_ids"].notna()
     out["status"] = np.select([has_p & ~has_t, has_p & has_t, has_t], ["answered", "partly_open", "open"], "unanswered")
-    out["status_zh"] = out["status"].map(_STATUS_ZH)
+    out["status_zh"] = out["status"].map(vocabulary.labels("coverage_status"))
     return out.reindex(columns=list(COVERAGE_COLUMNS))

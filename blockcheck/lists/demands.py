@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from blockcheck import vocabulary
 from blockcheck.lists.ids import demand_id
 from blockcheck.lists.schema import conform, list_table
-from blockcheck.surveys import demand_vocabulary
 
 __all__ = ["DEMAND_LIST_LAYER", "build_demand_list", "empty_demand_list"]
 
@@ -34,7 +34,7 @@ def build_demand_list(survey: pd.DataFrame) -> pd.DataFrame:
         ``category_zh`` from ``data/demand_vocabulary.toml``; ``id`` from
         :func:`blockcheck.lists.ids.demand_id`; provenance ``generated``.
     """
-    labels = {c.code: c.label_zh for c in demand_vocabulary().categories}
+    labels = vocabulary.labels("demand_category")
     table = survey.assign(
         category_zh=survey["category"].map(labels),
         id=demand_id(survey["community"], survey["category"], survey["need_code"], survey["source_row"]),

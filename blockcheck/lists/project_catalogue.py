@@ -16,6 +16,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from blockcheck import vocabulary
 from blockcheck.catalogue import load_data, location, require, require_tables
 from blockcheck.errors import CatalogueError
 
@@ -35,19 +36,6 @@ KIND_FIELDS = (
     "siting",
 )
 _SITINGS = ("allocation", "allocation2", "block", "roads")
-_TASK_TYPES = ("三大设施", "道路", "绿化", "其他")
-_CATEGORIES = (
-    "idle_site",
-    "low_quality_space",
-    "planned_new_land",
-    "retained_land",
-    "idle_room",
-    "low_efficiency_building",
-    "roof",
-    "expandable_facility",
-    "underground",
-    "retained_building",
-)
 
 
 def _check(doc: dict) -> list[str]:
@@ -75,15 +63,14 @@ def _check(doc: dict) -> list[str]:
         if missing:
             problems.append(f"kinds.{key}: missing {missing}")
             continue
-        if kind["siting"] not in _SITINGS or kind["task_type"] not in _TASK_TYPES:
-            problems.append(
-                f"kinds.{key}: siting must be one of {list(_SITINGS)}, task_type one of {list(_TASK_TYPES)}"
-            )
+        task_types = vocabulary.codes("task_type")
+        if kind["siting"] not in _SITINGS or kind["task_type"] not in task_types:
+            problems.append(f"kinds.{key}: siting must be one of {list(_SITINGS)}, task_type one of {list(task_types)}")
         for n, src in enumerate(kind.get("sources", [])):
             category = src.get("category")
             if category is None and src.get("layer") != "parking":
                 problems.append(f'kinds.{key}.sources[{n}]: needs a category (resource list) or layer = "parking"')
-            elif category is not None and category not in _CATEGORIES:
+            elif category is not None and category not in vocabulary.codes("resource_category"):
                 problems.append(f"kinds.{key}.sources[{n}]: unknown resource category {category!r}")
         for n, src in enumerate(kind_sources(key, doc)):
             if src["strategy"] not in keys:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from blockcheck import vocabulary
 from blockcheck.lists._grouped import filled, joined, joined_in_order, union_by_group
 from blockcheck.lists.amounts import format_amount, unit_word, whole_units
 from blockcheck.lists.ids import AREA_SCOPE, placement_project_id, problem_id, strategy_id
@@ -59,7 +60,6 @@ PROJECT_COLUMNS = (
     "demand_ids",
     "resource_ids",
 )
-_DOMAIN_ORDER = ("教育", "医疗卫生", "养老", "文化体育绿化", "交通基础设施", "市政基础设施")
 
 
 def _ids(frame: pd.DataFrame, key: str, column: str) -> pd.Series:
@@ -323,7 +323,7 @@ def rank_projects(draft: ProjectDraft) -> gpd.GeoDataFrame:
     frame["priority_score"] = priority_score(frame)
     frame["phase"], frame["year"] = assign_phases(frame, draft.answered)
     frame["priority_reason"], frame["priority_reason_en"] = priority_reasons(frame)
-    order = {d: i for i, d in enumerate(_DOMAIN_ORDER)}
+    order = {d: i for i, d in enumerate(vocabulary.codes("project_domain"))}
     frame = frame.assign(_d=frame["domain"].map(order).fillna(len(order))).sort_values(
         ["_d", "priority_score", "project_id"], ascending=[True, False, True], kind="stable"
     )

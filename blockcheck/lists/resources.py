@@ -16,17 +16,16 @@ the whole area in the layout of 图2.
 from __future__ import annotations
 
 import datetime as _dt
-import tomllib
 import warnings
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources as _res
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from blockcheck import vocabulary
 from blockcheck.errors import BlockcheckWarning
 from blockcheck.lists import resource_rules as rules
 from blockcheck.lists._resource_base import _empty, _fmt, _source_ids, representative_points
@@ -106,16 +105,14 @@ RULE_KEYS = {
     "underground": ("resources.underground_min_unused_m2",),
     "retained_building": ("resources.retained_building_min_age_yr",),
 }
-_STATUSES = ("candidate", "confirmed", "rejected")
 _KEPT = ("status", "note")
 _GONE = "本次运行未再检出，按已确认保留 / not detected in this run, kept as confirmed"
 
 
 @cache
 def resource_labels() -> dict[str, dict[str, str]]:
-    """Chinese labels of ``family``, ``category``, ``subtype`` and ``status`` codes (from ``data/lists.toml``)."""
-    doc = tomllib.loads(_res.files("blockcheck").joinpath("data/lists.toml").read_text("utf-8"))
-    return {k: dict(v) for k, v in doc["value_labels"]["resource_list"].items()}
+    """Chinese labels of ``family``, ``category``, ``subtype`` and ``status`` codes (:mod:`blockcheck.vocabulary`)."""
+    return {field: vocabulary.labels(f"resource_{field}") for field in ("family", "category", "subtype", "status")}
 
 
 def _float(standards: Standards, key: str) -> float:
@@ -289,10 +286,11 @@ def keep_decisions(found: gpd.GeoDataFrame, previous: pd.DataFrame | None) -> gp
     prev["resource_id"] = prev["resource_id"].astype(str)
     prev = prev.drop_duplicates("resource_id", keep="last")
     status = prev["status"].astype(object) if "status" in prev else pd.Series(None, index=prev.index, dtype=object)
-    bad = status.notna() & ~status.isin(_STATUSES)
+    statuses = vocabulary.codes("resource_status")
+    bad = status.notna() & ~status.isin(statuses)
     if bad.any():
         warnings.warn(
-            f"resource_list of the earlier run: {int(bad.sum())} status value(s) not one of {', '.join(_STATUSES)} "
+            f"resource_list of the earlier run: {int(bad.sum())} status value(s) not one of {', '.join(statuses)} "
             f"({', '.join(map(str, status[bad].unique()[:5]))}) were ignored; those resources are candidates again.",
             BlockcheckWarning,
             stacklevel=3,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from blockcheck import vocabulary
 from blockcheck.lists.schema import list_tables
 
 __all__ = ["workbook_schema_markdown"]
@@ -25,13 +26,14 @@ Editing: change rows in QGIS or in `eight_lists.xlsx` and import it back with
 Edited rows get `provenance = edited`, new rows `added`; re-running `blockcheck run` keeps them.
 Resource `status` (candidate / confirmed / rejected) is kept across runs. Every project change is
 appended to `project_history`, which is never rewritten. Project status follows the life cycle
-registered 入库 → adjusted 动态调整 → implementing 滚动实施 → done 完成.
+{life_cycle}.
 """
 
 
 def workbook_schema_markdown() -> str:
     """The whole docs/workbook-schema.md text."""
-    lines = [_INTRO.rstrip(), ""]
+    stages = " → ".join(f"{t.code} {t.zh}" for t in vocabulary.life_cycle())
+    lines = [_INTRO.format(life_cycle=stages).rstrip(), ""]
     for name, table in list_tables().items():
         figure = f" ({table.figure})" if table.figure else ""
         lines += [

@@ -14,11 +14,11 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from blockcheck import vocabulary
 from blockcheck.catalogue import build, load_data, location, require_tables
 from blockcheck.errors import CatalogueError
 from blockcheck.lists._grouped import as_text, filled, join_runs, joined, joined_in_order, sorted_unique
 from blockcheck.lists.ids import AREA_SCOPE, problem_id
-from blockcheck.lists.schema import value_labels
 
 __all__ = [
     "StrategyRule",
@@ -136,7 +136,7 @@ def _usable(resources: pd.DataFrame, allocation: pd.DataFrame | None, categories
         usable = pd.concat([usable, reach], ignore_index=True).drop_duplicates(["resource_id", "block_id"])
     if usable.empty:
         return usable
-    labels = value_labels("resource_list", "category")
+    labels = vocabulary.labels("resource_category")
     return usable.assign(_label=usable["category"].map(labels).fillna(usable["category"]))
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from blockcheck import vocabulary
 from blockcheck.lists._grouped import joined, joined_in_order
 from blockcheck.lists.amounts import format_amount, whole_units
 from blockcheck.lists.ids import AREA_SCOPE, open_task_id, placement_project_id, task_id
@@ -21,7 +22,8 @@ from blockcheck.lists.project_catalogue import project_settings
 
 __all__ = ["OPEN_COLUMNS", "TASK_COLUMNS", "TASK_TYPES", "build_task_list", "open_items"]
 
-TASK_TYPES = ("三大设施", "道路", "绿化", "其他")
+#: The task types of 图7 in order (``data/vocabulary.toml`` domain ``task_type``).
+TASK_TYPES = vocabulary.codes("task_type")
 #: Columns of :func:`build_task_list`, in order.
 TASK_COLUMNS = (
     "id",

@@ -16,6 +16,7 @@ from blockcheck import vocabulary
 from blockcheck.report import cartography as carto
 from blockcheck.report.paths import add_lines, add_points, add_polygons, representative_xy
 from blockcheck.report.settings import settings
+from blockcheck.report.workbook_data import feature_counts
 
 __all__ = ["draw_projects", "draw_resources", "priority_class", "project_handles", "resource_handles"]
 
@@ -52,9 +53,16 @@ def draw_resources(ax, resources: pd.DataFrame) -> None:
 
 
 def resource_handles(resources: pd.DataFrame, *, lang: str, counts: bool = True) -> list:
-    """Legend entries of the categories present, in the order of 图2 (with counts)."""
+    """Legend entries of the categories present, in the order of 图2 (with counts of features).
+
+    A row of retained land or buildings (one per block) counts its ``member_count`` features.
+    """
     colors, labels, _ = _resource_style(lang)
-    present = resources["category"].astype(str).value_counts() if len(resources) else pd.Series(dtype=int)
+    present = (
+        feature_counts(resources).groupby(resources["category"].astype(str).to_numpy()).sum()
+        if len(resources)
+        else pd.Series(dtype=int)
+    )
     return [
         carto.patch_handle(
             _count_label(labels.get(c, c), int(present[c]), lang) if counts else labels.get(c, c),

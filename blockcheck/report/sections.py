@@ -11,14 +11,18 @@ prints where, so the contents, the notes under the titles and the tables agree
   give one (:func:`coverage_frame`);
 - the data-gap list; the appendix (附表); the standards used.
 
-A table of at most ``[report] body_rows`` rows is printed whole. A longer one
-prints its first ``body_rows`` rows with a note "前N项，共M项，全部见附表k"
-and is printed whole in the appendix — unless it has more than
-``appendix_rows`` rows: then the note gives the totals and the sheet of
-``eight_lists.xlsx`` that holds every row, and no appendix is made for it (the
-report stays a document at city scale). The block rows of the problem list go
-to the appendix the same way. The count in the contents is always the number of
-rows the section prints.
+A table of at most ``[report] body_rows`` rows (:func:`~blockcheck.report.settings.body_rows`)
+is printed whole. A longer one prints ``body_rows`` rows — its first, or its
+highest-ranked (projects by priority score, block problems by severity) in the
+table's order — with a note "前N项，共M项（按…）…，全部见附表k" and is printed
+whole in the appendix — unless it has more than ``appendix_rows`` rows: then the
+note gives the totals and says where every row is (the ``workbook.gpkg`` layer
+and the sheet of ``eight_lists.xlsx``), and no appendix is made for it (the
+report stays a document at city scale; :mod:`blockcheck.report.summary`). The
+block rows of the problem list go to the appendix the same way. The count in
+the contents is always the number of rows the section prints. Resources are
+counted in features: a row of retained land or buildings (one per block) counts
+its ``member_count``.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ import pandas as pd
 
 from blockcheck import vocabulary
 from blockcheck.report.maps import map_title
-from blockcheck.report.settings import check_lang, settings, steps, text
+from blockcheck.report.settings import appendix_rows, body_rows, check_lang, settings, steps, text
+from blockcheck.report.summary import full_list_note, shown_rows
 from blockcheck.report.tables import (
     ListTable,
     data_gaps_table,
@@ -41,7 +46,7 @@ from blockcheck.report.tables import (
     problem_types,
     standards_sections,
 )
-from blockcheck.report.workbook_data import WorkbookData
+from blockcheck.report.workbook_data import WorkbookData, feature_counts
 
 __all__ = ["Section", "coverage_frame", "coverage_table_section", "report_plan"]
 
@@ -73,62 +78,46 @@ def _sheet(name: str) -> str:
     return sheet_title(name)
 
 
-def _totals(table: ListTable, lang: str) -> str:
-    """ "（按类型：交通出行12项、…）": rows per value of the table's totals column, largest first."""
-    if table.totals_by < 0 or table.frame.empty:
-        return ""
-    column = table.frame.columns[table.totals_by]
-    counts = table.frame[column].astype(str).value_counts(sort=True)
-    sep = text(lang, "totals_sep")
-    items = sep.join(
-        text(lang, "totals_item", label=label or text(lang, "none"), n=int(n)) for label, n in counts.items()
-    )
-    return text(lang, "totals", by=column, items=items)
-
-
 class _Appendix:
     """The appendix tables, numbered as the sections refer to them, with their counts for the contents."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
         self.sections: list[Section] = []
-        cfg = settings()["report"]
-        self.body_rows, self.appendix_rows = int(cfg["body_rows"]), int(cfg["appendix_rows"])
+        self.body_rows, self.appendix_rows = body_rows(), appendix_rows()
 
     def add(self, table: ListTable, *, total: int | None = None, note: str = "") -> str:
-        """Put `table` in the appendix (`total`: rows of the whole when it prints only the first); returns 附表k."""
+        """Put `table` in the appendix (`total`: rows of the whole when it prints only some); returns 附表k."""
         k, n = len(self.sections) + 1, len(table.frame)
         title = text(self.lang, "appendix_table", k=k, title=table.title)
         count = text(self.lang, "rows_count", n=n) if total is None else text(self.lang, "rows_first", n=n, total=total)
         self.sections.append(Section(f"appendix{k}", title, 2, "table", replace(table, title=title, note=note), count))
         return text(self.lang, "appendix_ref", k=k)
 
-    def shorten(self, table: ListTable, sheet: str) -> tuple[ListTable, str]:
+    def shorten(self, table: ListTable) -> tuple[ListTable, str]:
         """`table` as the body prints it, and the count for the contents (see the module docstring)."""
         lang, n = self.lang, len(table.frame)
         if n <= self.body_rows:
             return table, text(lang, "rows_count", n=n)
-        head = table.frame.head(self.body_rows)
-        totals = _totals(table, lang)
+        shown = shown_rows(table, self.body_rows)
+        k = len(shown.frame)
         if n <= self.appendix_rows:
-            note = text(lang, "first_rows_appendix", n=len(head), total=n, totals=totals, appendix=self.add(table))
+            note = full_list_note(table, k, lang, appendix=self.add(table))
         else:
-            note = text(lang, "first_rows_excel", n=len(head), total=n, totals=totals, sheet=sheet)
-        return replace(table, frame=head, note=_join(table.note, note, lang)), text(
-            lang, "rows_first", n=len(head), total=n
-        )
+            note = full_list_note(table, k, lang)
+        return replace(shown, note=_join(table.note, note, lang)), text(lang, "rows_first", n=k, total=n)
 
-    def detail(self, table: ListTable, sheet: str) -> tuple[str, str]:
+    def detail(self, table: ListTable) -> tuple[str, str]:
         """Put a table that belongs in the appendix only there.
 
-        Returns (附表k, the 'first rows' sentence when shortened).
+        Returns (附表k, the summary sentence when shortened).
         """
         n = len(table.frame)
         if n <= self.appendix_rows:
             return self.add(table), ""
-        head = table.frame.head(self.body_rows)
-        first = text(self.lang, "first_rows_excel", n=len(head), total=n, totals=_totals(table, self.lang), sheet=sheet)
-        return self.add(replace(table, frame=head), total=n, note=first), first
+        shown = shown_rows(table, self.body_rows)
+        first = full_list_note(table, len(shown.frame), self.lang)
+        return self.add(shown, total=n, note=first), first
 
 
 def _join(first: str, second: str, lang: str) -> str:
@@ -143,8 +132,9 @@ def _noted(table: ListTable, wb: WorkbookData, lang: str) -> ListTable:
         note = text(lang, "note_problems", n=n)
     elif table.name == "resource_list":
         found = lists["resource_list"]  # an aggregated row (retained buildings/land of a block) counts its features
-        items = int(found["member_count"].fillna(1).sum()) if "member_count" in found else len(found)
-        note = text(lang, "note_resources", n=n, items=items, sheet=_sheet("resource_list"))
+        features = feature_counts(found)
+        note = text(lang, "note_resources", n=n, items=int(features.sum()), sheet=_sheet("resource_list"))
+        note = _join(note, _members_note(found, features, lang), lang)
     elif table.name == "demand_list":
         note = text(lang, "note_demands", n=n, items=len(lists["demand_list"]))
     elif table.name == "strategy_list":
@@ -152,6 +142,27 @@ def _noted(table: ListTable, wb: WorkbookData, lang: str) -> ListTable:
     else:
         return table
     return replace(table, note=note)
+
+
+def _members_note(resources: pd.DataFrame, features: pd.Series, lang: str) -> str:
+    """Where the features of the aggregated categories (retained land and buildings, one row per block) are."""
+    from blockcheck.lists.resources import AGGREGATED, RESOURCE_MEMBERS_LAYER
+
+    if resources.empty or "category" not in resources:
+        return ""
+    rows = resources["category"].isin(AGGREGATED).to_numpy()
+    if not rows.any():
+        return ""
+    labels = vocabulary.labels("resource_category", lang)
+    present = [c for c in AGGREGATED if (resources["category"] == c).any()]
+    return text(
+        lang,
+        "note_resource_members",
+        categories=text(lang, "totals_sep").join(labels.get(c, c) for c in present),
+        rows=int(rows.sum()),
+        n=int(features[rows].sum()),
+        layer=RESOURCE_MEMBERS_LAYER,
+    )
 
 
 # columns coverage_table reads; a workbook written before they existed gets no coverage section
@@ -219,6 +230,7 @@ def coverage_table_section(frame: pd.DataFrame, lang: str = "zh", problems: pd.D
         text(lang, "coverage_note"),
         group=group,
         totals_by=totals,
+        layer="problem_list",  # the rows are the area problems
     )
 
 
@@ -282,7 +294,7 @@ def report_plan(
         for name in step.lists:
             table = _noted(lists[name], wb, lang)
             if name == "problem_list":
-                where, first = appendix.detail(problem_blocks_table(wb, lang), _sheet(name))
+                where, first = appendix.detail(problem_blocks_table(wb, lang))
                 blocks = len(wb.lists[name]) - len(table.frame)
                 more = (
                     text(lang, "note_problem_blocks_excel", n=blocks, first=first)
@@ -290,15 +302,13 @@ def report_plan(
                     else text(lang, "note_problem_blocks", n=blocks, appendix=where)
                 )
                 table = replace(table, note=_join(table.note, more, lang))
-            shown, count = appendix.shorten(table, _sheet(name))
+            shown, count = appendix.shorten(table)
             out.append(Section(name, shown.title, 2, "table", shown, count, kicker=step.title))
     frame = coverage if coverage is not None else coverage_frame(wb)
     if frame is not None:
-        shown, count = appendix.shorten(
-            coverage_table_section(frame, lang, wb.lists["problem_list"]), _sheet("problem_list")
-        )
+        shown, count = appendix.shorten(coverage_table_section(frame, lang, wb.lists["problem_list"]))
         out.append(Section("coverage", shown.title, 1, "table", shown, count))
-    shown, count = appendix.shorten(data_gaps_table(wb, lang), _sheet("data_gaps"))
+    shown, count = appendix.shorten(data_gaps_table(wb, lang))
     out.append(Section("data_gaps", shown.title, 1, "table", shown, count))
     if appendix.sections:
         out += [Section("appendix", text(lang, "appendix_title"), 1, "part"), *appendix.sections]

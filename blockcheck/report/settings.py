@@ -14,7 +14,52 @@ from importlib import resources
 
 from blockcheck.vocabulary import LANGS, Metric, check_lang, metric_schema
 
-__all__ = ["LANGS", "MetricMap", "Step", "check_lang", "method_paragraphs", "metric_maps", "settings", "steps", "text"]
+__all__ = [
+    "LANGS",
+    "MetricMap",
+    "Step",
+    "appendix_rows",
+    "body_rows",
+    "check_lang",
+    "method_paragraphs",
+    "metric_maps",
+    "settings",
+    "steps",
+    "text",
+]
+
+#: Texts of the report that ``data/report.toml`` does not hold yet (its ``[text.zh]`` / ``[text.en]`` win):
+#: the summary of a long list. ``{first}``: ``first_rows`` or ``top_rows``; ``{totals}``: ``totals``;
+#: ``{sums}``: ``sums`` of ``sum_item``; ``{layer}``: the workbook layer; ``{sheet}``: the Excel sheet.
+_TEXT_DEFAULTS = {
+    "zh": {
+        "first_rows": "前{n:,}项，共{total:,}项",
+        "top_rows": "{by}最高的{n:,}项（按清单顺序排列），共{total:,}项",
+        "sums": "，合计{items}",
+        "sum_item": "{label}{value}",
+        "first_rows_in_appendix": "{first}{totals}{sums}；全部见{appendix}。",
+        "first_rows_in_workbook": (
+            "{first}{totals}{sums}；全部见 workbook.gpkg 图层「{layer}」及 eight_lists.xlsx 工作表「{sheet}」。"
+        ),
+        "note_resource_members": (
+            "{categories}按街区汇总（{rows:,}行，{n:,}处），逐处见 workbook.gpkg 图层「{layer}」。"
+        ),
+    },
+    "en": {
+        "first_rows": "First {n:,} of {total:,}",
+        "top_rows": "Top {n:,} of {total:,} by {by}, in the list's order",
+        "sums": "; in total {items}",
+        "sum_item": "{label} {value}",
+        "first_rows_in_appendix": "{first}{totals}{sums}; all in {appendix}.",
+        "first_rows_in_workbook": (
+            "{first}{totals}{sums}; all in workbook.gpkg, layer “{layer}”, and eight_lists.xlsx, sheet “{sheet}”."
+        ),
+        "note_resource_members": (
+            "{categories} are summed per block ({rows:,} rows, {n:,} features); each feature in workbook.gpkg, "
+            "layer “{layer}”."
+        ),
+    },
+}
 
 
 @cache
@@ -24,9 +69,29 @@ def settings() -> dict:
 
 
 def text(lang: str, key: str, **values: object) -> str:
-    """The text `key` in `lang`, formatted with `values`."""
-    template = settings()["text"][check_lang(lang)][key]
+    """The text `key` in `lang`, formatted with `values`.
+
+    From ``data/report.toml`` ``[text.<lang>]``, else from the defaults of this module.
+    """
+    lang = check_lang(lang)
+    texts = settings()["text"][lang]
+    template = texts[key] if key in texts else _TEXT_DEFAULTS[lang][key]
     return template.format(**values) if values else template
+
+
+def body_rows() -> int:
+    """Rows a long list shows in the report's body (``[report] body_rows``); the rest is summarised.
+
+    A list (or section) of at most this many rows is printed whole.
+    """
+    return int(settings()["report"]["body_rows"])
+
+
+def appendix_rows() -> int:
+    """The longest list the report's appendix prints whole (``[report] appendix_rows``); a longer one stays a
+    summary naming where the full list is (the workbook layer and the Excel sheet).
+    """
+    return int(settings()["report"]["appendix_rows"])
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from blockcheck.inputs.model import input_model
 from blockcheck.lists.schema import list_table
 from blockcheck.lists.strategies import strategy_catalogue
 from blockcheck.report.settings import check_lang, settings, text
-from blockcheck.report.workbook_data import EIGHT_LISTS, WorkbookData
+from blockcheck.report.workbook_data import EIGHT_LISTS, WorkbookData, feature_counts
 from blockcheck.standards import grade_label
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "list_title",
     "problem_blocks_table",
     "problem_types",
+    "ranked",
     "standards_sections",
     "standards_table",
 ]
@@ -54,6 +55,10 @@ class ListTable:
     note: str = ""  # a sentence shown under the title
     group: int = -1  # column whose runs of equal values are shown once (图1 类型, 图5 策略类型); -1: none
     totals_by: int = -1  # column counted in the totals of a shortened table; -1: none
+    sums: tuple[int, ...] = ()  # columns whose sums a shortened table states (areas, amounts)
+    rank: tuple[int, ...] = ()  # row positions, most important first: a shortened table shows the first; (): head
+    rank_by: str = ""  # what `rank` orders by (a column label: 优先级得分, 严重程度)
+    layer: str = ""  # the workbook layer (and Excel sheet) holding every row; "": the table's name
 
 
 def list_title(name: str, lang: str) -> str:
@@ -96,6 +101,12 @@ def in_order(frame: pd.DataFrame, column: str, order: list[str], *then: pd.Serie
         {"_r": rank.to_numpy(), **{f"_t{i}": t.to_numpy() for i, t in enumerate(then)}}, index=frame.index
     )
     return frame.loc[keys.sort_values(list(keys.columns), kind="stable").index]
+
+
+def ranked(values: pd.Series) -> tuple[int, ...]:
+    """Row positions of `values` from the highest to the lowest (missing last; ties in row order)."""
+    numbers = pd.to_numeric(pd.Series(values.to_numpy()), errors="coerce")
+    return tuple(int(i) for i in numbers.sort_values(ascending=False, kind="stable", na_position="last").index)
 
 
 def problem_types() -> list[str]:
@@ -227,6 +238,19 @@ def _projects(wb: WorkbookData, lang: str) -> tuple[pd.DataFrame, tuple]:
     return _labelled(p, "project_list", cols, lang), (0.5, 1.0, 2.2, 1.0, 1.3, 2.2, 0.8)
 
 
+def _project_rank(wb: WorkbookData, lang: str) -> tuple[tuple[int, ...], str]:
+    """The projects from the highest priority score down (the rows of :func:`_projects`), and the score's label."""
+    p = wb.lists["project_list"]
+    if p.empty or "priority_score" not in p:
+        return (), ""
+    return ranked(p["priority_score"]), list_table("project_list").labels(lang)["priority_score"]
+
+
+# a shortened list's rows in the order that matters (default: the list's own order)
+_RANKS = {"project_list": _project_rank}
+# the columns whose sums a shortened list states (positions in the builder's frame)
+_SUMS = {"task_list": (2,)}
+
 # the column shown once per run of equal values, and the one a shortened table's totals count
 _GROUPS = {
     "problem_list": (0, 0),
@@ -257,6 +281,7 @@ def hearing_tables(wb: WorkbookData, lang: str = "zh") -> list[ListTable]:
     for name in EIGHT_LISTS:
         frame, widths = _BUILDERS[name](wb, lang)
         group, totals = _GROUPS.get(name, (-1, -1))
+        rank, rank_by = _RANKS[name](wb, lang) if name in _RANKS else ((), "")
         out.append(
             ListTable(
                 name,
@@ -265,6 +290,10 @@ def hearing_tables(wb: WorkbookData, lang: str = "zh") -> list[ListTable]:
                 widths,
                 group=group,
                 totals_by=totals,
+                sums=_SUMS.get(name, ()),
+                rank=rank,
+                rank_by=rank_by,
+                layer=name,
             )
         )
     return out
@@ -291,6 +320,7 @@ def problem_blocks_table(wb: WorkbookData, lang: str = "zh") -> ListTable:
         widths = (1.0, 1.4, 2.2, 0.9, 0.9, 0.8)
     block = list_table("strategy_list").labels(lang)["block_id"]  # 街区编码 / Block
     frame = frame.rename(columns={frame.columns[0]: block})
+    severity = p["severity"] if "severity" in p else pd.Series(dtype=float)
     return ListTable(
         "problem_blocks",
         text(lang, "problem_blocks_title"),
@@ -298,6 +328,9 @@ def problem_blocks_table(wb: WorkbookData, lang: str = "zh") -> ListTable:
         widths,
         group=0,
         totals_by=1,
+        rank=ranked(severity) if len(severity) else (),
+        rank_by=list_table("problem_list").labels(lang)["severity"],
+        layer="problem_list",
     )
 
 
@@ -421,6 +454,7 @@ def data_gaps_table(wb: WorkbookData, lang: str = "zh") -> ListTable:
         text(lang, "data_gaps_note"),
         group=0,
         totals_by=1,
+        layer="data_gaps",
     )
 
 
@@ -453,8 +487,9 @@ def block_summary(wb: WorkbookData, lang: str = "zh") -> pd.DataFrame:
     cats = vocabulary.labels("resource_category", lang)
     res = lists["resource_list"]
     res_text = pd.Series(dtype=object)
-    if len(res):
-        counts = res.groupby([res["block_id"].astype(str), "category"]).size().rename("n").reset_index()
+    if len(res):  # features, not rows: an aggregated row (retained land/buildings of a block) counts its members
+        res = res.assign(_n=feature_counts(res))
+        counts = res.groupby([res["block_id"].astype(str), "category"])["_n"].sum().rename("n").reset_index()
         counts["t"] = counts["category"].map(cats).fillna(counts["category"]) + " " + counts["n"].astype(str)
         res_text = counts.sort_values("n", ascending=False).groupby("block_id", sort=False)["t"].agg(" · ".join)
     vocab = _vocab()
@@ -499,7 +534,12 @@ def block_summary(wb: WorkbookData, lang: str = "zh") -> pd.DataFrame:
     }
     for name in EIGHT_LISTS:
         f = frames[name]
-        n = f.groupby(f["block_id"].astype(str)).size() if len(f) and "block_id" in f else pd.Series(dtype=int)
+        if not len(f) or "block_id" not in f:
+            n = pd.Series(dtype=int)
+        elif name == "resource_list":
+            n = f.groupby(f["block_id"].astype(str))["_n"].sum()
+        else:
+            n = f.groupby(f["block_id"].astype(str)).size()
         out[f"n_{name}"] = n.reindex(ids, fill_value=0).astype(int).to_numpy()
         out[f"text_{name}"] = (
             texts[name].reindex(ids).fillna(text(lang, "none")).to_numpy() if len(texts[name]) else text(lang, "none")
@@ -508,8 +548,10 @@ def block_summary(wb: WorkbookData, lang: str = "zh") -> pd.DataFrame:
 
 
 def area_counts(wb: WorkbookData) -> dict[str, int]:
-    """Rows of each of the eight lists in the workbook."""
-    return {name: len(wb.lists[name]) for name in EIGHT_LISTS}
+    """Rows of each of the eight lists in the workbook; for the resource list, the features its rows stand for."""
+    counts = {name: len(wb.lists[name]) for name in EIGHT_LISTS}
+    counts["resource_list"] = int(feature_counts(wb.lists["resource_list"]).sum())
+    return counts
 
 
 def block_facts(wb: WorkbookData) -> pd.DataFrame:

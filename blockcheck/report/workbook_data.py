@@ -4,12 +4,18 @@
 into a :class:`WorkbookData`. Maps, atlas and report take that object (or a
 path, which they load themselves).
 
+Only the workbook layers the exports draw are read (``block_metrics``,
+``area_metrics``, the eight lists without the columns no export prints, the
+resource list's summary, data gaps, metric status, metadata and standards) —
+never ``resource_members``, the allocation or the history.
+
 Context layers (roads and green spaces for the overview and the block maps) are
-not in the workbook: they are read from the run's input (``blockcheck_meta``:
-``input``, ``mapping_file``, ``crs``) through :func:`blockcheck.pipeline.check_input`,
-so the field mapping and CRS handling are the run's own. When the input cannot
-be found, or has changed since the run (its digest differs), the maps are drawn
-without context.
+not in the workbook: :func:`blockcheck.report.context.read_context` reads just
+those two layers from the run's input (``blockcheck_meta``: ``input``,
+``mapping_file``) with the run's layer and field names, without validating the
+input again, reprojected to the workbook's CRS. When the input cannot be found,
+or has changed since the run (its digest differs), the maps are drawn without
+context.
 
 ``blockcheck_meta`` also says whether the input was synthetic (``synthetic =
 true``, from the input's ``dataset_info``): :attr:`WorkbookData.synthetic`, and
@@ -32,14 +38,14 @@ from pyproj import CRS
 from blockcheck.errors import BlockcheckError
 from blockcheck.inputs.read import is_synthetic
 from blockcheck.lists.schema import EIGHT_LISTS, list_table, list_tables
+from blockcheck.report.context import context_ids, read_context
 from blockcheck.report.settings import text
 from blockcheck.workbook.read import layer_names, read_meta, read_table, require_workbook
 
-__all__ = ["EIGHT_LISTS", "WorkbookData", "load_workbook"]
+__all__ = ["EIGHT_LISTS", "WorkbookData", "feature_counts", "load_workbook"]
 
 log = logging.getLogger(__name__)
 
-_CONTEXT_LAYERS = ("roads", "green")
 DATA_GAPS, METRIC_STATUS = "data_gaps", "metric_status"
 _RESOURCE_COLUMNS = [
     "resource_id",
@@ -53,6 +59,24 @@ _RESOURCE_COLUMNS = [
     "source_id",
     "status",
 ]
+#: Columns of the lists no export prints or counts (reasons, provenance, links the report does not follow): not read.
+_NOT_READ = frozenset(
+    {
+        "provenance",
+        "priority_reason",
+        "priority_reason_en",
+        "demand_ids",
+        "served_block_ids",
+        "rationale",
+        "raw_text",
+        "source_row",
+        "rule_ids",
+        "year",
+        "amount_unit_zh",
+        "community_id",
+        "catalogue_number",
+    }
+)
 
 
 @dataclass
@@ -137,36 +161,21 @@ def _empty_list(name: str, crs: CRS) -> pd.DataFrame:
     return frame
 
 
-def _resolve_input(raw: str, workbook: Path) -> Path | None:
-    """The run's input: as recorded (absolute or relative to the current folder), else next to the workbook."""
-    if not raw:
-        return None
-    given = Path(raw)
-    candidates = (
-        [given] if given.is_absolute() else [Path.cwd() / given, *(p / given for p in workbook.resolve().parents[:4])]
-    )
-    return next((c for c in candidates if c.exists()), None)
+def _list_columns(name: str) -> list[str]:
+    """The columns of list `name` the exports read (``read_table`` reads those present)."""
+    if name == "resource_list":
+        return _RESOURCE_COLUMNS
+    return [c for c in list_table(name).columns if c not in _NOT_READ]
 
 
-def _read_context(meta: dict[str, str], workbook: Path, crs: CRS) -> dict[str, gpd.GeoDataFrame]:
-    from blockcheck.pipeline import check_input, file_digest
-
-    found = _resolve_input(meta.get("input", ""), workbook)
-    if found is None:
-        log.info("input %s not found: maps without roads and green", meta.get("input"))
-        return {}
-    digest = meta.get("input_sha256", "")
-    if digest and found.is_file() and file_digest(found) != digest:
-        log.warning("input %s changed since the run: maps without roads and green", found)
-        return {}
-    mapping = _resolve_input(meta.get("mapping_file", ""), workbook)
-    try:
-        checked = check_input(found, mapping=mapping, crs=meta.get("crs") or crs)
-    except BlockcheckError as err:
-        log.warning("input %s could not be read for map context (%s)", found, err)
-        return {}
-    layers = checked.checked.layers
-    return {name: layers[name].to_crs(crs) for name in _CONTEXT_LAYERS if name in layers and len(layers[name])}
+def feature_counts(resources: pd.DataFrame) -> pd.Series:
+    """Features each row of a resource list stands for: ``member_count`` (an aggregated row of retained land or
+    buildings counts its features), 1 where it is missing or the column is absent (a workbook older than it).
+    """
+    if "member_count" not in resources:
+        return pd.Series(1, index=resources.index, dtype="int64")
+    counts = pd.to_numeric(resources["member_count"], errors="coerce").fillna(1)
+    return counts.clip(lower=0).astype("int64")
 
 
 def _has_osm_ids(*columns: pd.Series) -> bool:
@@ -181,7 +190,8 @@ def load_workbook(path: str | os.PathLike, *, context: bool = True) -> WorkbookD
     path
         The workbook written by ``blockcheck run``.
     context
-        Also read roads and green spaces from the run's input, when it can be found.
+        Also read roads and green spaces from the run's input, when it can be found
+        (:func:`blockcheck.report.context.read_context`: those two layers only, not validated).
 
     Raises
     ------
@@ -205,7 +215,7 @@ def load_workbook(path: str | os.PathLike, *, context: bool = True) -> WorkbookD
     area = read_table(path, "area_metrics")
     lists: dict[str, pd.DataFrame] = {}
     for name in EIGHT_LISTS:
-        frame = read_table(path, name, columns=_RESOURCE_COLUMNS if name == "resource_list" else None)
+        frame = read_table(path, name, columns=_list_columns(name))
         lists[name] = _empty_list(name, crs) if frame is None else frame
     gaps, status = (read_table(path, name) for name in (DATA_GAPS, METRIC_STATUS))
     summary = read_table(path, "resource_summary")
@@ -214,11 +224,12 @@ def load_workbook(path: str | os.PathLike, *, context: bool = True) -> WorkbookD
     resources = lists["resource_list"]
     if "status" in resources:
         lists["resource_list"] = resources[resources["status"].fillna("") != "rejected"].reset_index(drop=True)
-    ctx = _read_context(meta, path, crs) if context else {}
+    ctx = read_context(meta, path, crs) if context else {}
+    ids = context_ids()
     osm = "openstreetmap" in meta.get("source", "").lower() or _has_osm_ids(
         lists["resource_list"].get("source_id"),
         lists["project_list"].get("resource_ids"),
-        *(frame.iloc[:, 0] for frame in ctx.values()),
+        *(frame.get(ids.get(name, "")) for name, frame in ctx.items()),
     )
     return WorkbookData(
         path=path,

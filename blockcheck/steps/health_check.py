@@ -29,7 +29,7 @@ from blockcheck.inputs.field_mapping import Mapping
 from blockcheck.lists.data_gaps import judge_data
 from blockcheck.lists.ids import AREA_SCOPE
 from blockcheck.lists.problems import build_problem_list
-from blockcheck.lists.resources import build_resource_list
+from blockcheck.lists.resources import find_resources
 from blockcheck.metrics.accessibility import bus_stop_coverage_ratio, life_circle_coverage, park_coverage_ratio
 from blockcheck.metrics.assign import block_index_of
 from blockcheck.metrics.population import block_population, residents_from_communities, residents_from_raster
@@ -348,6 +348,7 @@ class HealthCheckStep:
     assessment: Assessment
     problem_list: pd.DataFrame
     resource_list: gpd.GeoDataFrame | None  # None when the run stops after the problems
+    resource_members: pd.DataFrame | None = None  # the features behind the per-block rows (resource_members)
 
 
 def find_problems(
@@ -388,5 +389,10 @@ def find_problems(
     )
     found = None
     if resources:
-        found = build_resource_list(assessment.layers, standards, previous=previous_resources, as_of_year=as_of_year)
-    return HealthCheckStep(assessment=assessment, problem_list=problems, resource_list=found)
+        found = find_resources(assessment.layers, standards, previous=previous_resources, as_of_year=as_of_year)
+    return HealthCheckStep(
+        assessment=assessment,
+        problem_list=problems,
+        resource_list=None if found is None else found.resource_list,
+        resource_members=None if found is None else found.members,
+    )

@@ -12,6 +12,7 @@ import hashlib
 
 import pandas as pd
 
+from blockcheck import vocabulary
 from blockcheck.lists.ids import history_ids
 from blockcheck.lists.schema import EIGHT_LISTS, conform, list_table
 
@@ -24,6 +25,9 @@ __all__ = [
 ]
 
 HISTORY_LAYER = "project_history"
+
+#: The reason of a project's first history entry: it enters the life cycle (``registered (入库)``).
+_REGISTERED = f"registered ({vocabulary.label('project_status', 'registered')})"
 
 
 def _now() -> str:
@@ -71,7 +75,7 @@ def record_project_changes(
                 "from_value": "",
                 "to_value": str(new_i.at[pid, "status"]),
                 "changed_by": who,
-                "reason": reason or "registered (入库)",
+                "reason": reason or _REGISTERED,
             }
             for pid in new_i.index
         ]
@@ -85,7 +89,7 @@ def record_project_changes(
                 "from_value": "",
                 "to_value": str(new_i.at[pid, "status"]),
                 "changed_by": who,
-                "reason": reason or "registered (入库)",
+                "reason": reason or _REGISTERED,
             }
         )
     for pid in old_i.index.difference(new_i.index):
