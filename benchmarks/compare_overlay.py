@@ -177,7 +177,7 @@ def overlay_comparison(city: dict, residents: gpd.GeoDataFrame, with_qgis: bool,
     ours["counts"] = timed(
         "overlay",
         "blockcheck facility_provision (count of all facilities)",
-        lambda: facility_provision(blocks, facilities, pop, standards, specs=(count_spec,))[
+        lambda: facility_provision(blocks, facilities, pop, standards=standards, specs=(count_spec,))[
             "supply_all_facilities_count"
         ],
     )

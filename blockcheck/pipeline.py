@@ -31,8 +31,8 @@ from blockcheck.standards import PROFILES, Standards, load_standards, standards_
 from blockcheck.workbook.history import HISTORY_LAYER
 from blockcheck.workbook.lock import workbook_lock
 from blockcheck.workbook.merge import MergedLists, merge_run
-from blockcheck.workbook.read import META_LAYER, read_table
-from blockcheck.workbook.write import EXCEL_FILE, WORKBOOK_FILE, save_run
+from blockcheck.workbook.read import META_LAYER
+from blockcheck.workbook.write import EXCEL_FILE, WORKBOOK_FILE, read_snapshot, save_run
 
 __all__ = [
     "CheckResult",
@@ -355,7 +355,8 @@ def _run_locked(
     if not checked.ok:
         raise ValidationError(checked.checked.report)
     with_resources = until in ("resources", "lists")
-    previous = read_table(target, RESOURCE_LIST_LAYER) if with_resources and target is not None else None
+    snapshot = read_snapshot(target) if target is not None else None  # read once: steers step 1, merged at the end
+    previous = snapshot.tables.get(RESOURCE_LIST_LAYER) if with_resources and snapshot is not None else None
     step1 = find_problems(  # analysts' resource statuses steer the plan
         checked.checked.layers,
         checked.standards,
@@ -411,7 +412,7 @@ def _run_locked(
             merged = merge_run(generated, latest, block_ids=block_ids)
             return _workbook_layers(step1.assessment, merged, run_tables), _excel_tables(merged, run_tables), merged
 
-        workbook, excel, merged = save_run(target, build)
+        workbook, excel, merged = save_run(target, build, snapshot=snapshot)
     say(1.0, "done")
     return RunResult(
         check=checked,

@@ -89,8 +89,6 @@ KNOWN_FAILURES = {
     ("units", "block_population"): "population, households, elderly_population, resident_workers carry no unit suffix",
     ("units", "job_housing_ratio"): "the column 'jobs' carries no unit suffix",
     ("units", "facility_within_reach"): "'<category>_within_reach' (a 1.0 / 0.0 flag) carries no unit suffix",
-    ("signature", "facility_provision"): "`standards` (the profile: options) is taken positionally",
-    ("docstring", "industrial_land_ratio"): "the docstring has no Returns section",
 }
 
 # ------------------------------------------------------------------------------ discovery
@@ -350,6 +348,8 @@ def _arguments(func: str, scene: dict, variant: str | None = None) -> tuple[list
         elif param.kind is param.KEYWORD_ONLY:
             if param.name in VARIANTS.get(func, {}).get(variant, ()):
                 kwargs[param.name] = scene[param.name]
+            elif param.name == "standards":
+                kwargs[param.name] = load_standards("beijing")
             elif required:
                 if param.name not in OPTIONS:
                     pytest.fail(f"{func}: the contract test has no value for option {param.name!r}; add it to OPTIONS")

@@ -43,7 +43,7 @@ def _pop(a: float = 3000, b: float = 2000) -> pd.DataFrame:
 
 
 def test_supply_required_gap_beijing() -> None:
-    out = facility_provision(_blocks(), _facilities(), _pop(), load_standards("beijing"))
+    out = facility_provision(_blocks(), _facilities(), _pop(), standards=load_standards("beijing"))
     # kindergarten: 30 seats / 1000 → A needs 90, has 180 → gap 0; B needs 60, has 0 → gap 60
     assert out.loc["A", "required_kindergarten_seats"] == pytest.approx(90.0)
     assert out.loc["A", "gap_kindergarten_seats"] == 0.0
@@ -65,7 +65,7 @@ def test_supply_required_gap_beijing() -> None:
 def test_whole_units_round_the_area_once() -> None:
     std = load_standards("beijing")
     pop = _pop(60_000, 40_000)  # 1.2 + 0.8 bus terminals: fractional per block
-    blocks = facility_provision(_blocks(), _facilities(), pop, std)
+    blocks = facility_provision(_blocks(), _facilities(), pop, standards=std)
     assert blocks["required_bus_terminal_count"].tolist() == pytest.approx([1.2, 0.8])
     assert blocks["gap_bus_terminal_count"].tolist() == pytest.approx([1.2, 0.0])
     assert blocks.loc["A", "required_kindergarten_seats"] == pytest.approx(1800.0)  # other keys never rounded
@@ -76,7 +76,7 @@ def test_whole_units_round_the_area_once() -> None:
             area,
             _facilities(),
             pd.DataFrame({"population": [people], "elderly_population": [0.0]}, index=area.index),
-            std,
+            standards=std,
             whole_units=True,
         )
         assert whole.loc["ALL", "required_bus_terminal_count"] == required
@@ -90,7 +90,7 @@ def test_nan_population_stays_nan() -> None:
     pop = _pop().astype(float)
     pop.loc["A", "population"] = float("nan")
     for whole in (False, True):
-        out = facility_provision(_blocks(), _facilities(), pop, load_standards("beijing"), whole_units=whole)
+        out = facility_provision(_blocks(), _facilities(), pop, standards=load_standards("beijing"), whole_units=whole)
         assert pd.isna(out.loc["A", "required_bus_terminal_count"]) and pd.isna(out.loc["A", "gap_bus_terminal_count"])
         assert pd.isna(out.loc["A", "gap_kindergarten_seats"])
         assert out.loc["B", "required_bus_terminal_count"] == pytest.approx(1.0 if whole else 0.04)
@@ -122,7 +122,7 @@ def test_bus_terminal_within_reach() -> None:
 
 def test_national_elderly_basis_is_elderly_population() -> None:
     std = load_standards("national")
-    out = facility_provision(_blocks(), _facilities(), _pop(), std)
+    out = facility_provision(_blocks(), _facilities(), _pop(), standards=std)
     # GB 50437: beds per 1000 elderly (40 in the 2018 edition): B has 300 elderly → 0.3 × 40 = 12 beds
     per_1000 = float(std["facilities.elderly_care_beds_per_1000"])
     assert out.loc["B", "required_elderly_care_beds"] == pytest.approx(0.3 * per_1000)
@@ -131,12 +131,12 @@ def test_national_elderly_basis_is_elderly_population() -> None:
 def test_polygon_without_land_area_uses_its_area() -> None:
     fac = _facilities()
     fac.loc[1, "category"] = "sports"
-    out = facility_provision(_blocks(), fac, _pop(), load_standards("beijing"))
+    out = facility_provision(_blocks(), fac, _pop(), standards=load_standards("beijing"))
     assert out.loc["A", "supply_sports_land_ha"] == pytest.approx(0.2)  # 50 × 40 m
 
 
 def test_every_catalogue_entry_makes_three_columns() -> None:
-    out = facility_provision(_blocks(), _facilities(), _pop(), load_standards("beijing"))
+    out = facility_provision(_blocks(), _facilities(), _pop(), standards=load_standards("beijing"))
     for spec in provision_specs():
         for prefix in ("supply_", "required_", "gap_"):
             assert f"{prefix}{spec.key}" in out
@@ -146,7 +146,7 @@ def test_every_catalogue_entry_makes_three_columns() -> None:
 @given(a=st.floats(0, 1e6), extra=st.floats(0, 1e6))
 def test_gaps_never_shrink_when_population_grows(a: float, extra: float) -> None:
     std = load_standards("beijing")
-    before = facility_provision(_blocks(), _facilities(), _pop(a, 2000), std)
-    after = facility_provision(_blocks(), _facilities(), _pop(a + extra, 2000), std)
+    before = facility_provision(_blocks(), _facilities(), _pop(a, 2000), standards=std)
+    after = facility_provision(_blocks(), _facilities(), _pop(a + extra, 2000), standards=std)
     gaps = [c for c in before if c.startswith("gap_")]
     assert (after[gaps].to_numpy() >= before[gaps].to_numpy() - 1e-9).all()

@@ -80,8 +80,8 @@ def facility_provision(
     blocks: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame,
     population: pd.DataFrame,
-    standards: Standards,
     *,
+    standards: Standards,
     specs: tuple[ProvisionSpec, ...] | None = None,
     whole_units: bool = False,
 ) -> pd.DataFrame:

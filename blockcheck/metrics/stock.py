@@ -216,6 +216,21 @@ def old_residential_buildings(
 def industrial_land_ratio(blocks: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame) -> pd.Series:
     """Share of block area in industrial land use (GB 50137 class M), NaN without parcels.
 
+    ``industrial_land_ratio = area(block ∩ parcels with land_use M…) / area(block)``.
+
+    Parameters
+    ----------
+    blocks
+        Block polygons (metric CRS).
+    parcels
+        Parcels with ``land_use`` (GB 50137 codes; ``M``, ``M1`` … are industrial).
+
+    Returns
+    -------
+    pandas.Series
+        ``industrial_land_ratio`` (0–1) per block, aligned with `blocks`; NaN
+        where there are no parcels (no data is not a finding).
+
     Notes
     -----
     The Huitian problem list reports industrial land of only 7 %, with low yield.

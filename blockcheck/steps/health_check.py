@@ -114,7 +114,7 @@ def _metrics_for(
     if facilities is not None:
         say(0.50, "facilities")
         # whole facilities (bus terminals): fractional per block, rounded up once for the district (coverage=False)
-        parts.append(facility_provision(blocks, facilities, pop, standards, whole_units=not coverage))
+        parts.append(facility_provision(blocks, facilities, pop, standards=standards, whole_units=not coverage))
         if coverage:  # district: the population-weighted mean (share of residents whose block has one within reach)
             reach_m = float(standards["life_circle.radius_15min_m"])
             parts.append(

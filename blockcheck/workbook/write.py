@@ -13,21 +13,36 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from blockcheck.errors import OutputError
 from blockcheck.io import write_gpkg
+from blockcheck.lists.schema import EIGHT_LISTS
+from blockcheck.workbook.history import HISTORY_LAYER
 from blockcheck.workbook.read import read_other_layers, read_workbook
 
-__all__ = ["EXCEL_FILE", "MERGE_ATTEMPTS", "WORKBOOK_FILE", "save_run", "write_workbook"]
+__all__ = [
+    "EXCEL_FILE",
+    "MERGE_ATTEMPTS",
+    "MERGED_LAYERS",
+    "WORKBOOK_FILE",
+    "Snapshot",
+    "read_snapshot",
+    "save_run",
+    "write_workbook",
+]
 
 #: The workbook file ``run`` writes into its --out folder, and the Excel lists beside it.
 WORKBOOK_FILE = "workbook.gpkg"
 EXCEL_FILE = "eight_lists.xlsx"
 #: How often a run merges again when the workbook changes while it is being written.
 MERGE_ATTEMPTS = 5
+
+#: The workbook tables a run merges with (analysts' rows, resource decisions, the history): the only ones it reads.
+MERGED_LAYERS = (*EIGHT_LISTS, HISTORY_LAYER)
 
 #: ``build(latest)`` → (layers to write, tables for the Excel file, anything the caller wants back).
 Build = Callable[[dict[str, pd.DataFrame]], tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame], object]]
@@ -42,12 +57,31 @@ def _stamp(path: Path) -> tuple:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The merged tables of a workbook as read once (:func:`read_snapshot`), and the file's state then."""
+
+    stamp: tuple
+    tables: dict[str, pd.DataFrame]
+
+
+def read_snapshot(path: Path) -> Snapshot:
+    """The :data:`MERGED_LAYERS` of the workbook `path` (``{}`` when there is none) with its state.
+
+    A run reads this once, before it starts, under the lock: the earlier run's
+    resource decisions steer step 1 and :func:`save_run` merges with the same
+    tables unless someone committed to the workbook meanwhile.
+    """
+    stamp = _stamp(path)
+    return Snapshot(stamp=stamp, tables=read_workbook(path, MERGED_LAYERS) if path.exists() else {})
+
+
 def write_workbook(path: str | os.PathLike, layers: dict[str, pd.DataFrame]) -> Path:
     """Write `layers` as the whole workbook at `path`, atomically (no partial file if it fails)."""
     return write_gpkg(path, layers)
 
 
-def save_run(target: Path, build: Build) -> tuple[Path, Path, object]:
+def save_run(target: Path, build: Build, *, snapshot: Snapshot | None = None) -> tuple[Path, Path, object]:
     """Replace the workbook `target` and its Excel lists with what `build` makes of the workbook as it is now.
 
     Parameters
@@ -58,6 +92,9 @@ def save_run(target: Path, build: Build) -> tuple[Path, Path, object]:
         Called with the workbook's list tables as they are just before writing;
         returns the layers to write, the tables of ``eight_lists.xlsx`` and a
         value handed back. Tables of the old workbook it does not return are kept.
+    snapshot
+        The workbook as the caller read it (:func:`read_snapshot`): used as it
+        is when the file has not changed since, so a re-run reads it once.
 
     Returns
     -------
@@ -74,7 +111,11 @@ def save_run(target: Path, build: Build) -> tuple[Path, Path, object]:
     excel = target.with_name(EXCEL_FILE)
     for _ in range(MERGE_ATTEMPTS):
         stamp = _stamp(target)
-        latest = read_workbook(target)
+        if snapshot is not None and snapshot.stamp == stamp:
+            latest = snapshot.tables
+        else:
+            latest = read_snapshot(target).tables
+        snapshot = None  # a second attempt means the file changed: read it again
         layers, sheets, value = build(latest)
         # tables this run did not rebuild (an earlier, longer run's lists; an analyst's own layers;
         # layer_styles) are kept
