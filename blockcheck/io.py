@@ -176,14 +176,17 @@ def _prepare_for_writing(frame: gpd.GeoDataFrame | pd.DataFrame) -> gpd.GeoDataF
     for column in frame.columns:
         if column == getattr(frame, "_geometry_column_name", None):
             continue
-        if frame[column].dtype == object:
-            frame[column] = frame[column].map(
-                lambda v: (
-                    None
-                    if v is None or (isinstance(v, float) and v != v)
-                    else v
-                    if isinstance(v, str | bytes)
-                    else str(v)
-                )
-            )
+        values = frame[column]
+        if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) in ("string", "bytes", "empty"):
+            if values.dtype == object and values.isna().any():  # NaN in a text column: written as null
+                frame[column] = values.astype(object).where(values.notna(), None)
+            continue
+        frame[column] = values.map(_writable)
     return frame
+
+
+def _writable(value: object) -> object:
+    """A value of a mixed object column as GDAL takes it: text kept, missing as None, anything else as text."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value if isinstance(value, str | bytes) else str(value)

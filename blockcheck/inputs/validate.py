@@ -104,7 +104,7 @@ def _check_fields(
                 missing_optional.append(fs.name)
             continue
         column = frame[fs.name]
-        blank = column.isna() | column.astype(str).str.strip().eq("")
+        blank = _blank(column)
         if fs.required and blank.any():
             report.add(
                 ERROR,
@@ -129,6 +129,20 @@ def _check_fields(
             f"optional fields not present (computations needing them are skipped): {', '.join(missing_optional)}.",
         )
     return out
+
+
+def _by_distinct(column: pd.Series, func) -> pd.Series:
+    """``column.map(func)`` computed once per distinct value (None where the value is missing)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    done = np.array([func(u) for u in uniques] + [None], dtype=object)  # the last: missing values
+    return pd.Series(done[codes], index=column.index, dtype=object)
+
+
+def _blank(column: pd.Series) -> pd.Series:
+    """Missing or only white space (numbers are never blank text)."""
+    if column.dtype.kind in "fiub":
+        return column.isna()
+    return _by_distinct(column, lambda v: str(v).strip() == "").fillna(True).astype(bool)
 
 
 def _report_missing_field(frame: pd.DataFrame, spec: LayerSpec, fs: FieldSpec, report: ValidationReport) -> None:
@@ -157,7 +171,7 @@ def _vocabulary_values(
     column = frame[fs.name]
     vocab = model.vocabulary(fs.vocabulary)
     user_values = mapping.layer(spec.name).values.get(fs.name, {})
-    text = column.where(~blank).astype("string").str.strip()
+    text = _by_distinct(column.where(~blank), lambda v: str(v).strip()).astype("string")
     # decide once per distinct value (the mapping file first, then keys, labels, aliases)
     lookup = {v: user_values.get(v) or vocab.normalise(v) for v in text.dropna().unique()}
     normal = text.map(lookup).astype(object)
@@ -182,9 +196,7 @@ def _text_values(
     spec: LayerSpec, fs: FieldSpec, column: pd.Series, blank: pd.Series, report: ValidationReport
 ) -> pd.Series:
     """Text field `fs` stripped (None where blank); a warning for values that do not match its pattern."""
-    values = column.where(~blank).map(
-        lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
-    )
+    values = _by_distinct(column.where(~blank), lambda v: str(v).strip())
     if fs.pattern:
         bad = values.notna() & ~values.fillna("").str.match(fs.pattern)
         if bad.any():

@@ -58,8 +58,12 @@ def matched_survey(
     warnings = list(table.attrs.get("warnings", []))
     if communities is None:
         warnings.append("no communities layer: survey rows are not matched to blocks")
+        table.attrs = {}
         return table.assign(community_id=None, block_id=None), warnings
     table, more = match_communities(table, communities, blocks)
+    # the lists need the rows only: pandas deep-copies attrs (the respondents, one warning per row) on every
+    # operation, which at city scale cost more than building the lists
+    table.attrs = {}
     return table, warnings + list(more)
 
 

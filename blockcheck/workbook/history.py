@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 
+import numpy as np
 import pandas as pd
 
 from blockcheck import vocabulary
@@ -137,10 +138,26 @@ def lists_revision(tables: dict[str, pd.DataFrame]) -> str:
             continue
         table = list_table(name)
         rows = conform(pd.DataFrame(frame).drop(columns="geometry", errors="ignore"), table)
-        rows = rows.sort_values(table.key, kind="stable").astype(object).where(rows.notna(), None).map(value_text)
+        rows = rows.sort_values(table.key, kind="stable")
+        rows = pd.DataFrame({column: _column_text(rows[column]) for column in rows.columns})
         digest.update(name.encode("utf-8"))
         digest.update(rows.to_csv(index=False, header=True, lineterminator="\n").encode("utf-8"))
     return digest.hexdigest()[:16]
+
+
+def _column_text(values: pd.Series) -> pd.Series:
+    """:func:`value_text` of every value of a column, a whole column at a time where its type allows."""
+    missing = values.isna().to_numpy()
+    kind = values.dtype.kind
+    if kind in "fiu" or (kind == "O" and pd.api.types.infer_dtype(values, skipna=True) in ("floating", "integer")):
+        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+        text = np.array([f"{v:.6g}" for v in numbers.tolist()], dtype=object)
+    elif kind == "O" and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        text = values.to_numpy(dtype=object).copy()
+    else:
+        return values.astype(object).where(values.notna(), None).map(value_text)
+    text[missing] = ""
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 def value_text(value: object) -> str:
