@@ -199,12 +199,18 @@ def test_contents_counts_are_the_rows_printed(report_zh: list[Path]) -> None:
         shown, total = int(m.group(1)), int(m.group(2))
         assert shown == n < total
         note = section.table.note
-        assert f"前{n}项，共{total}项" in note and f"前{n}项，共{total}项" in text
+        ranked = section.table.rank  # projects: the highest priority scores, in the list's order
+        first = f"最高的{n}项（按清单顺序排列），共{total}项" if ranked else f"前{n}项，共{total}项"
+        assert first in note and first in text
         where = re.search(r"全部见(附表\d+)", note)
         assert where, note
         full = next(s for title, s in appendix.items() if title.startswith(where.group(1) + " "))
         assert len(full.table.frame) == total and full.count == f"{total}项"
-        assert full.table.frame.head(n).equals(section.table.frame)  # the body shows the appendix's first rows
+        if ranked:  # the body's rows are the appendix's rows at the top ranks, in the appendix's order
+            expected = full.table.frame.iloc[sorted(section.table.rank[:n])].reset_index(drop=True)
+            assert expected.equals(section.table.frame)
+        else:
+            assert full.table.frame.head(n).equals(section.table.frame)  # the body shows the appendix's first rows
 
 
 def test_counts_agree_with_the_workbook_lists(report_zh: list[Path]) -> None:
@@ -333,9 +339,10 @@ def test_long_lists_end_in_a_summary_naming_the_excel_sheet(monkeypatch: pytest.
     projects = plan["project_list"]
     n = len(lists["project_list"])
     assert projects.count == f"前10项，共{n}项" and len(projects.table.frame) == 10
-    assert "全部见 eight_lists.xlsx 工作表「图8 项目清单」" in projects.table.note and "附表" not in projects.table.note
+    assert "全部见 workbook.gpkg 图层「project_list」及 eight_lists.xlsx 工作表「图8 项目清单」" in projects.table.note
+    assert "附表" not in projects.table.note
     domains = lists["project_list"]["domain"].value_counts()
-    assert f"（按领域：{domains.index[0]}{domains.iloc[0]}项" in projects.table.note  # the totals by domain
+    assert f"（按领域：{domains.index[0]} {domains.iloc[0]}项" in projects.table.note  # the totals by domain
     appendix = [s for s in plan.values() if s.key.startswith("appendix") and s.table is not None]
     assert all(len(s.table.frame) <= limit for s in appendix)
     assert not any("项目清单" in s.title for s in appendix)

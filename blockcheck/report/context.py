@@ -26,6 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from pyproj import CRS
 
@@ -72,10 +73,10 @@ def _keys(column: pd.Series, vocabulary: str, user_values: dict[str, str], model
     (None where blank or unknown), as validation reads them.
     """
     vocab = model.vocabulary(vocabulary)
-    values = column.astype("string").str.strip()
-    values = values.where(values != "")
-    lookup = {v: user_values.get(v) or vocab.normalise(v) for v in values.dropna().unique()}
-    return values.map(lookup).astype(object).where(lambda k: k.notna(), None)
+    codes, uniques = pd.factorize(column)  # decide once per distinct value (missing values: code -1)
+    texts = [str(v).strip() for v in uniques]
+    keys = np.array([(user_values.get(t) or vocab.normalise(t)) if t else None for t in texts] + [None], dtype=object)
+    return pd.Series(keys[codes], index=column.index, dtype=object)
 
 
 def _drawn(layer: RawLayer, mapping: Mapping, model: InputModel) -> gpd.GeoDataFrame | None:

@@ -148,8 +148,8 @@ def _members_note(resources: pd.DataFrame, features: pd.Series, lang: str) -> st
     """Where the features of the aggregated categories (retained land and buildings, one row per block) are."""
     from blockcheck.lists.resources import AGGREGATED, RESOURCE_MEMBERS_LAYER
 
-    if resources.empty or "category" not in resources:
-        return ""
+    if resources.empty or "category" not in resources or "member_count" not in resources:
+        return ""  # an older workbook lists every retained feature as a row of its own
     rows = resources["category"].isin(AGGREGATED).to_numpy()
     if not rows.any():
         return ""

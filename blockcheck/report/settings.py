@@ -28,39 +28,6 @@ __all__ = [
     "text",
 ]
 
-#: Texts of the report that ``data/report.toml`` does not hold yet (its ``[text.zh]`` / ``[text.en]`` win):
-#: the summary of a long list. ``{first}``: ``first_rows`` or ``top_rows``; ``{totals}``: ``totals``;
-#: ``{sums}``: ``sums`` of ``sum_item``; ``{layer}``: the workbook layer; ``{sheet}``: the Excel sheet.
-_TEXT_DEFAULTS = {
-    "zh": {
-        "first_rows": "前{n:,}项，共{total:,}项",
-        "top_rows": "{by}最高的{n:,}项（按清单顺序排列），共{total:,}项",
-        "sums": "，合计{items}",
-        "sum_item": "{label}{value}",
-        "first_rows_in_appendix": "{first}{totals}{sums}；全部见{appendix}。",
-        "first_rows_in_workbook": (
-            "{first}{totals}{sums}；全部见 workbook.gpkg 图层「{layer}」及 eight_lists.xlsx 工作表「{sheet}」。"
-        ),
-        "note_resource_members": (
-            "{categories}按街区汇总（{rows:,}行，{n:,}处），逐处见 workbook.gpkg 图层「{layer}」。"
-        ),
-    },
-    "en": {
-        "first_rows": "First {n:,} of {total:,}",
-        "top_rows": "Top {n:,} of {total:,} by {by}, in the list's order",
-        "sums": "; in total {items}",
-        "sum_item": "{label} {value}",
-        "first_rows_in_appendix": "{first}{totals}{sums}; all in {appendix}.",
-        "first_rows_in_workbook": (
-            "{first}{totals}{sums}; all in workbook.gpkg, layer “{layer}”, and eight_lists.xlsx, sheet “{sheet}”."
-        ),
-        "note_resource_members": (
-            "{categories} are summed per block ({rows:,} rows, {n:,} features); each feature in workbook.gpkg, "
-            "layer “{layer}”."
-        ),
-    },
-}
-
 
 @cache
 def settings() -> dict:
@@ -71,11 +38,13 @@ def settings() -> dict:
 def text(lang: str, key: str, **values: object) -> str:
     """The text `key` in `lang`, formatted with `values`.
 
-    From ``data/report.toml`` ``[text.<lang>]``, else from the defaults of this module.
+    From ``data/report.toml`` ``[text.<lang>]``. The summary of a long list: ``{first}`` is
+    ``first_rows`` or ``top_rows``, ``{totals}`` ``totals``, ``{sums}`` ``sums`` of ``sum_item``,
+    ``{layer}`` the workbook layer, ``{sheet}`` the Excel sheet.
     """
     lang = check_lang(lang)
     texts = settings()["text"][lang]
-    template = texts[key] if key in texts else _TEXT_DEFAULTS[lang][key]
+    template = texts[key]
     return template.format(**values) if values else template
 
 
