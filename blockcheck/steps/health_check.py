@@ -63,8 +63,16 @@ class HealthCheck:
     network: WalkNetwork | None = None  # the walking network (None without roads)
 
 
+#: The walking radius of each life circle (5/10/15-minute), by standards key.
+LIFE_CIRCLE_RADIUS_KEYS = {
+    5: "life_circle.radius_5min_m",
+    10: "life_circle.radius_10min_m",
+    15: "life_circle.radius_15min_m",
+}
+
+
 def _minutes_to_m(standards: Standards) -> dict[int, float]:
-    return {m: float(standards[f"life_circle.radius_{m}min_m"]) for m in (5, 10, 15)}
+    return {minutes: float(standards[key]) for minutes, key in LIFE_CIRCLE_RADIUS_KEYS.items()}
 
 
 def _metrics_for(
