@@ -146,16 +146,17 @@ def coverage_table(
         f"{lab}{format_amount(v, u)}" if isinstance(u, str) and pd.notna(v) else (f"{c}个项目" if c else "——")
         for lab, v, u, c in zip(label, out["closed_amount"], unit, out["project_count"], strict=True)
     ]
+    still_open = vocabulary.label("coverage_status", "open")  # 待落实
     out["open"] = [
         f"{lab}{format_amount(v, u)}"
         if isinstance(u, str) and pd.notna(v) and v > 0
-        else (f"待落实（{n}个街区）" if n else "——")
+        else (f"{still_open}（{n}个街区）" if n else "——")
         for lab, v, u, n in zip(label, out["open_amount"], unit, n_open, strict=True)
     ]
     out["open"] = (
         out["open"]
-        .str.replace("待落实（1个街区）", "待落实", regex=False)
-        .where(~out["task_ids"].astype(object).fillna("").astype(str).str.contains("TK-ALL-"), "待落实（全区）")
+        .str.replace(f"{still_open}（1个街区）", still_open, regex=False)
+        .where(~out["task_ids"].astype(object).fillna("").astype(str).str.contains("TK-ALL-"), f"{still_open}（全区）")
     )
     has_p, has_t = out["project_count"] > 0, out["task_ids"].notna()
     out["status"] = np.select([has_p & ~has_t, has_p & has_t, has_t], ["answered", "partly_open", "open"], "unanswered")

@@ -243,7 +243,8 @@ def build_task_list(
     kind = o["kind"].fillna("")
     amount = _amount_text(o["open_amount"], kind)
     done = _amount_text(o["closed"].where(o["closed"] > 0), kind)
-    what = pd.Series(np.where(amount != "", "缺口约" + amount + "待落实", "待落实"), index=o.index)
+    still_open = vocabulary.label("task_status", "open")  # 待落实
+    what = pd.Series(np.where(amount != "", "缺口约" + amount + still_open, still_open), index=o.index)
     what = what + np.where(done != "", "（已有项目补足" + done + "）", "")
     rest = np.where(done != "", "其余部分现有资源无法承载", "现有资源无法承载")
     o["contents"] = (
