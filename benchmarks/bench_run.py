@@ -79,7 +79,7 @@ STAGES: list[tuple[str, str, str, str]] = [
     ("run", "blockcheck.steps.health_check", "health_check", "health check"),
     ("run", "blockcheck.steps.health_check", "assess", "health check"),
     ("run", "blockcheck.steps.health_check", "build_problem_list", "health check"),
-    ("run", "blockcheck.steps.health_check", "build_resource_list", "resources"),
+    ("run", "blockcheck.steps.health_check", "find_resources", "resources"),
     ("run", "blockcheck.steps.consultation", "ask_needs", "surveys (step 2)"),
     ("run", "blockcheck.steps.strategy", "tag_planned_land", "allocation"),
     ("run", "blockcheck.steps.strategy", "allocate", "allocation"),
@@ -97,7 +97,7 @@ STAGES: list[tuple[str, str, str, str]] = [
     ("run", "blockcheck.steps.action", "rank_projects", "tasks + project ranking (step 4)"),
     ("run", "blockcheck.steps.action", "build_task_list", "tasks + project ranking (step 4)"),
     ("run", "blockcheck.pipeline", "file_digest", "run metadata (input SHA-256)"),
-    ("run", "blockcheck.pipeline", "read_table", "previous workbook read"),
+    ("run", "blockcheck.pipeline", "read_snapshot", "previous workbook read"),
     ("run", "blockcheck.workbook.write", "read_workbook", "previous workbook read"),
     ("run", "blockcheck.workbook.write", "read_other_layers", "previous workbook read"),
     ("run", "blockcheck.pipeline", "merge_run", "workbook merge + gpkg write"),
@@ -109,7 +109,7 @@ STAGES: list[tuple[str, str, str, str]] = [
         for module, name, stage in (
             ("blockcheck.report.workbook_data", "load_workbook", "read the workbook"),
             ("blockcheck.pipeline", "file_digest", "input SHA-256 (unchanged since the run?)"),
-            ("blockcheck.pipeline", "check_input", "input re-read + validated for roads and green"),
+            ("blockcheck.report.context", "read_context", "input roads and green read (not validated)"),
         )
     ),
     ("maps", "blockcheck.report.maps", "export_maps", "maps: draw + write PNG and SVG"),

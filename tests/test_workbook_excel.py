@@ -529,3 +529,41 @@ def test_ambiguous_value_labels_are_a_catalogue_error(monkeypatch: pytest.Monkey
             schema.value_labels("project_list", "status")
     finally:
         schema._field_labels.cache_clear()
+
+
+# ---------------------------------------------------------------- the streaming writer (issue 15, point 3)
+
+
+def test_text_starting_like_a_formula_is_written_as_text(tmp_path: Path) -> None:
+    starts = ["=1+1", "+86 10 1234", "-5%", "@sum", "\tindented", "\rreturn", " <b>&amp;</b> "]
+    problems = conform(
+        pd.DataFrame(
+            {
+                "id": [f"PB-{i}" for i in range(len(starts))],
+                "scope": ["ALL"] * len(starts),
+                "type": ["交通出行"] * len(starts),
+                "problem": starts,
+                "situation": ["-"] * len(starts),
+            }
+        ),
+        list_table("problem_list"),
+    )
+    xlsx = write_eight_lists(tmp_path / "x.xlsx", {"problem_list": problems})
+    sheet = load_workbook(xlsx)["图1 问题清单"]
+    for text in starts:
+        cell = _cell(sheet, "问题", problems.loc[problems["problem"] == text, "id"].iloc[0])
+        formula_like = text != " <b>&amp;</b> "
+        assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", formula_like), repr(text)
+    pd.testing.assert_frame_equal(read_eight_lists(xlsx)["problem_list"], problems, check_dtype=False)
+
+
+def test_a_cell_longer_than_excel_holds_is_cut_with_a_marker(tmp_path: Path) -> None:
+    problems = _tables(synthetic=None)["problem_list"]
+    problems.loc[0, "situation"] = "x" * 40_000
+    problems.loc[1, "situation"] = "控制\x01字符\x1f"  # an .xlsx cannot hold them
+    for lang, marker in (("zh", "原文共 40000 字，Excel 每个单元格最多 32767 字"), ("en", "has 40000 characters")):
+        xlsx = write_eight_lists(tmp_path / f"{lang}.xlsx", {"problem_list": problems}, lang=lang)
+        sheet = load_workbook(xlsx).worksheets[0]
+        cut = sheet["E3"].value
+        assert len(cut) == 32_767 and cut.startswith("x" * 32_000) and marker in cut, lang
+        assert sheet["E4"].value == "控制\ufffd字符\ufffd"

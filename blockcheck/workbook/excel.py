@@ -13,52 +13,55 @@ long id lists a summary with the ids on the link sheet, and formula-like text
 stays text (see :mod:`blockcheck.workbook.excel_layout`). After 图3 comes the same list
 in the method's layout, one row per community (read-only); after the eight
 lists the data-gap list (read-only: never imported), the project history and
-the link sheet. The reader finds the header row itself (the first rows are
-searched for the schema's labels), so sheets with or without a title row
-import alike; it takes codes, Chinese labels or both, rebuilds summarised id
-lists from the link sheet, and names the sheet, row and column of every cell
-it cannot use.
+the link sheet. The writer streams (:mod:`blockcheck.workbook.excel_write`):
+a list longer than a sheet holds shows its first rows under a line saying so,
+a text longer than a cell holds is cut with a marker.
+
+The reader makes one pass over the file with openpyxl's read-only reader. It
+finds the header row itself (the first rows are searched for the schema's
+labels), so sheets with or without a title row import alike; it takes codes,
+Chinese labels or both, rebuilds summarised id lists from the link sheet,
+says which sheets show only the first rows of their list, and names the
+sheet, row and column of every cell it cannot use.
 """
 
 from __future__ import annotations
 
-import math
+import json
 import os
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from blockcheck.errors import InputError, SchemaError
-from blockcheck.inputs.read import is_synthetic
-from blockcheck.lists.schema import EIGHT_LISTS, ListTable, conform, list_table, value_labels
-from blockcheck.report.settings import LANGS, check_lang, settings, text
+from blockcheck.lists.schema import EIGHT_LISTS, conform, list_table, value_labels
+from blockcheck.report.settings import LANGS
 from blockcheck.workbook.excel_layout import (
     allowed_text,
-    column_format,
-    demand_by_community,
-    display_codes,
-    display_width,
-    excel_settings,
-    is_formula_like,
     link_sheet,
-    link_summary,
     read_code,
-    split_ids,
+    read_rows_notice,
     summary_count,
     unquote,
     wide_demand_title,
 )
-from blockcheck.workbook.history import HISTORY_LAYER, lists_revision
-from blockcheck.workbook.read import META_LAYER
-
-if TYPE_CHECKING:
-    from openpyxl import Workbook
+from blockcheck.workbook.excel_write import (
+    DATA_GAPS_SHEET,
+    EXTRA_SHEETS,
+    READ_ONLY_SHEETS,
+    REVISION_PROPERTY,
+    TRUNCATED_PROPERTY,
+    key_text,
+    sheet_heading,
+    sheet_title,
+    write_eight_lists,
+)
 
 __all__ = [
     "DATA_GAPS_SHEET",
     "REVISION_PROPERTY",
+    "TRUNCATED_PROPERTY",
     "find_header_row",
     "read_revision",
     "read_eight_lists",
@@ -67,247 +70,8 @@ __all__ = [
     "write_eight_lists",
 ]
 
-#: The document property holding the revision of the lists the file shows.
-REVISION_PROPERTY = "blockcheck_lists_revision"
-#: The data-gap list: written after the eight lists, never imported.
-DATA_GAPS_SHEET = "data_gaps"
-_EXTRA_SHEETS = (DATA_GAPS_SHEET, HISTORY_LAYER)
-_READ_ONLY = (DATA_GAPS_SHEET,)
-_MIN_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 6, 60, 24  # column widths (character cells); longer headers wrap
 _HEADER_SCAN_ROWS = 10  # the header row is looked for in this many rows from the top
 _SHOWN_CELLS = 5  # bad cells named per column in an error
-
-
-def sheet_title(name: str, lang: str = "zh") -> str:
-    """Sheet name of a list, e.g. ``图1 问题清单`` (Excel allows 31 characters)."""
-    table = list_table(name)
-    title = table.title_zh if lang == "zh" else table.title_en
-    return (f"{table.figure} {title}" if table.figure else title)[:31]
-
-
-def _heading(base: str, lang: str, *, synthetic: bool, read_only: bool) -> str:
-    parts = [base]
-    if synthetic:
-        parts.append(text(lang, "synthetic_notice"))
-    if read_only:
-        parts.append(text(lang, "sheet_read_only"))
-    return " · ".join(parts)
-
-
-def sheet_heading(name: str, lang: str = "zh", *, synthetic: bool = False) -> str:
-    """The title row of a sheet: ``图1 问题清单``, with `` · 示例数据（虚构）`` for synthetic data (and the read-only
-    note).
-    """
-    table = list_table(name)
-    title = table.title_zh if lang == "zh" else table.title_en
-    figure = table.figure if lang == "zh" else table.figure.replace("图", "Fig. ")
-    return _heading(f"{figure} {title}" if figure else title, lang, synthetic=synthetic, read_only=name in _READ_ONLY)
-
-
-def _meta_synthetic(meta: object) -> bool:
-    """True when a blockcheck_meta table (key, value) says synthetic = true."""
-    if not isinstance(meta, pd.DataFrame) or not {"key", "value"} <= set(meta.columns):
-        return False
-    return is_synthetic(dict(zip(meta["key"].astype(str), meta["value"].fillna("").astype(str), strict=True)))
-
-
-def _key_text(value: object) -> str:
-    """A row key as the link sheet holds it (``3.0`` read back from Excel → ``"3"``)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _list_columns(
-    name: str, table: ListTable, frame: pd.DataFrame, lang: str, links: list[tuple]
-) -> tuple[list[list], list]:
-    """Cell values and number formats of one list, column by column; long id lists go to `links`."""
-    max_chars = int(excel_settings()["links"]["max_chars"])
-    keys = [_key_text(k) for k in frame[table.key]] if table.key in frame else [""] * len(frame)
-    columns, formats = [], []
-    for f in table.fields:
-        values = frame[f.name].astype(object).where(frame[f.name].notna(), None).tolist()
-        if f.type == "str":
-            shown = display_codes(name, f, lang)
-            if shown:
-                values = [shown.get(v, v) for v in values]
-            if f.is_id_list:
-                for i, v in enumerate(values):
-                    if isinstance(v, str) and len(v) > max_chars:
-                        ids = split_ids(v)
-                        links += [
-                            (sheet_title(name, lang), keys[i], f.label_zh if lang == "zh" else f.label_en, x)
-                            for x in ids
-                        ]
-                        values[i] = link_summary(len(ids), lang)
-        columns.append(values)
-        formats.append(column_format(f, frame))
-    return columns, formats
-
-
-def _width(header: str, values: list, fmt: object) -> float:
-    """Column width: the longest value (numbers as formatted, roughly), the header up to _HEADER_WIDTH."""
-    data = max((display_width(v[:_MAX_WIDTH]) for v in set(values) if isinstance(v, str)), default=0)
-    numbers = [abs(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    if numbers:
-        data = max(data, len(f"{max(numbers):,.2f}") + (1 if fmt is not None and "%" in str(fmt) else 0))
-    return min(_MAX_WIDTH, max(_MIN_WIDTH, data + 2, min(display_width(header), _HEADER_WIDTH) + 2))
-
-
-def _write_sheet(
-    book: Workbook,
-    title: str,
-    heading: str,
-    headers: list[str],
-    columns: list[list],
-    formats: list,
-    *,
-    lang: str,
-    red: str | None,
-) -> None:
-    """One sheet: settings first, then the title row, the header row and the rows (write-only friendly)."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    sheet = book.create_sheet(title)
-    n_rows = len(columns[0]) if columns else 0
-    sheet.freeze_panes = "A3"  # below the header row
-    sheet.print_title_rows = "1:2"
-    sheet.auto_filter.ref = f"A2:{get_column_letter(max(len(headers), 1))}{2 + n_rows}"
-    sheet.oddHeader.center.text = heading.replace("&", "&&")
-    if red:
-        sheet.oddHeader.center.color = red
-    sheet.oddFooter.right.text = text(lang, "page", page="&P")
-    lines = 1
-    for i, (header, values, fmt) in enumerate(zip(headers, columns, formats, strict=True), start=1):
-        width = _width(header, values, fmt)
-        sheet.column_dimensions[get_column_letter(i)].width = width
-        lines = max(lines, math.ceil(display_width(header) / max(width - 2, 1)))
-    if lines > 1:
-        sheet.row_dimensions[2].height = 15 * lines
-    cell = WriteOnlyCell(sheet, value=heading)
-    cell.font = Font(bold=True, size=13, color=red)
-    sheet.append([cell])
-    head_font, head_fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    head_align = Alignment(wrap_text=True, vertical="center")
-    row = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font, cell.fill, cell.alignment = head_font, head_fill, head_align
-        row.append(cell)
-    sheet.append(row)
-    per_row = [isinstance(fmt, list) for fmt in formats]
-    for r in range(n_rows):
-        row = []
-        for values, fmt, varies in zip(columns, formats, per_row, strict=True):
-            value, number_format = values[r], fmt[r] if varies else fmt
-            if is_formula_like(value):  # text stays text: no formula runs, also not after editing the cell
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type, cell.quotePrefix = "s", True
-                value = cell
-            elif number_format is not None and value is not None and not isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = number_format
-                value = cell
-            row.append(value)
-        sheet.append(row)
-
-
-def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], *, lang: str = "zh") -> Path:
-    """Write the lists, the data-gap list and the project history to an .xlsx file, atomically.
-
-    Columns follow the list schema, so the 图1–图8 columns come first, with
-    their Chinese (or English) headers; geometry is left out. Row 1 of each
-    sheet is its title (:func:`sheet_heading`), row 2 the header (frozen, with
-    an autofilter). Numbers are formatted by unit, coded values show their
-    Chinese label beside the code, id lists longer than ``links.max_chars``
-    (``data/excel.toml``) show a summary and are listed on the link sheet,
-    formula-like text is written as text. The demand list is followed by its
-    图3 layout, one row per community (read-only).
-
-    Parameters
-    ----------
-    path
-        The .xlsx file to write.
-    tables
-        Tables by name: the eight lists, ``data_gaps`` and ``project_history``
-        (those present are written), and optionally ``blockcheck_meta``: when
-        it says ``synthetic = true`` every sheet's title row and printed page
-        header say "示例数据（虚构）" / "synthetic sample data".
-    lang
-        ``zh`` (default) or ``en`` headers, titles and summaries; English
-        workbooks show codes without labels.
-
-    Returns
-    -------
-    pathlib.Path
-        `path`.
-    """
-    from openpyxl import Workbook
-
-    check_lang(lang)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")  # this writer's own temporary file
-    synthetic = _meta_synthetic(tables.get(META_LAYER))
-    red = settings()["synthetic"]["background"].lstrip("#").upper() if synthetic else None
-    book = Workbook()  # issue 15: write_only=True (every sheet is written top to bottom once)
-    book.remove(book.active)
-    links: list[tuple] = []
-    for name in (*EIGHT_LISTS, *_EXTRA_SHEETS):
-        if name not in tables:
-            continue
-        table = list_table(name)
-        frame = conform(pd.DataFrame(tables[name]).drop(columns="geometry", errors="ignore"), table)
-        columns, formats = _list_columns(name, table, frame, lang, links)
-        _write_sheet(
-            book,
-            sheet_title(name, lang),
-            sheet_heading(name, lang, synthetic=synthetic),
-            list(table.labels(lang).values()),
-            columns,
-            formats,
-            lang=lang,
-            red=red,
-        )
-        if name == "demand_list":
-            wide = demand_by_community(frame, lang)
-            _write_sheet(
-                book,
-                wide_demand_title(lang),
-                _heading(wide_demand_title(lang), lang, synthetic=synthetic, read_only=True),
-                list(wide.columns),
-                [wide[c].tolist() for c in wide.columns],
-                [None] * wide.shape[1],
-                lang=lang,
-                red=red,
-            )
-    if links:
-        title, heading, headers = link_sheet(lang)
-        _write_sheet(
-            book,
-            title,
-            _heading(heading, lang, synthetic=synthetic, read_only=False),
-            headers,
-            [list(c) for c in zip(*links, strict=True)],
-            [None] * len(headers),
-            lang=lang,
-            red=red,
-        )
-    from openpyxl.packaging.custom import StringProperty
-
-    # which state of the lists this file shows, checked on import (a document property: Excel and LibreOffice keep it)
-    book.custom_doc_props.append(StringProperty(name=REVISION_PROPERTY, value=lists_revision(tables)))
-    try:
-        book.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a failed save (full disk) leaves no partial file
-        raise
-    return path
 
 
 def find_header_row(grid: pd.DataFrame, labels: set[str], *, rows: int = _HEADER_SCAN_ROWS) -> int | None:
@@ -363,22 +127,22 @@ def _read_links(sheets: dict) -> tuple[dict[tuple[str, str, str], list[str]] | N
             lists[form] = name
     links: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     bad: list[tuple[int, object]] = []
-    for i in range(at + 1, len(grid)):
-        cells = [grid.iat[i, where[k]] for k in range(4)]
+    fields_of: dict[str | None, dict[str, str]] = {None: {}}
+    columns = [grid.iloc[at + 1 :, where[k]].tolist() for k in range(4)]  # whole columns: no cell-by-cell lookups
+    for i, cells in enumerate(zip(*columns, strict=True), start=at + 2):  # i: the sheet's row number
         if all(pd.isna(c) or not str(c).strip() for c in cells):
             continue
         name = lists.get(str(cells[0]).strip())
-        fields = (
-            {}
-            if name is None
-            else {form: f.name for f in list_table(name).fields for form in (f.name, f.label_zh, f.label_en)}
-        )
-        field = fields.get(str(cells[2]).strip())
-        linked = _key_text(unquote(cells[3]))
+        if name not in fields_of:
+            fields_of[name] = {
+                form: f.name for f in list_table(name).fields for form in (f.name, f.label_zh, f.label_en)
+            }
+        field = fields_of[name].get(str(cells[2]).strip())
+        linked = key_text(unquote(cells[3]))
         if field is None or not linked:
-            bad.append((i + 1, " · ".join("" if pd.isna(c) else str(c) for c in cells)))
+            bad.append((i, " · ".join("" if pd.isna(c) else str(c) for c in cells)))
             continue
-        links[(name, _key_text(cells[1]), field)].append(linked)
+        links[(name, key_text(cells[1]), field)].append(linked)
     problems = (
         [
             (
@@ -431,7 +195,7 @@ def _decode(
                 for i, v in enumerate(values):
                     if summary_count(v) is None:
                         continue
-                    ids = None if links is None else links.get((name, _key_text(frame[table.key].iloc[i]), f.name))
+                    ids = None if links is None else links.get((name, key_text(frame[table.key].iloc[i]), f.name))
                     if ids is None:
                         missing.append((excel_rows[i], v))
                     else:
@@ -472,6 +236,240 @@ def _is_layout_sheet(title: str) -> bool:
     return any(title.strip() in (wide_demand_title(lang), link_sheet(lang)[0]) for lang in LANGS)
 
 
+def _cell(value: object) -> object:
+    """A cell value as the lists read it: empty text is no value, a whole number read as a float is an int."""
+    if value == "":
+        return None
+    if value.__class__ is float and value.is_integer():
+        return int(value)
+    return value
+
+
+class _SheetXml:
+    """The cell values of one sheet's XML, row by row, read with expat (a few handlers per cell).
+
+    The values are openpyxl's (``values_only``, ``data_only``): shared and
+    inline strings (rich-text runs joined, phonetic runs left out), numbers as
+    int or float, dates for date-formatted numbers, booleans, error codes as
+    their text, a formula's cached value. Element names may carry any
+    namespace prefix.
+    """
+
+    def __init__(self, shared: list, date_styles: set, timedelta_styles: set, epoch: object) -> None:
+        from openpyxl.utils import column_index_from_string
+
+        self.shared, self.date_styles, self.timedelta_styles, self.epoch = shared, date_styles, timedelta_styles, epoch
+        self._column_of = column_index_from_string
+        self._local: dict[str, str] = {}  # element name → name without a namespace prefix
+        self.rows: list[list] = []
+        self._row: dict[int, object] = {}
+        self._row_index = self._column = 0
+        self._type, self._style, self._ref = "n", 0, None
+        self._value: list[str] = []
+        self._inline: list[str] = []
+        self._into: list[str] | None = None  # the text being collected: a <v>, or a <t> of an inline string
+        self._in_inline = self._in_phonetic = False
+
+    def start(self, name: str, attrs: dict) -> None:
+        """Expat's start-element handler."""
+        name = self._local.get(name) or self._local.setdefault(name, name.rpartition(":")[2])
+        if name == "c":
+            self._ref, self._type = attrs.get("r"), attrs.get("t", "n")
+            self._style = int(attrs.get("s", 0) or 0)
+            self._value, self._inline = [], []
+        elif name == "v":
+            self._into = self._value
+        elif name == "t":
+            self._into = self._inline if self._in_inline and not self._in_phonetic else None
+        elif name == "is":
+            self._in_inline = True
+        elif name == "rPh":
+            self._in_phonetic = True
+        elif name == "row":
+            index = attrs.get("r")
+            self._row_index = int(float(index)) if index else self._row_index + 1
+            self._row, self._column = {}, 0
+
+    def end(self, name: str) -> None:
+        """Expat's end-element handler."""
+        name = self._local.get(name) or self._local.setdefault(name, name.rpartition(":")[2])
+        if name in ("v", "t"):
+            self._into = None
+        elif name == "c":
+            self._end_cell()
+        elif name == "is":
+            self._in_inline = False
+        elif name == "rPh":
+            self._in_phonetic = False
+        elif name == "row":
+            self._end_row()
+
+    def text(self, data: str) -> None:
+        """Expat's character-data handler."""
+        if self._into is not None:
+            self._into.append(data)
+
+    def _end_cell(self) -> None:
+        if self._ref:
+            self._column = self._column_of(self._ref.rstrip("0123456789"))
+        else:
+            self._column += 1
+        kind, raw = self._type, "".join(self._value)
+        if kind == "inlineStr":
+            value = "".join(self._inline)
+        elif not raw:
+            value = None
+        elif kind == "s":
+            value = self.shared[int(raw)]
+        elif kind in ("str", "e"):
+            value = raw
+        elif kind == "b":
+            value = bool(int(raw))
+        elif kind == "d":
+            from openpyxl.utils.datetime import from_ISO8601
+
+            value = from_ISO8601(raw)
+        else:
+            value = float(raw) if "." in raw or "E" in raw or "e" in raw else int(raw)
+            if self._style in self.date_styles:
+                from openpyxl.utils.datetime import from_excel
+
+                try:
+                    value = from_excel(value, self.epoch, timedelta=self._style in self.timedelta_styles)
+                except (OverflowError, ValueError):
+                    value = "#VALUE!"  # as openpyxl: a date out of range is an error
+        self._row[self._column] = value
+
+    def _end_row(self) -> None:
+        if self._row_index <= len(self.rows):  # a row given twice: the first counts, as in openpyxl
+            return
+        self.rows += [[] for _ in range(self._row_index - 1 - len(self.rows))]
+        values = [None] * max(self._row, default=0)
+        for column, value in self._row.items():
+            if column > 0:
+                values[column - 1] = value
+        self.rows.append(values)
+
+
+def _rows(sheet: object) -> list[list]:
+    """The values of a read-only sheet, row by row from row 1 (empty rows as [])."""
+    from xml.parsers import expat
+
+    book = sheet.parent
+    try:  # the sheet's XML and what openpyxl read of the workbook (shared strings, date styles)
+        reader = _SheetXml(sheet._shared_strings, book._date_formats, book._timedelta_formats, book.epoch)
+        source = sheet._get_source()
+    except AttributeError:  # an openpyxl without these: its public reader
+        sheet.reset_dimensions()  # the size a file declares may be wrong: take the rows as they are
+        return [list(values) for values in sheet.iter_rows(values_only=True)]
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartElementHandler, parser.EndElementHandler = reader.start, reader.end
+    parser.CharacterDataHandler = reader.text
+    with source:
+        parser.ParseFile(source)
+    return reader.rows
+
+
+def _grid(sheet: object) -> pd.DataFrame:
+    """The cells of a read-only sheet as a table without a header (None where a cell is empty)."""
+    rows = [[_cell(v) for v in values] for values in _rows(sheet)]
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    width = max(map(len, rows), default=0)
+    return pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
+
+
+class _Book:
+    """An .xlsx file open in openpyxl's read-only reader: its sheet titles, document properties and, on demand,
+    the cells of a sheet (one sheet in memory at a time)."""
+
+    def __init__(self, path: Path) -> None:
+        import openpyxl
+
+        self.path = path
+        try:
+            self.book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+            self.props = {p.name: str(p.value or "") for p in self.book.custom_doc_props.props}
+            self.titles = [ws.title for ws in self.book.worksheets]
+        except Exception as err:  # noqa: BLE001 - openpyxl raises many error types for an unreadable file
+            self._fail(err)
+
+    def _fail(self, err: Exception) -> None:
+        msg = f"{self.path}: cannot be read as an Excel workbook ({err})."
+        raise InputError(msg) from None
+
+    def grid(self, title: str) -> pd.DataFrame:
+        """The cells of sheet `title` (see :func:`_grid`)."""
+        try:
+            return _grid(self.book[title])
+        except Exception as err:  # noqa: BLE001 - a damaged sheet: expat or openpyxl errors
+            self._fail(err)
+
+    def close(self) -> None:
+        """Close the file."""
+        self.book.close()
+
+
+def _shown_rows(title: str, grid: pd.DataFrame, at: int, props: dict[str, str]) -> tuple[int, int] | None:
+    """(rows of the list, rows shown) of a sheet showing only the first rows of its list, else None.
+
+    The document property :data:`TRUNCATED_PROPERTY` names such sheets; the
+    notice line above the header says so too (either is enough).
+    """
+    try:
+        named = json.loads(props.get(TRUNCATED_PROPERTY) or "{}")
+    except ValueError:
+        named = {}
+    if isinstance(named, dict) and isinstance(named.get(title.strip()), list) and len(named[title.strip()]) == 2:
+        total, shown = named[title.strip()]
+        return int(total), int(shown)
+    for i in range(at):
+        for value in grid.iloc[i]:
+            found = read_rows_notice(value)
+            if found:
+                return found
+    return None
+
+
+def _read_list(
+    name: str, title: str, grid: pd.DataFrame, props: dict[str, str], links: dict | None
+) -> tuple[pd.DataFrame | None, list[str], tuple[int, int] | None]:
+    """One list's sheet: the table (None when a cell cannot be used), the problems, and (rows, shown) when the sheet
+    shows only the first rows of the list."""
+    from openpyxl.utils import get_column_letter
+
+    table = list_table(name)
+    lookup = {}
+    for f in table.fields:
+        lookup.update({f.label_zh: f.name, f.label_en: f.name, f.name: f.name})
+    at = find_header_row(grid, set(lookup))
+    if at is None:
+        problem = (
+            f"sheet '{title}': no header row with the column names of {table.title_zh} in its first "
+            f"{_HEADER_SCAN_ROWS} rows (e.g. {', '.join(f.label_zh for f in table.fields[:3])}); put the header "
+            "row back"
+        )
+        return None, [problem], None
+    heads = ["" if pd.isna(h) else str(h).strip() for h in grid.iloc[at]]
+    body = grid.iloc[at + 1 :]
+    keep = [i for i, h in enumerate(heads) if h or body.iloc[:, i].notna().any()]  # empty columns without a header go
+    unknown = [heads[i] or f"(column {i + 1} without a header)" for i in keep if heads[i] not in lookup]
+    known = [i for i in keep if heads[i] in lookup]
+    frame = body.iloc[:, known].set_axis([lookup[heads[i]] for i in known], axis=1).dropna(how="all")
+    places = {lookup[heads[i]]: (get_column_letter(i + 1), heads[i]) for i in known}
+    frame, problems = _decode(frame, name, title, places, links)
+    out = None
+    if not problems:
+        try:
+            out = conform(frame, table)
+        except SchemaError as err:
+            problems.append(f"sheet '{title}': {err}")
+    if unknown:
+        problems.append(f"sheet '{title}': columns not in the schema were ignored: {', '.join(map(str, unknown))}")
+    return out, problems, _shown_rows(title, grid, at, props)
+
+
 def read_eight_lists(path: str | os.PathLike) -> dict[str, pd.DataFrame]:
     """Read an (edited) eight-lists workbook back into schema tables.
 
@@ -483,13 +481,22 @@ def read_eight_lists(path: str | os.PathLike) -> dict[str, pd.DataFrame]:
     read. Every problem (unknown sheet headers, values not allowed, schema
     violations) is collected and raised together, naming sheet, column and row.
 
+    Returns
+    -------
+    dict
+        The tables read, by list name, and ``_notes`` (sheets and columns
+        ignored), ``_revision`` (the lists' revision the file was written from)
+        and, when a sheet shows only the first rows of its list (Excel's row
+        limit), ``_truncated``: one row per such list (``list``, ``sheet``,
+        ``rows`` of the list, rows ``shown``). Cells cut at Excel's cell limit
+        are read as they are, marker included (see
+        :func:`blockcheck.workbook.excel_layout.cut_length`).
+
     Raises
     ------
     InputError
         File missing/unreadable or not matching the list schemas.
     """
-    from openpyxl.utils import get_column_letter
-
     path = Path(path)
     if not path.is_file():
         msg = (
@@ -497,62 +504,40 @@ def read_eight_lists(path: str | os.PathLike) -> dict[str, pd.DataFrame]:
             "or LibreOffice)."
         )
         raise InputError(msg)
+    titles = {
+        sheet_title(n, lang): n for n in (*EIGHT_LISTS, *EXTRA_SHEETS) if n not in READ_ONLY_SHEETS for lang in LANGS
+    }
+    recognised = set(titles) | {sheet_title(n, lang) for n in READ_ONLY_SHEETS for lang in LANGS}
+    book = _Book(path)
     try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
-    except Exception as err:  # noqa: BLE001 - openpyxl/pandas raise many error types for an unreadable file
-        msg = f"{path}: cannot be read as an Excel workbook ({err})."
-        raise InputError(msg) from None
-    titles = {sheet_title(n, lang): n for n in (*EIGHT_LISTS, *_EXTRA_SHEETS) if n not in _READ_ONLY for lang in LANGS}
-    links, problems = _read_links(sheets)
-    out = {}
-    recognised = set(titles) | {sheet_title(n, lang) for n in _READ_ONLY for lang in LANGS}
-    for title, grid in sheets.items():
-        name = titles.get(str(title).strip())
-        if name is None:
-            if str(title).strip() not in recognised and not _is_layout_sheet(str(title)):
-                problems.append(
-                    f"sheet '{title}' is not a list of this workbook and was ignored (renamed? the lists' "
-                    "sheets are named "
-                    f"{', '.join(sheet_title(n) for n in EIGHT_LISTS[:2])} …)"
-                )
-            continue
-        table = list_table(name)
-        lookup = {}
-        for f in table.fields:
-            lookup.update({f.label_zh: f.name, f.label_en: f.name, f.name: f.name})
-        at = find_header_row(grid, set(lookup))
-        if at is None:
-            problems.append(
-                f"sheet '{title}': no header row with the column names of {table.title_zh} in its first "
-                f"{_HEADER_SCAN_ROWS} rows "
-                f"(e.g. {', '.join(f.label_zh for f in table.fields[:3])}); put the header row back"
-            )
-            continue
-        heads = ["" if pd.isna(h) else str(h).strip() for h in grid.iloc[at]]
-        body = grid.iloc[at + 1 :]
-        keep = [
-            i for i, h in enumerate(heads) if h or body.iloc[:, i].notna().any()
-        ]  # empty columns without a header go
-        unknown = [heads[i] or f"(column {i + 1} without a header)" for i in keep if heads[i] not in lookup]
-        known = [i for i in keep if heads[i] in lookup]
-        frame = body.iloc[:, known].set_axis([lookup[heads[i]] for i in known], axis=1).dropna(how="all")
-        frame, cell_problems = _decode(
-            frame, name, str(title), {lookup[heads[i]]: (get_column_letter(i + 1), heads[i]) for i in known}, links
-        )
-        problems += cell_problems
-        if not cell_problems:
-            try:
-                out[name] = conform(frame, table)
-            except SchemaError as err:
-                problems.append(f"sheet '{title}': {err}")
-        if unknown:
-            problems.append(f"sheet '{title}': columns not in the schema were ignored: {', '.join(map(str, unknown))}")
+        link_titles = {link_sheet(lang)[0] for lang in LANGS}
+        links, problems = _read_links({t: book.grid(t) for t in book.titles if t.strip() in link_titles})
+        out, truncated = {}, []
+        for title in book.titles:
+            name = titles.get(title.strip())
+            if name is None:
+                if title.strip() not in recognised and not _is_layout_sheet(title):
+                    problems.append(
+                        f"sheet '{title}' is not a list of this workbook and was ignored (renamed? the lists' "
+                        f"sheets are named {', '.join(sheet_title(n) for n in EIGHT_LISTS[:2])} …)"
+                    )
+                continue
+            frame, sheet_problems, cut = _read_list(name, title, book.grid(title), book.props, links)
+            problems += sheet_problems
+            if frame is not None:
+                out[name] = frame
+            if cut:
+                truncated.append({"list": name, "sheet": title, "rows": cut[0], "shown": cut[1]})
+    finally:
+        book.close()
     errors = [p for p in problems if "ignored" not in p]
     if errors:
         msg = f"{path}: " + "; ".join(errors) + ". Fix the cells named and import again; nothing was changed."
         raise InputError(msg)
     out["_notes"] = pd.DataFrame({"note": problems})
-    out["_revision"] = pd.DataFrame({"revision": [read_revision(path)]})
+    out["_revision"] = pd.DataFrame({"revision": [book.props.get(REVISION_PROPERTY, "")]})
+    if truncated:
+        out["_truncated"] = pd.DataFrame(truncated)
     return out
 
 

@@ -13,6 +13,10 @@ the writer can stream rows:
   link sheet (:func:`summary_count` recognises the summary on import);
 - text starting with ``= + - @``, tab or CR is written as text with Excel's
   quote prefix, so no formula runs (:func:`is_formula_like`, :func:`unquote`);
+- text longer than a cell holds (:data:`EXCEL_MAX_CHARS`) is cut with a marker
+  saying so (:func:`cut_text`, read back by :func:`cut_length`), and a list
+  longer than a sheet holds says so in a line above its header
+  (:func:`rows_notice`, read back by :func:`read_rows_notice`);
 - 图3 is also given in the method's layout, one row per community
   (:func:`demand_by_community`).
 """
@@ -32,8 +36,11 @@ from blockcheck.lists.amounts import unit_of
 from blockcheck.lists.schema import ListField, list_table, value_labels
 
 __all__ = [
+    "EXCEL_MAX_CHARS",
     "allowed_text",
     "column_format",
+    "cut_length",
+    "cut_text",
     "demand_by_community",
     "display_codes",
     "display_width",
@@ -42,6 +49,9 @@ __all__ = [
     "link_sheet",
     "link_summary",
     "read_code",
+    "read_rows_notice",
+    "rows_notice",
+    "safe_text",
     "split_ids",
     "summary_count",
     "unquote",
@@ -50,6 +60,26 @@ __all__ = [
 
 _FILE = "blockcheck/data/excel.toml"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Excel keeps at most this many characters in a cell (a longer text is cut, see :func:`cut_text`).
+EXCEL_MAX_CHARS = 32_767
+# the marker ending a cut cell and the line above the header of a sheet that does not hold the whole list
+_CUT = {
+    "zh": "……【单元格已截断：原文共 {n} 字，Excel 每个单元格最多 {limit} 字；全文见 workbook.gpkg】",
+    "en": "… [cut: the full text has {n} characters, an Excel cell holds {limit}; the full text is in workbook.gpkg]",
+}
+_ROWS_NOTICE = {
+    "zh": (
+        "本表共 {total:,} 行，超出 Excel 每个工作表 {limit:,} 行的上限，仅显示前 {shown:,} 行；完整清单见 "
+        "workbook.gpkg 图层 {layer}。导入时未显示的行保持不变，不视为删除。"
+    ),
+    "en": (
+        "This list has {total:,} rows, more than an Excel sheet holds ({limit:,} rows): the first {shown:,} are "
+        "shown; the full list is in workbook.gpkg, layer {layer}. On import the rows not shown are kept, never "
+        "taken as deleted."
+    ),
+}
+# characters an .xlsx file cannot hold (control characters, lone surrogates, U+FFFE/FFFF): written as U+FFFD
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _KEYS = {"coded_value": str, "number_formats": dict, "links": dict, "demand_wide": dict}
 
 
@@ -130,7 +160,10 @@ def _is_whole(fmt: object) -> bool:
 
 def display_width(text: str) -> int:
     """Width of `text` in character cells (a Chinese character takes two)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+    text = str(text)
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 # ---------------------------------------------------------------- coded values
@@ -222,6 +255,74 @@ def split_ids(value: object) -> list[str]:
 def is_formula_like(value: object) -> bool:
     """True for text a spreadsheet would take for a formula (starts with ``= + - @``, tab or CR)."""
     return isinstance(value, str) and value.startswith(_FORMULA_START)
+
+
+def safe_text(value: str, lang: str) -> str:
+    """`value` as a cell can hold it: control characters an .xlsx cannot store as U+FFFD, cut at EXCEL_MAX_CHARS."""
+    if _ILLEGAL.search(value):
+        value = _ILLEGAL.sub("\ufffd", value)
+    return cut_text(value, lang) if len(value) > EXCEL_MAX_CHARS else value
+
+
+def cut_text(value: str, lang: str, limit: int | None = None) -> str:
+    """`value` cut to fit a cell of `limit` characters (default EXCEL_MAX_CHARS), ending in a marker saying so.
+
+    The marker names the length of the full text (:func:`cut_length` reads it
+    back); text that fits is returned unchanged.
+    """
+    limit = EXCEL_MAX_CHARS if limit is None else limit
+    if len(value) <= limit:
+        return value
+    marker = _CUT[lang].format(n=len(value), limit=limit)
+    return value[: max(limit - len(marker), 0)] + marker
+
+
+@cache
+def _cut_patterns() -> tuple[re.Pattern, ...]:
+    out = []
+    for template in _CUT.values():
+        head, rest = template.split("{n}")
+        middle, tail = rest.split("{limit}")
+        out.append(re.compile(f"{re.escape(head)}(\\d+){re.escape(middle)}\\d+{re.escape(tail)}$", re.DOTALL))
+    return tuple(out)
+
+
+def cut_length(value: object) -> tuple[str, int] | None:
+    """The text kept and the full length of a cell cut by :func:`cut_text`; None for any other cell."""
+    if not isinstance(value, str) or not value.endswith(("】", "]")):
+        return None
+    for pattern in _cut_patterns():
+        match = pattern.search(value)
+        if match:
+            return value[: match.start()], int(match[1])
+    return None
+
+
+def rows_notice(total: int, shown: int, layer: str, lang: str, limit: int) -> str:
+    """The line above the header of a sheet showing only the first `shown` of a list's `total` rows."""
+    return _ROWS_NOTICE[lang].format(total=total, shown=shown, layer=layer, limit=limit)
+
+
+@cache
+def _notice_patterns() -> tuple[re.Pattern, ...]:
+    out = []
+    for template in _ROWS_NOTICE.values():
+        pattern = re.escape(template)
+        for name, group in (("total", r"(?P<total>[\d,]+)"), ("shown", r"(?P<shown>[\d,]+)"), ("limit", r"[\d,]+")):
+            pattern = pattern.replace(re.escape(f"{{{name}:,}}"), group)
+        out.append(re.compile("^" + pattern.replace(re.escape("{layer}"), r"(?P<layer>\S+?)") + "$"))
+    return tuple(out)
+
+
+def read_rows_notice(value: object) -> tuple[int, int] | None:
+    """(rows of the list, rows shown) from a line written by :func:`rows_notice`; None for any other cell."""
+    if not isinstance(value, str):
+        return None
+    for pattern in _notice_patterns():
+        match = pattern.match(value.strip())
+        if match:
+            return int(match["total"].replace(",", "")), int(match["shown"].replace(",", ""))
+    return None
 
 
 def unquote(value: object) -> object:

@@ -124,6 +124,10 @@ def record_project_changes(
     return changes
 
 
+#: Rows of a list turned into text at a time by :func:`lists_revision` (the digest does not depend on it).
+_DIGEST_ROWS = 100_000
+
+
 def lists_revision(tables: dict[str, pd.DataFrame]) -> str:
     """A digest of the eight lists' contents (attributes, rows in key order): what an Excel export was made from.
 
@@ -141,7 +145,9 @@ def lists_revision(tables: dict[str, pd.DataFrame]) -> str:
         rows = rows.sort_values(table.key, kind="stable")
         rows = pd.DataFrame({column: _column_text(rows[column]) for column in rows.columns})
         digest.update(name.encode("utf-8"))
-        digest.update(rows.to_csv(index=False, header=True, lineterminator="\n").encode("utf-8"))
+        for start in range(0, max(len(rows), 1), _DIGEST_ROWS):  # in parts: never the whole list as one text
+            part = rows.iloc[start : start + _DIGEST_ROWS]
+            digest.update(part.to_csv(index=False, header=start == 0, lineterminator="\n").encode("utf-8"))
     return digest.hexdigest()[:16]
 
 

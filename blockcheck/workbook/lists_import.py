@@ -7,32 +7,46 @@ workbook's lists now — a file older than the workbook's last change (an edit
 in QGIS, another import, a re-run) is refused, so it cannot put confirmed
 resources back to candidate. Rows missing from a sheet are deletions only with
 ``delete_missing``; formulas, ids changed into new rows and cells cut at
-Excel's 32,767-character limit are reported, not taken as edits. The plan of
-changes is returned (and printed by the CLI) before anything is written.
+Excel's 32,767-character limit are reported, not taken as edits (a cell the
+writer cut, ending in its marker, takes the workbook's full text back; edited,
+it is refused). A sheet showing only the first rows of a list too long for
+Excel never deletes the rows it does not show: they are kept, and
+``delete_missing`` is refused for such a file. The plan of changes is returned
+(and printed by the CLI) before anything is written.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
+import blockcheck.io as bio
 from blockcheck.errors import InputError, StaleImportError
 from blockcheck.io import check_unpacked_size, write_gpkg
 from blockcheck.lists.schema import EIGHT_LISTS, ListTable, conform, list_table
 from blockcheck.workbook.excel import REVISION_PROPERTY, read_eight_lists, sheet_title
-from blockcheck.workbook.excel_layout import split_ids
+from blockcheck.workbook.excel_layout import EXCEL_MAX_CHARS, cut_length, split_ids
 from blockcheck.workbook.history import HISTORY_LAYER, history_rows, lists_revision, record_project_changes, value_text
 from blockcheck.workbook.lock import workbook_lock
-from blockcheck.workbook.read import read_meta, read_other_layers, read_workbook, require_workbook
+from blockcheck.workbook.read import layer_names, read_meta, read_other_layers, read_workbook, require_workbook
 
-__all__ = ["EXCEL_CELL_LIMIT", "ImportPlan", "import_lists"]
+__all__ = ["EXCEL_CELL_LIMIT", "UNPACKED_BYTES_PER_ROW", "ImportPlan", "import_lists"]
 
 #: Excel keeps at most this many characters in a cell; a longer text comes back cut.
-EXCEL_CELL_LIMIT = 32_767
+EXCEL_CELL_LIMIT = EXCEL_MAX_CHARS
+# a formula element in a sheet's XML (any namespace prefix): files without one need no cell-by-cell search
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_SCAN_BYTES = 1 << 20
+#: Bytes an edited file may unpack to per row of the workbook's lists, when that is more than the default limit
+#: of :func:`blockcheck.io.check_unpacked_size` (a row and its links take about 1 kB of sheet XML).
+UNPACKED_BYTES_PER_ROW = 4_000
 
 
 @dataclass
@@ -44,6 +58,8 @@ class ImportPlan:
     deleted: dict[str, int] = field(default_factory=dict)
     kept_missing: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: Per list whose sheet shows only its first rows (Excel's row limit): (rows of the list, rows shown).
+    shown_only: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def changed(self) -> dict[str, int]:
@@ -66,7 +82,13 @@ class ImportPlan:
                 )
                 if n
             ]
-            if self.kept_missing.get(name):
+            if self.kept_missing.get(name) and name in self.shown_only:
+                total, shown = self.shown_only[name]
+                parts.append(
+                    f"{self.kept_missing[name]} not in the file kept (the sheet shows the first {shown:,} of "
+                    f"{total:,} rows)"
+                )
+            elif self.kept_missing.get(name):
                 parts.append(f"{self.kept_missing[name]} not in the file kept (--delete-missing deletes them)")
             if parts:
                 out.append(f"  {sheet_title(name)}: " + ", ".join(parts))
@@ -82,19 +104,49 @@ def _comparable(frame: pd.DataFrame, table: ListTable) -> pd.DataFrame:
     return frame.map(value_text)
 
 
-def _restore_cut_text(new: pd.DataFrame, old: pd.DataFrame, table: ListTable) -> pd.DataFrame:
-    """Cells Excel cut at its limit take the workbook's full text back (a cut is no edit)."""
+def _restore_cut_text(new: pd.DataFrame, old: pd.DataFrame, table: ListTable) -> tuple[pd.DataFrame, list[str]]:
+    """Cells cut at Excel's cell limit take the workbook's full text back (a cut is no edit).
+
+    A cell ending in the writer's marker (:func:`blockcheck.workbook.excel_layout.cut_text`)
+    whose text no longer starts the workbook's text cannot be merged: it is
+    returned as a problem (its full text is not in the file). So is a cell
+    Excel (or another program) cut at the limit, unless the workbook's text
+    starts with it (then that text is taken back).
+    """
     old_i = old.set_index(table.key)
-    new = new.copy()
+    new, problems = new.copy(), []
     for f in table.fields:
         if f.type != "str" or f.name not in new or f.name not in old_i:
             continue
-        cut = new[f.name].astype("string").str.len().fillna(0).ge(EXCEL_CELL_LIMIT) & new[table.key].isin(old_i.index)
-        for i in new.index[cut.to_numpy()]:
-            full = old_i.at[new.at[i, table.key], f.name]
-            if isinstance(full, str) and full.startswith(str(new.at[i, f.name])):
+        candidates = [  # Excel's own cut (a full cell) or the writer's marker at the end
+            i
+            for i, v in zip(new.index, new[f.name].tolist(), strict=True)
+            if isinstance(v, str) and (len(v) >= EXCEL_CELL_LIMIT or v.endswith(("】", "]")))
+        ]
+        for i in candidates:
+            value, key = new.at[i, f.name], new.at[i, table.key]
+            full = old_i.at[key, f.name] if key in old_i.index else None
+            marked = cut_length(value)
+            if marked is not None:
+                kept, n = marked
+                if isinstance(full, str) and len(full) == n and full.startswith(kept):
+                    new.at[i, f.name] = full
+                else:
+                    problems.append(
+                        f"{sheet_title(table.name)}, row {key}, column {f.label_zh}: the cell was cut at Excel's "
+                        f"limit of {EXCEL_CELL_LIMIT:,} characters (it ends in the marker saying so) and no longer "
+                        "matches the workbook's text; edit this text in the workbook (QGIS), or replace the whole "
+                        "cell, marker included"
+                    )
+            elif len(value) >= EXCEL_CELL_LIMIT and isinstance(full, str) and full.startswith(value):
                 new.at[i, f.name] = full
-    return new
+            elif len(value) >= EXCEL_CELL_LIMIT:
+                problems.append(
+                    f"{sheet_title(table.name)}, row {key}, column {f.label_zh}: the cell holds Excel's maximum of "
+                    f"{EXCEL_CELL_LIMIT:,} characters, so its end was probably cut, and it does not match the "
+                    "workbook's text; edit this text in the workbook (QGIS), or shorten the cell"
+                )
+    return new, problems
 
 
 def _changed_rows(new: pd.DataFrame, old: pd.DataFrame, table: ListTable) -> tuple[pd.Series, pd.Series]:
@@ -111,10 +163,34 @@ def _changed_rows(new: pd.DataFrame, old: pd.DataFrame, table: ListTable) -> tup
     return is_new, differs
 
 
+def _has_formula_tags(xlsx: Path) -> bool:
+    """True when a part of the file may hold a formula element (a quick scan of its XML, no parsing).
+
+    Every XML part is scanned, wherever a program put its sheets; a part with a
+    formula that is no cell (a chart's) only costs the cell-by-cell search.
+    """
+    with zipfile.ZipFile(xlsx) as archive:
+        for info in archive.infolist():
+            if not info.filename.lower().endswith(".xml"):
+                continue
+            tail = b""
+            with archive.open(info) as fh:
+                while block := fh.read(_SCAN_BYTES):
+                    block = tail + block
+                    if any(tag in block for tag in (b"<f>", b"<f ", b"<f/")) or (
+                        b":f" in block and _FORMULA_TAG.search(block)  # a namespace prefix: <x:f>
+                    ):
+                        return True
+                    tail = block[-64:]
+    return False
+
+
 def _formula_cells(xlsx: Path) -> list[str]:
     """Cells of the list sheets that hold a formula (a formula is not data; its cached value may be absent)."""
     import openpyxl
 
+    if not _has_formula_tags(xlsx):  # the usual case: no sheet holds one, no cell-by-cell search
+        return []
     titles = {sheet_title(n, lang) for n in EIGHT_LISTS for lang in ("zh", "en")}
     book = openpyxl.load_workbook(xlsx, read_only=True, data_only=False)
     try:
@@ -127,6 +203,30 @@ def _formula_cells(xlsx: Path) -> list[str]:
     finally:
         book.close()
     return found
+
+
+def _refuse_delete_missing(xlsx: Path, truncated: pd.DataFrame) -> None:
+    """--delete-missing with a sheet showing only the first rows of its list: the rest would look deleted."""
+    sheets = "; ".join(
+        f"sheet '{r.sheet}' shows the first {int(r.shown):,} of the {int(r.rows):,} rows of {r.list}"
+        for r in truncated.itertuples()
+    )
+    msg = (
+        f"{xlsx}: {sheets} (an Excel sheet holds 1,048,576 rows), so rows missing from it cannot be told from "
+        "rows not shown; --delete-missing was refused and nothing was changed. Import without --delete-missing "
+        "(rows not in the file are kept), and delete rows in the workbook (QGIS) instead."
+    )
+    raise InputError(msg)
+
+
+def _unpacked_limit(workbook: Path) -> int:
+    """The most an edited file of `workbook` may unpack to: the default zip-bomb limit, or more for a workbook
+    whose lists are long (the file of a city's lists unpacks to more than 512 MB)."""
+    names = layer_names(workbook)
+    rows = sum(
+        int(pyogrio.read_info(workbook, layer=n)["features"]) for n in (*EIGHT_LISTS, HISTORY_LAYER) if n in names
+    )
+    return max(bio.MAX_UNPACKED_BYTES, rows * UNPACKED_BYTES_PER_ROW)
 
 
 def _check_workbook(workbook: Path) -> None:
@@ -179,12 +279,14 @@ def import_lists(
     StaleImportError
         The file was written from an older state of the lists than the workbook holds now.
     InputError
-        Not a workbook of a run; the file unreadable, too large unpacked, with formulas, or not
-        matching the schemas (every cell named); nothing is written.
+        Not a workbook of a run; the file unreadable, too large unpacked (more than the default limit
+        and than :data:`UNPACKED_BYTES_PER_ROW` per row of the workbook's lists), with formulas, or not
+        matching the schemas (every cell named); a cell cut at Excel's limit and then edited;
+        ``delete_missing`` with a sheet showing only the first rows of its list; nothing is written.
     """
     workbook, xlsx = Path(workbook), Path(xlsx)
     _check_workbook(workbook)
-    check_unpacked_size(xlsx)
+    check_unpacked_size(xlsx, limit_bytes=_unpacked_limit(workbook))
     with workbook_lock(workbook, command="blockcheck import-lists"):
         formulas = _formula_cells(xlsx)
         if formulas:
@@ -212,14 +314,21 @@ def import_lists(
                 f"Write a fresh file with `blockcheck export-lists {workbook}`, make your edits there and import that."
             )
             raise StaleImportError(msg)
+        truncated = edited.get("_truncated")
+        if truncated is not None and len(truncated) and delete_missing:
+            _refuse_delete_missing(xlsx, truncated)
         plan, layers, history_changes = ImportPlan(notes=list(edited["_notes"]["note"])), {}, []
+        if truncated is not None:
+            plan.shown_only = {r.list: (int(r.rows), int(r.shown)) for r in truncated.itertuples()}
+        problems: list[str] = []
         for name in EIGHT_LISTS:
             if name not in edited or name not in current:
                 continue
             table = list_table(name)
             old = current[name] if "provenance" in current[name] else current[name].assign(provenance="generated")
             old_attrs = conform(old.drop(columns="geometry", errors="ignore"), table)
-            new_attrs = _restore_cut_text(edited[name], old_attrs, table)
+            new_attrs, cut_problems = _restore_cut_text(edited[name], old_attrs, table)
+            problems += cut_problems
             is_new, differs = _changed_rows(new_attrs, old_attrs, table)
             if len(new_attrs):
                 new_attrs.loc[is_new, "provenance"] = "added"
@@ -245,6 +354,9 @@ def import_lists(
                 layers[name] = new_attrs
             if name == "project_list":
                 history_changes += record_project_changes(new_attrs, old_attrs, who=who, reason=reason)
+        if problems:
+            msg = f"{xlsx}: " + "; ".join(problems) + ". Nothing was changed."
+            raise InputError(msg)
         if announce is not None:
             announce(plan)
         if dry_run or not any(plan.changed.values()):

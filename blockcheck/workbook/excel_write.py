@@ -1,0 +1,589 @@
+"""Writing eight_lists.xlsx: one pass per sheet, row by row, through openpyxl's write-only (streaming) workbook.
+
+:func:`write_eight_lists` never holds a sheet in memory: each list is
+converted column by column in chunks of :data:`CHUNK_ROWS` rows (the values of
+a column become one Python list, a column's number format is decided once) and
+its rows go straight to a temporary file. openpyxl writes each sheet's layout
+(widths, frozen header, autofilter, print titles, page header) and its title,
+notice and header rows; the data rows are written as sheet XML text (openpyxl
+takes ten times as long per cell) and put into openpyxl's sheet before the
+workbook is saved, with cell styles registered with openpyxl's workbook.
+Column widths are measured on a sample of rows (:data:`WIDTH_SAMPLE_ROWS`,
+every row of a shorter list) plus, for each column, the row with the largest
+number or the longest text.
+
+Nothing a sheet cannot hold makes a run fail at its end: a list longer than a
+sheet (:data:`EXCEL_MAX_ROWS`) shows its first rows under a line saying how
+many rows the list has, how many are shown and which layer of workbook.gpkg
+holds them all (the sheet is also named in the document property
+:data:`TRUNCATED_PROPERTY`); a text longer than a cell holds is cut with a
+marker; long id lists go to the link sheet only while it has room (then they
+stay in their cells); control characters an .xlsx cannot store are replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from blockcheck.errors import OutputError
+from blockcheck.inputs.read import is_synthetic
+from blockcheck.lists.schema import EIGHT_LISTS, ListTable, conform, list_table
+from blockcheck.report.settings import check_lang, settings, text
+from blockcheck.workbook.excel_layout import (
+    EXCEL_MAX_CHARS,
+    column_format,
+    demand_by_community,
+    display_codes,
+    display_width,
+    excel_settings,
+    is_formula_like,
+    link_sheet,
+    link_summary,
+    rows_notice,
+    safe_text,
+    split_ids,
+    wide_demand_title,
+)
+from blockcheck.workbook.history import HISTORY_LAYER, lists_revision
+from blockcheck.workbook.read import META_LAYER
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from openpyxl import Workbook
+
+__all__ = [
+    "CHUNK_ROWS",
+    "DATA_GAPS_SHEET",
+    "EXCEL_MAX_ROWS",
+    "EXTRA_SHEETS",
+    "READ_ONLY_SHEETS",
+    "REVISION_PROPERTY",
+    "TRUNCATED_PROPERTY",
+    "WIDTH_SAMPLE_ROWS",
+    "key_text",
+    "sheet_heading",
+    "sheet_title",
+    "write_eight_lists",
+]
+
+#: Rows an Excel sheet holds (title, notice and header rows included); a longer list shows its first rows.
+EXCEL_MAX_ROWS = 1_048_576
+#: The document property holding the revision of the lists the file shows.
+REVISION_PROPERTY = "blockcheck_lists_revision"
+#: The document property naming the sheets that show only the first rows of their list (JSON: title → [rows, shown]).
+TRUNCATED_PROPERTY = "blockcheck_truncated_sheets"
+#: The data-gap list: written after the eight lists, never imported.
+DATA_GAPS_SHEET = "data_gaps"
+#: The tables written after the eight lists, and those of them that are never imported.
+EXTRA_SHEETS = (DATA_GAPS_SHEET, HISTORY_LAYER)
+READ_ONLY_SHEETS = (DATA_GAPS_SHEET,)
+#: Rows converted at a time, and rows a column's width is measured on.
+CHUNK_ROWS = 10_000
+WIDTH_SAMPLE_ROWS = 5_000
+_MIN_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 6, 60, 24  # column widths (character cells); longer headers wrap
+_NOTICE_COLOR = "C00000"
+
+# (columns of cell values, number format per column: None, one format or one per row)
+Chunk = tuple[list[list], list]
+
+
+def sheet_title(name: str, lang: str = "zh") -> str:
+    """Sheet name of a list, e.g. ``图1 问题清单`` (Excel allows 31 characters)."""
+    table = list_table(name)
+    title = table.title_zh if lang == "zh" else table.title_en
+    return (f"{table.figure} {title}" if table.figure else title)[:31]
+
+
+def heading(base: str, lang: str, *, synthetic: bool, read_only: bool) -> str:
+    """A title row: `base`, then the synthetic-data notice and the read-only note as they apply."""
+    parts = [base]
+    if synthetic:
+        parts.append(text(lang, "synthetic_notice"))
+    if read_only:
+        parts.append(text(lang, "sheet_read_only"))
+    return " · ".join(parts)
+
+
+def sheet_heading(name: str, lang: str = "zh", *, synthetic: bool = False) -> str:
+    """The title row of a sheet: ``图1 问题清单``, with `` · 示例数据（虚构）`` for synthetic data (and the read-only
+    note).
+    """
+    table = list_table(name)
+    title = table.title_zh if lang == "zh" else table.title_en
+    figure = table.figure if lang == "zh" else table.figure.replace("图", "Fig. ")
+    base = f"{figure} {title}" if figure else title
+    return heading(base, lang, synthetic=synthetic, read_only=name in READ_ONLY_SHEETS)
+
+
+def meta_synthetic(meta: object) -> bool:
+    """True when a blockcheck_meta table (key, value) says synthetic = true."""
+    if not isinstance(meta, pd.DataFrame) or not {"key", "value"} <= set(meta.columns):
+        return False
+    return is_synthetic(dict(zip(meta["key"].astype(str), meta["value"].fillna("").astype(str), strict=True)))
+
+
+def key_text(value: object) -> str:
+    """A row key as the link sheet holds it (``3.0`` read back from Excel → ``"3"``)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _list_columns(name: str, table: ListTable, frame: pd.DataFrame, lang: str, links: _Links | None) -> Chunk:
+    """Cell values and number formats of (some rows of) a list, column by column.
+
+    Coded values show their label, id lists longer than ``links.max_chars`` a
+    summary with their ids on the link sheet (`links`; None: the summary alone, for measuring widths).
+    """
+    max_chars = int(excel_settings()["links"]["max_chars"])
+    columns, formats = [], []
+    for f in table.fields:
+        column = frame[f.name]
+        values = column.astype(object).where(column.notna(), None).tolist()
+        if f.type == "str":
+            shown = display_codes(name, f, lang)
+            if shown:
+                values = [shown.get(v, v) for v in values]
+            if f.is_id_list:
+                label = f.label_zh if lang == "zh" else f.label_en
+                for i in [i for i, v in enumerate(values) if isinstance(v, str) and len(v) > max_chars]:
+                    ids = split_ids(values[i])
+                    key = key_text(frame[table.key].iat[i]) if table.key in frame else ""
+                    if links is None or links.take(sheet_title(name, lang), key, label, ids):
+                        values[i] = link_summary(len(ids), lang)
+        columns.append(values)
+        formats.append(column_format(f, frame))
+    return columns, formats
+
+
+def _width(header: str, values: list, fmt: object) -> float:
+    """Column width: the longest value (numbers as formatted, roughly), the header up to _HEADER_WIDTH."""
+    data = max((display_width(v[:_MAX_WIDTH]) for v in set(values) if isinstance(v, str)), default=0)
+    numbers = [abs(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if numbers:
+        data = max(data, len(f"{max(numbers):,.2f}") + (1 if fmt is not None and "%" in str(fmt) else 0))
+    return min(_MAX_WIDTH, max(_MIN_WIDTH, data + 2, min(display_width(header), _HEADER_WIDTH) + 2))
+
+
+def _sample_rows(frame: pd.DataFrame) -> np.ndarray | slice:
+    """Rows to measure column widths on: all of a short table; else the first rows, an even spread and, per column,
+    the row with the largest number or the longest text."""
+    n = len(frame)
+    if n <= WIDTH_SAMPLE_ROWS:
+        return slice(None)
+    picks = [np.arange(WIDTH_SAMPLE_ROWS // 5), np.linspace(0, n - 1, WIDTH_SAMPLE_ROWS - WIDTH_SAMPLE_ROWS // 5)]
+    for name in frame.columns:
+        column = frame[name]
+        size = (
+            pd.to_numeric(column, errors="coerce").abs()
+            if pd.api.types.is_numeric_dtype(column)
+            else column.astype("string").str.len()
+        )
+        if size.notna().any():
+            picks.append(np.array([np.nanargmax(size.to_numpy(dtype="float64", na_value=np.nan))]))
+    return np.unique(np.concatenate(picks).astype(np.int64))
+
+
+class _Quoted(str):
+    """Formula-like text, written as text with Excel's quote prefix: no formula runs, also not after editing."""
+
+    __slots__ = ()
+
+
+def _safe_column(values: list, lang: str) -> list:
+    """Text as a cell holds it: formula-like text marked :class:`_Quoted`, too long text cut with a marker,
+    characters an .xlsx cannot hold replaced (each cell is looked at only when the column has such text)."""
+    texts = [v for v in values if isinstance(v, str)]
+    if not texts:
+        return values
+    risky = (
+        any(map(is_formula_like, texts))
+        or max(map(len, texts)) > EXCEL_MAX_CHARS
+        or not "".join(texts).isprintable()  # a newline, tab or control character somewhere: check each cell
+    )
+    if not risky:
+        return values
+    out = list(values)
+    for i, v in enumerate(values):
+        if isinstance(v, str):
+            v = safe_text(v, lang)
+            out[i] = _Quoted(v) if is_formula_like(v) else v
+    return out
+
+
+def _escape(text: str) -> str:
+    """`text` as XML element content (a CR kept as a character reference: parsers would drop it)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _cell_xml(ref: str, value: object, style: str, quoted: str) -> str:
+    """One ``<c>`` element: text inline (quoted text with the quote-prefix style), numbers in `style`."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
+        prefix = quoted if value.__class__ is _Quoted else ""
+        return f'<c r="{ref}"{prefix} t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        return f'<c r="{ref}"{style}><v>{value}</v></c>'
+    if isinstance(value, float):
+        return f'<c r="{ref}"{style}><v>{value!r}</v></c>' if math.isfinite(value) else ""
+    return _cell_xml(ref, str(value), style, quoted)  # anything else as its text
+
+
+class _Styles:
+    """The ``s`` attributes of the data cells: one cell style per number format, and the quote prefix."""
+
+    def __init__(self, book: Workbook) -> None:
+        self._owner = SimpleNamespace(parent=book)  # styles are the workbook's: a cell needs no sheet for them
+        self._attrs: dict[str | None, str] = {}
+        self.quoted = self._attr(None)
+
+    def _attr(self, fmt: str | None) -> str:
+        from openpyxl.styles.styleable import StyleableObject
+
+        style = StyleableObject(self._owner)
+        if fmt is None:
+            style.quotePrefix = True
+        else:
+            style.number_format = fmt
+        return f' s="{style.style_id}"'
+
+    def number(self, fmt: str) -> str:
+        """The attribute of number format `fmt` (registered with the workbook once)."""
+        if fmt not in self._attrs:
+            self._attrs[fmt] = self._attr(fmt)
+        return self._attrs[fmt]
+
+
+class _DataRows:
+    """The data rows of a sheet, as sheet XML in a file of their own, from row `first` on.
+
+    openpyxl spends most of its time per cell; these rows are written as text
+    and put into the sheet openpyxl wrote (:func:`_splice`) before the
+    workbook is saved.
+    """
+
+    def __init__(self, styles: _Styles, n_columns: int, first: int, lang: str) -> None:
+        from openpyxl.utils import get_column_letter
+
+        self.styles, self.lang, self.next_row = styles, lang, first
+        self.letters = [get_column_letter(i) for i in range(1, n_columns + 1)]
+        handle, name = tempfile.mkstemp(suffix=".xml", prefix="blockcheck_rows_")
+        self.path = Path(name)
+        self._out = open(handle, "w", encoding="utf-8", errors="replace")  # noqa: SIM115 - closed in close()
+
+    def _column(self, letter: str, values: list, fmt: object) -> list[str]:
+        rows, quoted = range(self.next_row, self.next_row + len(values)), self.styles.quoted
+        if fmt is None:
+            values = _safe_column(values, self.lang)
+            return [_cell_xml(f"{letter}{r}", v, "", quoted) for r, v in zip(rows, values, strict=True)]
+        if isinstance(fmt, list):
+            styles = [self.styles.number(f) if f is not None else "" for f in fmt]
+            return [_cell_xml(f"{letter}{r}", v, s, quoted) for r, v, s in zip(rows, values, styles, strict=True)]
+        style = self.styles.number(fmt)
+        return [_cell_xml(f"{letter}{r}", v, style, quoted) for r, v in zip(rows, values, strict=True)]
+
+    def append(self, columns: list[list], formats: list) -> None:
+        """Append the rows of `columns` (one list per column), numbers in their column's or row's format."""
+        if not columns or not columns[0]:
+            return
+        cells = [self._column(L, v, f) for L, v, f in zip(self.letters, columns, formats, strict=True)]
+        rows = range(self.next_row, self.next_row + len(columns[0]))
+        by_row = zip(*cells, strict=True)
+        self._out.write("".join(f'<row r="{r}">{"".join(c)}</row>' for r, c in zip(rows, by_row, strict=True)))
+        self.next_row = rows.stop
+
+    def close(self) -> None:
+        """No more rows (the file stays until :meth:`discard`)."""
+        self._out.close()
+
+    def discard(self) -> None:
+        """Remove the rows' file (also after a failure)."""
+        self._out.close()
+        self.path.unlink(missing_ok=True)
+
+
+def _open_sheet(book: Workbook, title: str, top: str, headers: list[str], widths: list[float], **how) -> object:
+    """A write-only sheet with its layout set and its title, notice and header rows written (by openpyxl)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    lang, red, notice, n_rows = how["lang"], how["red"], how["notice"], how["n_rows"]
+    sheet = book.create_sheet(title)
+    head_row = 3 if notice else 2  # title, (notice,) header
+    sheet.freeze_panes = f"A{head_row + 1}"  # below the header row
+    sheet.print_title_rows = f"1:{head_row}"
+    sheet.auto_filter.ref = f"A{head_row}:{get_column_letter(max(len(headers), 1))}{head_row + n_rows}"
+    sheet.oddHeader.center.text = top.replace("&", "&&")
+    if red:
+        sheet.oddHeader.center.color = red
+    sheet.oddFooter.right.text = text(lang, "page", page="&P")
+    lines = 1
+    for i, (header, width) in enumerate(zip(headers, widths, strict=True), start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+        lines = max(lines, math.ceil(display_width(header) / max(width - 2, 1)))
+    if lines > 1:
+        sheet.row_dimensions[head_row].height = 15 * lines
+    cell = WriteOnlyCell(sheet, value=top)
+    cell.font = Font(bold=True, size=13, color=red)
+    sheet.append([cell])
+    if notice:
+        cell = WriteOnlyCell(sheet, value=notice)
+        cell.font = Font(bold=True, color=_NOTICE_COLOR)
+        sheet.append([cell])
+    head_font, head_fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    head_align = Alignment(wrap_text=True, vertical="center")
+    row = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font, cell.fill, cell.alignment = head_font, head_fill, head_align
+        row.append(cell)
+    sheet.append(row)
+    return sheet
+
+
+def _splice(sheet: object, rows: _DataRows) -> None:
+    """Finish `sheet`: openpyxl writes its tail, then `rows` go in before ``</sheetData>`` (and its size on top)."""
+    rows.close()
+    sheet.close()
+    sheet_xml = Path(sheet._writer.out)  # the file openpyxl saves the sheet from (openpyxl >= 3.1)
+    xml = sheet_xml.read_bytes()  # the layout and the top rows: small
+    at = xml.rfind(b"</sheetData>")
+    if at < 0:
+        msg = f"openpyxl wrote sheet '{sheet.title}' without a <sheetData> element; cannot add its rows"
+        raise OutputError(msg)
+    # the sheet's size, as readers look it up before the rows (openpyxl's write-only sheets declare none)
+    views = xml.find(b"<sheetViews")
+    dimension = f'<dimension ref="A1:{rows.letters[-1] if rows.letters else "A"}{rows.next_row - 1}"/>'.encode()
+    head = xml[:views] + dimension + xml[views:at] if 0 <= views < at else xml[:at]
+    spliced = sheet_xml.with_name(sheet_xml.name + ".rows")
+    with spliced.open("wb") as out, rows.path.open("rb") as data:
+        out.write(head)
+        shutil.copyfileobj(data, out, 1 << 20)
+        out.write(xml[at:])
+    os.replace(spliced, sheet_xml)
+
+
+class _Links:
+    """The link sheet's rows, written to its rows' file as the lists give them; full when the sheet would overflow.
+
+    Column widths are measured on the first rows and the longest value of each column.
+    """
+
+    def __init__(self, styles: _Styles, lang: str) -> None:
+        self.lang, self.count = lang, 0
+        self.rows = _DataRows(styles, len(link_sheet(lang)[2]), 3, lang)  # below the title and header rows
+        self._pending: list[tuple[str, str, str, str]] = []
+        self.sample: list[tuple[str, str, str, str]] = []
+        self._longest: dict[int, tuple[str, str, str, str]] = {}
+
+    def take(self, sheet: str, key: str, label: str, ids: list[str]) -> bool:
+        """Add the ids of one cell; False (nothing added: the ids stay in the cell) when the sheet has no room."""
+        if self.count + len(ids) > EXCEL_MAX_ROWS - 2:  # the link sheet's title and header rows
+            return False
+        rows = [(sheet, key, label, x) for x in ids]
+        self._pending += rows
+        self.count += len(rows)
+        if len(self.sample) < WIDTH_SAMPLE_ROWS:
+            self.sample += rows[: WIDTH_SAMPLE_ROWS - len(self.sample)]
+        widest = (sheet, key, label, max(ids, key=len)) if ids else None
+        for j, value in enumerate(widest or ()):
+            if len(value) > len(self._longest.get(j, ("",) * 4)[j]):
+                self._longest[j] = widest
+        if len(self._pending) >= CHUNK_ROWS:
+            self.flush()
+        return True
+
+    def flush(self) -> None:
+        """Write the rows taken so far."""
+        if self._pending:
+            self.rows.append([list(c) for c in zip(*self._pending, strict=True)], [None] * 4)
+            self._pending = []
+
+    def widths_sample(self) -> list[list]:
+        """Columns of the rows widths are measured on."""
+        return [list(c) for c in zip(*self.sample, *self._longest.values(), strict=True)]
+
+
+def _write_sheet(
+    book: Workbook,
+    title: str,
+    top: str,
+    headers: list[str],
+    n_total: int,
+    make: Callable[[slice | np.ndarray, bool], Chunk],
+    sample: np.ndarray | slice,
+    **how,
+) -> tuple[int, int] | None:
+    """One sheet of `n_total` rows made by `make(rows, final)`; (rows, shown) when the sheet cannot hold them all.
+
+    `make` gives the columns and formats of the rows `rows` (a slice or
+    positions); `final` is False for the rows widths are measured on.
+    """
+    fits = n_total <= EXCEL_MAX_ROWS - 2  # title and header rows
+    shown = n_total if fits else max(EXCEL_MAX_ROWS - 3, 0)  # and the notice line
+    layer, lang, styles = how.pop("layer"), how["lang"], how.pop("styles")
+    notice = None if fits else rows_notice(n_total, shown, layer, lang, EXCEL_MAX_ROWS)
+    sample = sample[sample < shown] if isinstance(sample, np.ndarray) else slice(0, shown)
+    columns, formats = make(sample if n_total else slice(0, 0), False)
+    widths = [_width(h, values, fmt) for h, values, fmt in zip(headers, columns, formats, strict=True)]
+    sheet = _open_sheet(book, title, top, headers, widths, notice=notice, n_rows=shown, **how)
+    rows = _DataRows(styles, len(headers), 4 if notice else 3, lang)
+    try:
+        for start in range(0, shown, CHUNK_ROWS):
+            rows.append(*make(slice(start, min(start + CHUNK_ROWS, shown)), True))
+        _splice(sheet, rows)
+    finally:
+        rows.discard()
+    return None if fits else (n_total, shown)
+
+
+def _write_links(book: Workbook, links: _Links, *, synthetic: bool, red: str | None) -> None:
+    """The link sheet, after the lists: its rows are in `links`' file already."""
+    lang = links.lang
+    title, top, headers = link_sheet(lang)
+    links.flush()
+    widths = [_width(h, values, None) for h, values in zip(headers, links.widths_sample(), strict=True)]
+    top = heading(top, lang, synthetic=synthetic, read_only=False)
+    sheet = _open_sheet(book, title, top, headers, widths, lang=lang, red=red, notice=None, n_rows=links.count)
+    _splice(sheet, links.rows)
+
+
+def _columns_maker(columns: list[list]) -> Callable[[slice | np.ndarray, bool], Chunk]:
+    """`make` for a sheet of ready columns without number formats (the 图3 layout)."""
+
+    def make(rows: slice | np.ndarray, _final: bool) -> Chunk:
+        if isinstance(rows, slice):
+            return [c[rows] for c in columns], [None] * len(columns)
+        return [[c[i] for i in rows] for c in columns], [None] * len(columns)
+
+    return make
+
+
+def _list_sheets(
+    tables: dict[str, pd.DataFrame], lang: str, synthetic: bool, links: _Links
+) -> Iterator[tuple[str, str, list[str], int, Callable, np.ndarray | slice, str]]:
+    """(title, title row, headers, rows, make, width sample, layer) of each list sheet and the 图3 layout, in order."""
+    for name in (*EIGHT_LISTS, *EXTRA_SHEETS):
+        if name not in tables:
+            continue
+        table = list_table(name)
+        frame = conform(pd.DataFrame(tables[name]).drop(columns="geometry", errors="ignore"), table)
+
+        def make(rows: slice | np.ndarray, final: bool, name=name, table=table, frame=frame) -> Chunk:
+            return _list_columns(name, table, frame.iloc[rows], lang, links if final else None)
+
+        title = sheet_title(name, lang)
+        headers = list(table.labels(lang).values())
+        yield (
+            title,
+            sheet_heading(name, lang, synthetic=synthetic),
+            headers,
+            len(frame),
+            make,
+            _sample_rows(frame),
+            name,
+        )
+        if name == "demand_list":
+            wide = demand_by_community(frame, lang)
+            columns = [wide[c].astype(object).where(wide[c].notna(), None).tolist() for c in wide.columns]
+            wide_top = heading(wide_demand_title(lang), lang, synthetic=synthetic, read_only=True)
+            yield (
+                wide_demand_title(lang),
+                wide_top,
+                list(wide.columns),
+                len(wide),
+                _columns_maker(columns),
+                slice(None),
+                name,
+            )
+
+
+def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], *, lang: str = "zh") -> Path:
+    """Write the lists, the data-gap list and the project history to an .xlsx file, atomically, row by row.
+
+    Columns follow the list schema, so the 图1–图8 columns come first, with
+    their Chinese (or English) headers; geometry is left out. Row 1 of each
+    sheet is its title (:func:`sheet_heading`), row 2 the header (frozen, with
+    an autofilter). Numbers are formatted by unit, coded values show their
+    Chinese label beside the code, id lists longer than ``links.max_chars``
+    (``data/excel.toml``) show a summary and are listed on the link sheet,
+    formula-like text is written as text. The demand list is followed by its
+    图3 layout, one row per community (read-only).
+
+    A list longer than a sheet holds (:data:`EXCEL_MAX_ROWS`) shows its first
+    rows, with a line above the header (row 2; the header is then row 3)
+    saying how many rows the list has, how many are shown and that all of them
+    are in workbook.gpkg; such sheets are also named in the document property
+    :data:`TRUNCATED_PROPERTY`. Text longer than a cell holds is cut with a
+    marker saying so (:func:`blockcheck.workbook.excel_layout.cut_text`).
+
+    Parameters
+    ----------
+    path
+        The .xlsx file to write.
+    tables
+        Tables by name: the eight lists, ``data_gaps`` and ``project_history``
+        (those present are written), and optionally ``blockcheck_meta``: when
+        it says ``synthetic = true`` every sheet's title row and printed page
+        header say "示例数据（虚构）" / "synthetic sample data".
+    lang
+        ``zh`` (default) or ``en`` headers, titles and summaries; English
+        workbooks show codes without labels.
+
+    Returns
+    -------
+    pathlib.Path
+        `path`.
+    """
+    from openpyxl import Workbook
+    from openpyxl.packaging.custom import StringProperty
+
+    check_lang(lang)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")  # this writer's own temporary file
+    synthetic = meta_synthetic(tables.get(META_LAYER))
+    red = settings()["synthetic"]["background"].lstrip("#").upper() if synthetic else None
+    book = Workbook(write_only=True)  # every sheet is written top to bottom once, straight to a temporary file
+    styles = _Styles(book)
+    links, truncated = _Links(styles, lang), {}
+    try:
+        for title, top, headers, n_rows, make, sample, layer in _list_sheets(tables, lang, synthetic, links):
+            how = {"lang": lang, "red": red, "layer": layer, "styles": styles}
+            cut = _write_sheet(book, title, top, headers, n_rows, make, sample, **how)
+            if cut:
+                truncated[title] = list(cut)
+        if links.count:
+            _write_links(book, links, synthetic=synthetic, red=red)
+    finally:
+        links.rows.discard()
+    # which state of the lists this file shows, checked on import (a document property: Excel and LibreOffice keep it)
+    book.custom_doc_props.append(StringProperty(name=REVISION_PROPERTY, value=lists_revision(tables)))
+    if truncated:  # the sheets showing only the first rows of their list: on import the rest is never "deleted"
+        value = json.dumps(truncated, ensure_ascii=False)
+        book.custom_doc_props.append(StringProperty(name=TRUNCATED_PROPERTY, value=value))
+    try:
+        book.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed save (full disk) leaves no partial file
+        raise
+    return path
