@@ -25,6 +25,7 @@ from qgis.core import (
     QgsPrintLayout,
     QgsProject,
     QgsReadWriteContext,
+    QgsRectangle,
     QgsScaleBarSettings,
     QgsSymbolLayerUtils,
     QgsVectorLayer,
@@ -40,6 +41,8 @@ __all__ = ["FIGURES", "LAYOUT_NAME", "TEMPLATE", "export_hearing_pdf", "figures_
 TEMPLATE = Path(__file__).resolve().parent / "resources" / "layouts" / "hearing_atlas.qpt"
 LAYOUT_NAME = "blockcheck 听证会图册 hearing atlas"
 NORTH_ARROW = "arrows/NorthArrow_02.svg"
+#: The margin the atlas leaves around each block, as a share of the block's extent.
+ATLAS_MARGIN = 0.15
 #: The key figures of each block page: block_metrics columns (or the metric schema's keys with placeholders).
 FIGURES = (
     "population",
@@ -114,7 +117,7 @@ def hearing_layout(workbook: str | os.PathLike, project: QgsProject | None = Non
             item.setLayers(shown)
             item.setKeepLayerSet(True)
             item.setCrs(blocks.crs())
-            item.zoomToExtent(blocks.extent())
+            _atlas_map(item, blocks.extent())
         elif isinstance(item, QgsLayoutItemLabel) and item.id() == "figures":
             item.setText(figures_text(blocks.fields().names()))
         elif isinstance(item, QgsLayoutItemPicture) and item.id() == "north_arrow":
@@ -123,6 +126,32 @@ def hearing_layout(workbook: str | os.PathLike, project: QgsProject | None = Non
     atlas.setCoverageLayer(blocks)
     atlas.setEnabled(True)
     return layout
+
+
+def _atlas_map(item: QgsLayoutItemMap, extent: QgsRectangle) -> None:
+    """Show `extent` in the map frame and let the atlas move and scale the extent, never the frame.
+
+    QGIS 3.22 fits the frame to an extent whose aspect differs from it (``setExtent``), and the atlas's
+    automatic scaling keeps the aspect of the map's current extent: the first extent must have the frame's
+    aspect (the template's placeholder extent has none), so the frame stays the template's size on every page.
+    """
+    item.setExtent(_with_aspect(extent, item.rect().width() / item.rect().height()))
+    item.setAtlasDriven(True)
+    item.setAtlasScalingMode(QgsLayoutItemMap.AtlasScalingMode.Auto)
+    item.setAtlasMargin(ATLAS_MARGIN)
+
+
+def _with_aspect(extent: QgsRectangle, aspect: float) -> QgsRectangle:
+    """`extent` grown about its centre to width / height = `aspect`."""
+    width, height = max(extent.width(), 1e-9), max(extent.height(), 1e-9)
+    if width / height < aspect:
+        width = height * aspect
+    else:
+        height = width / aspect
+    centre = extent.center()
+    return QgsRectangle(
+        centre.x() - width / 2, centre.y() - height / 2, centre.x() + width / 2, centre.y() + height / 2
+    )
 
 
 def _legend(legend: QgsLayoutItemLegend, layers: list[QgsVectorLayer]) -> None:
