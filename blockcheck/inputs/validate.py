@@ -104,7 +104,8 @@ def _check_fields(
                 missing_optional.append(fs.name)
             continue
         column = frame[fs.name]
-        blank = _blank(column)
+        text = None if column.dtype.kind in "fiub" else _stripped(column)  # numbers are never blank text
+        blank = column.isna() if text is None else text.isna() | (text == "")
         if fs.required and blank.any():
             report.add(
                 ERROR,
@@ -115,10 +116,12 @@ def _check_fields(
                 ids=_ids(frame, spec, blank),
                 fix="Fill the field for these features (or delete them).",
             )
-        if fs.vocabulary:
-            out[fs.name] = _vocabulary_values(frame, spec, fs, blank, mapping, model, report)
-        elif fs.type == "str":
-            out[fs.name] = _text_values(spec, fs, column, blank, report)
+        if fs.vocabulary or fs.type == "str":
+            stripped = (_stripped(column) if text is None else text).where(~blank, None)
+            if fs.vocabulary:
+                out[fs.name] = _vocabulary_values(frame, spec, fs, blank, stripped, mapping, model, report)
+            else:
+                out[fs.name] = _text_values(spec, fs, stripped, report)
         else:
             out[fs.name] = _number_values(frame, spec, fs, blank, report)
     if missing_optional:
@@ -131,18 +134,18 @@ def _check_fields(
     return out
 
 
-def _by_distinct(column: pd.Series, func) -> pd.Series:
-    """``column.map(func)`` computed once per distinct value (None where the value is missing)."""
+def _stripped(column: pd.Series) -> pd.Series:
+    """Each value as text without surrounding white space (None where missing), index-aligned.
+
+    A column of text only (ids: a distinct value per feature) is stripped at C
+    speed; any other is converted once per distinct value.
+    """
+    values = column.to_numpy(dtype=object)
+    if set(map(type, values)) <= {str}:
+        return pd.Series(list(map(str.strip, values)), index=column.index, dtype=object)
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    done = np.array([func(u) for u in uniques] + [None], dtype=object)  # the last: missing values
+    done = np.array([str(u).strip() for u in uniques] + [None], dtype=object)  # the last: missing values
     return pd.Series(done[codes], index=column.index, dtype=object)
-
-
-def _blank(column: pd.Series) -> pd.Series:
-    """Missing or only white space (numbers are never blank text)."""
-    if column.dtype.kind in "fiub":
-        return column.isna()
-    return _by_distinct(column, lambda v: str(v).strip() == "").fillna(True).astype(bool)
 
 
 def _report_missing_field(frame: pd.DataFrame, spec: LayerSpec, fs: FieldSpec, report: ValidationReport) -> None:
@@ -163,15 +166,15 @@ def _vocabulary_values(
     spec: LayerSpec,
     fs: FieldSpec,
     blank: pd.Series,
+    stripped: pd.Series,
     mapping: Mapping,
     model: InputModel,
     report: ValidationReport,
 ) -> pd.Series:
     """The keys of vocabulary field `fs` (None where blank or unknown); an error lists the unknown values."""
-    column = frame[fs.name]
     vocab = model.vocabulary(fs.vocabulary)
     user_values = mapping.layer(spec.name).values.get(fs.name, {})
-    text = _by_distinct(column.where(~blank), lambda v: str(v).strip()).astype("string")
+    text = stripped.astype("string")
     # decide once per distinct value (the mapping file first, then keys, labels, aliases)
     lookup = {v: user_values.get(v) or vocab.normalise(v) for v in text.dropna().unique()}
     normal = text.map(lookup).astype(object)
@@ -192,11 +195,8 @@ def _vocabulary_values(
     return normal.astype(object).where(normal.notna(), None)
 
 
-def _text_values(
-    spec: LayerSpec, fs: FieldSpec, column: pd.Series, blank: pd.Series, report: ValidationReport
-) -> pd.Series:
-    """Text field `fs` stripped (None where blank); a warning for values that do not match its pattern."""
-    values = _by_distinct(column.where(~blank), lambda v: str(v).strip())
+def _text_values(spec: LayerSpec, fs: FieldSpec, values: pd.Series, report: ValidationReport) -> pd.Series:
+    """Text field `fs` as `values` (stripped, None where blank); a warning for values that do not match its pattern."""
     if fs.pattern:
         bad = values.notna() & ~values.fillna("").str.match(fs.pattern)
         if bad.any():

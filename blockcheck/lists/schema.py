@@ -186,7 +186,7 @@ def conform(frame: pd.DataFrame, table: ListTable) -> pd.DataFrame:
         )
         if f.type == "str":
             text = column.astype(object)
-            out[f.name] = text.where(text.notna() & (text.astype(str) != ""), None)  # empty text is no value
+            out[f.name] = text.where(text.notna() & (text != ""), None)  # empty text is no value
         else:
             out[f.name] = pd.to_numeric(column, errors="coerce").astype(_DTYPES[f.type])
         if f.required and out[f.name].isna().any():

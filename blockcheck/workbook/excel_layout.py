@@ -60,6 +60,8 @@ __all__ = [
 
 _FILE = "blockcheck/data/excel.toml"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: The same test on many texts at once, each preceded by NUL (which no cell holds): a match is a formula-like text.
+FORMULA_AT_START = re.compile("\x00[" + re.escape("".join(_FORMULA_START)) + "]")
 #: Excel keeps at most this many characters in a cell (a longer text is cut, see :func:`cut_text`).
 EXCEL_MAX_CHARS = 32_767
 # the marker ending a cut cell and the line above the header of a sheet that does not hold the whole list
@@ -369,16 +371,16 @@ def demand_by_community(demands: pd.DataFrame, lang: str = "zh") -> pd.DataFrame
         known[c].label_en if lang == "en" and c in known else w
         for c, w in zip(frame["need_code"], frame["need_zh"], strict=True)
     ]
-    rows = []
-    for (subdistrict, community), group in frame.groupby(["subdistrict", "community"], sort=False):
-        row = {labels["subdistrict"]: subdistrict or None, labels["community"]: community}
-        for code, header in categories:
-            words = list(
-                dict.fromkeys(w for w in group.loc[group["category"] == code, "word"] if isinstance(w, str) and w)
-            )
-            row[header] = wide[f"separator_{lang}"].join(words) if words else wide["none"]
-        rows.append(row)
-    return pd.DataFrame(rows, columns=[labels["subdistrict"], labels["community"], *(h for _, h in categories)])
+    frame = frame[frame["community"].notna()]
+    places = ["subdistrict", "community"]
+    communities = pd.MultiIndex.from_frame(frame[places].drop_duplicates())  # in order of first appearance
+    is_word = frame["word"].map(type).eq(str).to_numpy() & frame["word"].ne("").to_numpy()
+    words = frame[is_word].drop_duplicates([*places, "category", "word"])  # each need once, where first named
+    joined = words.groupby([*places, "category"], sort=False)["word"].agg(wide[f"separator_{lang}"].join)
+    table = joined.unstack("category").reindex(index=communities, columns=[code for code, _ in categories])
+    table = table.fillna(wide["none"]).set_axis([header for _, header in categories], axis=1).reset_index()
+    table["subdistrict"] = table["subdistrict"].where(table["subdistrict"] != "", None)
+    return table.rename(columns={"subdistrict": labels["subdistrict"], "community": labels["community"]})
 
 
 def wide_demand_title(lang: str) -> str:

@@ -41,6 +41,7 @@ from blockcheck.lists.schema import EIGHT_LISTS, ListTable, conform, list_table
 from blockcheck.report.settings import check_lang, settings, text
 from blockcheck.workbook.excel_layout import (
     EXCEL_MAX_CHARS,
+    FORMULA_AT_START,
     column_format,
     demand_by_community,
     display_codes,
@@ -93,6 +94,10 @@ CHUNK_ROWS = 10_000
 WIDTH_SAMPLE_ROWS = 5_000
 _MIN_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 6, 60, 24  # column widths (character cells); longer headers wrap
 _NOTICE_COLOR = "C00000"
+#: Characters a cell's text must have escaped in sheet XML (as :func:`_escape` does).
+_XML_SPECIAL = ("&", "<", ">", "\r")
+_TEXT_OR_NONE = frozenset({str, type(None)})
+_NUMBER_OR_NONE = frozenset({int, float, type(None)})
 
 # (columns of cell values, number format per column: None, one format or one per row)
 Chunk = tuple[list[list], list]
@@ -206,11 +211,11 @@ class _Quoted(str):
 def _safe_column(values: list, lang: str) -> list:
     """Text as a cell holds it: formula-like text marked :class:`_Quoted`, too long text cut with a marker,
     characters an .xlsx cannot hold replaced (each cell is looked at only when the column has such text)."""
-    texts = [v for v in values if isinstance(v, str)]
+    texts = _texts(values)
     if not texts:
         return values
     risky = (
-        any(map(is_formula_like, texts))
+        FORMULA_AT_START.search("\x00" + "\x00".join(texts)) is not None
         or max(map(len, texts)) > EXCEL_MAX_CHARS
         or not "".join(texts).isprintable()  # a newline, tab or control character somewhere: check each cell
     )
@@ -222,6 +227,31 @@ def _safe_column(values: list, lang: str) -> list:
             v = safe_text(v, lang)
             out[i] = _Quoted(v) if is_formula_like(v) else v
     return out
+
+
+def _texts(values: list) -> list[str]:
+    """The non-empty texts among `values` (a C-speed filter when the column holds only text and None)."""
+    if set(map(type, values)) <= _TEXT_OR_NONE:
+        return list(filter(None, values))
+    return [v for v in values if isinstance(v, str) and v]
+
+
+def _plain_text_column(values: list) -> list | None:
+    """`values` escaped for XML when every one is None or plain text without edge spaces (None: not so)."""
+    if not set(map(type, values)) <= _TEXT_OR_NONE:
+        return None
+    texts = list(filter(None, values))
+    if list(map(str.strip, texts)) != texts:  # strip gives back the same text when it has no edge spaces
+        return None
+    joined = "".join(texts)
+    if any(c in joined for c in _XML_SPECIAL):
+        return [_escape(v) if v else v for v in values]
+    return values
+
+
+def _plain_number_column(values: list) -> bool:
+    """True when every value is None or a finite int or float (no bool)."""
+    return set(map(type, values)) <= _NUMBER_OR_NONE and not any(map(math.isinf, filter(None, values)))
 
 
 def _escape(text: str) -> str:
@@ -292,11 +322,18 @@ class _DataRows:
         rows, quoted = range(self.next_row, self.next_row + len(values)), self.styles.quoted
         if fmt is None:
             values = _safe_column(values, self.lang)
+            plain = _plain_text_column(values)
+            if plain is not None:  # the common case, one f-string a cell
+                cell = '<c r="{}{}" t="inlineStr"><is><t>{}</t></is></c>'.format
+                return [cell(letter, r, v) if v else "" for r, v in zip(rows, plain, strict=True)]
             return [_cell_xml(f"{letter}{r}", v, "", quoted) for r, v in zip(rows, values, strict=True)]
         if isinstance(fmt, list):
             styles = [self.styles.number(f) if f is not None else "" for f in fmt]
             return [_cell_xml(f"{letter}{r}", v, s, quoted) for r, v, s in zip(rows, values, styles, strict=True)]
         style = self.styles.number(fmt)
+        if _plain_number_column(values):
+            cell = '<c r="{}{}"' + style + "><v>{!r}</v></c>"
+            return [cell.format(letter, r, v) if v is not None else "" for r, v in zip(rows, values, strict=True)]
         return [_cell_xml(f"{letter}{r}", v, style, quoted) for r, v in zip(rows, values, strict=True)]
 
     def append(self, columns: list[list], formats: list) -> None:
