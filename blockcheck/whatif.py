@@ -84,6 +84,15 @@ def _facility_additions(projects: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs) if rows else gpd.GeoDataFrame(geometry=[], crs=crs)
 
 
+def _long(frame: pd.DataFrame, keys: list[str], name: str) -> pd.Series:
+    """``frame[keys]`` as one number per (row, key), row by row, missing values kept.
+
+    What ``frame[keys].stack(future_stack=True)`` gives on pandas ≥ 2.1; built directly so pandas 2.0 does too.
+    """
+    index = pd.MultiIndex.from_product([frame.index, keys])
+    return pd.Series(frame[keys].to_numpy(dtype="float64").ravel(), index=index, name=name)
+
+
 def what_if(workbook: str | os.PathLike, project_ids: list[str]) -> pd.DataFrame:
     """Before/after gaps when `project_ids` are built.
 
@@ -151,9 +160,7 @@ def what_if(workbook: str | os.PathLike, project_ids: list[str]) -> pd.DataFrame
         (before.area_metrics, after.area_metrics),
         (before.block_metrics, after.block_metrics),
     ):
-        b = scope_before[keys].stack(future_stack=True).rename("before")
-        a = scope_after[keys].stack(future_stack=True).rename("after")
-        frames.append(pd.concat([b, a], axis=1))
+        frames.append(pd.concat([_long(scope_before, keys, "before"), _long(scope_after, keys, "after")], axis=1))
     table = pd.concat(frames)
     table.index = table.index.set_names(["scope", "metric_key"])
     table = table.reset_index()

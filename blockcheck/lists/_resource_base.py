@@ -73,7 +73,8 @@ def _fmt(values: Iterable[float], spec: str) -> np.ndarray:
 def _source_ids(frame: pd.DataFrame, id_field: str) -> np.ndarray:
     """The feature's own id, or ``fid<n>`` (its GeoPackage feature id) when empty.
 
-    Vectorised text (numpy ``strings``); the fallback is formatted only for the features without an id.
+    Vectorised text (``numpy.char``, in numpy 1.24 as in 2); the fallback is formatted only for the features without
+    an id.
     """
     values = (
         frame[id_field].to_numpy(dtype=object, na_value=None)
@@ -81,7 +82,7 @@ def _source_ids(frame: pd.DataFrame, id_field: str) -> np.ndarray:
         else np.full(len(frame), None, dtype=object)
     )
     text = np.where(pd.isna(values), "", values).astype(str)
-    blank = np.flatnonzero(np.strings.str_len(np.strings.strip(text)) == 0)
+    blank = np.flatnonzero(np.char.str_len(np.char.strip(text)) == 0)
     out = text.astype(object)
     out[blank] = [f"fid{i}" for i in frame.index[blank]]
     return out

@@ -138,7 +138,7 @@ def low_efficiency_buildings(
     sub = buildings.iloc[keep]
     s, o, y = by_status[keep], by_occupancy[keep], by_yield[keep]
     st, oc, dn, fa = (
-        status[keep].astype(str),
+        status[keep].astype(str).astype(object),  # object: "text" + array concatenates in numpy 1 too
         _fmt(occupancy[keep] * 100, ".0f"),
         _fmt(density[keep], ".1f"),
         _fmt(floor[keep], ",.0f"),
@@ -484,7 +484,8 @@ def _growth_reasons(g: _Growth, min_far_gap: float) -> tuple[np.ndarray, np.ndar
     bf, pf, gp = _fmt(g.built_far, ".2f"), _fmt(g.permitted_far, ".2f"), _fmt(g.far_gap, ".2f")
     pot, pc = _fmt(g.potential_m2, ",.0f"), _fmt(g.land_per_place_m2, ".1f")
     sd, short = _fmt(g.standard_m2, ".1f"), _fmt(g.land_short_m2, ",.0f")
-    unit_zh = np.where(g.category == "hospital", "床均", "生均")
+    # object arrays throughout: numpy < 2 has no ``+`` for its fixed-width text arrays
+    unit_zh = np.where(g.category == "hospital", "床均", "生均").astype(object)
     shared_zh = np.where(g.sharing > 1, "（地块内" + _fmt(g.sharing, ".0f") + "处设施平分）", "")
     far_zh = (
         "：所在公共设施地块"
@@ -501,7 +502,7 @@ def _growth_reasons(g: _Growth, min_far_gap: float) -> tuple[np.ndarray, np.ndar
         + shared_zh
     )
     land_zh = (
-        np.where(g.by_far, "；", "：")
+        np.where(g.by_far, "；", "：").astype(object)
         + unit_zh
         + "用地"
         + pc
@@ -527,7 +528,7 @@ def _growth_reasons(g: _Growth, min_far_gap: float) -> tuple[np.ndarray, np.ndar
         + " m²"
     )
     land_en = (
-        np.where(g.by_far, "; ", ": ")
+        np.where(g.by_far, "; ", ": ").astype(object)
         + "land "
         + pc
         + " m² per place/bed ("

@@ -411,12 +411,13 @@ def _aggregate_reasons(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     years = _range_text(rows["_age_min"].to_numpy("float64"), rows["_age_max"].to_numpy("float64"))
     unknown = rows["_age_unknown"].to_numpy()
     dated = unknown < n
-    count = n.astype(str)
+    count = n.astype(str).astype(object)  # object text: numpy < 2 has no ``+`` for fixed-width text arrays
+    unknown_count = unknown.astype(str).astype(object)
     land = _fmt(rows["land_area_m2"].to_numpy("float64"), ",.0f")
     floor = _fmt(rows["floor_area_m2"].to_numpy("float64"), ",.0f")
     ha = _fmt(rows["land_area_m2"].to_numpy("float64") / 1e4, ".2f")
-    unknown_zh = np.where(unknown > 0, "，其中" + unknown.astype(str) + "块使用年限未知", "")
-    unknown_en = np.where(unknown > 0, ", " + unknown.astype(str) + " of unknown age", "")
+    unknown_zh = np.where(unknown > 0, "，其中" + unknown_count + "块使用年限未知", "")
+    unknown_en = np.where(unknown > 0, ", " + unknown_count + " of unknown age", "")
     zh = np.where(
         buildings,
         "现状正常使用的建筑"

@@ -40,6 +40,7 @@ def cjk_family() -> str:
     blockcheck.errors.FontMissingError
         When none is installed; the message gives the install command.
     """
+    import matplotlib
     from matplotlib import font_manager
 
     cfg = settings()["fonts"]
@@ -53,7 +54,16 @@ def cjk_family() -> str:
         f"No Chinese (CJK) font found for maps and reports (tried {', '.join(cfg['cjk'])}). "
         f"Install one: {cfg['install_hint']}"
     )
+    if _version(matplotlib.__version__) < (3, 11):
+        msg += (
+            f". matplotlib {matplotlib.__version__} reads only the first font of a .ttc collection (Debian's "
+            "fonts-noto-cjk is one): install matplotlib >= 3.11, or a Chinese font as .otf or .ttf"
+        )
     raise FontMissingError(msg)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split(".")[:2] if p.isdigit())
 
 
 def style(*, pdf: bool = False) -> dict:

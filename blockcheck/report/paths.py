@@ -16,6 +16,7 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path
 
 from blockcheck.report import _mpl  # noqa: F401  (first: quiet matplotlib import)
+from blockcheck.shapely_compat import orient_polygons
 
 __all__ = ["add_lines", "add_points", "add_polygons", "line_path", "polygon_path", "representative_xy"]
 
@@ -35,7 +36,7 @@ def polygon_path(geoms: object) -> Path | None:
     polys = _parts(geoms, (3,))
     if not polys.size:
         return None
-    polys = shapely.orient_polygons(polys, exterior_cw=False)
+    polys = orient_polygons(polys, exterior_cw=False)
     rings = shapely.get_rings(polys)
     coords, index = shapely.get_coordinates(rings, return_index=True)
     codes = np.full(len(coords), Path.LINETO, dtype=Path.code_type)

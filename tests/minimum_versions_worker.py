@@ -1,0 +1,91 @@
+"""Run by tests/test_minimum_versions.py in a subprocess: the sample district through every step, the what-if table
+and the hearing exports, under the libraries on sys.path (the pinned minimums, or the venv's newest).
+
+argv: OUT_FOLDER. Writes OUT_FOLDER/result.json (library versions, files written), the workbook and the exports;
+the what-if table as what_if.csv.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _own_mpl_toolkits() -> None:
+    """Debian's matplotlib puts its mpl_toolkits first in the namespace: take the one of the matplotlib imported."""
+    import importlib.util
+
+    import mpl_toolkits
+
+    spec = importlib.util.find_spec("matplotlib")
+    own = Path(spec.origin).parents[1] / "mpl_toolkits"
+    if own.is_dir():
+        mpl_toolkits.__path__[:] = [str(own)]
+
+
+def _readable_cjk_font() -> str | None:
+    """Before 3.11 matplotlib reads only the first face of a .ttc collection: Debian's Noto CJK is seen as its
+    Japanese face. Then that face is added to the fonts to try (the glyphs are there; some shapes are Japanese);
+    returns the message blockcheck gave without it."""
+    from blockcheck.errors import FontMissingError
+    from blockcheck.report import fonts
+
+    try:
+        fonts.cjk_family()
+    except FontMissingError as err:
+        fonts.cjk_family.cache_clear()
+        fonts.settings()["fonts"]["cjk"].append("Noto Sans CJK JP")
+        return str(err)
+    return None
+
+
+def main(out: str) -> None:
+    _own_mpl_toolkits()
+    import geopandas
+    import matplotlib
+    import numpy
+    import pandas
+    import pyogrio
+    import shapely
+
+    from blockcheck.pipeline import run
+    from blockcheck.report.atlas import export_atlas
+    from blockcheck.report.hearing import export_report
+    from blockcheck.report.maps import export_maps
+    from blockcheck.whatif import what_if
+
+    folder = Path(out)
+    sample = ROOT / "data" / "sample_blocks"
+    versions = {m.__name__: m.__version__ for m in (numpy, pandas, shapely, geopandas, matplotlib)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        done = run(
+            sample / "sample_district.gpkg",
+            folder / "run",
+            demands=sample / "demand_survey.csv",
+            visions=sample / "vision_survey.csv",
+        )
+        projects = pyogrio.read_dataframe(done.workbook, layer="project_list", read_geometry=False)
+        what_if(done.workbook, list(projects["project_id"][:5])).to_csv(folder / "what_if.csv", index=False)
+        font = _readable_cjk_font()
+        maps = export_maps(done.workbook, folder / "maps")
+        atlas = export_atlas(done.workbook, folder / "atlas.pdf")
+        report = export_report(done.workbook, folder / "report.pdf")
+    result = {
+        "versions": versions,
+        "workbook": str(done.workbook),
+        "maps": sorted(Path(p).name for p in maps),
+        "atlas": str(atlas),
+        "report": str(report[0]),
+        "font_message": font,
+    }
+    (folder / "result.json").write_text(json.dumps(result), "utf-8")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

@@ -1,0 +1,139 @@
+"""Export hearing maps / atlas inside the QGIS application with the libraries the plugin documents (issue 16.2).
+
+The QGIS binary is started under Xvfb with the packages the plugin's install command adds for this QGIS's
+GEOS (shapely 2.0 and geopandas 1.0 for QGIS 3.22's GEOS 3.11, from ``.venv/qgis-compat-site``; the rest from
+the venv). Inside it, Processing runs ``blockcheck:eightlists`` on the sample district and then
+``blockcheck:exporthearing`` with every map and the atlas: the shapely-2.0 fallbacks
+(:mod:`blockcheck.shapely_compat`) are the code that draws them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import INPUT_LAYERS, PLUGIN_ROOT, SAMPLE_GPKG
+
+pytestmark = [pytest.mark.qgis, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+_IN_QGIS = """
+import json, os, sys, traceback
+sys.path[:0] = [{root!r}, {plugin_root!r}]
+from qgis.PyQt.QtCore import QTimer
+
+def finish():
+    out = {{}}
+    try:
+        import shapely, geopandas
+        from qgis.core import Qgis, QgsApplication
+        out["versions"] = [shapely.__version__, geopandas.__version__, Qgis.version(), Qgis.geosVersion()]
+        from processing.core.Processing import Processing
+        Processing.initialize()
+        import processing
+        from blockcheck_qgis import _deps
+        from blockcheck_qgis.provider import BlockcheckProvider
+        provider = BlockcheckProvider()
+        QgsApplication.processingRegistry().addProvider(provider)
+        out["deps"] = _deps.check()
+        from blockcheck import shapely_compat
+        out["native_orient_polygons"] = shapely_compat.HAS_ORIENT_POLYGONS
+        params = {{n.upper(): {sample!r} + "|layername=" + n for n in {layers!r}}}
+        params.update(DEMANDS={demands!r}, VISIONS={visions!r}, OUTPUT_FOLDER={lists_dir!r})
+        workbook = processing.run("blockcheck:eightlists", params)["WORKBOOK"]
+        result = processing.run(
+            "blockcheck:exporthearing",
+            {{"WORKBOOK": workbook, "LANG": 0, "DPI": 200, "MAPS_FOLDER": {maps!r}, "ATLAS_PDF": {atlas!r}}},
+        )
+        out["result"] = {{key: str(value) for key, value in result.items()}}
+    except Exception:
+        out["error"] = traceback.format_exc()
+    with open({result!r}, "w", encoding="utf-8") as fh:
+        json.dump(out, fh, ensure_ascii=False)
+    os._exit(0)
+
+QTimer.singleShot(500, finish)
+"""
+
+
+@pytest.fixture(scope="module")
+def documented_site() -> Path:
+    """The pinned packages the plugin's install command adds for this QGIS's GEOS (scripts/qgis_compat_site.py)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from qgis_compat_site import compatible_site
+
+    return compatible_site()
+
+
+def _run_in_qgis(folder: Path, pythonpath: str) -> dict:
+    """Start QGIS in a fresh profile under Xvfb, run the two algorithms, return what the script reported."""
+    result = folder / "result.json"
+    code = folder / "export.py"
+    code.write_text(
+        textwrap.dedent(
+            _IN_QGIS.format(
+                root=str(ROOT),
+                plugin_root=str(PLUGIN_ROOT),
+                sample=str(SAMPLE_GPKG),
+                layers=INPUT_LAYERS,
+                demands=str(SAMPLE_GPKG.parent / "demand_survey.csv"),
+                visions=str(SAMPLE_GPKG.parent / "vision_survey.csv"),
+                lists_dir=str(folder / "lists"),
+                maps=str(folder / "maps"),
+                atlas=str(folder / "atlas.pdf"),
+                result=str(result),
+            )
+        ),
+        "utf-8",
+    )
+    settings = folder / "profiles" / "default" / "QGIS" / "QGIS3.ini"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("[qgis]\nshowTips=false\ncheckVersion=false\n", "utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "PYTHONPATH")}
+    env["PYTHONPATH"] = pythonpath
+    command = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", "qgis", "--profiles-path", str(folder)]
+    command += ["--noversioncheck", "--nologo", "--code", str(code)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert result.is_file(), done.stderr[-3000:]
+    return json.loads(result.read_text("utf-8"))
+
+
+def test_export_hearing_writes_maps_and_atlas_inside_qgis_with_the_documented_libraries(
+    qgis_app, documented_site, tmp_path
+) -> None:
+    if not (shutil.which("xvfb-run") and shutil.which("qgis")):
+        if os.environ.get("BLOCKCHECK_REQUIRE_QGIS") == "1":
+            pytest.fail("qgis and xvfb-run are required here; run scripts/setup.sh --test")
+        pytest.skip("needs the qgis binary and xvfb-run (sudo apt-get install qgis xvfb)")
+    from pypdf import PdfReader
+    from qgis.core import Qgis
+
+    from blockcheck.report.atlas import FIXED_PAGES
+    from blockcheck.report.maps import map_names
+
+    venv_site = next(Path(sys.prefix, "lib").glob("python3*/site-packages"))
+    out = _run_in_qgis(tmp_path, f"{documented_site}{os.pathsep}{venv_site}")
+    assert "error" not in out, out["error"]
+    shapely_version, _, qgis_version, geos_version = out["versions"]
+    assert qgis_version == Qgis.version() and geos_version == Qgis.geosVersion()
+    assert out["deps"] is None  # the plugin's self-test accepts the documented set
+    if Qgis.geosVersionInt() < 31200:  # QGIS 3.22: the documented pin is shapely 2.0, so the fallbacks drew
+        assert shapely_version.startswith("2.0.") and out["native_orient_polygons"] is False
+
+    result = out["result"]
+    written = [Path(p) for p in result["MAP_FILES"].splitlines()]
+    assert sorted(p.name for p in written) == sorted(f"{n}.{ext}" for n in map_names() for ext in ("png", "svg"))
+    assert all(p.parent == tmp_path / "maps" and p.stat().st_size > 10_000 for p in written)
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in written if p.suffix == ".png")
+    atlas = Path(result["ATLAS_PDF"])
+    assert atlas == tmp_path / "atlas.pdf" and atlas.read_bytes().startswith(b"%PDF")
+    assert len(PdfReader(atlas).pages) == FIXED_PAGES + 16  # the fixed pages and one page per block
