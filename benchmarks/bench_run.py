@@ -109,7 +109,7 @@ STAGES: list[tuple[str, str, str, str]] = [
         for module, name, stage in (
             ("blockcheck.report.workbook_data", "load_workbook", "read the workbook"),
             ("blockcheck.pipeline", "file_digest", "input SHA-256 (unchanged since the run?)"),
-            ("blockcheck.report.context", "read_context", "input roads and green read (not validated)"),
+            ("blockcheck.report.workbook_data", "read_context", "input roads and green read (not validated)"),
         )
     ),
     ("maps", "blockcheck.report.maps", "export_maps", "maps: draw + write PNG and SVG"),
