@@ -689,8 +689,8 @@ def parent_main(args: argparse.Namespace) -> int:
         args.log.write_text("")
     say = Log(args.log)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MPLBACKEND="Agg", PYTHONIOENCODING="utf-8")
-    if args.code.resolve() != REPO.resolve():
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(args.code.resolve()), env.get("PYTHONPATH")]))
+    # always: an editable install of blockcheck elsewhere (another checkout) would otherwise win in the children
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(args.code.resolve()), env.get("PYTHONPATH")]))
     info = machine_info(args.code)
     if args.code_note:
         info["code_note"] = args.code_note
