@@ -177,3 +177,29 @@ def test_resource_note_says_where_the_retained_features_are() -> None:
     older = replace(wb, lists={**wb.lists, "resource_list": res.drop(columns="member_count")})  # one row per feature
     note = next(s for s in report_plan(older, "zh", key_maps=[]) if s.key == "resource_list").table.note
     assert "resource_members" not in note and f"共{len(res):,}处资源" in note
+
+
+def test_notes_say_when_the_excel_sheet_shows_only_the_first_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from blockcheck.report.sections import report_plan
+    from blockcheck.report.settings import settings
+    from blockcheck.workbook import excel_write
+
+    wb = sample_data()
+    n_resources, n_strategies = len(wb.lists["resource_list"]), len(wb.lists["strategy_list"])
+    projects = len(wb.lists["project_list"])
+    monkeypatch.setitem(settings()["report"], "body_rows", SHOWN)
+    monkeypatch.setitem(settings()["report"], "appendix_rows", SHOWN)
+    plan = {s.key: s for s in report_plan(wb, "zh", key_maps=[])}
+    assert "只列前" not in plan["resource_list"].table.note  # every list fits its sheet
+    limit = n_resources - 1  # a sheet now holds fewer rows than the resource list has
+    monkeypatch.setattr(excel_write, "EXCEL_MAX_ROWS", limit)
+    assert (
+        excel_write.sheet_rows_shown(n_resources) == limit - 3 and excel_write.sheet_rows_shown(limit - 2) == limit - 2
+    )
+    plan = {s.key: s for s in report_plan(wb, "zh", key_maps=[])}
+    cut = f"（该表只列前{limit - 3:,}行，其余只在 workbook.gpkg 中）"
+    assert f"工作表「图2 资源清单」{cut}。" in plan["resource_list"].table.note
+    assert (f"工作表「图5 策略清单」{cut}" in plan["strategy_list"].table.note) == (n_strategies > limit - 2)
+    assert (cut in plan["project_list"].table.note) == (projects > limit - 2)
+    english = {s.key: s for s in report_plan(wb, "en", key_maps=[])}["resource_list"].table.note
+    assert f"sheet “图2 资源清单” (the sheet shows the first {limit - 3:,} rows only; the rest" in english

@@ -35,7 +35,7 @@ import pandas as pd
 from blockcheck import vocabulary
 from blockcheck.report.maps import map_title
 from blockcheck.report.settings import appendix_rows, body_rows, check_lang, settings, steps, text
-from blockcheck.report.summary import full_list_note, shown_rows
+from blockcheck.report.summary import full_list_note, sheet_of, shown_rows
 from blockcheck.report.tables import (
     ListTable,
     data_gaps_table,
@@ -69,13 +69,6 @@ class Section:
     def entry(self, lang: str) -> str:
         """The line of the contents: the title and, for a table, the rows it prints."""
         return text(lang, "entry_count", title=self.title, count=self.count) if self.count else self.title
-
-
-def _sheet(name: str) -> str:
-    """The sheet of eight_lists.xlsx holding list `name` (the file is written in Chinese)."""
-    from blockcheck.workbook.excel import sheet_title
-
-    return sheet_title(name)
 
 
 class _Appendix:
@@ -133,12 +126,14 @@ def _noted(table: ListTable, wb: WorkbookData, lang: str) -> ListTable:
     elif table.name == "resource_list":
         found = lists["resource_list"]  # an aggregated row (retained buildings/land of a block) counts its features
         features = feature_counts(found)
-        note = text(lang, "note_resources", n=n, items=int(features.sum()), sheet=_sheet("resource_list"))
+        sheet = sheet_of("resource_list", len(found), lang)
+        note = text(lang, "note_resources", n=n, items=int(features.sum()), **sheet)
         note = _join(note, _members_note(found, features, lang), lang)
     elif table.name == "demand_list":
         note = text(lang, "note_demands", n=n, items=len(lists["demand_list"]))
     elif table.name == "strategy_list":
-        note = text(lang, "note_strategies", n=n, items=len(lists["strategy_list"]), sheet=_sheet("strategy_list"))
+        strategies = len(lists["strategy_list"])
+        note = text(lang, "note_strategies", n=n, items=strategies, **sheet_of("strategy_list", strategies, lang))
     else:
         return table
     return replace(table, note=note)

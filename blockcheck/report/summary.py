@@ -26,11 +26,17 @@ from blockcheck.report.tables import ListTable
 __all__ = ["full_list_note", "shown_rows", "sheet_of", "sums_text", "totals_text"]
 
 
-def sheet_of(table: ListTable) -> str:
-    """The sheet of eight_lists.xlsx holding the rows of `table` (the file is written in Chinese)."""
-    from blockcheck.workbook.excel import sheet_title
+def sheet_of(name: str, n_rows: int, lang: str) -> dict[str, str]:
+    """The sheet of eight_lists.xlsx holding list `name` of `n_rows` rows, for a note's ``{sheet}{cut}``.
 
-    return sheet_title(table.layer or table.name)
+    ``sheet`` is its title (the file is written in Chinese); ``cut`` is empty
+    when the sheet shows every row, else says how many it shows
+    (:func:`blockcheck.workbook.excel.sheet_rows_shown`: the rest is in the workbook only).
+    """
+    from blockcheck.workbook.excel import sheet_rows_shown, sheet_title
+
+    shown = sheet_rows_shown(n_rows)
+    return {"sheet": sheet_title(name), "cut": "" if shown == n_rows else text(lang, "sheet_cut", shown=shown)}
 
 
 def shown_rows(table: ListTable, n: int) -> ListTable:
@@ -99,4 +105,5 @@ def full_list_note(table: ListTable, shown: int, lang: str, *, appendix: str = "
     parts = {"first": first, "totals": totals_text(table, lang), "sums": sums_text(table, lang)}
     if appendix:
         return text(lang, "first_rows_in_appendix", appendix=appendix, **parts)
-    return text(lang, "first_rows_in_workbook", layer=table.layer or table.name, sheet=sheet_of(table), **parts)
+    name = table.layer or table.name
+    return text(lang, "first_rows_in_workbook", layer=name, **sheet_of(name, total, lang), **parts)

@@ -54,6 +54,7 @@ from blockcheck.workbook.excel_write import (
     TRUNCATED_PROPERTY,
     key_text,
     sheet_heading,
+    sheet_rows_shown,
     sheet_title,
     write_eight_lists,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "read_revision",
     "read_eight_lists",
     "sheet_heading",
+    "sheet_rows_shown",
     "sheet_title",
     "write_eight_lists",
 ]

@@ -74,6 +74,7 @@ __all__ = [
     "WIDTH_SAMPLE_ROWS",
     "key_text",
     "sheet_heading",
+    "sheet_rows_shown",
     "sheet_title",
     "write_eight_lists",
 ]
@@ -101,6 +102,12 @@ _NUMBER_OR_NONE = frozenset({int, float, type(None)})
 
 # (columns of cell values, number format per column: None, one format or one per row)
 Chunk = tuple[list[list], list]
+
+
+def sheet_rows_shown(n_rows: int) -> int:
+    """How many of a list's `n_rows` rows its sheet shows: all when they fit below the title and header rows,
+    else as many as fit below those and the notice line saying where the whole list is."""
+    return n_rows if n_rows <= EXCEL_MAX_ROWS - 2 else max(EXCEL_MAX_ROWS - 3, 0)
 
 
 def sheet_title(name: str, lang: str = "zh") -> str:
@@ -474,8 +481,8 @@ def _write_sheet(
     `make` gives the columns and formats of the rows `rows` (a slice or
     positions); `final` is False for the rows widths are measured on.
     """
-    fits = n_total <= EXCEL_MAX_ROWS - 2  # title and header rows
-    shown = n_total if fits else max(EXCEL_MAX_ROWS - 3, 0)  # and the notice line
+    shown = sheet_rows_shown(n_total)
+    fits = shown == n_total
     layer, lang, styles = how.pop("layer"), how["lang"], how.pop("styles")
     notice = None if fits else rows_notice(n_total, shown, layer, lang, EXCEL_MAX_ROWS)
     sample = sample[sample < shown] if isinstance(sample, np.ndarray) else slice(0, shown)
