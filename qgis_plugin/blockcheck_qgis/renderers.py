@@ -23,6 +23,7 @@ from qgis.core import (
     QgsVectorLayerSimpleLabeling,
     QgsWkbTypes,
 )
+from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QColor, QFont
 
 __all__ = ["block_labels", "category_renderer", "class_renderer", "field_name", "interval_filter", "symbol"]
@@ -31,6 +32,8 @@ FONT = "Noto Sans CJK SC"
 #: Outline of block polygons (white; the current atlas block dark and heavy) and of list features.
 BLOCK_OUTLINE, ATLAS_OUTLINE, FEATURE_OUTLINE = "#ffffff", "#202020", "#606060"
 BLOCK_OPACITY = 0.85
+#: Stroke width (mm) of polygons drawn as outlines only.
+HOLLOW_WIDTH = 0.6
 
 
 def field_name(name: str) -> str:
@@ -38,11 +41,18 @@ def field_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def symbol(layer: QgsVectorLayer, colour: str, *, outline: str = FEATURE_OUTLINE) -> QgsSymbol:
-    """The layer's default symbol in `colour`: polygons with a thin outline, lines 1.2 mm, points 3 mm."""
+def symbol(layer: QgsVectorLayer, colour: str, *, outline: str = FEATURE_OUTLINE, hollow: bool = False) -> QgsSymbol:
+    """The layer's default symbol in `colour`: polygons with a thin outline, lines 1.2 mm, points 3 mm.
+
+    `hollow` polygons are outlines only, drawn in `colour` (:data:`HOLLOW_WIDTH` mm): what lies below stays visible.
+    """
     sym = QgsSymbol.defaultSymbol(layer.geometryType())
     sym.setColor(QColor(colour))
-    if layer.geometryType() == QgsWkbTypes.GeometryType.PolygonGeometry:
+    if layer.geometryType() == QgsWkbTypes.GeometryType.PolygonGeometry and hollow:
+        sym.symbolLayer(0).setBrushStyle(Qt.BrushStyle.NoBrush)
+        sym.symbolLayer(0).setStrokeColor(QColor(colour))
+        sym.symbolLayer(0).setStrokeWidth(HOLLOW_WIDTH)
+    elif layer.geometryType() == QgsWkbTypes.GeometryType.PolygonGeometry:
         sym.symbolLayer(0).setStrokeColor(QColor(outline))
         sym.symbolLayer(0).setStrokeWidth(0.3)
     elif layer.geometryType() == QgsWkbTypes.GeometryType.LineGeometry:
@@ -106,10 +116,17 @@ def class_renderer(layer: QgsVectorLayer, field: str, classes, *, blocks: bool =
     return QgsRuleBasedRenderer(root)
 
 
-def category_renderer(layer: QgsVectorLayer, field: str, terms) -> QgsCategorizedSymbolRenderer:
-    """One category per code of the core (:class:`blockcheck.vocabulary.Term`), labelled ``中文 code``."""
+def category_renderer(
+    layer: QgsVectorLayer, field: str, terms, *, hollow: bool = False
+) -> QgsCategorizedSymbolRenderer:
+    """One category per code of the core (:class:`blockcheck.vocabulary.Term`), labelled ``中文 code``.
+
+    With `hollow`, polygons are outlines in the category's colour (resources over the blocks' choropleth).
+    """
     categories = [
-        QgsRendererCategory(t.code, symbol(layer, t.colour), f"{t.zh} {t.code}" if t.zh != t.code else t.code)
+        QgsRendererCategory(
+            t.code, symbol(layer, t.colour, hollow=hollow), f"{t.zh} {t.code}" if t.zh != t.code else t.code
+        )
         for t in terms
     ]
     return QgsCategorizedSymbolRenderer(field, categories)

@@ -14,14 +14,20 @@ when a layer is styled, from the core:
   project life cycle and the priority classes — labels and colours from
   :mod:`blockcheck.vocabulary`.
 
-They are also saved into the GeoPackage's ``layer_styles`` table, so the
-workbook opens styled in any QGIS.
+After every run they are saved into the GeoPackage's ``layer_styles`` table, one
+row per table and theme (the first theme the table's one default), and the
+layers Processing loads take them from there by name — so what the user sees
+after a run is what the workbook holds, and the workbook opens styled in any
+QGIS. A table of several geometry types gets one style per theme for all its
+layers: a rule per geometry type holding that type's classes, without the
+geometry type QGIS would otherwise tie the style to.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,14 +41,17 @@ from qgis.core import (
     QgsProcessingLayerPostProcessorInterface,
     QgsProject,
     QgsProviderRegistry,
+    QgsRuleBasedRenderer,
     QgsVectorLayer,
     QgsWkbTypes,
 )
+from qgis.PyQt.QtXml import QDomDocument
 
 from . import renderers, vocabulary
 
 __all__ = [
     "LANG",
+    "STYLE_DESCRIPTION",
     "apply_style",
     "layer_styles",
     "layer_uris",
@@ -65,6 +74,14 @@ _KINDS = (
     ("polygon", "Polygon", QgsWkbTypes.GeometryType.PolygonGeometry),
 )
 _KIND_OF = {geometry: kind for kind, _, geometry in _KINDS}
+#: Each geometry kind as QGIS's ``geometry_type()`` names it, and as a legend heading.
+_GEOMETRY_TYPE = {"point": ("Point", "点"), "line": ("Line", "线"), "polygon": ("Polygon", "面")}
+#: Tables whose polygons are drawn as outlines (over the blocks' choropleth).
+_HOLLOW = {"resource_list"}
+#: The ``description`` of the styles blockcheck saves into ``layer_styles`` (others are the user's and kept).
+STYLE_DESCRIPTION = "blockcheck"
+_GEOMETRY_TYPE_TAG = re.compile(r"<layerGeometryType>[^<]*</layerGeometryType>")
+_WORKING = "blockcheck · …"
 Style = tuple[str, Callable[[QgsVectorLayer], None]]
 
 
@@ -152,7 +169,7 @@ def _categories(table: str, field: str) -> Style:
     terms = vocabulary.coded_terms(table, field)
 
     def apply(layer: QgsVectorLayer) -> None:
-        layer.setRenderer(renderers.category_renderer(layer, field, terms))
+        layer.setRenderer(renderers.category_renderer(layer, field, terms, hollow=table in _HOLLOW))
 
     return _field_title(table, field), apply
 
@@ -199,56 +216,135 @@ def set_field_forms(layer: QgsVectorLayer, table: str) -> None:
 
 
 def apply_style(layer: QgsVectorLayer, table: str) -> bool:
-    """Apply the table's default style and add its alternatives to the layer's style manager."""
+    """Give the layer the table's themes by name, the default current: as saved in the workbook, else built.
+
+    The theme the user had chosen stays chosen when it still exists.
+    """
     path, _ = workbook_path(layer)
-    styles = layer_styles(path, table) if layer.isSpatial() else []
     with contextlib.suppress(ImportError):  # the core is missing: forms need the schema
         set_field_forms(layer, table)
-    if not styles:
+    if not layer.isSpatial():
+        return False
+    built = layer_styles(path, table)
+    saved = dict(_saved_styles(layer))
+    themes = [(name, _importer(saved[name]) if name in saved else make) for name, make in built]
+    themes += [(name, _importer(qml)) for name, qml in saved.items() if name not in dict(built)]
+    if not themes:
         return False
     manager = layer.styleManager()
-    for name, make in styles[1:]:
-        make(layer)
-        if name not in manager.styles():
-            manager.addStyleFromLayer(name)
-    styles[0][1](layer)
-    if styles[0][0] not in manager.styles():
-        manager.renameStyle(manager.currentStyle(), styles[0][0])
+    chosen = manager.currentStyle()
+    manager.renameStyle(chosen, _WORKING)
+    for name in manager.styles():
+        if name != _WORKING:
+            manager.removeStyle(name)
+    for name, apply in themes[1:]:
+        apply(layer)
+        manager.addStyleFromLayer(name)
+    themes[0][1](layer)
+    manager.renameStyle(_WORKING, themes[0][0])
+    if chosen != themes[0][0] and chosen in manager.styles():
+        manager.setCurrentStyle(chosen)
     layer.triggerRepaint()
     return True
 
 
-def _forget_styles(layer: QgsVectorLayer, names: set[str]) -> None:
-    """Delete the layer's styles of these names from ``layer_styles`` (QGIS would ask before overwriting one)."""
-    related, ids, stored, _, _ = layer.listStylesInDatabase()
-    for style_id, name in list(zip(ids, stored, strict=True))[:related]:
-        if name in names:
+def _importer(qml: str) -> Callable[[QgsVectorLayer], None]:
+    """Apply a saved style; of a style for several geometry types, the rules of the layer's own type only."""
+
+    def apply(layer: QgsVectorLayer) -> None:
+        document = QDomDocument()
+        document.setContent(qml)
+        layer.importNamedStyle(document)
+        renderer, kind = layer.renderer(), layer_kind(layer)
+        if kind is None or renderer is None or renderer.type() != "RuleRenderer":
+            return
+        own = f"geometry_type($geometry) = '{_GEOMETRY_TYPE[kind][0]}'"
+        root = renderer.rootRule()
+        groups = [r for r in root.children() if r.filterExpression().startswith("geometry_type($geometry) = ")]
+        if any(r.filterExpression() == own for r in groups):
+            for group in groups:  # the layer's own group: its classes become the top rules (a plain legend)
+                if group.filterExpression() == own:
+                    for rule in group.children():
+                        root.appendChild(rule.clone())
+                root.removeChild(group)
+
+    return apply
+
+
+def _saved_styles(layer: QgsVectorLayer) -> list[tuple[str, str]]:
+    """(name, QML) of the styles blockcheck saved for the layer's table, in the workbook's order."""
+    related, ids, names, descriptions, _ = layer.listStylesInDatabase()
+    found: dict[str, str] = {}
+    for style_id, name, description in list(zip(ids, names, descriptions, strict=True))[:related]:
+        if description == STYLE_DESCRIPTION and name not in found:
+            qml, _ = layer.getStyleFromDatabase(style_id)
+            if qml:
+                found[name] = qml
+    return list(found.items())
+
+
+def _forget_styles(layer: QgsVectorLayer) -> None:
+    """Delete blockcheck's styles of the layer's table from ``layer_styles``: each run saves them anew."""
+    related, ids, _, descriptions, _ = layer.listStylesInDatabase()
+    for style_id, description in list(zip(ids, descriptions, strict=True))[:related]:
+        if description == STYLE_DESCRIPTION:
             layer.deleteStyleFromDatabase(style_id)
 
 
-def save_styles_to_workbook(workbook: str | os.PathLike) -> int:
-    """Save every table's styles and forms into the workbook's ``layer_styles`` table; return how many.
+def _qml(layer: QgsVectorLayer) -> str:
+    document = QDomDocument()
+    layer.exportNamedStyle(document)
+    return document.toString()
 
-    Styles of the same names saved before (an earlier run into the same
-    folder keeps ``layer_styles``) are replaced: they may quote other standards.
+
+def _theme_qml(table: str, uris: list[tuple[str, str | None]], make: Callable | None) -> str:
+    """The QML of one theme of `table` for every layer showing it (field forms included).
+
+    Several geometry types: one rule per type (``geometry_type($geometry) = 'Line'`` …) holding the classes of
+    that type's own style, and no ``layerGeometryType`` (with it QGIS refuses the style for the other types).
+    """
+    first = QgsVectorLayer(uris[0][0], table, "ogr")
+    with contextlib.suppress(ImportError):
+        set_field_forms(first, table)
+    if make is None or not first.isSpatial():
+        return _qml(first)
+    if len(uris) == 1:
+        make(first)
+        return _qml(first)
+    root = QgsRuleBasedRenderer.Rule(None)
+    for uri, kind in uris:
+        part = QgsVectorLayer(uri, table, "ogr")
+        make(part)
+        rules = QgsRuleBasedRenderer.convertFromRenderer(part.renderer())
+        qgis_name, heading = _GEOMETRY_TYPE[kind]
+        group = QgsRuleBasedRenderer.Rule(None, 0, 0, f"geometry_type($geometry) = '{qgis_name}'", heading)
+        for rule in rules.rootRule().children():
+            group.appendChild(rule.clone())
+        root.appendChild(group)
+    first.setRenderer(QgsRuleBasedRenderer(root))
+    return _GEOMETRY_TYPE_TAG.sub("", _qml(first))
+
+
+def save_styles_to_workbook(workbook: str | os.PathLike) -> int:
+    """Save each table's themes (and field forms) into the workbook's ``layer_styles``; return how many.
+
+    One row per table and theme, the first theme the table's default; blockcheck's rows of an earlier run are
+    replaced (they may quote other standards), the user's own styles kept.
     """
     from . import bridge
 
     saved = 0
+    registry = QgsProviderRegistry.instance()
     tables = [t for t in bridge.list_schemas() if t != "project_history"] + ["block_metrics"]
     for table in dict.fromkeys(tables):
         uris = layer_uris(workbook, table)
-        styles = layer_styles(workbook, table) or [("blockcheck", None)]
-        for i, (uri, kind) in enumerate(uris):
-            layer = QgsVectorLayer(uri, table, "ogr")
-            set_field_forms(layer, table)
-            labels = [name if len(uris) == 1 else f"{name} ({kind})" for name, _ in styles]
-            _forget_styles(layer, set(labels))
-            for j, ((_, make), label) in enumerate(zip(styles, labels, strict=True)):
-                if make is not None and layer.isSpatial():
-                    make(layer)
-                error = layer.saveStyleToDatabase(label, "blockcheck", i == 0 and j == 0, "")
-                saved += not error
+        if not uris:
+            continue
+        base = f"{workbook}|layername={table}"
+        _forget_styles(QgsVectorLayer(base, table, "ogr"))
+        for i, (name, make) in enumerate(layer_styles(workbook, table) or [(STYLE_DESCRIPTION, None)]):
+            qml = _theme_qml(table, uris, make)
+            saved += registry.saveStyle("ogr", base, qml, "", name, STYLE_DESCRIPTION, "", i == 0, "")
     return saved
 
 
