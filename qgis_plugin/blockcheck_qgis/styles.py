@@ -215,10 +215,11 @@ def set_field_forms(layer: QgsVectorLayer, table: str) -> None:
             layer.setEditorWidgetSetup(index, QgsEditorWidgetSetup("ValueMap", {"map": value_map}))
 
 
-def apply_style(layer: QgsVectorLayer, table: str) -> bool:
+def apply_style(layer: QgsVectorLayer, table: str, *, theme: str | None = None) -> bool:
     """Give the layer the table's themes by name, the default current: as saved in the workbook, else built.
 
-    The theme the user had chosen stays chosen when it still exists.
+    `theme` (or the one the layer shows) stays current when the table still has it: a re-run keeps the theme
+    the user chose.
     """
     path, _ = workbook_path(layer)
     with contextlib.suppress(ImportError):  # the core is missing: forms need the schema
@@ -232,8 +233,8 @@ def apply_style(layer: QgsVectorLayer, table: str) -> bool:
     if not themes:
         return False
     manager = layer.styleManager()
-    chosen = manager.currentStyle()
-    manager.renameStyle(chosen, _WORKING)
+    chosen = theme or manager.currentStyle()
+    manager.renameStyle(manager.currentStyle(), _WORKING)
     for name in manager.styles():
         if name != _WORKING:
             manager.removeStyle(name)
@@ -385,11 +386,14 @@ def _group(project: QgsProject, workbook: str | os.PathLike) -> QgsLayerTreeGrou
     return root.findGroup(name) or root.insertGroup(0, name)
 
 
-def _drop_stale(project: QgsProject, uri: str, keep: QgsVectorLayer | None = None) -> None:
-    """Remove project layers reading the same table (an earlier run replaced the file)."""
+def _drop_stale(project: QgsProject, uri: str, keep: QgsVectorLayer | None = None) -> str | None:
+    """Remove project layers reading the same table (an earlier run's); return the theme one of them showed."""
+    theme = None
     for layer in list(project.mapLayers().values()):
         if layer is not keep and isinstance(layer, QgsVectorLayer) and layer.source() == uri:
+            theme = layer.styleManager().currentStyle()
             project.removeMapLayer(layer.id())
+    return theme
 
 
 def load_workbook(
@@ -408,11 +412,11 @@ def load_workbook(
         for uri, kind in uris:
             if uri in present and not replace:
                 continue
-            _drop_stale(project, uri)
+            theme = _drop_stale(project, uri)
             layer = QgsVectorLayer(uri, _layer_name(table, kind, len(uris) > 1), "ogr")
             if not layer.isValid():
                 continue
-            apply_style(layer, table)
+            apply_style(layer, table, theme=theme)
             project.addMapLayer(layer, False)
             _place(group, layer)
             layers.append(layer)
@@ -430,8 +434,8 @@ class _StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
         if not isinstance(layer, QgsVectorLayer):
             return
         project = context.project() or QgsProject.instance()
-        _drop_stale(project, layer.source(), keep=layer)
-        apply_style(layer, self.table)
+        theme = _drop_stale(project, layer.source(), keep=layer)
+        apply_style(layer, self.table, theme=theme)
         node = project.layerTreeRoot().findLayer(layer.id())
         if node is not None:
             group = _group(project, self.workbook)

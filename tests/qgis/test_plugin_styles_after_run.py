@@ -188,3 +188,24 @@ def test_qgis_without_the_plugin_opens_every_layer_in_its_default_theme(loaded) 
             leaves = _leaves(plain.renderer(), kind)
             assert {colour for _, _, colour, *_ in leaves} <= status_colours and len(leaves) > 1, kind
             assert {symbol_type for *_, symbol_type, _ in leaves} == {("point", "line", "polygon").index(kind)}
+
+
+def test_a_rerun_keeps_the_theme_the_user_chose(loaded, qgis_processing) -> None:
+    """The user switched block_metrics to park green; after the next run the new layer shows park green too."""
+    from qgis.core import QgsProject, QgsVectorLayer
+
+    from blockcheck.vocabulary import metric_schema
+    from blockcheck_qgis import styles
+
+    workbook, layers = loaded
+    park = metric_schema().metric("park_green_m2_per_capita").label("zh")
+    layers[("block_metrics", "polygon")].styleManager().setCurrentStyle(park)
+    params = {name.upper(): f"{SAMPLE_GPKG}|layername={name}" for name in INPUT_LAYERS}
+    qgis_processing.runAndLoadResults("blockcheck:healthcheck", {**params, "OUTPUT_FOLDER": str(workbook.parent)})
+    blocks = [
+        layer
+        for layer in QgsProject.instance().mapLayers().values()
+        if isinstance(layer, QgsVectorLayer) and styles.workbook_path(layer) == (str(workbook), "block_metrics")
+    ]
+    assert len(blocks) == 1 and blocks[0].styleManager().currentStyle() == park
+    assert '"park_green_m2_per_capita"' in blocks[0].renderer().rootRule().children()[0].filterExpression()
