@@ -19,6 +19,7 @@ import pandas as pd
 import pyogrio
 import pyogrio.errors
 
+from blockcheck import gpkg_inplace
 from blockcheck.errors import InputError, OutputError
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "list_layers",
     "read_layer",
     "write_gpkg",
+    "write_layers",
 ]
 
 #: GeoPackage version written by blockcheck (1.4, pyogrio's default, warns in GDAL 3.6).
@@ -123,17 +125,22 @@ def write_gpkg(
 ) -> Path:
     """Write `layers` into a GeoPackage (version 1.2), one layer per item, in order.
 
+    Every layer is first written to a temporary file next to `path`, so a
+    failed write never changes what was saved before. A new file then takes
+    the name `path`; an existing GeoPackage is changed in place, in one SQLite
+    transaction (:func:`blockcheck.gpkg_inplace.replace_layers`), never
+    replaced: QGIS may hold it open, and its ``-wal`` / ``-shm`` files belong
+    to that file.
+
     Parameters
     ----------
     path
-        Target file. With `overwrite`, an existing file is replaced only after
-        every layer was written to a temporary file next to it, so a failed
-        write never destroys what was saved before.
+        Target file.
     layers
         Layer name → GeoDataFrame (spatial layer) or DataFrame (attribute table).
     overwrite
-        Replace the file (default). With False, layers are added to / replaced in
-        the existing file.
+        The file then holds only `layers` (default). With False, `layers` are
+        added to / replaced in the existing file and its other layers kept.
     """
     path = Path(path)
     try:
@@ -145,20 +152,18 @@ def write_gpkg(
         )
         raise OutputError(msg) from None
     # a temporary name of this writer's own: two writers never share (or delete) each other's file
-    fresh = overwrite or not path.exists()
-    target = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}") if fresh else path
-    first = fresh
+    pending = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
     try:
-        for name, frame in layers.items():
-            options = {"dataset_options": {"VERSION": GPKG_VERSION}} if first else {}
-            frame = _prepare_for_writing(frame)
-            pyogrio.write_dataframe(frame, target, layer=name, driver="GPKG", **options)
-            first = False
-        if target != path:
-            os.replace(target, path)
+        write_layers(pending, layers)
+        if path.exists() and gpkg_inplace.is_sqlite(path):
+            gpkg_inplace.replace_layers(path, pending, drop_others=overwrite)
+        elif path.exists() and not overwrite:
+            msg = f"{path}: not a GeoPackage, so no layers can be added to it. Choose another file name."
+            raise OutputError(msg)
+        else:
+            gpkg_inplace.remove_stale_sidecars(path)
+            os.replace(pending, path)
     except BaseException as err:
-        if target != path:
-            target.unlink(missing_ok=True)  # a failed write (full disk, no permission) leaves no partial file
         if isinstance(err, OSError | pyogrio.errors.DataSourceError | pyogrio.errors.DataLayerError):
             reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
             msg = (
@@ -167,7 +172,19 @@ def write_gpkg(
             )
             raise OutputError(msg) from None
         raise
+    finally:
+        pending.unlink(missing_ok=True)  # a failed write (full disk, no permission) leaves no partial file
     return path
+
+
+def write_layers(path: Path, layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame]) -> None:
+    """Write `layers` as a new GeoPackage (version 1.2) at `path`, which must not exist yet."""
+    first = True
+    for name, frame in layers.items():
+        options = {"dataset_options": {"VERSION": GPKG_VERSION}} if first else {}
+        frame = _prepare_for_writing(frame)
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", **options)
+        first = False
 
 
 def _prepare_for_writing(frame: gpd.GeoDataFrame | pd.DataFrame) -> gpd.GeoDataFrame | pd.DataFrame:

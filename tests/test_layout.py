@@ -67,8 +67,8 @@ def test_id_formulas_are_written_in_lists_ids_only() -> None:
     assert not found, "id formula outside blockcheck/lists/ids.py:\n" + "\n".join(found)
 
 
-#: Modules that may open GeoPackages with pyogrio: the workbook package, the input side and the low-level io.
-_MAY_OPEN = ("blockcheck/workbook/", "blockcheck/inputs/", "blockcheck/io.py")
+#: Modules that may open GeoPackages (pyogrio, sqlite3): the workbook package, the input side and the low-level io.
+_MAY_OPEN = ("blockcheck/workbook/", "blockcheck/inputs/", "blockcheck/io.py", "blockcheck/gpkg_inplace.py")
 
 
 def test_only_the_workbook_package_opens_a_workbook() -> None:

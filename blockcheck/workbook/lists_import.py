@@ -35,7 +35,7 @@ from blockcheck.workbook.excel import REVISION_PROPERTY, read_eight_lists, sheet
 from blockcheck.workbook.excel_layout import EXCEL_MAX_CHARS, cut_length, split_ids
 from blockcheck.workbook.history import HISTORY_LAYER, history_rows, lists_revision, record_project_changes, value_text
 from blockcheck.workbook.lock import workbook_lock
-from blockcheck.workbook.read import layer_names, read_meta, read_other_layers, read_workbook, require_workbook
+from blockcheck.workbook.read import layer_names, read_meta, read_table, read_workbook, require_workbook
 
 __all__ = ["EXCEL_CELL_LIMIT", "UNPACKED_BYTES_PER_ROW", "ImportPlan", "import_lists"]
 
@@ -361,7 +361,7 @@ def import_lists(
             announce(plan)
         if dry_run or not any(plan.changed.values()):
             return plan.changed
-        others = read_other_layers(workbook, exclude=set(layers))
-        others[HISTORY_LAYER] = history_rows(history_changes, others.get(HISTORY_LAYER))
-        write_gpkg(workbook, {**others, **layers})
+        # in place, in one transaction: the lists changed and the history; every other layer stays as it is
+        layers[HISTORY_LAYER] = history_rows(history_changes, read_table(workbook, HISTORY_LAYER))
+        write_gpkg(workbook, layers, overwrite=False)
     return plan.changed

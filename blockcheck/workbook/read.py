@@ -14,6 +14,7 @@ import pandas as pd
 import pyogrio
 
 from blockcheck.errors import InputError
+from blockcheck.gpkg_inplace import readable
 from blockcheck.lists.schema import list_tables
 
 __all__ = [
@@ -56,8 +57,14 @@ def layer_names(path: str | os.PathLike) -> set[str]:
     path = Path(path)
     if not path.is_file():
         return set()
+    with readable(path) as copy:
+        return _layer_names(copy, path)
+
+
+def _layer_names(copy: Path, path: Path) -> set[str]:
+    """:func:`layer_names` of `copy`, a readable copy of `path` (named in messages)."""
     try:
-        return {str(name) for name, _ in pyogrio.list_layers(path)}
+        return {str(name) for name, _ in pyogrio.list_layers(copy)}
     except Exception as err:  # noqa: BLE001 - GDAL raises its own error types for a file that is not a GeoPackage
         msg = (
             f"{path}: not a readable workbook GeoPackage ({err}). Restore it, or give the workbook.gpkg "
@@ -71,21 +78,29 @@ def read_table(path: str | os.PathLike, name: str, *, columns: list[str] | None 
 
     `columns` reads only those present of the listed columns.
     """
-    if name not in layer_names(path):
+    path = Path(path)
+    if not path.is_file():
         return None
-    if columns is not None:
-        present = set(pyogrio.read_info(path, layer=name)["fields"])
-        columns = [c for c in columns if c in present]
-    return pyogrio.read_dataframe(path, layer=name, columns=columns)
+    with readable(path) as copy:
+        if name not in _layer_names(copy, path):
+            return None
+        if columns is not None:
+            present = set(pyogrio.read_info(copy, layer=name)["fields"])
+            columns = [c for c in columns if c in present]
+        return pyogrio.read_dataframe(copy, layer=name, columns=columns)
 
 
 def read_workbook(path: str | os.PathLike, layers: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
     """The list tables of a workbook (default: every table of ``data/lists.toml``); missing file or layers are
     left out.
     """
-    present = layer_names(path)
+    path = Path(path)
+    if not path.is_file():
+        return {}
     wanted = layers or tuple(list_tables())
-    return {name: pyogrio.read_dataframe(path, layer=name) for name in wanted if name in present}
+    with readable(path) as copy:
+        present = _layer_names(copy, path)
+        return {name: pyogrio.read_dataframe(copy, layer=name) for name in wanted if name in present}
 
 
 def read_meta(path: str | os.PathLike) -> dict[str, str]:
@@ -104,5 +119,6 @@ def read_other_layers(path: str | os.PathLike, *, exclude: set[str]) -> dict[str
     """
     if not layer_names(path):
         return {}
-    names = [str(name) for name, _ in pyogrio.list_layers(path)]  # in the file's order
-    return {name: pyogrio.read_dataframe(path, layer=name) for name in names if name not in exclude}
+    with readable(path) as copy:
+        names = [str(name) for name, _ in pyogrio.list_layers(copy)]  # in the file's order
+        return {name: pyogrio.read_dataframe(copy, layer=name) for name in names if name not in exclude}

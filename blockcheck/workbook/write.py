@@ -1,28 +1,37 @@
-"""Writing a workbook: atomically, one writer at a time, never over an analyst's commit.
+"""Writing a workbook: atomically, one writer at a time, never over an analyst's commit, never under QGIS.
 
-:func:`save_run` is how ``blockcheck run`` replaces ``workbook.gpkg`` and
+:func:`save_run` is how ``blockcheck run`` writes ``workbook.gpkg`` and
 ``eight_lists.xlsx``: the workbook is read as it is just before writing, the
-caller merges its lists with it, both files are written under temporary names
-and replace the old ones only if nobody committed to the workbook meanwhile
-(a program that does not take the lock, e.g. QGIS saving edits); otherwise the
-merge is done again. Layers the writer did not make (an analyst's own layers,
-QGIS's ``layer_styles``) are carried over unchanged.
+caller merges its lists with it, the run's layers are written to a temporary
+GeoPackage and the Excel file under a temporary name, and both take effect only
+if nobody committed to the workbook meanwhile (a program that does not take
+the lock, e.g. QGIS saving edits); otherwise the merge is done again.
+
+An existing workbook is changed in place, in one SQLite transaction that
+replaces the run's tables (:mod:`blockcheck.gpkg_inplace`): QGIS may hold it
+open, and a file renamed over an open GeoPackage is read through the old file's
+write-ahead log and breaks. Layers the run did not make (an analyst's own
+layers, QGIS's ``layer_styles``, lists of an earlier, longer run) are left as
+they are. Only a new workbook is written under a temporary name and renamed.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
+from blockcheck import gpkg_inplace
 from blockcheck.errors import OutputError
-from blockcheck.io import write_gpkg
+from blockcheck.io import write_gpkg, write_layers
 from blockcheck.lists.schema import EIGHT_LISTS
 from blockcheck.workbook.history import HISTORY_LAYER
-from blockcheck.workbook.read import read_other_layers, read_workbook
+from blockcheck.workbook.read import read_workbook
 
 __all__ = [
     "EXCEL_FILE",
@@ -49,11 +58,14 @@ Build = Callable[[dict[str, pd.DataFrame]], tuple[dict[str, pd.DataFrame], dict[
 
 
 def _stamp(path: Path) -> tuple:
-    """What changes when anyone commits to the workbook: size and time of the file and of its SQLite WAL."""
+    """What changes when anyone commits to the workbook: size and time of the file and of its SQLite WAL.
+
+    An empty WAL counts as none: opening the file in WAL mode (QGIS, this writer) creates one.
+    """
     out = []
     for p in (path, path.with_name(path.name + "-wal")):
         st = p.stat() if p.exists() else None
-        out.append((st.st_mtime_ns, st.st_size) if st else None)
+        out.append((st.st_mtime_ns, st.st_size) if st and (st.st_size or p == path) else None)
     return tuple(out)
 
 
@@ -79,6 +91,24 @@ def read_snapshot(path: Path) -> Snapshot:
 def write_workbook(path: str | os.PathLike, layers: dict[str, pd.DataFrame]) -> Path:
     """Write `layers` as the whole workbook at `path`, atomically (no partial file if it fails)."""
     return write_gpkg(path, layers)
+
+
+def _unchanged(path: Path, stamp: tuple) -> bool:
+    """Whether nobody committed to the workbook since `stamp` was taken."""
+    return _stamp(path) == stamp
+
+
+def _write_pending(path: Path, layers: dict[str, pd.DataFrame]) -> None:
+    """Write `layers` into the new GeoPackage `path` (the run's tables, before they go into the workbook)."""
+    try:
+        write_layers(path, layers)
+    except Exception as err:  # noqa: BLE001 - GDAL/pyogrio raise their own error types on a full disk etc.
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        msg = (
+            f"{path.with_name(WORKBOOK_FILE)}: the run's tables cannot be written ({reason}). Nothing already "
+            "saved was changed; free disk space or choose a writable folder."
+        )
+        raise OutputError(msg) from None
 
 
 def save_run(target: Path, build: Build, *, snapshot: Snapshot | None = None) -> tuple[Path, Path, object]:
@@ -117,18 +147,23 @@ def save_run(target: Path, build: Build, *, snapshot: Snapshot | None = None) ->
             latest = read_snapshot(target).tables
         snapshot = None  # a second attempt means the file changed: read it again
         layers, sheets, value = build(latest)
-        # tables this run did not rebuild (an earlier, longer run's lists; an analyst's own layers;
-        # layer_styles) are kept
-        layers.update({name: frame for name, frame in latest.items() if name not in layers})
-        layers.update(read_other_layers(target, exclude=set(layers)))
-        # both files under names of their own first: if either cannot be written, neither is replaced
-        pending_xlsx = excel.with_name(f".{excel.stem}.{os.getpid()}.tmp{excel.suffix}")
-        pending_gpkg = target.with_name(f".{target.stem}.{os.getpid()}.pending{target.suffix}")
+        # both files under names of their own first: if either cannot be written, neither takes effect
+        tag = f"{os.getpid()}.{uuid.uuid4().hex[:8]}"
+        pending_xlsx = excel.with_name(f".{excel.stem}.{tag}.tmp{excel.suffix}")
+        pending_gpkg = target.with_name(f".{target.stem}.{tag}.pending{target.suffix}")
         try:
             write_eight_lists(pending_xlsx, sheets)
-            write_gpkg(pending_gpkg, layers)
-            if _stamp(target) == stamp:  # nobody committed meanwhile: replace both
-                os.replace(pending_gpkg, target)
+            _write_pending(pending_gpkg, layers)
+            if not target.exists():  # a new workbook: written whole, then named
+                if _stamp(target) == stamp:
+                    gpkg_inplace.remove_stale_sidecars(target)
+                    os.replace(pending_gpkg, target)
+                    os.replace(pending_xlsx, excel)
+                    return target, excel, value
+                continue
+            # tables this run did not rebuild (an earlier, longer run's lists; an analyst's own layers;
+            # layer_styles) stay in the file as they are
+            if gpkg_inplace.replace_layers(target, pending_gpkg, still_current=partial(_unchanged, target, stamp)):
                 os.replace(pending_xlsx, excel)
                 return target, excel, value
         finally:

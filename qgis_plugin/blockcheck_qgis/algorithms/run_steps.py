@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from qgis.core import (
+    QgsProcessing,
     QgsProcessingOutputFile,
     QgsProcessingOutputMultipleLayers,
     QgsProcessingOutputNumber,
@@ -10,9 +13,10 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterRasterLayer,
+    QgsProject,
 )
 
-from .. import _deps, bridge, styles
+from .. import _deps, bridge, reload, styles
 from ..i18n import tr
 from .base import BlockcheckAlgorithm, InputParameters
 
@@ -71,6 +75,23 @@ class _RunAlgorithm(InputParameters, BlockcheckAlgorithm):
         for table in self.COUNTED:
             self.addOutput(QgsProcessingOutputNumber(f"N_{table}", tr("Rows in {table}").format(table=table)))
 
+    #: The workbook written by the run (set in processAlgorithm, read in postProcessAlgorithm).
+    _written: str | None = None
+
+    def prepareAlgorithm(self, parameters, context, feedback) -> bool:
+        """In the main thread, before the run: refuse when layers of the folder's workbook have unsaved edits."""
+        folder = parameters.get(self.OUTPUT_FOLDER)
+        if isinstance(folder, str) and folder and folder != QgsProcessing.TEMPORARY_OUTPUT:
+            project = context.project() or QgsProject.instance()
+            reload.refuse_pending_edits(os.path.join(folder, "workbook.gpkg"), project)
+        return True
+
+    def postProcessAlgorithm(self, context, feedback) -> dict:
+        """In the main thread, after the run: the project's layers of the workbook and open editors read it again."""
+        if self._written:
+            reload.after_run(self._written, context.project() or QgsProject.instance())
+        return {}
+
     def processAlgorithm(self, parameters, context, feedback) -> dict:
         _deps.require()
         out_dir = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context)
@@ -93,6 +114,7 @@ class _RunAlgorithm(InputParameters, BlockcheckAlgorithm):
                 feedback=feedback,
             )
         feedback.pushInfo(result["summary"])
+        self._written = str(result["workbook"])
         feedback.setProgressText(tr("Saving styles into the workbook"))
         styles.save_styles_to_workbook(result["workbook"])
         layers = styles.load_on_completion(context, result["workbook"], list(self.LOADED), "LAYERS")

@@ -28,7 +28,7 @@ from qgis.PyQt.QtCore import QItemSelection, QItemSelectionModel
 from qgis.PyQt.QtGui import QPalette
 from qgis.PyQt.QtWidgets import QAbstractItemView, QDockWidget, QFileDialog, QInputDialog, QTableView
 
-from .. import bridge, styles, vocabulary
+from .. import bridge, reload, styles, vocabulary
 from ..i18n import tr
 from .store import HISTORY, WorkbookStore, current_user
 from .table_model import CodedValueDelegate, ListTableModel
@@ -61,6 +61,7 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
         self.reasonEdit.textChanged.connect(self._set_reason)
         self.project.layersAdded.connect(self._layers_added)
         self.project.layersWillBeRemoved.connect(self._layers_removed)
+        reload.NOTICES.rewritten.connect(self._rewritten)
 
     def _retranslate(self) -> None:
         self.setWindowTitle(tr("blockcheck checklist editor (清单编辑)"))
@@ -351,6 +352,12 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
             self.show_message(tr("The workbook was rewritten by a run; the lists were read again."))
         self._watch_layers()
 
+    def _rewritten(self, path: str) -> None:
+        """A run (Processing, in this QGIS) has written into a workbook: read its lists again if it is ours."""
+        if self.store is not None and path == self.store.path and self.store.refresh_if_replaced():
+            self.show_message(tr("The workbook was rewritten by a run; the lists were read again."))
+        self._watch_layers()
+
     def _layers_removed(self, layer_ids) -> None:
         gone = set(layer_ids)
         keep = []
@@ -366,6 +373,7 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
         for signal, slot in (
             (self.project.layersAdded, self._layers_added),
             (self.project.layersWillBeRemoved, self._layers_removed),
+            (reload.NOTICES.rewritten, self._rewritten),
         ):
             with contextlib.suppress(TypeError, RuntimeError):  # not connected, or already gone
                 signal.disconnect(slot)

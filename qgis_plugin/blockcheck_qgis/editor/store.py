@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import getpass
 import os
+import sqlite3
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from qgis.core import (
     QgsApplication,
@@ -93,7 +95,7 @@ class WorkbookStore(QObject):
         self.rows: dict[str, list[Row]] = {t: self._read(t) for t in (*self.tables, HISTORY) if t in self.layers}
 
     def refresh_if_replaced(self) -> bool:
-        """Reopen when a run has replaced the file since it was read; True when it did."""
+        """Read every table again when a run has rewritten them since they were read; True when it did."""
         if _identity(self.path) == self._file:
             return False
         self._open()
@@ -101,7 +103,7 @@ class WorkbookStore(QObject):
         return True
 
     def _check_current(self) -> None:
-        """Refuse to write into a file that a run has since replaced (the edit would be lost): reopen instead."""
+        """Refuse to write into tables a run has since rewritten (the row ids are stale): read them again instead."""
         if self.refresh_if_replaced():
             raise OSError(
                 tr("the workbook was rewritten by a run; the editor has reloaded it, please repeat the change")
@@ -184,6 +186,7 @@ class WorkbookStore(QObject):
                     old, row.values, self._history(), who=who or current_user(), reason=reason
                 )
                 self._append_history(history)
+            self._file = _identity(self.path)  # this editor's own commit is no rewrite
         self._refresh(table)
         self.rowsChanged.emit(table, [position])
         return history
@@ -217,6 +220,7 @@ class WorkbookStore(QObject):
                 self._append_history(
                     bridge.history_for_new_projects(rows, self._history(), who=who or current_user(), reason=reason)
                 )
+            self._file = _identity(self.path)  # this editor's own commit is no rewrite
         self._refresh(table)
         positions = list(range(start, len(self.rows[table])))
         self.rowsChanged.emit(table, positions)
@@ -266,9 +270,23 @@ class WorkbookStore(QObject):
             layer.triggerRepaint()
 
 
-def _identity(path: str) -> tuple[int, int]:
+def _identity(path: str) -> tuple:
+    """What changes when a run rewrites the workbook's tables: the file, and its SQLite schema version.
+
+    A run writes into an existing workbook in place (the file stays, its tables
+    are replaced in one transaction, which changes the schema version); row
+    edits leave both alone.
+    """
     stat = os.stat(path)
-    return stat.st_dev, stat.st_ino
+    try:
+        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            version = con.execute("PRAGMA schema_version").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        version = None
+    return stat.st_dev, stat.st_ino, version
 
 
 def _same(a: object, b: object) -> bool:
