@@ -8,6 +8,7 @@ the what-if table as what_if.csv.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -44,6 +45,43 @@ def _readable_cjk_font() -> str | None:
     return None
 
 
+def _untimed(value: object) -> object:
+    """A cell's value, times of the run replaced (the two runs compared start at different seconds)."""
+    return "<time>" if isinstance(value, str) and re.match(r"\d{4}-\d\d-\d\dT\d\d:", value) else value
+
+
+def _editor_and_excel(workbook: Path, folder: Path) -> dict:
+    """What the plugin's editor and export-lists ask of the core: blocks of picked features, a checked project row
+    and its history entries, the lists as an Excel file (its sheets' first rows)."""
+    import openpyxl
+    import pyogrio
+
+    from blockcheck.lists.resources import block_ids_of
+    from blockcheck.lists.schema import conform, list_table
+    from blockcheck.workbook.history import history_rows, record_project_changes
+    from blockcheck.workbook.lists_export import export_lists
+
+    blocks = pyogrio.read_dataframe(workbook, layer="block_metrics", columns=["block_id"])
+    resources = pyogrio.read_dataframe(workbook, layer="resource_list", columns=["resource_id"])
+    found = block_ids_of(blocks, resources[["geometry"]])
+    old = conform(
+        pyogrio.read_dataframe(workbook, layer="project_list", read_geometry=False).head(3), list_table("project_list")
+    )
+    new = old.copy()
+    new.loc[new.index[0], "status"] = "adjusted"
+    history = history_rows(record_project_changes(new, old, who="tester", reason="minimum versions"), None)
+    sheets = openpyxl.load_workbook(export_lists(workbook, folder / "edit.xlsx"), read_only=True).worksheets
+    return {
+        "block_ids_of": [None if v is None else str(v) for v in found],
+        "project_row": [None if v is None else str(v) for v in old.iloc[0].tolist()],
+        "history": history.drop(columns=["changed_at"]).astype(str).values.tolist(),
+        "excel": {
+            sheet.title: [[_untimed(v) for v in r] for r in sheet.iter_rows(max_row=3, values_only=True)]
+            for sheet in sheets
+        },
+    }
+
+
 def main(out: str) -> None:
     _own_mpl_toolkits()
     import geopandas
@@ -76,6 +114,7 @@ def main(out: str) -> None:
         maps = export_maps(done.workbook, folder / "maps")
         atlas = export_atlas(done.workbook, folder / "atlas.pdf")
         report = export_report(done.workbook, folder / "report.pdf")
+        editor = _editor_and_excel(Path(done.workbook), folder)
     result = {
         "versions": versions,
         "workbook": str(done.workbook),
@@ -83,6 +122,7 @@ def main(out: str) -> None:
         "atlas": str(atlas),
         "report": str(report[0]),
         "font_message": font,
+        "editor": editor,
     }
     (folder / "result.json").write_text(json.dumps(result), "utf-8")
 
