@@ -22,16 +22,19 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from qgis.core import (
+    Qgis,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransformContext,
     QgsFeature,
     QgsFeatureRequest,
     QgsField,
     QgsFields,
+    QgsMessageLog,
     QgsProcessingException,
     QgsRasterFileWriter,
     QgsRasterLayer,
@@ -89,7 +92,8 @@ def progress_callback(feedback, start: float = 0.0, span: float = 1.0) -> Callab
 
 @contextlib.contextmanager
 def core_call() -> Iterator[None]:
-    """Turn the core's errors into ``QgsProcessingException`` (message kept, no traceback)."""
+    """Turn the core's errors into ``QgsProcessingException`` (message kept, no traceback); others too, naming
+    the error and the library versions (a library too old or too new), with the traceback in the log."""
     from blockcheck.errors import BlockcheckError, CancelledError
 
     try:
@@ -98,6 +102,13 @@ def core_call() -> Iterator[None]:
         raise QgsProcessingException(tr("Canceled.")) from None
     except BlockcheckError as err:
         raise QgsProcessingException(str(err)) from None
+    except QgsProcessingException:
+        raise
+    except Exception as err:  # noqa: BLE001 - whatever else fails: say what and where the traceback is
+        QgsMessageLog.logMessage(traceback.format_exc(), "blockcheck", Qgis.MessageLevel.Critical)
+        message = tr("blockcheck stopped on an unexpected error: {error} ({versions}); the traceback is in the log.")
+        versions = ", ".join(f"{k} {v}" for k, v in library_versions().items())
+        raise QgsProcessingException(message.format(error=f"{type(err).__name__}: {err}", versions=versions)) from None
 
 
 # ------------------------------------------------------------------ can the core run here?

@@ -137,3 +137,40 @@ def test_export_hearing_writes_maps_and_atlas_inside_qgis_with_the_documented_li
     atlas = Path(result["ATLAS_PDF"])
     assert atlas == tmp_path / "atlas.pdf" and atlas.read_bytes().startswith(b"%PDF")
     assert len(PdfReader(atlas).pages) == FIXED_PAGES + 16  # the fixed pages and one page per block
+
+
+def test_an_unexpected_failure_is_a_message_naming_the_libraries(
+    qgis_processing, core_lists_run, tmp_path, monkeypatch
+) -> None:
+    """Not a raw traceback: a library the core does not fit (shapely 2.0 before the fallback) is named in one
+    message, with the versions; the traceback goes to the log's blockcheck tab."""
+    from qgis.core import QgsApplication, QgsProcessingException, QgsProcessingFeedback
+
+    import blockcheck.report.atlas
+
+    def broken(*args, **kwargs):
+        raise AttributeError("module 'shapely' has no attribute 'orient_polygons'")
+
+    class Feedback(QgsProcessingFeedback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.errors: list[str] = []
+
+        def reportError(self, error: str, fatalError: bool = False) -> None:  # noqa: N802, N803 - QGIS's names
+            self.errors.append(error)
+            super().reportError(error, fatalError)
+
+    monkeypatch.setattr(blockcheck.report.atlas, "export_atlas", broken)
+    logged = []
+    QgsApplication.messageLog().messageReceived.connect(lambda text, tag, level: logged.append((tag, text)))
+    feedback = Feedback()
+    with pytest.raises(QgsProcessingException) as raised:
+        qgis_processing.run(
+            "blockcheck:exporthearing",
+            {"WORKBOOK": str(core_lists_run.workbook), "MAPS_FOLDER": "", "ATLAS_PDF": str(tmp_path / "atlas.pdf")},
+            feedback=feedback,
+        )
+    said = " ".join([str(raised.value), *feedback.errors])
+    assert "AttributeError: module 'shapely' has no attribute 'orient_polygons'" in said
+    assert "shapely GEOS" in said and "Traceback" not in said
+    assert any(tag == "blockcheck" and "Traceback" in text and "orient_polygons" in text for tag, text in logged)

@@ -276,6 +276,10 @@
       <translation>已取消。</translation>
     </message>
     <message>
+      <source>blockcheck stopped on an unexpected error: {error} ({versions}); the traceback is in the log.</source>
+      <translation>blockcheck 因意外错误而停止：{error}（{versions}）；错误追踪见日志。</translation>
+    </message>
+    <message>
       <source>Cannot write the population raster to {path}</source>
       <translation>无法把人口栅格写到 {path}</translation>
     </message>
