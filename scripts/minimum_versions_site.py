@@ -3,8 +3,8 @@
 
 ``numpy>=1.24`` in pyproject becomes ``numpy==1.24.*`` here (the newest patch release of the minimum), and so on
 for each package of :data:`PACKAGES`: the stack QGIS 3.22's Python has or can have (Debian 12's numpy 1.24, the
-shapely 2.0 / geopandas 1.0 its GEOS needs, and the scipy, matplotlib, mapclassify and networkx releases that
-still support numpy 1.24). Everything else comes from the venv.
+shapely 2.0 / geopandas 1.0 its GEOS needs, the oldest pyproj, pyogrio and rasterio allowed, and the scipy,
+matplotlib, mapclassify and networkx releases that still support numpy 1.24). Everything else comes from the venv.
 """
 
 from __future__ import annotations
@@ -20,7 +20,19 @@ ROOT = Path(__file__).resolve().parents[1]
 __all__ = ["PACKAGES", "minimum_pins", "minimum_site"]
 
 #: The packages installed at their minimum: the ones whose API blockcheck's code has to be written for.
-PACKAGES = ("numpy", "pandas", "shapely", "geopandas", "scipy", "matplotlib", "mapclassify", "networkx")
+PACKAGES = (
+    "numpy",
+    "pandas",
+    "shapely",
+    "geopandas",
+    "pyproj",
+    "pyogrio",
+    "rasterio",
+    "scipy",
+    "matplotlib",
+    "mapclassify",
+    "networkx",
+)
 
 
 def minimum_pins() -> list[str]:

@@ -85,10 +85,15 @@ def _editor_and_excel(workbook: Path, folder: Path) -> dict:
 def main(out: str) -> None:
     _own_mpl_toolkits()
     import geopandas
+    import mapclassify
     import matplotlib
+    import networkx
     import numpy
     import pandas
     import pyogrio
+    import pyproj
+    import rasterio
+    import scipy
     import shapely
 
     from blockcheck.pipeline import run
@@ -99,7 +104,8 @@ def main(out: str) -> None:
 
     folder = Path(out)
     sample = ROOT / "data" / "sample_blocks"
-    versions = {m.__name__: m.__version__ for m in (numpy, pandas, shapely, geopandas, matplotlib)}
+    modules = (numpy, pandas, shapely, geopandas, pyproj, pyogrio, rasterio, scipy, matplotlib, mapclassify, networkx)
+    versions = {m.__name__: m.__version__ for m in modules}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         done = run(
