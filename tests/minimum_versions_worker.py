@@ -51,8 +51,9 @@ def _untimed(value: object) -> object:
 
 
 def _editor_and_excel(workbook: Path, folder: Path) -> dict:
-    """What the plugin's editor and export-lists ask of the core: blocks of picked features, a checked project row
-    and its history entries, the lists as an Excel file (its sheets' first rows)."""
+    """What the plugin's editor and the Excel round trip ask of the core: blocks of picked features, a checked
+    project row and its history entries, export-lists (its sheets' first rows) and import-lists of the unedited
+    file (nothing to change)."""
     import openpyxl
     import pyogrio
 
@@ -60,6 +61,7 @@ def _editor_and_excel(workbook: Path, folder: Path) -> dict:
     from blockcheck.lists.schema import conform, list_table
     from blockcheck.workbook.history import history_rows, record_project_changes
     from blockcheck.workbook.lists_export import export_lists
+    from blockcheck.workbook.lists_import import import_lists
 
     blocks = pyogrio.read_dataframe(workbook, layer="block_metrics", columns=["block_id"])
     resources = pyogrio.read_dataframe(workbook, layer="resource_list", columns=["resource_id"])
@@ -70,11 +72,13 @@ def _editor_and_excel(workbook: Path, folder: Path) -> dict:
     new = old.copy()
     new.loc[new.index[0], "status"] = "adjusted"
     history = history_rows(record_project_changes(new, old, who="tester", reason="minimum versions"), None)
-    sheets = openpyxl.load_workbook(export_lists(workbook, folder / "edit.xlsx"), read_only=True).worksheets
+    xlsx = export_lists(workbook, folder / "edit.xlsx")
+    sheets = openpyxl.load_workbook(xlsx, read_only=True).worksheets
     return {
         "block_ids_of": [None if v is None else str(v) for v in found],
         "project_row": [None if v is None else str(v) for v in old.iloc[0].tolist()],
         "history": history.drop(columns=["changed_at"]).astype(str).values.tolist(),
+        "import_unedited": import_lists(workbook, xlsx, who="tester", reason="minimum versions", dry_run=True),
         "excel": {
             sheet.title: [[_untimed(v) for v in r] for r in sheet.iter_rows(max_row=3, values_only=True)]
             for sheet in sheets

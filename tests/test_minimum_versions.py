@@ -1,8 +1,8 @@
 """pyproject.toml states the real minimums: under the oldest numpy, pandas, shapely, geopandas, pyproj, pyogrio,
 rasterio, scipy, matplotlib, mapclassify and networkx it allows (numpy 1.24 as QGIS 3.22 has on Debian 12, shapely
 2.0 for its GEOS 3.11 …), the sample district runs through all four steps, the what-if table, every hearing export,
-the core calls of the plugin's editor and export-lists, with the same results as under the venv's newest libraries
-(issue 16.2).
+the core calls of the plugin's editor, export-lists and import-lists, with the same results as under the venv's
+newest libraries (issue 16.2).
 
 The minimums are installed once into ``.venv/minimum-versions-site`` (scripts/minimum_versions_site.py); both runs
 happen in subprocesses (tests/minimum_versions_worker.py).
@@ -98,7 +98,8 @@ def test_the_minimum_versions_give_the_same_lists_and_all_exports(minimum_site, 
     pd.testing.assert_frame_equal(
         pd.read_csv(tmp_path / "oldest" / "what_if.csv"), pd.read_csv(tmp_path / "newest" / "what_if.csv")
     )
-    assert old["editor"] == new["editor"]  # the editor's core calls and export-lists
+    assert old["editor"] == new["editor"]  # the editor's core calls, export-lists and import-lists
+    assert old["editor"]["import_unedited"] and not any(old["editor"]["import_unedited"].values())
     assert len(old["editor"]["block_ids_of"]) > 100 and len(old["editor"]["history"]) == 1
     for result in (old, new):
         assert result["maps"] == sorted(f"{n}.{ext}" for n in map_names() for ext in ("png", "svg"))

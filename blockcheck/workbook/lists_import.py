@@ -101,7 +101,8 @@ def _comparable(frame: pd.DataFrame, table: ListTable) -> pd.DataFrame:
     for f in table.fields:
         if f.is_id_list and f.name in frame:
             frame[f.name] = [",".join(sorted(split_ids(v))) or None for v in frame[f.name]]
-    return frame.map(value_text)
+    # column by column: pandas 2.0 has no DataFrame.map
+    return pd.DataFrame({c: frame[c].map(value_text) for c in frame.columns}, index=frame.index)
 
 
 def _restore_cut_text(new: pd.DataFrame, old: pd.DataFrame, table: ListTable) -> tuple[pd.DataFrame, list[str]]:
