@@ -2,9 +2,9 @@
 
 The QGIS binary is started under Xvfb with the packages the plugin's install command adds for this QGIS's
 GEOS (shapely 2.0 and geopandas 1.0 for QGIS 3.22's GEOS 3.11, from ``.venv/qgis-compat-site``; the rest from
-the venv). Inside it, Processing runs ``blockcheck:eightlists`` on the sample district and then
-``blockcheck:exporthearing`` with every map and the atlas: the shapely-2.0 fallbacks
-(:mod:`blockcheck.shapely_compat`) are the code that draws them.
+the venv). Inside it, Processing runs every algorithm on the sample district — validate, healthcheck, resources,
+eightlists, whatif — and then ``blockcheck:exporthearing`` with every map and the atlas: the shapely-2.0
+fallbacks (:mod:`blockcheck.shapely_compat`) are the code that draws them.
 """
 
 from __future__ import annotations
@@ -47,8 +47,20 @@ def finish():
         from blockcheck import shapely_compat
         out["native_orient_polygons"] = shapely_compat.HAS_ORIENT_POLYGONS
         params = {{n.upper(): {sample!r} + "|layername=" + n for n in {layers!r}}}
+        checked = processing.run("blockcheck:validate", {{**params, "OUTPUT_FOLDER": {folder!r} + "/validate"}})
+        out["validate_errors"] = checked["ERRORS"]
+        for name in ("healthcheck", "resources"):
+            done = processing.run("blockcheck:" + name, {{**params, "OUTPUT_FOLDER": {folder!r} + "/" + name}})
+            out[name] = done["N_block_metrics"]
         params.update(DEMANDS={demands!r}, VISIONS={visions!r}, OUTPUT_FOLDER={lists_dir!r})
-        workbook = processing.run("blockcheck:eightlists", params)["WORKBOOK"]
+        lists = processing.run("blockcheck:eightlists", params)
+        workbook = lists["WORKBOOK"]
+        out["lists"] = {{k: v for k, v in lists.items() if k.startswith("N_")}}
+        import pyogrio
+        ids = list(pyogrio.read_dataframe(workbook, layer="project_list", read_geometry=False)["project_id"][:3])
+        whatif = {{"WORKBOOK": workbook, "PROJECTS": ",".join(ids), "OUTPUT": "memory:"}}
+        whatif = processing.run("blockcheck:whatif", whatif)
+        out["whatif_rows"] = whatif["OUTPUT"].featureCount()
         result = processing.run(
             "blockcheck:exporthearing",
             {{"WORKBOOK": workbook, "LANG": 0, "DPI": 200, "MAPS_FOLDER": {maps!r}, "ATLAS_PDF": {atlas!r}}},
@@ -82,6 +94,7 @@ def _run_in_qgis(folder: Path, pythonpath: str) -> dict:
             _IN_QGIS.format(
                 root=str(ROOT),
                 plugin_root=str(PLUGIN_ROOT),
+                folder=str(folder),
                 sample=str(SAMPLE_GPKG),
                 layers=INPUT_LAYERS,
                 demands=str(SAMPLE_GPKG.parent / "demand_survey.csv"),
@@ -107,7 +120,7 @@ def _run_in_qgis(folder: Path, pythonpath: str) -> dict:
     return json.loads(result.read_text("utf-8"))
 
 
-def test_export_hearing_writes_maps_and_atlas_inside_qgis_with_the_documented_libraries(
+def test_every_algorithm_runs_and_the_export_writes_maps_and_atlas_inside_qgis_with_the_documented_libraries(
     qgis_app, documented_site, tmp_path
 ) -> None:
     if not (shutil.which("xvfb-run") and shutil.which("qgis")):
@@ -129,6 +142,8 @@ def test_export_hearing_writes_maps_and_atlas_inside_qgis_with_the_documented_li
     if Qgis.geosVersionInt() < 31200:  # QGIS 3.22: the documented pin is shapely 2.0, so the fallbacks drew
         assert shapely_version.startswith("2.0.") and out["native_orient_polygons"] is False
 
+    assert out["validate_errors"] == 0 and out["healthcheck"] == out["resources"] == 16  # every algorithm runs
+    assert out["lists"]["N_project_list"] > 0 and out["lists"]["N_demand_list"] > 0 and out["whatif_rows"] > 0
     result = out["result"]
     written = [Path(p) for p in result["MAP_FILES"].splitlines()]
     assert sorted(p.name for p in written) == sorted(f"{n}.{ext}" for n in map_names() for ext in ("png", "svg"))
