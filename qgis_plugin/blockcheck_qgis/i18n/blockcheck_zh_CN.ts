@@ -276,6 +276,10 @@
       <translation>已取消。</translation>
     </message>
     <message>
+      <source>Layers of {workbook} are being edited: {layers}. Save or discard their edits (toggle editing off) and run again: the run rewrites the workbook's tables.</source>
+      <translation>{workbook} 的图层正在编辑：{layers}。请先保存或放弃这些编辑（关闭编辑状态）再运行：运行会重写工作簿中的表。</translation>
+    </message>
+    <message>
       <source>blockcheck stopped on an unexpected error: {error} ({versions}); the traceback is in the log.</source>
       <translation>blockcheck 因意外错误而停止：{error}（{versions}）；错误追踪见日志。</translation>
     </message>
