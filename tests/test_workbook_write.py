@@ -95,8 +95,10 @@ def _opens_everywhere(workbook: Path) -> dict[str, int]:
         tables = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")]
         rows = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
         counted = dict(con.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents"))
-        for table, column in con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"):
-            indexed = con.execute(f'SELECT count(*) FROM "rtree_{table}_{column}"').fetchone()[0]
+        for table, column in con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall():
+            tree = f"rtree_{table}_{column}"
+            assert con.execute("SELECT rtreecheck(?)", (tree,)).fetchone()[0] == "ok"  # a well-formed R-tree …
+            indexed = con.execute(f'SELECT count(*) FROM "{tree}"').fetchone()[0]  # … of every feature
             assert indexed == con.execute(f'SELECT count(*) FROM "{table}" WHERE "{column}" IS NOT NULL').fetchone()[0]
     finally:
         con.close()
