@@ -26,7 +26,7 @@ from pathlib import Path
 
 from blockcheck.errors import OutputError
 
-__all__ = ["SIDECARS", "is_sqlite", "readable", "remove_stale_sidecars", "replace_layers"]
+__all__ = ["SIDECARS", "is_geopackage", "readable", "remove_stale_sidecars", "replace_layers"]
 
 #: Files SQLite keeps beside a database while it is open or being written.
 SIDECARS = ("-wal", "-shm", "-journal")
@@ -36,8 +36,8 @@ _BOOKKEEPING = ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions", "gp
 _CHECKPOINT_WAIT_MS = 200
 
 
-def is_sqlite(path: str | os.PathLike) -> bool:
-    """Whether `path` is an SQLite database (a GeoPackage is one) — asked through SQLite itself.
+def is_geopackage(path: str | os.PathLike) -> bool:
+    """Whether `path` is a GeoPackage (an SQLite database with ``gpkg_contents``) — asked through SQLite itself.
 
     The file is never opened with ``open()``: closing any descriptor of a
     database file drops all of this process's SQLite locks on it (POSIX), and
@@ -49,12 +49,12 @@ def is_sqlite(path: str | os.PathLike) -> bool:
     try:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
         try:
-            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            found = con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_contents'").fetchone()[0]
         finally:
             con.close()
     except sqlite3.DatabaseError as err:
         return "not a database" not in str(err)  # a database that is busy is still one
-    return True
+    return bool(found)
 
 
 def remove_stale_sidecars(path: str | os.PathLike) -> None:

@@ -155,7 +155,7 @@ def write_gpkg(
     pending = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
     try:
         write_layers(pending, layers)
-        if path.exists() and gpkg_inplace.is_sqlite(path):
+        if path.exists() and gpkg_inplace.is_geopackage(path):
             gpkg_inplace.replace_layers(path, pending, drop_others=overwrite)
         elif path.exists() and not overwrite:
             msg = f"{path}: not a GeoPackage, so no layers can be added to it. Choose another file name."

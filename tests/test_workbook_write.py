@@ -191,6 +191,23 @@ def test_write_gpkg_changes_an_existing_file_in_place_and_a_failure_changes_noth
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w.gpkg"]
 
 
+def test_a_file_that_is_no_geopackage_is_replaced_whole_and_never_added_to(tmp_path) -> None:
+    blocks = tiny_layers()["blocks"]
+    other = tmp_path / "other.gpkg"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE notes (a)")  # SQLite, but no GeoPackage
+    con.commit()
+    con.close()
+    with pytest.raises(OutputError, match="not a GeoPackage"):
+        write_gpkg(other, {"blocks": blocks}, overwrite=False)
+    write_gpkg(other, {"blocks": blocks})
+    assert [str(n) for n, _ in pyogrio.list_layers(other)] == ["blocks"]
+    text = tmp_path / "text.gpkg"
+    text.write_text("not a database")
+    write_gpkg(text, {"blocks": blocks})
+    assert [str(n) for n, _ in pyogrio.list_layers(text)] == ["blocks"]
+
+
 def test_a_write_transaction_held_elsewhere_is_waited_for_then_named(tmp_path) -> None:
     layers = tiny_layers()
     path = write_gpkg(tmp_path / "w.gpkg", {"blocks": layers["blocks"]})
