@@ -181,8 +181,11 @@ def replace_layers(
             if isinstance(err, sqlite3.Error):
                 raise _error(target, err) from None
             raise
-        con.execute("DETACH DATABASE src")
-        _checkpoint(con)
+        try:  # committed: the rest is tidying, never a reason to report a failed write
+            con.execute("DETACH DATABASE src")
+            _checkpoint(con)
+        except sqlite3.Error:
+            pass
     finally:
         con.close()
     return True

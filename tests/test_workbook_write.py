@@ -191,6 +191,20 @@ def test_write_gpkg_changes_an_existing_file_in_place_and_a_failure_changes_noth
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w.gpkg"]
 
 
+def test_layers_in_crs_without_a_code_keep_each_their_own(tmp_path) -> None:
+    """Two custom CRSs both numbered 100000 in their own files stay apart when one file's layer joins the other."""
+    from pyproj import CRS
+
+    blocks = tiny_layers()["blocks"]
+    beijing = CRS("+proj=tmerc +lon_0=116.35 +k=1 +x_0=500000 +ellps=GRS80 +units=m +no_defs")
+    local = CRS("+proj=tmerc +lon_0=117 +k=1 +x_0=500000 +ellps=GRS80 +units=m +no_defs")
+    path = write_gpkg(tmp_path / "w.gpkg", {"blocks": blocks.to_crs(beijing)})
+    write_gpkg(path, {"local": blocks.to_crs(local)}, overwrite=False)
+    assert CRS(pyogrio.read_info(path, layer="blocks")["crs"]).equals(beijing)
+    assert CRS(pyogrio.read_info(path, layer="local")["crs"]).equals(local)
+    _opens_everywhere(path)
+
+
 def test_a_file_that_is_no_geopackage_is_replaced_whole_and_never_added_to(tmp_path) -> None:
     blocks = tiny_layers()["blocks"]
     other = tmp_path / "other.gpkg"
