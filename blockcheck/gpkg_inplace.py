@@ -26,7 +26,7 @@ from pathlib import Path
 
 from blockcheck.errors import OutputError
 
-__all__ = ["SIDECARS", "is_geopackage", "readable", "remove_stale_sidecars", "replace_layers"]
+__all__ = ["SIDECARS", "file_identity", "is_geopackage", "readable", "remove_stale_sidecars", "replace_layers"]
 
 #: Files SQLite keeps beside a database while it is open or being written.
 SIDECARS = ("-wal", "-shm", "-journal")
@@ -47,14 +47,34 @@ def is_geopackage(path: str | os.PathLike) -> bool:
     if not path.is_file():
         return False
     try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-        try:
-            found = con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_contents'").fetchone()[0]
-        finally:
-            con.close()
+        found = _read_only_value(path, "SELECT count(*) FROM sqlite_master WHERE name = 'gpkg_contents'")
     except sqlite3.DatabaseError as err:
         return "not a database" not in str(err)  # a database that is busy is still one
     return bool(found)
+
+
+def file_identity(path: str | os.PathLike) -> tuple:
+    """What changes when a run rewrites a workbook's tables: the file (device, inode) and its SQLite schema version.
+
+    A run writes into an existing workbook in place (the file stays; its tables
+    are replaced in one transaction, which changes the schema version); row
+    edits change neither. The version is None when the file cannot be read.
+    """
+    stat = os.stat(path)
+    try:
+        version = _read_only_value(path, "PRAGMA schema_version")
+    except sqlite3.Error:
+        version = None
+    return stat.st_dev, stat.st_ino, version
+
+
+def _read_only_value(path: str | os.PathLike, sql: str) -> object:
+    """The first value `sql` gives on the database `path`, opened read-only through SQLite (never ``open()``)."""
+    con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
 
 
 def remove_stale_sidecars(path: str | os.PathLike) -> None:

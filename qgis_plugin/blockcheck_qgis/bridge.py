@@ -268,6 +268,13 @@ def raster_path(layer: QgsRasterLayer | None, folder: str | os.PathLike, transfo
 # ------------------------------------------------------------------ the core calls
 
 
+def workbook_identity(workbook: str | os.PathLike) -> tuple:
+    """The core's mark of a workbook rewrite (file and SQLite schema version): the editor reloads when it changes."""
+    from blockcheck.gpkg_inplace import file_identity
+
+    return file_identity(workbook)
+
+
 @contextlib.contextmanager
 def workbook_lock(workbook: str | os.PathLike, *, command: str, wait_s: float | None = None) -> Iterator[None]:
     """The core's write lock of `workbook` (the editor holds it for each commit; a run holds it throughout).

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import getpass
 import os
-import sqlite3
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from qgis.core import (
     QgsApplication,
@@ -85,7 +83,7 @@ class WorkbookStore(QObject):
         self._open()
 
     def _open(self) -> None:
-        self._file = _identity(self.path)
+        self._file = bridge.workbook_identity(self.path)
         self.layers: dict[str, QgsVectorLayer] = {}
         for table in (*bridge.eight_lists(), HISTORY):
             layer = QgsVectorLayer(f"{self.path}|layername={table}", table, "ogr")
@@ -96,7 +94,7 @@ class WorkbookStore(QObject):
 
     def refresh_if_replaced(self) -> bool:
         """Read every table again when a run has rewritten them since they were read; True when it did."""
-        if _identity(self.path) == self._file:
+        if bridge.workbook_identity(self.path) == self._file:
             return False
         self._open()
         self.reset.emit()
@@ -186,7 +184,7 @@ class WorkbookStore(QObject):
                     old, row.values, self._history(), who=who or current_user(), reason=reason
                 )
                 self._append_history(history)
-            self._file = _identity(self.path)  # this editor's own commit is no rewrite
+            self._file = bridge.workbook_identity(self.path)  # this editor's own commit is no rewrite
         self._refresh(table)
         self.rowsChanged.emit(table, [position])
         return history
@@ -220,7 +218,7 @@ class WorkbookStore(QObject):
                 self._append_history(
                     bridge.history_for_new_projects(rows, self._history(), who=who or current_user(), reason=reason)
                 )
-            self._file = _identity(self.path)  # this editor's own commit is no rewrite
+            self._file = bridge.workbook_identity(self.path)  # this editor's own commit is no rewrite
         self._refresh(table)
         positions = list(range(start, len(self.rows[table])))
         self.rowsChanged.emit(table, positions)
@@ -268,25 +266,6 @@ class WorkbookStore(QObject):
         for layer in self.project_layers(table):
             layer.updateExtents()
             layer.triggerRepaint()
-
-
-def _identity(path: str) -> tuple:
-    """What changes when a run rewrites the workbook's tables: the file, and its SQLite schema version.
-
-    A run writes into an existing workbook in place (the file stays, its tables
-    are replaced in one transaction, which changes the schema version); row
-    edits leave both alone.
-    """
-    stat = os.stat(path)
-    try:
-        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-        try:
-            version = con.execute("PRAGMA schema_version").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.Error:
-        version = None
-    return stat.st_dev, stat.st_ino, version
 
 
 def _same(a: object, b: object) -> bool:
