@@ -99,7 +99,6 @@ STAGES: list[tuple[str, str, str, str]] = [
     ("run", "blockcheck.pipeline", "file_digest", "run metadata (input SHA-256)"),
     ("run", "blockcheck.pipeline", "read_snapshot", "previous workbook read"),
     ("run", "blockcheck.workbook.write", "read_workbook", "previous workbook read"),
-    ("run", "blockcheck.workbook.write", "read_other_layers", "previous workbook read"),
     ("run", "blockcheck.pipeline", "merge_run", "workbook merge + gpkg write"),
     ("run", "blockcheck.workbook.write", "write_gpkg", "workbook merge + gpkg write"),
     ("run", "blockcheck.workbook.excel", "write_eight_lists", "Excel (eight_lists.xlsx)"),

@@ -22,13 +22,14 @@ from test_report_common import SAMPLE, sample_data, sample_workbook
 def _workbook_for(tmp_path: Path, **meta: str) -> Path:
     """A copy of the sample workbook whose blockcheck_meta has `meta` instead (e.g. another input and its digest)."""
     from blockcheck.io import write_gpkg
-    from blockcheck.workbook.read import read_other_layers
+    from blockcheck.workbook.read import read_table
 
-    layers = read_other_layers(sample_workbook(), exclude=set())
-    table = layers["blockcheck_meta"].set_index("key")["value"].to_dict()
+    path = tmp_path / "workbook.gpkg"
+    shutil.copyfile(sample_workbook(), path)
+    table = read_table(path, "blockcheck_meta").set_index("key")["value"].to_dict()
     table.update(meta)
-    layers["blockcheck_meta"] = pd.DataFrame({"key": list(table), "value": list(table.values())})
-    return write_gpkg(tmp_path / "workbook.gpkg", layers)
+    changed = {"blockcheck_meta": pd.DataFrame({"key": list(table), "value": list(table.values())})}
+    return write_gpkg(path, changed, overwrite=False)  # the other layers stay as they are
 
 
 def _same_context(context: dict, expected: dict) -> None:
@@ -154,3 +155,30 @@ def test_load_workbook_reads_only_what_the_exports_use(monkeypatch: pytest.Monke
     assert "member_count" in columns["resource_list"] and "reason" not in columns["resource_list"]
     assert "priority_reason" not in columns["project_list"] and "priority_score" in columns["project_list"]
     assert "provenance" not in wb.lists["problem_list"] and "severity" in wb.lists["problem_list"]
+
+
+def test_exports_read_a_workbook_held_open_in_wal_mode_through_one_copy(tmp_path, monkeypatch) -> None:
+    import sqlite3
+
+    from blockcheck import gpkg_inplace
+    from blockcheck.report.workbook_data import load_workbook
+
+    path = tmp_path / "workbook.gpkg"
+    shutil.copyfile(sample_workbook(), path)
+    holder = sqlite3.connect(path)  # as QGIS holds it: WAL mode, a read transaction open
+    holder.execute("PRAGMA journal_mode = WAL")
+    holder.execute("BEGIN")
+    holder.execute("SELECT count(*) FROM block_metrics").fetchone()
+    copies = []
+    real = gpkg_inplace.tempfile.mkstemp
+    monkeypatch.setattr(gpkg_inplace.tempfile, "mkstemp", lambda **kw: copies.append(kw) or real(**kw))
+    try:
+        assert path.with_name(path.name + "-wal").exists()
+        wb = load_workbook(path, context=False)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert len(copies) == 1  # every table of the export from one consistent copy, not a copy per table
+    expected = load_workbook(sample_workbook(), context=False)
+    assert len(wb.blocks) == len(expected.blocks) and wb.meta == expected.meta
+    assert {k: len(v) for k, v in wb.lists.items()} == {k: len(v) for k, v in expected.lists.items()}

@@ -36,6 +36,7 @@ import pandas as pd
 from pyproj import CRS
 
 from blockcheck.errors import BlockcheckError
+from blockcheck.gpkg_inplace import readable
 from blockcheck.inputs.read import is_synthetic
 from blockcheck.lists.schema import EIGHT_LISTS, list_table, list_tables
 from blockcheck.report.context import context_ids, read_context
@@ -199,28 +200,29 @@ def load_workbook(path: str | os.PathLike, *, context: bool = True) -> WorkbookD
         When the file is missing or is not a blockcheck workbook (no block_metrics).
     """
     path = require_workbook(path)
-    available = layer_names(path)
-    if "block_metrics" not in available:
-        msg = f"{path}: no block_metrics layer; this is not a blockcheck workbook (blockcheck run writes one)."
-        raise BlockcheckError(msg)
-    blocks = read_table(path, "block_metrics")
-    if blocks.crs is None or not blocks.crs.is_projected:
-        msg = f"{path}: block_metrics has no metric CRS ({blocks.crs}); maps need one for their scale bars."
-        raise BlockcheckError(msg)
-    crs = CRS.from_user_input(blocks.crs)
-    meta = read_meta(path)
-    standards = read_table(path, "standards_used")
-    if standards is None:
-        standards = pd.DataFrame(columns=["key", "value", "unit", "source", "grade"])
-    area = read_table(path, "area_metrics")
-    lists: dict[str, pd.DataFrame] = {}
-    for name in EIGHT_LISTS:
-        frame = read_table(path, name, columns=_list_columns(name))
-        lists[name] = _empty_list(name, crs) if frame is None else frame
-    gaps, status = (read_table(path, name) for name in (DATA_GAPS, METRIC_STATUS))
-    summary = read_table(path, "resource_summary")
-    if summary is None:
-        summary = pd.DataFrame(columns=list_tables()["resource_summary"].columns)
+    with readable(path) as source:  # one consistent copy while QGIS holds the file open, else the file
+        available = layer_names(source)
+        if "block_metrics" not in available:
+            msg = f"{path}: no block_metrics layer; this is not a blockcheck workbook (blockcheck run writes one)."
+            raise BlockcheckError(msg)
+        blocks = read_table(source, "block_metrics")
+        if blocks.crs is None or not blocks.crs.is_projected:
+            msg = f"{path}: block_metrics has no metric CRS ({blocks.crs}); maps need one for their scale bars."
+            raise BlockcheckError(msg)
+        crs = CRS.from_user_input(blocks.crs)
+        meta = read_meta(source)
+        standards = read_table(source, "standards_used")
+        if standards is None:
+            standards = pd.DataFrame(columns=["key", "value", "unit", "source", "grade"])
+        area = read_table(source, "area_metrics")
+        lists: dict[str, pd.DataFrame] = {}
+        for name in EIGHT_LISTS:
+            frame = read_table(source, name, columns=_list_columns(name))
+            lists[name] = _empty_list(name, crs) if frame is None else frame
+        gaps, status = (read_table(source, name) for name in (DATA_GAPS, METRIC_STATUS))
+        summary = read_table(source, "resource_summary")
+        if summary is None:
+            summary = pd.DataFrame(columns=list_tables()["resource_summary"].columns)
     resources = lists["resource_list"]
     if "status" in resources:
         lists["resource_list"] = resources[resources["status"].fillna("") != "rejected"].reset_index(drop=True)

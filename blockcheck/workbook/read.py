@@ -21,7 +21,6 @@ __all__ = [
     "META_LAYER",
     "layer_names",
     "read_meta",
-    "read_other_layers",
     "read_table",
     "read_workbook",
     "require_workbook",
@@ -109,16 +108,3 @@ def read_meta(path: str | os.PathLike) -> dict[str, str]:
     if meta is None:
         return {}
     return dict(zip(meta["key"].astype(str), meta["value"].fillna("").astype(str), strict=True))
-
-
-def read_other_layers(path: str | os.PathLike, *, exclude: set[str]) -> dict[str, pd.DataFrame]:
-    """Every layer and table of `path` not named in `exclude` (an analyst's own layers, QGIS's ``layer_styles``).
-
-    A writer that replaces the file carries these over unchanged, so nothing
-    it did not make is lost. Missing file → ``{}``.
-    """
-    if not layer_names(path):
-        return {}
-    with readable(path) as copy:
-        names = [str(name) for name, _ in pyogrio.list_layers(copy)]  # in the file's order
-        return {name: pyogrio.read_dataframe(copy, layer=name) for name in names if name not in exclude}
