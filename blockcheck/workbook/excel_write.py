@@ -39,19 +39,16 @@ from blockcheck.errors import OutputError
 from blockcheck.inputs.read import is_synthetic
 from blockcheck.lists.schema import EIGHT_LISTS, ListTable, conform, list_table
 from blockcheck.report.settings import check_lang, settings, text
+from blockcheck.workbook.excel_cells import column_cells
 from blockcheck.workbook.excel_layout import (
-    EXCEL_MAX_CHARS,
-    FORMULA_AT_START,
     column_format,
     demand_by_community,
     display_codes,
     display_width,
     excel_settings,
-    is_formula_like,
     link_sheet,
     link_summary,
     rows_notice,
-    safe_text,
     split_ids,
     wide_demand_title,
 )
@@ -95,10 +92,6 @@ CHUNK_ROWS = 10_000
 WIDTH_SAMPLE_ROWS = 5_000
 _MIN_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 6, 60, 24  # column widths (character cells); longer headers wrap
 _NOTICE_COLOR = "C00000"
-#: Characters a cell's text must have escaped in sheet XML (as :func:`_escape` does).
-_XML_SPECIAL = ("&", "<", ">", "\r")
-_TEXT_OR_NONE = frozenset({str, type(None)})
-_NUMBER_OR_NONE = frozenset({int, float, type(None)})
 
 # (columns of cell values, number format per column: None, one format or one per row)
 Chunk = tuple[list[list], list]
@@ -209,80 +202,6 @@ def _sample_rows(frame: pd.DataFrame) -> np.ndarray | slice:
     return np.unique(np.concatenate(picks).astype(np.int64))
 
 
-class _Quoted(str):
-    """Formula-like text, written as text with Excel's quote prefix: no formula runs, also not after editing."""
-
-    __slots__ = ()
-
-
-def _safe_column(values: list, lang: str) -> list:
-    """Text as a cell holds it: formula-like text marked :class:`_Quoted`, too long text cut with a marker,
-    characters an .xlsx cannot hold replaced (each cell is looked at only when the column has such text)."""
-    texts = _texts(values)
-    if not texts:
-        return values
-    risky = (
-        FORMULA_AT_START.search("\x00" + "\x00".join(texts)) is not None
-        or max(map(len, texts)) > EXCEL_MAX_CHARS
-        or not "".join(texts).isprintable()  # a newline, tab or control character somewhere: check each cell
-    )
-    if not risky:
-        return values
-    out = list(values)
-    for i, v in enumerate(values):
-        if isinstance(v, str):
-            v = safe_text(v, lang)
-            out[i] = _Quoted(v) if is_formula_like(v) else v
-    return out
-
-
-def _texts(values: list) -> list[str]:
-    """The non-empty texts among `values` (a C-speed filter when the column holds only text and None)."""
-    if set(map(type, values)) <= _TEXT_OR_NONE:
-        return list(filter(None, values))
-    return [v for v in values if isinstance(v, str) and v]
-
-
-def _plain_text_column(values: list) -> list | None:
-    """`values` escaped for XML when every one is None or plain text without edge spaces (None: not so)."""
-    if not set(map(type, values)) <= _TEXT_OR_NONE:
-        return None
-    texts = list(filter(None, values))
-    if list(map(str.strip, texts)) != texts:  # strip gives back the same text when it has no edge spaces
-        return None
-    joined = "".join(texts)
-    if any(c in joined for c in _XML_SPECIAL):
-        return [_escape(v) if v else v for v in values]
-    return values
-
-
-def _plain_number_column(values: list) -> bool:
-    """True when every value is None or a finite int or float (no bool)."""
-    return set(map(type, values)) <= _NUMBER_OR_NONE and not any(map(math.isinf, filter(None, values)))
-
-
-def _escape(text: str) -> str:
-    """`text` as XML element content (a CR kept as a character reference: parsers would drop it)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-
-
-def _cell_xml(ref: str, value: object, style: str, quoted: str) -> str:
-    """One ``<c>`` element: text inline (quoted text with the quote-prefix style), numbers in `style`."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
-        prefix = quoted if value.__class__ is _Quoted else ""
-        return f'<c r="{ref}"{prefix} t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>'
-    if isinstance(value, bool):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int):
-        return f'<c r="{ref}"{style}><v>{value}</v></c>'
-    if isinstance(value, float):
-        return f'<c r="{ref}"{style}><v>{value!r}</v></c>' if math.isfinite(value) else ""
-    return _cell_xml(ref, str(value), style, quoted)  # anything else as its text
-
-
 class _Styles:
     """The ``s`` attributes of the data cells: one cell style per number format, and the quote prefix."""
 
@@ -326,22 +245,11 @@ class _DataRows:
         self._out = open(handle, "w", encoding="utf-8", errors="replace")  # noqa: SIM115 - closed in close()
 
     def _column(self, letter: str, values: list, fmt: object) -> list[str]:
-        rows, quoted = range(self.next_row, self.next_row + len(values)), self.styles.quoted
-        if fmt is None:
-            values = _safe_column(values, self.lang)
-            plain = _plain_text_column(values)
-            if plain is not None:  # the common case, one f-string a cell
-                cell = '<c r="{}{}" t="inlineStr"><is><t>{}</t></is></c>'.format
-                return [cell(letter, r, v) if v else "" for r, v in zip(rows, plain, strict=True)]
-            return [_cell_xml(f"{letter}{r}", v, "", quoted) for r, v in zip(rows, values, strict=True)]
         if isinstance(fmt, list):
-            styles = [self.styles.number(f) if f is not None else "" for f in fmt]
-            return [_cell_xml(f"{letter}{r}", v, s, quoted) for r, v, s in zip(rows, values, styles, strict=True)]
-        style = self.styles.number(fmt)
-        if _plain_number_column(values):
-            cell = '<c r="{}{}"' + style + "><v>{!r}</v></c>"
-            return [cell.format(letter, r, v) if v is not None else "" for r, v in zip(rows, values, strict=True)]
-        return [_cell_xml(f"{letter}{r}", v, style, quoted) for r, v in zip(rows, values, strict=True)]
+            styles: str | list[str] = [self.styles.number(f) if f is not None else "" for f in fmt]
+        else:
+            styles = "" if fmt is None else self.styles.number(fmt)
+        return column_cells(letter, self.next_row, values, styles, quoted=self.styles.quoted, lang=self.lang)
 
     def append(self, columns: list[list], formats: list) -> None:
         """Append the rows of `columns` (one list per column), numbers in their column's or row's format."""

@@ -1,0 +1,121 @@
+"""Cells of eight_lists.xlsx as sheet XML: one ``<c>`` element per value, text inline, numbers in their style.
+
+:func:`column_cells` turns a column of values into cell elements. Text as a
+cell holds it (:func:`_safe_column`): formula-like text is written as text
+with Excel's quote prefix, text over a cell's limit is cut with a marker,
+characters an .xlsx cannot store are replaced. A column of plain text or plain
+numbers — nearly all of them — is checked once, at C speed, and written with
+one f-string a cell; any other goes cell by cell (:func:`_cell_xml`).
+"""
+
+from __future__ import annotations
+
+import math
+
+from blockcheck.workbook.excel_layout import EXCEL_MAX_CHARS, FORMULA_AT_START, is_formula_like, safe_text
+
+__all__ = ["column_cells"]
+
+#: Characters a cell's text must have escaped in sheet XML (as :func:`_escape` does).
+_XML_SPECIAL = ("&", "<", ">", "\r")
+_TEXT_OR_NONE = frozenset({str, type(None)})
+_NUMBER_OR_NONE = frozenset({int, float, type(None)})
+
+
+def column_cells(
+    letter: str, first_row: int, values: list, styles: str | list[str], *, quoted: str, lang: str
+) -> list[str]:
+    """The cells of column `letter` from row `first_row` on: one ``<c>`` element per value ("" for an empty one).
+
+    `styles` is the ``s`` attribute of numbers (one for the column, or one per
+    row; "" for none: a text column, made safe by :func:`_safe_column`);
+    `quoted` the attribute of the quote-prefix style.
+    """
+    rows = range(first_row, first_row + len(values))
+    if isinstance(styles, list):
+        return [_cell_xml(f"{letter}{r}", v, s, quoted) for r, v, s in zip(rows, values, styles, strict=True)]
+    if not styles:
+        values = _safe_column(values, lang)
+        plain = _plain_text_column(values)
+        if plain is not None:  # the common case, one f-string a cell
+            cell = '<c r="{}{}" t="inlineStr"><is><t>{}</t></is></c>'.format
+            return [cell(letter, r, v) if v else "" for r, v in zip(rows, plain, strict=True)]
+        return [_cell_xml(f"{letter}{r}", v, "", quoted) for r, v in zip(rows, values, strict=True)]
+    if _plain_number_column(values):
+        cell = '<c r="{}{}"' + styles + "><v>{!r}</v></c>"
+        return [cell.format(letter, r, v) if v is not None else "" for r, v in zip(rows, values, strict=True)]
+    return [_cell_xml(f"{letter}{r}", v, styles, quoted) for r, v in zip(rows, values, strict=True)]
+
+
+class _Quoted(str):
+    """Formula-like text, written as text with Excel's quote prefix: no formula runs, also not after editing."""
+
+    __slots__ = ()
+
+
+def _safe_column(values: list, lang: str) -> list:
+    """Text as a cell holds it: formula-like text marked :class:`_Quoted`, too long text cut with a marker,
+    characters an .xlsx cannot hold replaced (each cell is looked at only when the column has such text)."""
+    texts = _texts(values)
+    if not texts:
+        return values
+    risky = (
+        FORMULA_AT_START.search("\x00" + "\x00".join(texts)) is not None
+        or max(map(len, texts)) > EXCEL_MAX_CHARS
+        or not "".join(texts).isprintable()  # a newline, tab or control character somewhere: check each cell
+    )
+    if not risky:
+        return values
+    out = list(values)
+    for i, v in enumerate(values):
+        if isinstance(v, str):
+            v = safe_text(v, lang)
+            out[i] = _Quoted(v) if is_formula_like(v) else v
+    return out
+
+
+def _texts(values: list) -> list[str]:
+    """The non-empty texts among `values` (a C-speed filter when the column holds only text and None)."""
+    if set(map(type, values)) <= _TEXT_OR_NONE:
+        return list(filter(None, values))
+    return [v for v in values if isinstance(v, str) and v]
+
+
+def _plain_text_column(values: list) -> list | None:
+    """`values` escaped for XML when every one is None or plain text without edge spaces (None: not so)."""
+    if not set(map(type, values)) <= _TEXT_OR_NONE:
+        return None
+    texts = list(filter(None, values))
+    if list(map(str.strip, texts)) != texts:  # strip gives back the same text when it has no edge spaces
+        return None
+    joined = "".join(texts)
+    if any(c in joined for c in _XML_SPECIAL):
+        return [_escape(v) if v else v for v in values]
+    return values
+
+
+def _plain_number_column(values: list) -> bool:
+    """True when every value is None or a finite int or float (no bool)."""
+    return set(map(type, values)) <= _NUMBER_OR_NONE and not any(map(math.isinf, filter(None, values)))
+
+
+def _escape(text: str) -> str:
+    """`text` as XML element content (a CR kept as a character reference: parsers would drop it)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _cell_xml(ref: str, value: object, style: str, quoted: str) -> str:
+    """One ``<c>`` element: text inline (quoted text with the quote-prefix style), numbers in `style`."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
+        prefix = quoted if value.__class__ is _Quoted else ""
+        return f'<c r="{ref}"{prefix} t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        return f'<c r="{ref}"{style}><v>{value}</v></c>'
+    if isinstance(value, float):
+        return f'<c r="{ref}"{style}><v>{value!r}</v></c>' if math.isfinite(value) else ""
+    return _cell_xml(ref, str(value), style, quoted)  # anything else as its text
