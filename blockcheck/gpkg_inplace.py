@@ -379,3 +379,72 @@ def _checkpoint(con: sqlite3.Connection) -> None:
     busy, *_ = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     if busy:  # a reader is still on the old snapshot: copy what can be copied, the rest at a later checkpoint
         con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+#: QGIS's table of styles saved in a GeoPackage (as the OGR provider creates it).
+STYLES_TABLE = "layer_styles"
+_STYLES_DDL = (
+    'CREATE TABLE "layer_styles" ( "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "f_table_catalog" TEXT(256), '
+    '"f_table_schema" TEXT(256), "f_table_name" TEXT(256), "f_geometry_column" TEXT(256), "styleName" TEXT(30), '
+    '"styleQML" TEXT, "styleSLD" TEXT, "useAsDefault" BOOLEAN, "description" TEXT, "owner" TEXT(30), '
+    "\"ui\" TEXT(30), \"update_time\" DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
+)
+
+
+def replace_styles(target: str | os.PathLike, styles: list[tuple[str, str, str, bool]], *, description: str) -> int:
+    """Replace the rows of `description` in QGIS's ``layer_styles`` of GeoPackage `target` by `styles`.
+
+    `styles` holds (table, style name, QML, default) rows. In one SQLite
+    transaction, through the SQLite QGIS itself uses (not GDAL: a second GDAL
+    writing into a file QGIS holds open in this process corrupts memory): the
+    table is created and registered when missing, earlier rows with
+    `description` of the tables named are deleted (other styles — the user's —
+    are kept), the new rows inserted, and a new default row makes the table's
+    other rows no default, as QGIS's own "save as default" does. Returns the rows written.
+
+    Raises
+    ------
+    OutputError
+        `target` stayed locked by another writer, or could not be written; nothing was changed.
+    """
+    target = Path(target)
+    try:
+        con = sqlite3.connect(str(target), timeout=float(os.environ.get("BLOCKCHECK_LOCK_WAIT_S", "60")))
+    except sqlite3.Error as err:
+        raise _error(target, err) from None
+    try:
+        with con:
+            con.execute("BEGIN IMMEDIATE")
+            if not _exists(con, "main", STYLES_TABLE):
+                con.execute(_STYLES_DDL)
+                con.execute(
+                    "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
+                    "VALUES (?, 'attributes', ?, '', strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
+                    (STYLES_TABLE, STYLES_TABLE),
+                )
+            geometry = dict(con.execute("SELECT lower(table_name), column_name FROM gpkg_geometry_columns"))
+            for table in dict.fromkeys(t for t, *_ in styles):
+                con.execute("DELETE FROM layer_styles WHERE f_table_name = ? AND description = ?", (table, description))
+            for table, name, qml, default in styles:
+                column = geometry.get(table.lower(), "")
+                if default:
+                    con.execute(
+                        "UPDATE layer_styles SET useAsDefault = 0 WHERE f_table_name = ? AND f_geometry_column = ?",
+                        (table, column),
+                    )
+                con.execute(
+                    "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
+                    "styleName, styleQML, styleSLD, useAsDefault, description, owner, ui) "
+                    "VALUES ('', '', ?, ?, ?, ?, '', ?, ?, '', NULL)",
+                    (table, column, name, qml, int(default), description),
+                )
+            if _exists(con, "main", "gpkg_ogr_contents"):
+                con.execute(
+                    "UPDATE gpkg_ogr_contents SET feature_count = (SELECT count(*) FROM layer_styles) "
+                    "WHERE lower(table_name) = 'layer_styles'"
+                )
+    except sqlite3.Error as err:
+        raise _error(target, err) from None
+    finally:
+        con.close()
+    return len(styles)

@@ -257,3 +257,33 @@ def test_a_new_workbook_never_takes_over_a_stale_log(source, tmp_path) -> None:
     con = sqlite3.connect(workbook)
     assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'allocation_remaining_old'").fetchone()[0] == 0
     con.close()
+
+
+def test_styles_replace_blockchecks_rows_keep_the_users_and_one_default_per_table(tmp_path) -> None:
+    from blockcheck.gpkg_inplace import replace_styles
+
+    path = tmp_path / "w.gpkg"
+    write_gpkg(path, {"blocks": gpd.GeoDataFrame({"a": [1]}, geometry=gpd.points_from_xy([0], [0]), crs=3857)})
+    assert (
+        replace_styles(
+            path, [("blocks", "theme A", "<qgis/>", True), ("blocks", "theme B", "<q/>", False)], description="bc"
+        )
+        == 2
+    )
+    con = sqlite3.connect(path)
+    con.execute(
+        "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, styleName, "
+        "styleQML, useAsDefault, description) VALUES ('', '', 'blocks', 'geom', 'mine', '<m/>', 1, 'user')"
+    )
+    con.commit()
+    con.close()
+    replace_styles(path, [("blocks", "theme C", "<c/>", True)], description="bc")
+    con = sqlite3.connect(path)
+    rows = con.execute(
+        "SELECT styleName, useAsDefault, description, f_geometry_column FROM layer_styles ORDER BY id"
+    ).fetchall()
+    kind = con.execute("SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'").fetchone()
+    con.close()
+    assert rows == [("mine", 0, "user", "geom"), ("theme C", 1, "bc", "geom")]
+    assert kind == ("attributes",)
+    assert set(pyogrio.read_dataframe(path, layer="layer_styles")["styleName"]) == {"mine", "theme C"}

@@ -268,6 +268,14 @@ def raster_path(layer: QgsRasterLayer | None, folder: str | os.PathLike, transfo
 # ------------------------------------------------------------------ the core calls
 
 
+def save_workbook_styles(workbook: str | os.PathLike, rows: list, *, description: str) -> int:
+    """Write (table, name, QML, default) style rows into the workbook's ``layer_styles`` through the core
+    (SQLite, in one transaction; QGIS's own GDAL writing there after a run corrupted memory); return how many."""
+    from blockcheck.gpkg_inplace import replace_styles
+
+    return replace_styles(workbook, rows, description=description)
+
+
 def workbook_identity(workbook: str | os.PathLike) -> tuple:
     """The core's mark of a workbook rewrite (file and SQLite schema version): the editor reloads when it changes."""
     from blockcheck.gpkg_inplace import file_identity

@@ -17,7 +17,7 @@ from qgis.PyQt.QtCore import QObject, pyqtSignal
 from . import styles
 from .i18n import tr
 
-__all__ = ["NOTICES", "after_run", "refuse_pending_edits", "workbook_layers"]
+__all__ = ["NOTICES", "after_run", "refuse_pending_edits", "reload_layers", "tell_editors", "workbook_layers"]
 
 
 class _Notices(QObject):
@@ -75,12 +75,23 @@ def refuse_pending_edits(workbook: str | os.PathLike, project: QgsProject) -> No
         )
 
 
-def after_run(workbook: str | os.PathLike, project: QgsProject) -> int:
-    """Reload the project's layers of `workbook` and tell open editors; return how many layers were reloaded."""
+def reload_layers(workbook: str | os.PathLike, project: QgsProject) -> int:
+    """Reload the project's layers of `workbook` (QGIS's connections to the file are opened again); return how many."""
     layers = workbook_layers(workbook, project)
     for layer in layers:
         layer.reload()
         layer.updateExtents()
         layer.triggerRepaint()
-    NOTICES.rewritten.emit(os.path.normpath(str(workbook)))
     return len(layers)
+
+
+def tell_editors(workbook: str | os.PathLike) -> None:
+    """Tell open checklist editors that a run has rewritten `workbook` (they read it again)."""
+    NOTICES.rewritten.emit(os.path.normpath(str(workbook)))
+
+
+def after_run(workbook: str | os.PathLike, project: QgsProject) -> int:
+    """Reload the project's layers of `workbook` and tell open editors; return how many layers were reloaded."""
+    reloaded = reload_layers(workbook, project)
+    tell_editors(workbook)
+    return reloaded

@@ -284,14 +284,6 @@ def _saved_styles(layer: QgsVectorLayer) -> list[tuple[str, str]]:
     return list(found.items())
 
 
-def _forget_styles(layer: QgsVectorLayer) -> None:
-    """Delete blockcheck's styles of the layer's table from ``layer_styles``: each run saves them anew."""
-    related, ids, _, descriptions, _ = layer.listStylesInDatabase()
-    for style_id, description in list(zip(ids, descriptions, strict=True))[:related]:
-        if description == STYLE_DESCRIPTION:
-            layer.deleteStyleFromDatabase(style_id)
-
-
 def _qml(layer: QgsVectorLayer) -> str:
     document = QDomDocument()
     layer.exportNamedStyle(document)
@@ -334,19 +326,15 @@ def save_styles_to_workbook(workbook: str | os.PathLike) -> int:
     """
     from . import bridge
 
-    saved = 0
-    registry = QgsProviderRegistry.instance()
+    rows = []
     tables = [t for t in bridge.list_schemas() if t != "project_history"] + ["block_metrics"]
     for table in dict.fromkeys(tables):
         uris = layer_uris(workbook, table)
         if not uris:
             continue
-        base = f"{workbook}|layername={table}"
-        _forget_styles(QgsVectorLayer(base, table, "ogr"))
         for i, (name, make) in enumerate(layer_styles(workbook, table) or [(STYLE_DESCRIPTION, None)]):
-            qml = _theme_qml(table, uris, make)
-            saved += registry.saveStyle("ogr", base, qml, "", name, STYLE_DESCRIPTION, "", i == 0, "")
-    return saved
+            rows.append((table, name, _theme_qml(table, uris, make), i == 0))
+    return bridge.save_workbook_styles(workbook, rows, description=STYLE_DESCRIPTION)
 
 
 def _layer_name(table: str, kind: str | None, several: bool) -> str:

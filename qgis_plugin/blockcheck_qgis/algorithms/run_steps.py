@@ -87,9 +87,14 @@ class _RunAlgorithm(InputParameters, BlockcheckAlgorithm):
         return True
 
     def postProcessAlgorithm(self, context, feedback) -> dict:
-        """In the main thread, after the run: the project's layers of the workbook and open editors read it again."""
+        """In the main thread, after the run: the project's layers of the workbook read it again, the styles go
+        into it (through QGIS connections opened after the run changed its tables: a connection opened before
+        corrupts memory when it writes), and open editors read it again."""
         if self._written:
-            reload.after_run(self._written, context.project() or QgsProject.instance())
+            reload.reload_layers(self._written, context.project() or QgsProject.instance())
+            feedback.setProgressText(tr("Saving styles into the workbook"))
+            styles.save_styles_to_workbook(self._written)
+            reload.tell_editors(self._written)
         return {}
 
     def processAlgorithm(self, parameters, context, feedback) -> dict:
@@ -115,8 +120,6 @@ class _RunAlgorithm(InputParameters, BlockcheckAlgorithm):
             )
         feedback.pushInfo(result["summary"])
         self._written = str(result["workbook"])
-        feedback.setProgressText(tr("Saving styles into the workbook"))
-        styles.save_styles_to_workbook(result["workbook"])
         layers = styles.load_on_completion(context, result["workbook"], list(self.LOADED), "LAYERS")
         outputs = {
             self.OUTPUT_FOLDER: out_dir,
