@@ -17,7 +17,18 @@ import pandas as pd
 from blockcheck.catalogue import load_data
 from blockcheck.errors import BlockcheckError, CatalogueError, SchemaError
 
-__all__ = ["EIGHT_LISTS", "ListField", "ListTable", "conform", "list_table", "list_tables", "value_labels"]
+__all__ = [
+    "EIGHT_LISTS",
+    "ListField",
+    "ListTable",
+    "conform",
+    "edit_problems",
+    "list_table",
+    "list_tables",
+    "range_text",
+    "split_ids",
+    "value_labels",
+]
 
 _FILE = "blockcheck/data/lists.toml"
 #: The table name of ``[value_labels."*".<field>]``: labels of a field in every list.
@@ -36,6 +47,15 @@ class ListField:
     unit: str = ""
     values: tuple[str, ...] = ()
     unit_field: str = ""  # a column holding each row's unit (problem ``unit``, project ``amount_unit``)
+    minimum: float | None = None  # numbers: the smallest value allowed (inclusive)
+    maximum: float | None = None  # numbers: the largest value allowed (inclusive)
+    unique: bool = False  # no two rows share a value (besides the table's key, which always is unique)
+    references: str = ""  # "<table>.<column>" the value (each id of an id list) must name
+
+    @property
+    def label(self) -> str:
+        """``name (中文标签)``: how messages name the field."""
+        return f"{self.name} ({self.label_zh})" if self.label_zh else self.name
 
     @property
     def is_id_list(self) -> bool:
@@ -195,8 +215,89 @@ def conform(frame: pd.DataFrame, table: ListTable) -> pd.DataFrame:
             bad = out[f.name].notna() & ~out[f.name].isin(f.values)
             if bad.any():
                 problems.append(f"{f.name}: values not allowed {sorted(out.loc[bad, f.name].unique())}")
+        if f.minimum is not None or f.maximum is not None:
+            numbers = out[f.name].astype("float64")
+            low = numbers < f.minimum if f.minimum is not None else pd.Series(False, index=out.index)
+            high = numbers > f.maximum if f.maximum is not None else pd.Series(False, index=out.index)
+            bad = (low | high).fillna(False).astype(bool)
+            if bad.any():
+                shown = ", ".join(f"{v:g}" for v in sorted(numbers[bad].unique())[:5])
+                problems.append(f"{f.label}: {shown} outside {range_text(f)}; enter a number {range_text(f, how=True)}")
     if table.key in out and out[table.key].duplicated().any():
         problems.append(f"{table.key}: duplicate keys")
     if problems:
         raise SchemaError(f"{table.name} ({table.title_zh}) does not match its schema: " + "; ".join(problems))
     return out.reset_index(drop=True)
+
+
+def range_text(f: ListField, *, how: bool = False) -> str:
+    """The range of a number field: ``0–100``, ``≥ 0``, ``≤ 1`` (`how`: ``from 0 to 100``, ``of at least 0`` …)."""
+    low, high = (f"{v:g}" if v is not None else None for v in (f.minimum, f.maximum))
+    if low is not None and high is not None:
+        return f"from {low} to {high}" if how else f"{low}–{high}"
+    if low is not None:
+        return f"of at least {low}" if how else f"≥ {low}"
+    if high is not None:
+        return f"of at most {high}" if how else f"≤ {high}"
+    return ""
+
+
+def split_ids(value: object) -> list[str]:
+    """The ids of an id-list cell (comma-separated, ASCII or Chinese commas), or the one value of a plain cell."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    return [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
+
+
+def edit_problems(
+    table: ListTable, row: dict, column: str, others: list[dict], known: dict[str, set[str]]
+) -> list[str]:
+    """What is wrong with an edited cell besides its type, allowed values and range (see :func:`conform`).
+
+    Parameters
+    ----------
+    table
+        The list's schema.
+    row
+        The row with the edit (field name → value).
+    column
+        The field that was edited: only its rules are checked, so a row holding an older inconsistency
+        can still be edited elsewhere.
+    others
+        The list's other rows (field name → value), for ``unique`` fields.
+    known
+        ``"<table>.<column>"`` → the values there, for fields that reference them (e.g.
+        ``block_metrics.block_id``); a reference not in `known` is not checked.
+
+    Returns
+    -------
+    list of str
+        One message per problem, naming the field, the value and how to fix it; empty when the edit is fine.
+    """
+    spec = next((f for f in table.fields if f.name == column), None)
+    value = row.get(column)
+    if spec is None or value is None or (isinstance(value, str) and not value.strip()):
+        return []
+    problems = []
+    if spec.unique or spec.name == table.key:
+        text = split_ids(value)
+        used = {tuple(split_ids(other.get(column))) for other in others}
+        if tuple(text) in used:
+            numbers = [float(v) for other in others if isinstance(v := other.get(column), int | float)]
+            free = f", e.g. {int(max(numbers, default=0)) + 1}" if spec.type == "int" else ""
+            problems.append(
+                f"{spec.label}: {value} is already used by another row of {table.title_zh}; "
+                f"give a value no other row has{free}"
+            )
+    if spec.references and spec.references in known:
+        valid = known[spec.references]
+        unknown = [v for v in split_ids(value) if v not in valid]
+        if unknown:
+            where = spec.references.replace(".", " column ", 1)
+            example = f" (e.g. {sorted(valid)[0]})" if valid else ""
+            problems.append(
+                f"{spec.label}: {', '.join(unknown[:5])} not found in {where}; enter an existing id{example}"
+                + (" or a comma-separated list of them" if spec.is_id_list else "")
+            )
+    return problems
