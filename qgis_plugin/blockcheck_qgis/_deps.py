@@ -7,6 +7,10 @@ loaded (a one-off self-test through the bridge), every algorithm and the editor
 refuse to start with a message holding the exact install command for this
 QGIS's Python. Nothing is ever installed silently: the user runs the command
 (or not).
+
+QGIS start-up only reads the installed packages' metadata (:func:`quick_check`:
+nothing heavy is imported, geopandas & co. cost seconds); the full check —
+imports and the self-test — runs once, when an algorithm or the editor starts.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from qgis.core import Qgis, QgsProcessingException
 
 from .i18n import tr
 
-__all__ = ["PLUGIN_DIR", "check", "install_command", "plugin_version", "require", "use_bundled_core"]
+__all__ = ["PLUGIN_DIR", "check", "install_command", "plugin_version", "quick_check", "require", "use_bundled_core"]
 
 PLUGIN_DIR = Path(__file__).resolve().parent
 #: The core's runtime requirements, written into the zip from pyproject.toml by scripts/build_plugin.py.
@@ -131,6 +135,57 @@ def install_command() -> str:
     return " ".join(command.split())
 
 
+def _upper_bounds() -> dict[str, str]:
+    """Package → the exclusive upper bound :func:`compatibility_pins` sets for this QGIS (``shapely`` → ``2.1``)."""
+    bounds = {}
+    for pin in compatibility_pins():
+        name, _, rest = pin.partition(">=")
+        for part in rest.split(","):
+            if part.startswith("<"):
+                bounds[name.strip()] = part[1:].strip()
+    return bounds
+
+
+def _core_version_problems() -> list[str]:
+    """The blockcheck package imports (shipped in ``lib/`` or installed) in the plugin's version."""
+    use_bundled_core()
+    try:
+        import blockcheck
+    except Exception as err:  # noqa: BLE001 - whatever fails, the core cannot run here: say what
+        return [f"blockcheck {plugin_version()}: {tr('not importable')} ({err.__class__.__name__}: {err})"]
+    if blockcheck.__version__ != plugin_version():
+        found = f"{tr('found')} {blockcheck.__version__} {tr('(plugin and package versions must match)')}"
+        return [f"blockcheck {plugin_version()}: {found}"]
+    return []
+
+
+def quick_check() -> str | None:
+    """:func:`check` from the packages' metadata only, for QGIS start-up: nothing heavy is imported.
+
+    Finds packages that are missing, older than required or newer than this QGIS's libraries allow
+    (:func:`compatibility_pins`); what only importing shows is left to :func:`check`.
+    """
+    problems = []
+    bounds = _upper_bounds()
+    for name, minimum in _requirements():
+        if importlib.util.find_spec(name) is None:
+            problems.append(f"{name} ≥ {minimum}: {tr('not importable')}")
+            continue
+        try:
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue  # importable but without metadata (a source checkout): the full check sees its version
+        if _version_tuple(version) < _version_tuple(minimum):
+            problems.append(f"{name} ≥ {minimum}: {tr('found')} {version}")
+        elif name in bounds and _version_tuple(version) >= _version_tuple(bounds[name]):
+            problems.append(
+                tr("the installed packages do not work with the libraries QGIS has loaded")
+                + f" (QGIS GEOS {Qgis.geosVersion()}): {name} {version} ≥ {bounds[name]}"
+            )
+    problems += _core_version_problems()
+    return _message(problems)
+
+
 def _problems() -> list[str]:
     problems = []
     for name, minimum in _requirements():
@@ -145,17 +200,7 @@ def _problems() -> list[str]:
             version = str(getattr(module, "__version__", "0"))
         if _version_tuple(version) < _version_tuple(minimum):
             problems.append(f"{name} ≥ {minimum}: {tr('found')} {version}")
-    use_bundled_core()
-    try:
-        import blockcheck
-    except Exception as err:  # noqa: BLE001 - whatever fails, the core cannot run here: say what
-        problems.append(f"blockcheck {plugin_version()}: {tr('not importable')} ({err.__class__.__name__}: {err})")
-    else:
-        if blockcheck.__version__ != plugin_version():
-            problems.append(
-                f"blockcheck {plugin_version()}: {tr('found')} {blockcheck.__version__} "
-                f"{tr('(plugin and package versions must match)')}"
-            )
+    problems += _core_version_problems()
     if not problems:
         problems += _binary_problems()
     return problems
@@ -180,8 +225,14 @@ def _binary_problems() -> list[str]:
 
 
 def check() -> str | None:
-    """None when the core can run here, else a message with what is missing and the install command."""
-    problems = _problems()
+    """None when the core can run here, else a message with what is missing and the install command.
+
+    Imports every dependency and runs the self-test once (seconds): call it when the core is about to run.
+    """
+    return _message(_problems())
+
+
+def _message(problems: list[str]) -> str | None:
     if not problems:
         return None
     lines = [

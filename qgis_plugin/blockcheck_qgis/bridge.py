@@ -36,15 +36,13 @@ from qgis.core import (
     QgsFields,
     QgsMessageLog,
     QgsProcessingException,
-    QgsRasterFileWriter,
-    QgsRasterLayer,
-    QgsRasterPipe,
     QgsVectorFileWriter,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
 
+from .compat import field_type, is_integer_field
 from .i18n import tr
+from .raster import raster_path
 
 __all__ = [
     "INPUT_FILE",
@@ -200,7 +198,7 @@ def write_input_gpkg(
         fields = QgsFields()
         keep = []
         for index, field in enumerate(source.fields()):
-            if field.name().lower() == "fid" and field.type() not in (QVariant.Type.Int, QVariant.Type.LongLong):
+            if field.name().lower() == "fid" and not is_integer_field(field):
                 continue
             fields.append(field)
             keep.append(index)
@@ -239,30 +237,6 @@ def write_input_gpkg(
                 feedback.setProgress(10.0 * done / total)
         del writer  # closes the layer
     return path
-
-
-def raster_path(layer: QgsRasterLayer | None, folder: str | os.PathLike, transform_context=None) -> str | None:
-    """A GeoTIFF the core can open for `layer`: its own file when GDAL reads one, else a copy written by QGIS."""
-    if layer is None:
-        return None
-    uri = layer.source()
-    if layer.providerType() == "gdal" and Path(uri).is_file():
-        return uri
-    target = Path(folder) / "population_from_qgis.tif"
-    writer = QgsRasterFileWriter(str(target))
-    pipe = QgsRasterPipe()
-    pipe.set(layer.dataProvider().clone())
-    error = writer.writeRaster(
-        pipe,
-        layer.width(),
-        layer.height(),
-        layer.extent(),
-        layer.crs(),
-        transform_context or QgsCoordinateTransformContext(),
-    )
-    if error != QgsRasterFileWriter.WriterError.NoError:
-        raise QgsProcessingException(tr("Cannot write the population raster to {path}").format(path=target))
-    return str(target)
 
 
 # ------------------------------------------------------------------ the core calls
@@ -384,6 +358,7 @@ def run_steps(
     )
     _carry_dataset_info(dataset_from, input_path)
     raster = raster_path(population_raster, out, transform_context)
+    surveys = _surveys({"demands": demands, "visions": visions}, [*(dataset_from or ()), input_path])
     result = run(
         input_path,
         out,
@@ -392,8 +367,8 @@ def run_steps(
         crs=crs,
         repair=repair,
         population_raster=raster,
-        demands=demands,
-        visions=visions,
+        demands=surveys["demands"]["path"],
+        visions=surveys["visions"]["path"],
         until=until,
         progress=progress_callback(feedback, 0.1, 0.85),
     )
@@ -404,7 +379,34 @@ def run_steps(
         "excel": str(result.excel) if result.excel else "",
         "summary": result.summary(),
         "counts": counts,
+        "surveys": surveys if until == "lists" else {},
     }
+
+
+def _surveys(given: dict, source_files: list) -> dict:
+    """Kind (``demands``/``visions``) → ``path``: given, else found next to an input file as ``blockcheck run``
+    finds it (the core's rule), else None; ``next_to``: the file it was found beside; ``files``: the names looked
+    for; ``folders``: where; ``title``: the list it fills."""
+    from blockcheck.lists.schema import list_table
+    from blockcheck.steps.consultation import SURVEY_FILES, default_survey
+
+    files = [str(source) for source in source_files if Path(source).is_file()]
+    out = {}
+    for kind, path in given.items():
+        next_to = None
+        for source in files if path is None else ():
+            if (path := default_survey(source, kind)) is not None:
+                next_to = source
+                break
+        table = list_table(f"{kind[:-1]}_list")
+        out[kind] = {
+            "path": str(path) if path else None,
+            "next_to": next_to,
+            "files": SURVEY_FILES[kind],
+            "folders": list(dict.fromkeys(str(Path(f).parent) for f in files)),
+            "title": f"{table.title_zh} ({table.name})",
+        }
+    return out
 
 
 def _qgis_value(value: object) -> object:
@@ -415,14 +417,13 @@ def _qgis_value(value: object) -> object:
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
-    try:
-        import pandas as pd
+    import pandas as pd
 
-        if value is pd.NA or value is pd.NaT:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
-    return value
+    return None if value is pd.NA or value is pd.NaT else value
+
+
+#: pandas dtype test → QgsField type, first match wins (text otherwise).
+_FIELD_KINDS = (("is_bool_dtype", "Bool"), ("is_integer_dtype", "LongLong"), ("is_float_dtype", "Double"))
 
 
 def _frame_to_qgis(frame) -> tuple[QgsFields, list[list]]:
@@ -430,16 +431,9 @@ def _frame_to_qgis(frame) -> tuple[QgsFields, list[list]]:
 
     fields = QgsFields()
     for column in frame.columns:
-        dtype = frame[column].dtype
-        if pd.api.types.is_bool_dtype(dtype):
-            kind = QVariant.Type.Bool
-        elif pd.api.types.is_integer_dtype(dtype):
-            kind = QVariant.Type.LongLong
-        elif pd.api.types.is_float_dtype(dtype):
-            kind = QVariant.Type.Double
-        else:
-            kind = QVariant.Type.String
-        fields.append(QgsField(str(column), kind))
+        dtype, types = frame[column].dtype, pd.api.types
+        kind = next((k for test, k in _FIELD_KINDS if getattr(types, test)(dtype)), "QString")
+        fields.append(QgsField(str(column), field_type(kind)))
     rows = [[_qgis_value(v) for v in row] for row in frame.itertuples(index=False, name=None)]
     return fields, rows
 

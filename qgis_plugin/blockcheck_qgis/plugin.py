@@ -59,7 +59,7 @@ class BlockcheckPlugin:
             self.show_toolbox,
             "BlockcheckToolboxAction",
         )
-        message = _deps.check()
+        message = _deps.quick_check()  # metadata only: importing geopandas & co. here cost QGIS start-up 1.6 s
         if message:
             self.iface.messageBar().pushMessage(
                 "blockcheck",

@@ -118,6 +118,8 @@ class _RunAlgorithm(InputParameters, BlockcheckAlgorithm):
                 **self.run_settings(parameters, context),
                 feedback=feedback,
             )
+        warnings = self._report_surveys(result["surveys"], feedback)
+        summary = "\n".join([*warnings, result["summary"]])
         feedback.pushInfo(result["summary"])
         self._written = str(result["workbook"])
         layers = styles.load_on_completion(context, result["workbook"], list(self.LOADED), "LAYERS")
@@ -125,11 +127,40 @@ class _RunAlgorithm(InputParameters, BlockcheckAlgorithm):
             self.OUTPUT_FOLDER: out_dir,
             "WORKBOOK": result["workbook"],
             "EXCEL": result["excel"],
-            "SUMMARY": result["summary"],
+            "SUMMARY": summary,
             "LAYERS": layers,
         }
         outputs.update({f"N_{t}": result["counts"][t] for t in self.COUNTED if t in result["counts"]})
         return outputs
+
+    def _report_surveys(self, surveys: dict, feedback) -> list[str]:
+        """Say in the log which survey files were found next to the input; warn (log and summary) for each list
+        left empty because no survey was given or found. Returns the warnings."""
+        warnings = []
+        for kind, parameter in (("demands", self.DEMANDS), ("visions", self.VISIONS)):
+            survey = surveys.get(kind)
+            if survey is None:
+                continue
+            label = f"{self.parameterDefinition(parameter).description()} [{parameter}]"
+            if survey["next_to"]:
+                message = tr("{parameter}: using {path}, found next to the input {source}.")
+                feedback.pushInfo(message.format(parameter=label, path=survey["path"], source=survey["next_to"]))
+            elif survey["path"] is None:
+                message = tr(
+                    "{parameter}: no survey was given and none of {files} is next to the input ({folders}), so the "
+                    "{title} is empty. Choose the survey file in this parameter, or put it next to the input "
+                    "layers' file under one of these names, and run again."
+                )
+                warnings.append(
+                    message.format(
+                        parameter=label,
+                        files=" / ".join(survey["files"]),
+                        folders="; ".join(survey["folders"]),
+                        title=survey["title"],
+                    )
+                )
+                feedback.pushWarning(warnings[-1])
+        return warnings
 
 
 class HealthCheckAlgorithm(_RunAlgorithm):
@@ -201,6 +232,9 @@ class EightListsAlgorithm(_RunAlgorithm):
     def shortHelpString(self) -> str:
         return tr(
             "All four steps (四步走): problems, resources, demands and visions from the resident surveys, "
-            "strategies, policies, tasks and projects (八清单), plus eight_lists.xlsx. Rows analysts edited or "
-            "added and the project history are kept when you run again into the same folder."
+            "strategies, policies, tasks and projects (八清单), plus eight_lists.xlsx. Without a survey parameter "
+            "the survey next to the input layers' file is used (demand_survey.xlsx|csv, vision_survey.xlsx|csv, "
+            "as blockcheck run does); when there is none, that list stays empty and the log and the summary say "
+            "so. Rows analysts edited or added and the project history are kept when you run again into the same "
+            "folder."
         )
