@@ -41,7 +41,7 @@ from qgis.core import (
 )
 
 from .compat import field_type, is_integer_field
-from .i18n import tr
+from .i18n import core_message, tr
 from .raster import raster_path
 
 __all__ = [
@@ -83,7 +83,7 @@ def progress_callback(feedback, start: float = 0.0, span: float = 1.0) -> Callab
             raise CancelledError(tr("Canceled."))
         feedback.setProgress(100.0 * (start + span * float(fraction)))
         if message:
-            feedback.setProgressText(message)
+            feedback.setProgressText(core_message(message))  # in the interface language
 
     return say
 

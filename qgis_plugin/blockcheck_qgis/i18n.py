@@ -7,12 +7,23 @@ translations, compiled to ``.qm`` by ``scripts/build_plugin.py``. One context
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from qgis.core import QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, QTranslator
 
-__all__ = ["CONTEXT", "I18N_DIR", "install_translator", "tr", "tr_noop", "user_locale"]
+__all__ = [
+    "CONTEXT",
+    "CORE_PROGRESS",
+    "I18N_DIR",
+    "core_message",
+    "install_translator",
+    "tr",
+    "tr_noop",
+    "ui_language",
+    "user_locale",
+]
 
 CONTEXT = "blockcheck"
 I18N_DIR = Path(__file__).resolve().parent / "i18n"
@@ -34,6 +45,56 @@ def user_locale() -> str:
     if settings.value("locale/overrideFlag", False, type=bool):
         return str(settings.value("locale/userLocale", "") or QLocale().name())
     return QLocale().name()
+
+
+def ui_language() -> str:
+    """The language of the core's labels for the QGIS interface: ``zh`` in a Chinese QGIS, else ``en``."""
+    return "zh" if user_locale().lower().startswith("zh") else "en"
+
+
+#: The core's progress messages (``progress(fraction, message)`` in blockcheck.pipeline, blockcheck.steps,
+#: blockcheck.inputs.osm, blockcheck.report.atlas), English and stable: the keys of their translations in
+#: ``i18n/blockcheck_<locale>.ts``. Listed here so that the translation extraction keeps them.
+CORE_PROGRESS = (
+    tr_noop("loading standards and mapping"),
+    tr_noop("reading and validating the input"),
+    tr_noop("validation finished"),
+    tr_noop("population"),
+    tr_noop("walking network"),
+    tr_noop("roads"),
+    tr_noop("green"),
+    tr_noop("facilities"),
+    tr_noop("life circles (walking network)"),
+    tr_noop("buildings"),
+    tr_noop("whole area"),
+    tr_noop("health check finished"),
+    tr_noop("demands and visions"),
+    tr_noop("strategies and policies"),
+    tr_noop("tasks and projects"),
+    tr_noop("writing the workbook"),
+    tr_noop("done"),
+    tr_noop("reading OSM"),
+    tr_noop("clipping to the extract's box"),
+    tr_noop("mapping tags to the data model"),
+    tr_noop("reprojecting"),
+    tr_noop("building the model layers"),
+    tr_noop("blocks"),
+    tr_noop("atlas written"),
+)
+#: Core progress messages with a number in them: the message's pattern → the template translated.
+_NUMBERED = ((re.compile(r"^atlas page (?P<n>\d+)$"), tr_noop("atlas page {n}")),)
+
+
+def core_message(text: str) -> str:
+    """A progress message of the core in the interface language (unknown messages stay as they are).
+
+    ``bridge.progress_callback`` shows every message of the core through this.
+    """
+    for pattern, template in _NUMBERED:
+        found = pattern.match(text)
+        if found:
+            return tr(template).format(**found.groupdict())
+    return tr(text)
 
 
 def install_translator(locale: str | None = None) -> QTranslator | None:

@@ -455,5 +455,125 @@
       <source>blockcheck (街区体检)</source>
       <translation>blockcheck 街区体检</translation>
     </message>
+    <message>
+      <source> · {n} selected feature(s) left out: resources already ({ids})</source>
+      <translation> · 所选要素中有 {n} 个已是资源，未重复添加（{ids}）</translation>
+    </message>
+    <message>
+      <source>Not added: the selected features are resources already ({ids}); select features that are not in the resource list yet.</source>
+      <translation>未添加：所选要素已是资源（{ids}）；请选择尚未列入资源清单的要素。</translation>
+    </message>
+    <message>
+      <source>Range</source>
+      <translation>取值范围</translation>
+    </message>
+    <message>
+      <source>Must name a value of</source>
+      <translation>须为以下字段中已有的值：</translation>
+    </message>
+    <message>
+      <source>Not saved, the cell keeps its value: {error}</source>
+      <translation>未保存，单元格保持原值：{error}</translation>
+    </message>
+    <message>
+      <source>loading standards and mapping</source>
+      <translation>读取标准与字段映射</translation>
+    </message>
+    <message>
+      <source>reading and validating the input</source>
+      <translation>读取并校验输入数据</translation>
+    </message>
+    <message>
+      <source>validation finished</source>
+      <translation>校验完成</translation>
+    </message>
+    <message>
+      <source>population</source>
+      <translation>人口</translation>
+    </message>
+    <message>
+      <source>walking network</source>
+      <translation>步行路网</translation>
+    </message>
+    <message>
+      <source>roads</source>
+      <translation>道路</translation>
+    </message>
+    <message>
+      <source>green</source>
+      <translation>绿地</translation>
+    </message>
+    <message>
+      <source>facilities</source>
+      <translation>公共服务设施</translation>
+    </message>
+    <message>
+      <source>life circles (walking network)</source>
+      <translation>生活圈（步行路网）</translation>
+    </message>
+    <message>
+      <source>buildings</source>
+      <translation>建筑</translation>
+    </message>
+    <message>
+      <source>whole area</source>
+      <translation>全域</translation>
+    </message>
+    <message>
+      <source>health check finished</source>
+      <translation>体检评估完成</translation>
+    </message>
+    <message>
+      <source>demands and visions</source>
+      <translation>需求与愿景</translation>
+    </message>
+    <message>
+      <source>strategies and policies</source>
+      <translation>策略与政策</translation>
+    </message>
+    <message>
+      <source>tasks and projects</source>
+      <translation>任务与项目</translation>
+    </message>
+    <message>
+      <source>writing the workbook</source>
+      <translation>写入工作簿</translation>
+    </message>
+    <message>
+      <source>done</source>
+      <translation>完成</translation>
+    </message>
+    <message>
+      <source>reading OSM</source>
+      <translation>读取 OSM 数据</translation>
+    </message>
+    <message>
+      <source>clipping to the extract's box</source>
+      <translation>按数据范围裁剪</translation>
+    </message>
+    <message>
+      <source>mapping tags to the data model</source>
+      <translation>将标签映射到数据模型</translation>
+    </message>
+    <message>
+      <source>reprojecting</source>
+      <translation>坐标转换</translation>
+    </message>
+    <message>
+      <source>building the model layers</source>
+      <translation>生成模型图层</translation>
+    </message>
+    <message>
+      <source>blocks</source>
+      <translation>街区</translation>
+    </message>
+    <message>
+      <source>atlas written</source>
+      <translation>图集已写出</translation>
+    </message>
+    <message>
+      <source>atlas page {n}</source>
+      <translation>图集第 {n} 页</translation>
+    </message>
   </context>
 </TS>
