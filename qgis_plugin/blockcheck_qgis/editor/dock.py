@@ -6,8 +6,12 @@
   the lists that name a block).
 - "Add from map selection" turns the selected features of the active layer
   into resource or project rows (geometry copied, block found by location).
-- Every edit is validated by the core's schema and committed to the GeoPackage
-  at once; project changes are appended to ``project_history``.
+- Every edit is validated by the core's schema (types, coded values, ranges,
+  unique values, references to blocks and to other lists' rows) and committed
+  to the GeoPackage at once; project changes are appended to ``project_history``.
+  A refused edit keeps the cell's value and says why in the status line.
+- Tabs and headers are the schema's titles and labels in QGIS's language
+  (Chinese in a Chinese QGIS, else English); a feature is a resource once.
 """
 
 from __future__ import annotations
@@ -25,13 +29,13 @@ from qgis.core import (
 )
 from qgis.PyQt import uic
 from qgis.PyQt.QtCore import QItemSelection, QItemSelectionModel
-from qgis.PyQt.QtGui import QPalette
-from qgis.PyQt.QtWidgets import QAbstractItemView, QDockWidget, QFileDialog, QInputDialog, QTableView
+from qgis.PyQt.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QTableView
 
 from .. import bridge, reload, styles, vocabulary
-from ..i18n import tr
+from ..i18n import tr, ui_language
 from .store import HISTORY, WorkbookStore, current_user
-from .table_model import CodedValueDelegate, ListTableModel
+from .table_model import ListTableModel
+from .view import list_view
 
 __all__ = ["ChecklistDock"]
 
@@ -94,36 +98,20 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
         self.models.clear()
         self.views.clear()
         self.tabs.clear()
-        schemas = store.schemas
+        schemas, lang = store.schemas, ui_language()
         for table in (*store.tables, HISTORY):
             if table not in store.rows:
                 continue
-            model = ListTableModel(store, table, self)
+            model = ListTableModel(store, table, self, lang=lang)
             model.who = current_user()
             model.reason = self.reasonEdit.text()
             model.message.connect(lambda text, error: self.show_message(text, error=error))
-            view = QTableView(self.tabs)
-            view.setModel(model)
-            view.setItemDelegate(CodedValueDelegate(model, view))
-            view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-            view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-            view.setEditTriggers(
-                QAbstractItemView.EditTrigger.DoubleClicked
-                | QAbstractItemView.EditTrigger.EditKeyPressed
-                | QAbstractItemView.EditTrigger.AnyKeyPressed
-            )
-            view.setAlternatingRowColors(True)
-            palette = view.palette()  # keep selected rows visible while the map has the focus
-            for role in (QPalette.ColorRole.Highlight, QPalette.ColorRole.HighlightedText):
-                palette.setColor(QPalette.ColorGroup.Inactive, role, palette.color(QPalette.ColorGroup.Active, role))
-            view.setPalette(palette)
-            view.setWordWrap(False)
-            view.horizontalHeader().setDefaultSectionSize(110)
-            view.verticalHeader().setDefaultSectionSize(22)
+            view = list_view(model, self.tabs)
             view.selectionModel().selectionChanged.connect(partial(self._rows_selected, table))
             schema = schemas[table]
-            index = self.tabs.addTab(view, f"{schema.figure} {schema.title_zh or schema.title_en}".strip())
-            self.tabs.setTabToolTip(index, f"{schema.title_en} ({table})")
+            title, other = (schema.title_zh, schema.title_en) if lang == "zh" else (schema.title_en, schema.title_zh)
+            index = self.tabs.addTab(view, f"{schema.figure} {title or other}".strip())
+            self.tabs.setTabToolTip(index, f"{other} ({table})")
             self.models[table], self.views[table] = model, view
         self.workbookLabel.setText(Path(store.path).name)
         self.workbookLabel.setToolTip(store.path)
@@ -286,6 +274,18 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
             self.show_message(tr("These features are rows of this list already."), error=True)
             return []
         features = layer.selectedFeatures()
+        skipped: list[str] = []
+        if table == "resource_list":
+            features, skipped = self._new_resources(layer, features)
+            if not features:
+                self.show_message(
+                    tr(
+                        "Not added: the selected features are resources already ({ids}); "
+                        "select features that are not in the resource list yet."
+                    ).format(ids=", ".join(skipped[:5])),
+                    error=True,
+                )
+                return []
         transform = QgsCoordinateTransform(layer.crs(), self.store.crs(table), self.project)
         geometries = []
         for feature in features:
@@ -330,11 +330,39 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
         styles.load_workbook(self.store.path, [table], self.project)  # a new geometry type gets its layer
         self._select_rows(table, positions)
         self._rows_selected(table)
-        self.show_message(tr("{n} row(s) added to the workbook").format(n=len(positions)))
+        note = (
+            tr(" · {n} selected feature(s) left out: resources already ({ids})").format(
+                n=len(skipped), ids=", ".join(skipped[:5])
+            )
+            if skipped
+            else ""
+        )
+        self.show_message(tr("{n} row(s) added to the workbook").format(n=len(positions)) + note)
         return positions
 
+    def _new_resources(self, layer: QgsVectorLayer, features: list) -> tuple[list, list[str]]:
+        """The features that are no resource yet, and the resource ids of those that are.
+
+        A feature's identity is its layer and its own id (``source_layer``, ``source_id``: the parts of
+        its resource id, ``RL-<category>-<source layer>-<source id>``, that are the feature's), so the
+        same feature is never a resource twice, under one category or two; a feature selected twice
+        counts once.
+        """
+        rows = self.store.rows["resource_list"]
+        known = {(str(r.values.get("source_layer")), str(r.values.get("source_id"))): r for r in rows}
+        keep, skipped = [], []
+        for feature in features:
+            identity = (layer.name(), _feature_id(layer, feature))
+            if identity in known:
+                row = known[identity]
+                skipped.append(str(row.values.get("resource_id")) if row is not None else identity[1])
+                continue
+            known[identity] = None
+            keep.append(feature)
+        return keep, skipped
+
     def _ask_category(self) -> str | None:
-        labels = vocabulary.coded_labels("resource_list", "category")
+        labels = vocabulary.coded_labels("resource_list", "category", ui_language())
         items = [f"{label} ({key})" for key, label in labels.items()]
         item, ok = QInputDialog.getItem(
             self, tr("Resource category"), tr("Category of the new resources:"), items, 0, False

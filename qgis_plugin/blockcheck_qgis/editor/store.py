@@ -20,6 +20,7 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsFeature,
+    QgsFeatureRequest,
     QgsGeometry,
     QgsProject,
     QgsVectorLayer,
@@ -91,6 +92,10 @@ class WorkbookStore(QObject):
                 self.layers[table] = layer
         self.tables = [t for t in bridge.eight_lists() if t in self.layers]
         self.rows: dict[str, list[Row]] = {t: self._read(t) for t in (*self.tables, HISTORY) if t in self.layers}
+        blocks = QgsVectorLayer(f"{self.path}|layername=block_metrics", "block_metrics", "ogr")
+        request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry)
+        request.setSubsetOfAttributes(["block_id"], blocks.fields())
+        self.block_ids = {str(f["block_id"]) for f in blocks.getFeatures(request)}
 
     def refresh_if_replaced(self) -> bool:
         """Read every table again when a run has rewritten them since they were read; True when it did."""
@@ -165,6 +170,7 @@ class WorkbookStore(QObject):
         old = dict(row.values)
         new = {**old, column: value}
         checked = bridge.check_row(table, new, self.keys(table, skip=position))
+        self._check_edit(table, position, column, checked)
         changed = {c: v for c, v in checked.items() if c in old and not _same(v, old[c])}
         if not changed:
             return []
@@ -223,6 +229,27 @@ class WorkbookStore(QObject):
         positions = list(range(start, len(self.rows[table])))
         self.rowsChanged.emit(table, positions)
         return positions
+
+    def known_values(self) -> dict[str, set[str]]:
+        """What references may name: ``block_metrics.block_id`` and the key of every list read (as text)."""
+        from blockcheck.lists.schema import split_ids
+
+        known = {"block_metrics.block_id": set(self.block_ids)}
+        for name, rows in self.rows.items():
+            key = self.schemas[name].key
+            known[f"{name}.{key}"] = {i for r in rows for i in split_ids(r.values.get(key))}
+        return known
+
+    def _check_edit(self, table: str, position: int, column: str, row: dict) -> None:
+        """The schema's rules between rows and tables for the edited cell: unique values, references."""
+        from blockcheck.errors import SchemaError
+        from blockcheck.lists.schema import edit_problems
+
+        schema = self.schemas[table]
+        others = [r.values for i, r in enumerate(self.rows[table]) if i != position]
+        problems = edit_problems(schema, row, column, others, self.known_values())
+        if problems:
+            raise SchemaError(f"{table} ({schema.title_zh}): " + "; ".join(problems))
 
     def _history(self) -> list[dict]:
         return [dict(r.values) for r in self.rows.get(HISTORY, [])]

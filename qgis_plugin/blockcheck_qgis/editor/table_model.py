@@ -12,12 +12,13 @@ from .store import HISTORY, WorkbookStore
 __all__ = ["CodedValueDelegate", "ListTableModel", "value_labels"]
 
 
-def value_labels(table: str, column: str) -> dict[str, str]:
-    """Coded value → label shown in the drop-down (``label (value)``): the core's vocabulary, Chinese first.
+def value_labels(table: str, column: str, lang: str = "zh") -> dict[str, str]:
+    """Coded value → label shown in the drop-down (``label (value)``): the core's vocabulary in `lang`.
 
-    Codes that are their own label (Chinese words) are left out: they are shown as they are.
+    Codes that are their own label (Chinese words; English codes in English) are left out: they are
+    shown as they are.
     """
-    return {code: name for code, name in vocabulary.coded_labels(table, column).items() if name != code}
+    return {code: name for code, name in vocabulary.coded_labels(table, column, lang).items() if name != code}
 
 
 class ListTableModel(QAbstractTableModel):
@@ -26,9 +27,9 @@ class ListTableModel(QAbstractTableModel):
     #: message for the user (validation errors, what was saved)
     message = pyqtSignal(str, bool)  # text, is_error
 
-    def __init__(self, store: WorkbookStore, table: str, parent=None) -> None:
+    def __init__(self, store: WorkbookStore, table: str, parent=None, *, lang: str = "zh") -> None:
         super().__init__(parent)
-        self.store, self.table = store, table
+        self.store, self.table, self.lang = store, table, lang
         self.schema = store.schemas[table]
         self.columns = store.columns(table)
         self.fields = {f.name: f for f in self.schema.fields}
@@ -36,6 +37,8 @@ class ListTableModel(QAbstractTableModel):
         self.who = ""
         self.reason = ""
         self._count = len(store.rows[table])
+        #: column → code → label of the coded columns (in the editor's language)
+        self.labels = {c: value_labels(table, c, lang) for c in self.columns if self.fields[c].values}
         store.rowsChanged.connect(self._rows_changed)
         store.reset.connect(self._reset)
 
@@ -56,12 +59,21 @@ class ListTableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or section >= len(self.columns):
             return None
         spec = self.fields[self.columns[section]]
+        label, other = (spec.label_zh, spec.label_en) if self.lang == "zh" else (spec.label_en, spec.label_zh)
         if role == Qt.ItemDataRole.DisplayRole:
-            return spec.label_zh or spec.label_en or spec.name
+            return label or other or spec.name
         if role == Qt.ItemDataRole.ToolTipRole:
-            extra = f"\n{tr('Values')}: {', '.join(spec.values)}" if spec.values else ""
+            from blockcheck.lists.schema import range_text
+
             required = f" · {tr('required')}" if spec.required else ""
-            return f"{spec.label_en} ({spec.name}, {spec.type}{required}){extra}"
+            lines = [label or other, f"{other} ({spec.name}, {spec.type}{required})"]  # the header in full first
+            if spec.minimum is not None or spec.maximum is not None:
+                lines.append(f"{tr('Range')}: {range_text(spec)}")
+            if spec.references:
+                lines.append(f"{tr('Must name a value of')} {spec.references}")
+            if spec.values:
+                lines.append(f"{tr('Values')}: {', '.join(spec.values)}")
+            return "\n".join(lines)
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
@@ -69,17 +81,15 @@ class ListTableModel(QAbstractTableModel):
             return None
         column = self.columns[index.column()]
         value = self.store.rows[self.table][index.row()].values.get(column)
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):  # the tooltip: all of a cut text
             if value is None:
-                return ""
-            label = value_labels(self.table, column).get(str(value)) if self.fields[column].values else None
+                return "" if role == Qt.ItemDataRole.DisplayRole else None
+            label = self.labels[column].get(str(value)) if column in self.labels else None
             if isinstance(value, float):
                 return f"{value:,.2f}".rstrip("0").rstrip(".")
             return f"{label} ({value})" if label else str(value)
         if role == Qt.ItemDataRole.EditRole:
             return "" if value is None else str(value)
-        if role == Qt.ItemDataRole.ToolTipRole and isinstance(value, str) and len(value) > 40:
-            return value
         return None
 
     def flags(self, index: QModelIndex):
@@ -101,7 +111,7 @@ class ListTableModel(QAbstractTableModel):
         try:
             history = self.store.update(self.table, index.row(), column, text, who=self.who, reason=self.reason)
         except SchemaError as err:
-            self.message.emit(str(err), True)
+            self.message.emit(tr("Not saved, the cell keeps its value: {error}").format(error=err), True)
             return False
         except OSError as err:
             self.message.emit(tr("Not saved: {error}").format(error=err), True)
@@ -159,7 +169,7 @@ class CodedValueDelegate(QStyledItemDelegate):
         if not spec.values:
             return super().createEditor(parent, option, index)
         combo = QComboBox(parent)
-        labels = value_labels(self.model.table, spec.name)
+        labels = self.model.labels.get(spec.name, {})
         if not spec.required:
             combo.addItem("", None)
         for value in spec.values:
