@@ -304,6 +304,18 @@ def _theme_qml(table: str, uris: list[tuple[str, str | None]], make: Callable | 
     if len(uris) == 1:
         make(first)
         return _qml(first)
+    first.setRenderer(_by_geometry_type(table, uris, make))
+    return _GEOMETRY_TYPE_TAG.sub("", _qml(first))
+
+
+def _by_geometry_type(table: str, uris: list[tuple[str, str | None]], make: Callable) -> QgsRuleBasedRenderer:
+    """One rule per geometry type holding the rules of that type's own style.
+
+    The rules made here in Python are left (their wrappers released) while the
+    renderer that owns them is alive: a rule's destructor does not tell PyQt's
+    sip, so a wrapper outliving its rule writes into freed memory when it is
+    released (the heap corruption that aborted QGIS after a run).
+    """
     root = QgsRuleBasedRenderer.Rule(None)
     for uri, kind in uris:
         part = QgsVectorLayer(uri, table, "ogr")
@@ -314,8 +326,7 @@ def _theme_qml(table: str, uris: list[tuple[str, str | None]], make: Callable | 
         for rule in rules.rootRule().children():
             group.appendChild(rule.clone())
         root.appendChild(group)
-    first.setRenderer(QgsRuleBasedRenderer(root))
-    return _GEOMETRY_TYPE_TAG.sub("", _qml(first))
+    return QgsRuleBasedRenderer(root)
 
 
 def save_styles_to_workbook(workbook: str | os.PathLike) -> int:
