@@ -8,7 +8,12 @@ from pathlib import Path
 from qgis.core import Qgis, QgsApplication, QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction, QFileDialog, QMessageBox
+from qgis.PyQt.QtWidgets import QFileDialog, QMessageBox
+
+try:
+    from qgis.PyQt.QtGui import QAction  # Qt6 (QGIS 4)
+except ImportError:  # Qt5 (QGIS 3): a widget class
+    from qgis.PyQt.QtWidgets import QAction
 
 from . import _deps, styles
 from .i18n import install_translator, tr

@@ -98,9 +98,10 @@ def make_layout() -> None:
     legend.setTitle("图例 Legend")
     legend.setLinkedMap(map_item)
     legend.setLegendFilterByMapEnabled(True)
-    for style in (QgsLegendStyle.Title, QgsLegendStyle.Group, QgsLegendStyle.Subgroup, QgsLegendStyle.SymbolLabel):
+    styles = QgsLegendStyle.Style
+    for style in (styles.Title, styles.Group, styles.Subgroup, styles.SymbolLabel):
         font = QFont(FONT)
-        font.setPointSizeF(11 if style == QgsLegendStyle.Title else 9)
+        font.setPointSizeF(11 if style == styles.Title else 9)
         legend.setStyleFont(style, font)
     legend.attemptMove(QgsLayoutPoint(318, 32, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     legend.setResizeToContents(True)

@@ -105,10 +105,11 @@ def test_static_plugin_names_follow_the_core(plugin_module) -> None:
 # ---------------------------------------------------------------- metadata, licence, requirements
 
 
-def test_metadata_version_licence_and_minimum_qgis(qgis_app) -> None:
+def test_metadata_version_licence_and_minimum_qgis(plugin_module) -> None:
     from qgis.core import Qgis
 
     import blockcheck
+    from blockcheck_qgis.algorithms.base import HELP_URL
 
     meta = configparser.ConfigParser()
     meta.read(PLUGIN / "metadata.txt", encoding="utf-8")
@@ -120,6 +121,15 @@ def test_metadata_version_licence_and_minimum_qgis(qgis_app) -> None:
     assert running >= (3, 22), "the minimum version is the oldest QGIS these tests run on"
     for key in ("name", "description", "about", "author", "email", "repository", "tracker", "icon", "category"):
         assert general.get(key), key
+    urls = {key: general[key] for key in ("homepage", "repository", "tracker")}
+    assert all(url.startswith("https://") for url in urls.values()), urls
+    assert urls["tracker"].startswith(urls["repository"]) and HELP_URL.startswith(urls["homepage"]), (urls, HELP_URL)
+    assert len(general["about"]) > 400 and "八清单" in general["about"]
+    tags = [tag.strip() for tag in general["tags"].split(",")]
+    assert len(tags) >= 8 and len(set(tags)) == len(tags) and "街区体检" in tags
+    changelog = general["changelog"].splitlines()
+    assert changelog[0].startswith(general["version"]) and len([e for e in changelog if e.startswith("- ")]) >= 5
+    assert general["supportsQt6"] == "True"  # earned by tests/test_plugin_qt6_ready.py
     assert general["hasProcessingProvider"] == "yes" and (PLUGIN / general["icon"]).is_file()
     assert general["license"] == "GPL-2.0-or-later" and "GNU GENERAL PUBLIC LICENSE" in (PLUGIN / "LICENSE").read_text()
     assert project["license"] == "GPL-2.0-or-later"  # the core's licence is compatible
