@@ -221,6 +221,8 @@ def finish():
             plugin = qgis.utils.plugins["blockcheck_qgis"]
             dock = plugin.open_editor(result["WORKBOOK"])
             out["editor"] = [dock.isVisible(), dock.tabs.count(), dock.tabs.tabText(0)]
+            from blockcheck_qgis.i18n import ui_language
+            out["ui_language"] = ui_language()
             out["pdf"] = str(plugin.export_layout(result["WORKBOOK"], {pdf!r}))
     except Exception:
         out["error"] = traceback.format_exc()
@@ -334,7 +336,8 @@ def test_zip_installs_enables_and_runs_in_real_qgis(qgis_app, plugin_module, qgi
     ours = pyogrio.read_dataframe(a["workbook"], layer="block_metrics").drop(columns="geometry")
     theirs = pyogrio.read_dataframe(tmp_path / "core" / "workbook.gpkg", layer="block_metrics").drop(columns="geometry")
     assert ours.equals(theirs)
-    assert a["editor"] == [True, 1, "图1 问题清单"]  # a health-check workbook holds the problem list only
+    # a health-check workbook holds the problem list only, labelled in the interface's language
+    assert a["editor"] == [True, 1, {"zh": "图1 问题清单", "en": "图1 Problem list"}[a["ui_language"]]]
     assert Path(a["pdf"]).read_bytes().startswith(b"%PDF")
 
     b = results["clashing"]
