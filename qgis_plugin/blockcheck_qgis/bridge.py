@@ -4,8 +4,8 @@ Everything that crosses the boundary goes through here, and this is the only
 plugin module that touches geopandas, shapely or pandas:
 
 - QGIS feature sources → one input GeoPackage (kept next to the outputs) written with
-  QGIS's own writer (so selections, filters and any provider — GeoPackage,
-  Shapefile, PostGIS, memory — work), then the core is called with its path;
+  QGIS's own writer (:mod:`.input_writer`: selections, filters and any provider —
+  GeoPackage, Shapefile, PostGIS, memory — work), then the core is called with its path;
 - the core's progress callback → ``QgsProcessingFeedback`` (cancel included);
 - ``BlockcheckError`` → ``QgsProcessingException`` with the core's message;
 - DataFrames → QGIS fields and attribute rows; list rows (plain dicts) ↔ the
@@ -28,20 +28,15 @@ from pathlib import Path
 
 from qgis.core import (
     Qgis,
-    QgsCoordinateReferenceSystem,
-    QgsCoordinateTransformContext,
-    QgsFeature,
-    QgsFeatureRequest,
     QgsField,
     QgsFields,
     QgsMessageLog,
     QgsProcessingException,
-    QgsVectorFileWriter,
-    QgsWkbTypes,
 )
 
-from .compat import field_type, is_integer_field
+from .compat import field_type
 from .i18n import core_message, tr
+from .input_writer import write_input_gpkg
 from .raster import raster_path
 
 __all__ = [
@@ -162,81 +157,6 @@ def _layer_names(mapping: str | os.PathLike | None) -> dict[str, str]:
         if layer.source and not Path(layer.source).is_absolute():
             names[name] = layer.source
     return names
-
-
-def write_input_gpkg(
-    sources: dict,
-    path: str | os.PathLike,
-    *,
-    transform_context=None,
-    feedback=None,
-    names: dict[str, str] | None = None,
-) -> Path:
-    """Write QGIS feature sources into one GeoPackage, one layer per model layer (named as `names` says).
-
-    Every layer is written in the CRS of ``blocks`` (QGIS reprojects on the
-    fly, so should the plugin); layers that may hold points and polygons are
-    written with a generic geometry type. A source field ``fid`` is kept when
-    it is an integer (feature ids then stay as the user sees them in QGIS).
-    """
-    from blockcheck.errors import CancelledError
-    from blockcheck.inputs.model import input_model
-
-    model = input_model()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
-    context = transform_context or QgsCoordinateTransformContext()
-    target_crs = sources["blocks"].sourceCrs() if sources.get("blocks") is not None else QgsCoordinateReferenceSystem()
-    present = [(name, source) for name, source in sources.items() if source is not None]
-    total = sum(max(source.featureCount(), 0) for _, source in present) or 1
-    done = 0
-    for i, (name, source) in enumerate(present):
-        wkb_type = source.wkbType()
-        if model.layer(name).geometry == "point_or_polygon":
-            wkb_type = QgsWkbTypes.Type.Unknown
-        fields = QgsFields()
-        keep = []
-        for index, field in enumerate(source.fields()):
-            if field.name().lower() == "fid" and not is_integer_field(field):
-                continue
-            fields.append(field)
-            keep.append(index)
-        options = QgsVectorFileWriter.SaveVectorOptions()
-        options.driverName = "GPKG"
-        options.layerName = (names or {}).get(name, name)
-        options.fileEncoding = "UTF-8"
-        options.actionOnExistingFile = (
-            QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteFile
-            if i == 0
-            else QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteLayer
-        )
-        crs = target_crs if target_crs.isValid() else source.sourceCrs()
-        writer = QgsVectorFileWriter.create(str(path), fields, wkb_type, crs, context, options)
-        if writer.hasError() != QgsVectorFileWriter.WriterError.NoError:
-            raise QgsProcessingException(f"{name}: {writer.errorMessage()}")
-        request = QgsFeatureRequest()
-        if crs.isValid() and source.sourceCrs().isValid() and source.sourceCrs() != crs:
-            request.setDestinationCrs(crs, context)
-        whole = len(keep) == len(source.fields())
-        for feature in source.getFeatures(request):
-            if feedback is not None and feedback.isCanceled():
-                del writer
-                raise CancelledError(tr("Canceled."))
-            if not whole:
-                copy = QgsFeature(fields, feature.id())
-                copy.setGeometry(feature.geometry())
-                copy.setAttributes([feature.attributes()[k] for k in keep])
-                feature = copy
-            if not writer.addFeature(feature):
-                message = writer.errorMessage()
-                del writer
-                raise QgsProcessingException(f"{name}: {message}")
-            done += 1
-            if feedback is not None and done % 500 == 0:
-                feedback.setProgress(10.0 * done / total)
-        del writer  # closes the layer
-    return path
 
 
 # ------------------------------------------------------------------ the core calls
@@ -383,6 +303,14 @@ def run_steps(
     }
 
 
+def _is_file(source) -> bool:
+    """Whether a layer source is a file (a memory layer's or a database's URI is not; it may be too long for one)."""
+    try:
+        return Path(source).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _surveys(given: dict, source_files: list) -> dict:
     """Kind (``demands``/``visions``) → ``path``: given, else found next to an input file as ``blockcheck run``
     finds it (the core's rule), else None; ``next_to``: the file it was found beside; ``files``: the names looked
@@ -390,7 +318,7 @@ def _surveys(given: dict, source_files: list) -> dict:
     from blockcheck.lists.schema import list_table
     from blockcheck.steps.consultation import SURVEY_FILES, default_survey
 
-    files = [str(source) for source in source_files if Path(source).is_file()]
+    files = [str(source) for source in source_files if _is_file(source)]
     out = {}
     for kind, path in given.items():
         next_to = None

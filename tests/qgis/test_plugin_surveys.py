@@ -78,3 +78,20 @@ def test_a_given_survey_wins_and_only_the_missing_one_warns(qgis_processing, tin
     assert ", found next to the input " not in log
     warnings = [line for line in result["SUMMARY"].splitlines() if "no survey was given" in line]
     assert len(warnings) == 1 and warnings[0].startswith("Vision survey")
+
+
+def test_layers_without_a_file_look_nowhere_else(qgis_processing, tiny_inputs, tmp_path, monkeypatch) -> None:
+    """Memory layers (or a database) have no "next to": the working directory is never searched."""
+    from qgis.core import QgsFeatureRequest, QgsProject, QgsVectorLayer
+
+    monkeypatch.chdir(tiny_inputs["with_surveys"].parent)  # holds demand_survey.csv and vision_survey.csv
+    params = {}
+    for name in tiny_layers():
+        layer = QgsVectorLayer(f"{tiny_inputs['with_surveys']}|layername={name}", name, "ogr")
+        params[name.upper()] = layer.materialize(QgsFeatureRequest())
+        QgsProject.instance().addMapLayer(params[name.upper()])
+    out = tmp_path / "out"
+    result = qgis_processing.run("blockcheck:eightlists", {**params, "OUTPUT_FOLDER": str(out)})
+    assert result["N_demand_list"] == 0 and result["N_vision_list"] == 0
+    warnings = [line for line in result["SUMMARY"].splitlines() if "no survey was given" in line]
+    assert len(warnings) == 2 and all(f"next to the input ({out})" in w for w in warnings)
