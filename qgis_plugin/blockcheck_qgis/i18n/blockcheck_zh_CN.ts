@@ -575,5 +575,17 @@
       <source>atlas page {n}</source>
       <translation>图集第 {n} 页</translation>
     </message>
+    <message>
+      <source>{parameter}: using {path}, found next to the input {source}.</source>
+      <translation>{parameter}：使用在输入数据旁找到的 {path}（输入：{source}）。</translation>
+    </message>
+    <message>
+      <source>All four steps (四步走): problems, resources, demands and visions from the resident surveys, strategies, policies, tasks and projects (八清单), plus eight_lists.xlsx. Without a survey parameter the survey next to the input layers' file is used (demand_survey.xlsx|csv, vision_survey.xlsx|csv, as blockcheck run does); when there is none, that list stays empty and the log and the summary say so. Rows analysts edited or added and the project history are kept when you run again into the same folder.</source>
+      <translation>完整四步走：问题、资源，依据居民调查的需求与愿景，策略、政策、任务和项目（八清单），并输出 eight_lists.xlsx。未指定调查表参数时，使用输入图层文件旁的调查表（demand_survey.xlsx|csv、vision_survey.xlsx|csv，与 blockcheck run 相同）；若没有，该清单为空，日志和摘要中会给出提示。再次输出到同一文件夹时，保留分析人员编辑或新增的行以及项目变更记录。</translation>
+    </message>
+    <message>
+      <source>{parameter}: no survey was given and none of {files} is next to the input ({folders}), so the {title} is empty. Choose the survey file in this parameter, or put it next to the input layers' file under one of these names, and run again.</source>
+      <translation>{parameter}：未指定调查表，输入数据旁（{folders}）也没有 {files}，因此{title}为空。请在此参数中选择调查表文件，或以上述文件名之一将其放在输入图层文件旁，然后重新运行。</translation>
+    </message>
   </context>
 </TS>
