@@ -10,7 +10,9 @@ translations (.ts → .qm with Qt's ``lrelease`` when installed, else with the
 pure-Python writer below — both give the same lookups); bundle the blockcheck
 package (pure Python) in ``lib/`` (used only when blockcheck is not installed in
 QGIS's Python; its compiled dependencies still have to be installed); zip ``qgis_plugin/blockcheck_qgis`` without
-caches, developer files and .ts sources. Install the zip in QGIS with
+caches, developer files and .ts sources; ship the plugin guide (docs/plugin.md) as
+``help/index.html`` with its pictures, which the algorithms' Help button opens
+(no web access needed). Install the zip in QGIS with
 Plugins ▸ Manage and Install Plugins ▸ Install from ZIP.
 """
 
@@ -215,6 +217,28 @@ def core_files(version: str) -> list[tuple[str, bytes]]:
     return files
 
 
+#: The plugin guide and the folder of its pictures, shipped as the algorithms' help.
+GUIDE = ROOT / "docs" / "plugin.md"
+
+
+def help_files() -> list[tuple[str, bytes]]:
+    """The plugin guide as ``help/index.html`` (Qt's own Markdown reader) and its pictures, as (path, bytes)."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from qgis.PyQt.QtGui import QGuiApplication, QTextDocument
+
+    _app = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])  # QTextDocument needs a GUI application
+    text = GUIDE.read_text("utf-8")
+    document = QTextDocument()
+    document.setMarkdown(text)
+    html = document.toHtml().replace("<head>", '<head><meta charset="utf-8" /><title>blockcheck QGIS plugin</title>', 1)
+    files = [("help/index.html", html.encode("utf-8"))]
+    for name in sorted(set(re.findall(r"\]\((img/[^)\s]+)\)", text))):
+        files.append((f"help/{name}", (GUIDE.parent / name).read_bytes()))
+    return files
+
+
 def _entry(name: str) -> zipfile.ZipInfo:
     """A zip entry with a fixed date, so builds are reproducible."""
     entry = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
@@ -246,6 +270,8 @@ def build(out_dir: Path, *, bundle_core: bool = True, use_lrelease: bool = True,
         archive.writestr(_entry("blockcheck_qgis/requirements.txt"), requirements_text(meta["dependencies"]))
         for qm in qms:
             archive.writestr(_entry(f"blockcheck_qgis/i18n/{qm.name}"), qm.read_bytes())
+        for name, data in help_files():
+            archive.writestr(_entry(f"blockcheck_qgis/{name}"), data)
         for name, data in core_files(version) if bundle_core else []:
             archive.writestr(_entry(f"blockcheck_qgis/lib/{name}"), data)
     shutil.rmtree(staging, ignore_errors=True)

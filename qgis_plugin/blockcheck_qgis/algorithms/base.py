@@ -13,6 +13,7 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
 )
+from qgis.PyQt.QtCore import QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from .. import _deps
@@ -21,7 +22,15 @@ from ..i18n import tr, tr_noop
 __all__ = ["BlockcheckAlgorithm", "INPUT_LAYERS", "InputParameters", "PROFILES"]
 
 PLUGIN_DIR = Path(__file__).resolve().parent.parent
-HELP_URL = "https://example.org/blockcheck/docs/plugin.md"
+#: The plugin guide: in the zip help/index.html (scripts/build_plugin.py), in a source checkout docs/plugin.md.
+HELP_FILES = (PLUGIN_DIR / "help" / "index.html", PLUGIN_DIR.parents[1] / "docs" / "plugin.md")
+
+
+def help_url() -> str:
+    """The plugin guide on this machine, as a file URL (it opens without web access); empty when absent."""
+    found = next((path for path in HELP_FILES if path.is_file()), None)
+    return QUrl.fromLocalFile(str(found)).toString() if found is not None else ""
+
 
 #: The input model's layers (blockcheck/data/input_model.toml; a test keeps the two equal):
 #: name, parameter label, accepted geometry, required.
@@ -67,7 +76,7 @@ class BlockcheckAlgorithm(QgsProcessingAlgorithm):
         return QIcon(str(PLUGIN_DIR / "icon.svg"))
 
     def helpUrl(self) -> str:
-        return HELP_URL
+        return help_url()
 
     def canExecute(self):
         message = _deps.check()
