@@ -59,7 +59,7 @@ def requirements_text(dependencies: list[str]) -> str:
     """requirements.txt of the zip: the core's runtime dependencies (the plugin's install command uses it)."""
     lines = [
         "# The blockcheck core's runtime requirements (from pyproject.toml; written by scripts/build_plugin.py).",
-        "# Install into QGIS's Python: <python> -m pip install --user -r requirements.txt",
+        "# Installed into a folder of the plugin's own by the command its message shows (docs/plugin.md), never --user",
         *dependencies,
     ]
     return "\n".join(lines) + "\n"

@@ -68,7 +68,7 @@ class BlockcheckPlugin:
         if message:
             self.iface.messageBar().pushMessage(
                 "blockcheck",
-                tr("The analysis package is missing; see Details for the install command."),
+                tr("blockcheck's packages are missing or incompatible; see Details for the install command."),
                 message,
                 Qgis.MessageLevel.Warning,
                 0,

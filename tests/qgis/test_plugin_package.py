@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pyogrio
 import pytest
+from qgis_binary import build_module, plugin_libs, require_qgis_binary, start_qgis
 
 from conftest import PLUGIN_ROOT, SAMPLE_GPKG
 
@@ -50,11 +51,7 @@ def _imports(path: Path) -> set[str]:
 
 def _build(tmp_path: Path, **kwargs) -> tuple[Path, object]:
     """Build the zip with scripts/build_plugin.py; returns (zip, the build module)."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import build_plugin
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    build_plugin = build_module()
     return build_plugin.build(tmp_path, **kwargs), build_plugin
 
 
@@ -183,8 +180,15 @@ def test_missing_dependencies_give_the_exact_install_command_and_install_nothing
     command = _deps.install_command()
     assert command in message and " -m pip install " in command and str(_deps.PYPROJECT.parent) in command
     python = Path(sys.exec_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
-    assert command.startswith(f'"{python}" -m pip install'), command  # QGIS's own interpreter, not one on PATH
-    assert all(f'"{pin}"' in command for pin in _deps.compatibility_pins())
+    folder = _deps.libs_folder()  # the plugin's own folder, in the profile: never the user site
+    assert command.startswith(f'"{python}" -m venv --system-site-packages --without-pip "{folder}" && '), command
+    assert f'&& "{folder / "bin" / "python"}" -s -m pip install ' in command and "--user" not in command
+    if not os.environ.get(_deps.LIBS_ENV):  # outside the plugin folder: a plugin upgrade keeps it
+        python_version = f"py{sys.version_info.major}.{sys.version_info.minor}"
+        assert folder == Path(QgsApplication.qgisSettingsDirPath()) / "python" / "blockcheck-libs" / python_version
+    assert all(f'"{pin}"' in command for pin in _deps.install_pins())
+    assert f'"numpy=={_deps.qgis_numpy_version()}"' in command
+    assert set(_deps.compatibility_pins()) <= set(_deps.install_pins())
     algorithm = QgsApplication.processingRegistry().createAlgorithmById("blockcheck:healthcheck")
     ok, why = algorithm.canExecute()
     assert not ok and command in why
@@ -238,68 +242,29 @@ QTimer.singleShot(500, finish)
 
 def _start_qgis(zip_path: Path, folder: Path, *, run: bool, env_extra: dict) -> tuple[subprocess.Popen, Path]:
     """Install the zip in a fresh profile (as Install from ZIP does), enable it, start QGIS under Xvfb."""
-    plugins = folder / "profiles" / "default" / "python" / "plugins"
-    plugins.mkdir(parents=True)
-    with zipfile.ZipFile(zip_path) as archive:
-        archive.extractall(plugins)
-    settings = folder / "profiles" / "default" / "QGIS" / "QGIS3.ini"
-    settings.parent.mkdir(parents=True)
-    settings.write_text("[PythonPlugins]\nblockcheck_qgis=true\n[qgis]\nshowTips=false\ncheckVersion=false\n", "utf-8")
     result = folder / "result.json"
-    code = folder / "check.py"
-    code.write_text(
-        textwrap.dedent(
-            _IN_QGIS.format(
-                run=run,
-                sample=str(SAMPLE_GPKG),
-                out_dir=str(folder / "out"),
-                pdf=str(folder / "hearing.pdf"),
-                result=str(result),
-                layers=("blocks", "communities", "roads", "green", "facilities", "buildings", "parcels", "parking"),
-            )
-        ),
-        "utf-8",
+    code = _IN_QGIS.format(
+        run=run,
+        sample=str(SAMPLE_GPKG),
+        out_dir=str(folder / "out"),
+        pdf=str(folder / "hearing.pdf"),
+        result=str(result),
+        layers=("blocks", "communities", "roads", "green", "facilities", "buildings", "parcels", "parking"),
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "PYTHONPATH")}
-    env.update(env_extra)
-    command = [
-        "xvfb-run",
-        "-a",
-        "-s",
-        "-screen 0 1600x1000x24",
-        "qgis",
-        "--profiles-path",
-        str(folder),
-        "--noversioncheck",
-        "--nologo",
-        "--code",
-        str(code),
-    ]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True), result
+    return start_qgis(zip_path, folder, textwrap.dedent(code), env_extra), result
 
 
-@pytest.fixture(scope="session")
-def qgis_compatible_site() -> Path:
-    """The packages the plugin's install command adds for this QGIS's GEOS (shapely 2.0 and geopandas 1.0 for
-    QGIS 3.22's GEOS 3.11), installed once into .venv/qgis-compat-site; the rest comes from the venv."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from qgis_compat_site import compatible_site
-
-    return compatible_site()
-
-
-def _core_health_check(out: Path, pythonpath: str) -> subprocess.Popen:
+def _core_health_check(out: Path, site: Path) -> subprocess.Popen:
+    """The core's health check in QGIS's Python with the plugin's libraries folder: the same library versions."""
     code = f"from blockcheck.pipeline import run; run({str(SAMPLE_GPKG)!r}, {str(out)!r}, until='health')"
-    return subprocess.Popen(
-        [sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": pythonpath}, stderr=subprocess.PIPE, text=True
-    )
+    python = Path(sys.base_exec_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    env = {**os.environ, "PYTHONPATH": f"{site}{os.pathsep}{ROOT}"}
+    return subprocess.Popen([str(python), "-s", "-c", code], env=env, stderr=subprocess.PIPE, text=True)
 
 
-def test_zip_installs_enables_and_runs_in_real_qgis(qgis_app, plugin_module, qgis_compatible_site, tmp_path) -> None:
-    if not (shutil.which("xvfb-run") and shutil.which("qgis")):
-        if os.environ.get("BLOCKCHECK_REQUIRE_QGIS") == "1":
-            pytest.fail("qgis and xvfb-run are required here; run scripts/setup.sh --test")
-        pytest.skip("needs the qgis binary and xvfb-run (sudo apt-get install qgis xvfb)")
+def test_zip_installs_enables_and_runs_in_real_qgis(qgis_app, plugin_module, tmp_path) -> None:
+    require_qgis_binary()
+    libs, _ = plugin_libs()  # the dependencies installed by the plugin's own command (scripts/qgis_plugin_libs.py)
     zip_path, _ = _build(tmp_path / "dist")
     names = zipfile.ZipFile(zip_path).namelist()
     assert "blockcheck_qgis/metadata.txt" in names and "blockcheck_qgis/i18n/blockcheck_zh_CN.qm" in names
@@ -316,14 +281,14 @@ def test_zip_installs_enables_and_runs_in_real_qgis(qgis_app, plugin_module, qgi
     assert [line for line in required if line and not line.startswith("#")] == project["dependencies"]
 
     venv_site = str(next(Path(sys.prefix, "lib").glob("python3*/site-packages")))
-    compatible = f"{qgis_compatible_site}{os.pathsep}{venv_site}"
     # A: the dependencies installed as the plugin's message says: everything runs in real QGIS.
-    runs = {"installed": _start_qgis(zip_path, tmp_path / "installed", run=True, env_extra={"PYTHONPATH": compatible})}
+    installed_env = {"BLOCKCHECK_QGIS_LIBS": str(libs)}
+    runs = {"installed": _start_qgis(zip_path, tmp_path / "installed", run=True, env_extra=installed_env)}
     # B: the latest wheels (the venv's shapely/geopandas) clash with QGIS's GEOS: detected, with the pinned command.
     runs["clashing"] = _start_qgis(zip_path, tmp_path / "clashing", run=False, env_extra={"PYTHONPATH": venv_site})
     # C: Debian's QGIS as installed: the plugin loads and says what to install.
     runs["bare"] = _start_qgis(zip_path, tmp_path / "bare", run=False, env_extra={})
-    core = _core_health_check(tmp_path / "core", compatible)  # the core with the same library versions
+    core = _core_health_check(tmp_path / "core", next((libs / "lib").glob("python3*/site-packages")))
     _, core_stderr = core.communicate(timeout=240)
     assert core.returncode == 0, core_stderr[-2000:]
     results = {}
@@ -351,7 +316,8 @@ def test_zip_installs_enables_and_runs_in_real_qgis(qgis_app, plugin_module, qgi
     assert any("install command" in text for text in b["message_bar"])
 
     c = results["bare"]
-    assert "shapely ≥ 2.0" in c["deps"] and "-m pip install --user --break-system-packages -r" in c["deps"]
+    assert "shapely ≥ 2.0: missing (not installed)" in c["deps"] and "-s -m pip install -r" in c["deps"]
+    assert "-m venv --system-site-packages --without-pip" in c["deps"] and "--user" not in c["deps"]
     assert f'"{Path(sys.base_exec_prefix) / "bin"}' in c["deps"]  # Debian's /usr/bin/python3.x, QGIS's interpreter
     assert any("install command" in text for text in c["message_bar"])
 

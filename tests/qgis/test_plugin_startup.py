@@ -72,6 +72,6 @@ def test_the_start_up_check_names_missing_too_old_and_clashing_packages(plugin_m
     monkeypatch.setattr(_deps, "_requirements", lambda: [*real(), ("shapely_three", "3.0"), ("pyproj", "99.0")])
     monkeypatch.setattr(_deps, "compatibility_pins", lambda: ["networkx>=3.0,<3.0.0"])
     message = _deps.quick_check()
-    assert "shapely_three ≥ 3.0: not importable" in message and "pyproj ≥ 99.0: found" in message
+    assert "shapely_three ≥ 3.0: missing (not installed)" in message and "pyproj ≥ 99.0: found" in message
     assert "do not work with the libraries QGIS has loaded" in message and "networkx" in message
     assert _deps.install_command() in message

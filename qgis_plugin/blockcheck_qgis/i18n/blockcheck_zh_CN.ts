@@ -4,12 +4,40 @@
   <context>
     <name>blockcheck</name>
     <message>
-      <source>blockcheck cannot run in this QGIS: its Python lacks</source>
-      <translation>blockcheck 无法在此 QGIS 中运行：QGIS 的 Python 缺少</translation>
+      <source>blockcheck cannot run in this QGIS:</source>
+      <translation>blockcheck 无法在此 QGIS 中运行：</translation>
     </message>
     <message>
-      <source>Install the missing packages into QGIS's Python with this command, then restart QGIS:</source>
-      <translation>请用以下命令把缺少的软件包安装到 QGIS 的 Python 中，然后重启 QGIS：</translation>
+      <source>missing (not installed)</source>
+      <translation>缺少（未安装）</translation>
+    </message>
+    <message>
+      <source>incompatible</source>
+      <translation>不兼容</translation>
+    </message>
+    <message>
+      <source>too old</source>
+      <translation>版本过旧</translation>
+    </message>
+    <message>
+      <source>installed but fails to import</source>
+      <translation>已安装但无法导入</translation>
+    </message>
+    <message>
+      <source>built for numpy {wanted}, while QGIS imports numpy {numpy}</source>
+      <translation>为 numpy {wanted} 构建，而 QGIS 导入的是 numpy {numpy}</translation>
+    </message>
+    <message>
+      <source>built for another numpy than the one QGIS imports ({numpy})</source>
+      <translation>为另一个 numpy 版本构建，与 QGIS 导入的 numpy（{numpy}）不符</translation>
+    </message>
+    <message>
+      <source>in the user site {where}, it hides the numpy {qgis} of QGIS's own Python, which QGIS's GDAL tools need; remove it from there: {command}</source>
+      <translation>位于用户目录 {where}，遮盖了 QGIS 自带 Python 的 numpy {qgis}（QGIS 的 GDAL 工具需要它）；请从该处删除：{command}</translation>
+    </message>
+    <message>
+      <source>Install its packages into its own folder {folder} with this command (QGIS's own packages stay untouched), then restart QGIS:</source>
+      <translation>请用以下命令把所需软件包安装到插件自己的文件夹 {folder}（不改动 QGIS 自带的软件包），然后重启 QGIS：</translation>
     </message>
     <message>
       <source>The plugin never installs anything by itself.</source>
@@ -436,8 +464,8 @@
       <translation>blockcheck 处理算法</translation>
     </message>
     <message>
-      <source>The analysis package is missing; see Details for the install command.</source>
-      <translation>缺少分析软件包；安装命令见“详细信息”。</translation>
+      <source>blockcheck's packages are missing or incompatible; see Details for the install command.</source>
+      <translation>blockcheck 所需的软件包缺失或不兼容；安装命令见“详细信息”。</translation>
     </message>
     <message>
       <source>Export the hearing layout</source>
