@@ -15,6 +15,7 @@ import json
 import os
 import struct
 import subprocess
+import sys
 import textwrap
 import time
 import zipfile
@@ -229,3 +230,34 @@ def test_a_library_built_for_another_numpy_is_named_incompatible_not_missing(qgi
         assert f"pandas {pandas.__version__}: incompatible — built for numpy >=2" in message, message
         assert "while QGIS imports numpy 1.24" in message and "not installed" not in message, message
     assert f'--without-pip "{clashing}"' in full  # the install command names the folder in use
+
+
+def test_a_numpy_left_in_the_user_site_is_named_incompatible_with_how_to_remove_it(qgis_app, installed_libs, tmp_path):
+    """What the old ``pip install --user`` left (numpy 2 over Debian's 1.24; here the venv's numpy, in a user site
+    redirected by PYTHONUSERBASE) is named, with its place and the uninstall command."""
+    import numpy
+
+    folder, _ = installed_libs
+    script = scripts_module("qgis_plugin_libs")
+    user_site = tmp_path / "userbase" / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    user_site = user_site / "site-packages"
+    user_site.mkdir(parents=True)
+    for entry in Path(numpy.__file__).parent.parent.glob("numpy*"):
+        (user_site / entry.name).symlink_to(entry)
+    assert int(numpy.__version__.split(".")[0]) >= 2, "needs the venv's numpy 2"
+    done = subprocess.run(
+        [str(script.QGIS_PYTHON), "-c", _CHECK.format(plugin_root=str(PLUGIN_ROOT))],
+        env={
+            **{k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+            "BLOCKCHECK_QGIS_LIBS": str(folder),
+            "PYTHONUSERBASE": str(tmp_path / "userbase"),
+            "QT_QPA_PLATFORM": "offscreen",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    quick = done.stdout.partition("=====")[0]
+    assert f"numpy {numpy.__version__}: incompatible — in the user site {user_site}" in quick, quick
+    assert "hides the numpy 1.24" in quick and "-m pip uninstall --break-system-packages numpy" in quick, quick
