@@ -669,3 +669,19 @@ def test_walk_distances_match_networkx_in_any_batch_size(seed, monkeypatch) -> N
             assert got == pytest.approx(want, abs=1e-6)
         else:
             assert got > limit - 1e-6
+
+
+def test_a_maximum_flow_is_recognised_by_its_residual_graph() -> None:
+    """Pools of 10 and 5 m², gaps of 8 and 7 m²; arcs p0→d0, p0→d1, p1→d1: the largest flow is 15 m²."""
+    from blockcheck.allocation.solve import _is_max_flow
+
+    pool, demand = np.array([0, 0, 1]), np.array([0, 1, 1])
+    pools, gaps, ones = np.array([10.0, 5.0]), np.array([8.0, 7.0]), np.ones(3)
+    assert _is_max_flow(np.array([8.0, 2.0, 5.0]), pool, demand, ones, pools, gaps)  # 15 m²
+    # 10 m²: p1's 5 m² reach d1 (full), back along p0→d1 to p0, on to d0 (5 m² of gap left): an augmenting path
+    assert not _is_max_flow(np.array([3.0, 7.0, 0.0]), pool, demand, ones, pools, gaps)
+    # solver noise (a nanometre² short of 15 m²) is no augmenting path; a millimetre² more than noise is
+    assert _is_max_flow(np.array([8.0, 2.0, 5.0 - 1e-9]), pool, demand, ones, pools, gaps)
+    assert not _is_max_flow(np.array([8.0, 2.0, 5.0 - 1e-3]), pool, demand, ones, pools, gaps)
+    # a gain other than 1 is a generalised flow: phase 1 decides
+    assert not _is_max_flow(np.array([8.0, 2.0, 5.0]), pool, demand, np.array([1.0, 1.0, 2.0]), pools, gaps)

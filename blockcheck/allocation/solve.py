@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy.optimize import linprog
-from scipy.sparse import coo_matrix, vstack
+from scipy.sparse import coo_matrix, csr_matrix, vstack
+from scipy.sparse.csgraph import breadth_first_order
 
 from blockcheck.allocation.distances import pair_distances_m
 from blockcheck.allocation.inputs import check_allocation_inputs, column_or_none, pool_area_m2, representative_points
@@ -50,6 +51,9 @@ _CLOSED_RTOL = 1e-9
 _AREA_DECIMALS = 6
 #: Flows below this fraction of the resource's pool are solver noise and dropped.
 _FLOW_NOISE = 1e-9
+#: Residual capacity (m²) below which a pool, a gap or an arc's flow counts as used up when the
+#: weighted solution is checked for an augmenting path: the larger of this and ``_CLOSED_RTOL`` × the capacity.
+_RESIDUAL_M2 = 1e-6
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,10 @@ def _solve(
     it is lexicographically optimal (for every x closing ``Z*``, cost(x_M) −
     M·Z* <= cost(x) − M·Z*). Otherwise M grows, and finally the LP with the
     explicit bound Σ gain·x >= Z* decides.
+
+    Phase 1 is skipped when every gain is 1 and the weighted solution is a
+    maximum flow (:func:`_is_max_flow`: no augmenting path): then it closes
+    ``Z*`` and is the solution the comparison with phase 1 would accept.
     """
     n = arc_pool.shape[0]
     arc_number = np.arange(n)
@@ -103,18 +111,31 @@ def _solve(
     demand_rows = coo_matrix((gain, (arc_demand, arc_number)), shape=(demand_m2.shape[0], n))
     a_ub = vstack([pool_rows, demand_rows]).tocsr()
     b_ub = np.concatenate([pool_m2, demand_m2])
+    big_m = _BIG_M_FACTOR * (float(distance_m.max()) + 1.0)
+
+    def weighted_lp(m: float):
+        return linprog((distance_m - m) * gain, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+
+    weighted = weighted_lp(big_m) if _BIG_M_TRIES else None
+    if (
+        weighted is not None
+        and weighted.status == 0
+        and _is_max_flow(weighted.x, arc_pool, arc_demand, gain, pool_m2, demand_m2)
+    ):
+        # Z* needs no phase 1: this is the x the comparison with phase 1 below would accept
+        return np.clip(weighted.x, 0.0, None) if gain @ weighted.x > 0 else np.zeros(n)
     first = linprog(-gain, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
     if first.status != 0:
         raise AllocationError(f"The allocation optimisation failed in phase 1 (max gap closed): {first.message}")
     closed = -first.fun
     if closed <= 0:
         return np.zeros(n)
-    big_m = _BIG_M_FACTOR * (float(distance_m.max()) + 1.0)
-    for _ in range(_BIG_M_TRIES):
-        weighted = linprog((distance_m - big_m) * gain, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    for attempt in range(_BIG_M_TRIES):
+        if attempt:  # M grows
+            big_m *= _BIG_M_FACTOR
+            weighted = weighted_lp(big_m)
         if weighted.status == 0 and gain @ weighted.x >= closed * (1 - _CLOSED_RTOL):
             return np.clip(weighted.x, 0.0, None)
-        big_m *= _BIG_M_FACTOR
     bounded = vstack([a_ub, coo_matrix(-gain[None, :])]).tocsr()
     for slack in _PHASE2_SLACK:
         second = linprog(
@@ -127,6 +148,46 @@ def _solve(
         if second.status == 0:
             return np.clip(second.x, 0.0, None)
     raise AllocationError(f"The allocation optimisation failed in phase 2 (min walking distance): {second.message}")
+
+
+def _is_max_flow(
+    x: np.ndarray,
+    arc_pool: np.ndarray,
+    arc_demand: np.ndarray,
+    gain: np.ndarray,
+    pool_m2: np.ndarray,
+    demand_m2: np.ndarray,
+) -> bool:
+    """Whether the flows `x` close the largest gap possible, shown by the absence of an augmenting path.
+
+    With every gain 1 the LP of phase 1 is a maximum flow: source → pool
+    (capacity ``pool_m2``) → (key, block) along the arcs (no capacity) → sink
+    (capacity ``demand_m2``). A flow is maximal iff its residual graph has no
+    path from the source to the sink (Ford–Fulkerson): a breadth-first search
+    from the pools with area left, forward along every arc and backward along
+    the arcs that carry flow, must reach no (key, block) with gap left.
+    Capacities within ``max(_RESIDUAL_M2, _CLOSED_RTOL × capacity)`` of being
+    used up count as used up (solver noise). False with any gain ≠ 1 (a
+    generalised flow needs phase 1).
+    """
+    if not np.all(gain == 1.0):
+        return False
+    n_pools, n_demands = pool_m2.shape[0], demand_m2.shape[0]
+    used_pool = np.bincount(arc_pool, weights=x, minlength=n_pools)
+    used_demand = np.bincount(arc_demand, weights=x, minlength=n_demands)
+    pool_left = pool_m2 - used_pool > np.maximum(_RESIDUAL_M2, _CLOSED_RTOL * pool_m2)
+    demand_left = demand_m2 - used_demand > np.maximum(_RESIDUAL_M2, _CLOSED_RTOL * demand_m2)
+    if not pool_left.any() or not demand_left.any():
+        return True
+    source = n_pools + n_demands  # nodes: pools, then (key, block) demands, then the source
+    carries = x > _RESIDUAL_M2
+    starts = np.flatnonzero(pool_left)
+    rows = np.concatenate([arc_pool, n_pools + arc_demand[carries], np.full(starts.shape[0], source)])
+    cols = np.concatenate([n_pools + arc_demand, arc_pool[carries], starts])
+    graph = csr_matrix((np.ones(rows.shape[0], dtype=np.int8), (rows, cols)), shape=(source + 1, source + 1))
+    reached = breadth_first_order(graph, source, directed=True, return_predecessors=False)
+    reached_demands = reached[(reached >= n_pools) & (reached < source)] - n_pools
+    return not demand_left[reached_demands].any()
 
 
 def allocate(
