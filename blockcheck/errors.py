@@ -21,13 +21,16 @@ __all__ = [
     "CancelledError",
     "CatalogueError",
     "CatalogueKeyError",
+    "DatabaseError",
     "FontMissingError",
     "InputError",
     "MappingError",
     "MissingGlyphError",
     "OSMImportError",
     "OutputError",
+    "PermissionDeniedError",
     "SchemaError",
+    "StaleEditError",
     "StaleImportError",
     "StandardsError",
     "ValidationError",
@@ -137,3 +140,15 @@ class WorkbookLockedError(BlockcheckError):
 
 class WouldOverwriteError(BlockcheckError):
     """A command would write over its own input or over a file it did not create (use --overwrite)."""
+
+
+class DatabaseError(BlockcheckError):
+    """A PostGIS workbook cannot be reached or changed; the message names the server (password hidden) and the fix."""
+
+
+class PermissionDeniedError(DatabaseError):
+    """The database refused a change this login may not make (its role, its sub-districts); nothing was changed."""
+
+
+class StaleEditError(DatabaseError):
+    """A row was changed by someone else since it was read; the message names who and when. Reload the row."""

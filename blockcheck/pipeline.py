@@ -31,6 +31,7 @@ from blockcheck.standards import PROFILES, Standards, load_standards, standards_
 from blockcheck.workbook.history import HISTORY_LAYER
 from blockcheck.workbook.lock import workbook_lock
 from blockcheck.workbook.merge import MergedLists, merge_run
+from blockcheck.workbook.postgis_conn import is_database_target, parse_target
 from blockcheck.workbook.read import META_LAYER
 from blockcheck.workbook.write import EXCEL_FILE, WORKBOOK_FILE, read_snapshot, save_run
 
@@ -267,6 +268,10 @@ def run(
 ) -> RunResult:
     """All four steps: validate, health check, lists; write ``out_dir/workbook.gpkg`` and ``eight_lists.xlsx``.
 
+    ``out_dir`` may instead name a PostGIS workbook (``postgresql://…/DB?schema=NAME``
+    or ``service=NAME schema=NAME``): the same layers go into that schema, merged in
+    one transaction (no Excel file; :mod:`blockcheck.workbook.postgis`).
+
     Survey tables default to ``demand_survey.xlsx|csv`` and ``vision_survey.xlsx|csv``
     next to the input (the sample district has them). Re-running keeps what
     analysts did: resource statuses, rows marked edited or added, the project history.
@@ -282,8 +287,12 @@ def run(
     if until not in UNTIL:
         msg = f"until={until!r}: choose one of {', '.join(UNTIL)}"
         raise ValueError(msg)
-    target = Path(out_dir) / WORKBOOK_FILE if out_dir is not None else None
-    if target is not None:
+    if is_database_target(out_dir):  # a PostGIS workbook: the database's own locks and one transaction
+        target, lock = parse_target(out_dir), nullcontext()
+    else:
+        target = Path(out_dir) / WORKBOOK_FILE if out_dir is not None else None
+        lock = workbook_lock(target, command="blockcheck run") if target is not None else nullcontext()
+    if isinstance(target, Path):
         refuse_to_overwrite_input(input_path, target)
         for output in (
             target,
@@ -291,7 +300,7 @@ def run(
         ):  # a user's own file of that name is never replaced silently
             guard_output(output, overwrite=overwrite)
     # one writer at a time: the lock is held from reading the earlier workbook to writing the new one
-    with workbook_lock(target, command="blockcheck run") if target is not None else nullcontext():
+    with lock:
         return _run_locked(
             input_path,
             target,

@@ -16,6 +16,7 @@ import pyogrio
 from blockcheck.errors import InputError
 from blockcheck.gpkg_inplace import readable
 from blockcheck.lists.schema import list_tables
+from blockcheck.workbook.postgis_conn import is_database_target
 
 __all__ = [
     "META_LAYER",
@@ -38,6 +39,10 @@ def require_workbook(path: str | os.PathLike) -> Path:
     InputError
         The file does not exist (says how to make one).
     """
+    if is_database_target(path):  # a PostGIS workbook (postgresql://…?schema=NAME)
+        from blockcheck.workbook.postgis import require_workbook as require_database
+
+        return require_database(path)
     path = Path(path)
     if not path.is_file():
         msg = f"{path}: workbook not found. Make it with `blockcheck run INPUT --out DIR` (gives DIR/workbook.gpkg)."
@@ -53,6 +58,10 @@ def layer_names(path: str | os.PathLike) -> set[str]:
     InputError
         The file exists but is not a readable GeoPackage.
     """
+    if is_database_target(path):
+        from blockcheck.workbook import postgis
+
+        return postgis.layer_names(path)
     path = Path(path)
     if not path.is_file():
         return set()
@@ -77,6 +86,10 @@ def read_table(path: str | os.PathLike, name: str, *, columns: list[str] | None 
 
     `columns` reads only those present of the listed columns.
     """
+    if is_database_target(path):
+        from blockcheck.workbook import postgis
+
+        return postgis.read_table(path, name, columns=columns)
     path = Path(path)
     if not path.is_file():
         return None
@@ -93,6 +106,10 @@ def read_workbook(path: str | os.PathLike, layers: tuple[str, ...] | None = None
     """The list tables of a workbook (default: every table of ``data/lists.toml``); missing file or layers are
     left out.
     """
+    if is_database_target(path):
+        from blockcheck.workbook import postgis
+
+        return postgis.read_workbook(path, layers)
     path = Path(path)
     if not path.is_file():
         return {}

@@ -31,6 +31,7 @@ from blockcheck.errors import OutputError
 from blockcheck.io import write_gpkg, write_layers
 from blockcheck.lists.schema import EIGHT_LISTS
 from blockcheck.workbook.history import HISTORY_LAYER
+from blockcheck.workbook.postgis_conn import is_database_target
 from blockcheck.workbook.read import read_workbook
 
 __all__ = [
@@ -82,8 +83,13 @@ def read_snapshot(path: Path) -> Snapshot:
 
     A run reads this once, before it starts, under the lock: the earlier run's
     resource decisions steer step 1 and :func:`save_run` merges with the same
-    tables unless someone committed to the workbook meanwhile.
+    tables unless someone committed to the workbook meanwhile. A PostGIS
+    workbook (`path` a database target) is read the same way.
     """
+    if is_database_target(path):
+        from blockcheck.workbook.postgis import read_merged
+
+        return Snapshot(stamp=(), tables=read_merged(path, MERGED_LAYERS))
     stamp = _stamp(path)
     return Snapshot(stamp=stamp, tables=read_workbook(path, MERGED_LAYERS) if path.exists() else {})
 
@@ -136,6 +142,10 @@ def save_run(target: Path, build: Build, *, snapshot: Snapshot | None = None) ->
     OutputError
         The workbook kept changing during :data:`MERGE_ATTEMPTS` attempts; nothing was replaced.
     """
+    if is_database_target(target):  # merged and written in one database transaction (workbook/postgis.py)
+        from blockcheck.workbook.postgis import save_run as save_database_run
+
+        return save_database_run(target, build, snapshot=snapshot)
     from blockcheck.workbook.excel import write_eight_lists
 
     excel = target.with_name(EXCEL_FILE)
