@@ -431,6 +431,16 @@ def standards_show(profile) -> None:
                     click.echo(f"    {name}: {value}")
 
 
+def _add_db_commands() -> None:
+    """``blockcheck db …`` (a PostGIS team workbook; blockcheck/workbook/postgis_cli.py)."""
+    from blockcheck.workbook.postgis_cli import db
+
+    cli.add_command(db)
+
+
+_add_db_commands()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the CLI and turns errors into messages and exit codes."""
     try:
