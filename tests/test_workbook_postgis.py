@@ -1,0 +1,154 @@
+"""The workbook on PostgreSQL/PostGIS (issue 17), against a real throwaway server (tests/postgis_cluster.py).
+
+A run and a re-run of the tiny district into a schema give the same layers, rows and geometries as into a
+GeoPackage; a failed run (an error before the commit, or the connection killed) leaves the workbook as it was;
+connection strings never show their passwords; ``blockcheck db`` reports bad input as messages.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import shapely
+
+from blockcheck.errors import DatabaseError
+from blockcheck.lists.schema import list_tables
+from blockcheck.pipeline import run
+from blockcheck.workbook import postgis
+from blockcheck.workbook.postgis_conn import parse_target, redact
+from blockcheck.workbook.read import layer_names, read_meta, read_table
+
+#: The server and the workbooks on it: fixtures pg_cluster, two_subdistrict_input, workbook_url.
+pytest_plugins = ("postgis_cluster",)
+
+#: Values that differ between any two runs (the time of the run and of history entries).
+_VOLATILE = {"blockcheck_meta": ("key", "run_at_utc"), "project_history": ("column", "changed_at")}
+
+
+def _comparable(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, object]:
+    rule = _VOLATILE.get(name)
+    if rule and rule[0] == "key":
+        frame = frame[frame["key"] != rule[1]]
+    elif rule:
+        frame = frame.drop(columns=rule[1])
+    key = list_tables()[name].key if name in list_tables() else None
+    if key is not None:
+        frame = frame.sort_values(key, kind="stable")
+    frame = frame.reset_index(drop=True)
+    geometry = frame.geometry.to_numpy() if "geometry" in frame else None
+    return pd.DataFrame(frame).drop(columns="geometry", errors="ignore"), geometry
+
+
+def _assert_same_workbook(gpkg, url) -> None:
+    names = layer_names(gpkg)
+    assert layer_names(url) == names
+    for name in sorted(names):
+        expected, expected_geometry = _comparable(name, read_table(gpkg, name))
+        got, got_geometry = _comparable(name, read_table(url, name))
+        assert list(got.columns) == list(expected.columns), name
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False, obj=name)
+        if expected_geometry is not None:
+            assert got_geometry is not None, name
+            assert shapely.equals(
+                shapely.from_wkb(shapely.to_wkb(list(got_geometry))), list(expected_geometry)
+            ).all(), name
+            assert read_table(url, name).crs == read_table(gpkg, name).crs, name
+
+
+def test_run_and_rerun_equal_the_geopackage(two_subdistrict_input, workbook_url, tmp_path) -> None:
+    url = workbook_url("same")
+    for _ in range(2):  # a run, then a re-run into the same workbook
+        run(two_subdistrict_input, tmp_path / "out")
+        result = run(two_subdistrict_input, url)
+        _assert_same_workbook(tmp_path / "out" / "workbook.gpkg", url)
+    assert str(result.workbook) == str(parse_target(url)) and result.excel is None
+    assert read_meta(url)["step"] == "run"
+    versions = postgis.read_table(url, "project_list", with_version=True)
+    assert (versions["row_version"] == 1).all()  # nothing changed in the re-run: no row got a new version
+
+
+def _state(cluster, schema: str) -> dict:
+    """Every row of every table of `schema`, as text (what a failed run must leave as it was)."""
+    tables = [r[0] for r in cluster.sql(f"SELECT tablename FROM pg_tables WHERE schemaname = '{schema}'")]
+    return {t: sorted(map(str, cluster.sql(f'SELECT * FROM "{schema}"."{t}"'))) for t in tables}
+
+
+def test_a_failed_run_changes_nothing(two_subdistrict_input, workbook_url, pg_cluster, monkeypatch) -> None:
+    url = workbook_url("failed")
+    run(two_subdistrict_input, url)
+    before = _state(pg_cluster, "failed")
+    original = postgis._replace_table
+
+    def fail_late(conn, schema, gis, name, frame):
+        original(conn, schema, gis, name, frame)
+        if name == "validation_report":  # the last layer: everything else is written by now
+            raise RuntimeError("injected before the commit")
+
+    monkeypatch.setattr(postgis, "_replace_table", fail_late)
+    with pytest.raises(RuntimeError, match="injected"):
+        run(two_subdistrict_input, url)
+    assert _state(pg_cluster, "failed") == before
+
+    def kill_connection(conn, schema, gis, name, frame):
+        if name == "metric_status":
+            pg_cluster.sql(f"SELECT pg_terminate_backend({conn.info.backend_pid})")
+        original(conn, schema, gis, name, frame)
+
+    monkeypatch.setattr(postgis, "_replace_table", kill_connection)
+    with pytest.raises(DatabaseError, match="connection to the database failed"):
+        run(two_subdistrict_input, url)
+    assert _state(pg_cluster, "failed") == before
+
+
+def test_passwords_are_never_shown() -> None:
+    assert (
+        redact("postgresql://ana:s3cret@db.example:5432/plan?schema=w")
+        == "postgresql://ana:***@db.example:5432/plan?schema=w"
+    )
+    assert "s3cret" not in redact("host=db password=s3cret user=ana")
+    assert "s3cret" not in redact("postgresql://db/plan?password=s3cret&schema=w")
+    target = parse_target("postgresql://ana:s3cret@127.0.0.1:1/plan?schema=w")
+    assert target.schema == "w" and "schema" not in target.conninfo and "s3cret" not in str(target)
+    assert parse_target("service=planning schema=hlg") == parse_target("service=planning schema=hlg")
+    assert parse_target("service=planning schema=hlg").conninfo == "service=planning"
+    with pytest.raises(DatabaseError) as err:
+        postgis.layer_names("postgresql://ana:s3cret@127.0.0.1:1/plan?schema=w")
+    assert "s3cret" not in str(err.value) and "cannot connect" in str(err.value)
+
+
+def _cli(args: list[str], capsys) -> tuple[int, str]:
+    from blockcheck.cli import main
+
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_db_commands_report_bad_input(workbook_url, pg_cluster, capsys) -> None:
+    url = workbook_url("cli")
+    code, text = _cli(["db", "init", url], capsys)
+    assert code == 0, text
+    assert "cli_analyst" in text
+    code, text = _cli(["db", "grant", url, "--user", "nobody", "--role", "analyst"], capsys)
+    assert code == 2 and "login 'nobody' does not exist" in text and "Traceback" not in text
+    code, text = _cli(["db", "grant", url, "--user", "postgres", "--role", "boss"], capsys)
+    assert code == 2 and "boss" in text
+    code, text = _cli(
+        ["db", "grant", "postgresql://x:pw123@127.0.0.1:1/db?schema=cli", "--user", "a", "--role", "viewer"], capsys
+    )
+    assert code == 2 and "cannot connect" in text and "pw123" not in text and "Traceback" not in text
+    code, text = _cli(["db", "init", pg_cluster.url(schema="Not-A-Name")], capsys)
+    assert code == 2 and "is not accepted" in text
+    pg_cluster.sql("CREATE ROLE cli_viewer_login LOGIN")
+    code, text = _cli(
+        ["db", "grant", url, "--user", "cli_viewer_login", "--role", "viewer", "--subdistricts", "A"], capsys
+    )
+    assert code == 2 and "analysts only" in text
+    code, text = _cli(["db", "grant", url, "--user", "cli_viewer_login", "--role", "viewer"], capsys)
+    assert code == 0 and "is now viewer" in text
+    code, text = _cli(["db", "revoke", url, "--user", "cli_viewer_login"], capsys)
+    assert code == 0 and "no role" in text

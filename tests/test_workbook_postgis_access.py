@@ -1,0 +1,163 @@
+"""Who may change what in a PostGIS team workbook (issue 17): enforced by the database, reported as messages.
+
+The tiny district with block CP02-0101 in sub-district A街道 and CP02-0102 in B街道, initialised with
+``blockcheck db init`` and run once; logins: two analysts of A, a reviewer, a viewer.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from blockcheck.errors import PermissionDeniedError, StaleEditError
+from blockcheck.pipeline import run
+from blockcheck.workbook.postgis import read_table
+from blockcheck.workbook.postgis_conn import connect, database_errors, parse_target
+from blockcheck.workbook.postgis_schema import grant, init_access
+
+#: The server and the workbooks on it: fixtures pg_cluster, two_subdistrict_input.
+pytest_plugins = ("postgis_cluster",)
+
+SCHEMA = "team"
+A, B = "CP02-0101", "CP02-0102"
+
+
+@pytest.fixture(scope="module")
+def team(pg_cluster, two_subdistrict_input):
+    """The workbook's owner URL; ``team.as_user(login)`` gives a login's URL."""
+    pg_cluster.sql("CREATE DATABASE wb_team")
+    owner = pg_cluster.url(db="wb_team", schema=SCHEMA)
+    target = parse_target(owner)
+    with connect(target) as conn, conn.transaction():
+        init_access(conn, SCHEMA)
+        for login in ("ana_a", "ana_a2", "rev", "view"):
+            conn.execute(f"CREATE ROLE {login} LOGIN")
+        grant(conn, SCHEMA, "ana_a", "analyst", ["A街道"])
+        grant(conn, SCHEMA, "ana_a2", "analyst", ["A街道"])
+        grant(conn, SCHEMA, "rev", "reviewer")
+        grant(conn, SCHEMA, "view", "viewer")
+    run(two_subdistrict_input, owner)
+
+    class Team:
+        url = owner
+        input = two_subdistrict_input
+
+        @staticmethod
+        def as_user(login: str) -> str:
+            return pg_cluster.url(user=login, db="wb_team", schema=SCHEMA)
+
+    return Team
+
+
+def _edit(url: str, statement: str, params: tuple = ()) -> int:
+    """Run one statement as the URL's login, errors as blockcheck's messages; the rows it changed."""
+    target = parse_target(url)
+    with database_errors(target), connect(target) as conn, conn.transaction():
+        return conn.execute(statement, params).rowcount
+
+
+def _project(team, block: str) -> str:
+    projects = read_table(team.url, "project_list")
+    return str(projects.loc[projects["block_id"] == block, "project_id"].iloc[0])
+
+
+def _one(team, sql: str, params: tuple = ()):
+    target = parse_target(team.url)
+    with connect(target) as conn:
+        return conn.execute(sql, params).fetchone()
+
+
+def test_an_analyst_edits_the_blocks_of_its_subdistrict(team) -> None:
+    pid = _project(team, A)
+    assert _edit(team.as_user("ana_a"), "UPDATE team.project_list SET unit = 'A街道办' WHERE project_id = %s", (pid,))
+    version, provenance = _one(
+        team, "SELECT row_version, provenance FROM team.project_list WHERE project_id = %s", (pid,)
+    )
+    assert version == 2 and provenance == "edited"
+    who, old, new = _one(team, "SELECT who, old_row, new_row FROM team.change_log WHERE row_key = %s", (pid,))
+    assert who == "ana_a" and new["unit"] == "A街道办" and old["unit"] != "A街道办"
+    history = read_table(team.url, "project_history")
+    entry = history[(history["project_id"] == pid) & (history["field"] == "unit")].iloc[-1]
+    assert entry["changed_by"] == "ana_a" and entry["to_value"] == "A街道办"
+
+
+def test_an_analyst_cannot_change_another_subdistrict(team) -> None:
+    url, pid = team.as_user("ana_a"), _project(team, B)
+    statements = [
+        ("UPDATE team.project_list SET unit = 'x' WHERE project_id = %s", (pid,)),
+        ("DELETE FROM team.project_list WHERE project_id = %s", (pid,)),
+        ("UPDATE team.project_list SET block_id = %s WHERE project_id = %s", (B, _project(team, A))),
+        (
+            (
+                "INSERT INTO team.project_list (number, domain, name, project_id, status, block_id) "
+                "VALUES (99, 'public_service', 'new', 'PJ-new', 'registered', %s)"
+            ),
+            (B,),
+        ),
+        ("DELETE FROM team.problem_list WHERE scope = %s", (B,)),
+    ]
+    for statement, params in statements:
+        with pytest.raises(PermissionDeniedError, match="B街道") as err:
+            _edit(url, statement, params)
+        assert "not permitted" in str(err.value) and "blockcheck db grant" in str(err.value)
+    assert _one(team, "SELECT count(*) FROM team.project_list WHERE project_id = %s", (pid,))[0] == 1
+
+
+def test_a_viewer_cannot_write_and_history_cannot_be_altered(team) -> None:
+    with pytest.raises(PermissionDeniedError, match="permission denied"):
+        _edit(team.as_user("view"), "UPDATE team.project_list SET unit = 'x'")
+    for login in ("ana_a", "rev", "view"):
+        for statement in (
+            "DELETE FROM team.project_history",
+            "UPDATE team.project_history SET changed_by = 'someone else'",
+            "UPDATE team.change_log SET who = 'postgres'",
+            "DELETE FROM team.change_log",
+            "TRUNCATE team.change_log",
+        ):
+            with pytest.raises(PermissionDeniedError):
+                _edit(team.as_user(login), statement)
+    assert _one(team, "SELECT count(*) FROM team.project_history")[0] >= 1
+
+
+def test_a_reviewer_changes_status_anywhere_and_nothing_else(team) -> None:
+    pid = _project(team, B)
+    assert _edit(team.as_user("rev"), "UPDATE team.project_list SET status = 'adjusted' WHERE project_id = %s", (pid,))
+    who = _one(
+        team,
+        "SELECT changed_by FROM team.project_history WHERE project_id = %s AND field = 'status' "
+        "ORDER BY history_id DESC LIMIT 1",
+        (pid,),
+    )[0]
+    assert who == "rev"
+    with pytest.raises(PermissionDeniedError, match="permission denied"):
+        _edit(team.as_user("rev"), "UPDATE team.project_list SET name = 'x' WHERE project_id = %s", (pid,))
+
+
+def test_an_edit_of_an_older_version_is_refused_naming_who_and_when(team) -> None:
+    problems = read_table(team.url, "problem_list", with_version=True)
+    row = problems[problems["scope"] == A].iloc[0]
+    key, version = row["id"], int(row["row_version"])
+    _edit(team.as_user("ana_a2"), "UPDATE team.problem_list SET situation = 'seen on site' WHERE id = %s", (key,))
+    with pytest.raises(StaleEditError) as err:
+        _edit(
+            team.as_user("ana_a"),
+            "UPDATE team.problem_list SET situation = 'mine', row_version = %s WHERE id = %s",
+            (version, key),
+        )
+    assert "ana_a2" in str(err.value) and "UTC" in str(err.value) and "Reload" in str(err.value)
+    assert _one(team, "SELECT situation FROM team.problem_list WHERE id = %s", (key,))[0] == "seen on site"
+
+
+def test_analysts_and_reviewers_work_survives_a_rerun(team) -> None:
+    pid = _project(team, A)
+    _edit(
+        team.as_user("ana_a"), "UPDATE team.project_list SET name = 'kept by the analyst' WHERE project_id = %s", (pid,)
+    )
+    resource = str(read_table(team.url, "resource_list")["resource_id"].iloc[0])
+    _edit(team.as_user("rev"), "UPDATE team.resource_list SET status = 'confirmed' WHERE resource_id = %s", (resource,))
+    history_before = len(read_table(team.url, "project_history"))
+    run(team.input, team.url)
+    projects = read_table(team.url, "project_list")
+    assert projects.loc[projects["project_id"] == pid, "name"].item() == "kept by the analyst"
+    resources = read_table(team.url, "resource_list")
+    assert resources.loc[resources["resource_id"] == resource, "status"].item() == "confirmed"
+    assert len(read_table(team.url, "project_history")) >= history_before  # history only grows
