@@ -262,7 +262,11 @@ def whatif_cmd(workbook, project_ids, out_path, overwrite) -> None:
     from blockcheck.whatif import what_if
 
     ids = [p.strip() for value in project_ids for p in value.split(",") if p.strip()]
-    out = guard_output(Path(out_path) if out_path else Path(workbook).with_name("whatif.xlsx"), overwrite=overwrite)
+    from blockcheck.workbook.postgis_conn import is_database_target
+
+    if out_path is None:  # beside the workbook; a PostGIS workbook has no folder: the current one
+        out_path = "whatif.xlsx" if is_database_target(workbook) else Path(workbook).with_name("whatif.xlsx")
+    out = guard_output(Path(out_path), overwrite=overwrite)
     table = what_if(workbook, ids)
     if out.suffix.lower() == ".csv":
         table.to_csv(out, index=False, encoding="utf-8-sig")

@@ -103,6 +103,11 @@ def readable(path: str | os.PathLike) -> Iterator[Path]:
     uses) copies the database with its backup API, as one consistent snapshot,
     and GDAL reads the copy.
     """
+    from blockcheck.workbook.postgis_conn import is_database_target
+
+    if is_database_target(path):  # a PostGIS workbook: the database gives consistent reads itself
+        yield path
+        return
     path = Path(path)
     if not path.with_name(path.name + "-wal").exists():
         yield path

@@ -14,9 +14,14 @@ import shapely
 from blockcheck.errors import DatabaseError
 from blockcheck.lists.schema import list_tables
 from blockcheck.pipeline import run
+from blockcheck.report.workbook_data import load_workbook
+from blockcheck.whatif import what_if
 from blockcheck.workbook import postgis
+from blockcheck.workbook.excel import read_eight_lists
+from blockcheck.workbook.history import lists_revision
+from blockcheck.workbook.lists_export import export_lists
 from blockcheck.workbook.postgis_conn import parse_target, redact
-from blockcheck.workbook.read import layer_names, read_meta, read_table
+from blockcheck.workbook.read import layer_names, read_meta, read_table, read_workbook
 
 #: The server and the workbooks on it: fixtures pg_cluster, two_subdistrict_input, workbook_url.
 pytest_plugins = ("postgis_cluster",)
@@ -65,6 +70,23 @@ def test_run_and_rerun_equal_the_geopackage(two_subdistrict_input, workbook_url,
     assert read_meta(url)["step"] == "run"
     versions = postgis.read_table(url, "project_list", with_version=True)
     assert (versions["row_version"] == 1).all()  # nothing changed in the re-run: no row got a new version
+
+
+def test_readers_give_the_same_from_postgis(two_subdistrict_input, workbook_url, tmp_path) -> None:
+    """What-if, the Excel export and what the maps, atlas and report read: the same from either backend."""
+    url, gpkg = workbook_url("readers"), tmp_path / "out" / "workbook.gpkg"
+    run(two_subdistrict_input, tmp_path / "out")
+    run(two_subdistrict_input, url)
+    ids = list(read_table(gpkg, "project_list")["project_id"][:3])
+    pd.testing.assert_frame_equal(what_if(url, ids), what_if(gpkg, ids))
+    assert lists_revision(read_workbook(url)) == lists_revision(read_workbook(gpkg))
+    written = export_lists(url, tmp_path / "from_postgis.xlsx")
+    assert read_eight_lists(written)["_revision"]["revision"].iloc[0] == lists_revision(read_workbook(gpkg))
+    from_db, from_file = load_workbook(url, context=False), load_workbook(gpkg, context=False)
+    assert from_db.crs == from_file.crs and from_db.meta.keys() == from_file.meta.keys()
+    assert shapely.equals(from_db.blocks.geometry.to_numpy(), from_file.blocks.geometry.to_numpy()).all()
+    for name, frame in from_file.lists.items():
+        assert len(from_db.lists[name]) == len(frame), name
 
 
 def _state(cluster, schema: str) -> dict:

@@ -118,8 +118,9 @@ def read_context(meta: dict[str, str], workbook: str | os.PathLike, crs: CRS) ->
         input is missing, changed since the run or unreadable.
     """
     from blockcheck.pipeline import file_digest
+    from blockcheck.workbook.postgis_conn import is_database_target
 
-    workbook = Path(workbook)
+    workbook = Path.cwd() / "workbook" if is_database_target(workbook) else Path(workbook)  # PostGIS: no folder
     found = resolve_input(meta.get("input", ""), workbook)
     if found is None:
         log.info("input %s not found: maps without roads and green", meta.get("input"))

@@ -10,6 +10,7 @@ from blockcheck.lists.schema import EIGHT_LISTS
 from blockcheck.outputs import guard_output
 from blockcheck.workbook.excel import write_eight_lists
 from blockcheck.workbook.history import HISTORY_LAYER
+from blockcheck.workbook.postgis_conn import is_database_target
 from blockcheck.workbook.read import META_LAYER, read_workbook, require_workbook
 
 __all__ = ["export_lists"]
@@ -29,6 +30,8 @@ def export_lists(
         `workbook` missing or not a workbook.
     """
     workbook = require_workbook(workbook)
-    target = guard_output(Path(out) if out is not None else workbook.with_name("eight_lists.xlsx"), overwrite=overwrite)
+    if out is None:  # beside the workbook; a PostGIS workbook has no folder: the current one
+        out = Path("eight_lists.xlsx") if is_database_target(workbook) else workbook.with_name("eight_lists.xlsx")
+    target = guard_output(Path(out), overwrite=overwrite)
     tables = read_workbook(workbook, (*EIGHT_LISTS, HISTORY_LAYER, DATA_GAPS_LAYER, META_LAYER))
     return write_eight_lists(target, tables, lang=lang)
