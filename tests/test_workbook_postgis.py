@@ -174,3 +174,20 @@ def test_db_commands_report_bad_input(workbook_url, pg_cluster, capsys) -> None:
     assert code == 0 and "is now viewer" in text
     code, text = _cli(["db", "revoke", url, "--user", "cli_viewer_login"], capsys)
     assert code == 0 and "no role" in text
+
+
+def test_cli_run_into_postgis_hides_the_password(two_subdistrict_input, workbook_url, capsys) -> None:
+    url = workbook_url("clirun").replace("postgresql://postgres@", "postgresql://postgres:topsecret@")
+    code, text = _cli(["run", str(two_subdistrict_input), "--out", url, "--quiet"], capsys)
+    assert code == 0, text
+    assert "Workbook: postgresql://postgres:***@" in text and "topsecret" not in text
+    code, text = _cli(["import-lists", url, "edited.xlsx", "--who", "me"], capsys)
+    assert code == 2 and "not supported yet" in text and "topsecret" not in text
+
+
+def test_without_psycopg_the_message_names_the_extra(monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if it were not installed
+    with pytest.raises(DatabaseError, match=r"blockcheck\[postgis\]"):
+        postgis.layer_names("postgresql://u@127.0.0.1:1/db?schema=w")

@@ -35,6 +35,7 @@ from blockcheck.workbook.excel import REVISION_PROPERTY, read_eight_lists, sheet
 from blockcheck.workbook.excel_layout import EXCEL_MAX_CHARS, cut_length, split_ids
 from blockcheck.workbook.history import HISTORY_LAYER, history_rows, lists_revision, record_project_changes, value_text
 from blockcheck.workbook.lock import workbook_lock
+from blockcheck.workbook.postgis_conn import is_database_target, redact
 from blockcheck.workbook.read import layer_names, read_meta, read_table, read_workbook, require_workbook
 
 __all__ = ["EXCEL_CELL_LIMIT", "UNPACKED_BYTES_PER_ROW", "ImportPlan", "import_lists"]
@@ -285,6 +286,12 @@ def import_lists(
         matching the schemas (every cell named); a cell cut at Excel's limit and then edited;
         ``delete_missing`` with a sheet showing only the first rows of its list; nothing is written.
     """
+    if is_database_target(workbook):
+        msg = (
+            f"{redact(workbook)}: importing an Excel file into a PostGIS workbook is not supported yet. Edit the "
+            "lists in QGIS (each login within its sub-districts), or run the import on a GeoPackage copy."
+        )
+        raise InputError(msg)
     workbook, xlsx = Path(workbook), Path(xlsx)
     _check_workbook(workbook)
     check_unpacked_size(xlsx, limit_bytes=_unpacked_limit(workbook))

@@ -178,6 +178,15 @@ def explain(target: DatabaseTarget, err: Exception) -> DatabaseError:
     if state == SQLSTATE_STALE:
         fix = hint or "Reload the row and make the change again."
         return StaleEditError(f"{target}: {text}. Nothing was changed. {fix}")
+    if state == "55P03":  # lock_timeout: editors kept changes open in a transaction
+        return DatabaseError(
+            f"{target}: other sessions kept changes to the lists open for too long ({text}). Nothing was changed; "
+            "ask the editors to save their edits (in QGIS: toggle editing off) and run again."
+        )
+    if state in ("40001", "40P01"):
+        return DatabaseError(
+            f"{target}: a concurrent change collided with this one ({text}). Nothing was changed; run again."
+        )
     if state.startswith("08") or state in ("57P01", "57P02", "57P03") or type(err).__name__ == "OperationalError":
         return DatabaseError(
             f"{target}: the connection to the database failed ({text}). Nothing was changed; check that the server "

@@ -363,8 +363,9 @@ def _trigger(conn, schema: str, table: str, name: str, when: str, function: str,
     _, sql = psycopg_modules()
     _q(conn, "DROP TRIGGER IF EXISTS {n} ON {t}", n=_ident(name), t=_ident(schema, table))
     conn.execute(
-        sql.SQL("CREATE TRIGGER {} " + when + " ON {} {} EXECUTE FUNCTION {}({})").format(
+        sql.SQL("CREATE TRIGGER {} {} ON {} {} EXECUTE FUNCTION {}({})").format(
             _ident(name),
+            sql.SQL(when),  # one of this module's own constants
             _ident(schema, table),
             sql.SQL("FOR EACH STATEMENT" if "TRUNCATE" in when else "FOR EACH ROW"),
             _ident(schema, function),
