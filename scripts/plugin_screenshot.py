@@ -8,9 +8,10 @@ in Chinese by default), starts the ``qgis`` binary under Xvfb, runs "Build the
 eight lists" from Processing on the sample district (outputs added, styled),
 docks the editor, selects a block's problems and saves the main window.
 
-QGIS's Python gets the venv's packages through PYTHONPATH, with the versions the
-plugin's install command pins for this QGIS's GEOS first (shapely 2.0 and
-geopandas 1.0 for QGIS 3.22), installed once into ``.venv/qgis-compat-site``.
+QGIS runs with the plugin's dependencies installed as its message and
+docs/plugin.md say: the plugin's own install command, run once into
+``.venv/qgis-plugin-libs`` (scripts/qgis_plugin_libs.py), that folder named by
+``BLOCKCHECK_QGIS_LIBS`` and nothing of the venv on PYTHONPATH.
 Needs the ``qgis`` and ``xvfb-run`` binaries (scripts/setup.sh --test).
 """
 
@@ -29,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from qgis_compat_site import compatible_site  # noqa: E402 - importable only after the sys.path line above
+from qgis_plugin_libs import plugin_libs  # noqa: E402 - importable only after the sys.path line above
 
 SAMPLE = ROOT / "data" / "sample_blocks" / "sample_district.gpkg"
 LAYERS = ("blocks", "communities", "roads", "green", "facilities", "buildings", "parcels", "parking")
@@ -154,9 +155,9 @@ def main(argv: list[str] | None = None) -> int:
             ),
             "utf-8",
         )
-        venv_site = next(Path(sys.prefix, "lib").glob("python3*/site-packages"))
+        libs, _ = plugin_libs()  # the plugin's own install command, run once (again only when it changes)
         env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "PYTHONPATH")}
-        env["PYTHONPATH"] = f"{compatible_site()}{os.pathsep}{venv_site}"
+        env["BLOCKCHECK_QGIS_LIBS"] = str(libs)
         command = [
             "xvfb-run",
             "-a",

@@ -4,8 +4,8 @@
 ``/usr/bin/python3``, with ``BLOCKCHECK_QGIS_LIBS`` naming the folder and the zip's ``requirements.txt``), and run
 as it is, once, into ``.venv/qgis-plugin-libs/pyX.Y``. ``STAMP.json`` there holds the command, how long it took,
 the folder's size and the user site before and after; the command runs again only when it or the requirements
-change (another numpy or GEOS in QGIS, new requirements). Used by scripts/setup.sh --test and
-tests/qgis/test_plugin_install.py.
+change (another numpy or GEOS in QGIS, new requirements). Used by scripts/setup.sh --test, the real-QGIS tests
+(tests/qgis/qgis_binary.py), tests/test_geos_versions.py and scripts/plugin_screenshot.py.
 
     .venv/bin/python scripts/qgis_plugin_libs.py            # install when needed, print the folder
     .venv/bin/python scripts/qgis_plugin_libs.py --print    # only print the command

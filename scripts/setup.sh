@@ -33,11 +33,9 @@ extras=""
 echo ">> installing blockcheck${extras} into .venv"
 .venv/bin/python -m pip install -q -e ".${extras}"
 if [[ $want_test -eq 1 ]]; then
-  # Inside the QGIS 3.22 application, PyPI's shapely >= 2.1 clashes with QGIS's own GEOS 3.11; the
-  # plugin tests start real QGIS with these compatible versions (see docs/plugin.md).
-  .venv/bin/python -m pip install -q --no-deps --target .venv/qgis-compat-site "shapely>=2.0,<2.1" "geopandas>=1.0,<1.1"
   # The plugin's dependencies installed by its own install command (as its message and docs/plugin.md say) into
-  # .venv/qgis-plugin-libs/pyX.Y, once (again only when the command changes): tests/qgis/test_plugin_install.py
+  # .venv/qgis-plugin-libs/pyX.Y, once (again only when the command changes): the real-QGIS tests
+  # (tests/qgis/test_plugin_*.py), tests/test_geos_versions.py and scripts/plugin_screenshot.py
   .venv/bin/python scripts/qgis_plugin_libs.py >/dev/null
   # tests/test_minimum_versions.py runs the core under the oldest numpy, pandas, shapely … pyproject.toml allows
   .venv/bin/python scripts/minimum_versions_site.py >/dev/null

@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def main(out: str, *extracts: str) -> None:
+    import numpy
     import shapely
 
     from blockcheck.inputs.osm import import_osm
@@ -24,7 +25,8 @@ def main(out: str, *extracts: str) -> None:
     from blockcheck.steps.health_check import health_check
 
     checked = check_input(ROOT / "data" / "sample_blocks" / "sample_district.gpkg")
-    result = {"versions": (shapely.__version__, shapely.geos_version_string)}
+    result = {"versions": (shapely.__version__, shapely.geos_version_string), "numpy": numpy.__version__}
+    result["files"] = {"numpy": numpy.__file__, "shapely": shapely.__file__}
     result["sample"] = health_check(checked.checked.layers, checked.standards).block_metrics.drop(columns="geometry")
     for item in extracts:
         name, path = item.split("=", 1)

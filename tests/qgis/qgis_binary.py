@@ -1,5 +1,6 @@
 """The real ``qgis`` binary under Xvfb, in a fresh profile with the built plugin zip installed (as *Install from
-ZIP* does) — shared by the tests that start QGIS itself (test_plugin_package.py, test_plugin_install.py).
+ZIP* does) — shared by the tests that start QGIS itself (test_plugin_package.py, test_plugin_install.py,
+test_plugin_export_in_qgis.py).
 
 Also the plugin's dependencies installed as its message says (scripts/qgis_plugin_libs.py: the plugin's own
 install command, run once into ``.venv/qgis-plugin-libs``).

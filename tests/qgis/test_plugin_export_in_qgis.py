@@ -1,8 +1,10 @@
 """Export hearing maps / atlas inside the QGIS application with the libraries the plugin documents (issue 16.2).
 
-The QGIS binary is started under Xvfb with the packages the plugin's install command adds for this QGIS's
-GEOS (shapely 2.0 and geopandas 1.0 for QGIS 3.22's GEOS 3.11, from ``.venv/qgis-compat-site``; the rest from
-the venv). Inside it, Processing runs every algorithm on the sample district — validate, healthcheck, resources,
+The QGIS binary is started under Xvfb in a fresh profile with the built zip installed and its dependencies
+installed as the docs say: the plugin's own install command, run once into ``.venv/qgis-plugin-libs``
+(scripts/qgis_plugin_libs.py; for QGIS 3.22's GEOS 3.11 that is shapely 2.0 and geopandas 1.0 over QGIS's own
+numpy), named by ``BLOCKCHECK_QGIS_LIBS``, with nothing of the venv on PYTHONPATH (tests/qgis/qgis_binary.py).
+Inside it, Processing runs every algorithm on the sample district — validate, healthcheck, resources,
 eightlists, whatif — and then ``blockcheck:exporthearing`` with every map and the atlas: the shapely-2.0
 fallbacks (:mod:`blockcheck.shapely_compat`) are the code that draws them.
 """
@@ -10,40 +12,35 @@ fallbacks (:mod:`blockcheck.shapely_compat`) are the code that draws them.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from qgis_binary import build_module, plugin_libs, require_qgis_binary, start_qgis
 
-from conftest import INPUT_LAYERS, PLUGIN_ROOT, SAMPLE_GPKG
+from conftest import INPUT_LAYERS, SAMPLE_GPKG
 
 pytestmark = [pytest.mark.qgis, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
-
 _IN_QGIS = """
 import json, os, sys, traceback
-sys.path[:0] = [{root!r}, {plugin_root!r}]
+import qgis.utils
 from qgis.PyQt.QtCore import QTimer
 
 def finish():
     out = {{}}
     try:
-        import shapely, geopandas
-        from qgis.core import Qgis, QgsApplication
-        out["versions"] = [shapely.__version__, geopandas.__version__, Qgis.version(), Qgis.geosVersion()]
-        from processing.core.Processing import Processing
-        Processing.initialize()
-        import processing
+        out["active"] = "blockcheck_qgis" in qgis.utils.active_plugins
         from blockcheck_qgis import _deps
-        from blockcheck_qgis.provider import BlockcheckProvider
-        provider = BlockcheckProvider()
-        QgsApplication.processingRegistry().addProvider(provider)
         out["deps"] = _deps.check()
+        out["libs_site"] = str(_deps.libs_site())
+        import numpy, shapely, geopandas
+        from qgis.core import Qgis
+        out["versions"] = [shapely.__version__, geopandas.__version__, Qgis.version(), Qgis.geosVersion()]
+        out["files"] = {{m.__name__: m.__file__ for m in (numpy, shapely, geopandas)}}
+        import processing
+        import blockcheck
+        out["core"] = blockcheck.__file__
         from blockcheck import shapely_compat
         out["native_orient_polygons"] = shapely_compat.HAS_ORIENT_POLYGONS
         params = {{n.upper(): {sample!r} + "|layername=" + n for n in {layers!r}}}
@@ -76,66 +73,50 @@ QTimer.singleShot(500, finish)
 """
 
 
-@pytest.fixture(scope="module")
-def documented_site() -> Path:
-    """The pinned packages the plugin's install command adds for this QGIS's GEOS (scripts/qgis_compat_site.py)."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from qgis_compat_site import compatible_site
-
-    return compatible_site()
-
-
-def _run_in_qgis(folder: Path, pythonpath: str) -> dict:
-    """Start QGIS in a fresh profile under Xvfb, run the two algorithms, return what the script reported."""
+def _run_in_qgis(folder: Path, libs: Path) -> dict:
+    """Start QGIS in a fresh profile with the built zip and the libraries folder, run the algorithms, return what
+    the script reported."""
     result = folder / "result.json"
-    code = folder / "export.py"
-    code.write_text(
-        textwrap.dedent(
-            _IN_QGIS.format(
-                root=str(ROOT),
-                plugin_root=str(PLUGIN_ROOT),
-                folder=str(folder),
-                sample=str(SAMPLE_GPKG),
-                layers=INPUT_LAYERS,
-                demands=str(SAMPLE_GPKG.parent / "demand_survey.csv"),
-                visions=str(SAMPLE_GPKG.parent / "vision_survey.csv"),
-                lists_dir=str(folder / "lists"),
-                maps=str(folder / "maps"),
-                atlas=str(folder / "atlas.pdf"),
-                result=str(result),
-            )
-        ),
-        "utf-8",
+    code = textwrap.dedent(
+        _IN_QGIS.format(
+            folder=str(folder),
+            sample=str(SAMPLE_GPKG),
+            layers=INPUT_LAYERS,
+            demands=str(SAMPLE_GPKG.parent / "demand_survey.csv"),
+            visions=str(SAMPLE_GPKG.parent / "vision_survey.csv"),
+            lists_dir=str(folder / "lists"),
+            maps=str(folder / "maps"),
+            atlas=str(folder / "atlas.pdf"),
+            result=str(result),
+        )
     )
-    settings = folder / "profiles" / "default" / "QGIS" / "QGIS3.ini"
-    settings.parent.mkdir(parents=True)
-    settings.write_text("[qgis]\nshowTips=false\ncheckVersion=false\n", "utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "PYTHONPATH")}
-    env["PYTHONPATH"] = pythonpath
-    command = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", "qgis", "--profiles-path", str(folder)]
-    command += ["--noversioncheck", "--nologo", "--code", str(code)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert result.is_file(), done.stderr[-3000:]
+    zip_path = build_module().build(folder / "dist")
+    process = start_qgis(zip_path, folder / "qgis", code, {"BLOCKCHECK_QGIS_LIBS": str(libs)})
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr[-3000:]
+    assert result.is_file(), stderr[-3000:]
     return json.loads(result.read_text("utf-8"))
 
 
 def test_every_algorithm_runs_and_the_export_writes_maps_and_atlas_inside_qgis_with_the_documented_libraries(
-    qgis_app, documented_site, tmp_path
+    qgis_app, tmp_path
 ) -> None:
-    if not (shutil.which("xvfb-run") and shutil.which("qgis")):
-        if os.environ.get("BLOCKCHECK_REQUIRE_QGIS") == "1":
-            pytest.fail("qgis and xvfb-run are required here; run scripts/setup.sh --test")
-        pytest.skip("needs the qgis binary and xvfb-run (sudo apt-get install qgis xvfb)")
+    require_qgis_binary()
+    libs, _ = plugin_libs()  # installed by the plugin's own command, as the docs say (scripts/qgis_plugin_libs.py)
     from pypdf import PdfReader
     from qgis.core import Qgis
 
     from blockcheck.report.atlas import FIXED_PAGES
     from blockcheck.report.maps import map_names
 
-    venv_site = next(Path(sys.prefix, "lib").glob("python3*/site-packages"))
-    out = _run_in_qgis(tmp_path, f"{documented_site}{os.pathsep}{venv_site}")
+    out = _run_in_qgis(tmp_path, libs)
     assert "error" not in out, out["error"]
+    # the zip's plugin and bundled core, with the libraries from the folder and QGIS's own numpy
+    site = out["libs_site"]
+    assert out["active"] and site.startswith(str(libs)), (out["active"], site)
+    assert out["files"]["shapely"].startswith(site) and out["files"]["geopandas"].startswith(site), out["files"]
+    assert not out["files"]["numpy"].startswith(str(libs)) and "/.venv/" not in out["files"]["numpy"], out["files"]
+    assert out["core"].startswith(str(tmp_path / "qgis")), out["core"]  # blockcheck_qgis/lib/blockcheck
     shapely_version, _, qgis_version, geos_version = out["versions"]
     assert qgis_version == Qgis.version() and geos_version == Qgis.geosVersion()
     assert out["deps"] is None  # the plugin's self-test accepts the documented set
