@@ -378,7 +378,8 @@ def demand_by_community(demands: pd.DataFrame, lang: str = "zh") -> pd.DataFrame
     words = frame[is_word].drop_duplicates([*places, "category", "word"])  # each need once, where first named
     joined = words.groupby([*places, "category"], sort=False)["word"].agg(wide[f"separator_{lang}"].join)
     table = joined.unstack("category").reindex(index=communities, columns=[code for code, _ in categories])
-    table = table.fillna(wide["none"]).set_axis([header for _, header in categories], axis=1).reset_index()
+    table = table.astype(object).fillna(wide["none"])  # object first: "无" into columns pandas may keep as floats
+    table = table.set_axis([header for _, header in categories], axis=1).reset_index()
     table["subdistrict"] = table["subdistrict"].where(table["subdistrict"] != "", None)
     return table.rename(columns={"subdistrict": labels["subdistrict"], "community": labels["community"]})
 
