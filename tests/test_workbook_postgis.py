@@ -191,3 +191,35 @@ def test_without_psycopg_the_message_names_the_extra(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "psycopg", None)  # as if it were not installed
     with pytest.raises(DatabaseError, match=r"blockcheck\[postgis\]"):
         postgis.layer_names("postgresql://u@127.0.0.1:1/db?schema=w")
+
+
+def test_a_server_crash_during_the_merge_leaves_the_previous_state(
+    two_subdistrict_input, workbook_url, pg_cluster, monkeypatch
+) -> None:
+    """SIGKILL of the run's server process in the middle of its writes: the server recovers the previous state."""
+    import os
+    import signal
+    import time
+
+    url = workbook_url("crash")
+    run(two_subdistrict_input, url)
+    before = _state(pg_cluster, "crash")
+    original = postgis._upsert_list
+
+    def crash(conn, schema, gis, name, frame):
+        original(conn, schema, gis, name, frame)
+        if name == "task_list":  # half of the lists written
+            os.kill(conn.info.backend_pid, signal.SIGKILL)
+
+    monkeypatch.setattr(postgis, "_upsert_list", crash)
+    with pytest.raises(DatabaseError, match="connection to the database failed"):
+        run(two_subdistrict_input, url)
+    import psycopg
+
+    for _ in range(100):  # the server restarts its processes and recovers from its log
+        try:
+            pg_cluster.sql("SELECT 1")
+            break
+        except psycopg.OperationalError:  # still in recovery: connections are refused for a moment
+            time.sleep(0.1)
+    assert _state(pg_cluster, "crash") == before

@@ -6,6 +6,7 @@ The tiny district with block CP02-0101 in sub-district A街道 and CP02-0102 in 
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from blockcheck.errors import PermissionDeniedError, StaleEditError
@@ -161,3 +162,40 @@ def test_analysts_and_reviewers_work_survives_a_rerun(team) -> None:
     resources = read_table(team.url, "resource_list")
     assert resources.loc[resources["resource_id"] == resource, "status"].item() == "confirmed"
     assert len(read_table(team.url, "project_history")) >= history_before  # history only grows
+
+
+def test_an_edit_made_while_a_run_computes_is_kept(team, monkeypatch) -> None:
+    from blockcheck.workbook import postgis
+
+    pid = _project(team, A)
+    original = postgis.read_merged
+
+    def edit_after_the_snapshot(target, layers):
+        tables = original(target, layers)  # what the run computes with: read before the edit
+        _edit(
+            team.as_user("ana_a2"),
+            "UPDATE team.project_list SET unit = 'edited meanwhile' WHERE project_id = %s",
+            (pid,),
+        )
+        return tables
+
+    monkeypatch.setattr(postgis, "read_merged", edit_after_the_snapshot)
+    run(team.input, team.url)
+    projects = read_table(team.url, "project_list")
+    assert projects.loc[projects["project_id"] == pid, "unit"].item() == "edited meanwhile"
+
+
+def test_a_run_waits_for_open_edits_then_gives_up_changing_nothing(team, monkeypatch) -> None:
+    from blockcheck.errors import DatabaseError
+    from blockcheck.workbook import postgis
+
+    monkeypatch.setattr(postgis, "LOCK_WAIT_S", 1)
+    pid = _project(team, A)
+    before = read_table(team.url, "project_list", with_version=True)
+    target = parse_target(team.as_user("ana_a"))
+    with connect(target) as editor:  # an edit not yet saved: its transaction stays open during the run
+        editor.execute("UPDATE team.project_list SET unit = 'not saved yet' WHERE project_id = %s", (pid,))
+        with pytest.raises(DatabaseError, match="open for too long"):
+            run(team.input, team.url)
+        editor.rollback()
+    pd.testing.assert_frame_equal(read_table(team.url, "project_list", with_version=True), before)
