@@ -223,3 +223,18 @@ def test_a_server_crash_during_the_merge_leaves_the_previous_state(
         except psycopg.OperationalError:  # still in recovery: connections are refused for a moment
             time.sleep(0.1)
     assert _state(pg_cluster, "crash") == before
+
+
+def test_db_export_and_import_round_trip(two_subdistrict_input, workbook_url, tmp_path, capsys) -> None:
+    gpkg, url, copy = tmp_path / "out" / "workbook.gpkg", workbook_url("exported"), workbook_url("imported")
+    run(two_subdistrict_input, tmp_path / "out")
+    run(two_subdistrict_input, url)
+    code, text = _cli(["db", "export", url, "--out", str(tmp_path / "exported.gpkg")], capsys)
+    assert code == 0, text
+    _assert_same_workbook(tmp_path / "exported.gpkg", url)
+    _assert_same_workbook(gpkg, url)
+    code, text = _cli(["db", "import", copy, str(gpkg)], capsys)
+    assert code == 0, text
+    _assert_same_workbook(gpkg, copy)
+    code, text = _cli(["db", "import", copy, str(gpkg)], capsys)
+    assert code == 2 and "already holds a workbook" in text

@@ -78,3 +78,26 @@ def revoke_cmd(url, login) -> None:
 
     _, target = _in_transaction(url, lambda conn, schema: revoke(conn, schema, login))
     click.echo(f"{login} has no role on {target} any more")
+
+
+@db.command("export")
+@_URL
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="The GeoPackage to write.")
+@click.option("--overwrite", is_flag=True, help="Replace OUT if it exists and was not written by blockcheck.")
+def export_cmd(url, out_path, overwrite) -> None:
+    """Write the workbook at URL to a GeoPackage (one consistent snapshot of every table)."""
+    from blockcheck.workbook.postgis_transfer import export_workbook
+
+    written = export_workbook(url, out_path, overwrite=overwrite)
+    click.echo(f"Workbook exported to {written}")
+
+
+@db.command("import")
+@_URL
+@click.argument("gpkg", metavar="WORKBOOK.gpkg", type=click.Path(dir_okay=False))
+def import_cmd(url, gpkg) -> None:
+    """Write a GeoPackage workbook into the schema of URL (which must not hold a workbook yet)."""
+    from blockcheck.workbook.postgis_transfer import import_workbook
+
+    target = import_workbook(gpkg, url)
+    click.echo(f"{gpkg} imported into {target}")
