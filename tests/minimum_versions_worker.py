@@ -29,22 +29,6 @@ def _own_mpl_toolkits() -> None:
         mpl_toolkits.__path__[:] = [str(own)]
 
 
-def _readable_cjk_font() -> str | None:
-    """Before 3.11 matplotlib reads only the first face of a .ttc collection: Debian's Noto CJK is seen as its
-    Japanese face. Then that face is added to the fonts to try (the glyphs are there; some shapes are Japanese);
-    returns the message blockcheck gave without it."""
-    from blockcheck.errors import FontMissingError
-    from blockcheck.report import fonts
-
-    try:
-        fonts.cjk_family()
-    except FontMissingError as err:
-        fonts.cjk_family.cache_clear()
-        fonts.settings()["fonts"]["cjk"].append("Noto Sans CJK JP")
-        return str(err)
-    return None
-
-
 def _untimed(value: object) -> object:
     """A cell's value, times of the run replaced (the two runs compared start at different seconds)."""
     return "<time>" if isinstance(value, str) and re.match(r"\d{4}-\d\d-\d\dT\d\d:", value) else value
@@ -120,7 +104,9 @@ def main(out: str) -> None:
         )
         projects = pyogrio.read_dataframe(done.workbook, layer="project_list", read_geometry=False)
         what_if(done.workbook, list(projects["project_id"][:5])).to_csv(folder / "what_if.csv", index=False)
-        font = _readable_cjk_font()
+        from blockcheck.report import fonts
+
+        font = fonts.cjk_family()  # under matplotlib < 3.11: the Chinese face taken out of Debian's .ttc
         maps = export_maps(done.workbook, folder / "maps")
         atlas = export_atlas(done.workbook, folder / "atlas.pdf")
         report = export_report(done.workbook, folder / "report.pdf")
@@ -131,7 +117,7 @@ def main(out: str) -> None:
         "maps": sorted(Path(p).name for p in maps),
         "atlas": str(atlas),
         "report": str(report[0]),
-        "font_message": font,
+        "cjk_family": font,
         "editor": editor,
     }
     (folder / "result.json").write_text(json.dumps(result), "utf-8")

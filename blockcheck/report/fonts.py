@@ -8,6 +8,13 @@ every font in use — which matplotlib would draw as an empty box and only warn
 about — is a :class:`~blockcheck.errors.MissingGlyphError` while :func:`glyph_guard` is active
 (every export function renders inside it).
 
+matplotlib before 3.11 reads only the first font of a ``.ttc`` collection — in
+Debian's Noto CJK files the Japanese one (QGIS 3.22's numpy 1.24 keeps the
+plugin at matplotlib 3.10). Then the Chinese face named in ``[fonts] cjk`` is
+taken out of the collection once (fontTools, which matplotlib depends on) into
+matplotlib's cache folder and added to its font manager: the same glyphs, the
+Chinese forms, never the Japanese ones.
+
 PDF font embedding: pages are written with ``pdf.fonttype = 3`` (glyph outlines
 embedded as Type 3 fonts, with a ToUnicode map so text stays searchable).
 Type 42 is not used on purpose: Noto CJK is a CFF-flavoured OpenType collection,
@@ -18,15 +25,18 @@ that poppler flags as broken (matplotlib issue #20870).
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import tempfile
 import warnings
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 
 from blockcheck.errors import FontMissingError, MissingGlyphError
 from blockcheck.report.settings import settings
 
-__all__ = ["cjk_family", "glyph_guard", "style"]
+__all__ = ["cjk_family", "collection_face", "glyph_guard", "style"]
 
 _GLYPH_WARNING = re.compile(r"Glyph (\d+) \((.*?)\) missing from font\(s\) (.*)\.", re.DOTALL)
 
@@ -50,6 +60,12 @@ def cjk_family() -> str:
         except ValueError:
             continue
         return family
+    if _version(matplotlib.__version__) < (3, 11):
+        for family in cfg["cjk"]:
+            face = collection_face(family)
+            if face is not None:
+                font_manager.fontManager.addfont(str(face))
+                return family
     msg = (
         f"No Chinese (CJK) font found for maps and reports (tried {', '.join(cfg['cjk'])}). "
         f"Install one: {cfg['install_hint']}"
@@ -60,6 +76,38 @@ def cjk_family() -> str:
             "fonts-noto-cjk is one): install matplotlib >= 3.11, or a Chinese font as .otf or .ttf"
         )
     raise FontMissingError(msg)
+
+
+def collection_face(family: str) -> Path | None:
+    """The font `family` taken out of a ``.ttc`` collection matplotlib knows, as a file of its own (cached).
+
+    For matplotlib < 3.11, which reads only a collection's first font. The
+    face is written once into ``<matplotlib cache>/blockcheck-fonts/`` (its
+    tables as they are: the same outlines); None when no collection holds it.
+    """
+    import matplotlib
+    from fontTools.ttLib import TTCollection
+    from matplotlib import font_manager
+
+    collections = sorted({entry.fname for entry in font_manager.fontManager.ttflist if entry.fname.endswith(".ttc")})
+    for path in collections:
+        try:
+            fonts = TTCollection(path, lazy=True).fonts
+        except Exception:  # noqa: BLE001 - an unreadable collection is simply not a candidate
+            continue
+        for font in fonts:
+            if font["name"].getDebugName(1) != family:
+                continue
+            folder = Path(matplotlib.get_cachedir()) / "blockcheck-fonts"
+            target = folder / f"{family}{'.otf' if 'CFF ' in font else '.ttf'}"
+            if not target.is_file():
+                folder.mkdir(parents=True, exist_ok=True)
+                handle, pending = tempfile.mkstemp(dir=folder, suffix=target.suffix)
+                os.close(handle)
+                font.save(pending)
+                os.replace(pending, target)  # whole or not at all, also with two processes at once
+            return target
+    return None
 
 
 def _version(text: str) -> tuple[int, ...]:
