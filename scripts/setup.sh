@@ -12,7 +12,7 @@ want_test=0
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 pkgs=(python3 python3-venv fonts-noto-cjk)
-if [[ $want_test -eq 1 ]]; then pkgs+=(qgis python3-qgis xvfb gdal-bin libreoffice-calc-nogui postgresql-15 postgresql-15-postgis-3); fi
+if [[ $want_test -eq 1 ]]; then pkgs+=(qgis python3-qgis python3-pip xvfb gdal-bin libreoffice-calc-nogui postgresql-15 postgresql-15-postgis-3); fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
