@@ -119,6 +119,14 @@ def test_a_viewer_cannot_write_and_history_cannot_be_altered(team) -> None:
     assert _one(team, "SELECT count(*) FROM team.project_history")[0] >= 1
 
 
+def test_computed_columns_are_the_runs_alone(team) -> None:
+    pid = _project(team, A)
+    with pytest.raises(PermissionDeniedError, match="written only by `blockcheck run`"):
+        _edit(team.as_user("ana_a"), "UPDATE team.project_list SET priority_score = 100 WHERE project_id = %s", (pid,))
+    with pytest.raises(PermissionDeniedError):
+        _edit(team.as_user("ana_a"), "UPDATE team.problem_list SET observed_value = 0 WHERE scope = %s", (A,))
+
+
 def test_a_reviewer_changes_status_anywhere_and_nothing_else(team) -> None:
     pid = _project(team, B)
     assert _edit(team.as_user("rev"), "UPDATE team.project_list SET status = 'adjusted' WHERE project_id = %s", (pid,))

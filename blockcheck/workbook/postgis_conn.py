@@ -173,7 +173,11 @@ def explain(target: DatabaseTarget, err: Exception) -> DatabaseError:
     text = redact(getattr(diag, "message_primary", None) or str(err)).strip()
     hint = redact(getattr(diag, "message_hint", None) or "")
     if state in (SQLSTATE_NOT_PERMITTED, SQLSTATE_APPEND_ONLY) or state == "42501":
-        fix = hint or "Ask the workbook's administrator for the role this change needs (`blockcheck db grant`)."
+        fix = hint or (
+            "This login's role does not allow it: viewers read, reviewers change only the status of projects and "
+            "resources, and the columns a run computes (measurements, evidence, scores) are written only by "
+            "`blockcheck run`. Ask the workbook's administrator for another role (`blockcheck db grant`)."
+        )
         return PermissionDeniedError(f"{target}: not permitted — {text}. Nothing was changed. {fix}")
     if state == SQLSTATE_STALE:
         fix = hint or "Reload the row and make the change again."

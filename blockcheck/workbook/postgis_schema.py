@@ -13,7 +13,8 @@ The database enforces who may change what, not the client:
 * three group roles per schema, ``<schema>_analyst``, ``<schema>_reviewer`` and
   ``<schema>_viewer`` (:func:`role_name`), given to logins by :func:`grant`;
 * analysts insert, update and delete list rows of the blocks of the
-  sub-districts they were granted (the blocks' ``subdistrict`` in
+  sub-districts they were granted (not the columns a run computes,
+  :data:`COMPUTED_COLUMNS`) (the blocks' ``subdistrict`` in
   ``block_metrics``) — row-level security checks new rows, a trigger refuses
   changes to other blocks' rows with a clear message; reviewers change
   ``status`` of projects and resources anywhere; viewers read;
@@ -42,6 +43,7 @@ from blockcheck.workbook.postgis_conn import (
 __all__ = [
     "BLOCK_COLUMN",
     "CHANGE_LOG",
+    "COMPUTED_COLUMNS",
     "GRANTS_TABLE",
     "ROLES",
     "SCHEMA_VERSION",
@@ -65,6 +67,40 @@ BLOCK_COLUMN = {name: ("scope" if name == "problem_list" else "block_id") for na
 BLOCK_COLUMN["policy_list"] = None
 #: Columns reviewers may change (the life cycle of projects, the decision on resources).
 REVIEWER_COLUMNS = {"project_list": ("status", "row_version"), "resource_list": ("status", "row_version")}
+#: Columns a run computes from the data (measurements, evidence, scores): only the owner's run writes them; an
+#: analyst edits the rest of a row (and may give every column of a row it adds).
+COMPUTED_COLUMNS = {
+    "problem_list": (
+        "metric_key",
+        "observed_value",
+        "threshold_value",
+        "unit",
+        "standard_ref",
+        "grade",
+        "threshold_term",
+        "severity",
+        "rule_id",
+        "data_status",
+    ),
+    "resource_list": (
+        "land_area_m2",
+        "floor_area_m2",
+        "potential_floor_area_m2",
+        "member_count",
+        "source_layer",
+        "source_id",
+        "rule_id",
+        "reason",
+        "reason_en",
+        "standard_ref",
+    ),
+    "demand_list": ("raw_text", "source_row"),
+    "vision_list": ("source_row",),
+    "strategy_list": ("rule_ids",),
+    "policy_list": ("catalogue_number",),
+    "task_list": ("open_amount",),
+    "project_list": ("priority_score", "priority_reason", "priority_reason_en"),
+}
 _SQL_TYPES = {"str": "text", "int": "bigint", "float": "double precision"}
 _POSTGIS_SCHEMA = "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'postgis'"
 
@@ -413,7 +449,15 @@ def init_access(conn, schema: str) -> list[str]:
         _q(conn, "GRANT INSERT ON {t} TO {r}", t=_ident(schema, table), r=writers)
     for name in EIGHT_LISTS:
         table = _ident(schema, name)
-        _q(conn, "GRANT INSERT, UPDATE, DELETE ON {t} TO {r}", t=table, r=_ident(roles["analyst"]))
+        analyst = _ident(roles["analyst"])
+        _q(conn, "REVOKE UPDATE ON {t} FROM {r}", t=table, r=analyst)
+        _q(conn, "GRANT INSERT, DELETE ON {t} TO {r}", t=table, r=analyst)
+        computed = {"fid", *COMPUTED_COLUMNS.get(name, ())}
+        editable = [c for c in (*list_table(name).columns, "row_version") if c not in computed]
+        if list_table(name).geometry != "none":
+            editable.append("geometry")
+        columns = sql.SQL(", ").join(_ident(c) for c in dict.fromkeys(editable))
+        _q(conn, "GRANT UPDATE ({c}) ON {t} TO {r}", c=columns, t=table, r=analyst)
         if name in REVIEWER_COLUMNS:
             columns = sql.SQL(", ").join(_ident(c) for c in REVIEWER_COLUMNS[name])
             _q(conn, "GRANT UPDATE ({c}) ON {t} TO {r}", c=columns, t=table, r=_ident(roles["reviewer"]))
