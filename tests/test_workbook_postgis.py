@@ -47,17 +47,16 @@ def _comparable(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, object]:
 def _assert_same_workbook(gpkg, url) -> None:
     names = layer_names(gpkg)
     assert layer_names(url) == names
+    from_file, from_db = read_workbook(gpkg, tuple(sorted(names))), read_workbook(url, tuple(sorted(names)))
     for name in sorted(names):
-        expected, expected_geometry = _comparable(name, read_table(gpkg, name))
-        got, got_geometry = _comparable(name, read_table(url, name))
+        expected, expected_geometry = _comparable(name, from_file[name])
+        got, got_geometry = _comparable(name, from_db[name])
         assert list(got.columns) == list(expected.columns), name
         pd.testing.assert_frame_equal(got, expected, check_dtype=False, obj=name)
         if expected_geometry is not None:
             assert got_geometry is not None, name
-            assert shapely.equals(
-                shapely.from_wkb(shapely.to_wkb(list(got_geometry))), list(expected_geometry)
-            ).all(), name
-            assert read_table(url, name).crs == read_table(gpkg, name).crs, name
+            assert shapely.equals(got_geometry, expected_geometry).all(), name
+            assert from_db[name].crs == from_file[name].crs, name
 
 
 def test_run_and_rerun_equal_the_geopackage(two_subdistrict_input, workbook_url, tmp_path) -> None:
@@ -72,11 +71,19 @@ def test_run_and_rerun_equal_the_geopackage(two_subdistrict_input, workbook_url,
     assert (versions["row_version"] == 1).all()  # nothing changed in the re-run: no row got a new version
 
 
-def test_readers_give_the_same_from_postgis(two_subdistrict_input, workbook_url, tmp_path) -> None:
-    """What-if, the Excel export and what the maps, atlas and report read: the same from either backend."""
-    url, gpkg = workbook_url("readers"), tmp_path / "out" / "workbook.gpkg"
-    run(two_subdistrict_input, tmp_path / "out")
+@pytest.fixture(scope="module")
+def pair(two_subdistrict_input, pg_cluster, tmp_path_factory):
+    """(GeoPackage workbook, PostGIS workbook URL) of one run each, for tests that only read them."""
+    pg_cluster.sql("CREATE DATABASE wb_pair")
+    url, out = pg_cluster.url(db="wb_pair", schema="pair"), tmp_path_factory.mktemp("pair")
+    run(two_subdistrict_input, out)
     run(two_subdistrict_input, url)
+    return out / "workbook.gpkg", url
+
+
+def test_readers_give_the_same_from_postgis(pair, tmp_path) -> None:
+    """What-if, the Excel export and what the maps, atlas and report read: the same from either backend."""
+    gpkg, url = pair
     ids = list(read_table(gpkg, "project_list")["project_id"][:3])
     pd.testing.assert_frame_equal(what_if(url, ids), what_if(gpkg, ids))
     assert lists_revision(read_workbook(url)) == lists_revision(read_workbook(gpkg))
@@ -225,10 +232,8 @@ def test_a_server_crash_during_the_merge_leaves_the_previous_state(
     assert _state(pg_cluster, "crash") == before
 
 
-def test_db_export_and_import_round_trip(two_subdistrict_input, workbook_url, tmp_path, capsys) -> None:
-    gpkg, url, copy = tmp_path / "out" / "workbook.gpkg", workbook_url("exported"), workbook_url("imported")
-    run(two_subdistrict_input, tmp_path / "out")
-    run(two_subdistrict_input, url)
+def test_db_export_and_import_round_trip(pair, workbook_url, tmp_path, capsys) -> None:
+    (gpkg, url), copy = pair, workbook_url("imported")
     code, text = _cli(["db", "export", url, "--out", str(tmp_path / "exported.gpkg")], capsys)
     assert code == 0, text
     _assert_same_workbook(tmp_path / "exported.gpkg", url)
