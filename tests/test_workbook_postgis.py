@@ -138,6 +138,7 @@ def test_passwords_are_never_shown() -> None:
     assert "s3cret" not in redact("postgresql://db/plan?password=s3cret&schema=w")
     target = parse_target("postgresql://ana:s3cret@127.0.0.1:1/plan?schema=w")
     assert target.schema == "w" and "schema" not in target.conninfo and "s3cret" not in str(target)
+    assert "s3cret" not in repr(target) and "s3cret" not in repr([target])
     assert parse_target("service=planning schema=hlg") == parse_target("service=planning schema=hlg")
     assert parse_target("service=planning schema=hlg").conninfo == "service=planning"
     with pytest.raises(DatabaseError) as err:

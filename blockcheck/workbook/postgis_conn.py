@@ -73,6 +73,10 @@ class DatabaseTarget:
         """The target as it may be shown: password hidden."""
         return redact(self.where())
 
+    def __repr__(self) -> str:
+        """As :meth:`__str__`: a repr ends up in logs and tracebacks, so it never shows the password either."""
+        return f"DatabaseTarget({str(self)!r})"
+
     def where(self) -> str:
         """The target as a user wrote it (``…?schema=NAME`` or ``… schema=NAME``); may hold a password."""
         if _URL.match(self.conninfo):
