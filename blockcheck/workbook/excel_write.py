@@ -74,6 +74,7 @@ __all__ = [
     "sheet_rows_shown",
     "sheet_title",
     "write_eight_lists",
+    "write_table",
 ]
 
 #: Rows an Excel sheet holds (title, notice and header rows included); a longer list shows its first rows.
@@ -537,5 +538,55 @@ def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], 
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)  # a failed save (full disk) leaves no partial file
+        raise
+    return path
+
+
+def write_table(
+    path: str | os.PathLike,
+    title: str,
+    headers: list[str],
+    columns: list[list],
+    formats: list[str | None],
+    *,
+    lang: str = "zh",
+) -> Path:
+    """Write one table as a one-sheet .xlsx in the layout of the lists' sheets (title row, frozen header, filter).
+
+    For tables outside the list schema (the batch's ``district_summary``): the
+    caller gives the headers (already in `lang`), the cell values column by
+    column and one number format per column (None: as it is). The file is
+    marked as blockcheck's (creator :data:`blockcheck.outputs.MARK`) and
+    written atomically.
+
+    Returns
+    -------
+    pathlib.Path
+        `path`.
+    """
+    from openpyxl import Workbook
+
+    from blockcheck.outputs import MARK
+
+    check_lang(lang)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    book = Workbook(write_only=True)
+    book.properties.creator = MARK
+    styles = _Styles(book)
+    n_rows = len(columns[0]) if columns else 0
+
+    def make(rows: slice | np.ndarray, _final: bool) -> Chunk:
+        picked = [c[rows] if isinstance(rows, slice) else [c[i] for i in rows] for c in columns]
+        return picked, list(formats)
+
+    how = {"lang": lang, "red": None, "layer": title, "styles": styles}
+    _write_sheet(book, title[:31], title, headers, n_rows, make, slice(None), **how)
+    try:
+        book.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
         raise
     return path
