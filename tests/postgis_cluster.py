@@ -128,8 +128,10 @@ def start_cluster() -> Cluster:
 
 @pytest.fixture(scope="session")
 def pg_cluster():
-    """The session's throwaway server (skips the test when PostgreSQL or PostGIS is not installed)."""
+    """The session's throwaway server (skips the test when PostgreSQL or PostGIS is not installed; fails in CI)."""
     reason = missing()
+    if reason and (os.environ.get("CI") or os.environ.get("BLOCKCHECK_REQUIRE_POSTGIS")):
+        pytest.fail(f"{reason}: CI must run the PostGIS workbook tests")  # a green CI never hides a missing install
     if reason:
         pytest.skip(reason)
     cluster = start_cluster()
