@@ -445,6 +445,16 @@ def _add_db_commands() -> None:
 _add_db_commands()
 
 
+def _add_batch_command() -> None:
+    """``blockcheck batch MANIFEST.toml --out DIR`` (many districts on Dask; blockcheck/batch/command.py)."""
+    from blockcheck.batch.command import batch
+
+    cli.add_command(batch)
+
+
+_add_batch_command()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the CLI and turns errors into messages and exit codes."""
     try:

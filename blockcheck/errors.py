@@ -24,6 +24,7 @@ __all__ = [
     "DatabaseError",
     "FontMissingError",
     "InputError",
+    "ManifestError",
     "MappingError",
     "MissingGlyphError",
     "OSMImportError",
@@ -74,6 +75,10 @@ class CRSError(InputError):
 
 class MappingError(InputError):
     """A field-mapping file is unreadable or refers to unknown names."""
+
+
+class ManifestError(InputError):
+    """A batch manifest (``blockcheck batch MANIFEST.toml``) is unusable; the message lists every problem at once."""
 
 
 class StandardsError(CatalogueError):
