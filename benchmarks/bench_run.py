@@ -100,7 +100,8 @@ STAGES: list[tuple[str, str, str, str]] = [
     ("run", "blockcheck.pipeline", "read_snapshot", "previous workbook read"),
     ("run", "blockcheck.workbook.write", "read_workbook", "previous workbook read"),
     ("run", "blockcheck.pipeline", "merge_run", "workbook merge + gpkg write"),
-    ("run", "blockcheck.workbook.write", "write_gpkg", "workbook merge + gpkg write"),
+    ("run", "blockcheck.workbook.write", "_write_pending", "workbook merge + gpkg write"),
+    ("run", "blockcheck.gpkg_inplace", "replace_layers", "workbook merge + gpkg write"),
     ("run", "blockcheck.workbook.excel", "write_eight_lists", "Excel (eight_lists.xlsx)"),
     *(
         (command, module, name, stage)
