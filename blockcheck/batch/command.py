@@ -41,7 +41,8 @@ def outcome_line(outcome: dict, done: int, total: int) -> str:
     "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the summary."
 )
 @click.option("--quiet", is_flag=True, help="No progress lines.")
-def batch(manifest, out_dir, scheduler, workers, lang, quiet) -> None:
+@click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")
+def batch(manifest, out_dir, scheduler, workers, lang, quiet, overwrite) -> None:
     """Run every district of MANIFEST.toml (one [[district]] table each) on a Dask cluster.
 
     Writes OUT/<name>/workbook.gpkg and eight_lists.xlsx per district, and
@@ -56,7 +57,9 @@ def batch(manifest, out_dir, scheduler, workers, lang, quiet) -> None:
         if not quiet:
             click.echo(outcome_line(outcome, done, total), err=True)
 
-    result = run_batch(manifest, out_dir, scheduler=scheduler, workers=workers, report=report, lang=lang)
+    result = run_batch(
+        manifest, out_dir, scheduler=scheduler, workers=workers, report=report, lang=lang, overwrite=overwrite
+    )
     ok = len(result.outcomes) - len(result.failed)
     skipped = sum(bool(o.get("skipped")) for o in result.outcomes)
     click.echo(

@@ -90,7 +90,7 @@ def _outcome(district: District, status: str, message: str = "", **more) -> dict
     return {"name": district.name, "status": status, "message": message, "skipped": False, "values": {}, **more}
 
 
-def run_district(district: District, out_dir: str) -> dict:
+def run_district(district: District, out_dir: str, *, overwrite: bool = False) -> dict:
     """Run one district (a Dask task): its workbook in ``out_dir/<name>/``, unless unchanged; its summary values.
 
     Returns
@@ -111,7 +111,7 @@ def run_district(district: District, out_dir: str) -> dict:
         skipped = workbook.is_file() and _stored_digest(folder) == digest
         if not skipped:
             (folder / DIGEST_FILE).unlink(missing_ok=True)  # a failed re-run must not look unchanged next time
-            run(district.input, folder, **district.run_options())
+            run(district.input, folder, overwrite=overwrite, **district.run_options())
             (folder / DIGEST_FILE).write_text(
                 json.dumps({"digest": digest, "blockcheck_version": __version__}, indent=1) + "\n", "utf-8"
             )
@@ -200,6 +200,7 @@ def run_batch(
     workers: int | None = None,
     report: Report | None = None,
     lang: str = "zh",
+    overwrite: bool = False,
 ) -> BatchResult:
     """Run every district of `manifest` on a Dask cluster and write the batch summary into `out_dir`.
 
@@ -218,6 +219,8 @@ def run_batch(
         Called as each district finishes (its outcome, how many finished, how many in all).
     lang
         Language of the summary's Excel headers and map.
+    overwrite
+        Replace output files of those names that blockcheck did not write (as ``run --overwrite``).
 
     Raises
     ------
@@ -232,13 +235,15 @@ def run_batch(
     out = Path(out_dir).resolve()
 
     for name in SUMMARY_FILES.values():  # a user's own file of that name is never replaced
-        guard_output(out / name, overwrite=False)
+        guard_output(out / name, overwrite=overwrite)
     out.mkdir(parents=True, exist_ok=True)
     outcomes: dict[str, dict] = {}
     with ExitStack() as stack:
         client = _client(stack, scheduler, workers)
         futures = {
-            client.submit(run_district, d, str(out), key=f"blockcheck-district-{i}-{d.name}", pure=False): d
+            client.submit(
+                run_district, d, str(out), overwrite=overwrite, key=f"blockcheck-district-{i}-{d.name}", pure=False
+            ): d
             for i, d in enumerate(districts)
         }
         for done, future in enumerate(as_completed(futures), start=1):

@@ -272,4 +272,6 @@ def write_summary(
     png = _map(out / SUMMARY_FILES["png"], frame, lang, dpi)
     if png is not None:
         written["png"] = png
+    else:  # no district to draw: an earlier batch's map would be mistaken for this one's
+        (out / SUMMARY_FILES["png"]).unlink(missing_ok=True)
     return written
