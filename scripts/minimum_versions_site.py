@@ -4,7 +4,8 @@
 ``numpy>=1.24`` in pyproject becomes ``numpy==1.24.*`` here (the newest patch release of the minimum), and so on
 for each package of :data:`PACKAGES`: the stack QGIS 3.22's Python has or can have (Debian 12's numpy 1.24, the
 shapely 2.0 / geopandas 1.0 its GEOS needs, the oldest pyproj, pyogrio and rasterio allowed, and the scipy,
-matplotlib, mapclassify and networkx releases that still support numpy 1.24). Everything else comes from the venv.
+matplotlib, mapclassify and networkx releases that still support numpy 1.24, and the oldest dask and distributed
+allowed). Everything else comes from the venv.
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ PACKAGES = (
     "matplotlib",
     "mapclassify",
     "networkx",
+    "dask",
+    "distributed",
 )
+#: Packages that come as an extra of another and share its version numbers: pinned at that one's minimum.
+SAME_VERSION_AS = {"distributed": "dask"}
 
 
 def minimum_pins() -> list[str]:
@@ -41,7 +46,9 @@ def minimum_pins() -> list[str]:
     found = {}
     for line in dependencies:
         name, _, rest = line.partition(">=")
+        name = name.split("[")[0]  # dask[distributed] → dask
         found[name.strip().lower()] = rest.split(",")[0].split(";")[0].strip()
+    found.update({extra: found[package] for extra, package in SAME_VERSION_AS.items()})
     return [f"{name}=={'.'.join(found[name].split('.')[:2])}.*" for name in PACKAGES]
 
 

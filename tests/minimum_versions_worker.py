@@ -1,5 +1,6 @@
 """Run by tests/test_minimum_versions.py in a subprocess: the sample district through every step, the what-if table
-and the hearing exports, under the libraries on sys.path (the pinned minimums, or the venv's newest).
+and the hearing exports, and a batch of tiny districts on a LocalCluster, under the libraries on sys.path (the
+pinned minimums, or the venv's newest).
 
 argv: OUT_FOLDER. Writes OUT_FOLDER/result.json (library versions, files written), the workbook and the exports;
 the what-if table as what_if.csv.
@@ -70,8 +71,20 @@ def _editor_and_excel(workbook: Path, folder: Path) -> dict:
     }
 
 
+def _batch(folder: Path) -> dict:
+    """A batch of two tiny districts, one broken, on a LocalCluster of two worker processes: name → (status,
+    problems)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from batch_districts import write_batch
+    from blockcheck.batch.run import run_batch
+
+    done = run_batch(write_batch(folder / "districts", ("north",)), folder / "batch", workers=2)
+    return {o["name"]: [o["status"], o["values"].get("problems_total")] for o in done.outcomes}
+
+
 def main(out: str) -> None:
-    _own_mpl_toolkits()
+    import dask
+    import distributed
     import geopandas
     import mapclassify
     import matplotlib
@@ -92,7 +105,10 @@ def main(out: str) -> None:
 
     folder = Path(out)
     sample = ROOT / "data" / "sample_blocks"
-    modules = (numpy, pandas, shapely, geopandas, pyproj, pyogrio, rasterio, scipy, matplotlib, mapclassify, networkx)
+    modules = (
+        *(numpy, pandas, shapely, geopandas, pyproj, pyogrio, rasterio, scipy, matplotlib, mapclassify, networkx),
+        *(dask, distributed),
+    )
     versions = {m.__name__: m.__version__ for m in modules}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -111,6 +127,7 @@ def main(out: str) -> None:
         atlas = export_atlas(done.workbook, folder / "atlas.pdf")
         report = export_report(done.workbook, folder / "report.pdf")
         editor = _editor_and_excel(Path(done.workbook), folder)
+        batch = _batch(folder)
     result = {
         "versions": versions,
         "workbook": str(done.workbook),
@@ -119,9 +136,11 @@ def main(out: str) -> None:
         "report": str(report[0]),
         "cjk_family": font,
         "editor": editor,
+        "batch": batch,
     }
     (folder / "result.json").write_text(json.dumps(result), "utf-8")
 
 
+_own_mpl_toolkits()  # also in the batch's worker processes, which import this module as their __mp_main__
 if __name__ == "__main__":
     main(*sys.argv[1:])

@@ -98,6 +98,8 @@ def test_the_minimum_versions_give_the_same_lists_and_all_exports(minimum_site, 
     pd.testing.assert_frame_equal(
         pd.read_csv(tmp_path / "oldest" / "what_if.csv"), pd.read_csv(tmp_path / "newest" / "what_if.csv")
     )
+    assert old["batch"] == new["batch"]  # blockcheck batch on a LocalCluster under the oldest dask and distributed
+    assert old["batch"]["north"][0] == "ok" and old["batch"]["north"][1] > 0 and old["batch"]["broken"][0] == "failed"
     assert old["editor"] == new["editor"]  # the editor's core calls, export-lists and import-lists
     assert old["editor"]["import_unedited"] and not any(old["editor"]["import_unedited"].values())
     assert len(old["editor"]["block_ids_of"]) > 100 and len(old["editor"]["history"]) == 1
