@@ -126,3 +126,20 @@ def test_manifest_problems_are_listed_together_before_anything_runs(tmp_path, ca
     err = capsys.readouterr().err
     assert err.startswith("Error: ") and "Traceback" not in err and "inptu" in err and "mars" in err
     assert not (tmp_path / "out").exists()  # nothing ran
+
+
+def test_an_unexpected_error_in_a_district_is_a_message_with_its_log(tmp_path, monkeypatch) -> None:
+    from blockcheck import pipeline
+    from blockcheck.batch.manifest import District
+    from blockcheck.batch.run import ERROR_LOG, run_district
+
+    def broken_run(*args, **kwargs):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(pipeline, "run", broken_run)
+    district = District("z", write_district(tmp_path / "z" / "input.gpkg"))
+    outcome = run_district(district, str(tmp_path / "out"))
+    log = tmp_path / "out" / "z" / ERROR_LOG
+    assert outcome["status"] == "failed" and "Traceback" not in outcome["message"]
+    assert "ZeroDivisionError: a bug" in outcome["message"] and str(log) in outcome["message"]
+    assert "Traceback" in log.read_text("utf-8")

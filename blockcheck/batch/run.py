@@ -20,6 +20,7 @@ import json
 import os
 import socket
 import time
+import traceback
 import warnings
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -37,6 +38,8 @@ __all__ = ["DIGEST_FILE", "BatchResult", "district_digest", "run_batch", "run_di
 
 #: The file in DIR/<name>/ holding the digest of the district's last successful run.
 DIGEST_FILE = "batch_digest.json"
+#: The file in DIR/<name>/ holding the traceback of an unexpected error in that district.
+ERROR_LOG = "blockcheck-error.log"
 #: How long the client waits for a scheduler given with --scheduler.
 CONNECT_TIMEOUT = "30s"
 #: Called with each district's outcome as it finishes, and its position and the number of districts.
@@ -86,6 +89,17 @@ def _stored_digest(folder: Path) -> str | None:
         return None
 
 
+def _error_log(folder: Path) -> str:
+    """Write the traceback being handled to ``folder/blockcheck-error.log`` (as the CLI does); where it is, or ""."""
+    log = folder / ERROR_LOG
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+    except OSError:
+        return ""
+    return f" The details are in {log}."
+
+
 def _outcome(district: District, status: str, message: str = "", **more) -> dict:
     return {"name": district.name, "status": status, "message": message, "skipped": False, "values": {}, **more}
 
@@ -123,7 +137,7 @@ def run_district(district: District, out_dir: str, *, overwrite: bool = False) -
         message = f"cannot read or write{where}: {exc.strerror or exc}"
         return _outcome(district, "failed", message, seconds=time.perf_counter() - start)
     except Exception as exc:  # noqa: BLE001 - one district's bug must not stop the others; no traceback
-        message = f"internal error: {type(exc).__name__}: {exc}. Run it alone with `blockcheck run` to see the details."
+        message = f"internal error: {type(exc).__name__}: {exc}.{_error_log(folder)} Please report it with that file."
         return _outcome(district, "failed", message, seconds=time.perf_counter() - start)
     message = "unchanged since the last run: skipped" if skipped else ""
     return _outcome(
