@@ -134,10 +134,15 @@ def run_district(district: District, out_dir: str, *, overwrite: bool = False) -
         return _outcome(district, "failed", str(exc), seconds=time.perf_counter() - start)
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
-        message = f"cannot read or write{where}: {exc.strerror or exc}"
+        message = (
+            f"cannot read or write{where}: {exc.strerror or exc}. Check that the file is there and readable, choose an "
+            "--out folder you can write to, free disk space, or close the file in other programs."
+        )
         return _outcome(district, "failed", message, seconds=time.perf_counter() - start)
     except Exception as exc:  # noqa: BLE001 - one district's bug must not stop the others; no traceback
-        message = f"internal error: {type(exc).__name__}: {exc}.{_error_log(folder)} Please report it with that file."
+        log = _error_log(folder)
+        report = " Please report it with that file." if log else " Please report it."
+        message = f"internal error: {type(exc).__name__}: {exc}.{log}{report}"
         return _outcome(district, "failed", message, seconds=time.perf_counter() - start)
     message = "unchanged since the last run: skipped" if skipped else ""
     return _outcome(
