@@ -1,20 +1,24 @@
 """Cells of eight_lists.xlsx as sheet XML: one ``<c>`` element per value, text inline, numbers in their style.
 
-:func:`column_cells` turns a column of values into cell elements. Text as a
-cell holds it (:func:`_safe_column`): formula-like text is written as text
-with Excel's quote prefix, text over a cell's limit is cut with a marker,
-characters an .xlsx cannot store are replaced. A column of plain text or plain
-numbers — nearly all of them — is checked once, at C speed, and written with
-one f-string a cell; any other goes cell by cell (:func:`_cell_xml`).
+:func:`column_part` turns a column of values into its part of the rows' XML,
+:func:`rows_xml` puts the columns' parts together into ``<row>`` elements.
+Text as a cell holds it (:func:`_safe_column`): formula-like text is written
+as text with Excel's quote prefix, text over a cell's limit is cut with a
+marker, characters an .xlsx cannot store are replaced. A column of plain text
+or plain numbers — nearly all of them — is checked once, at C speed; when it
+has no empty cell its ``<c>`` element is part of the row template (one
+``str.format`` a row, all columns at once), else it is written with one
+``str.format`` a cell; any other goes cell by cell (:func:`_cell_xml`).
 """
 
 from __future__ import annotations
 
 import math
+from itertools import starmap
 
 from blockcheck.workbook.excel_layout import EXCEL_MAX_CHARS, FORMULA_AT_START, is_formula_like, safe_text
 
-__all__ = ["column_cells"]
+__all__ = ["column_part", "rows_xml"]
 
 #: Characters a cell's text must have escaped in sheet XML (as :func:`_escape` does).
 _XML_SPECIAL = ("&", "<", ">", "\r")
@@ -22,29 +26,48 @@ _TEXT_OR_NONE = frozenset({str, type(None)})
 _NUMBER_OR_NONE = frozenset({int, float, type(None)})
 
 
-def column_cells(
-    letter: str, first_row: int, values: list, styles: str | list[str], *, quoted: str, lang: str
-) -> list[str]:
-    """The cells of column `letter` from row `first_row` on: one ``<c>`` element per value ("" for an empty one).
+def column_part(
+    letter: str, index: int, rows: list[str], values: list, styles: str | list[str], *, quoted: str, lang: str
+) -> tuple[str, list]:
+    """Column `letter` of a chunk of rows as a part of their row template (:func:`rows_xml`): (fragment, values).
 
-    `styles` is the ``s`` attribute of numbers (one for the column, or one per
-    row; "" for none: a text column, made safe by :func:`_safe_column`);
-    `quoted` the attribute of the quote-prefix style.
+    In the template field 0 is the row number, field `index` this column's
+    value. When every value is present and plain (text written as it is, or
+    a finite number) — most columns — the fragment is the whole ``<c>``
+    element around the value; else it is the field alone and the values are
+    the column's cells, ``<c>`` elements ("" for an empty value).
+
+    `rows` are the row numbers as text; `styles` is the ``s`` attribute of
+    numbers (one for the column, or one per row; "" for none: a text column,
+    made safe by :func:`_safe_column`); `quoted` the attribute of the quote-prefix style.
     """
-    rows = range(first_row, first_row + len(values))
+    field = f"{{{index}}}"
     if isinstance(styles, list):
-        return [_cell_xml(f"{letter}{r}", v, s, quoted) for r, v, s in zip(rows, values, styles, strict=True)]
+        return field, [_cell_xml(f"{letter}{r}", v, s, quoted) for r, v, s in zip(rows, values, styles, strict=True)]
     if not styles:
         values = _safe_column(values, lang)
         plain = _plain_text_column(values)
-        if plain is not None:  # the common case, one f-string a cell
-            cell = '<c r="{}{}" t="inlineStr"><is><t>{}</t></is></c>'.format
-            return [cell(letter, r, v) if v else "" for r, v in zip(rows, plain, strict=True)]
-        return [_cell_xml(f"{letter}{r}", v, "", quoted) for r, v in zip(rows, values, strict=True)]
+        if plain is not None:  # the common case: no cell is looked at in Python
+            cell = '<c r="%s{0}" t="inlineStr"><is><t>{%d}</t></is></c>'
+            if all(plain):
+                return cell % (letter, index), plain
+            one = (cell % (letter, 1)).format
+            return field, [one(r, v) if v else "" for r, v in zip(rows, plain, strict=True)]
+        return field, [_cell_xml(f"{letter}{r}", v, "", quoted) for r, v in zip(rows, values, strict=True)]
     if _plain_number_column(values):
-        cell = '<c r="{}{}"' + styles + "><v>{!r}</v></c>"
-        return [cell.format(letter, r, v) if v is not None else "" for r, v in zip(rows, values, strict=True)]
-    return [_cell_xml(f"{letter}{r}", v, styles, quoted) for r, v in zip(rows, values, strict=True)]
+        cell = '<c r="%s{0}"%s><v>{%d!r}</v></c>'
+        if None not in values:
+            return cell % (letter, styles, index), values
+        one = (cell % (letter, styles, 1)).format
+        return field, [one(r, v) if v is not None else "" for r, v in zip(rows, values, strict=True)]
+    return field, [_cell_xml(f"{letter}{r}", v, styles, quoted) for r, v in zip(rows, values, strict=True)]
+
+
+def rows_xml(rows: list[str], parts: list[tuple[str, list]]) -> str:
+    """The ``<row>`` elements of rows `rows` (numbers as text) from the parts of their columns (:func:`column_part`):
+    one row template, filled in row by row at C speed."""
+    template = '<row r="{0}">' + "".join(fragment for fragment, _ in parts) + "</row>"
+    return "".join(starmap(template.format, zip(rows, *(values for _, values in parts), strict=True)))
 
 
 class _Quoted(str):

@@ -6,8 +6,9 @@ a column become one Python list, a column's number format is decided once) and
 its rows go straight to a temporary file. openpyxl writes each sheet's layout
 (widths, frozen header, autofilter, print titles, page header) and its title,
 notice and header rows; the data rows are written as sheet XML text (openpyxl
-takes ten times as long per cell) and put into openpyxl's sheet before the
-workbook is saved, with cell styles registered with openpyxl's workbook.
+takes ten times as long per cell; :mod:`blockcheck.workbook.excel_rows`) and
+put into openpyxl's sheet before the workbook is saved, with cell styles
+registered with openpyxl's workbook.
 Column widths are measured on a sample of rows (:data:`WIDTH_SAMPLE_ROWS`,
 every row of a shorter list) plus, for each column, the row with the largest
 number or the longest text.
@@ -26,8 +27,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
@@ -35,11 +34,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from blockcheck.errors import OutputError
 from blockcheck.inputs.read import is_synthetic
 from blockcheck.lists.schema import EIGHT_LISTS, ListTable, conform, list_table
 from blockcheck.report.settings import check_lang, settings, text
-from blockcheck.workbook.excel_cells import column_cells
 from blockcheck.workbook.excel_layout import (
     column_format,
     demand_by_community,
@@ -52,6 +49,7 @@ from blockcheck.workbook.excel_layout import (
     split_ids,
     wide_demand_title,
 )
+from blockcheck.workbook.excel_rows import DataRows, splice_rows
 from blockcheck.workbook.history import HISTORY_LAYER, lists_revision
 from blockcheck.workbook.read import META_LAYER
 
@@ -228,50 +226,6 @@ class _Styles:
         return self._attrs[fmt]
 
 
-class _DataRows:
-    """The data rows of a sheet, as sheet XML in a file of their own, from row `first` on.
-
-    openpyxl spends most of its time per cell; these rows are written as text
-    and put into the sheet openpyxl wrote (:func:`_splice`) before the
-    workbook is saved.
-    """
-
-    def __init__(self, styles: _Styles, n_columns: int, first: int, lang: str) -> None:
-        from openpyxl.utils import get_column_letter
-
-        self.styles, self.lang, self.next_row = styles, lang, first
-        self.letters = [get_column_letter(i) for i in range(1, n_columns + 1)]
-        handle, name = tempfile.mkstemp(suffix=".xml", prefix="blockcheck_rows_")
-        self.path = Path(name)
-        self._out = open(handle, "w", encoding="utf-8", errors="replace")  # noqa: SIM115 - closed in close()
-
-    def _column(self, letter: str, values: list, fmt: object) -> list[str]:
-        if isinstance(fmt, list):
-            styles: str | list[str] = [self.styles.number(f) if f is not None else "" for f in fmt]
-        else:
-            styles = "" if fmt is None else self.styles.number(fmt)
-        return column_cells(letter, self.next_row, values, styles, quoted=self.styles.quoted, lang=self.lang)
-
-    def append(self, columns: list[list], formats: list) -> None:
-        """Append the rows of `columns` (one list per column), numbers in their column's or row's format."""
-        if not columns or not columns[0]:
-            return
-        cells = [self._column(L, v, f) for L, v, f in zip(self.letters, columns, formats, strict=True)]
-        rows = range(self.next_row, self.next_row + len(columns[0]))
-        by_row = zip(*cells, strict=True)
-        self._out.write("".join(f'<row r="{r}">{"".join(c)}</row>' for r, c in zip(rows, by_row, strict=True)))
-        self.next_row = rows.stop
-
-    def close(self) -> None:
-        """No more rows (the file stays until :meth:`discard`)."""
-        self._out.close()
-
-    def discard(self) -> None:
-        """Remove the rows' file (also after a failure)."""
-        self._out.close()
-        self.path.unlink(missing_ok=True)
-
-
 def _open_sheet(book: Workbook, title: str, top: str, headers: list[str], widths: list[float], **how) -> object:
     """A write-only sheet with its layout set and its title, notice and header rows written (by openpyxl)."""
     from openpyxl.cell import WriteOnlyCell
@@ -312,28 +266,6 @@ def _open_sheet(book: Workbook, title: str, top: str, headers: list[str], widths
     return sheet
 
 
-def _splice(sheet: object, rows: _DataRows) -> None:
-    """Finish `sheet`: openpyxl writes its tail, then `rows` go in before ``</sheetData>`` (and its size on top)."""
-    rows.close()
-    sheet.close()
-    sheet_xml = Path(sheet._writer.out)  # the file openpyxl saves the sheet from (openpyxl >= 3.1)
-    xml = sheet_xml.read_bytes()  # the layout and the top rows: small
-    at = xml.rfind(b"</sheetData>")
-    if at < 0:
-        msg = f"openpyxl wrote sheet '{sheet.title}' without a <sheetData> element; cannot add its rows"
-        raise OutputError(msg)
-    # the sheet's size, as readers look it up before the rows (openpyxl's write-only sheets declare none)
-    views = xml.find(b"<sheetViews")
-    dimension = f'<dimension ref="A1:{rows.letters[-1] if rows.letters else "A"}{rows.next_row - 1}"/>'.encode()
-    head = xml[:views] + dimension + xml[views:at] if 0 <= views < at else xml[:at]
-    spliced = sheet_xml.with_name(sheet_xml.name + ".rows")
-    with spliced.open("wb") as out, rows.path.open("rb") as data:
-        out.write(head)
-        shutil.copyfileobj(data, out, 1 << 20)
-        out.write(xml[at:])
-    os.replace(spliced, sheet_xml)
-
-
 class _Links:
     """The link sheet's rows, written to its rows' file as the lists give them; full when the sheet would overflow.
 
@@ -342,33 +274,37 @@ class _Links:
 
     def __init__(self, styles: _Styles, lang: str) -> None:
         self.lang, self.count = lang, 0
-        self.rows = _DataRows(styles, len(link_sheet(lang)[2]), 3, lang)  # below the title and header rows
-        self._pending: list[tuple[str, str, str, str]] = []
+        self.rows = DataRows(styles, len(link_sheet(lang)[2]), 3, lang)  # below the title and header rows
+        self._pending: tuple[list[str], ...] = ([], [], [], [])  # the columns of the rows not yet written
         self.sample: list[tuple[str, str, str, str]] = []
         self._longest: dict[int, tuple[str, str, str, str]] = {}
 
     def take(self, sheet: str, key: str, label: str, ids: list[str]) -> bool:
         """Add the ids of one cell; False (nothing added: the ids stay in the cell) when the sheet has no room."""
-        if self.count + len(ids) > EXCEL_MAX_ROWS - 2:  # the link sheet's title and header rows
+        n = len(ids)
+        if self.count + n > EXCEL_MAX_ROWS - 2:  # the link sheet's title and header rows
             return False
-        rows = [(sheet, key, label, x) for x in ids]
-        self._pending += rows
-        self.count += len(rows)
+        sheets, keys, labels, values = self._pending
+        sheets += [sheet] * n
+        keys += [key] * n
+        labels += [label] * n
+        values += ids
+        self.count += n
         if len(self.sample) < WIDTH_SAMPLE_ROWS:
-            self.sample += rows[: WIDTH_SAMPLE_ROWS - len(self.sample)]
+            self.sample += [(sheet, key, label, x) for x in ids[: WIDTH_SAMPLE_ROWS - len(self.sample)]]
         widest = (sheet, key, label, max(ids, key=len)) if ids else None
         for j, value in enumerate(widest or ()):
             if len(value) > len(self._longest.get(j, ("",) * 4)[j]):
                 self._longest[j] = widest
-        if len(self._pending) >= CHUNK_ROWS:
+        if len(values) >= CHUNK_ROWS:
             self.flush()
         return True
 
     def flush(self) -> None:
         """Write the rows taken so far."""
-        if self._pending:
-            self.rows.append([list(c) for c in zip(*self._pending, strict=True)], [None] * 4)
-            self._pending = []
+        if self._pending[0]:
+            self.rows.append(list(self._pending), [None] * 4)
+            self._pending = ([], [], [], [])
 
     def widths_sample(self) -> list[list]:
         """Columns of the rows widths are measured on."""
@@ -398,11 +334,11 @@ def _write_sheet(
     columns, formats = make(sample if n_total else slice(0, 0), False)
     widths = [_width(h, values, fmt) for h, values, fmt in zip(headers, columns, formats, strict=True)]
     sheet = _open_sheet(book, title, top, headers, widths, notice=notice, n_rows=shown, **how)
-    rows = _DataRows(styles, len(headers), 4 if notice else 3, lang)
+    rows = DataRows(styles, len(headers), 4 if notice else 3, lang)
     try:
         for start in range(0, shown, CHUNK_ROWS):
             rows.append(*make(slice(start, min(start + CHUNK_ROWS, shown)), True))
-        _splice(sheet, rows)
+        splice_rows(sheet, rows)
     finally:
         rows.discard()
     return None if fits else (n_total, shown)
@@ -416,7 +352,7 @@ def _write_links(book: Workbook, links: _Links, *, synthetic: bool, red: str | N
     widths = [_width(h, values, None) for h, values in zip(headers, links.widths_sample(), strict=True)]
     top = heading(top, lang, synthetic=synthetic, read_only=False)
     sheet = _open_sheet(book, title, top, headers, widths, lang=lang, red=red, notice=None, n_rows=links.count)
-    _splice(sheet, links.rows)
+    splice_rows(sheet, links.rows)
 
 
 def _columns_maker(columns: list[list]) -> Callable[[slice | np.ndarray, bool], Chunk]:
@@ -431,14 +367,17 @@ def _columns_maker(columns: list[list]) -> Callable[[slice | np.ndarray, bool], 
 
 
 def _list_sheets(
-    tables: dict[str, pd.DataFrame], lang: str, synthetic: bool, links: _Links
+    tables: dict[str, pd.DataFrame], lang: str, synthetic: bool, links: _Links, conformed: dict[str, pd.DataFrame]
 ) -> Iterator[tuple[str, str, list[str], int, Callable, np.ndarray | slice, str]]:
-    """(title, title row, headers, rows, make, width sample, layer) of each list sheet and the 图3 layout, in order."""
+    """(title, title row, headers, rows, make, width sample, layer) of each list sheet and the 图3 layout, in order.
+
+    Each list is conformed to its schema once, and put into `conformed` (for the lists' revision).
+    """
     for name in (*EIGHT_LISTS, *EXTRA_SHEETS):
         if name not in tables:
             continue
         table = list_table(name)
-        frame = conform(pd.DataFrame(tables[name]).drop(columns="geometry", errors="ignore"), table)
+        frame = conformed[name] = conform(pd.DataFrame(tables[name]).drop(columns="geometry", errors="ignore"), table)
 
         def make(rows: slice | np.ndarray, final: bool, name=name, table=table, frame=frame) -> Chunk:
             return _list_columns(name, table, frame.iloc[rows], lang, links if final else None)
@@ -517,9 +456,9 @@ def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], 
     red = settings()["synthetic"]["background"].lstrip("#").upper() if synthetic else None
     book = Workbook(write_only=True)  # every sheet is written top to bottom once, straight to a temporary file
     styles = _Styles(book)
-    links, truncated = _Links(styles, lang), {}
+    links, truncated, lists = _Links(styles, lang), {}, {}  # lists: each list conformed once
     try:
-        for title, top, headers, n_rows, make, sample, layer in _list_sheets(tables, lang, synthetic, links):
+        for title, top, headers, n_rows, make, sample, layer in _list_sheets(tables, lang, synthetic, links, lists):
             how = {"lang": lang, "red": red, "layer": layer, "styles": styles}
             cut = _write_sheet(book, title, top, headers, n_rows, make, sample, **how)
             if cut:
@@ -529,7 +468,7 @@ def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], 
     finally:
         links.rows.discard()
     # which state of the lists this file shows, checked on import (a document property: Excel and LibreOffice keep it)
-    book.custom_doc_props.append(StringProperty(name=REVISION_PROPERTY, value=lists_revision(tables)))
+    book.custom_doc_props.append(StringProperty(name=REVISION_PROPERTY, value=lists_revision(lists, conformed=True)))
     if truncated:  # the sheets showing only the first rows of their list: on import the rest is never "deleted"
         value = json.dumps(truncated, ensure_ascii=False)
         book.custom_doc_props.append(StringProperty(name=TRUNCATED_PROPERTY, value=value))

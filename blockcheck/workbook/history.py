@@ -7,8 +7,11 @@ the digest an Excel export carries, so a stale file is never imported.
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
 import hashlib
+import io
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,8 +20,12 @@ from blockcheck import vocabulary
 from blockcheck.lists.ids import history_ids
 from blockcheck.lists.schema import EIGHT_LISTS, conform, list_table
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 __all__ = [
     "HISTORY_LAYER",
+    "csv_parts",
     "history_rows",
     "lists_revision",
     "record_project_changes",
@@ -128,12 +135,28 @@ def record_project_changes(
 _DIGEST_ROWS = 100_000
 
 
-def lists_revision(tables: dict[str, pd.DataFrame]) -> str:
+def lists_revision(tables: dict[str, pd.DataFrame], *, conformed: bool = False) -> str:
     """A digest of the eight lists' contents (attributes, rows in key order): what an Excel export was made from.
 
     ``eight_lists.xlsx`` carries the revision of the lists it shows; an import
     compares it with the workbook's lists now, so a stale file never undoes
     newer edits (from QGIS or another import).
+
+    Parameters
+    ----------
+    tables
+        Tables by name; the eight lists among them are digested.
+    conformed
+        True when the lists are conformed to their schema already
+        (:func:`blockcheck.lists.schema.conform`, without geometry), as the
+        Excel writer has them: they are not conformed again.
+
+    Returns
+    -------
+    str
+        16 hexadecimal digits of a SHA-256 over each list's name and its rows
+        as CSV text (values as :func:`value_text` gives them, header first,
+        ``\n`` line ends, quoted where needed: what pandas' ``to_csv`` writes).
     """
     digest = hashlib.sha256()
     for name in EIGHT_LISTS:
@@ -141,14 +164,33 @@ def lists_revision(tables: dict[str, pd.DataFrame]) -> str:
         if frame is None:
             continue
         table = list_table(name)
-        rows = conform(pd.DataFrame(frame).drop(columns="geometry", errors="ignore"), table)
+        rows = frame if conformed else conform(pd.DataFrame(frame).drop(columns="geometry", errors="ignore"), table)
         rows = rows.sort_values(table.key, kind="stable")
-        rows = pd.DataFrame({column: _column_text(rows[column]) for column in rows.columns})
         digest.update(name.encode("utf-8"))
-        for start in range(0, max(len(rows), 1), _DIGEST_ROWS):  # in parts: never the whole list as one text
-            part = rows.iloc[start : start + _DIGEST_ROWS]
-            digest.update(part.to_csv(index=False, header=start == 0, lineterminator="\n").encode("utf-8"))
+        for part in csv_parts([_column_text(rows[column]).tolist() for column in rows.columns], list(rows.columns)):
+            digest.update(part.encode("utf-8"))
     return digest.hexdigest()[:16]
+
+
+def csv_parts(columns: list[list[str]], header: list[str]) -> Iterator[str]:
+    """The CSV text of a table of texts, `header` first, in parts of :data:`_DIGEST_ROWS` rows.
+
+    Written by Python's csv module as pandas' ``DataFrame.to_csv(index=False,
+    lineterminator="\n")`` writes it (pandas writes with the same module and
+    these settings: ``,``, ``"`` doubled inside quotes, quotes where needed),
+    without making a DataFrame of the texts.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    n_rows = len(columns[0]) if columns else 0
+    for start in range(0, n_rows, _DIGEST_ROWS):  # in parts: never the whole list as one text
+        writer.writerows(zip(*(c[start : start + _DIGEST_ROWS] for c in columns), strict=True))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
 
 
 def _column_text(values: pd.Series) -> pd.Series:
