@@ -86,6 +86,7 @@ def _requirements() -> list[tuple[str, str]]:
         if not line:
             continue
         name, _, minimum = line.partition(">=")
+        name = name.split("[")[0]  # dask[distributed]: the module is dask
         out.append((name.strip().replace("-", "_"), minimum.split(",")[0].strip()))
     return out
 
