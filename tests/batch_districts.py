@@ -10,6 +10,8 @@ from districts import tiny_layers, write_input
 
 #: The districts of :func:`write_batch`: name → (x offset in metres, population of the first community).
 VARIANTS = {"north": (0.0, 3000), "south": (1000.0, 4500)}
+#: The standards profile the manifest gives a district (the others: the default).
+STANDARDS = {"south": "national"}
 BROKEN = "broken"
 
 
@@ -33,7 +35,9 @@ def write_batch(folder: Path, good: tuple[str, ...] = tuple(VARIANTS), *, broken
     for name in good:
         offset, population = VARIANTS[name]
         write_district(folder / name / "input.gpkg", offset=offset, population=population)
-        lines += ["[[district]]", f'name = "{name}"', f'input = "{name}/input.gpkg"', ""]
+        lines += ["[[district]]", f'name = "{name}"', f'input = "{name}/input.gpkg"']
+        lines += [f'standards = "{STANDARDS[name]}"'] if name in STANDARDS else []
+        lines.append("")
     if broken:
         write_district(folder / BROKEN / "input.gpkg", broken=True)
         lines += ["[[district]]", f'name = "{BROKEN}"', f'input = "{BROKEN}/input.gpkg"', 'standards = "national"', ""]

@@ -9,11 +9,13 @@ import openpyxl
 import pyogrio
 import pytest
 
-from batch_districts import BROKEN, VARIANTS, workbook_counts, write_batch, write_district
+from batch_districts import BROKEN, STANDARDS, VARIANTS, workbook_counts, write_batch, write_district
 from blockcheck.batch.manifest import load_manifest
 from blockcheck.batch.summary import SUMMARY_LAYER, data_gap_column, problem_column
 from blockcheck.cli import main
 from blockcheck.errors import ManifestError
+from blockcheck.pipeline import run
+from blockcheck.workbook.read import read_meta
 
 pytestmark = pytest.mark.slow
 
@@ -65,12 +67,19 @@ def test_a_batch_runs_every_district_on_a_local_cluster_and_a_rerun_skips_the_un
     assert "block_id" in broken["message"] and broken.geometry is None
     assert summary.loc[:1, "population"].tolist() == [3000 + 2000, 4500 + 2000]
     assert not summary["skipped"].any()
+    # the same as a run of its own with the manifest's settings (south: the national profile)
+    single = run(manifest.parent / "south" / "input.gpkg", tmp_path / "single", standards=STANDARDS["south"])
+    assert read_meta(single.workbook)["standards_profile"] == "national"
+    assert read_meta(out / "south" / "workbook.gpkg")["standards_profile"] == "national"
+    assert workbook_counts(single.workbook) == workbook_counts(out / "south" / "workbook.gpkg")
+    assert summary.loc[1, "problems_total"] == len(single.problem_list)
 
     sheet = openpyxl.load_workbook(out / "batch_summary.xlsx").active
     headers = [c.value for c in sheet[2]]
     assert headers[:3] == ["区域名称", "状态", "说明"] and "面积（公顷）" in headers
     assert [sheet.cell(r, 1).value for r in (3, 4, 5)] == names
     assert [sheet.cell(r, 2).value for r in (3, 4, 5)] == ["完成", "完成", "失败"]
+    assert [sheet.cell(r, 4).value for r in (3, 4, 5)] == ["否", "否", "否"]  # none skipped
 
     # the south district's input changes; the north one is unchanged and skipped
     offset, _ = VARIANTS["south"]

@@ -56,6 +56,7 @@ _LABELS = {
     "data_gaps_total": ("数据缺口数", "Data gaps"),
 }
 _STATUS = {"ok": ("完成", "ok"), "failed": ("失败", "failed")}
+_YES_NO = (("是", "yes"), ("否", "no"))
 _TITLE = ("批量体检汇总", "Batch health-check summary")
 _MAP_TITLE = ("各区域{measure}对比", "{measure} by district")
 
@@ -198,6 +199,7 @@ def _excel(path: Path, frame: pd.DataFrame, lang: str) -> Path:
     i = 0 if lang == "zh" else 1
     table = pd.DataFrame(frame.drop(columns="geometry"))
     table["status"] = table["status"].map(lambda s: _STATUS.get(s, (s, s))[i])
+    table["skipped"] = table["skipped"].map(lambda skipped: _YES_NO[not skipped][i])
     columns = [table[c].astype(object).where(table[c].notna(), None).tolist() for c in table.columns]
     headers = [column_label(c, lang) for c in table.columns]
     formats = [_number_format(c) for c in table.columns]
