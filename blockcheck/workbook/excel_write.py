@@ -153,6 +153,7 @@ def _list_columns(name: str, table: ListTable, frame: pd.DataFrame, lang: str, l
     summary with their ids on the link sheet (`links`; None: the summary alone, for measuring widths).
     """
     max_chars = int(excel_settings()["links"]["max_chars"])
+    keys = frame[table.key].tolist() if table.key in frame else None  # the rows' keys, for the link sheet
     columns, formats = [], []
     for f in table.fields:
         column = frame[f.name]
@@ -165,7 +166,7 @@ def _list_columns(name: str, table: ListTable, frame: pd.DataFrame, lang: str, l
                 label = f.label_zh if lang == "zh" else f.label_en
                 for i in [i for i, v in enumerate(values) if isinstance(v, str) and len(v) > max_chars]:
                     ids = split_ids(values[i])
-                    key = key_text(frame[table.key].iat[i]) if table.key in frame else ""
+                    key = key_text(keys[i]) if keys is not None else ""
                     if links is None or links.take(sheet_title(name, lang), key, label, ids):
                         values[i] = link_summary(len(ids), lang)
         columns.append(values)
@@ -175,7 +176,11 @@ def _list_columns(name: str, table: ListTable, frame: pd.DataFrame, lang: str, l
 
 def _width(header: str, values: list, fmt: object) -> float:
     """Column width: the longest value (numbers as formatted, roughly), the header up to _HEADER_WIDTH."""
-    data = max((display_width(v[:_MAX_WIDTH]) for v in set(values) if isinstance(v, str)), default=0)
+    data = 0
+    for v in sorted({v[:_MAX_WIDTH] for v in values if isinstance(v, str)}, key=len, reverse=True):
+        if 2 * len(v) <= data:  # no shorter text is wider (a character takes at most two cells)
+            break
+        data = max(data, display_width(v))
     numbers = [abs(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     if numbers:
         data = max(data, len(f"{max(numbers):,.2f}") + (1 if fmt is not None and "%" in str(fmt) else 0))
