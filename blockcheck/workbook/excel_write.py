@@ -67,6 +67,7 @@ __all__ = [
     "REVISION_PROPERTY",
     "TRUNCATED_PROPERTY",
     "WIDTH_SAMPLE_ROWS",
+    "ZIP_LEVEL",
     "key_text",
     "sheet_heading",
     "sheet_rows_shown",
@@ -89,6 +90,8 @@ READ_ONLY_SHEETS = (DATA_GAPS_SHEET,)
 #: Rows converted at a time, and rows a column's width is measured on.
 CHUNK_ROWS = 10_000
 WIDTH_SAMPLE_ROWS = 5_000
+#: zlib level of the file's parts: 1, the fastest (openpyxl's 6 takes 2.5 times as long for a file 1.2 times smaller).
+ZIP_LEVEL = 1
 _MIN_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 6, 60, 24  # column widths (character cells); longer headers wrap
 _NOTICE_COLOR = "C00000"
 
@@ -413,6 +416,20 @@ def _list_sheets(
             )
 
 
+def _save(book: Workbook, path: Path) -> None:
+    """Save `book` as openpyxl's ``Workbook.save`` does, compressing the parts at :data:`ZIP_LEVEL`."""
+    import datetime as dt
+    from zipfile import ZIP_DEFLATED, ZipFile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    if not book.worksheets:  # as Workbook.save: a file has a sheet
+        book.create_sheet()
+    book.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)  # as openpyxl's save_workbook
+    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL) as archive:
+        ExcelWriter(book, archive).save()
+
+
 def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], *, lang: str = "zh") -> Path:
     """Write the lists, the data-gap list and the project history to an .xlsx file, atomically, row by row.
 
@@ -478,7 +495,7 @@ def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], 
         value = json.dumps(truncated, ensure_ascii=False)
         book.custom_doc_props.append(StringProperty(name=TRUNCATED_PROPERTY, value=value))
     try:
-        book.save(tmp)
+        _save(book, tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)  # a failed save (full disk) leaves no partial file
