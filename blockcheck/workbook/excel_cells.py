@@ -6,19 +6,19 @@ Text as a cell holds it (:func:`_safe_column`): formula-like text is written
 as text with Excel's quote prefix, text over a cell's limit is cut with a
 marker, characters an .xlsx cannot store are replaced. A column of plain text
 or plain numbers — nearly all of them — is checked once, at C speed; when it
-has no empty cell its ``<c>`` element is part of the row template (one
-``str.format`` a row, all columns at once), else it is written with one
-``str.format`` a cell; any other goes cell by cell (:func:`_cell_xml`).
+has no empty cell its cells' texts are interleaved with the other columns'
+and joined at C speed, else it is written with one f-string a cell; any
+other goes cell by cell (:func:`_cell_xml`).
 """
 
 from __future__ import annotations
 
 import math
-from itertools import starmap
+from itertools import chain, repeat
 
 from blockcheck.workbook.excel_layout import EXCEL_MAX_CHARS, FORMULA_AT_START, is_formula_like, safe_text
 
-__all__ = ["column_part", "rows_xml"]
+__all__ = ["Part", "column_part", "rows_xml"]
 
 #: Characters a cell's text must have escaped in sheet XML (as :func:`_escape` does).
 _XML_SPECIAL = ("&", "<", ">", "\r")
@@ -26,48 +26,52 @@ _TEXT_OR_NONE = frozenset({str, type(None)})
 _NUMBER_OR_NONE = frozenset({int, float, type(None)})
 
 
-def column_part(
-    letter: str, index: int, rows: list[str], values: list, styles: str | list[str], *, quoted: str, lang: str
-) -> tuple[str, list]:
-    """Column `letter` of a chunk of rows as a part of their row template (:func:`rows_xml`): (fragment, values).
+#: A column's part of its rows' XML: texts the same in every row (str) and texts one per row (list), in order.
+Part = list[str | list[str]]
 
-    In the template field 0 is the row number, field `index` this column's
-    value. When every value is present and plain (text written as it is, or
-    a finite number) — most columns — the fragment is the whole ``<c>``
-    element around the value; else it is the field alone and the values are
-    the column's cells, ``<c>`` elements ("" for an empty value).
+
+def column_part(letter: str, rows: list[str], values: list, styles: str | list[str], *, quoted: str, lang: str) -> Part:
+    """Column `letter` of a chunk of rows as its part of their XML (:func:`rows_xml`).
+
+    When every value is present and plain (text written as it is, or a
+    finite number) — most columns — the part is the ``<c>`` element's text
+    around the row numbers and the values; else it is the column's cells,
+    ``<c>`` elements one per row ("" for an empty value).
 
     `rows` are the row numbers as text; `styles` is the ``s`` attribute of
     numbers (one for the column, or one per row; "" for none: a text column,
     made safe by :func:`_safe_column`); `quoted` the attribute of the quote-prefix style.
     """
-    field = f"{{{index}}}"
     if isinstance(styles, list):
-        return field, [_cell_xml(f"{letter}{r}", v, s, quoted) for r, v, s in zip(rows, values, styles, strict=True)]
+        return [[_cell_xml(f"{letter}{r}", v, s, quoted) for r, v, s in zip(rows, values, styles, strict=True)]]
     if not styles:
         values = _safe_column(values, lang)
         plain = _plain_text_column(values)
         if plain is not None:  # the common case: no cell is looked at in Python
-            cell = '<c r="%s{0}" t="inlineStr"><is><t>{%d}</t></is></c>'
             if all(plain):
-                return cell % (letter, index), plain
-            one = (cell % (letter, 1)).format
-            return field, [one(r, v) if v else "" for r, v in zip(rows, plain, strict=True)]
-        return field, [_cell_xml(f"{letter}{r}", v, "", quoted) for r, v in zip(rows, values, strict=True)]
+                return [f'<c r="{letter}', rows, '" t="inlineStr"><is><t>', plain, "</t></is></c>"]
+            cells = zip(rows, plain, strict=True)
+            return [[f'<c r="{letter}{r}" t="inlineStr"><is><t>{v}</t></is></c>' if v else "" for r, v in cells]]
+        return [[_cell_xml(f"{letter}{r}", v, "", quoted) for r, v in zip(rows, values, strict=True)]]
     if _plain_number_column(values):
-        cell = '<c r="%s{0}"%s><v>{%d!r}</v></c>'
         if None not in values:
-            return cell % (letter, styles, index), values
-        one = (cell % (letter, styles, 1)).format
-        return field, [one(r, v) if v is not None else "" for r, v in zip(rows, values, strict=True)]
-    return field, [_cell_xml(f"{letter}{r}", v, styles, quoted) for r, v in zip(rows, values, strict=True)]
+            return [f'<c r="{letter}', rows, f'"{styles}><v>', list(map(repr, values)), "</v></c>"]
+        cells = zip(rows, values, strict=True)
+        return [[f'<c r="{letter}{r}"{styles}><v>{v!r}</v></c>' if v is not None else "" for r, v in cells]]
+    return [[_cell_xml(f"{letter}{r}", v, styles, quoted) for r, v in zip(rows, values, strict=True)]]
 
 
-def rows_xml(rows: list[str], parts: list[tuple[str, list]]) -> str:
+def rows_xml(rows: list[str], parts: list[Part]) -> str:
     """The ``<row>`` elements of rows `rows` (numbers as text) from the parts of their columns (:func:`column_part`):
-    one row template, filled in row by row at C speed."""
-    template = '<row r="{0}">' + "".join(fragment for fragment, _ in parts) + "</row>"
-    return "".join(starmap(template.format, zip(rows, *(values for _, values in parts), strict=True)))
+    the texts of all rows interleaved and joined at once, at C speed."""
+    pieces: Part = []
+    for piece in ['<row r="', rows, '">', *chain.from_iterable(parts), "</row>"]:
+        if isinstance(piece, str) and pieces and isinstance(pieces[-1], str):
+            pieces[-1] += piece  # texts the same in every row, one after the other
+        else:
+            pieces.append(piece)
+    texts = [repeat(piece) if isinstance(piece, str) else piece for piece in pieces]
+    return "".join(chain.from_iterable(zip(*texts, strict=False)))  # the lists end together, the repeats never
 
 
 class _Quoted(str):

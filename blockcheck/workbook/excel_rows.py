@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from blockcheck.errors import OutputError
-from blockcheck.workbook.excel_cells import column_part, rows_xml
+from blockcheck.workbook.excel_cells import Part, column_part, rows_xml
 
 if TYPE_CHECKING:
     from blockcheck.workbook.excel_write import _Styles
@@ -41,12 +41,12 @@ class DataRows:
         self.path = Path(name)
         self._out = open(handle, "w", encoding="utf-8", errors="replace")  # noqa: SIM115 - closed in close()
 
-    def _column(self, letter: str, index: int, rows: list[str], values: list, fmt: object) -> tuple[str, list]:
+    def _column(self, letter: str, rows: list[str], values: list, fmt: object) -> Part:
         if isinstance(fmt, list):
             styles: str | list[str] = [self.styles.number(f) if f is not None else "" for f in fmt]
         else:
             styles = "" if fmt is None else self.styles.number(fmt)
-        return column_part(letter, index, rows, values, styles, quoted=self.styles.quoted, lang=self.lang)
+        return column_part(letter, rows, values, styles, quoted=self.styles.quoted, lang=self.lang)
 
     def append(self, columns: list[list], formats: list) -> None:
         """Append the rows of `columns` (one list per column), numbers in their column's or row's format."""
@@ -54,8 +54,7 @@ class DataRows:
             return
         stop = self.next_row + len(columns[0])
         rows = list(map(str, range(self.next_row, stop)))  # the row numbers as text, once for every column
-        columns = zip(self.letters, columns, formats, strict=True)
-        parts = [self._column(L, i, rows, v, f) for i, (L, v, f) in enumerate(columns, start=1)]
+        parts = [self._column(L, rows, v, f) for L, v, f in zip(self.letters, columns, formats, strict=True)]
         self._out.write(rows_xml(rows, parts))
         self.next_row = stop
 

@@ -160,8 +160,10 @@ def _list_columns(name: str, table: ListTable, frame: pd.DataFrame, lang: str, l
     columns, formats = [], []
     for f in table.fields:
         column = frame[f.name]
-        values = column.astype(object).where(column.notna(), None).tolist()
-        if f.type == "str":
+        if f.type != "str":
+            values = column.astype(object).where(column.notna(), None).tolist()
+        else:
+            values = column.tolist()  # conformed: text or None
             shown = display_codes(name, f, lang)
             if shown:
                 values = [shown.get(v, v) for v in values]
@@ -181,8 +183,8 @@ def _width(header: str, values: list, fmt: object) -> float:
     """Column width: the longest value (numbers as formatted, roughly), the header up to _HEADER_WIDTH."""
     data = 0
     for v in sorted({v[:_MAX_WIDTH] for v in values if isinstance(v, str)}, key=len, reverse=True):
-        if 2 * len(v) <= data:  # no shorter text is wider (a character takes at most two cells)
-            break
+        if 2 * len(v) <= data or data + 2 >= _MAX_WIDTH:  # no shorter text is wider (a character takes at most
+            break  # two cells), or the column is as wide as it gets
         data = max(data, display_width(v))
     numbers = [abs(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     if numbers:
