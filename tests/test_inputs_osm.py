@@ -83,7 +83,12 @@ def _road_classes(lines: gpd.GeoDataFrame) -> pd.Series:
     classes = highway.map(ROAD_CLASS)
     for value in ("construction", "proposed"):
         classes = classes.where(highway != value, _tag(lines, value).map(ROAD_CLASS))
-    return classes
+    foot, access = _tag(lines, "foot"), _tag(lines, "access")
+    walkable = foot.isin(["yes", "designated", "permissive"]) | ~(
+        foot.isin(["no", "private"]) | access.isin(["private", "no"])
+    )
+    walk_only = highway.isin(["footway", "path", "steps", "pedestrian", "cycleway"]) & walkable
+    return classes.where(~walk_only, "footway")
 
 
 def _facility_category(frame: gpd.GeoDataFrame, polygons: bool) -> tuple[pd.Series, pd.Series]:
@@ -360,6 +365,10 @@ _WAYS = {  # id: (nodes, tags)
     20: ([3, 4], {"highway": "secondary", "width": "30 m"}),
     30: ([5, 6], {"highway": "construction", "construction": "tertiary"}),
     40: ([7, 8], {"highway": "footway"}),
+    41: ([7, 8], {"highway": "path", "access": "private"}),  # not walkable: private
+    42: ([7, 8], {"highway": "cycleway", "foot": "no"}),  # not walkable: foot=no
+    43: ([7, 8], {"highway": "steps", "access": "no", "foot": "designated"}),  # foot wins over access
+    44: ([7, 8], {"highway": "track"}),  # not a walk-only class
     50: ([11, 12, 13, 14, 11], {"leisure": "park", "name": '小"公"园'}),
     60: ([21, 22, 23, 24, 21], {"amenity": "school", "name": "学院路中学", "capacity": "1200"}),
     70: ([31, 32, 33, 34, 31], {"amenity": "parking", "access": "private"}),
@@ -397,7 +406,9 @@ def test_small_extract_maps_every_layer(small_osm):
         layers = import_osm(small_osm)
     assert layers["roads"].crs.to_epsg() == 4548
     roads = layers["roads"].set_index("road_id")
-    assert set(roads.index) == {"osm_w10", "osm_w20", "osm_w30"}  # no footway
+    assert set(roads.index) == {"osm_w10", "osm_w20", "osm_w30", "osm_w40", "osm_w43"}
+    assert roads.loc[["osm_w40", "osm_w43"], "class"].tolist() == ["footway", "footway"]  # walk-only ways
+    assert roads.loc[["osm_w40", "osm_w43"], "status"].tolist() == ["built", "built"]
     assert roads.loc["osm_w10", ["class", "status", "width_m"]].tolist() == ["arterial", "built", 14.0]
     assert roads.loc["osm_w20", ["class", "width_m"]].tolist() == ["secondary", 30.0]
     assert roads.loc["osm_w30", ["class", "status"]].tolist() == ["secondary", "under_construction"]
@@ -488,6 +499,9 @@ def test_tag_rules_use_model_vocabularies():
     rules = osm_tags()
     model = input_model()
     assert set(rules["roads"]["class"].values()) <= set(model.vocabulary("road_class").keys)
-    assert {"footway", "path", "cycleway", "steps", "pedestrian", "track"} <= set(rules["roads"]["not_roads"])
+    assert rules["roads"]["walk_only"]["class"] in model.vocabulary("road_class").keys
+    walk = set(rules["roads"]["walk_only"]["highway"])
+    assert walk == {"footway", "path", "cycleway", "steps", "pedestrian"}
+    assert not walk & (set(rules["roads"]["not_roads"]) | set(rules["roads"]["class"]))
     categories = {rule["category"] for rule in rules["facilities"]["rules"]}
     assert categories <= set(model.vocabulary("facility_category").keys)

@@ -34,6 +34,9 @@ from blockcheck.catalogue import Entry, load_data, location
 from blockcheck.crs import reproject_layers, resolve_metric_crs
 from blockcheck.errors import CatalogueError, OSMImportError, WouldOverwriteError
 from blockcheck.inputs.model import input_model
+from blockcheck.inputs.osm_roads import road_lines
+from blockcheck.inputs.osm_roads import tag_column as _col
+from blockcheck.inputs.osm_roads import tag_number as _number
 from blockcheck.io import write_gpkg
 
 __all__ = [
@@ -65,7 +68,6 @@ _UNESCAPE = re.compile(r"\\(.)")
 _RULE_KEYS = {"when", "contains", "unless", "layers", "only_outside"}
 _REF = "__osm_ref"  # "n123" node, "w123" way, "r123" relation
 _GEOMETRY_KINDS = {"points": "point", "lines": "line", "multipolygons": "polygon"}
-_METRE_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:m|meters?|metres?)?\s*$", re.IGNORECASE)
 
 
 def parse_hstore(text: str | None) -> dict[str, str]:
@@ -123,7 +125,7 @@ def osm_tags() -> dict:
     rules = load_data("osm_tags.toml")
     model = input_model()
     checks = {name: rules[name].get("rules", []) for name in ("green", "facilities", "buildings", "parcels")}
-    checks["roads"] = [{"class": c} for c in rules["roads"]["class"].values()]
+    checks["roads"] = [{"class": c} for c in [*rules["roads"]["class"].values(), rules["roads"]["walk_only"]["class"]]]
     checks["roads"] += [{"status": s["status"]} for s in rules["roads"]["lifecycle"].values()]
     for layer, layer_rules in checks.items():
         spec = model.layer(layer)
@@ -142,7 +144,7 @@ def osm_tags() -> dict:
 
 def _needed_keys(rules: Mapping) -> set[str]:
     """Every tag key the rules (and the attribute fields) read."""
-    keys = {"name", "highway", "width", "lanes", "beds", "capacity", "building:levels", "start_date", "access"}
+    keys = {"name", "highway", "width", "lanes", "beds", "capacity", "building:levels", "start_date", "access", "foot"}
     keys |= {life["class_tag"] for life in rules["roads"]["lifecycle"].values()}
     for section in rules.values():
         for rule in [section, *section.get("rules", [])]:
@@ -272,11 +274,6 @@ def _clip(frame: gpd.GeoDataFrame, box: shapely.Polygon, kind: str) -> gpd.GeoDa
     return out
 
 
-def _col(tags: pd.DataFrame, key: str) -> pd.Series:
-    """Tag `key` as a string Series (NaN where absent)."""
-    return tags[key] if key in tags.columns else pd.Series(np.nan, index=tags.index, dtype=object)
-
-
 def _condition(tags: pd.DataFrame, conditions: Mapping[str, object]) -> np.ndarray:
     """True where every tag condition holds ("*" = present and not "no"; list = any of)."""
     mask = np.ones(len(tags), dtype=bool)
@@ -317,32 +314,6 @@ def _classify(source: gpd.GeoDataFrame, layer: str, section: Mapping) -> gpd.Geo
     for field in sorted({k for r in rules for k in r if k not in _RULE_KEYS}) + ["only_outside"]:
         table = np.array([r.get(field) for r in rules] + [None], dtype=object)
         out["__only_outside" if field == "only_outside" else field] = table[picked]
-    return out
-
-
-def _number(values: pd.Series) -> pd.Series:
-    """Numeric tag values (``12``, ``12.5``, ``12 m``) as floats, NaN otherwise."""
-    text = values.astype(object).where(values.notna(), "").astype(str)
-    return pd.to_numeric(text.str.extract(_METRE_NUMBER, expand=False), errors="coerce")
-
-
-def _roads(lines: gpd.GeoDataFrame, cfg: Mapping) -> gpd.GeoDataFrame:
-    """Road lines with class, status and width from highway=* ways."""
-    highway = _col(lines, "highway")
-    classes = highway.map(cfg["class"])
-    status = pd.Series(np.where(classes.notna(), cfg["default_status"], None), index=lines.index, dtype=object)
-    for value, life in cfg["lifecycle"].items():
-        is_life = (highway == value).to_numpy()
-        sub = _col(lines, life["class_tag"]).map(cfg["class"])
-        classes = classes.where(~is_life, sub)
-        status = status.where(~(is_life & sub.notna()), life["status"])
-    keep = classes.notna().to_numpy()
-    out = lines[keep].copy()
-    width = _number(_col(out, "width"))
-    lanes = pd.to_numeric(_col(out, "lanes"), errors="coerce")
-    out["class"] = classes[keep]
-    out["status"] = status[keep]
-    out["width_m"] = width.fillna(lanes * cfg["lane_width_m"])
     return out
 
 
@@ -459,7 +430,7 @@ def import_osm(
         msg = f"{osm_path}: no OSM features inside the extract's box {tuple(round(v, 6) for v in box.bounds)}."
         raise OSMImportError(msg)
     say(0.45, "mapping tags to the data model")
-    mapped: dict[str, gpd.GeoDataFrame] = {"roads": _roads(sources["lines"], rules["roads"])}
+    mapped: dict[str, gpd.GeoDataFrame] = {"roads": road_lines(sources["lines"], rules["roads"])}
     for layer in ("green", "facilities", "buildings", "parcels", "parking"):
         parts = [_classify(sources[name], name, rules[layer]) for name in rules[layer]["layers"]]
         mapped[layer] = pd.concat(parts, ignore_index=True) if parts else gpd.GeoDataFrame(geometry=[], crs=4326)

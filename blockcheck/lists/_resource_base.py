@@ -228,7 +228,7 @@ def street_corner_angle_deg(geometry: np.ndarray, roads: gpd.GeoDataFrame, *, fr
     street's half red-line width (``width_m``, or :data:`DEFAULT_ROAD_WIDTH_M`
     by class) plus `frontage_max_dist_m` of the street's centre line and the
     edge runs parallel to it (within :data:`PARALLEL_TOLERANCE_DEG`). Internal
-    compound roads are not streets. A plot fronting streets in two directions
+    compound roads and walk-only ways (``footway``) are not streets. A plot fronting streets in two directions
     at 90° sits on a street corner; one fronting a single street, or two
     parallel ones, scores 0.
     """
@@ -237,7 +237,7 @@ def street_corner_angle_deg(geometry: np.ndarray, roads: gpd.GeoDataFrame, *, fr
     if roads is None or roads.empty or not len(geometry):
         return out
     cls = _str(roads, "class")
-    streets = roads[cls != "internal"]
+    streets = roads[~np.isin(cls, ["internal", "footway"])]
     if streets.empty:
         return out
     width = _num(streets, "width_m")

@@ -527,7 +527,7 @@ def road_placements(roads: gpd.GeoDataFrame | None, blocks: gpd.GeoDataFrame) ->
     src = source_defaults("road")
     if roads is None or roads.empty:
         return _empty().set_crs(blocks.crs, allow_override=True)
-    todo = roads[(roads["status"] != "built") & (roads["class"] != "internal")].copy()
+    todo = roads[(roads["status"] != "built") & ~roads["class"].isin(["internal", "footway"])].copy()
     if todo.empty:
         return _empty().set_crs(blocks.crs, allow_override=True)
     zones = gpd.GeoDataFrame(

@@ -1,0 +1,57 @@
+"""Roads and walk-only ways of an OpenStreetMap extract (the ``[roads]`` rules of ``data/osm_tags.toml``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+__all__ = ["road_lines", "tag_column", "tag_number"]
+
+_METRE_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:m|meters?|metres?)?\s*$", re.IGNORECASE)
+
+
+def tag_column(tags: pd.DataFrame, key: str) -> pd.Series:
+    """Tag `key` as a string Series (NaN where absent)."""
+    return tags[key] if key in tags.columns else pd.Series(np.nan, index=tags.index, dtype=object)
+
+
+def tag_number(values: pd.Series) -> pd.Series:
+    """Numeric tag values (``12``, ``12.5``, ``12 m``) as floats, NaN otherwise."""
+    text = values.astype(object).where(values.notna(), "").astype(str)
+    return pd.to_numeric(text.str.extract(_METRE_NUMBER, expand=False), errors="coerce")
+
+
+def road_lines(lines: gpd.GeoDataFrame, cfg: Mapping) -> gpd.GeoDataFrame:
+    """Road lines with class, status and width from highway=* ways, walk-only ways included.
+
+    Roads: ``[roads.class]`` of the highway value (or of its lifecycle tag).
+    Walk-only ways (``[roads.walk_only]``): a highway value of its list whose
+    ``foot`` tag is allowed, or not denied while ``access`` is not denied; they
+    get the walk-only class (``footway``) and the default status.
+    """
+    highway = tag_column(lines, "highway")
+    classes = highway.map(cfg["class"])
+    status = pd.Series(np.where(classes.notna(), cfg["default_status"], None), index=lines.index, dtype=object)
+    for value, life in cfg["lifecycle"].items():
+        is_life = (highway == value).to_numpy()
+        sub = tag_column(lines, life["class_tag"]).map(cfg["class"])
+        classes = classes.where(~is_life, sub)
+        status = status.where(~(is_life & sub.notna()), life["status"])
+    walk = cfg["walk_only"]
+    foot, access = tag_column(lines, "foot"), tag_column(lines, "access")
+    allowed = foot.isin(walk["foot_allowed"]) | ~(foot.isin(walk["foot_denied"]) | access.isin(walk["access_denied"]))
+    is_walk = (classes.isna() & highway.isin(walk["highway"]) & allowed).to_numpy()
+    classes = classes.where(~is_walk, walk["class"])
+    status = status.where(~is_walk, cfg["default_status"])
+    keep = classes.notna().to_numpy()
+    out = lines[keep].copy()
+    width = tag_number(tag_column(out, "width"))
+    lanes = pd.to_numeric(tag_column(out, "lanes"), errors="coerce")
+    out["class"] = classes[keep]
+    out["status"] = status[keep]
+    out["width_m"] = width.fillna(lanes * cfg["lane_width_m"])
+    return out
