@@ -156,7 +156,7 @@ def lists_revision(tables: dict[str, pd.DataFrame], *, conformed: bool = False) 
     str
         16 hexadecimal digits of a SHA-256 over each list's name and its rows
         as CSV text (values as :func:`value_text` gives them, header first,
-        ``\n`` line ends, quoted where needed: what pandas' ``to_csv`` writes).
+        ``\\n`` line ends, quoted where needed: what pandas' ``to_csv`` writes).
     """
     digest = hashlib.sha256()
     for name in EIGHT_LISTS:
@@ -167,45 +167,67 @@ def lists_revision(tables: dict[str, pd.DataFrame], *, conformed: bool = False) 
         rows = frame if conformed else conform(pd.DataFrame(frame).drop(columns="geometry", errors="ignore"), table)
         rows = rows.sort_values(table.key, kind="stable")
         digest.update(name.encode("utf-8"))
-        for part in csv_parts([_column_text(rows[column]).tolist() for column in rows.columns], list(rows.columns)):
+        for part in csv_parts([_column_text(rows[column]) for column in rows.columns], list(rows.columns)):
             digest.update(part.encode("utf-8"))
     return digest.hexdigest()[:16]
+
+
+#: Characters the csv module quotes a field for, in every Python version (the delimiter, the quote, the line end),
+#: and those it treats differently by version (a part with any of them is written by the csv module itself).
+_QUOTED_FOR = (",", '"', "\n")
+_CSV_MODULE_ONLY = ("\r", "\x00")
 
 
 def csv_parts(columns: list[list[str]], header: list[str]) -> Iterator[str]:
     """The CSV text of a table of texts, `header` first, in parts of :data:`_DIGEST_ROWS` rows.
 
-    Written by Python's csv module as pandas' ``DataFrame.to_csv(index=False,
-    lineterminator="\n")`` writes it (pandas writes with the same module and
-    these settings: ``,``, ``"`` doubled inside quotes, quotes where needed),
-    without making a DataFrame of the texts.
+    The text pandas' ``DataFrame.to_csv(index=False, lineterminator="\\n")``
+    writes (pandas writes with Python's csv module and these settings: ``,``,
+    fields with ``,``, ``"`` or a line end quoted, ``"`` doubled inside
+    quotes), without making a DataFrame of the texts: a part of two or more
+    columns without carriage returns or NUL characters is joined at C speed
+    (its fields quoted as the csv module quotes them), any other is written
+    by the csv module.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
+    yield buffer.getvalue()
     n_rows = len(columns[0]) if columns else 0
     for start in range(0, n_rows, _DIGEST_ROWS):  # in parts: never the whole list as one text
-        writer.writerows(zip(*(c[start : start + _DIGEST_ROWS] for c in columns), strict=True))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue()
+        part = [c[start : start + _DIGEST_ROWS] for c in columns]
+        joined = ["".join(c) for c in part]
+        if len(part) < 2 or any(x in text for text in joined for x in _CSV_MODULE_ONLY):
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerows(zip(*part, strict=True))
+            yield buffer.getvalue()
+            continue
+        fields = [
+            [_quoted(v) for v in column] if any(x in text for x in _QUOTED_FOR) else column
+            for column, text in zip(part, joined, strict=True)
+        ]
+        yield "\n".join(map(",".join, zip(*fields, strict=True))) + "\n"
 
 
-def _column_text(values: pd.Series) -> pd.Series:
+def _quoted(text: str) -> str:
+    """A field as the csv module writes it (its quoting rules for ``,``, ``"`` and a line end)."""
+    if "," in text or '"' in text or "\n" in text:  # _QUOTED_FOR
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _column_text(values: pd.Series) -> list[str]:
     """:func:`value_text` of every value of a column, a whole column at a time where its type allows."""
-    missing = values.isna().to_numpy()
     kind = values.dtype.kind
     if kind in "fiu" or (kind == "O" and pd.api.types.infer_dtype(values, skipna=True) in ("floating", "integer")):
-        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
-        text = np.array([f"{v:.6g}" for v in numbers.tolist()], dtype=object)
+        text = [f"{v:.6g}" for v in values.to_numpy(dtype="float64", na_value=np.nan).tolist()]
     elif kind == "O" and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-        text = values.to_numpy(dtype=object).copy()
+        text = values.tolist()
     else:
-        return values.astype(object).where(values.notna(), None).map(value_text)
-    text[missing] = ""
-    return pd.Series(text, index=values.index, dtype=object)
+        return values.astype(object).where(values.notna(), None).map(value_text).tolist()
+    for i in np.flatnonzero(values.isna().to_numpy()).tolist():
+        text[i] = ""
+    return text
 
 
 def value_text(value: object) -> str:
