@@ -75,6 +75,8 @@ class FieldSpec:
     label_zh: str = ""
     label_en: str = ""
     description: str = ""
+    #: False for optional fields whose absence changes nothing computed (no "optional fields not present" note).
+    note_absent: bool = True
 
     @property
     def python_type(self) -> type:
@@ -140,7 +142,7 @@ class InputModel:
         return self.vocabularies[name]
 
 
-_FIELD_TYPES = {"required": bool, "min": float, "max": float}
+_FIELD_TYPES = {"required": bool, "min": float, "max": float, "note_absent": bool}
 _GEOMETRIES = ("polygon", "line", "point_or_polygon")
 
 

@@ -34,7 +34,7 @@ from blockcheck.catalogue import Entry, load_data, location
 from blockcheck.crs import reproject_layers, resolve_metric_crs
 from blockcheck.errors import CatalogueError, OSMImportError, WouldOverwriteError
 from blockcheck.inputs.model import input_model
-from blockcheck.inputs.osm_roads import road_lines
+from blockcheck.inputs.osm_roads import GRADE_TAGS, grade_fields, road_lines
 from blockcheck.inputs.osm_roads import tag_column as _col
 from blockcheck.inputs.osm_roads import tag_number as _number
 from blockcheck.io import write_gpkg
@@ -144,7 +144,19 @@ def osm_tags() -> dict:
 
 def _needed_keys(rules: Mapping) -> set[str]:
     """Every tag key the rules (and the attribute fields) read."""
-    keys = {"name", "highway", "width", "lanes", "beds", "capacity", "building:levels", "start_date", "access", "foot"}
+    keys = {
+        "name",
+        "highway",
+        "width",
+        "lanes",
+        "beds",
+        "capacity",
+        "building:levels",
+        "start_date",
+        "access",
+        "foot",
+        *GRADE_TAGS,
+    }
     keys |= {life["class_tag"] for life in rules["roads"]["lifecycle"].values()}
     for section in rules.values():
         for rule in [section, *section.get("rules", [])]:
@@ -487,6 +499,7 @@ def _build_layers(mapped: Mapping[str, gpd.GeoDataFrame], rules: Mapping) -> dic
                 "class": roads["class"],
                 "status": roads["status"],
                 "width_m": roads["width_m"],
+                **grade_fields(roads),
             },
         ),
         "green": (green, {"green_id": _ids(green), "name": _col(green, "name"), "kind": green["kind"]}),

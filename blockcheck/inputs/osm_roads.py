@@ -9,7 +9,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-__all__ = ["road_lines", "tag_column", "tag_number"]
+__all__ = ["GRADE_TAGS", "grade_fields", "road_lines", "tag_column", "tag_number"]
+
+#: OSM tags that become the grade fields of the roads layer (bridge, tunnel, layer).
+GRADE_TAGS = ("bridge", "tunnel", "layer")
 
 _METRE_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:m|meters?|metres?)?\s*$", re.IGNORECASE)
 
@@ -54,4 +57,22 @@ def road_lines(lines: gpd.GeoDataFrame, cfg: Mapping) -> gpd.GeoDataFrame:
     out["class"] = classes[keep]
     out["status"] = status[keep]
     out["width_m"] = width.fillna(lanes * cfg["lane_width_m"])
+    return out
+
+
+def grade_fields(roads: pd.DataFrame) -> dict[str, pd.Series]:
+    """The grade fields of the roads layer from the OSM tags ``bridge``, ``tunnel`` and ``layer``.
+
+    ``bridge`` / ``tunnel`` are ``"yes"`` where the tag is present and not
+    ``no`` (bridge=viaduct, tunnel=culvert … included), empty otherwise;
+    ``layer`` is the tag as an integer in [-5, 5] (OSM's range), empty when
+    missing or not a whole number there.
+    """
+    out = {}
+    for key in ("bridge", "tunnel"):
+        value = tag_column(roads, key)
+        present = value.notna() & (value.astype(str).str.strip() != "") & (value != "no")
+        out[key] = pd.Series(np.where(present.to_numpy(), "yes", None), index=roads.index, dtype=object)
+    layer = pd.to_numeric(tag_column(roads, "layer"), errors="coerce")
+    out["layer"] = layer.where((layer == layer.round()) & (layer.abs() <= 5))
     return out

@@ -24,6 +24,7 @@ from blockcheck.inputs.model import FieldSpec, InputModel, LayerSpec, input_mode
 from blockcheck.inputs.plausibility import check_places
 from blockcheck.inputs.read import RawLayer, read_raw_layers
 from blockcheck.inputs.report import ERROR, INFO, WARNING, ValidationReport
+from blockcheck.network.grade import crossings_without_shared_vertex
 
 __all__ = ["CheckedInput", "validate_input"]
 
@@ -100,7 +101,7 @@ def _check_fields(
         if fs.name not in present:
             if fs.required:
                 _report_missing_field(frame, spec, fs, report)
-            else:
+            elif fs.note_absent:
                 missing_optional.append(fs.name)
             continue
         column = frame[fs.name]
@@ -395,6 +396,37 @@ def _check_block_overlaps(blocks: gpd.GeoDataFrame, report: ValidationReport) ->
         )
 
 
+#: Crossings named in the grade-separation note.
+_CROSSINGS_SHOWN = 5
+
+
+def _report_grade_crossings(roads: gpd.GeoDataFrame, report: ValidationReport) -> None:
+    """Information: roads of different grades that cross without a shared vertex (not junctions of the walk).
+
+    The rule is :mod:`blockcheck.network.grade`: a bridge or tunnel, or a way on
+    another ``layer``, meets the ways it crosses only where they share a vertex.
+    Reported as information (count and the first locations), never as an error.
+    """
+    points, pairs = crossings_without_shared_vertex(roads)
+    if not len(points):
+        return
+    xy = shapely.get_coordinates(points[:_CROSSINGS_SHOWN])
+    shown = "; ".join(f"({x:.1f}, {y:.1f}) {pair}" for (x, y), pair in zip(xy, pairs[:_CROSSINGS_SHOWN], strict=True))
+    report.add(
+        INFO,
+        "grade_separated_crossings",
+        "roads",
+        f"{len(points)} crossing(s) between roads of different grade (bridge, tunnel or layer) without a shared vertex "
+        f"are not junctions of the walking network, e.g. at {shown} (x, y in {roads.crs.to_string()}).",
+        fix=(
+            "Nothing to do where one passes over the other. Where the ways really meet, give both a vertex at the "
+            "crossing (QGIS: Vector ▸ Geometry Tools ▸ Add vertices / snapping), or correct bridge, tunnel, layer."
+        ),
+        field="bridge",
+        ids=sorted({i for pair in pairs for i in pair.split(" / ")}),
+    )
+
+
 def validate_input(
     path: str | os.PathLike,
     mapping: Mapping | None = None,
@@ -491,6 +523,8 @@ def validate_input(
             checked = reproject_layers(checked, metric)
             if "blocks" in checked:
                 _check_block_overlaps(checked["blocks"], report)
+            if "roads" in checked:
+                _report_grade_crossings(checked["roads"], report)
     if not report.ok:
         checked = {}
     return CheckedInput(layers=checked, crs=metric, report=report, sources={n: r.source for n, r in raw.items()})

@@ -17,6 +17,7 @@ from scipy.spatial import cKDTree
 
 from blockcheck.crs import is_metric
 from blockcheck.errors import CRSError, InputError
+from blockcheck.network.grade import edge_groups, grade_groups, node_keys
 
 #: Road statuses walked on by default (planned roads cannot be walked yet).
 DEFAULT_STATUSES = ("built",)
@@ -139,10 +140,11 @@ class WalkNetwork:
 # ----------------------------------------------------------------- build ----
 
 
-def _line_parts(roads: gpd.GeoDataFrame) -> np.ndarray:
-    """Single LineStrings of the roads (multi-parts exploded, empty/missing dropped)."""
+def _line_parts(roads: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Single LineStrings of the roads (multi-parts exploded, empty/missing dropped) and their row positions."""
     geoms = np.asarray(roads.geometry.values, dtype=object)
-    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    present = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    geoms = geoms[present]
     type_ids = shapely.get_type_id(geoms)
     bad = ~np.isin(type_ids, (1, 5))  # LineString, MultiLineString
     if bad.any():
@@ -153,7 +155,8 @@ def _line_parts(roads: gpd.GeoDataFrame) -> np.ndarray:
             "MultiLineStrings; remove or convert the other features."
         )
         raise InputError(msg)
-    return shapely.get_parts(geoms)
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    return parts, present[index]
 
 
 def build_walk_network(
@@ -200,9 +203,12 @@ def build_walk_network(
     -----
     Selected lines are noded with :func:`shapely.node` (GEOS noding): lines are
     split wherever they cross or touch, and overlapping duplicates are merged.
-    Every crossing therefore becomes a junction, including bridges and
-    underpasses that the data do not separate (a known simplification of
-    centre-line networks). Edges of zero length are dropped; parallel edges
+    Grade separation (:mod:`blockcheck.network.grade`): with the optional fields
+    ``bridge``, ``tunnel`` and ``layer``, lines of different grades (a bridge
+    or tunnel and anything else, or different layers) meet only where they
+    share a vertex, not where they merely cross; without them every crossing
+    becomes a junction, bridges and underpasses included (the simplification
+    of centre-line networks). Edges of zero length are dropped; parallel edges
     between the same two nodes are kept as edges (points can snap to either)
     but the adjacency keeps only the shortest.
     """
@@ -222,7 +228,8 @@ def build_walk_network(
     statuses = tuple(statuses)
     exclude_classes = tuple(exclude_classes)
     keep = roads["status"].isin(statuses).to_numpy() & ~roads["class"].isin(exclude_classes).to_numpy()
-    lines = _line_parts(roads.loc[keep]) if keep.any() else np.empty(0, dtype=object)
+    walkable = roads.loc[keep]
+    lines, feature = _line_parts(walkable) if keep.any() else (np.empty(0, dtype=object), np.empty(0, np.int64))
     if lines.size == 0:
         msg = (
             f"No walkable roads: none of the {len(roads)} roads has status in {list(statuses)} and class outside "
@@ -235,12 +242,18 @@ def build_walk_network(
     length_m = shapely.length(edges)
     edges, length_m = edges[length_m > 0], length_m[length_m > 0]
 
-    # End nodes: first and last coordinate of each edge, merged on a grid of node_precision_m.
+    # End nodes: first and last coordinate of each edge, merged on a grid of node_precision_m
+    # (and, with grade fields, by grade: see blockcheck.network.grade).
     coords_xy, coord_edge = shapely.get_coordinates(edges, return_index=True)
     last = np.cumsum(np.bincount(coord_edge, minlength=edges.shape[0])) - 1
     first_coord = np.r_[0, last[:-1] + 1]
     ends_xy = np.concatenate([coords_xy[first_coord], coords_xy[last]])
-    keys = np.round(ends_xy / node_precision_m).astype(np.int64)
+    group = grade_groups(walkable, feature)
+    if group is None:
+        keys = np.round(ends_xy / node_precision_m).astype(np.int64)
+    else:
+        end_group = np.tile(edge_groups(edges, lines, group), 2)
+        keys = node_keys(ends_xy, end_group, lines, group, node_precision_m)
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
     node_xy_m = ends_xy[first]
