@@ -432,6 +432,19 @@ def _save(book: Workbook, path: Path) -> None:
         ExcelWriter(book, archive).save()
 
 
+def _save_atomic(book: Workbook, path: Path) -> Path:
+    """Save `book` at `path` through a temporary file of this writer's own: a failed save (full disk) leaves none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    try:
+        _save(book, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
 def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], *, lang: str = "zh") -> Path:
     """Write the lists, the data-gap list and the project history to an .xlsx file, atomically, row by row.
 
@@ -473,9 +486,6 @@ def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], 
     from openpyxl.packaging.custom import StringProperty
 
     check_lang(lang)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")  # this writer's own temporary file
     synthetic = meta_synthetic(tables.get(META_LAYER))
     red = settings()["synthetic"]["background"].lstrip("#").upper() if synthetic else None
     book = Workbook(write_only=True)  # every sheet is written top to bottom once, straight to a temporary file
@@ -496,13 +506,7 @@ def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], 
     if truncated:  # the sheets showing only the first rows of their list: on import the rest is never "deleted"
         value = json.dumps(truncated, ensure_ascii=False)
         book.custom_doc_props.append(StringProperty(name=TRUNCATED_PROPERTY, value=value))
-    try:
-        _save(book, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a failed save (full disk) leaves no partial file
-        raise
-    return path
+    return _save_atomic(book, Path(path))
 
 
 def write_table(
@@ -532,9 +536,6 @@ def write_table(
     from blockcheck.outputs import MARK
 
     check_lang(lang)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     book = Workbook(write_only=True)
     book.properties.creator = MARK
     styles = _Styles(book)
@@ -546,10 +547,4 @@ def write_table(
 
     how = {"lang": lang, "red": None, "layer": title, "styles": styles}
     _write_sheet(book, title[:31], title, headers, n_rows, make, slice(None), **how)
-    try:
-        book.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return _save_atomic(book, Path(path))
