@@ -16,12 +16,15 @@ snapped points is
     snap(source) + along-network distance + snap(target),
 
 where the along-network part starts and ends at the snapped positions, inside
-the edges (see :func:`nearest_source_distance_m`).
+the edges (see :func:`nearest_source_distance_m`). Points are never attached to
+a *fragment*, a small connected piece of the network (see
+:mod:`blockcheck.network.fragments`).
 
 All coordinates are in one projected CRS with metre units.
 """
 
 from blockcheck.network.distance import nearest_source_distance_m
+from blockcheck.network.fragments import FRAGMENT_COLUMNS, fragment_table
 from blockcheck.network.graph import (
     DEFAULT_EXCLUDE_CLASSES,
     DEFAULT_STATUSES,
@@ -38,6 +41,7 @@ __all__ = [
     "DEFAULT_EXCLUDE_CLASSES",
     "DEFAULT_STATUSES",
     "DISTANCE_TOLERANCE_M",
+    "FRAGMENT_COLUMNS",
     "NODE_PRECISION_M",
     "SNAP_PIECE_MAX_M",
     "Access",
@@ -45,6 +49,7 @@ __all__ = [
     "WalkNetwork",
     "access_costs",
     "build_walk_network",
+    "fragment_table",
     "nearest_source_distance_m",
     "point_array",
     "snap_points",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -101,6 +102,13 @@ class WalkNetwork:
         lengths in metres; parallel edges keep the shortest, self-loops are left out.
     crs
         CRS of the roads the network was built from, or None if they had none.
+    component, fragment
+        Per edge: its connected component and whether that component is a
+        fragment (points are not attached to fragments, see
+        :func:`blockcheck.network.snap_points`).
+    main_pieces, main_tree
+        Snapping indexes over the edges outside fragments (edge numbers are
+        those of the whole network); None when there is no fragment.
     pieces
         Private snapping index (edges cut into straight pieces of at most
         :data:`SNAP_PIECE_MAX_M`, KD-tree over their midpoints).
@@ -115,6 +123,13 @@ class WalkNetwork:
     adjacency: csr_matrix = field(repr=False)
     crs: CRS | None = None
     pieces: _PieceIndex | None = field(default=None, repr=False)
+    #: Connected component of each edge (labels of :func:`scipy.sparse.csgraph.connected_components`).
+    component: np.ndarray | None = field(default=None, repr=False)
+    #: True for the edges of fragments (see :func:`build_walk_network`); all False when none.
+    fragment: np.ndarray | None = field(default=None, repr=False)
+    #: Snapping index and STRtree of the edges outside fragments (None when there is no fragment).
+    main_pieces: _PieceIndex | None = field(default=None, repr=False)
+    main_tree: shapely.STRtree | None = field(default=None, repr=False)
     #: CSR buffers of the adjacency plus a super-source row (see :func:`nearest_source_distance_m`).
     _super_source_buffers: list = field(default_factory=list, init=False, repr=False, compare=False)
 
@@ -166,6 +181,7 @@ def build_walk_network(
     exclude_classes: Iterable[str] = DEFAULT_EXCLUDE_CLASSES,
     node_precision_m: float = NODE_PRECISION_M,
     largest_component_only: bool = False,
+    fragment_max_m: float = 0.0,
 ) -> WalkNetwork:
     """Build the walking network from road centre lines.
 
@@ -185,6 +201,13 @@ def build_walk_network(
         Keep only the connected piece of network with the greatest total length.
         Default False: isolated pieces (e.g. a built road whose links are still
         planned) stay, and points snapped to them reach only what lies on them.
+    fragment_max_m
+        A connected component whose edges total less than this many metres,
+        other than the longest component, is a *fragment*: it stays in the
+        network but no point is attached to it (:func:`snap_points` takes the
+        nearest edge outside fragments; see :mod:`blockcheck.network.fragments`
+        for the rule and the value meant for runs, 1000 m). Default 0: no
+        fragment.
 
     Returns
     -------
@@ -272,6 +295,13 @@ def build_walk_network(
         node_xy_m = node_xy_m[used]
         u, v = uv[: u.shape[0]], uv[u.shape[0] :]
         adjacency = _adjacency(u, v, length_m, node_xy_m.shape[0])
+    component, fragment = _fragments(adjacency, u, length_m, fragment_max_m)
+    main = np.flatnonzero(~fragment)
+    main_pieces = main_tree = None
+    if main.size < edges.shape[0]:
+        main_pieces = _piece_index(edges[main])
+        main_pieces = dataclasses.replace(main_pieces, edge=main[main_pieces.edge])
+        main_tree = shapely.STRtree(edges[main])
     return WalkNetwork(
         node_xy_m=node_xy_m,
         u=u,
@@ -282,7 +312,28 @@ def build_walk_network(
         adjacency=adjacency,
         crs=roads.crs,
         pieces=_piece_index(edges),
+        component=component,
+        fragment=fragment,
+        main_pieces=main_pieces,
+        main_tree=main_tree,
     )
+
+
+def _fragments(
+    adjacency: csr_matrix, u: np.ndarray, length_m: np.ndarray, fragment_max_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Connected component of each edge, and True for edges of components shorter than `fragment_max_m`.
+
+    The longest component is never a fragment (a network made of short pieces
+    still has one part points are attached to).
+    """
+    _, label = connected_components(adjacency, directed=False)
+    component = label[u]
+    total_m = np.bincount(component, weights=length_m)
+    short = total_m < float(fragment_max_m)
+    if total_m.size:
+        short[np.argmax(total_m)] = False
+    return component, short[component]
 
 
 def _adjacency(u: np.ndarray, v: np.ndarray, length_m: np.ndarray, n_nodes: int) -> csr_matrix:

@@ -30,11 +30,16 @@ class Snapped:
     snap_m
         Straight-line distance from the point to its attachment point, in metres
         (inf when not attached).
+    fragment_edge
+        The fragment edge each point is nearest to when that moved it farther
+        to an edge outside fragments, else ``-1``; None when the network has no
+        fragment (see :func:`snap_points`).
     """
 
     edge: np.ndarray
     offset_m: np.ndarray
     snap_m: np.ndarray
+    fragment_edge: np.ndarray | None = None
     #: Cache of :func:`access_costs` per network (filled on first use).
     _access: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -43,7 +48,8 @@ class Snapped:
 
     def take(self, positions: np.ndarray) -> Snapped:
         """The points at `positions` (indices or a boolean mask), with their cached access costs."""
-        out = Snapped(self.edge[positions], self.offset_m[positions], self.snap_m[positions])
+        frag = None if self.fragment_edge is None else self.fragment_edge[positions]
+        out = Snapped(self.edge[positions], self.offset_m[positions], self.snap_m[positions], frag)
         for key, (network, access) in self._access.items():
             out._access[key] = (
                 network,
@@ -157,7 +163,7 @@ def _check_network_crs(network: WalkNetwork, points: object, what: str) -> None:
 
 
 def snap_points(network: WalkNetwork, points: object, *, max_snap_m: float = np.inf) -> Snapped:
-    """Attach points to the nearest point of the nearest network edge.
+    """Attach points to the nearest point of the nearest network edge outside fragments.
 
     Parameters
     ----------
@@ -196,32 +202,69 @@ def snap_points(network: WalkNetwork, points: object, *, max_snap_m: float = np.
     are retried with a larger ``k`` and finally with
     :meth:`shapely.STRtree.query_nearest` and :func:`shapely.line_locate_point`.
     Among equidistant edges one is chosen arbitrarily.
+
+    Fragments (issue 19.4): no point is attached to an edge of a fragment
+    (a small connected component, :func:`build_walk_network`'s
+    ``fragment_max_m``). A point whose nearest edge lies in a fragment is
+    attached to the nearest edge outside fragments instead, by the same rule
+    and within the same `max_snap_m` (beyond it: unattached); when that moves
+    it farther, ``fragment_edge`` keeps the fragment edge it was nearest to
+    (for the report), otherwise -1. Points nearest to an edge outside
+    fragments are attached exactly as without fragments.
     """
     _check_network_crs(network, points, "points")
     geoms = point_array(points)
+    max_snap_m = float(max_snap_m)
+    edge, offset_m, snap_m = _nearest(network.pieces, network.tree, None, network, geoms, max_snap_m)
+    fragment_edge = None
+    if network.main_pieces is not None:
+        fragment_edge = np.full(edge.shape[0], -1, dtype=np.int64)
+        on = np.flatnonzero((edge >= 0) & network.fragment[np.maximum(edge, 0)])
+        if on.size:
+            main_edge = np.flatnonzero(~network.fragment)
+            e, o, d = _nearest(network.main_pieces, network.main_tree, main_edge, network, geoms[on], max_snap_m)
+            moved = d > snap_m[on]  # equidistant with an edge outside fragments: not moved, not counted
+            fragment_edge[on[moved]] = edge[on]
+            edge[on], offset_m[on], snap_m[on] = e, o, d
+    snapped = Snapped(edge, offset_m, snap_m, fragment_edge)
+    if edge.shape[0]:
+        access_costs(network, snapped)  # end nodes and costs, reused by every search
+    return snapped
+
+
+def _nearest(
+    pieces: _PieceIndex | None,
+    tree: shapely.STRtree,
+    tree_edge: np.ndarray | None,
+    network: WalkNetwork,
+    geoms: np.ndarray,
+    max_snap_m: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Edge, offset along it and distance of the nearest point on the edges of `pieces` / `tree`.
+
+    `tree_edge` maps the tree's positions to edge numbers (None: the same).
+    """
     n = geoms.shape[0]
     edge = np.full(n, -1, dtype=np.int64)
     offset_m = np.full(n, np.nan)
     snap_m = np.full(n, np.inf)
     if n == 0:
-        return Snapped(edge, offset_m, snap_m)
-    max_snap_m = float(max_snap_m)
+        return edge, offset_m, snap_m
     xy = shapely.get_coordinates(geoms)
     todo = np.arange(n)
-    if network.pieces is not None:
-        todo = _snap_by_pieces(network.pieces, xy, max_snap_m, edge, offset_m, snap_m)
+    if pieces is not None:
+        todo = _snap_by_pieces(pieces, xy, max_snap_m, edge, offset_m, snap_m)
     if todo.size:
         limit = {} if not np.isfinite(max_snap_m) else {"max_distance": max_snap_m}
-        (ipt, iedge), dist = network.tree.query_nearest(geoms[todo], return_distance=True, all_matches=False, **limit)
+        (ipt, iedge), dist = tree.query_nearest(geoms[todo], return_distance=True, all_matches=False, **limit)
         ipt = todo[ipt]
+        iedge = iedge if tree_edge is None else tree_edge[iedge]
         edge[ipt] = iedge
         snap_m[ipt] = dist
         offset_m[ipt] = shapely.line_locate_point(network.geometry[iedge], geoms[ipt])
     ok = edge >= 0
     offset_m[ok] = np.clip(offset_m[ok], 0.0, network.length_m[edge[ok]])
-    snapped = Snapped(edge, offset_m, snap_m)
-    access_costs(network, snapped)  # end nodes and costs, reused by every search
-    return snapped
+    return edge, offset_m, snap_m
 
 
 #: Numbers of nearest pieces tried in turn by the KD-tree snapping.
