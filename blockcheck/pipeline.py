@@ -22,7 +22,8 @@ from blockcheck.errors import ValidationError, WouldOverwriteError
 from blockcheck.inputs.completeness import COMPLETENESS_LAYER, completeness_table, format_completeness
 from blockcheck.inputs.field_mapping import Mapping, load_mapping
 from blockcheck.inputs.model import input_model
-from blockcheck.inputs.validate import CheckedInput, validate_input
+from blockcheck.inputs.report import ValidationReport
+from blockcheck.inputs.validate import CheckedInput, report_fragments, validate_input
 from blockcheck.io import write_gpkg
 from blockcheck.lists.data_gaps import DATA_GAPS_LAYER, METRIC_STATUS_LAYER
 from blockcheck.lists.resources import RESOURCE_LIST_LAYER, RESOURCE_MEMBERS_LAYER, RESOURCE_SUMMARY_LAYER
@@ -438,6 +439,16 @@ def _run_locked(
     )
 
 
+def _validation_with_fragments(checked: CheckResult, health) -> ValidationReport:
+    """The input's validation report and, when the walking network has fragments, the note on them."""
+    report = checked.checked.report
+    if health.fragments is None or not len(health.fragments):
+        return report
+    report = ValidationReport(report.source, list(report.issues))
+    report_fragments(report, health.fragments, health.network.crs)
+    return report
+
+
 def _run_tables(checked: CheckResult, assessment, strategy, *, population_raster, as_of_year: int) -> dict:
     """The run's own tables (not merged with analysts' work): metadata, standards, validation, allocation, evidence."""
     health = assessment.health
@@ -453,7 +464,7 @@ def _run_tables(checked: CheckResult, assessment, strategy, *, population_raster
         COMPLETENESS_LAYER: assessment.completeness,
         META_LAYER: pd.concat([meta, extra, notes], ignore_index=True),
         STANDARDS_LAYER: standards_table(checked.standards),
-        VALIDATION_LAYER: checked.checked.report.to_frame(),
+        VALIDATION_LAYER: _validation_with_fragments(checked, health).to_frame(),
     }
     if strategy is not None:
         tables = {"allocation": strategy.allocation, "allocation_remaining": strategy.allocation_remaining, **tables}

@@ -9,14 +9,24 @@ ramps, and both hospitals were attached to it.
 
 from __future__ import annotations
 
+import tempfile
+from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from shapely.geometry import LineString, Point
 
+from blockcheck.inputs.osm import import_osm
+from blockcheck.inputs.report import ValidationReport
+from blockcheck.inputs.validate import report_fragments
+from blockcheck.io import write_gpkg
+from blockcheck.metrics.accessibility import life_circle_coverage
 from blockcheck.network import build_walk_network, fragment_table, nearest_source_distance_m, snap_points
+from blockcheck.pipeline import check_input
+from blockcheck.steps import health_check as hc
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 XUEYUAN = REALDATA / "beijing-xueyuanlu-osm" / "map.osm"
@@ -93,7 +103,7 @@ def test_the_longest_component_is_never_a_fragment():
     assert snap_points(net, [_pt(10, 90)]).edge.tolist() == [0]
 
 
-def test_fragment_table():
+def test_fragment_table_and_note():
     net = build_walk_network(MAIN_AND_PIECE, fragment_max_m=FRAGMENT_MAX_M)
     people = snap_points(net, [_pt(520, 35), _pt(530, 45), _pt(100, 5)])
     sites = snap_points(net, [_pt(540, 42)])
@@ -104,3 +114,95 @@ def test_fragment_table():
     assert (row["x"], row["y"]) == pytest.approx((X0 + 525, Y0 + 40))
     assert (row["residents"], row["population"], row["facilities"]) == (2, 30.0, 1)
     assert fragment_table(build_walk_network(MAIN_AND_PIECE)).empty
+    report = ValidationReport("test")
+    report_fragments(report, table, net.crs)
+    (note,) = report.issues
+    assert note.severity == "info" and note.code == "walk_network_fragments" and note.layer == "roads"
+    assert note.message.startswith("1 isolated piece(s) of the walking network, 50 m in all")
+    assert "2 resident point(s) (30 persons) and 1 facility(ies)" in note.message
+    assert "(500525.0, 4400040.0) 50 m" in note.message and "network.fragment_max_length_m" in note.fix
+    empty = ValidationReport("test")
+    report_fragments(empty, table.iloc[:0], net.crs)
+    assert not empty.issues
+
+
+# ------------------------------------------------------------- real data ----
+
+
+@cache
+def _xueyuan() -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame]:
+    """The checked layers of the Xueyuan extract (one community over it) and its resident points."""
+    if not XUEYUAN.exists():
+        pytest.skip(f"real data not available: {XUEYUAN}")
+    layers = import_osm(XUEYUAN)
+    hull = shapely.union_all(layers["blocks"].geometry.to_numpy())
+    layers["communities"] = gpd.GeoDataFrame(
+        {
+            "community_id": ["C1"],
+            "name": ["学院路社区"],
+            "population": [30000],
+            "households": [11000],
+            "elderly_population": [5000],
+            "resident_workers": [15000],
+        },
+        geometry=[hull],
+        crs=layers["blocks"].crs,
+    )
+    folder = Path(tempfile.mkdtemp(prefix="xueyuan-fragments-"))
+    checked = check_input(write_gpkg(folder / "input.gpkg", layers))
+    health = hc.health_check(checked.checked.layers, checked.standards)
+    return checked.checked.layers, health.residents
+
+
+def _coverage(fragment_max_m: float) -> tuple[dict[str, float], float, object]:
+    """Whole-area walking coverage (hospital 1000 m, bus stop 500 m), the share of residential buildings on
+    pieces other than the longest, and the network."""
+    layers, residents = _xueyuan()
+    net = build_walk_network(layers["roads"], fragment_max_m=fragment_max_m)
+    area = gpd.GeoDataFrame(geometry=[shapely.union_all(layers["blocks"].geometry.values)], crs=net.crs)
+    area.index = ["ALL"]
+    ratios = life_circle_coverage(
+        area,
+        residents.assign(block_id="ALL"),
+        layers["facilities"],
+        net,
+        radius_by_category_m={"hospital": 1000.0, "bus_stop": 500.0},
+    )
+    snapped = snap_points(net, residents.geometry)
+    longest = np.argmax(np.bincount(net.component, weights=net.length_m))
+    cut_off = float((net.component[snapped.edge[snapped.is_snapped]] != longest).mean())
+    coverage = {
+        "hospital": float(ratios["hospital_coverage_1000m_walk_ratio"].iloc[0]),
+        "bus_stop": float(ratios["bus_stop_coverage_500m_walk_ratio"].iloc[0]),
+    }
+    return coverage, cut_off, net
+
+
+@pytest.mark.shared
+def test_shared_xueyuan_hospitals_reach_residents_and_no_building_is_cut_off():
+    layers, residents = _xueyuan()
+    assert len(residents) == 58
+    before, cut_before, _ = _coverage(0.0)  # no fragment: the nearest edge, as before issue 19.4
+    after, cut_after, _ = _coverage(FRAGMENT_MAX_M)
+    assert cut_before == pytest.approx(8 / 58)  # 13.8 % of residential buildings on cut-off pieces
+    assert cut_after == 0.0
+    assert before["hospital"] == pytest.approx(0.301, abs=0.001)
+    assert after["hospital"] == pytest.approx(0.732, abs=0.001)
+    assert before["bus_stop"] == pytest.approx(0.580, abs=0.001)
+    assert after["bus_stop"] == pytest.approx(0.837, abs=0.001)
+
+
+@pytest.mark.shared
+def test_shared_xueyuan_fragments_are_reported():
+    layers, residents = _xueyuan()
+    _, _, net = _coverage(FRAGMENT_MAX_M)
+    table = hc._fragments(net, residents, layers["facilities"])
+    assert len(table) == 14
+    assert table["length_m"].sum() == pytest.approx(2537.5, abs=0.5)
+    g6 = table.iloc[0]  # the G6 side road, joined to the rest only by expressway ramps
+    assert g6["length_m"] == pytest.approx(708.7, abs=0.1) and g6["facilities"] == 3
+    assert table["length_m"].iloc[1:].max() < 340
+    assert int(table["residents"].sum()) == 8 and int(table["facilities"].sum()) == 4
+    report = ValidationReport("xueyuan")
+    report_fragments(report, table, net.crs)
+    assert report.issues[0].message.startswith("14 isolated piece(s) of the walking network, 2,537 m in all")

@@ -427,6 +427,54 @@ def _report_grade_crossings(roads: gpd.GeoDataFrame, report: ValidationReport) -
     )
 
 
+#: Fragments named in the fragment note.
+_FRAGMENTS_SHOWN = 5
+
+
+def report_fragments(report: ValidationReport, fragments: pd.DataFrame, crs: CRS | None) -> None:
+    """Information: the walking network's fragments and the residents and facilities they would have caught.
+
+    The rule is :mod:`blockcheck.network.fragments`: a connected piece of the
+    walking network shorter than ``network.fragment_max_length_m`` (other than
+    the longest) is a fragment; no point is attached to it. Reported as
+    information (count, total length, residents and facilities attached to the
+    connected network instead, the longest fragments' locations), never as an
+    error; nothing when there is no fragment.
+
+    Parameters
+    ----------
+    report
+        The report the note is added to.
+    fragments
+        :func:`blockcheck.network.fragment_table` of the run's network.
+    crs
+        CRS of the locations (the network's).
+    """
+    if not len(fragments):
+        return
+    head = fragments.head(_FRAGMENTS_SHOWN)
+    shown = "; ".join(
+        f"({x:.1f}, {y:.1f}) {m:,.0f} m" for x, y, m in zip(head["x"], head["y"], head["length_m"], strict=True)
+    )
+    where = f" in {crs.to_string()}" if crs is not None else ""
+    report.add(
+        INFO,
+        "walk_network_fragments",
+        "roads",
+        f"{len(fragments)} isolated piece(s) of the walking network, {fragments['length_m'].sum():,.0f} m in all, "
+        "are not connected to the rest (only over roads not walked, planned roads or at another grade) and are "
+        f"fragments: {int(fragments['residents'].sum())} resident point(s) "
+        f"({fragments['population'].sum():,.0f} persons) and {int(fragments['facilities'].sum())} facility(ies) "
+        "nearest to them are measured from the nearest connected road instead. The longest: "
+        f"{shown} (x, y{where}).",
+        fix=(
+            "Where a fragment is really reached on foot, connect it: add the missing footway, crossing or link "
+            "(with a vertex shared at the junction), or correct its status, bridge, tunnel or layer. The size "
+            "below which a piece is a fragment is the parameter network.fragment_max_length_m."
+        ),
+    )
+
+
 def validate_input(
     path: str | os.PathLike,
     mapping: Mapping | None = None,

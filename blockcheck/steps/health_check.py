@@ -43,7 +43,7 @@ from blockcheck.metrics.stock import (
     parking_provision,
     underground_use_ratio,
 )
-from blockcheck.network import WalkNetwork, build_walk_network, snap_points
+from blockcheck.network import WalkNetwork, build_walk_network, fragment_table, snap_points
 from blockcheck.standards import Standards
 
 __all__ = ["Assessment", "HealthCheck", "HealthCheckStep", "assess", "find_problems", "health_check"]
@@ -61,6 +61,7 @@ class HealthCheck:
     residents: gpd.GeoDataFrame
     skipped: tuple[str, ...]  # plain-words notes on what was not computed and why
     network: WalkNetwork | None = None  # the walking network (None without roads)
+    fragments: pd.DataFrame | None = None  # blockcheck.network.fragment_table (None without roads)
 
 
 #: The walking radius of each life circle (5/10/15-minute), by standards key.
@@ -237,10 +238,11 @@ def health_check(
             geometry=[],
             crs=blocks.crs,
         )
-    network = None
+    network = fragments = None
     if "roads" in layers:
         say(0.20, "walking network")
         network = build_walk_network(layers["roads"])
+        fragments = _fragments(network, residents, layers.get("facilities"))
     per_block = _metrics_for(blocks, layers, residents, network, standards, say)
     say(0.85, "whole area")
     district = gpd.GeoDataFrame(
@@ -275,7 +277,25 @@ def health_check(
         residents=residents,
         skipped=_skipped(layers),
         network=network,
+        fragments=fragments,
     )
+
+
+def _fragments(network: WalkNetwork, residents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    """The network's fragments with the residents and facilities that were nearest to them (fragment_table).
+
+    Facilities count by the point they are snapped at (polygons: a point inside, as the metrics do).
+    """
+    if network.main_pieces is None:
+        return fragment_table(network)
+    people = population = sites = None
+    if len(residents):
+        people = snap_points(network, residents.geometry)
+        population = pd.to_numeric(residents["population"], errors="coerce").fillna(0).to_numpy()
+    if facilities is not None and len(facilities):
+        geoms = facilities.geometry[~(facilities.geometry.isna() | facilities.geometry.is_empty)]
+        sites = snap_points(network, shapely.point_on_surface(geoms.values)) if len(geoms) else None
+    return fragment_table(network, people, population, sites)
 
 
 @dataclass(frozen=True)
