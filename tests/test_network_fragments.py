@@ -15,6 +15,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pyogrio
 import pytest
 import shapely
 from shapely.geometry import LineString, Point
@@ -26,13 +27,14 @@ from blockcheck.io import write_gpkg
 from blockcheck.metrics.accessibility import life_circle_coverage
 from blockcheck.network import build_walk_network, fragment_table, nearest_source_distance_m, snap_points
 from blockcheck.pipeline import check_input
+from blockcheck.standards import load_standards
 from blockcheck.steps import health_check as hc
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 XUEYUAN = REALDATA / "beijing-xueyuanlu-osm" / "map.osm"
 CRS = "EPSG:32650"
-#: The fragment threshold proposed as the parameter network.fragment_max_length_m (not yet in the data).
-FRAGMENT_MAX_M = 1000.0
+#: The fragment threshold: the parameter network.fragment_max_length_m.
+FRAGMENT_MAX_M = float(load_standards("national")["network.fragment_max_length_m"])
 X0, Y0 = 500_000.0, 4_400_000.0
 
 
@@ -52,6 +54,12 @@ def _pt(x: float, y: float) -> Point:
 
 #: A 2 km main street along y = 0 and a 50 m piece at y = 40 (x 500–550), not connected.
 MAIN_AND_PIECE = _roads([(0, 0), (2000, 0)], [(500, 40), (550, 40)])
+
+
+def test_the_threshold_is_one_parameter():
+    assert FRAGMENT_MAX_M == 1000.0
+    entry = load_standards("beijing").entry("network.fragment_max_length_m")
+    assert entry.value == 1000.0 and entry.kind == "parameter" and entry.grade == "C"
 
 
 def test_components_and_fragments():
@@ -206,3 +214,25 @@ def test_shared_xueyuan_fragments_are_reported():
     report = ValidationReport("xueyuan")
     report_fragments(report, table, net.crs)
     assert report.issues[0].message.startswith("14 isolated piece(s) of the walking network, 2,537 m in all")
+
+
+@pytest.mark.shared
+def test_shared_xueyuan_run_notes_the_fragments(tmp_path):
+    from blockcheck.pipeline import run
+
+    layers, _ = _xueyuan()
+    hull = shapely.union_all(layers["blocks"].geometry.to_numpy())
+    communities = gpd.GeoDataFrame(
+        {"community_id": ["C1"], "name": ["学院路社区"], "population": [30000], "households": [11000]},
+        geometry=[hull],
+        crs=layers["blocks"].crs,
+    )
+    path = write_gpkg(tmp_path / "input.gpkg", {**layers, "communities": communities})
+    result = run(path, tmp_path / "out", until="health")
+    report = pyogrio.read_dataframe(tmp_path / "out" / "workbook.gpkg", layer="validation_report")
+    (note,) = report.loc[report["code"] == "walk_network_fragments", "message"]
+    assert note.startswith("14 isolated piece(s) of the walking network, 2,537 m in all")
+    assert "8 resident point(s)" in note and "4 facility(ies)" in note
+    assert float(result.health.area_metrics["hospital_coverage_1000m_walk_ratio"].iloc[0]) == pytest.approx(
+        0.732, abs=0.001
+    )

@@ -6,6 +6,13 @@ sample (survey year 2026) as commit 0ae01fe wrote them — the commit the
 "before" benchmark of ``benchmarks/RESULTS.md`` measured. Every layer must
 equal it; the only layer since added is ``resource_members`` (the features
 behind the per-block 其他现状保留建筑 / 其他现状保留用地 rows, issue 15.4).
+The speed work of issue 15 changed no output. One deliberate change since, rebuilt
+here: issue 19.4 — the sample's walking network has one fragment (compound road
+R00003, 333 m, joined to the rest only by planned roads); its 21 resident points
+(3,150 persons) and one facility are measured from the nearest connected road
+instead, which changes block_metrics, area_metrics, the allocation and the lists
+that follow from it (strategies, policies, tasks, projects and their history),
+standards_used (the fragment parameter) and validation_report (its note).
 Rebuild the baseline only for an intended change of the outputs:
 ``python tests/test_sample_outputs_unchanged.py WORKBOOK``.
 """

@@ -13,7 +13,7 @@ what lies on the fragment; the fragments and the points they would have
 caught are reported (:func:`fragment_table`;
 :func:`blockcheck.inputs.validate.report_fragments` writes the run's note).
 
-The threshold is meant to be one blockcheck parameter (参数),
+The threshold is one blockcheck parameter (参数),
 ``network.fragment_max_length_m`` = 1000 m: the 15-minute life circle's
 walking distance, so a piece shorter than one walk of the longest life circle
 is never taken for the network. Measured on the Xueyuan Road OSM extract: the
@@ -21,8 +21,7 @@ pieces cut off by expressways and grade separation total 6–709 m (the G6 side
 road 709 m), the connected network 42.3 km. A share of the longest component
 cannot serve: the G6 side road is 1.7 % of Xueyuan's network, the sample
 district's isolated compound road 0.37 % of its 90.9 km, and extracts differ
-in size. Until the parameter is in ``data/standards/parameters.toml`` the run
-builds its network without fragments (``fragment_max_m = 0``).
+in size. The run passes the parameter (``data/standards/parameters.toml``).
 """
 
 from __future__ import annotations

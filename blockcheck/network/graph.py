@@ -206,7 +206,7 @@ def build_walk_network(
         other than the longest component, is a *fragment*: it stays in the
         network but no point is attached to it (:func:`snap_points` takes the
         nearest edge outside fragments; see :mod:`blockcheck.network.fragments`
-        for the rule and the value meant for runs, 1000 m). Default 0: no
+        for the rule; runs pass the parameter ``network.fragment_max_length_m``). Default 0: no
         fragment.
 
     Returns

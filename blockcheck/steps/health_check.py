@@ -241,7 +241,7 @@ def health_check(
     network = fragments = None
     if "roads" in layers:
         say(0.20, "walking network")
-        network = build_walk_network(layers["roads"])
+        network = build_walk_network(layers["roads"], fragment_max_m=float(standards["network.fragment_max_length_m"]))
         fragments = _fragments(network, residents, layers.get("facilities"))
     per_block = _metrics_for(blocks, layers, residents, network, standards, say)
     say(0.85, "whole area")
