@@ -121,3 +121,30 @@ def write_input(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
     from blockcheck.io import write_gpkg
 
     return write_gpkg(path, layers)
+
+
+#: The real OSM extract of Beijing's Xueyuan Road (ODbL, ../shared/realdata; its SOURCE.md gives the licence).
+XUEYUAN = SHARED / "realdata" / "beijing-xueyuanlu-osm" / "map.osm"
+
+
+def xueyuan_layers() -> dict[str, gpd.GeoDataFrame]:
+    """The Xueyuan extract imported from OSM, with one residential community of 30,000 people over all of it."""
+    import shapely
+
+    from blockcheck.inputs.osm import import_osm
+
+    layers = import_osm(XUEYUAN)
+    hull = shapely.union_all(layers["blocks"].geometry.to_numpy())
+    layers["communities"] = gpd.GeoDataFrame(
+        {
+            "community_id": ["C1"],
+            "name": ["学院路社区"],
+            "population": [30000],
+            "households": [11000],
+            "elderly_population": [5000],
+            "resident_workers": [15000],
+        },
+        geometry=[hull],
+        crs=layers["blocks"].crs,
+    )
+    return layers

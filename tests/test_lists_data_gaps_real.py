@@ -8,37 +8,19 @@ office would supply them); everything else is the real extract.
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pyogrio
 import pytest
-import shapely
 
-from blockcheck.inputs.osm import import_osm
 from blockcheck.io import write_gpkg
 from blockcheck.pipeline import run
-from districts import SHARED
-
-XUEYUAN = SHARED / "realdata" / "beijing-xueyuanlu-osm" / "map.osm"
+from districts import xueyuan_layers
 
 
 @pytest.fixture(scope="module")
 def xueyuan_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("xueyuan")
-    layers = import_osm(XUEYUAN)
-    hull = shapely.union_all(layers["blocks"].geometry.to_numpy())
-    layers["communities"] = gpd.GeoDataFrame(
-        {
-            "community_id": ["C1"],
-            "name": ["学院路社区"],
-            "population": [30000],
-            "households": [11000],
-            "elderly_population": [5000],
-            "resident_workers": [15000],
-        },
-        geometry=[hull],
-        crs=layers["blocks"].crs,
-    )
+    layers = xueyuan_layers()
     path = write_gpkg(folder / "input.gpkg", layers)
     return run(path, folder / "out", until="health"), folder / "out" / "workbook.gpkg"
 

@@ -20,7 +20,6 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
-from blockcheck.inputs.osm import import_osm
 from blockcheck.inputs.report import ValidationReport
 from blockcheck.inputs.validate import report_fragments
 from blockcheck.io import write_gpkg
@@ -29,9 +28,8 @@ from blockcheck.network import build_walk_network, fragment_table, nearest_sourc
 from blockcheck.pipeline import check_input
 from blockcheck.standards import load_standards
 from blockcheck.steps import health_check as hc
+from districts import XUEYUAN, xueyuan_layers
 
-REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
-XUEYUAN = REALDATA / "beijing-xueyuanlu-osm" / "map.osm"
 CRS = "EPSG:32650"
 #: The fragment threshold: the parameter network.fragment_max_length_m.
 FRAGMENT_MAX_M = float(load_standards("national")["network.fragment_max_length_m"])
@@ -142,20 +140,7 @@ def _xueyuan() -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame]:
     """The checked layers of the Xueyuan extract (one community over it) and its resident points."""
     if not XUEYUAN.exists():
         pytest.skip(f"real data not available: {XUEYUAN}")
-    layers = import_osm(XUEYUAN)
-    hull = shapely.union_all(layers["blocks"].geometry.to_numpy())
-    layers["communities"] = gpd.GeoDataFrame(
-        {
-            "community_id": ["C1"],
-            "name": ["学院路社区"],
-            "population": [30000],
-            "households": [11000],
-            "elderly_population": [5000],
-            "resident_workers": [15000],
-        },
-        geometry=[hull],
-        crs=layers["blocks"].crs,
-    )
+    layers = xueyuan_layers()
     folder = Path(tempfile.mkdtemp(prefix="xueyuan-fragments-"))
     checked = check_input(write_gpkg(folder / "input.gpkg", layers))
     health = hc.health_check(checked.checked.layers, checked.standards)
