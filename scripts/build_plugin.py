@@ -278,6 +278,24 @@ def build(out_dir: Path, *, bundle_core: bool = True, use_lrelease: bool = True,
     return target
 
 
+def install_in_profile(zip_path: Path, profiles: Path, *, settings: str = "") -> Path:
+    """Install the zip in a fresh QGIS profile ``default`` under `profiles`, as Install from ZIP does, and enable it.
+
+    `settings` is added to the profile's QGIS3.ini (e.g. a ``[locale]`` section); tips and the version check are
+    off. Returns the plugins folder (start QGIS with ``--profiles-path <profiles>``).
+    """
+    plugins = profiles / "profiles" / "default" / "python" / "plugins"
+    plugins.mkdir(parents=True)
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(plugins)
+    ini = profiles / "profiles" / "default" / "QGIS" / "QGIS3.ini"
+    ini.parent.mkdir(parents=True)
+    ini.write_text(
+        f"[PythonPlugins]\nblockcheck_qgis=true\n{settings}[qgis]\nshowTips=false\ncheckVersion=false\n", "utf-8"
+    )
+    return plugins
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="output folder (default: dist/)")

@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,18 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="blockcheck-shot-") as tmp:
         tmp = Path(tmp)
         zip_path = build_plugin.build(tmp / "dist")
-        plugins = tmp / "profiles" / "default" / "python" / "plugins"
-        plugins.mkdir(parents=True)
-        with zipfile.ZipFile(zip_path) as archive:
-            archive.extractall(plugins)
-        ini = tmp / "profiles" / "default" / "QGIS" / "QGIS3.ini"
-        ini.parent.mkdir(parents=True)
         locale = "zh-Hans" if args.lang == "zh" else "en_US"
-        ini.write_text(
-            f"[PythonPlugins]\nblockcheck_qgis=true\n[locale]\noverrideFlag=true\nuserLocale={locale}\n"
-            "[qgis]\nshowTips=false\ncheckVersion=false\n",
-            "utf-8",
-        )
+        build_plugin.install_in_profile(zip_path, tmp, settings=f"[locale]\noverrideFlag=true\nuserLocale={locale}\n")
         result = tmp / "result.json"
         code = tmp / "shot.py"
         code.write_text(

@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import zipfile
 from functools import cache
 from pathlib import Path
 
@@ -61,13 +60,7 @@ def start_qgis(zip_path: Path, folder: Path, code: str, env_extra: dict[str, str
 
     The environment is this one without PYTHONPATH and QT_QPA_PLATFORM, plus `env_extra`.
     """
-    plugins = folder / "profiles" / "default" / "python" / "plugins"
-    plugins.mkdir(parents=True)
-    with zipfile.ZipFile(zip_path) as archive:
-        archive.extractall(plugins)
-    settings = folder / "profiles" / "default" / "QGIS" / "QGIS3.ini"
-    settings.parent.mkdir(parents=True)
-    settings.write_text("[PythonPlugins]\nblockcheck_qgis=true\n[qgis]\nshowTips=false\ncheckVersion=false\n", "utf-8")
+    build_module().install_in_profile(zip_path, folder)
     script = folder / "check.py"
     script.write_text(code, "utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "PYTHONPATH")}
