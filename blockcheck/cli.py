@@ -214,9 +214,11 @@ def import_lists_cmd(workbook, xlsx, who, reason, delete_missing, dry_run) -> No
         workbook, xlsx, who=who, reason=reason, delete_missing=delete_missing, dry_run=dry_run, announce=announce
     )
     if not dry_run and any(changed.values()):
+        from blockcheck.workbook.postgis_conn import redact
+
         click.echo(
-            f"Imported into {workbook}. Write a fresh Excel file with `blockcheck export-lists {workbook}` "
-            "before editing again."
+            f"Imported into {redact(workbook)}. Write a fresh Excel file with `blockcheck export-lists "
+            f"{redact(workbook)}` before editing again."
         )
 
 

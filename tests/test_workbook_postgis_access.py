@@ -207,3 +207,61 @@ def test_a_run_waits_for_open_edits_then_gives_up_changing_nothing(team, monkeyp
             run(team.input, team.url)
         editor.rollback()
     pd.testing.assert_frame_equal(read_table(team.url, "project_list", with_version=True), before)
+
+
+def _edited_export(url: str, path, *, project: str, column: str, value: str):
+    """The workbook's lists exported by the login of `url`, one cell of `project` set to `value` (as in Excel)."""
+    from openpyxl import load_workbook
+
+    from blockcheck.workbook.lists_export import export_lists
+
+    exported = export_lists(url, path)
+    book = load_workbook(exported)
+    sheet = book["图8 项目清单"]
+    header = [c.value for c in sheet[2]]  # row 1: the title
+    for row in sheet.iter_rows(min_row=3):
+        if row[header.index("项目编号")].value == project:
+            row[header.index(column)].value = value
+    book.save(exported)  # document properties (the revision) kept, as Excel keeps them
+    return exported
+
+
+def test_an_analyst_imports_excel_edits_through_the_databases_rules(team, tmp_path, monkeypatch) -> None:
+    from blockcheck.workbook import postgis_import
+    from blockcheck.workbook.lists_import import import_lists
+
+    ana = team.as_user("ana_a")
+    before = read_table(team.url, "project_list", with_version=True)
+    other = _edited_export(ana, tmp_path / "b.xlsx", project=_project(team, B), column="项目名称", value="not mine")
+    with pytest.raises(PermissionDeniedError, match="B街道"):
+        import_lists(ana, other, reason="听证会")
+    pd.testing.assert_frame_equal(read_table(team.url, "project_list", with_version=True), before)
+
+    pid = _project(team, A)
+    mine = _edited_export(ana, tmp_path / "a.xlsx", project=pid, column="项目名称", value="居民议事会意见")
+    assert import_lists(ana, mine, who="ignored", reason="听证会")["project_list"] == 1
+    row = read_table(team.url, "project_list", with_version=True).set_index("project_id").loc[pid]
+    old = before.set_index("project_id").loc[pid]
+    assert row["name"] == "居民议事会意见" and row["row_version"] == old["row_version"] + 1
+    history = read_table(team.url, "project_history")
+    entry = history[(history["project_id"] == pid) & (history["field"] == "name")].iloc[-1]
+    assert (entry["changed_by"], entry["reason"], entry["to_value"]) == ("ana_a", "听证会", "居民议事会意见")
+    assert (
+        _one(team, "SELECT who FROM team.change_log WHERE row_key = %s ORDER BY id DESC LIMIT 1", (pid,))[0] == "ana_a"
+    )
+
+    # another analyst saves an edit of the same row while the import works: the import is refused, naming them
+    again = _edited_export(ana, tmp_path / "c.xlsx", project=pid, column="项目名称", value="second thoughts")
+    original = postgis_import.plan_import
+
+    def edit_meanwhile(*args, **kwargs):
+        planned = original(*args, **kwargs)
+        _edit(team.as_user("ana_a2"), "UPDATE team.project_list SET unit = 'meanwhile' WHERE project_id = %s", (pid,))
+        return planned
+
+    monkeypatch.setattr(postgis_import, "plan_import", edit_meanwhile)
+    with pytest.raises(StaleEditError, match="ana_a2") as err:
+        import_lists(ana, again)
+    assert "UTC" in str(err.value)
+    row = read_table(team.url, "project_list").set_index("project_id").loc[pid]
+    assert row["name"] == "居民议事会意见" and row["unit"] == "meanwhile"

@@ -38,7 +38,16 @@ from blockcheck.workbook.lock import workbook_lock
 from blockcheck.workbook.postgis_conn import is_database_target, redact
 from blockcheck.workbook.read import layer_names, read_meta, read_table, read_workbook, require_workbook
 
-__all__ = ["EXCEL_CELL_LIMIT", "UNPACKED_BYTES_PER_ROW", "ImportPlan", "import_lists"]
+__all__ = [
+    "EXCEL_CELL_LIMIT",
+    "UNPACKED_BYTES_PER_ROW",
+    "ImportPlan",
+    "ListChanges",
+    "check_revision",
+    "import_lists",
+    "plan_import",
+    "read_edited",
+]
 
 #: Excel keeps at most this many characters in a cell; a longer text comes back cut.
 EXCEL_CELL_LIMIT = EXCEL_MAX_CHARS
@@ -287,84 +296,21 @@ def import_lists(
         ``delete_missing`` with a sheet showing only the first rows of its list; nothing is written.
     """
     if is_database_target(workbook):
-        msg = (
-            f"{redact(workbook)}: importing an Excel file into a PostGIS workbook is not supported yet. Edit the "
-            "lists in QGIS (each login within its sub-districts), or run the import on a GeoPackage copy."
+        from blockcheck.workbook.postgis_import import import_into_database
+
+        return import_into_database(
+            workbook, xlsx, who=who, reason=reason, delete_missing=delete_missing, dry_run=dry_run, announce=announce
         )
-        raise InputError(msg)
     workbook, xlsx = Path(workbook), Path(xlsx)
     _check_workbook(workbook)
     check_unpacked_size(xlsx, limit_bytes=_unpacked_limit(workbook))
     with workbook_lock(workbook, command="blockcheck import-lists"):
-        formulas = _formula_cells(xlsx)
-        if formulas:
-            msg = (
-                f"{xlsx}: {len(formulas)} cell(s) hold formulas, e.g. {', '.join(formulas[:5])}. The lists "
-                "take values, not formulas: "
-                "replace them by their values (Copy, Paste Special ▸ Values) and import again; nothing was changed."
-            )
-            raise InputError(msg)
-        edited = read_eight_lists(xlsx)
+        edited = read_edited(xlsx)
         current = read_workbook(workbook)
-        revision = edited["_revision"]["revision"].iloc[0] if "_revision" in edited else ""
-        now = lists_revision(current)
-        if revision != now:
-            what = (
-                f"written from revision {revision}"
-                if revision
-                else f"written without the document property {REVISION_PROPERTY} that names its revision"
-            )
-            msg = (
-                f"{xlsx} was {what}, but the workbook's lists are now at revision {now}: they changed after "
-                "this file was written "
-                "(edits in QGIS, another import or a re-run). Importing it would undo those changes, so "
-                "nothing was changed. "
-                f"Write a fresh file with `blockcheck export-lists {workbook}`, make your edits there and import that."
-            )
-            raise StaleImportError(msg)
-        truncated = edited.get("_truncated")
-        if truncated is not None and len(truncated) and delete_missing:
-            _refuse_delete_missing(xlsx, truncated)
-        plan, layers, history_changes = ImportPlan(notes=list(edited["_notes"]["note"])), {}, []
-        if truncated is not None:
-            plan.shown_only = {r.list: (int(r.rows), int(r.shown)) for r in truncated.itertuples()}
-        problems: list[str] = []
-        for name in EIGHT_LISTS:
-            if name not in edited or name not in current:
-                continue
-            table = list_table(name)
-            old = current[name] if "provenance" in current[name] else current[name].assign(provenance="generated")
-            old_attrs = conform(old.drop(columns="geometry", errors="ignore"), table)
-            new_attrs, cut_problems = _restore_cut_text(edited[name], old_attrs, table)
-            problems += cut_problems
-            is_new, differs = _changed_rows(new_attrs, old_attrs, table)
-            if len(new_attrs):
-                new_attrs.loc[is_new, "provenance"] = "added"
-                new_attrs.loc[differs, "provenance"] = "edited"
-            missing = old_attrs[~old_attrs[table.key].isin(new_attrs[table.key])]
-            if len(missing) and not delete_missing:
-                plan.kept_missing[name] = len(missing)
-                new_attrs = pd.concat([new_attrs, missing], ignore_index=True)
-            elif len(missing):
-                plan.deleted[name] = len(missing)
-            plan.added[name], plan.edited[name] = int(is_new.sum()), int(differs.sum())
-            if isinstance(old, gpd.GeoDataFrame):
-                geometry = old.set_index(table.key).geometry.reindex(new_attrs[table.key])
-                unplaced = new_attrs.loc[is_new.reindex(new_attrs.index, fill_value=False).to_numpy(), table.key]
-                if len(unplaced):
-                    plan.notes.append(
-                        f"{sheet_title(name)}: {len(unplaced)} new row(s) have no site on the map "
-                        f"({', '.join(map(str, unplaced[:5]))}); "
-                        "draw them in QGIS (a changed id makes a new row)"
-                    )
-                layers[name] = gpd.GeoDataFrame(new_attrs, geometry=list(geometry.to_numpy()), crs=old.crs)
-            else:
-                layers[name] = new_attrs
-            if name == "project_list":
-                history_changes += record_project_changes(new_attrs, old_attrs, who=who, reason=reason)
-        if problems:
-            msg = f"{xlsx}: " + "; ".join(problems) + ". Nothing was changed."
-            raise InputError(msg)
+        check_revision(edited, current, xlsx, workbook)
+        plan, layers, history_changes, _ = plan_import(
+            edited, current, xlsx, who=who, reason=reason, delete_missing=delete_missing
+        )
         if announce is not None:
             announce(plan)
         if dry_run or not any(plan.changed.values()):
@@ -373,3 +319,120 @@ def import_lists(
         layers[HISTORY_LAYER] = history_rows(history_changes, read_table(workbook, HISTORY_LAYER))
         write_gpkg(workbook, layers, overwrite=False)
     return plan.changed
+
+
+def read_edited(xlsx: Path) -> dict[str, pd.DataFrame]:
+    """The edited file's lists (:func:`read_eight_lists`), refused when a list cell holds a formula."""
+    formulas = _formula_cells(xlsx)
+    if formulas:
+        msg = (
+            f"{xlsx}: {len(formulas)} cell(s) hold formulas, e.g. {', '.join(formulas[:5])}. The lists "
+            "take values, not formulas: "
+            "replace them by their values (Copy, Paste Special ▸ Values) and import again; nothing was changed."
+        )
+        raise InputError(msg)
+    return read_eight_lists(xlsx)
+
+
+def check_revision(edited: dict[str, pd.DataFrame], current: dict[str, pd.DataFrame], xlsx, workbook) -> None:
+    """Refuse a file written from another revision of the lists than `current` (:class:`StaleImportError`)."""
+    revision = edited["_revision"]["revision"].iloc[0] if "_revision" in edited else ""
+    now = lists_revision(current)
+    if revision == now:
+        return
+    what = (
+        f"written from revision {revision}"
+        if revision
+        else f"written without the document property {REVISION_PROPERTY} that names its revision"
+    )
+    msg = (
+        f"{xlsx} was {what}, but the workbook's lists are now at revision {now}: they changed after "
+        "this file was written "
+        "(edits in QGIS, another import or a re-run). Importing it would undo those changes, so "
+        "nothing was changed. "
+        f"Write a fresh file with `blockcheck export-lists {redact(workbook)}`, make your edits there and import that."
+    )
+    raise StaleImportError(msg)
+
+
+@dataclass(frozen=True)
+class ListChanges:
+    """The rows of one list an import changes: its table as imported and the keys added, edited and deleted."""
+
+    name: str
+    rows: pd.DataFrame  # attributes as imported (rows kept though missing from the file included)
+    old: pd.DataFrame  # attributes as the workbook holds them now
+    added: list
+    edited: list
+    deleted: list
+
+
+def plan_import(
+    edited: dict[str, pd.DataFrame],
+    current: dict[str, pd.DataFrame],
+    xlsx,
+    *,
+    who: str,
+    reason: str,
+    delete_missing: bool,
+) -> tuple[ImportPlan, dict[str, pd.DataFrame], list[dict], dict[str, ListChanges]]:
+    """What importing `edited` into the workbook's lists `current` changes.
+
+    Returns the plan, the lists as they are written (with geometry where the
+    list has one), the project history entries and, per list, the rows added,
+    edited and deleted. Raises :class:`InputError` as :func:`import_lists` does.
+    """
+    truncated = edited.get("_truncated")
+    if truncated is not None and len(truncated) and delete_missing:
+        _refuse_delete_missing(xlsx, truncated)
+    plan, layers, history_changes, changes = ImportPlan(notes=list(edited["_notes"]["note"])), {}, [], {}
+    if truncated is not None:
+        plan.shown_only = {r.list: (int(r.rows), int(r.shown)) for r in truncated.itertuples()}
+    problems: list[str] = []
+    for name in EIGHT_LISTS:
+        if name not in edited or name not in current:
+            continue
+        table = list_table(name)
+        old = current[name] if "provenance" in current[name] else current[name].assign(provenance="generated")
+        old_attrs = conform(old.drop(columns="geometry", errors="ignore"), table)
+        new_attrs, cut_problems = _restore_cut_text(edited[name], old_attrs, table)
+        problems += cut_problems
+        is_new, differs = _changed_rows(new_attrs, old_attrs, table)
+        changes_added = new_attrs.loc[is_new, table.key].tolist()
+        changes_edited = new_attrs.loc[differs, table.key].tolist()
+        if len(new_attrs) and "provenance" in table.columns:  # resource_list keeps its decisions in its status
+            new_attrs.loc[is_new, "provenance"] = "added"
+            new_attrs.loc[differs, "provenance"] = "edited"
+        missing = old_attrs[~old_attrs[table.key].isin(new_attrs[table.key])]
+        if len(missing) and not delete_missing:
+            plan.kept_missing[name] = len(missing)
+            new_attrs = pd.concat([new_attrs, missing], ignore_index=True)
+        elif len(missing):
+            plan.deleted[name] = len(missing)
+        changes[name] = ListChanges(
+            name=name,
+            rows=new_attrs,
+            old=old_attrs,
+            added=changes_added,
+            edited=changes_edited,
+            deleted=missing[table.key].tolist() if delete_missing else [],
+        )
+        plan.added[name], plan.edited[name] = int(is_new.sum()), int(differs.sum())
+        if isinstance(old, gpd.GeoDataFrame):
+            geometry = old.set_index(table.key).geometry.reindex(new_attrs[table.key])
+            unplaced = new_attrs.loc[is_new.reindex(new_attrs.index, fill_value=False).to_numpy(), table.key]
+            if len(unplaced):
+                plan.notes.append(
+                    f"{sheet_title(name)}: {len(unplaced)} new row(s) have no site on the map "
+                    f"({', '.join(map(str, unplaced[:5]))}); "
+                    "draw them in QGIS (a changed id makes a new row)"
+                )
+            layers[name] = gpd.GeoDataFrame(new_attrs, geometry=list(geometry.to_numpy()), crs=old.crs)
+        else:
+            layers[name] = new_attrs
+        if name == "project_list":
+            history_changes += record_project_changes(new_attrs, old_attrs, who=who, reason=reason)
+    if problems:
+        msg = f"{xlsx}: " + "; ".join(problems) + ". Nothing was changed."
+        raise InputError(msg)
+    return plan, layers, history_changes, changes
