@@ -10,6 +10,7 @@ connections only; :meth:`Cluster.stop` stops it and removes the folder. Debian's
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -39,6 +40,15 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` still runs (a zombie waiting for its parent does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
 
 
 def _as_postgres(*args: str) -> list[str]:
@@ -73,6 +83,45 @@ class Cluster:
             cur = conn.execute(statement)
             return cur.fetchall() if cur.description else None
 
+    def start(self) -> None:
+        """Start the server (again) on its folder and port."""
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off -c shared_buffers=32MB -c max_connections=40"
+        )
+        done = subprocess.run(
+            _as_postgres(
+                str(BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start"
+            ),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode:
+            log = (self.root / "log").read_text(errors="replace")[-2000:] if (self.root / "log").exists() else ""
+            msg = f"the test server did not start: {done.stdout}{done.stderr}\n{log}"
+            raise RuntimeError(msg)
+
+    def kill(self) -> list[int]:
+        """SIGKILL the whole server at once: the postmaster and every process it started (a crash, not a stop);
+        returns their process ids, all gone when it returns."""
+        import signal
+        import time
+
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True, check=False)
+        pids = [postmaster, *map(int, children.stdout.split())]
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(_running(pid) for pid in pids):
+            time.sleep(0.05)
+        if Path(f"/proc/{postmaster}").exists():  # a zombie nobody reaps here (no init in the container): its
+            for lock in (self.data / "postmaster.pid", self.root / f".s.PGSQL.{self.port}.lock"):  # lock files
+                lock.unlink(missing_ok=True)  # would look like a running server's
+        return pids
+
     def stop(self) -> None:
         subprocess.run(
             _as_postgres(str(BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"),
@@ -106,17 +155,7 @@ def start_cluster() -> Cluster:
             check=True,
             capture_output=True,
         )
-        options = (
-            f"-p {cluster.port} -k {root} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c shared_buffers=32MB -c max_connections=40"
-        )
-        subprocess.run(
-            _as_postgres(
-                str(BIN / "pg_ctl"), "-D", str(cluster.data), "-o", options, "-l", str(root / "log"), "-w", "start"
-            ),
-            check=True,
-            capture_output=True,
-        )
+        cluster.start()
     except BaseException:
         cluster.stop()
         raise

@@ -7,6 +7,7 @@ connection strings never show their passwords; ``blockcheck db`` reports bad inp
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pandas as pd
@@ -168,9 +169,12 @@ def test_readers_give_the_same_from_postgis(pair, tmp_path) -> None:
 
 
 def _state(cluster, schema: str) -> dict:
-    """Every row of every table of `schema`, as text (what a failed run must leave as it was)."""
-    tables = [r[0] for r in cluster.sql(f"SELECT tablename FROM pg_tables WHERE schemaname = '{schema}'")]
-    return {t: sorted(map(str, cluster.sql(f'SELECT * FROM "{schema}"."{t}"'))) for t in tables}
+    """Every row of every table of `schema` (in the database ``wb_<schema>``), as text: what a failed run must leave
+    as it was."""
+    db = f"wb_{schema}"
+    tables = [r[0] for r in cluster.sql(f"SELECT tablename FROM pg_tables WHERE schemaname = '{schema}'", db=db)]
+    assert "project_list" in tables and "change_log" in tables, tables  # the workbook's schema, not an empty one
+    return {t: sorted(map(str, cluster.sql(f'SELECT * FROM "{schema}"."{t}"', db=db))) for t in tables}
 
 
 def test_a_failed_run_changes_nothing(two_subdistrict_input, workbook_url, pg_cluster, monkeypatch) -> None:
@@ -315,3 +319,91 @@ def test_db_export_and_import_round_trip(pair, workbook_url, tmp_path, capsys) -
     _assert_same_workbook(gpkg, copy)
     code, text = _cli(["db", "import", copy, str(gpkg)], capsys)
     assert code == 2 and "already holds a workbook" in text
+
+
+_RUN_KILLED_IN_THE_MERGE = """
+import sys
+from blockcheck.workbook import postgis
+from blockcheck.cli import main
+
+original = postgis._upsert_list
+
+
+def wait_for_the_kill(conn, schema, gis, name, frame):
+    original(conn, schema, gis, name, frame)
+    if name == "task_list":  # half of the lists written, the transaction open
+        print("MERGING", flush=True)
+        sys.stdin.readline()  # the test kills the server, then says so
+
+
+postgis._upsert_list = wait_for_the_kill
+main(["run", sys.argv[1], "--out", sys.argv[2], "--quiet"])
+"""
+
+
+@pytest.mark.slow
+def test_the_whole_server_killed_during_the_merge_leaves_the_previous_state(two_subdistrict_input) -> None:
+    """SIGKILL of the postmaster and all its processes in the middle of a re-run's merge, then a restart: every
+    row, version and history entry as before; the run says what happened and exits with an error."""
+    import subprocess
+    import sys
+
+    from postgis_cluster import start_cluster
+
+    cluster = start_cluster()  # a server of its own: the session's server is not killed under other tests
+    try:
+        cluster.sql("CREATE DATABASE wb_kill")
+        url = cluster.url(db="wb_kill", schema="kill")
+        run(two_subdistrict_input, url)
+        cluster.sql("CREATE ROLE ana LOGIN")
+        code, text = _cli_grant(url, "ana")
+        assert code == 0, text
+        run(two_subdistrict_input, url)  # the workbook's roles and policies in place
+        analyst = cluster.url(user="ana", db="wb_kill", schema="kill")
+        with database_errors_for(analyst) as conn:  # an analyst's edit: a version, a log and a history entry
+            conn.execute("UPDATE kill.project_list SET name = 'kept' WHERE number = 1")
+        cluster.sql("CHECKPOINT")  # the test server does not wait for its log on commit: make the state durable
+        before = _state(cluster, "kill")
+        assert any("'kept'" in row for row in before["project_list"])
+        assert before["change_log"] and before["project_history"]
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _RUN_KILLED_IN_THE_MERGE, str(two_subdistrict_input), url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout.readline().strip() == "MERGING"
+        killed = cluster.kill()
+        assert len(killed) >= 5  # the postmaster and its processes (checkpointer, writers, the run's backend …)
+        cluster.start()
+        _, stderr = proc.communicate("killed\n", timeout=120)
+        assert proc.returncode != 0
+        assert "connection to the database failed" in stderr and "Nothing was changed" in stderr, stderr
+        assert "Traceback" not in stderr
+        assert _state(cluster, "kill") == before
+    finally:
+        cluster.stop()
+
+
+def _cli_grant(url: str, login: str) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    for args in (["db", "init", url], ["db", "grant", url, "--user", login, "--role", "analyst"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "blockcheck.cli", *args], capture_output=True, text=True, check=False
+        )
+        if proc.returncode:
+            return proc.returncode, proc.stderr
+    return 0, ""
+
+
+@contextlib.contextmanager
+def database_errors_for(url: str):
+    """A committed transaction of the URL's login, errors as blockcheck's messages."""
+    from blockcheck.workbook.postgis_conn import connect, database_errors
+
+    target = parse_target(url)
+    with database_errors(target), connect(target) as conn, conn.transaction():
+        yield conn

@@ -43,6 +43,7 @@ from blockcheck.workbook.lists_import import (
 )
 from blockcheck.workbook.postgis import LOCK_WAIT_S, _ident, _read, _read_all, _values, require_workbook
 from blockcheck.workbook.postgis_conn import connect, database_errors, psycopg_modules
+from blockcheck.workbook.postgis_edit import last_change
 from blockcheck.workbook.read import META_LAYER
 
 __all__ = ["import_into_database"]
@@ -174,17 +175,7 @@ def _updates(change: ListChanges, key: str):
 
 def _stale(conn, schema: str, name: str, row_key) -> StaleEditError:
     """The refusal of a change to a row that an editor changed or deleted while the import worked."""
-    from blockcheck.workbook.postgis_schema import CHANGE_LOG
-
-    _, sql = psycopg_modules()
-    last = conn.execute(
-        sql.SQL(
-            "SELECT who, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') FROM {} "
-            "WHERE table_name = %s AND row_key = %s ORDER BY id DESC LIMIT 1"
-        ).format(_ident(schema, CHANGE_LOG)),
-        (name, str(row_key)),
-    ).fetchone()
-    who, when = last if last else ("someone", "an unknown time")
+    who, when = last_change(conn, schema, name, row_key)
     return StaleEditError(
         f"row {row_key} of {name} was changed or deleted by {who} at {when} while the file was imported. Nothing "
         "was changed. Write a fresh file with `blockcheck export-lists`, make your edits there and import that."

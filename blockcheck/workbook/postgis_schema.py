@@ -61,7 +61,7 @@ ROLES = ("analyst", "reviewer", "viewer")
 CHANGE_LOG = "change_log"
 GRANTS_TABLE = "bc_grants"
 #: Bumped when the functions or triggers change: a run re-creates them when the schema has an older version.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: The column naming a list row's block (``problem_list``: its scope, a block or ``ALL``); None: no block.
 BLOCK_COLUMN = {name: ("scope" if name == "problem_list" else "block_id") for name in EIGHT_LISTS}
 BLOCK_COLUMN["policy_list"] = None
@@ -287,11 +287,15 @@ BEGIN
 END $bc$;
 
 CREATE OR REPLACE FUNCTION {s}.bc_version() RETURNS trigger LANGUAGE plpgsql AS $bc$
-DECLARE key text := to_jsonb(OLD) ->> TG_ARGV[0]; last_who name; last_at timestamptz;
+DECLARE key text := to_jsonb(OLD) ->> TG_ARGV[0]; last_who name; last_at timestamptz; last_version bigint;
 BEGIN
   IF NEW.row_version IS DISTINCT FROM OLD.row_version THEN
-    SELECT who, at INTO last_who, last_at FROM {s}.{log}
-      WHERE (table_name = TG_TABLE_NAME AND row_key = key) OR op = 'RUN' ORDER BY id DESC LIMIT 1;
+    -- who made the version the row has: its last logged change, or else the last run (a run logs no rows)
+    SELECT who, at, (new_row ->> 'row_version')::bigint INTO last_who, last_at, last_version FROM {s}.{log}
+      WHERE table_name = TG_TABLE_NAME AND row_key = key ORDER BY id DESC LIMIT 1;
+    IF last_version IS DISTINCT FROM OLD.row_version THEN
+      SELECT who, at INTO last_who, last_at FROM {s}.{log} WHERE op = 'RUN' ORDER BY id DESC LIMIT 1;
+    END IF;
     RAISE EXCEPTION USING ERRCODE = {stale},
       MESSAGE = format('row %s of %s was changed by %s at %s (now version %s; the edit was based on version %s)',
         key, TG_TABLE_NAME, coalesce(last_who::text, 'someone'),
