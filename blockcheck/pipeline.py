@@ -155,6 +155,18 @@ def run_metadata(result: CheckResult, *, step: str) -> pd.DataFrame:
     return pd.DataFrame({"key": list(rows), "value": list(rows.values())})
 
 
+#: The validation report as text, written by ``validate --out`` and, with the notes of step 1, by ``run``.
+VALIDATION_TEXT_FILE = "validation_report.txt"
+
+
+def write_validation_text(path: Path, report: ValidationReport, completeness: pd.DataFrame) -> Path:
+    """Write `report` and the completeness table as text to `path` (marked as blockcheck's own file)."""
+    text = report.format() + ("\n\n" + format_completeness(completeness) if len(completeness) else "")
+    text += f"\n\n— {MARK} {__version__}"
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
 def write_checked_input(result: CheckResult, out_dir: str | os.PathLike, *, overwrite: bool = False) -> dict[str, Path]:
     """Write the validation report (text) and, when valid, the normalised input with its metadata.
 
@@ -172,11 +184,9 @@ def write_checked_input(result: CheckResult, out_dir: str | os.PathLike, *, over
     for output in (out / "input_checked.gpkg", out / "validation_report.txt"):
         guard_output(output, overwrite=overwrite)
     out.mkdir(parents=True, exist_ok=True)
-    written = {"report": out / "validation_report.txt"}
+    written = {"report": out / VALIDATION_TEXT_FILE}
     completeness = result.completeness()
-    text = result.checked.report.format() + ("\n\n" + format_completeness(completeness) if len(completeness) else "")
-    text += f"\n\n— {MARK} {__version__}"
-    written["report"].write_text(text + "\n", encoding="utf-8")
+    write_validation_text(written["report"], result.checked.report, completeness)
     if not result.ok:
         raise ValidationError(result.checked.report)
     layers: dict = dict(result.checked.layers)
@@ -269,6 +279,10 @@ def run(
 ) -> RunResult:
     """All four steps: validate, health check, lists; write ``out_dir/workbook.gpkg`` and ``eight_lists.xlsx``.
 
+    ``out_dir/validation_report.txt`` is written too (over the one of ``validate --out``):
+    the input check and the notes of step 1 (the walking network's fragments), as
+    the workbook's ``validation_report`` layer holds them, and the completeness table.
+
     ``out_dir`` may instead name a PostGIS workbook (``postgresql://…/DB?schema=NAME``
     or ``service=NAME schema=NAME``): the same layers go into that schema, merged in
     one transaction (no Excel file; :mod:`blockcheck.workbook.postgis`).
@@ -298,6 +312,7 @@ def run(
         for output in (
             target,
             target.with_name(EXCEL_FILE),
+            target.with_name(VALIDATION_TEXT_FILE),
         ):  # a user's own file of that name is never replaced silently
             guard_output(output, overwrite=overwrite)
     # one writer at a time: the lock is held from reading the earlier workbook to writing the new one
@@ -423,6 +438,12 @@ def _run_locked(
             return _workbook_layers(step1.assessment, merged, run_tables), _excel_tables(merged, run_tables), merged
 
         workbook, excel, merged = save_run(target, build, snapshot=snapshot)
+        if isinstance(target, Path):  # the text agrees with the workbook's validation_report (notes of step 1 too)
+            write_validation_text(
+                target.with_name(VALIDATION_TEXT_FILE),
+                _validation_with_fragments(checked, step1.assessment.health),
+                step1.assessment.completeness,
+            )
     say(1.0, "done")
     return RunResult(
         check=checked,

@@ -560,7 +560,8 @@ def load_standards(profile: str = "beijing", overrides: str | os.PathLike | None
 def standards_table(standards: Standards) -> pd.DataFrame:
     """The standards used, one row per key, for the ``standards_used`` output table.
 
-    Columns are :data:`TABLE_COLUMNS`: ``key``, ``value`` (as text),
+    Columns are :data:`TABLE_COLUMNS`: ``key``, ``value`` (as text; empty for a
+    key the profile leaves without a value, ``nan`` in its file),
     ``unit``, ``source``, ``grade``, ``origin``, then ``kind``, the short
     labels, ``year`` (text, empty when unknown), ``supersedes``,
     ``superseded_by``, ``verify``, ``verify_zh``, the words outputs use for the value
@@ -569,7 +570,7 @@ def standards_table(standards: Standards) -> pd.DataFrame:
     rows = [
         {
             "key": v.key,
-            "value": str(v.value),
+            "value": "" if isinstance(v.value, float) and math.isnan(v.value) else str(v.value),  # nan: not given
             "unit": v.unit,
             "source": v.source,
             "grade": v.grade,

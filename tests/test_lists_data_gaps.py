@@ -213,3 +213,65 @@ def test_run_writes_data_gaps_metric_status_and_the_excel_sheet(tmp_path: Path) 
     gaps = pyogrio.read_dataframe(tmp_path / "out" / "workbook.gpkg", layer="data_gaps")
     assert "DG-ALL-facilities-substation" in set(gaps["id"])
     assert set(result.problem_list["data_status"]) <= {"measured", "estimated"}
+
+
+def test_car_park_without_capacity_is_a_data_gap_not_zero_spaces() -> None:
+    layers = tiny_layers()
+    parking = layers["parking"]
+    unknown = parking.assign(parking_id="K2", name="小区停车场", spaces=None, access="private")
+    layers["parking"] = pd.concat([parking, unknown], ignore_index=True)  # both in CP02-0102
+    assessment, problems = _run(layers)
+    blocks = assessment.health.block_metrics
+    for metric in ("parking_supply_spaces", "parking_public_spaces", "parking_gap_spaces"):  # the block's figures
+        assert math.isnan(blocks.loc["CP02-0102", metric])
+        assert math.isnan(assessment.health.area_metrics.iloc[0][metric])
+    assert blocks.loc["CP02-0102", "parking_required_spaces"] == 770.0  # the need is known
+    assert blocks.loc["CP02-0101", "parking_supply_spaces"] == 0.0  # no car park there: measured none
+    assert not (problems["rule_id"].eq("parking_gap") & problems["scope"].eq("CP02-0102")).any()
+    gaps = assessment.data_gaps.set_index("id")
+    row = gaps.loc["DG-CP02-0102-parking-spaces"]
+    assert "1个停车设施要素" not in row["detail"] and "2个停车设施要素中1个缺少泊位数" in row["detail"]
+    assert "不按0个计" in row["how_to_fix"] and "DG-ALL-parking-spaces" in gaps.index
+    assert "DG-CP02-0101-parking-spaces" not in gaps.index
+    status = assessment.metric_status.set_index(["scope", "metric_key"])["status"]
+    assert status[("CP02-0102", "parking_gap_spaces")] == "no_data"
+    assert status[("ALL", "parking_supply_spaces")] == "no_data"
+    assert ("CP02-0101", "parking_gap_spaces") not in status.index  # measured
+
+
+def test_walking_metrics_carry_a_note_where_a_fragment_moved_residents() -> None:
+    from districts import _l
+
+    layers = tiny_layers()
+    roads = layers["roads"]
+    # a 40 m built piece 10 m above the residential building of CP02-0101, joined to nothing: a fragment
+    piece = roads.iloc[[0]].assign(road_id="R9", name="宅前小路", geometry=[_l((110, 145), (150, 145))])
+    layers["roads"] = pd.concat([roads, piece], ignore_index=True)
+    assessment, _ = _run(layers)
+    fragments = assessment.health.fragments
+    assert len(fragments) == 1 and fragments["length_m"].iloc[0] == pytest.approx(40.0)
+    moved = assessment.health.fragment_moved.set_index("key")
+    points, persons = int(moved.loc["CP02-0101", "points"]), float(moved.loc["CP02-0101", "population"])
+    assert points == int(fragments["residents"].sum()) >= 1
+    assert persons == pytest.approx(fragments["population"].sum()) and persons > 0
+    status = assessment.metric_status.set_index(["scope", "metric_key"])
+    area = status.loc[("ALL", "life_circle_15min_kindergarten_ratio")]
+    assert area["status"] == "measured"
+    assert area["note"].startswith("步行网络有1处孤立片段（共40米，见验证报告walk_network_fragments）")
+    assert f"{points}个居民点（{persons:,.0f}人）" in area["note"]
+    assert area["note_en"].startswith("1 isolated piece(s) of the walking network (40 m;")
+    block = status.loc[("CP02-0101", "kindergarten_coverage_300m_walk_ratio")]
+    assert block["status"] == "measured" and block["note"].startswith(f"本街区{points}个居民点")
+    # a walking metric already without data keeps its verdict and its data-gap note, the fragment appended
+    hospital = status.loc[("CP02-0101", "life_circle_15min_hospital_ratio")]
+    assert hospital["status"] == "no_data" and hospital["note"].endswith("按最近的连通道路计算")
+    assert hospital["gap_id"] == "DG-ALL-facilities-hospital" and "；本街区" in hospital["note"]
+    assert ("CP02-0102", "kindergarten_coverage_300m_walk_ratio") not in status.index  # nothing moved there
+    assert not status.loc[("ALL", "road_density_km_per_km2"), "note"]  # not a walking metric
+    assert assessment.metric_status["id"].is_unique
+
+
+def test_no_fragment_no_note() -> None:
+    assessment, _ = _run(tiny_layers())
+    assert not len(assessment.health.fragments)
+    assert not assessment.metric_status["note"].str.contains("孤立片段").any()

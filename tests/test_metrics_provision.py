@@ -150,3 +150,71 @@ def test_gaps_never_shrink_when_population_grows(a: float, extra: float) -> None
     after = facility_provision(_blocks(), _facilities(), _pop(a + extra, 2000), standards=std)
     gaps = [c for c in before if c.startswith("gap_")]
     assert (after[gaps].to_numpy() >= before[gaps].to_numpy() - 1e-9).all()
+
+
+# ------------------------------------------------------- supply across block edges (issue 19.5)
+
+
+def _kindergarten_near_b(x: float) -> gpd.GeoDataFrame:
+    """One kindergarten of 180 seats in block A, at x (A's edge with B at x = 200)."""
+    return gpd.GeoDataFrame({"category": ["kindergarten"], "seats": [180.0]}, geometry=[Point(x, 100)], crs=4548)
+
+
+def test_catchment_reaching_a_neighbour_shares_the_capacity_by_residents() -> None:
+    std = load_standards("beijing")
+    # 100 m from block B, radius 300 m: A (3,000) and B (2,000) share 180 seats 3:2
+    out = facility_provision(
+        _blocks(), _kindergarten_near_b(100), _pop(), standards=std, catchment_radius_m={"kindergarten": 300.0}
+    )
+    assert out.loc["A", "supply_kindergarten_seats"] == pytest.approx(108.0)
+    assert out.loc["B", "supply_kindergarten_seats"] == pytest.approx(72.0)
+    assert out.loc["B", "gap_kindergarten_seats"] == 0.0  # B requires 60 (30 per 1000)
+    # the same seats under the in-block rule: all in A, B lacks 60
+    inside = facility_provision(_blocks(), _kindergarten_near_b(100), _pop(), standards=std)
+    assert inside["supply_kindergarten_seats"].tolist() == [180.0, 0.0]
+    assert inside.loc["B", "gap_kindergarten_seats"] == pytest.approx(60.0)
+
+
+def test_catchment_short_of_the_neighbour_keeps_the_capacity_home() -> None:
+    std = load_standards("beijing")
+    out = facility_provision(
+        _blocks(), _kindergarten_near_b(100), _pop(), standards=std, catchment_radius_m={"kindergarten": 99.0}
+    )
+    assert out["supply_kindergarten_seats"].tolist() == [180.0, 0.0]
+    exactly = facility_provision(
+        _blocks(), _kindergarten_near_b(100), _pop(), standards=std, catchment_radius_m={"kindergarten": 100.0}
+    )
+    assert exactly.loc["B", "supply_kindergarten_seats"] == pytest.approx(72.0)  # inclusive
+
+
+def test_catchment_rule_counts_each_seat_once_and_leaves_categories_without_radius() -> None:
+    std = load_standards("beijing")
+    radii = {k: float(v) for k, v in std.with_prefix("radius_m").items()}
+    shared = facility_provision(_blocks(), _facilities(), _pop(), standards=std, catchment_radius_m=radii)
+    inside = facility_provision(_blocks(), _facilities(), _pop(), standards=std)
+    for spec in provision_specs():
+        assert shared[f"supply_{spec.key}"].sum() == pytest.approx(inside[f"supply_{spec.key}"].sum())
+    # no service radius for bus terminals: B keeps its terminal
+    assert shared["supply_bus_terminal_count"].tolist() == [0.0, 1.0]
+    # elderly beds are shared by the elderly (the Beijing basis): 450 : 300 of 50 beds
+    assert shared.loc["B", "supply_elderly_care_beds"] == pytest.approx(50 * 300 / 750)
+
+
+def test_a_catchment_without_residents_leaves_the_capacity_in_its_block() -> None:
+    std = load_standards("beijing")
+    out = facility_provision(
+        _blocks(), _kindergarten_near_b(100), _pop(0, 0), standards=std, catchment_radius_m={"kindergarten": 300.0}
+    )
+    assert out["supply_kindergarten_seats"].tolist() == [180.0, 0.0]
+
+
+def test_catchment_pairs_reach_blocks_within_the_radius() -> None:
+    from blockcheck.metrics.provision import catchment_pairs
+
+    fac = gpd.GeoDataFrame(
+        {"category": ["kindergarten", "kindergarten", "bus_terminal", "kindergarten"]},
+        geometry=[Point(100, 100), Point(350, 100), Point(150, 100), Point(900, 100)],  # the last outside both
+        crs=4548,
+    )
+    f, b = catchment_pairs(_blocks(), fac, {"kindergarten": 120.0})
+    assert list(zip(f.tolist(), b.tolist(), strict=True)) == [(0, 0), (0, 1), (1, 1), (2, 0)]

@@ -13,6 +13,7 @@ Blocks A (x 0–200) and B (x 200–400), 200 m squares.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point, box
@@ -134,3 +135,27 @@ def test_splitting_a_block_conserves_park_area(cut: float) -> None:
     ).set_index("block_id")
     split = park_green_m2(split_blocks, green, pd.Series(1000.0, index=split_blocks.index))["park_green_m2"].sum()
     assert split == pytest.approx(whole)
+
+
+def test_a_car_park_without_capacity_is_unknown_not_zero_spaces() -> None:
+    # A: 120 public spaces and a private car park of unknown size; B: 30 private spaces
+    parking = gpd.GeoDataFrame(
+        {"spaces": [120, None, 30], "access": ["public", "private", "private"]},
+        geometry=[Point(10, 190), Point(50, 50), Point(390, 10)],
+        crs=4548,
+    )
+    out = parking_provision(
+        _blocks(), parking, pd.Series([1000.0, 100.0], index=_blocks().index), spaces_per_household=1.0
+    )
+    assert np.isnan(out.loc["A", "parking_supply_spaces"]) and np.isnan(out.loc["A", "parking_gap_spaces"])
+    assert out.loc["A", "parking_public_spaces"] == 120.0  # every public car park of A is counted
+    assert out.loc["A", "parking_required_spaces"] == 1000.0
+    assert out.loc["B"].tolist() == [100.0, 30.0, 0.0, 70.0]
+    # no spaces field at all: nothing known where there are car parks
+    out = parking_provision(
+        _blocks(),
+        parking.drop(columns="spaces"),
+        pd.Series([1000.0, 100.0], index=_blocks().index),
+        spaces_per_household=0.5,
+    )
+    assert out["parking_supply_spaces"].isna().all() and out["parking_required_spaces"].tolist() == [500.0, 50.0]

@@ -189,13 +189,19 @@ def test_shared_xueyuan_hospitals_reach_residents_and_no_building_is_cut_off():
 def test_shared_xueyuan_fragments_are_reported():
     layers, residents = _xueyuan()
     _, _, net = _coverage(FRAGMENT_MAX_M)
-    table = hc._fragments(net, residents, layers["facilities"])
+    table, moved = hc._fragments(net, residents, layers["facilities"])
     assert len(table) == 14
     assert table["length_m"].sum() == pytest.approx(2537.5, abs=0.5)
     g6 = table.iloc[0]  # the G6 side road, joined to the rest only by expressway ramps
     assert g6["length_m"] == pytest.approx(708.7, abs=0.1) and g6["facilities"] == 3
     assert table["length_m"].iloc[1:].max() < 340
     assert int(table["residents"].sum()) == 8 and int(table["facilities"].sum()) == 4
+    # the same points by block and by category (HealthCheck.fragment_moved, for the metric_status notes)
+    assert moved.loc[moved["kind"] == "residents", "points"].sum() == 8
+    assert moved.loc[moved["kind"] == "facilities"].set_index("key")["points"].to_dict() == {
+        "bus_stop": 2.0,
+        "hospital": 2.0,
+    }
     report = ValidationReport("xueyuan")
     report_fragments(report, table, net.crs)
     assert report.issues[0].message.startswith("14 isolated piece(s) of the walking network, 2,537 m in all")

@@ -150,3 +150,100 @@ def test_sample_bus_terminal_requirement_is_apportioned(sample_run) -> None:
     rows = result.problem_list[result.problem_list["rule_id"] == "bus_terminal_gap"].set_index("scope")
     judged = result.health.block_metrics.loc[[s for s in rows.index if s != "ALL"]]
     assert ((judged["required_bus_terminal_count"] >= 1) | (judged["bus_terminal_within_reach"] < 1)).all()
+
+
+# ------------------------------------------------ supply across block edges, parking rate (issue 19.5)
+
+
+def _assessed(tmp_path: Path, overrides: str = "", layers=None):
+    from blockcheck.lists.problems import build_problem_list
+    from blockcheck.standards import load_standards
+    from blockcheck.steps.health_check import assess
+    from districts import tiny_layers
+
+    path = tmp_path / "overrides.toml"
+    path.write_text(overrides, encoding="utf-8")
+    std = load_standards("beijing", overrides=path)
+    assessment = assess(layers or tiny_layers(), std)
+    problems = build_problem_list(
+        assessment.health.block_metrics.drop(columns="geometry"), assessment.health.area_metrics, std
+    )
+    return assessment, problems
+
+
+def test_parking_need_uses_the_existing_fabric_rate_when_the_profile_gives_one(tmp_path: Path) -> None:
+    new, new_problems = _assessed(tmp_path)
+    blocks = new.health.block_metrics
+    assert blocks["parking_rate"].eq("parking.spaces_per_household").all()  # national profile: no existing rate
+    assert blocks.loc["CP02-0102", "parking_required_spaces"] == 770.0  # 770 households × 1
+    existing, problems = _assessed(
+        tmp_path,
+        '[parking.spaces_per_household_existing]\nvalue = 0.5\nsource = "a district rule"\ngrade = "C"\n',
+    )
+    blocks = existing.health.block_metrics
+    assert blocks["parking_rate"].eq("parking.spaces_per_household_existing").all()
+    assert existing.health.area_metrics.iloc[0]["parking_rate"] == "parking.spaces_per_household_existing"
+    assert blocks.loc["CP02-0102", "parking_required_spaces"] == 385.0
+    assert blocks.loc["CP02-0102", "parking_gap_spaces"] == 265.0  # 385 − 120
+    row = problems[(problems["rule_id"] == "parking_gap") & (problems["scope"] == "CP02-0102")].iloc[0]
+    assert row["standard_ref"] == "parking.spaces_per_household_existing: a district rule"
+    assert "每户0.5个车位" in row["situation"] and row["threshold_term"] == "参考值（待核实）"
+    old = new_problems[(new_problems["rule_id"] == "parking_gap") & (new_problems["scope"] == "CP02-0102")].iloc[0]
+    assert old["standard_ref"].startswith("parking.spaces_per_household: ") and "每户1个车位" in old["situation"]
+
+
+def test_provision_rule_catchment_counts_a_neighbours_kindergarten(tmp_path: Path) -> None:
+    # the kindergarten (180 seats) stands in CP02-0101, 50 m from CP02-0102 (radius 300 m)
+    in_block, _ = _assessed(tmp_path)
+    blocks = in_block.health.block_metrics
+    assert blocks["provision_rule"].eq("in_block").all()
+    assert blocks["supply_kindergarten_seats"].tolist() == [180.0, 0.0]
+    shared, _ = _assessed(tmp_path, 'provision.supply_rule = "catchment"\n')
+    blocks, area = shared.health.block_metrics, shared.health.area_metrics.iloc[0]
+    assert blocks["provision_rule"].eq("catchment").all() and area["provision_rule"] == "catchment"
+    # shared by residents reached: 3,000 : 2,000
+    assert blocks["supply_kindergarten_seats"].tolist() == pytest.approx([108.0, 72.0])
+    assert area["supply_kindergarten_seats"] == in_block.health.area_metrics.iloc[0]["supply_kindergarten_seats"]
+    status = shared.metric_status
+    assert not (status["metric_key"] == "provision_rule").any()  # a rule, not a metric
+
+
+def test_catchment_rule_a_kindergarten_without_seats_leaves_the_blocks_it_reaches_without_data(tmp_path) -> None:
+    import numpy as np
+
+    from districts import tiny_layers
+
+    layers = tiny_layers()
+    layers["facilities"] = layers["facilities"].assign(
+        seats=[np.nan, np.nan], floor_area_m2=[np.nan, 3000.0]
+    )  # F1 kindergarten: no seats, no floor area
+    shared, _ = _assessed(tmp_path, 'provision.supply_rule = "catchment"\n', layers)
+    blocks = shared.health.block_metrics
+    assert blocks["supply_kindergarten_seats"].isna().all()  # its catchment reaches both blocks
+    gaps = set(shared.data_gaps["id"])
+    assert {"DG-CP02-0101-facilities-kindergarten-seats", "DG-CP02-0102-facilities-kindergarten-seats"} <= gaps
+    in_block, _ = _assessed(tmp_path, "", dict(layers))
+    assert in_block.health.block_metrics["supply_kindergarten_seats"].isna().tolist() == [True, False]
+
+
+def test_run_writes_the_validation_text_with_the_notes_of_step_1(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from blockcheck.io import write_gpkg
+    from blockcheck.pipeline import check_input, write_checked_input
+    from districts import _l, tiny_layers
+
+    layers = tiny_layers()
+    roads = layers["roads"]
+    piece = roads.iloc[[0]].assign(road_id="R9", name="宅前小路", geometry=[_l((110, 145), (150, 145))])
+    layers["roads"] = pd.concat([roads, piece], ignore_index=True)  # a 40 m fragment
+    path = write_gpkg(tmp_path / "input.gpkg", layers)
+    out = tmp_path / "out"
+    write_checked_input(check_input(path), out)  # validate --out first, as scripts/run_sample.sh does
+    assert "walk_network_fragments" not in (out / "validation_report.txt").read_text(encoding="utf-8")
+    run(path, out, until="health")
+    text = (out / "validation_report.txt").read_text(encoding="utf-8")
+    report = pyogrio.read_dataframe(out / "workbook.gpkg", layer="validation_report")
+    (note,) = report.loc[report["code"] == "walk_network_fragments", "message"]
+    assert note.startswith("1 isolated piece(s) of the walking network, 40 m in all") and note in text
+    assert text.startswith(f"Validation of {path}") and "Completeness of the input" in text

@@ -530,7 +530,7 @@ def _build_layers(mapped: Mapping[str, gpd.GeoDataFrame], rules: Mapping) -> dic
             {
                 "parking_id": _ids(park),
                 "name": _col(park, "name"),
-                "spaces": capacity.where(capacity >= 0, estimate).round().astype("int64").to_numpy(),
+                "spaces": capacity.where(capacity >= 0, estimate).round().to_numpy(),  # NaN: not known
                 "access": np.where(_col(park, "access").isin(cfg["private_access"]).to_numpy(), "private", "public"),
             },
         ),

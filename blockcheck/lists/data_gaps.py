@@ -25,10 +25,15 @@ from blockcheck.lists.schema import conform, list_table
 from blockcheck.metrics.assign import block_index_of
 from blockcheck.metrics.provision import provision_specs
 
-__all__ = ["DATA_GAPS_LAYER", "METRIC_STATUS_LAYER", "DataJudgement", "judge_data"]
+__all__ = ["DATA_GAPS_LAYER", "METRIC_STATUS_LAYER", "RULE_COLUMNS", "DataJudgement", "judge_data", "note_fragments"]
 
 DATA_GAPS_LAYER = "data_gaps"
 METRIC_STATUS_LAYER = "metric_status"
+#: Text columns of the metric tables saying which rule made a figure (provision supply, parking rate): not metrics.
+RULE_COLUMNS = ("provision_rule", "parking_rate")
+_NOT_METRICS = ("geometry", "block_id", "name", "subdistrict", *RULE_COLUMNS)
+#: Metrics measured on the walking network: those an isolated fragment of it can move.
+WALK_METRIC_PATTERNS = ("life_circle_*", "*_walk_ratio")
 _MISSING = ("absent", "none", "some")
 
 
@@ -80,12 +85,22 @@ def _blocks_with(mask: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return np.unique(positions[mask & (positions >= 0)])
 
 
+def _blocks_reached(mask: np.ndarray, positions: np.ndarray, reach: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """The blocks whose supply the `mask`ed facilities make: their own, and those their catchment reaches."""
+    own = _blocks_with(mask, positions)
+    if reach is None:
+        return own
+    facility, block = reach
+    return np.union1d(own, block[mask[facility]])
+
+
 def _gaps(
     completeness: pd.DataFrame,
     columns: list[str],
     layers: dict[str, gpd.GeoDataFrame],
     blocks: gpd.GeoDataFrame,
     capacity: pd.DataFrame | None,
+    reach: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[_Gap]:
     needs = {(n.layer, n.field): n for n in data_needs()}
     absent_categories = set(
@@ -114,9 +129,9 @@ def _gaps(
             unknown = mine & (capacity[field] == "unknown").to_numpy()
             estimated = mine & (capacity[field] == "estimated").to_numpy()
             if unknown.any():
-                gaps.append(_Gap(row, metrics, _blocks_with(unknown, fac_pos), True))
+                gaps.append(_Gap(row, metrics, _blocks_reached(unknown, fac_pos, reach), True))
             if estimated.any():
-                gaps.append(_Gap(row, metrics, _blocks_with(estimated, fac_pos), True, estimated=True))
+                gaps.append(_Gap(row, metrics, _blocks_reached(estimated, fac_pos, reach), True, estimated=True))
             continue
         need = needs.get((layer, field))
         if need is None or row["coverage"] not in _MISSING:
@@ -126,8 +141,8 @@ def _gaps(
             metrics = metrics_needing(
                 [p for c in completeness["category"].unique() if c for p in category_metric_patterns(c)], columns
             )
-        if row["coverage"] == "some" and layer == "buildings":
-            frame = layers["buildings"]
+        if row["coverage"] == "some" and field and layer in layers:  # the blocks holding a feature without it
+            frame = layers[layer]
             considered = (
                 frame["use"].isin(need.applies_to_use).to_numpy() if need.applies_to_use else np.ones(len(frame), bool)
             )
@@ -189,6 +204,7 @@ def judge_data(
     layers: dict[str, gpd.GeoDataFrame],
     completeness: pd.DataFrame,
     capacity: pd.DataFrame | None,
+    provision_reach: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> DataJudgement:
     """Null the metrics computed without data, and list their status and the data gaps.
 
@@ -204,6 +220,11 @@ def judge_data(
         :func:`blockcheck.inputs.completeness.completeness_table` of the input.
     capacity
         Per-facility capacity status from :func:`blockcheck.inputs.completeness.estimate_capacities`.
+    provision_reach
+        Under the catchment supply rule, the (facility, block) position pairs of
+        :func:`blockcheck.metrics.provision.catchment_pairs`: a facility without
+        its capacity leaves every block it reaches without data, not only its own.
+        None (the in-block rule): its own block.
 
     Returns
     -------
@@ -212,9 +233,9 @@ def judge_data(
         ``metric_status`` (every metric once for ``ALL``, and each block whose
         status is not ``measured``) and ``data_gaps``.
     """
-    columns = [c for c in area_metrics.columns if c not in ("geometry", "block_id", "name", "subdistrict")]
+    columns = [c for c in area_metrics.columns if c not in _NOT_METRICS]
     block_ids = block_metrics.index.astype(str).to_numpy()
-    gaps = _gaps(completeness, columns, layers, blocks, capacity)
+    gaps = _gaps(completeness, columns, layers, blocks, capacity, provision_reach)
     gap_rows, gap_ids = _gap_rows(gaps, block_ids)
     n = len(block_ids)
     status_blocks = pd.DataFrame("measured", index=range(n), columns=columns)
@@ -254,3 +275,96 @@ def judge_data(
     frame["id"] = metric_status_id(frame["scope"], frame["metric_key"])
     status = conform(frame, list_table(METRIC_STATUS_LAYER))
     return DataJudgement(block_metrics=blocks_out, area_metrics=area_out, metric_status=status, data_gaps=gap_rows)
+
+
+def _joined(first: str, second: str, sep: str) -> str:
+    return f"{first}{sep}{second}" if first else second
+
+
+def note_fragments(metric_status: pd.DataFrame, fragments: pd.DataFrame, moved: pd.DataFrame | None) -> pd.DataFrame:
+    """`metric_status` with a note on the walking metrics where the network's fragments moved points.
+
+    The walking network's fragments (:mod:`blockcheck.network.fragments`) catch
+    no resident or facility: those nearest to one are measured from the
+    nearest connected road, so the values are measured, with a caveat. The
+    status stays as it was; the note says it:
+
+    - ``ALL``: every walking metric (``life_circle_*``, ``*_walk_ratio``) names
+      the fragments (count, length; the validation report's
+      ``walk_network_fragments``) and the resident points and facilities moved;
+      a category's metrics also say how many of its facilities were moved;
+    - each block with resident points moved: its walking metrics get a row
+      (``measured`` unless a data gap made it otherwise) saying how many points
+      and persons.
+
+    Parameters
+    ----------
+    metric_status
+        The table of :func:`judge_data` (schema ``metric_status``).
+    fragments
+        :func:`blockcheck.network.fragment_table` of the run's network (no note when empty).
+    moved
+        ``HealthCheck.fragment_moved``: kind (residents | facilities), key (block id |
+        category), points, population.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Conforming to the ``metric_status`` schema; existing notes kept, the fragment note appended.
+    """
+    if not len(fragments):
+        return metric_status
+    moved = moved if moved is not None else pd.DataFrame(columns=["kind", "key", "points", "population"])
+    residents = moved[moved["kind"] == "residents"].set_index("key")
+    facilities = moved[moved["kind"] == "facilities"].set_index("key")["points"]
+    area = metric_status[metric_status["scope"] == AREA_SCOPE]
+    walk = metrics_needing(WALK_METRIC_PATTERNS, area["metric_key"].tolist())
+    if not walk:
+        return metric_status
+    n, length = len(fragments), float(fragments["length_m"].sum())
+    points, persons = int(residents["points"].sum()), float(residents["population"].sum())
+    sites = int(facilities.sum())
+    zh = (
+        f"步行网络有{n}处孤立片段（共{length:,.0f}米，见验证报告walk_network_fragments）：离片段最近的"
+        f"{points}个居民点（{persons:,.0f}人）与{sites}处设施按最近的连通道路计算"
+    )
+    en = (
+        f"{n} isolated piece(s) of the walking network ({length:,.0f} m; validation report walk_network_fragments): "
+        f"{points} resident point(s) ({persons:,.0f} persons) and {sites} facility(ies) nearest to them are measured "
+        "from the nearest connected road"
+    )
+    notes: dict[tuple[str, str], tuple[str, str]] = {(AREA_SCOPE, m): (zh, en) for m in walk}
+    for category, count in facilities.items():
+        for metric in metrics_needing(category_metric_patterns(str(category)), walk):
+            notes[(AREA_SCOPE, metric)] = (
+                f"{zh}，其中本类设施{int(count)}处",
+                f"{en}, {int(count)} of them of this category",
+            )
+    for block, row in residents.iterrows():
+        count, people = int(row["points"]), float(row["population"])
+        text = (
+            f"本街区{count}个居民点（{people:,.0f}人）离步行网络孤立片段最近，按最近的连通道路计算",
+            (
+                f"{count} resident point(s) of this block ({people:,.0f} persons) lie nearest to an isolated piece "
+                "of the walking network and are measured from the nearest connected road"
+            ),
+        )
+        notes.update({(str(block), m): text for m in walk})
+    out = metric_status.copy()
+    keys = list(zip(out["scope"].astype(str), out["metric_key"].astype(str), strict=True))
+    present = set(keys)
+    for i, key in enumerate(keys):
+        if key in notes:
+            zh_note, en_note = notes[key]
+            out.iloc[i, out.columns.get_loc("note")] = _joined(str(out["note"].iloc[i] or ""), zh_note, "；")
+            out.iloc[i, out.columns.get_loc("note_en")] = _joined(str(out["note_en"].iloc[i] or ""), en_note, "; ")
+    added = [(scope, metric, *text) for (scope, metric), text in notes.items() if (scope, metric) not in present]
+    if added:
+        rows = pd.DataFrame(added, columns=["scope", "metric_key", "note", "note_en"]).assign(
+            status="measured", gap_id=""
+        )
+        rows["id"] = metric_status_id(rows["scope"], rows["metric_key"])
+        out = pd.concat([out, rows], ignore_index=True)
+        order = out["scope"].ne(AREA_SCOPE).astype(int)
+        out = out.iloc[np.lexsort((np.arange(len(out)), out["scope"].astype(str).where(order == 1, ""), order))]
+    return conform(out.reset_index(drop=True), list_table(METRIC_STATUS_LAYER))

@@ -12,7 +12,7 @@ no row; each row says whether its figure is measured or estimated.
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -46,6 +46,7 @@ class ProblemRule:
     threshold: float | None = None
     threshold_standard: str = ""
     standard: str = ""
+    standard_preferred: str = ""  # quoted instead of `standard` when the run's standards give it a number
     severity_of: str = ""
     scope: str = "all"  # all | area | blocks: where the rule is meaningful
     block_where: tuple[tuple[str, str, float], ...] = ()  # (metric, compare, value): blocks judged
@@ -59,6 +60,16 @@ class ProblemRule:
     def standard_key(self) -> str:
         """The standards key quoted (may be empty)."""
         return self.standard or self.threshold_standard
+
+    def quoted_key(self, number_of: Callable[[str], object]) -> str:
+        """The standards key quoted: `standard_preferred` when ``number_of(key)`` is a number (not nan), else
+        :attr:`standard_key`. E.g. the parking rule quotes the existing-fabric rate when a profile gives one.
+        """
+        if self.standard_preferred:
+            value = number_of(self.standard_preferred)
+            if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
+                return self.standard_preferred
+        return self.standard_key
 
 
 _RULE_TYPES = {"threshold": float, "block_where": list}
@@ -137,7 +148,7 @@ def _rows_for(rule: ProblemRule, metrics: pd.DataFrame, standards: Standards, *,
         severity = (obs - threshold).abs() / abs(threshold)
     else:
         severity = pd.Series(np.nan, index=obs.index)
-    key = rule.standard_key
+    key = rule.quoted_key(standards.get)
     entry = standards.entry(key) if key else None
     standard_value = float(entry.value) if entry is not None and not isinstance(entry.value, str) else float("nan")
     required = (

@@ -99,27 +99,55 @@ def parking_provision(
 ) -> pd.DataFrame:
     """Parking requirement, supply and gap per block.
 
+    Parameters
+    ----------
+    blocks
+        Block polygons indexed by ``block_id``.
+    parking
+        Car parks (points or polygons) with ``spaces`` (null: capacity not known) and ``access``.
+    households
+        Households per block (index like `blocks`).
+    spaces_per_household
+        The rate of the requirement. The health check passes the existing-fabric
+        rate ``parking.spaces_per_household_existing`` when the standards give
+        it a value, else ``parking.spaces_per_household`` (完整居住社区建设标准:
+        ≥ 1 space per household, a minimum for new communities), and records
+        which in ``block_metrics.parking_rate``.
+
     Returns
     -------
     pandas.DataFrame
         ``parking_required_spaces`` = households × spaces_per_household,
-        ``parking_supply_spaces`` (public and private spaces in the block),
-        ``parking_public_spaces`` and ``parking_gap_spaces`` = max(required − supply, 0).
+        ``parking_supply_spaces`` (Σ spaces of the car parks in the block, public and private),
+        ``parking_public_spaces`` (Σ spaces of the public ones) and
+        ``parking_gap_spaces`` = max(required − supply, 0).
 
     Notes
     -----
-    Standard key ``parking.spaces_per_household`` (完整居住社区建设标准: ≥ 1 space per household).
+    A car park without a capacity is not 0 spaces: the supply of its block is
+    NaN (a sum over the known car parks would understate the supply and
+    overstate the gap), and so is the gap; the public spaces are NaN where a
+    public car park lacks its capacity. Blocks without car parks supply 0.
     """
     positions = block_index_of(blocks, parking)
-    spaces = parking["spaces"].to_numpy(dtype="float64", na_value=0.0) if not parking.empty else np.zeros(0)
+    given = parking["spaces"] if "spaces" in parking else pd.Series(np.nan, index=parking.index)  # absent: unknown
+    spaces = pd.to_numeric(given, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     public = (parking["access"] == "public").to_numpy() if not parking.empty else np.zeros(0, bool)
-    supply = sum_by_block(blocks, positions, spaces)
+    unknown = np.isnan(spaces)
+
+    def total(chosen: np.ndarray) -> pd.Series:
+        """Σ known spaces of the `chosen` car parks per block; NaN where one of them has no capacity."""
+        known = sum_by_block(blocks, np.where(chosen, positions, -1), spaces)
+        lacking = sum_by_block(blocks, np.where(chosen & unknown, positions, -1), np.ones(len(spaces)))
+        return known.where(lacking == 0)
+
+    supply = total(np.ones(len(spaces), bool))
     required = households.astype("float64") * spaces_per_household
     return pd.DataFrame(
         {
             "parking_required_spaces": required,
             "parking_supply_spaces": supply,
-            "parking_public_spaces": sum_by_block(blocks, np.where(public, positions, -1), spaces),
+            "parking_public_spaces": total(public),
             "parking_gap_spaces": (required - supply).clip(lower=0.0),
         },
         index=blocks.index,

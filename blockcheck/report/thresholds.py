@@ -80,7 +80,8 @@ def metric_threshold(
     """
     lang = check_lang(lang)
     rule = next((r for r in problem_rules() if r.metric == metric), None)
-    quoted, quoted_number = _entry(wb, (rule.standard_key if rule else "") or standard)
+    quoted_key = rule.quoted_key(lambda key: _entry(wb, key)[1]) if rule else ""
+    quoted, quoted_number = _entry(wb, quoted_key or standard)
     value, basis = None, None
     if rule is not None:
         if rule.threshold_standard:

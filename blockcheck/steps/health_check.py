@@ -26,14 +26,14 @@ import shapely
 
 from blockcheck.inputs.completeness import completeness_table, estimate_capacities
 from blockcheck.inputs.field_mapping import Mapping
-from blockcheck.lists.data_gaps import judge_data
+from blockcheck.lists.data_gaps import judge_data, note_fragments
 from blockcheck.lists.ids import AREA_SCOPE
 from blockcheck.lists.problems import build_problem_list
 from blockcheck.lists.resources import find_resources
 from blockcheck.metrics.accessibility import bus_stop_coverage_ratio, life_circle_coverage, park_coverage_ratio
 from blockcheck.metrics.assign import block_index_of
 from blockcheck.metrics.population import block_population, residents_from_communities, residents_from_raster
-from blockcheck.metrics.provision import facility_provision, facility_within_reach
+from blockcheck.metrics.provision import catchment_pairs, facility_provision, facility_within_reach
 from blockcheck.metrics.roads import road_network_metrics
 from blockcheck.metrics.stock import (
     industrial_land_ratio,
@@ -46,7 +46,17 @@ from blockcheck.metrics.stock import (
 from blockcheck.network import WalkNetwork, build_walk_network, fragment_table, snap_points
 from blockcheck.standards import Standards
 
-__all__ = ["Assessment", "HealthCheck", "HealthCheckStep", "assess", "find_problems", "health_check"]
+__all__ = [
+    "PARKING_RATE_KEYS",
+    "Assessment",
+    "HealthCheck",
+    "HealthCheckStep",
+    "assess",
+    "catchment_radii",
+    "find_problems",
+    "health_check",
+    "parking_rate_key",
+]
 
 #: block_id of the whole-area row.
 Progress = Callable[[float, str], None]
@@ -62,6 +72,9 @@ class HealthCheck:
     skipped: tuple[str, ...]  # plain-words notes on what was not computed and why
     network: WalkNetwork | None = None  # the walking network (None without roads)
     fragments: pd.DataFrame | None = None  # blockcheck.network.fragment_table (None without roads)
+    # points nearest to a fragment, measured from the connected network instead: columns kind
+    # ("residents" | "facilities"), key (block id | facility category), points, population (None without roads)
+    fragment_moved: pd.DataFrame | None = None
 
 
 #: The walking radius of each life circle (5/10/15-minute), by standards key.
@@ -72,8 +85,28 @@ LIFE_CIRCLE_RADIUS_KEYS = {
 }
 
 
+#: Parking rates, first the one used when the standards give it a value (nan: not given).
+PARKING_RATE_KEYS = ("parking.spaces_per_household_existing", "parking.spaces_per_household")
+
+
 def _minutes_to_m(standards: Standards) -> dict[int, float]:
     return {minutes: float(standards[key]) for minutes, key in LIFE_CIRCLE_RADIUS_KEYS.items()}
+
+
+def parking_rate_key(standards: Standards) -> str:
+    """The standards key of the parking rate a run uses: the existing-fabric rate when given, else the new one."""
+    for key in PARKING_RATE_KEYS[:-1]:
+        value = standards.get(key)
+        if isinstance(value, float) and value == value:  # nan: the profile gives no value
+            return key
+    return PARKING_RATE_KEYS[-1]
+
+
+def catchment_radii(standards: Standards) -> dict[str, float] | None:
+    """Service radius by facility category when the provision supply rule is ``catchment``, else None (in block)."""
+    if standards.get("provision.supply_rule", "in_block") != "catchment":
+        return None
+    return {k: float(v) for k, v in standards.with_prefix("radius_m").items()}
 
 
 def _metrics_for(
@@ -123,7 +156,17 @@ def _metrics_for(
     if facilities is not None:
         say(0.50, "facilities")
         # whole facilities (bus terminals): fractional per block, rounded up once for the district (coverage=False)
-        parts.append(facility_provision(blocks, facilities, pop, standards=standards, whole_units=not coverage))
+        # the catchment rule moves supply between blocks only: the district's figures are the same without it
+        parts.append(
+            facility_provision(
+                blocks,
+                facilities,
+                pop,
+                standards=standards,
+                whole_units=not coverage,
+                catchment_radius_m=catchment_radii(standards) if coverage else None,
+            )
+        )
         if coverage:  # district: the population-weighted mean (share of residents whose block has one within reach)
             reach_m = float(standards["life_circle.radius_15min_m"])
             parts.append(
@@ -163,18 +206,16 @@ def _metrics_for(
         year = int(standards["housing.old_compound_built_before_year"])
         parts.append(old_residential_buildings(blocks, buildings, built_up_to_year=year, block_positions=positions))
     if parking is not None:
-        parts.append(
-            parking_provision(
-                blocks,
-                parking,
-                pop["households"],
-                spaces_per_household=float(standards["parking.spaces_per_household"]),
-            )
-        )
+        rate = parking_rate_key(standards)
+        parts.append(parking_provision(blocks, parking, pop["households"], spaces_per_household=float(standards[rate])))
     if parcels is not None:
         parts.append(industrial_land_ratio(blocks, parcels).to_frame())
     out = pd.concat(parts, axis=1)
     out.insert(0, "area_ha", blocks.geometry.area / 1e4)
+    if facilities is not None:  # which rules made the figures (text columns, the same in every row)
+        out["provision_rule"] = str(standards.get("provision.supply_rule", "in_block"))
+    if parking is not None:
+        out["parking_rate"] = rate
     return out
 
 
@@ -238,11 +279,11 @@ def health_check(
             geometry=[],
             crs=blocks.crs,
         )
-    network = fragments = None
+    network = fragments = moved = None
     if "roads" in layers:
         say(0.20, "walking network")
         network = build_walk_network(layers["roads"], fragment_max_m=float(standards["network.fragment_max_length_m"]))
-        fragments = _fragments(network, residents, layers.get("facilities"))
+        fragments, moved = _fragments(network, residents, layers.get("facilities"))
     per_block = _metrics_for(blocks, layers, residents, network, standards, say)
     say(0.85, "whole area")
     district = gpd.GeoDataFrame(
@@ -278,24 +319,46 @@ def health_check(
         skipped=_skipped(layers),
         network=network,
         fragments=fragments,
+        fragment_moved=moved,
     )
 
 
-def _fragments(network: WalkNetwork, residents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | None) -> pd.DataFrame:
-    """The network's fragments with the residents and facilities that were nearest to them (fragment_table).
+_MOVED_COLUMNS = ("kind", "key", "points", "population")
+
+
+def _fragments(
+    network: WalkNetwork, residents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The network's fragments with the residents and facilities that were nearest to them (fragment_table),
+    and those points by block (residents) and category (facilities): HealthCheck.fragment_moved.
 
     Facilities count by the point they are snapped at (polygons: a point inside, as the metrics do).
     """
+    moved = pd.DataFrame({c: pd.Series(dtype=object if c in ("kind", "key") else float) for c in _MOVED_COLUMNS})
     if network.main_pieces is None:
-        return fragment_table(network)
+        return fragment_table(network), moved
     people = population = sites = None
+    parts = []
     if len(residents):
         people = snap_points(network, residents.geometry)
         population = pd.to_numeric(residents["population"], errors="coerce").fillna(0).to_numpy()
+        hit = people.fragment_edge >= 0
+        by_block = pd.DataFrame(
+            {"key": residents["block_id"].astype(str).to_numpy()[hit], "population": population[hit]}
+        )
+        parts.append(by_block.groupby("key", sort=True)["population"].agg(["size", "sum"]).assign(kind="residents"))
     if facilities is not None and len(facilities):
-        geoms = facilities.geometry[~(facilities.geometry.isna() | facilities.geometry.is_empty)]
+        usable = ~(facilities.geometry.isna() | facilities.geometry.is_empty)
+        geoms = facilities.geometry[usable]
         sites = snap_points(network, shapely.point_on_surface(geoms.values)) if len(geoms) else None
-    return fragment_table(network, people, population, sites)
+        if sites is not None:
+            hit = sites.fragment_edge >= 0
+            category = pd.DataFrame({"key": facilities.loc[usable, "category"].astype(str).to_numpy()[hit]})
+            parts.append(category.groupby("key", sort=True).size().to_frame("size").assign(sum=0.0, kind="facilities"))
+    if parts:
+        found = pd.concat(parts).reset_index().rename(columns={"size": "points", "sum": "population"})
+        moved = found[list(_MOVED_COLUMNS)].astype({"points": float, "population": float})
+    return fragment_table(network, people, population, sites), moved
 
 
 @dataclass(frozen=True)
@@ -348,6 +411,7 @@ def assess(
         filled, mapping, standards, capacity=capacity, population_raster=population_raster is not None
     )
     blocks = filled["blocks"].set_index("block_id", drop=False)
+    radii = catchment_radii(standards)
     judged = judge_data(
         health.block_metrics,
         health.area_metrics,
@@ -355,16 +419,22 @@ def assess(
         layers=filled,
         completeness=completeness,
         capacity=capacity,
+        provision_reach=catchment_pairs(blocks, filled["facilities"], radii)
+        if radii is not None and "facilities" in filled
+        else None,
     )
     block_metrics = gpd.GeoDataFrame(
         judged.block_metrics, geometry=health.block_metrics.geometry, crs=health.block_metrics.crs
     )
     health = dataclasses.replace(health, block_metrics=block_metrics, area_metrics=judged.area_metrics)
+    status = judged.metric_status
+    if health.fragments is not None and len(health.fragments):
+        status = note_fragments(status, health.fragments, health.fragment_moved)
     return Assessment(
         health=health,
         layers=filled,
         completeness=completeness,
-        metric_status=judged.metric_status,
+        metric_status=status,
         data_gaps=judged.data_gaps,
     )
 
