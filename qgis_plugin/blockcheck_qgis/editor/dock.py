@@ -29,7 +29,7 @@ from qgis.core import (
 )
 from qgis.PyQt import uic
 from qgis.PyQt.QtCore import QItemSelection, QItemSelectionModel
-from qgis.PyQt.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QTableView
+from qgis.PyQt.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMenu, QTableView, QToolButton
 
 from .. import bridge, reload, styles, vocabulary
 from ..i18n import tr, ui_language
@@ -61,6 +61,11 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
         self._watched: list[tuple[QgsVectorLayer, object]] = []
         self._retranslate()
         self.openButton.clicked.connect(self._choose_workbook)
+        menu = QMenu(self.openButton)
+        self.openDatabaseAction = menu.addAction(tr("Open from a PostgreSQL connection…"))
+        self.openDatabaseAction.triggered.connect(self._choose_database_workbook)
+        self.openButton.setMenu(menu)
+        self.openButton.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.addButton.clicked.connect(lambda: self.add_from_selection())
         self.reasonEdit.textChanged.connect(self._set_reason)
         self.project.layersAdded.connect(self._layers_added)
@@ -86,6 +91,23 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
         if path:
             self.open_workbook(path)
 
+    def _choose_database_workbook(self) -> None:
+        from .store_postgis import saved_connections
+
+        names = saved_connections()
+        if not names:
+            self.show_message(
+                tr("No saved PostgreSQL connection: add one in Data Source Manager ▸ PostgreSQL."), error=True
+            )
+            return
+        title = tr("Open a team workbook (PostGIS)")
+        name, ok = QInputDialog.getItem(self, title, tr("Saved PostgreSQL connection:"), names, 0, False)
+        if not ok:
+            return
+        schema, ok = QInputDialog.getText(self, title, tr("Schema of the workbook:"), text="blockcheck")
+        if ok and schema.strip():
+            self.open_database_workbook(name, schema.strip())
+
     def open_workbook(self, path: str) -> None:
         """Show the lists of `path`; its map layers are added to the project when missing (styled)."""
         try:
@@ -94,6 +116,20 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
             self.show_message(str(err), error=True)
             return
         styles.load_workbook(store.path, ["block_metrics", *[t for t in ADDABLE if t in store.tables]], self.project)
+        self._show(store)
+
+    def open_database_workbook(self, connection: str, schema: str) -> None:
+        """Show the lists of the PostGIS workbook in `schema` of saved QGIS connection `connection`."""
+        from .store_postgis import DatabaseStore
+
+        try:
+            store = DatabaseStore(connection, schema, self.project, self)
+        except ValueError as err:
+            self.show_message(str(err), error=True)
+            return
+        self._show(store)
+
+    def _show(self, store: WorkbookStore) -> None:
         self.store = store
         self.models.clear()
         self.views.clear()

@@ -615,5 +615,41 @@
       <source>{parameter}: no survey was given and none of {files} is next to the input ({folders}), so the {title} is empty. Choose the survey file in this parameter, or put it next to the input layers' file under one of these names, and run again.</source>
       <translation>{parameter}：未指定调查表，输入数据旁（{folders}）也没有 {files}，因此{title}为空。请在此参数中选择调查表文件，或以上述文件名之一将其放在输入图层文件旁，然后重新运行。</translation>
     </message>
+    <message>
+      <source>There is no saved PostgreSQL connection named {name} (add it in Data Source Manager ▸ PostgreSQL).</source>
+      <translation>没有名为 {name} 的已保存 PostgreSQL 连接（请在“数据源管理器 ▸ PostgreSQL”中添加）。</translation>
+    </message>
+    <message>
+      <source>{schema} is not a workbook schema name (lower-case letters, digits and _).</source>
+      <translation>{schema} 不是工作簿模式名（只能由小写字母、数字和 _ 组成）。</translation>
+    </message>
+    <message>
+      <source>the database refused the change</source>
+      <translation>数据库拒绝了此修改</translation>
+    </message>
+    <message>
+      <source>the database refused the new rows</source>
+      <translation>数据库拒绝了新增的行</translation>
+    </message>
+    <message>
+      <source>No saved PostgreSQL connection: add one in Data Source Manager ▸ PostgreSQL.</source>
+      <translation>没有已保存的 PostgreSQL 连接：请在“数据源管理器 ▸ PostgreSQL”中添加。</translation>
+    </message>
+    <message>
+      <source>Open a team workbook (PostGIS)</source>
+      <translation>打开团队工作簿（PostGIS）</translation>
+    </message>
+    <message>
+      <source>Saved PostgreSQL connection:</source>
+      <translation>已保存的 PostgreSQL 连接：</translation>
+    </message>
+    <message>
+      <source>Schema of the workbook:</source>
+      <translation>工作簿所在模式：</translation>
+    </message>
+    <message>
+      <source>Open from a PostgreSQL connection…</source>
+      <translation>从 PostgreSQL 连接打开…</translation>
+    </message>
   </context>
 </TS>

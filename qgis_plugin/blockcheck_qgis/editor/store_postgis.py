@@ -1,0 +1,280 @@
+"""The editor's access to a PostGIS team workbook, opened from one of the user's saved QGIS connections.
+
+Rows are read and written through QGIS's own ``postgres`` provider (so the
+connection's saved login, password or authentication configuration is used as
+QGIS uses it), each edit committed at once by the provider. An edit sends the
+``row_version`` the row was read at: the database refuses it when someone
+changed the row since, naming who and when; the editor then shows that
+message and reloads the row. The database does the rest: row-level security
+(an analyst edits only the blocks of its sub-districts), ``provenance``, the
+change log and ``project_history`` (who = the database login) — so the
+editor writes no history of its own here. What a valid row is stays the
+core's rule, reached through :mod:`..bridge`, as for a GeoPackage.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsDataSourceUri,
+    QgsFeature,
+    QgsFeatureRequest,
+    QgsGeometry,
+    QgsProject,
+    QgsProviderRegistry,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QObject
+
+from .. import bridge
+from ..i18n import tr
+from .store import HISTORY, Row, WorkbookStore, _py, _same
+
+__all__ = ["DatabaseStore", "saved_connections"]
+
+#: The column the database bumps on every change of a list row.
+VERSION = "row_version"
+#: The geometry column of the lists that have one.
+_GEOMETRY = "geometry"
+#: Schema names blockcheck gives workbooks (as the core accepts them).
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,39}$")
+
+
+def saved_connections() -> list[str]:
+    """The names of the user's saved PostgreSQL connections (Data Source Manager ▸ PostgreSQL)."""
+    metadata = QgsProviderRegistry.instance().providerMetadata("postgres")
+    return sorted(metadata.connections().keys()) if metadata is not None else []
+
+
+def _connection(name: str):
+    metadata = QgsProviderRegistry.instance().providerMetadata("postgres")
+    connection = metadata.connections().get(name) if metadata is not None else None
+    if connection is None:
+        raise ValueError(
+            tr(
+                "There is no saved PostgreSQL connection named {name} (add it in Data Source Manager ▸ PostgreSQL)."
+            ).format(name=name)
+        )
+    return connection
+
+
+class DatabaseStore(WorkbookStore):
+    """The lists of the workbook in `schema` of the database of saved connection `connection`."""
+
+    def __init__(
+        self, connection: str, schema: str, project: QgsProject | None = None, parent: QObject | None = None
+    ) -> None:
+        QObject.__init__(self, parent)
+        if not _SCHEMA_NAME.match(schema):
+            raise ValueError(
+                tr("{schema} is not a workbook schema name (lower-case letters, digits and _).").format(schema=schema)
+            )
+        self.connection, self.schema = connection, schema
+        provider_connection = _connection(connection)
+        self.uri = provider_connection.uri()
+        self.path = f"{connection} ▸ {schema}"  # what the editor shows as the workbook's name
+        self.project = project or QgsProject.instance()
+        self.schemas = bridge.list_schemas()
+        if not self._layer("block_metrics").isValid():
+            raise ValueError(tr("{path} is not a blockcheck workbook (no block_metrics layer).").format(path=self.path))
+        rows = provider_connection.executeSql(
+            f"SELECT f_table_name, srid FROM geometry_columns WHERE f_table_schema = '{schema}'"  # a checked name
+        )
+        self.srids = {str(table): int(srid or 0) for table, srid in rows}
+        self._open()
+
+    def _layer(self, table: str, geometry_type=None) -> QgsVectorLayer:
+        """`table` through the postgres provider (key ``fid``): its attributes, or its geometries of
+        `geometry_type` (a QgsWkbTypes type; single and multi parts both) with them.
+
+        A list may hold points, lines and polygons at once, which QGIS shows as one layer per type: the editor
+        reads every row as attributes and reaches the geometries through typed layers.
+        """
+        uri = QgsDataSourceUri(self.uri)
+        if geometry_type is None:
+            uri.setDataSource(self.schema, table, None, "", "fid")
+        else:
+            uri.setDataSource(self.schema, table, _GEOMETRY, "", "fid")
+            uri.setWkbType(geometry_type)
+            uri.setSrid(str(self.srids.get(table, 0)))
+        return QgsVectorLayer(uri.uri(False), table, "postgres")
+
+    def is_spatial(self, table: str) -> bool:
+        """Whether the table has geometries (resource_list, project_list)."""
+        return table in self.srids
+
+    def crs(self, table: str) -> QgsCoordinateReferenceSystem:
+        """CRS of a spatial table (its geometry column's SRID)."""
+        return QgsCoordinateReferenceSystem(f"EPSG:{self.srids.get(table, 0)}")
+
+    def _open(self) -> None:
+        self.layers: dict[str, QgsVectorLayer] = {}
+        for table in (*bridge.eight_lists(), HISTORY):
+            layer = self._layer(table)
+            if layer.isValid():
+                self.layers[table] = layer
+        self.tables = [t for t in bridge.eight_lists() if t in self.layers]
+        self.versions: dict[str, dict[int, int]] = {}
+        self.rows: dict[str, list[Row]] = {t: self._read(t) for t in (*self.tables, HISTORY) if t in self.layers}
+        blocks = self._layer("block_metrics")
+        request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry)
+        request.setSubsetOfAttributes(["block_id"], blocks.fields())
+        self.block_ids = {str(f["block_id"]) for f in blocks.getFeatures(request)}
+
+    def _read(self, table: str) -> list[Row]:
+        layer = self.layers[table]
+        columns = self.columns(table)
+        has_version = layer.fields().indexOf(VERSION) >= 0
+        rows, versions = [], {}
+        request = QgsFeatureRequest().addOrderBy("fid")
+        for feature in layer.getFeatures(request):
+            rows.append(Row(feature.id(), {c: _py(feature[c]) for c in columns}))
+            if has_version:
+                versions[feature.id()] = int(feature[VERSION])
+        self.versions[table] = versions
+        return rows
+
+    def refresh_if_replaced(self) -> bool:
+        """A run merges into the same rows (their ids stay): nothing to read again."""
+        return False
+
+    def _check_current(self) -> None:
+        return None
+
+    def project_layers(self, table: str) -> list[QgsVectorLayer]:
+        """Layers of the project that show `table` of this workbook (same database, schema and table)."""
+        own = QgsDataSourceUri(self.uri)
+        out = []
+        for layer in self.project.mapLayers().values():
+            if isinstance(layer, QgsVectorLayer) and layer.providerType() == "postgres":
+                uri = QgsDataSourceUri(layer.source())
+                if (uri.schema(), uri.table(), uri.database(), uri.host(), uri.port()) == (
+                    self.schema,
+                    table,
+                    own.database(),
+                    own.host(),
+                    own.port(),
+                ):
+                    out.append(layer)
+        return out
+
+    def blocks(self, crs=None) -> list[tuple[str, bytes]]:
+        """(block_id, WKB) of every block, read through QGIS (in `crs` when given)."""
+        from qgis.core import QgsCoordinateTransform
+
+        layer = self._layer("block_metrics", QgsWkbTypes.Type.MultiPolygon)
+        transform = (
+            QgsCoordinateTransform(layer.crs(), crs, self.project) if crs is not None and crs != layer.crs() else None
+        )
+        out = []
+        for feature in layer.getFeatures():
+            geometry = QgsGeometry(feature.geometry())
+            if transform is not None:
+                geometry.transform(transform)
+            out.append((str(feature["block_id"]), bytes(geometry.asWkb())))
+        return out
+
+    # ---------------------------------------------------------------- writing
+
+    def update(
+        self, table: str, position: int, column: str, value: object, *, who: str = "", reason: str = ""
+    ) -> list[dict]:
+        """Set one cell, validated by the core's schema, committed at once with the row's version; return the
+        history entries the database recorded.
+
+        Raises
+        ------
+        blockcheck.errors.SchemaError
+            When the new row does not match the schema (nothing is written).
+        OSError
+            The database refused the change: someone changed the row since it was read (the message names who
+            and when; the row is read again), or this login may not change it.
+        """
+        del who, reason  # the database records its login as who; a reason is given with `blockcheck import-lists`
+        row = self.rows[table][position]
+        old = dict(row.values)
+        checked = bridge.check_row(table, {**old, column: value}, self.keys(table, skip=position))
+        self._check_edit(table, position, column, checked)
+        changed = {c: v for c, v in checked.items() if c in old and c != "provenance" and not _same(v, old[c])}
+        if not changed:
+            return []
+        layer = self.layers[table]
+        attributes = {layer.fields().indexOf(c): v for c, v in changed.items()}
+        attributes[layer.fields().indexOf(VERSION)] = self.versions[table][row.fid]
+        history_before = len(self.rows.get(HISTORY, []))
+        provider = layer.dataProvider()
+        provider.clearErrors()
+        if not provider.changeAttributeValues({row.fid: attributes}):
+            error = _server_message(provider.errors()) or tr("the database refused the change")
+            self._read_again(table, position)
+            raise OSError(error)
+        self._read_again(table, position)
+        history = self._history_since(history_before)
+        self._refresh(table)
+        return history
+
+    def add_rows(
+        self, table: str, rows: list[dict], geometries: list[QgsGeometry], *, who: str = "", reason: str = ""
+    ) -> list[int]:
+        """Add validated rows with their geometries (in the table's CRS); return their row positions."""
+        del who, reason  # recorded by the database (its login)
+        by_type: dict[int, list[QgsFeature]] = {}
+        for values, geometry in zip(rows, geometries, strict=True):
+            kind = QgsWkbTypes.multiType(QgsWkbTypes.flatType(geometry.wkbType()))
+            layer = self._layer(table, kind) if self.is_spatial(table) else self.layers[table]
+            feature = QgsFeature(layer.fields())
+            for column, value in values.items():
+                if layer.fields().indexOf(column) >= 0 and column != "fid":
+                    feature[column] = value
+            if self.is_spatial(table):
+                feature.setGeometry(geometry)
+            by_type.setdefault(kind, []).append(feature)
+        for kind, features in by_type.items():
+            layer = self._layer(table, kind) if self.is_spatial(table) else self.layers[table]
+            provider = layer.dataProvider()
+            if not provider.addFeatures(features)[0]:
+                raise OSError(_server_message(provider.errors()) or tr("the database refused the new rows"))
+        history_before = len(self.rows.get(HISTORY, []))
+        self.rows[table] = self._read(table)
+        self._history_since(history_before)
+        key = self.schemas[table].key
+        added = {str(values.get(key)) for values in rows}
+        positions = [i for i, r in enumerate(self.rows[table]) if str(r.values.get(key)) in added]
+        self._refresh(table)
+        self.reset.emit()
+        return positions
+
+    def _read_again(self, table: str, position: int) -> None:
+        """Read row `position` of `table` again from the database (after an edit, or a refused one)."""
+        row = self.rows[table][position]
+        layer = self.layers[table]
+        feature = next(layer.getFeatures(QgsFeatureRequest(row.fid)), None)
+        if feature is None:  # deleted meanwhile: the whole list read again
+            self.rows[table] = self._read(table)
+            self.reset.emit()
+            return
+        row.values = {c: _py(feature[c]) for c in self.columns(table)}
+        self.versions[table][row.fid] = int(feature[VERSION])
+        self.rowsChanged.emit(table, [position])
+
+    def _history_since(self, count: int) -> list[dict]:
+        """The project_history entries the database added after the first `count` (read again)."""
+        if HISTORY not in self.layers:
+            return []
+        self.rows[HISTORY] = self._read(HISTORY)
+        added = self.rows[HISTORY][count:]
+        if added:
+            self.rowsChanged.emit(HISTORY, list(range(count, len(self.rows[HISTORY]))))
+        return [dict(r.values) for r in added]
+
+
+def _server_message(errors: list[str]) -> str:
+    """The server's own words in the provider's errors (``ERROR:  … HINT: …``), without the provider's preamble."""
+    text = " ".join(e.strip() for e in errors if e and e.strip())
+    if "ERROR:" in text:
+        text = text.split("ERROR:", 1)[1]
+    text = text.split("CONTEXT:", 1)[0]  # where in the trigger: not for the user
+    return " ".join(text.split())

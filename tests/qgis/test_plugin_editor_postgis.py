@@ -1,0 +1,117 @@
+"""The checklist editor on a PostGIS team workbook in real QGIS (issue 17), against a throwaway server.
+
+The plugin opens the workbook from a saved QGIS PostgreSQL connection (as a user adds it in Data Source
+Manager ▸ PostgreSQL), the editor edits a project's name and commits: the database bumps the row's version,
+writes the change log and project history as the connection's login; an edit based on a version another
+analyst has since changed is refused with the database's message naming who and when, and the row is
+reloaded; a row of another sub-district is refused by the database.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from blockcheck.pipeline import run
+from blockcheck.workbook.postgis_conn import connect, parse_target
+from blockcheck.workbook.postgis_schema import grant, init_access
+
+#: The server and the workbooks on it: fixtures pg_cluster, two_subdistrict_input.
+pytest_plugins = ("postgis_cluster",)
+
+pytestmark = pytest.mark.qgis
+
+SCHEMA = "qteam"
+CONNECTION = "blockcheck test team workbook"
+A, B = "CP02-0101", "CP02-0102"
+
+
+@pytest.fixture(scope="module")
+def team(pg_cluster, two_subdistrict_input):
+    """The owner's URL of a run workbook; analysts ana_q (sub-district A街道) and ana_q2 (A街道)."""
+    pg_cluster.sql("CREATE DATABASE wb_qteam")
+    owner = pg_cluster.url(db="wb_qteam", schema=SCHEMA)
+    with connect(parse_target(owner)) as conn, conn.transaction():
+        init_access(conn, SCHEMA)
+        for login in ("ana_q", "ana_q2"):
+            conn.execute(f"CREATE ROLE {login} LOGIN")
+            grant(conn, SCHEMA, login, "analyst", ["A街道"])
+    run(two_subdistrict_input, owner)
+    return owner
+
+
+@pytest.fixture
+def saved_connection(qgis_app, pg_cluster, team):
+    """The QGIS connection of login ana_q to the workbook's database, saved in the user's settings (removed after)."""
+    from qgis.core import QgsDataSourceUri, QgsProviderRegistry
+
+    metadata = QgsProviderRegistry.instance().providerMetadata("postgres")
+    uri = QgsDataSourceUri()
+    uri.setConnection(str(pg_cluster.root), str(pg_cluster.port), "wb_qteam", "ana_q", "")
+    metadata.saveConnection(metadata.createConnection(uri.uri(False), {"saveUsername": True}), CONNECTION)
+    yield CONNECTION
+    metadata.deleteConnection(CONNECTION)
+
+
+def _one(url: str, statement: str, params: tuple = ()):
+    with connect(parse_target(url)) as conn:
+        return conn.execute(statement, params).fetchone()
+
+
+def test_the_editor_commits_to_a_postgis_workbook(qgis_iface, plugin_module, saved_connection, team) -> None:
+    from qgis.core import QgsProject
+
+    from blockcheck_qgis.editor.dock import ChecklistDock
+    from blockcheck_qgis.editor.store_postgis import saved_connections
+
+    assert CONNECTION in saved_connections()
+    dock = ChecklistDock(qgis_iface, QgsProject.instance())
+    dock.open_database_workbook(CONNECTION, SCHEMA)
+    assert dock.store is not None, dock.statusLabel.text()
+    assert "project_list" in dock.models and dock.store.is_spatial("project_list")
+    model = dock.models["project_list"]
+    rows = dock.store.rows["project_list"]
+    row = next(i for i, r in enumerate(rows) if r.values["block_id"] == A)
+    pid = rows[row].values["project_id"]
+    version = dock.store.versions["project_list"][rows[row].fid]
+    log_before = _one(team, "SELECT count(*) FROM qteam.change_log")[0]
+
+    assert model.setData(model.index(row, model.columns.index("name")), "街道议事会改名")
+    name, db_version, provenance = _one(
+        team, "SELECT name, row_version, provenance FROM qteam.project_list WHERE project_id = %s", (pid,)
+    )
+    assert (name, db_version, provenance) == ("街道议事会改名", version + 1, "edited")
+    assert dock.store.versions["project_list"][rows[row].fid] == version + 1
+    assert model.value(row, "provenance") == "edited"  # the row as the database made it
+    who, op, new = _one(
+        team, "SELECT who, op, new_row ->> 'name' FROM qteam.change_log WHERE id > %s ORDER BY id", (log_before,)
+    )
+    assert (who, op, new) == ("ana_q", "UPDATE", "街道议事会改名")
+    history = dock.store.rows["project_history"][-1].values
+    assert (history["project_id"], history["field"], history["to_value"], history["changed_by"]) == (
+        pid,
+        "name",
+        "街道议事会改名",
+        "ana_q",
+    )
+
+    # another analyst changes the row meanwhile: the editor's next edit is refused, names them, reloads the row
+    with connect(parse_target(team.replace("postgres@", "ana_q2@"))) as other, other.transaction():
+        other.execute("UPDATE qteam.project_list SET unit = '另一位规划师' WHERE project_id = %s", (pid,))
+    messages = []
+    model.message.connect(lambda text, error: messages.append((text, error)))
+    assert not model.setData(model.index(row, model.columns.index("name")), "过时的修改")
+    text, error = messages[-1]
+    assert error and "ana_q2" in text and "UTC" in text and "Reload" in text, text
+    assert model.value(row, "unit") == "另一位规划师" and model.value(row, "name") == "街道议事会改名"
+    assert dock.store.versions["project_list"][rows[row].fid] == version + 2
+    assert _one(team, "SELECT name FROM qteam.project_list WHERE project_id = %s", (pid,))[0] == "街道议事会改名"
+    assert model.setData(model.index(row, model.columns.index("name")), "重新修改")  # on the reloaded row: saved
+    assert _one(team, "SELECT row_version FROM qteam.project_list WHERE project_id = %s", (pid,))[0] == version + 3
+
+    # a project of sub-district B: the database refuses it, the cell keeps its value
+    other_row = next(i for i, r in enumerate(rows) if r.values["block_id"] == B)
+    before = model.value(other_row, "name")
+    assert not model.setData(model.index(other_row, model.columns.index("name")), "不是我的街道")
+    assert "B街道" in messages[-1][0] and messages[-1][1] and "CONTEXT" not in messages[-1][0]
+    assert model.value(other_row, "name") == before
+    dock.shutdown()
