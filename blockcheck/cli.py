@@ -155,10 +155,42 @@ def validate(input_path, mapping, standards, crs, repair, out_dir, as_json, quie
     help="Stop after the health check (problem list), after the resource list, or run all four steps.",
 )
 @click.option("--repair", is_flag=True, help="Repair invalid geometries with make_valid and report what changed.")
+@click.option(
+    "--tiles",
+    default=None,
+    metavar="auto|N",
+    help="Compute the blocks' metrics in N spatial tiles (or 'auto': by data size) on Dask workers; same results.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="With --tiles: a running Dask scheduler, e.g. tcp://host:8786 (default: a local cluster of processes).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --tiles: worker processes of the local cluster (default: the CPUs, at most 4).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")
 def run_cmd(
-    input_path, out_dir, mapping, standards, crs, population_raster, demands, visions, until, repair, quiet, overwrite
+    input_path,
+    out_dir,
+    mapping,
+    standards,
+    crs,
+    population_raster,
+    demands,
+    visions,
+    until,
+    repair,
+    tiles,
+    scheduler,
+    workers,
+    quiet,
+    overwrite,
 ) -> None:
     """All four steps for every block of INPUT: writes OUT/workbook.gpkg and OUT/eight_lists.xlsx.
 
@@ -166,9 +198,14 @@ def run_cmd(
     resource_list 图2, demand_list 图3, vision_list 图4, strategy_list 图5, policy_list 图6,
     task_list 图7, project_list 图8), allocation, allocation_remaining, project_history,
     resource_summary, blockcheck_meta, standards_used and validation_report.
+
+    With --tiles the blocks' metrics are computed tile by tile on a Dask cluster
+    (docs/scale-out.md); the results equal those of a run without it.
     """
     from blockcheck.pipeline import run
 
+    if (scheduler or workers) and tiles is None:
+        raise click.UsageError("--scheduler and --workers go with --tiles (e.g. --tiles auto).")
     progress = _Progress(not quiet)
     try:
         result = run(
@@ -184,6 +221,9 @@ def run_cmd(
             visions=visions,
             until=until,
             progress=progress,
+            tiles=tiles,
+            scheduler=scheduler,
+            workers=workers,
         )
     finally:
         progress.close()

@@ -11,7 +11,7 @@ import datetime as _dt
 import hashlib
 import os
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -276,6 +276,9 @@ def run(
     progress: Progress | None = None,
     overwrite: bool = False,
     as_of_year: int | None = None,
+    tiles: int | str | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> RunResult:
     """All four steps: validate, health check, lists; write ``out_dir/workbook.gpkg`` and ``eight_lists.xlsx``.
 
@@ -293,6 +296,9 @@ def run(
     ``until`` stops early: ``"health"`` (metrics and the problem list), ``"resources"``
     (also the resource list) or ``"lists"`` (all four steps, the default).
     ``as_of_year`` is the year "idle for N years" counts to (default: this year).
+    ``tiles`` (``"auto"`` or a number) computes the blocks' metrics tile by tile on
+    Dask workers — a LocalCluster of ``workers`` processes, or the running
+    ``scheduler`` (``tcp://host:8786``) — with the same results (:mod:`blockcheck.tiles`).
 
     Raises
     ------
@@ -302,6 +308,10 @@ def run(
     if until not in UNTIL:
         msg = f"until={until!r}: choose one of {', '.join(UNTIL)}"
         raise ValueError(msg)
+    if tiles is not None:
+        from blockcheck.tiles import parse_tiles
+
+        tiles = parse_tiles(tiles)  # a bad value stops the run before any work
     if is_database_target(out_dir):  # a PostGIS workbook: the database's own locks and one transaction
         target, lock = parse_target(out_dir), nullcontext()
     else:
@@ -330,6 +340,9 @@ def run(
             until=until,
             progress=progress,
             as_of_year=as_of_year if as_of_year is not None else _dt.date.today().year,
+            tiles=tiles,
+            scheduler=scheduler,
+            workers=workers,
         )
 
 
@@ -364,6 +377,9 @@ def _run_locked(
     until: str,
     progress: Progress | None,
     as_of_year: int,
+    tiles: int | str | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> RunResult:
     """The body of :func:`run`, with the workbook lock held (`target` None: nothing is written): the four steps
     in order.
@@ -382,16 +398,24 @@ def _run_locked(
     with_resources = until in ("resources", "lists")
     snapshot = read_snapshot(target) if target is not None else None  # read once: steers step 1, merged at the end
     previous = snapshot.tables.get(RESOURCE_LIST_LAYER) if with_resources and snapshot is not None else None
-    step1 = find_problems(  # analysts' resource statuses steer the plan
-        checked.checked.layers,
-        checked.standards,
-        mapping=checked.mapping,
-        population_raster=population_raster,
-        resources=with_resources,
-        previous_resources=previous,
-        as_of_year=as_of_year,
-        progress=lambda f, m: say(0.1 + 0.8 * f, m),
-    )
+    with ExitStack() as cluster:  # a tiled run's Dask client, closed once the blocks' metrics are in
+        per_block = None
+        if tiles is not None:
+            from blockcheck.batch.run import _client
+            from blockcheck.tiles import TiledBlockMetrics
+
+            per_block = TiledBlockMetrics(_client(cluster, scheduler, workers), tiles)
+        step1 = find_problems(  # analysts' resource statuses steer the plan
+            checked.checked.layers,
+            checked.standards,
+            mapping=checked.mapping,
+            population_raster=population_raster,
+            resources=with_resources,
+            previous_resources=previous,
+            as_of_year=as_of_year,
+            progress=lambda f, m: say(0.1 + 0.8 * f, m),
+            per_block=per_block,
+        )
     generated = {PROBLEM_LIST_LAYER: step1.problem_list}
     if with_resources:
         generated[RESOURCE_LIST_LAYER] = step1.resource_list

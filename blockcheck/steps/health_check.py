@@ -242,6 +242,7 @@ def health_check(
     *,
     population_raster: str | os.PathLike | None = None,
     progress: Progress | None = None,
+    per_block: Callable[..., pd.DataFrame] | None = None,
 ) -> HealthCheck:
     """Run the block health check on validated layers (one metric CRS).
 
@@ -256,6 +257,10 @@ def health_check(
         (zonal sum with fractional pixel coverage).
     progress
         Callback ``(fraction, message)``.
+    per_block
+        Computes the blocks' metric columns from ``(blocks, layers, residents,
+        network, standards, progress)``; default: here, for all blocks at once
+        (``blockcheck run --tiles`` passes :class:`blockcheck.tiles.TiledBlockMetrics`).
 
     Returns
     -------
@@ -284,7 +289,7 @@ def health_check(
         say(0.20, "walking network")
         network = build_walk_network(layers["roads"], fragment_max_m=float(standards["network.fragment_max_length_m"]))
         fragments, moved = _fragments(network, residents, layers.get("facilities"))
-    per_block = _metrics_for(blocks, layers, residents, network, standards, say)
+    per_block = (per_block or _metrics_for)(blocks, layers, residents, network, standards, say)
     say(0.85, "whole area")
     district = gpd.GeoDataFrame(
         {"block_id": [AREA_SCOPE]},
@@ -379,6 +384,7 @@ def assess(
     mapping: Mapping | None = None,
     population_raster: str | os.PathLike | None = None,
     progress: Progress | None = None,
+    per_block: Callable[..., pd.DataFrame] | None = None,
 ) -> Assessment:
     """Run the health check and judge which of its metrics the data support.
 
@@ -394,6 +400,8 @@ def assess(
         People-per-pixel raster replacing the communities' counts.
     progress
         Callback ``(fraction, message)``.
+    per_block
+        As :func:`health_check`.
 
     Returns
     -------
@@ -406,7 +414,9 @@ def assess(
         filled["facilities"], capacity = estimate_capacities(
             layers["facilities"], buildings=layers.get("buildings"), standards=standards
         )
-    health = health_check(filled, standards, population_raster=population_raster, progress=progress)
+    health = health_check(
+        filled, standards, population_raster=population_raster, progress=progress, per_block=per_block
+    )
     completeness = completeness_table(
         filled, mapping, standards, capacity=capacity, population_raster=population_raster is not None
     )
@@ -459,12 +469,13 @@ def find_problems(
     previous_resources: pd.DataFrame | None = None,
     as_of_year: int | None = None,
     progress: Progress | None = None,
+    per_block: Callable[..., pd.DataFrame] | None = None,
 ) -> HealthCheckStep:
     """Step 1: the health check, the problem list and (unless `resources` is False) the resource list.
 
     Parameters
     ----------
-    layers, standards, mapping, population_raster, progress
+    layers, standards, mapping, population_raster, progress, per_block
         As :func:`assess`.
     resources
         Also find the resources (idle land and buildings).
@@ -477,7 +488,9 @@ def find_problems(
     -------
     HealthCheckStep
     """
-    assessment = assess(layers, standards, mapping=mapping, population_raster=population_raster, progress=progress)
+    assessment = assess(
+        layers, standards, mapping=mapping, population_raster=population_raster, progress=progress, per_block=per_block
+    )
     health = assessment.health
     problems = build_problem_list(
         health.block_metrics.drop(columns="geometry"),

@@ -1,0 +1,11 @@
+"""Tiled runs of one large city (``blockcheck run --tiles auto|N``, issue 18.2).
+
+:mod:`blockcheck.tiles.partition` cuts the blocks into tiles and chooses what
+each tile's worker receives; :mod:`blockcheck.tiles.compute` runs the health
+check's per-block metrics tile by tile on Dask workers and joins them.
+"""
+
+from blockcheck.tiles.compute import TiledBlockMetrics, tile_block_metrics
+from blockcheck.tiles.partition import auto_tiles, halo_m, parse_tiles, tile_of_blocks
+
+__all__ = ["TiledBlockMetrics", "auto_tiles", "halo_m", "parse_tiles", "tile_block_metrics", "tile_of_blocks"]
