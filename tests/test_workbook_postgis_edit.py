@@ -38,7 +38,7 @@ LOAD_S = 60.0
 #: Each editor sends at most one update in this many seconds (20 editors: ≤ 20 updates/s).
 EDIT_EVERY_S = 1.0
 #: When the re-run starts, seconds into the load.
-RERUN_AT_S = 20.0
+RERUN_AT_S = 15.0
 _STALE = re.compile(
     r"row (\S+) of project_list was changed by (\w+) at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC) "
     r"\(now version (\d+); the edit was based on version (\d+)\)"
