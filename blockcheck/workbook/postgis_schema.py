@@ -446,6 +446,11 @@ def init_access(conn, schema: str) -> list[str]:
     _q(conn, "GRANT USAGE ON SCHEMA {s} TO {r}", s=_ident(schema), r=to_all)
     _q(conn, "GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r}", s=_ident(schema), r=to_all)
     _q(conn, "ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT SELECT ON TABLES TO {r}", s=_ident(schema), r=to_all)
+    # the styles QGIS keeps in the database (public.layer_styles, made by the owner's QGIS when it first saves one):
+    # everyone reads them, only the owner writes
+    _q(conn, "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {r}", r=to_all)
+    if conn.execute("SELECT to_regclass('public.layer_styles')").fetchone()[0] is not None:
+        _q(conn, "GRANT SELECT ON public.layer_styles TO {r}", r=to_all)
     _q(conn, "REVOKE ALL ON {t} FROM {r}", t=_ident(schema, GRANTS_TABLE), r=to_all)
     writers = sql.SQL(", ").join(_ident(roles[r]) for r in ("analyst", "reviewer"))
     _q(conn, "GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r}", s=_ident(schema), r=writers)

@@ -134,9 +134,10 @@ def _log(message: str) -> None:
     QgsMessageLog.logMessage(message, "blockcheck")
 
 
-def _choropleths(workbook: str | os.PathLike) -> list[Style]:
-    """The block choropleths at the workbook's standards; none (and a log message) when they cannot be drawn."""
-    rows = standards_rows(workbook)
+def _choropleths(workbook: str | os.PathLike, rows: list[dict] | None = None) -> list[Style]:
+    """The block choropleths at the workbook's standards (its ``standards_used`` rows, read from the GeoPackage
+    unless given); none (and a log message) when they cannot be drawn."""
+    rows = standards_rows(workbook) if rows is None else rows
     if not rows:
         _log(f"{workbook}: no standards_used table; block_metrics left unstyled.")
         return []
@@ -183,11 +184,14 @@ def _priority(table: str, field: str) -> Style:
     return _field_title(table, field), apply
 
 
-def layer_styles(workbook: str | os.PathLike, table: str) -> list[Style]:
-    """The styles of `table`'s layers as (name, apply to a layer), the default first; empty without the core."""
+def layer_styles(workbook: str | os.PathLike, table: str, *, standards: list[dict] | None = None) -> list[Style]:
+    """The styles of `table`'s layers as (name, apply to a layer), the default first; empty without the core.
+
+    `standards`: the workbook's ``standards_used`` rows, when the workbook is no GeoPackage to read them from.
+    """
     try:
         if table == "block_metrics":
-            return _choropleths(workbook)
+            return _choropleths(workbook, standards)
         styles = [_categories(table, field) for field in _CATEGORIES.get(table, ())]
         if table in _PRIORITY:
             styles.append(_priority(table, _PRIORITY[table]))

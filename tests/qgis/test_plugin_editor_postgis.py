@@ -39,17 +39,24 @@ def team(pg_cluster, two_subdistrict_input):
     return owner
 
 
-@pytest.fixture
-def saved_connection(qgis_app, pg_cluster, team):
-    """The QGIS connection of login ana_q to the workbook's database, saved in the user's settings (removed after)."""
+def _save_connection(cluster, login: str, name: str) -> None:
+    """Save a QGIS PostgreSQL connection `name` of `login` to the workbook's database in the user's settings."""
     from qgis.core import QgsDataSourceUri, QgsProviderRegistry
 
     metadata = QgsProviderRegistry.instance().providerMetadata("postgres")
     uri = QgsDataSourceUri()
-    uri.setConnection(str(pg_cluster.root), str(pg_cluster.port), "wb_qteam", "ana_q", "")
-    metadata.saveConnection(metadata.createConnection(uri.uri(False), {"saveUsername": True}), CONNECTION)
+    uri.setConnection(str(cluster.root), str(cluster.port), "wb_qteam", login, "")
+    metadata.saveConnection(metadata.createConnection(uri.uri(False), {"saveUsername": True}), name)
+
+
+@pytest.fixture
+def saved_connection(qgis_app, pg_cluster, team):
+    """The QGIS connection of login ana_q to the workbook's database, saved in the user's settings (removed after)."""
+    from qgis.core import QgsProviderRegistry
+
+    _save_connection(pg_cluster, "ana_q", CONNECTION)
     yield CONNECTION
-    metadata.deleteConnection(CONNECTION)
+    QgsProviderRegistry.instance().providerMetadata("postgres").deleteConnection(CONNECTION)
 
 
 def _one(url: str, statement: str, params: tuple = ()):
@@ -114,4 +121,57 @@ def test_the_editor_commits_to_a_postgis_workbook(qgis_iface, plugin_module, sav
     assert not model.setData(model.index(other_row, model.columns.index("name")), "不是我的街道")
     assert "B街道" in messages[-1][0] and messages[-1][1] and "CONTEXT" not in messages[-1][0]
     assert model.value(other_row, "name") == before
+    dock.shutdown()
+
+
+def test_map_layers_take_their_styles_from_the_databases_layer_styles(
+    qgis_iface, plugin_module, pg_cluster, team, saved_connection
+) -> None:
+    """The owner's QGIS builds the themes and saves them in layer_styles; an analyst's QGIS takes them from there."""
+    from qgis.core import QgsProject, QgsProviderRegistry
+
+    from blockcheck_qgis import styles
+    from blockcheck_qgis.editor.dock import ChecklistDock
+
+    owner_connection = "blockcheck test team workbook (owner)"
+    _save_connection(pg_cluster, "postgres", owner_connection)
+    try:
+        dock = ChecklistDock(qgis_iface, QgsProject.instance())
+        dock.open_database_workbook(owner_connection, SCHEMA)
+        assert dock.store is not None, dock.statusLabel.text()
+        owner_layers = {layer.name(): layer for layer in QgsProject.instance().mapLayers().values()}
+        dock.shutdown()
+    finally:
+        QgsProviderRegistry.instance().providerMetadata("postgres").deleteConnection(owner_connection)
+    assert any("block_metrics" in name for name in owner_layers), list(owner_layers)
+    saved = pg_cluster.sql(
+        "SELECT f_table_name, stylename, useasdefault FROM public.layer_styles "
+        "WHERE f_table_schema = 'qteam' AND description = 'blockcheck' ORDER BY id",
+        db="wb_qteam",
+    )
+    tables = {table for table, _, _ in saved}
+    assert tables == {"block_metrics", "resource_list", "project_list"}, saved
+    assert any(name.endswith(" · line") for table, name, _ in saved if table == "project_list")  # roads
+    assert len([1 for table, _, default in saved if table == "block_metrics" and default]) == 1
+    owner_styles = {n: layer.styleManager().styles() for n, layer in owner_layers.items()}
+    owner_blocks = next(layer for n, layer in owner_layers.items() if "block_metrics" in n)
+    blocks_renderer = owner_blocks.renderer().type()
+    QgsProject.instance().clear()
+
+    dock = ChecklistDock(qgis_iface, QgsProject.instance())  # an analyst, who may not write layer_styles
+    dock.open_database_workbook(saved_connection, SCHEMA)
+    layers = {layer.name(): layer for layer in QgsProject.instance().mapLayers().values()}
+    assert set(layers) == set(owner_layers)
+    for name, layer in layers.items():
+        assert layer.styleManager().styles() == owner_styles[name], name
+        assert layer.featureCount() > 0, name
+    blocks = next(layer for n, layer in layers.items() if "block_metrics" in n)
+    assert blocks.renderer().type() == blocks_renderer
+
+    readable = {name for name, _ in styles._saved_styles(blocks)}  # the analyst reads them from layer_styles
+    assert readable == {f"{name} · polygon" for name in owner_styles[blocks.name()]}
+    count = pg_cluster.sql("SELECT count(*) FROM public.layer_styles", db="wb_qteam")[0][0]
+    assert count == len(saved)  # the analyst's QGIS saved nothing
+    projects = sum(layer.featureCount() for n, layer in layers.items() if "project_list" in n)
+    assert projects == len(dock.store.rows["project_list"])  # every project on the map, whatever its geometry
     dock.shutdown()

@@ -120,6 +120,7 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
 
     def open_database_workbook(self, connection: str, schema: str) -> None:
         """Show the lists of the PostGIS workbook in `schema` of saved QGIS connection `connection`."""
+        from ..styles_postgis import load_database_workbook
         from .store_postgis import DatabaseStore
 
         try:
@@ -127,6 +128,7 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
         except ValueError as err:
             self.show_message(str(err), error=True)
             return
+        load_database_workbook(store, self.project)
         self._show(store)
 
     def _show(self, store: WorkbookStore) -> None:

@@ -73,14 +73,14 @@ class DatabaseStore(WorkbookStore):
                 tr("{schema} is not a workbook schema name (lower-case letters, digits and _).").format(schema=schema)
             )
         self.connection, self.schema = connection, schema
-        provider_connection = _connection(connection)
-        self.uri = provider_connection.uri()
+        self.provider_connection = _connection(connection)
+        self.uri = self.provider_connection.uri()
         self.path = f"{connection} ▸ {schema}"  # what the editor shows as the workbook's name
         self.project = project or QgsProject.instance()
         self.schemas = bridge.list_schemas()
         if not self._layer("block_metrics").isValid():
             raise ValueError(tr("{path} is not a blockcheck workbook (no block_metrics layer).").format(path=self.path))
-        rows = provider_connection.executeSql(
+        rows = self.provider_connection.executeSql(
             f"SELECT f_table_name, srid FROM geometry_columns WHERE f_table_schema = '{schema}'"  # a checked name
         )
         self.srids = {str(table): int(srid or 0) for table, srid in rows}

@@ -1,0 +1,102 @@
+"""Map layers of a PostGIS team workbook, styled from the database's ``layer_styles`` as QGIS keeps styles there.
+
+The checklist editor adds ``block_metrics``, ``resource_list`` and
+``project_list`` of the workbook it opened (one layer per geometry type, as
+for a GeoPackage, :mod:`.styles`). A layer takes blockcheck's themes saved in
+the database's ``layer_styles`` table (QGIS's own table for styles kept in
+PostgreSQL, in the ``public`` schema); when there are none yet, the themes are
+built from the core (the blocks' choropleths at the standards of the
+workbook's ``standards_used`` table) and saved there for everyone — by a login
+allowed to (the workbook's owner, who runs ``blockcheck run``; for other
+logins the save is refused by the database and the layers are styled for this
+session only).
+"""
+
+from __future__ import annotations
+
+from qgis.core import QgsProject, QgsVectorLayer, QgsWkbTypes
+
+from . import styles
+
+__all__ = ["GEOMETRY_KINDS", "MAP_TABLES", "load_database_workbook"]
+
+#: The workbook's tables shown on the map, drawn in this order (last on top).
+MAP_TABLES = ("block_metrics", "resource_list", "project_list")
+#: PostGIS's geometry type names by blockcheck's geometry kind, and the layer type that reads them.
+GEOMETRY_KINDS = {
+    "point": (("POINT", "MULTIPOINT"), QgsWkbTypes.Type.MultiPoint),
+    "line": (("LINESTRING", "MULTILINESTRING"), QgsWkbTypes.Type.MultiLineString),
+    "polygon": (("POLYGON", "MULTIPOLYGON"), QgsWkbTypes.Type.MultiPolygon),
+}
+
+
+def _kinds(store, table: str) -> list[str]:
+    """The geometry kinds present in `table` (its schema name was checked by the store; tables are ours)."""
+    found = store.provider_connection.executeSql(
+        f'SELECT DISTINCT upper(GeometryType(geometry)) FROM "{store.schema}"."{table}" WHERE geometry IS NOT NULL'
+    )
+    present = {str(row[0]) for row in found}
+    return [kind for kind, (names, _) in GEOMETRY_KINDS.items() if present & set(names)]
+
+
+def _standards(store) -> list[dict]:
+    layer = store._layer("standards_used")
+    if not layer.isValid():
+        return []
+    names = layer.fields().names()
+    return [{n: styles._plain(f[n]) for n in names if n != "fid"} for f in layer.getFeatures()]
+
+
+def load_database_workbook(store, project: QgsProject | None = None) -> list[QgsVectorLayer]:
+    """Add the map layers of the PostGIS workbook of `store` (a ``DatabaseStore``) to `project`, styled; return
+    the layers added (tables already in the project are left alone)."""
+    project = project or QgsProject.instance()
+    root = project.layerTreeRoot()
+    name = f"blockcheck · {store.path}"
+    group = root.findGroup(name) or root.insertGroup(0, name)
+    present = {layer.source() for layer in project.mapLayers().values()}
+    standards = None
+    added = []
+    for table in MAP_TABLES:
+        kinds = _kinds(store, table) if table in store.srids else []
+        for kind in kinds:
+            layer = store._layer(table, GEOMETRY_KINDS[kind][1])
+            if not layer.isValid() or layer.source() in present:
+                continue
+            layer.setName(styles._layer_name(table, kind, len(kinds) > 1))
+            if standards is None and table == "block_metrics":
+                standards = _standards(store)
+            _style(layer, table, kind, store.path, standards, default=kind == kinds[0])
+            project.addMapLayer(layer, False)
+            group.insertLayer(0, layer)
+            added.append(layer)
+    return added
+
+
+def _style(
+    layer: QgsVectorLayer, table: str, kind: str, workbook: str, standards: list[dict] | None, *, default: bool
+) -> None:
+    """Blockcheck's themes of the layer's geometry kind from ``layer_styles`` (saved as ``THEME · KIND``: the
+    layers of one table share its rows there); else built from the core and saved there (when permitted)."""
+    import contextlib
+
+    with contextlib.suppress(ImportError):  # the core is missing: forms need the schema
+        styles.set_field_forms(layer, table)
+    suffix = f" · {kind}"
+    saved = [(name[: -len(suffix)], qml) for name, qml in styles._saved_styles(layer) if name.endswith(suffix)]
+    themes = (
+        [(name, styles._importer(qml)) for name, qml in saved]
+        if saved
+        else styles.layer_styles(workbook, table, standards=standards or [])
+    )
+    if not themes:
+        return
+    manager = layer.styleManager()
+    for i, (name, apply) in enumerate(themes):
+        apply(layer)
+        if not saved:  # the first time: kept in the database for every login (the owner may; others are refused)
+            layer.saveStyleToDatabase(name + suffix, styles.STYLE_DESCRIPTION, default and i == 0, "")
+        if i:
+            manager.addStyleFromLayer(name)
+    themes[0][1](layer)
+    manager.renameStyle(manager.currentStyle(), themes[0][0])
