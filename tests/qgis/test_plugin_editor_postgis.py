@@ -175,3 +175,45 @@ def test_map_layers_take_their_styles_from_the_databases_layer_styles(
     projects = sum(layer.featureCount() for n, layer in layers.items() if "project_list" in n)
     assert projects == len(dock.store.rows["project_list"])  # every project on the map, whatever its geometry
     dock.shutdown()
+
+
+def test_an_analyst_adds_a_project_from_the_map_selection(qgis_iface, plugin_module, saved_connection, team) -> None:
+    """A site drawn in block A becomes a project row: the database marks it added, logs it and starts its history."""
+    from qgis.core import QgsFeature, QgsGeometry, QgsProject, QgsVectorLayer
+
+    from blockcheck_qgis.editor.dock import ChecklistDock
+
+    dock = ChecklistDock(qgis_iface, QgsProject.instance())
+    dock.open_database_workbook(saved_connection, SCHEMA)
+    store = dock.store
+    crs = store.crs("project_list")
+    block = QgsGeometry()
+    block.fromWkb(dict(store.blocks(crs))[A])
+    sites = QgsVectorLayer(f"Polygon?crs={crs.authid()}&field=name:string", "sites", "memory")
+    site = QgsFeature(sites.fields())
+    site.setGeometry(block.centroid().buffer(5, 8))
+    site["name"] = "口袋公园"
+    sites.dataProvider().addFeatures([site])
+    QgsProject.instance().addMapLayer(sites)
+    sites.selectAll()
+    dock.show_tab("project_list")
+    before = len(store.rows["project_list"])
+    positions = dock.add_from_selection(sites, domain="public_space")
+    assert len(positions) == 1, dock.statusLabel.text()
+    assert len(store.rows["project_list"]) == before + 1
+    row = store.rows["project_list"][positions[0]].values
+    pid = row["project_id"]
+    assert row["block_id"] == A and row["name"] == "口袋公园" and row["provenance"] == "added"
+    kind, version = _one(
+        team, "SELECT GeometryType(geometry), row_version FROM qteam.project_list WHERE project_id = %s", (pid,)
+    )
+    assert kind.endswith("POLYGON") and version == 1  # written through the multi-part layer of its kind
+    assert _one(team, "SELECT who, op FROM qteam.change_log WHERE row_key = %s", (pid,)) == ("ana_q", "INSERT")
+    entry = store.rows["project_history"][-1].values
+    assert (entry["project_id"], entry["field"], entry["from_value"], entry["changed_by"]) == (
+        pid,
+        "status",
+        "",
+        "ana_q",
+    )
+    dock.shutdown()

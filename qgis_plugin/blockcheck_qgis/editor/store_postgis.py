@@ -226,8 +226,12 @@ class DatabaseStore(WorkbookStore):
             kind = QgsWkbTypes.multiType(QgsWkbTypes.flatType(geometry.wkbType()))
             layer = self._layer(table, kind) if self.is_spatial(table) else self.layers[table]
             feature = QgsFeature(layer.fields())
+            for i in range(layer.fields().count()):  # the database's defaults (fid, row_version) where not given
+                clause = layer.dataProvider().defaultValueClause(i)
+                if clause:
+                    feature.setAttribute(i, clause)
             for column, value in values.items():
-                if layer.fields().indexOf(column) >= 0 and column != "fid":
+                if layer.fields().indexOf(column) >= 0 and column not in ("fid", VERSION):
                     feature[column] = value
             if self.is_spatial(table):
                 feature.setGeometry(geometry)
