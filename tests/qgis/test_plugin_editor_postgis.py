@@ -82,6 +82,7 @@ def test_the_editor_commits_to_a_postgis_workbook(qgis_iface, plugin_module, sav
     version = dock.store.versions["project_list"][rows[row].fid]
     log_before = _one(team, "SELECT count(*) FROM qteam.change_log")[0]
 
+    model.reason = "街道议事会意见"
     assert model.setData(model.index(row, model.columns.index("name")), "街道议事会改名")
     name, db_version, provenance = _one(
         team, "SELECT name, row_version, provenance FROM qteam.project_list WHERE project_id = %s", (pid,)
@@ -100,6 +101,7 @@ def test_the_editor_commits_to_a_postgis_workbook(qgis_iface, plugin_module, sav
         "街道议事会改名",
         "ana_q",
     )
+    assert history["reason"] == "街道议事会意见"
 
     # another analyst changes the row meanwhile: the editor's next edit is refused, names them, reloads the row
     with connect(parse_target(team.replace("postgres@", "ana_q2@"))) as other, other.transaction():

@@ -24,6 +24,7 @@ from qgis.core import (
     QgsGeometry,
     QgsProject,
     QgsProviderRegistry,
+    QgsTransaction,
     QgsVectorLayer,
     QgsWkbTypes,
 )
@@ -193,7 +194,7 @@ class DatabaseStore(WorkbookStore):
             The database refused the change: someone changed the row since it was read (the message names who
             and when; the row is read again), or this login may not change it.
         """
-        del who, reason  # the database records its login as who; a reason is given with `blockcheck import-lists`
+        del who  # the database records its login as who
         row = self.rows[table][position]
         old = dict(row.values)
         checked = bridge.check_row(table, {**old, column: value}, self.keys(table, skip=position))
@@ -207,7 +208,7 @@ class DatabaseStore(WorkbookStore):
         history_before = len(self.rows.get(HISTORY, []))
         provider = layer.dataProvider()
         provider.clearErrors()
-        if not provider.changeAttributeValues({row.fid: attributes}):
+        if not self._change(layer, {row.fid: attributes}, reason if table == "project_list" else ""):
             error = _server_message(provider.errors()) or tr("the database refused the change")
             self._read_again(table, position)
             raise OSError(error)
@@ -250,6 +251,24 @@ class DatabaseStore(WorkbookStore):
         self._refresh(table)
         self.reset.emit()
         return positions
+
+    @staticmethod
+    def _change(layer: QgsVectorLayer, changes: dict, reason: str) -> bool:
+        """Commit `changes` of attribute values; with a reason, in one transaction that gives the database the
+        reason for ``project_history`` first (the setting ``blockcheck.reason`` its trigger reads)."""
+        provider = layer.dataProvider()
+        if not reason:
+            return provider.changeAttributeValues(changes)
+        transaction = QgsTransaction.create([layer])
+        if transaction is None or not transaction.begin()[0]:
+            return provider.changeAttributeValues(changes)
+        quoted = "'" + reason.replace("'", "''") + "'"  # a string constant (standard_conforming_strings is on)
+        done = transaction.executeSql(f"SELECT set_config('blockcheck.reason', {quoted}, true)")[0]
+        done = done and provider.changeAttributeValues(changes)
+        if done:
+            return transaction.commit()[0]
+        transaction.rollback()
+        return False
 
     def _read_again(self, table: str, position: int) -> None:
         """Read row `position` of `table` again from the database (after an edit, or a refused one)."""
