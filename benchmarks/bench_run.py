@@ -472,17 +472,13 @@ def machine_info(code: Path) -> dict:
     dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
     snapshot = code.resolve() != REPO.resolve()
     versions = {"python": platform.python_version()}
-    for name in ("shapely", "geopandas", "pandas", "numpy", "scipy", "pyogrio", "openpyxl", "matplotlib", "pyarrow"):
+    for name in ("shapely", "geopandas", "pandas", "numpy", "scipy", "pyogrio", "openpyxl", "matplotlib"):
         with contextlib.suppress(Exception):
             versions[name] = importlib.import_module(name).__version__
     with contextlib.suppress(Exception):
         import shapely
 
         versions["GEOS"] = shapely.geos_version_string
-    with contextlib.suppress(Exception):
-        from blockcheck.io import arrow_io
-
-        versions["arrow_io"] = str(arrow_io())
     os_release = dict(line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line)
     return {
         "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

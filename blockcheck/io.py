@@ -7,8 +7,6 @@ as GeoPackage attribute tables.
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import os
 import re
 import uuid
@@ -58,42 +56,6 @@ def list_layers(path: str | os.PathLike) -> dict[str, str | None]:
         raise InputError(msg) from None
 
 
-#: Set to 0 to read and write without Arrow even when pyarrow is installed.
-ARROW_ENV = "BLOCKCHECK_ARROW"
-
-
-@functools.cache
-def arrow_io() -> bool:
-    """Whether pyogrio moves data through Arrow: pyarrow installed (the ``fast`` extra), GDAL >= 3.8 and
-    ``BLOCKCHECK_ARROW`` not 0.
-
-    Reading the synthetic city's 8 input layers takes 2.4-2.7x less time with Arrow and writing its workbook
-    1.7-2x less, the frames read back equal column by column (benchmarks/RESULTS.md; tests/test_io.py).
-    """
-    if os.environ.get(ARROW_ENV, "1").strip() == "0" or importlib.util.find_spec("pyarrow") is None:
-        return False
-    return tuple(pyogrio.__gdal_version__[:2]) >= (3, 8)
-
-
-def read_frame(path: str | os.PathLike, **options: object) -> gpd.GeoDataFrame | pd.DataFrame:
-    """``pyogrio.read_dataframe(path, **options)`` through Arrow when :func:`arrow_io`, else row by row.
-
-    A source the Arrow reader refuses is read again without it, so Arrow never changes what can be read (the
-    second reader's error is the one raised).
-    """
-    if arrow_io():
-        try:
-            return pyogrio.read_dataframe(path, use_arrow=True, **options)
-        except Exception:  # noqa: BLE001 - any refusal of the Arrow path: the classic reader decides
-            pass
-    return pyogrio.read_dataframe(path, **options)
-
-
-def write_frame(frame: gpd.GeoDataFrame | pd.DataFrame, path: str | os.PathLike, **options: object) -> None:
-    """``pyogrio.write_dataframe(frame, path, **options)`` through Arrow when :func:`arrow_io`."""
-    pyogrio.write_dataframe(frame, path, use_arrow=arrow_io(), **options)
-
-
 def read_layer(
     path: str | os.PathLike,
     layer: str | None = None,
@@ -106,7 +68,7 @@ def read_layer(
     name features as the user sees them in QGIS.
     """
     try:
-        frame = read_frame(path, layer=layer, fid_as_index=True, encoding=encoding)
+        frame = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True, encoding=encoding)
     except Exception as err:  # noqa: BLE001 - GDAL/pyogrio raise their own error types for unreadable data
         where = f"{path}" + (f", layer {layer!r}" if layer else "")
         msg = f"{where}: cannot be read ({err})."
@@ -221,7 +183,7 @@ def write_layers(path: Path, layers: Mapping[str, gpd.GeoDataFrame | pd.DataFram
     for name, frame in layers.items():
         options = {"dataset_options": {"VERSION": GPKG_VERSION}} if first else {}
         frame = _prepare_for_writing(frame)
-        write_frame(frame, path, layer=name, driver="GPKG", **options)
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", **options)
         first = False
 
 

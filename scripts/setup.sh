@@ -28,8 +28,8 @@ if [[ ! -x .venv/bin/python ]]; then
   /usr/bin/python3 -m venv --system-site-packages .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-extras="[fast]"
-[[ $want_test -eq 1 ]] && extras="[test,fast]"
+extras=""
+[[ $want_test -eq 1 ]] && extras="[test]"
 echo ">> installing blockcheck${extras} into .venv"
 .venv/bin/python -m pip install -q -e ".${extras}"
 if [[ $want_test -eq 1 ]]; then

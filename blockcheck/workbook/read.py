@@ -15,7 +15,6 @@ import pyogrio
 
 from blockcheck.errors import InputError
 from blockcheck.gpkg_inplace import readable
-from blockcheck.io import read_frame
 from blockcheck.lists.schema import list_tables
 from blockcheck.workbook.postgis_conn import is_database_target
 
@@ -100,7 +99,7 @@ def read_table(path: str | os.PathLike, name: str, *, columns: list[str] | None 
         if columns is not None:
             present = set(pyogrio.read_info(copy, layer=name)["fields"])
             columns = [c for c in columns if c in present]
-        return read_frame(copy, layer=name, columns=columns)
+        return pyogrio.read_dataframe(copy, layer=name, columns=columns)
 
 
 def read_workbook(path: str | os.PathLike, layers: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
@@ -117,7 +116,7 @@ def read_workbook(path: str | os.PathLike, layers: tuple[str, ...] | None = None
     wanted = layers or tuple(list_tables())
     with readable(path) as copy:
         present = _layer_names(copy, path)
-        return {name: read_frame(copy, layer=name) for name in wanted if name in present}
+        return {name: pyogrio.read_dataframe(copy, layer=name) for name in wanted if name in present}
 
 
 def read_meta(path: str | os.PathLike) -> dict[str, str]:
