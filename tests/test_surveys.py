@@ -31,6 +31,7 @@ from blockcheck.surveys import (
     SUMMARY_COLUMNS,
     VISION_COLUMNS,
     classify_vision,
+    community_blocks,
     demand_summary,
     demand_vocabulary,
     match_communities,
@@ -479,6 +480,22 @@ def test_match_names_suffix_subdistrict_and_largest_overlap(tmp_path: Path, scen
     respondents = survey_respondents(table)
     assert respondents["block_id"].tolist() == ["B2", "B1", "B2", None, None]
     assert respondents["has_needs"].tolist() == [True, True, True, True, False]
+
+
+def test_community_blocks_computed_once_match_as_computed_per_survey(tmp_path: Path, scene) -> None:
+    blocks, communities = scene
+    # 伯嘉城 (60-160) lies 40 m in B1 and 60 m in B2; 东区 C2 in B1; 东区 C3 in B2
+    assert community_blocks(communities, blocks).tolist() == ["B2", "B1", "B2"]
+    shared = community_blocks(communities, blocks)
+    table = read_demand_survey(
+        _write_csv(tmp_path / "s.csv", [HEADERS, ["龙泽园街道", "伯嘉城", "养老", "--", "--", "--"]])
+    )
+    alone, warned_alone = match_communities(table, communities, blocks)
+    given, warned_given = match_communities(table, communities, blocks, community_blocks=shared)
+    pd.testing.assert_frame_equal(alone, given)
+    assert given["block_id"].tolist() == ["B2"] and warned_alone == warned_given
+    with pytest.raises(CRSError):
+        community_blocks(communities.to_crs("EPSG:4326"), blocks)
 
 
 def test_match_reports_ambiguous_names_and_checks_inputs(scene) -> None:

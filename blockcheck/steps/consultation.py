@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from blockcheck.lists.demands import build_demand_list, empty_demand_list
 from blockcheck.lists.visions import build_vision_list, empty_vision_list
-from blockcheck.surveys import match_communities, read_demand_survey, read_vision_survey
+from blockcheck.surveys import community_blocks, match_communities, read_demand_survey, read_vision_survey
 
 __all__ = ["Consultation", "SURVEY_FILES", "ask_needs", "default_survey", "matched_survey"]
 
@@ -52,15 +53,21 @@ def matched_survey(
     path: str | os.PathLike,
     communities: gpd.GeoDataFrame | None,
     blocks: gpd.GeoDataFrame,
+    *,
+    blocks_of_communities: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Read a survey with `reader` and match its communities to blocks (unknown names kept, reported)."""
+    """Read a survey with `reader` and match its communities to blocks (unknown names kept, reported).
+
+    `blocks_of_communities` (:func:`blockcheck.surveys.community_blocks`) spares the overlay when another
+    survey was matched to the same communities and blocks.
+    """
     table = reader(path)
     warnings = list(table.attrs.get("warnings", []))
     if communities is None:
         warnings.append("no communities layer: survey rows are not matched to blocks")
         table.attrs = {}
         return table.assign(community_id=None, block_id=None), warnings
-    table, more = match_communities(table, communities, blocks)
+    table, more = match_communities(table, communities, blocks, community_blocks=blocks_of_communities)
     # the lists need the rows only: pandas deep-copies attrs (the respondents, one warning per row) on every
     # operation, which at city scale cost more than building the lists
     table.attrs = {}
@@ -92,12 +99,18 @@ def ask_needs(
     """
     warnings: list[str] = []
     demands, visions = empty_demand_list(), empty_vision_list()
+    both = communities is not None and demands_path is not None and visions_path is not None
+    shared = community_blocks(communities, blocks) if both else None  # one overlay for both surveys
     if demands_path is not None:
-        survey, more = matched_survey(read_demand_survey, demands_path, communities, blocks)
+        survey, more = matched_survey(
+            read_demand_survey, demands_path, communities, blocks, blocks_of_communities=shared
+        )
         demands = build_demand_list(survey)
         warnings += more
     if visions_path is not None:
-        survey, more = matched_survey(read_vision_survey, visions_path, communities, blocks)
+        survey, more = matched_survey(
+            read_vision_survey, visions_path, communities, blocks, blocks_of_communities=shared
+        )
         visions = build_vision_list(survey)
         warnings += more
     missing = [

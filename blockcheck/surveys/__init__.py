@@ -33,7 +33,7 @@ everything from ``blockcheck.surveys``.
 
 from __future__ import annotations
 
-from blockcheck.surveys.communities import match_communities
+from blockcheck.surveys.communities import community_blocks, match_communities
 from blockcheck.surveys.demands import (
     DEMAND_COLUMNS,
     RESPONDENT_COLUMNS,
@@ -68,6 +68,7 @@ __all__ = [
     "classify_vision",
     "demand_summary",
     "demand_vocabulary",
+    "community_blocks",
     "match_communities",
     "read_demand_survey",
     "read_vision_survey",

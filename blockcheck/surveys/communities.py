@@ -131,10 +131,22 @@ def _resolve(
     return None, f"community {name!r} ({sub or 'no 街道'}) is not in the communities layer.{hint}"
 
 
+def community_blocks(communities: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame) -> np.ndarray:
+    """Block id of the block holding the largest part of each community (None where no block overlaps).
+
+    The overlay :func:`match_communities` makes; computed once, it serves every survey matched to the same
+    communities and blocks (``community_blocks=``). Ties go to the block that comes first in `blocks`.
+    """
+    block_ids = _check_match_inputs(pd.DataFrame({"community": []}), communities, blocks)
+    return _block_of_communities(communities, blocks, block_ids)
+
+
 def match_communities(
     table: pd.DataFrame,
     communities: gpd.GeoDataFrame,
     blocks: gpd.GeoDataFrame,
+    *,
+    community_blocks: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Put each survey row on a community of the layer and on that community's block.
 
@@ -148,6 +160,9 @@ def match_communities(
         ``community_id`` (input-model layer ``communities``).
     blocks
         Block polygons with ``block_id`` (a field or the index), in the same CRS.
+    community_blocks
+        :func:`community_blocks` of the same `communities` and `blocks`, when
+        already computed for another survey (default: computed here).
 
     Returns
     -------
@@ -189,7 +204,7 @@ def match_communities(
     for pos, name in enumerate(layer_names):
         if name:
             by_name.setdefault(_name_key(name), []).append(pos)
-    block_of = _block_of_communities(communities, blocks, block_ids)
+    block_of = _block_of_communities(communities, blocks, block_ids) if community_blocks is None else community_blocks
     source = table.attrs.get("source", "survey")
 
     warnings: list[str] = []
