@@ -44,6 +44,7 @@ __all__ = [
     "block_ids_at",
     "check_row",
     "core_call",
+    "database_target",
     "export_hearing",
     "history_for_change",
     "history_for_new_projects",
@@ -78,7 +79,7 @@ def progress_callback(feedback, start: float = 0.0, span: float = 1.0) -> Callab
             raise CancelledError(tr("Canceled."))
         feedback.setProgress(100.0 * (start + span * float(fraction)))
         if message:
-            feedback.setProgressText(core_message(message))  # in the interface language
+            feedback.setProgressText(core_message(redact(message)))  # in the interface language
 
     return say
 
@@ -94,14 +95,30 @@ def core_call() -> Iterator[None]:
     except CancelledError:
         raise QgsProcessingException(tr("Canceled.")) from None
     except BlockcheckError as err:
-        raise QgsProcessingException(str(err)) from None
+        raise QgsProcessingException(redact(err)) from None
     except QgsProcessingException:
         raise
     except Exception as err:  # noqa: BLE001 - whatever else fails: say what and where the traceback is
-        QgsMessageLog.logMessage(traceback.format_exc(), "blockcheck", Qgis.MessageLevel.Critical)
+        QgsMessageLog.logMessage(redact(traceback.format_exc()), "blockcheck", Qgis.MessageLevel.Critical)
         message = tr("blockcheck stopped on an unexpected error: {error} ({versions}); the traceback is in the log.")
         versions = ", ".join(f"{k} {v}" for k, v in library_versions().items())
-        raise QgsProcessingException(message.format(error=f"{type(err).__name__}: {err}", versions=versions)) from None
+        error = redact(f"{type(err).__name__}: {err}")
+        raise QgsProcessingException(message.format(error=error, versions=versions)) from None
+
+
+def redact(text: object) -> str:
+    """`text` with the password of any connection string in it hidden (the core's rule)."""
+    from blockcheck.workbook.postgis_conn import redact as core_redact
+
+    return core_redact(text)
+
+
+def database_target(conninfo: str, schema: str):
+    """The core's target of the PostGIS workbook in `schema` of the database reached by libpq keywords `conninfo`
+    (what ``blockcheck … --out postgresql://…?schema=`` names); shown or logged, it hides any password."""
+    from blockcheck.workbook.postgis_conn import parse_target
+
+    return parse_target(f"{conninfo} schema={schema}")
 
 
 # ------------------------------------------------------------------ can the core run here?

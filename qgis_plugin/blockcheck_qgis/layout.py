@@ -4,7 +4,10 @@
 the scale bar, the north arrow (QGIS's own SVG library) and a frame for the key
 figures of each block; here it is bound to a workbook's layers, the figures are
 written with the labels and units of the core's metric schema, and the atlas is
-exported with one page per block.
+exported with one page per block. A PostGIS team workbook (a
+:class:`.postgis_workbook.DatabaseWorkbook`: a saved QGIS connection and a
+schema) gives the same layout: its layers come through QGIS's postgres
+provider, styled from the database's ``layer_styles``.
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ from qgis.core import (
 )
 from qgis.PyQt.QtXml import QDomDocument
 
-from . import styles, vocabulary
+from . import styles, styles_postgis, vocabulary
 from .i18n import tr
+from .postgis_workbook import DatabaseWorkbook
 from .renderers import field_name
 
 __all__ = ["FIGURES", "LAYOUT_NAME", "TEMPLATE", "export_hearing_pdf", "figures_text", "hearing_layout"]
@@ -75,28 +79,54 @@ def figures_text(columns: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _workbook_layers(project: QgsProject, workbook: str | os.PathLike) -> dict[str, list[QgsVectorLayer]]:
-    """table → project layers of this workbook."""
+#: A workbook as the layout takes it: a GeoPackage's path, or a PostGIS workbook.
+Workbook = str | os.PathLike | DatabaseWorkbook
+
+
+def _table_of(workbook: Workbook):
+    """layer → the table of `workbook` it shows, else None."""
+    if isinstance(workbook, DatabaseWorkbook):
+        return workbook.table_of
     wanted = os.path.normpath(str(workbook))
-    found: dict[str, list[QgsVectorLayer]] = {}
-    for layer in project.mapLayers().values():
+
+    def table_of(layer) -> str | None:
         if isinstance(layer, QgsVectorLayer) and layer.providerType() == "ogr":
             path, table = styles.workbook_path(layer)
-            if path == wanted:
-                found.setdefault(table, []).append(layer)
+            return table if path == wanted else None
+        return None
+
+    return table_of
+
+
+def _workbook_layers(project: QgsProject, workbook: Workbook) -> dict[str, list[QgsVectorLayer]]:
+    """table → project layers of this workbook."""
+    table_of = _table_of(workbook)
+    found: dict[str, list[QgsVectorLayer]] = {}
+    for layer in project.mapLayers().values():
+        table = table_of(layer)
+        if table:
+            found.setdefault(table, []).append(layer)
     return found
 
 
-def hearing_layout(workbook: str | os.PathLike, project: QgsProject | None = None) -> QgsPrintLayout:
+def workbook_name(workbook: Workbook) -> str:
+    """How the layout's footer names the workbook: the file's name, or ``CONNECTION ▸ SCHEMA``."""
+    return workbook.path if isinstance(workbook, DatabaseWorkbook) else Path(workbook).name
+
+
+def hearing_layout(workbook: Workbook, project: QgsProject | None = None) -> QgsPrintLayout:
     """The template bound to the workbook: atlas over ``block_metrics``; map shows blocks, resources, projects.
 
     Workbook layers missing from `project` are added first (styled).
     """
     project = project or QgsProject.instance()
     layers = _workbook_layers(project, workbook)
-    missing = [t for t in ("block_metrics", "resource_list", "project_list") if t not in layers]
+    missing = [t for t in styles_postgis.MAP_TABLES if t not in layers]
     if missing:
-        styles.load_workbook(workbook, missing, project)
+        if isinstance(workbook, DatabaseWorkbook):
+            styles_postgis.load_database_workbook(workbook, project)
+        else:
+            styles.load_workbook(workbook, missing, project)
         layers = _workbook_layers(project, workbook)
     if "block_metrics" not in layers:
         raise ValueError(tr("{path} has no block_metrics layer: run the health check first.").format(path=workbook))
@@ -107,7 +137,7 @@ def hearing_layout(workbook: str | os.PathLike, project: QgsProject | None = Non
     layout.loadFromTemplate(document, QgsReadWriteContext())
     layout.setName(LAYOUT_NAME)
     shown = [*layers.get("project_list", []), *layers.get("resource_list", []), blocks]
-    QgsExpressionContextUtils.setLayoutVariable(layout, "blockcheck_workbook", Path(workbook).name)
+    QgsExpressionContextUtils.setLayoutVariable(layout, "blockcheck_workbook", workbook_name(workbook))
     for item in layout.items():
         if isinstance(item, QgsLayoutItemLegend):
             _legend(item, shown)
@@ -176,7 +206,7 @@ _LEGEND_TREES: list = []
 
 
 def export_hearing_pdf(
-    workbook: str | os.PathLike,
+    workbook: Workbook,
     pdf: str | os.PathLike,
     project: QgsProject | None = None,
     *,

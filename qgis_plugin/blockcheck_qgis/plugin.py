@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
-from qgis.core import Qgis, QgsApplication, QgsProject, QgsVectorLayer
+from qgis.core import Qgis, QgsApplication, QgsDataSourceUri, QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QFileDialog, QMessageBox
@@ -23,6 +24,8 @@ __all__ = ["BlockcheckPlugin"]
 
 PLUGIN_DIR = Path(__file__).resolve().parent
 MENU = "&blockcheck"
+#: The workbook tables a layer may show for the plugin to take its workbook as the current one.
+WORKBOOK_TABLES = ("block_metrics", "resource_list", "project_list", "problem_list")
 
 
 class BlockcheckPlugin:
@@ -110,14 +113,24 @@ class BlockcheckPlugin:
             QMessageBox.warning(self.iface.mainWindow(), "blockcheck", message)
         return message is not None
 
-    def current_workbook(self) -> str | None:
-        """The workbook of the active layer, else of any blockcheck layer in the project."""
+    def current_workbook(self):
+        """The workbook of the active layer, else of any blockcheck layer in the project: a GeoPackage's path,
+        or a PostGIS workbook (:class:`.postgis_workbook.DatabaseWorkbook`) reached by a saved connection."""
+        from .postgis_workbook import DatabaseWorkbook, connection_for
+
         candidates = [self.iface.activeLayer(), *QgsProject.instance().mapLayers().values()]
         for layer in candidates:
-            if isinstance(layer, QgsVectorLayer) and layer.providerType() == "ogr":
+            if not isinstance(layer, QgsVectorLayer):
+                continue
+            if layer.providerType() == "ogr":
                 path, table = styles.workbook_path(layer)
-                if table in ("block_metrics", "resource_list", "project_list", "problem_list") and Path(path).is_file():
+                if table in WORKBOOK_TABLES and Path(path).is_file():
                     return path
+            elif layer.providerType() == "postgres" and (connection := connection_for(layer)):
+                uri = QgsDataSourceUri(layer.source())
+                if uri.table() in WORKBOOK_TABLES:
+                    with contextlib.suppress(ValueError):  # not a schema blockcheck writes
+                        return DatabaseWorkbook(connection, uri.schema())
         return None
 
     def _ask_workbook(self) -> str | None:
@@ -135,6 +148,8 @@ class BlockcheckPlugin:
         workbook = workbook or self.current_workbook() or self._ask_workbook()
         if not workbook:
             return None
+        if not isinstance(workbook, (str, os.PathLike)):  # a PostGIS workbook
+            return self.open_editor_on_database(workbook.connection, workbook.schema)
         if self.dock is None:
             self.dock = ChecklistDock(self.iface, QgsProject.instance())
             self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
@@ -144,15 +159,35 @@ class BlockcheckPlugin:
         self.dock.raise_()
         return self.dock
 
-    def export_layout(self, workbook: str | None = None, pdf: str | None = None):
-        """Export the hearing layout (atlas over the blocks) of the workbook to a PDF."""
+    def open_editor_on_database(self, connection: str, schema: str):
+        """Dock the checklist editor on the PostGIS workbook in `schema` of saved connection `connection`."""
+        from .editor.dock import ChecklistDock
+
+        if self.dock is None:
+            self.dock = ChecklistDock(self.iface, QgsProject.instance())
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        store = self.dock.store
+        if getattr(store, "workbook", None) is None or (store.connection, store.schema) != (connection, schema):
+            self.dock.open_database_workbook(connection, schema)
+        self.dock.show()
+        self.dock.raise_()
+        return self.dock
+
+    def export_layout(self, workbook=None, pdf: str | None = None):
+        """Export the hearing layout (atlas over the blocks) of the workbook to a PDF.
+
+        `workbook`: a GeoPackage's path or a PostGIS workbook (``DatabaseWorkbook``); default: the project's.
+        """
         from .layout import export_hearing_pdf
 
         workbook = workbook or self.current_workbook() or self._ask_workbook()
         if not workbook:
             return None
         if pdf is None:
-            default = str(Path(workbook).with_name("hearing_atlas.pdf"))
+            if isinstance(workbook, (str, os.PathLike)):
+                default = str(Path(workbook).with_name("hearing_atlas.pdf"))
+            else:  # a PostGIS workbook: beside the project, else in the home folder
+                default = str(Path(QgsProject.instance().homePath() or Path.home()) / "hearing_atlas.pdf")
             pdf, _ = QFileDialog.getSaveFileName(
                 self.iface.mainWindow(), tr("Export the hearing layout"), default, "PDF (*.pdf)"
             )

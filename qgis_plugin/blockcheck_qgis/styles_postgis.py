@@ -30,43 +30,43 @@ GEOMETRY_KINDS = {
 }
 
 
-def _kinds(store, table: str) -> list[str]:
-    """The geometry kinds present in `table` (its schema name was checked by the store; tables are ours)."""
-    found = store.provider_connection.executeSql(
-        f'SELECT DISTINCT upper(GeometryType(geometry)) FROM "{store.schema}"."{table}" WHERE geometry IS NOT NULL'
+def _kinds(workbook, table: str) -> list[str]:
+    """The geometry kinds present in `table` (its schema name was checked by DatabaseWorkbook; tables are ours)."""
+    found = workbook.provider_connection.executeSql(
+        f'SELECT DISTINCT upper(GeometryType(geometry)) FROM "{workbook.schema}"."{table}" WHERE geometry IS NOT NULL'
     )
     present = {str(row[0]) for row in found}
     return [kind for kind, (names, _) in GEOMETRY_KINDS.items() if present & set(names)]
 
 
-def _standards(store) -> list[dict]:
-    layer = store._layer("standards_used")
+def _standards(workbook) -> list[dict]:
+    layer = workbook.layer("standards_used")
     if not layer.isValid():
         return []
     names = layer.fields().names()
     return [{n: styles._plain(f[n]) for n in names if n != "fid"} for f in layer.getFeatures()]
 
 
-def load_database_workbook(store, project: QgsProject | None = None) -> list[QgsVectorLayer]:
-    """Add the map layers of the PostGIS workbook of `store` (a ``DatabaseStore``) to `project`, styled; return
-    the layers added (tables already in the project are left alone)."""
+def load_database_workbook(workbook, project: QgsProject | None = None) -> list[QgsVectorLayer]:
+    """Add the map layers of `workbook` (a :class:`.postgis_workbook.DatabaseWorkbook`) to `project`, styled;
+    return the layers added (tables already in the project are left alone)."""
     project = project or QgsProject.instance()
     root = project.layerTreeRoot()
-    name = f"blockcheck · {store.path}"
+    name = f"blockcheck · {workbook.path}"
     group = root.findGroup(name) or root.insertGroup(0, name)
     present = {layer.source() for layer in project.mapLayers().values()}
     standards = None
     added = []
     for table in MAP_TABLES:
-        kinds = _kinds(store, table) if table in store.srids else []
+        kinds = _kinds(workbook, table) if table in workbook.srids else []
         for kind in kinds:
-            layer = store._layer(table, GEOMETRY_KINDS[kind][1])
+            layer = workbook.layer(table, GEOMETRY_KINDS[kind][1])
             if not layer.isValid() or layer.source() in present:
                 continue
             layer.setName(styles._layer_name(table, kind, len(kinds) > 1))
             if standards is None and table == "block_metrics":
-                standards = _standards(store)
-            _style(layer, table, kind, store.path, standards, default=kind == kinds[0])
+                standards = _standards(workbook)
+            _style(layer, table, kind, workbook.path, standards, default=kind == kinds[0])
             project.addMapLayer(layer, False)
             group.insertLayer(0, layer)
             added.append(layer)

@@ -6,7 +6,6 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputString,
     QgsProcessingParameterEnum,
-    QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
@@ -16,17 +15,17 @@ from qgis.core import (
 from .. import _deps, bridge
 from ..i18n import tr
 from .base import BlockcheckAlgorithm
+from .workbook_param import WorkbookParameters
 
 __all__ = ["ExportHearingAlgorithm"]
 
 LANGS = ("zh", "en")
 
 
-class ExportHearingAlgorithm(BlockcheckAlgorithm):
+class ExportHearingAlgorithm(WorkbookParameters, BlockcheckAlgorithm):
     """Map images per list and metric, and the per-block atlas PDF, for public hearings."""
 
     GROUP = "scenarios"
-    WORKBOOK = "WORKBOOK"
     LANG = "LANG"
     DPI = "DPI"
     MAPS = "MAPS_FOLDER"
@@ -47,14 +46,7 @@ class ExportHearingAlgorithm(BlockcheckAlgorithm):
         )
 
     def initAlgorithm(self, config=None) -> None:
-        self.addParameter(
-            QgsProcessingParameterFile(
-                self.WORKBOOK,
-                tr("Workbook (workbook.gpkg)"),
-                behavior=QgsProcessingParameterFile.Behavior.File,
-                extension="gpkg",
-            )
-        )
+        self.add_workbook_parameters()
         self.addParameter(
             QgsProcessingParameterEnum(
                 self.LANG, tr("Language"), options=[tr("Chinese (中文)"), tr("English")], defaultValue=0
@@ -89,7 +81,7 @@ class ExportHearingAlgorithm(BlockcheckAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback) -> dict:
         _deps.require()
-        workbook = self.parameterAsFile(parameters, self.WORKBOOK, context)
+        workbook = self.workbook_target(parameters, context)
         maps_dir = self.parameterAsString(parameters, self.MAPS, context) or None
         atlas = self.parameterAsFileOutput(parameters, self.ATLAS, context) or None
         if not maps_dir and not atlas:

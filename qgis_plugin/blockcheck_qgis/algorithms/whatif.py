@@ -8,7 +8,6 @@ from qgis.core import (
     QgsFeatureSink,
     QgsProcessing,
     QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFile,
     QgsProcessingParameterString,
     QgsWkbTypes,
 )
@@ -16,15 +15,15 @@ from qgis.core import (
 from .. import _deps, bridge
 from ..i18n import tr
 from .base import BlockcheckAlgorithm
+from .workbook_param import WorkbookParameters
 
 __all__ = ["WhatIfAlgorithm"]
 
 
-class WhatIfAlgorithm(BlockcheckAlgorithm):
+class WhatIfAlgorithm(WorkbookParameters, BlockcheckAlgorithm):
     """Re-run the health check as if the projects were built; one row per scope and gap."""
 
     GROUP = "scenarios"
-    WORKBOOK = "WORKBOOK"
     PROJECTS = "PROJECTS"
     OUTPUT = "OUTPUT"
 
@@ -43,14 +42,7 @@ class WhatIfAlgorithm(BlockcheckAlgorithm):
         )
 
     def initAlgorithm(self, config=None) -> None:
-        self.addParameter(
-            QgsProcessingParameterFile(
-                self.WORKBOOK,
-                tr("Workbook (workbook.gpkg)"),
-                behavior=QgsProcessingParameterFile.Behavior.File,
-                extension="gpkg",
-            )
-        )
+        self.add_workbook_parameters()
         self.addParameter(QgsProcessingParameterString(self.PROJECTS, tr("Project ids (comma-separated)")))
         self.addParameter(
             QgsProcessingParameterFeatureSink(self.OUTPUT, tr("What-if gaps"), type=QgsProcessing.SourceType.TypeVector)
@@ -58,7 +50,7 @@ class WhatIfAlgorithm(BlockcheckAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback) -> dict:
         _deps.require()
-        workbook = self.parameterAsFile(parameters, self.WORKBOOK, context)
+        workbook = self.workbook_target(parameters, context)
         ids = [
             p.strip()
             for p in self.parameterAsString(parameters, self.PROJECTS, context).replace("，", ",").split(",")

@@ -128,7 +128,7 @@ class ChecklistDock(QDockWidget, FORM_CLASS):
         except ValueError as err:
             self.show_message(str(err), error=True)
             return
-        load_database_workbook(store, self.project)
+        load_database_workbook(store.workbook, self.project)
         self._show(store)
 
     def _show(self, store: WorkbookStore) -> None:

@@ -14,16 +14,12 @@ core's rule, reached through :mod:`..bridge`, as for a GeoPackage.
 
 from __future__ import annotations
 
-import re
-
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsDataSourceUri,
     QgsFeature,
     QgsFeatureRequest,
     QgsGeometry,
     QgsProject,
-    QgsProviderRegistry,
     QgsTransaction,
     QgsVectorLayer,
     QgsWkbTypes,
@@ -32,34 +28,13 @@ from qgis.PyQt.QtCore import QObject
 
 from .. import bridge
 from ..i18n import tr
+from ..postgis_workbook import DatabaseWorkbook, saved_connections
 from .store import HISTORY, Row, WorkbookStore, _py, _same
 
-__all__ = ["DatabaseStore", "saved_connections"]
+__all__ = ["DatabaseStore", "saved_connections"]  # saved_connections: kept where the dock imports it
 
 #: The column the database bumps on every change of a list row.
 VERSION = "row_version"
-#: The geometry column of the lists that have one.
-_GEOMETRY = "geometry"
-#: Schema names blockcheck gives workbooks (as the core accepts them).
-_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,39}$")
-
-
-def saved_connections() -> list[str]:
-    """The names of the user's saved PostgreSQL connections (Data Source Manager ▸ PostgreSQL)."""
-    metadata = QgsProviderRegistry.instance().providerMetadata("postgres")
-    return sorted(metadata.connections().keys()) if metadata is not None else []
-
-
-def _connection(name: str):
-    metadata = QgsProviderRegistry.instance().providerMetadata("postgres")
-    connection = metadata.connections().get(name) if metadata is not None else None
-    if connection is None:
-        raise ValueError(
-            tr(
-                "There is no saved PostgreSQL connection named {name} (add it in Data Source Manager ▸ PostgreSQL)."
-            ).format(name=name)
-        )
-    return connection
 
 
 class DatabaseStore(WorkbookStore):
@@ -69,39 +44,24 @@ class DatabaseStore(WorkbookStore):
         self, connection: str, schema: str, project: QgsProject | None = None, parent: QObject | None = None
     ) -> None:
         QObject.__init__(self, parent)
-        if not _SCHEMA_NAME.match(schema):
-            raise ValueError(
-                tr("{schema} is not a workbook schema name (lower-case letters, digits and _).").format(schema=schema)
-            )
+        self.workbook = DatabaseWorkbook(connection, schema)  # raises ValueError naming what is wrong
         self.connection, self.schema = connection, schema
-        self.provider_connection = _connection(connection)
-        self.uri = self.provider_connection.uri()
-        self.path = f"{connection} ▸ {schema}"  # what the editor shows as the workbook's name
+        self.provider_connection, self.uri = self.workbook.provider_connection, self.workbook.uri
+        self.path = self.workbook.path  # what the editor shows as the workbook's name
         self.project = project or QgsProject.instance()
         self.schemas = bridge.list_schemas()
         if not self._layer("block_metrics").isValid():
             raise ValueError(tr("{path} is not a blockcheck workbook (no block_metrics layer).").format(path=self.path))
-        rows = self.provider_connection.executeSql(
-            f"SELECT f_table_name, srid FROM geometry_columns WHERE f_table_schema = '{schema}'"  # a checked name
-        )
-        self.srids = {str(table): int(srid or 0) for table, srid in rows}
+        self.srids = self.workbook.srids
         self._open()
 
     def _layer(self, table: str, geometry_type=None) -> QgsVectorLayer:
-        """`table` through the postgres provider (key ``fid``): its attributes, or its geometries of
-        `geometry_type` (a QgsWkbTypes type; single and multi parts both) with them.
+        """`table` through the postgres provider: attributes only, or geometries of `geometry_type` with them.
 
         A list may hold points, lines and polygons at once, which QGIS shows as one layer per type: the editor
         reads every row as attributes and reaches the geometries through typed layers.
         """
-        uri = QgsDataSourceUri(self.uri)
-        if geometry_type is None:
-            uri.setDataSource(self.schema, table, None, "", "fid")
-        else:
-            uri.setDataSource(self.schema, table, _GEOMETRY, "", "fid")
-            uri.setWkbType(geometry_type)
-            uri.setSrid(str(self.srids.get(table, 0)))
-        return QgsVectorLayer(uri.uri(False), table, "postgres")
+        return self.workbook.layer(table, geometry_type)
 
     def is_spatial(self, table: str) -> bool:
         """Whether the table has geometries (resource_list, project_list)."""
@@ -147,20 +107,8 @@ class DatabaseStore(WorkbookStore):
 
     def project_layers(self, table: str) -> list[QgsVectorLayer]:
         """Layers of the project that show `table` of this workbook (same database, schema and table)."""
-        own = QgsDataSourceUri(self.uri)
-        out = []
-        for layer in self.project.mapLayers().values():
-            if isinstance(layer, QgsVectorLayer) and layer.providerType() == "postgres":
-                uri = QgsDataSourceUri(layer.source())
-                if (uri.schema(), uri.table(), uri.database(), uri.host(), uri.port()) == (
-                    self.schema,
-                    table,
-                    own.database(),
-                    own.host(),
-                    own.port(),
-                ):
-                    out.append(layer)
-        return out
+        layers = self.project.mapLayers().values()
+        return [layer for layer in layers if self.workbook.table_of(layer) == table]
 
     def blocks(self, crs=None) -> list[tuple[str, bytes]]:
         """(block_id, WKB) of every block, read through QGIS (in `crs` when given)."""

@@ -651,5 +651,17 @@
       <source>Open from a PostgreSQL connection…</source>
       <translation>从 PostgreSQL 连接打开…</translation>
     </message>
+    <message>
+      <source>Or a team workbook (PostGIS): saved PostgreSQL connection</source>
+      <translation>或团队工作簿（PostGIS）：已保存的 PostgreSQL 连接</translation>
+    </message>
+    <message>
+      <source>Team workbook: schema</source>
+      <translation>团队工作簿：模式</translation>
+    </message>
+    <message>
+      <source>Choose one workbook: a workbook.gpkg, or a saved PostgreSQL connection and the schema of a team workbook.</source>
+      <translation>请选择一个工作簿：workbook.gpkg，或已保存的 PostgreSQL 连接与团队工作簿所在的模式。</translation>
+    </message>
   </context>
 </TS>
