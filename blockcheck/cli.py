@@ -466,7 +466,8 @@ def standards_show(profile) -> None:
         for entry in entries:
             year = f", {entry.year}" if entry.year else ""
             tag = threshold_term(entry, "en") if kind == "parameter" else f"{entry.grade} {threshold_term(entry, 'en')}"
-            click.echo(f"{entry.key} = {entry.value} {entry.unit}  [{tag}] {entry.label('en')}{year}")
+            value = "(no value)" if entry.value != entry.value else entry.value  # nan: the profile leaves it unset
+            click.echo(f"{entry.key} = {value} {entry.unit}  [{tag}] {entry.label('en')}{year}")
             click.echo(f"    source: {entry.source}")
             for name, value in (
                 ("supersedes", entry.supersedes),

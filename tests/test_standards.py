@@ -317,3 +317,21 @@ def test_standards_cli_lists_grades_and_parameters() -> None:
     assert "## standards" in shown and "## parameters" in shown
     assert "radius_m.public_toilet = 300.0 m  [A standard] GB 55013-2021, 2021" in shown
     assert "resources.roof_min_area_m2 = 300.0" in shown and "[parameter] blockcheck default" in shown
+    # a key the profile leaves without a value (nan in its file): said so, and empty in standards_used
+    assert "parking.spaces_per_household_existing = (no value) spaces per household" in shown
+    table = standards_table(load_standards("national")).set_index("key")
+    assert table.loc["parking.spaces_per_household_existing", "value"] == ""
+    assert load_standards("national")["parking.spaces_per_household_existing"] != 0  # nan, never a number
+
+
+def test_a_value_for_a_key_left_unset_needs_a_grade(tmp_path) -> None:
+    f = tmp_path / "o.toml"
+    f.write_text("parking.spaces_per_household_existing = 0.5\n", encoding="utf-8")
+    with pytest.raises(StandardsError, match="no grade for your value of a standard"):
+        load_standards("beijing", overrides=f)
+    f.write_text(
+        '[parking.spaces_per_household_existing]\nvalue = 0.5\nsource = "district rule"\ngrade = "C"\n',
+        encoding="utf-8",
+    )
+    entry = load_standards("beijing", overrides=f).entry("parking.spaces_per_household_existing")
+    assert entry.value == 0.5 and entry.grade == "C"
