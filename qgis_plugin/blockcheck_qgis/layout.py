@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Union
 
 from qgis.core import (
     QgsExpressionContextUtils,
@@ -80,7 +81,7 @@ def figures_text(columns: list[str]) -> str:
 
 
 #: A workbook as the layout takes it: a GeoPackage's path, or a PostGIS workbook.
-Workbook = str | os.PathLike | DatabaseWorkbook
+Workbook = Union[str, os.PathLike, DatabaseWorkbook]  # noqa: UP007 - evaluated at import (Python 3.9 QGIS)
 
 
 def _table_of(workbook: Workbook):
@@ -99,10 +100,11 @@ def _table_of(workbook: Workbook):
 
 
 def _workbook_layers(project: QgsProject, workbook: Workbook) -> dict[str, list[QgsVectorLayer]]:
-    """table → project layers of this workbook."""
+    """table → project layers of this workbook, in the project's drawing order (top first)."""
     table_of = _table_of(workbook)
     found: dict[str, list[QgsVectorLayer]] = {}
-    for layer in project.mapLayers().values():
+    ordered = {layer.id(): layer for layer in project.layerTreeRoot().layerOrder()}
+    for layer in {**ordered, **project.mapLayers()}.values():
         table = table_of(layer)
         if table:
             found.setdefault(table, []).append(layer)

@@ -14,7 +14,7 @@ session only).
 
 from __future__ import annotations
 
-from qgis.core import QgsProject, QgsVectorLayer, QgsWkbTypes
+from qgis.core import QgsDataSourceUri, QgsProject, QgsVectorLayer, QgsWkbTypes
 
 from . import styles
 
@@ -68,9 +68,28 @@ def load_database_workbook(workbook, project: QgsProject | None = None) -> list[
                 standards = _standards(workbook)
             _style(layer, table, kind, workbook.path, standards, default=kind == kinds[0])
             project.addMapLayer(layer, False)
-            group.insertLayer(0, layer)
+            group.insertLayer(_place(group, table, kind), layer)
             added.append(layer)
     return added
+
+
+def _rank(table: str, kind: str | None) -> tuple[int, int]:
+    """Drawing order as in a GeoPackage's group (:mod:`.styles`): projects over resources over blocks, points
+    over lines over polygons."""
+    first = styles._ORDER.index(table) if table in styles._ORDER else len(styles._ORDER)
+    return first, styles._KIND_ORDER.index(kind) if kind in styles._KIND_ORDER else len(styles._KIND_ORDER)
+
+
+def _place(group, table: str, kind: str) -> int:
+    """Where in `group` a layer of `table` with geometries of `kind` goes (after every layer drawn above it)."""
+    rank, index = _rank(table, kind), 0
+    for child in group.children():
+        other = getattr(child, "layer", lambda: None)()
+        if isinstance(other, QgsVectorLayer) and other.providerType() == "postgres":
+            other_table = QgsDataSourceUri(other.source()).table()
+            if _rank(other_table, styles.layer_kind(other)) <= rank:
+                index += 1
+    return index
 
 
 def _style(

@@ -9,6 +9,7 @@ one is exported to a PDF page per block; What-if and the hearing atlas export gi
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -119,6 +120,8 @@ def test_the_hearing_layout_of_a_postgis_workbook_equals_the_geopackages(
     try:
         assert plugin.current_workbook() == database
         pdf = plugin.export_layout(None, str(tmp_path / "hearing.pdf"))
+        dock = plugin.open_editor()  # the checklist editor on the same workbook
+        assert dock.store is not None and dock.store.workbook == database, dock.statusLabel.text()
     finally:
         plugin.unload()
     assert pdf == tmp_path / "hearing.pdf"
@@ -163,13 +166,18 @@ def test_processing_algorithms_take_a_postgis_workbook(qgis_processing, pair, co
     from_db = rows(database)
     assert from_db == rows({"WORKBOOK": str(gpkg)}) and len(from_db) > 0
 
-    written = {}
-    for name, workbook in (("db", database), ("file", {"WORKBOOK": str(gpkg)})):
-        params = {**workbook, "MAPS_FOLDER": "", "ATLAS_PDF": str(tmp_path / f"atlas_{name}.pdf")}
+    from blockcheck.report.maps import map_names
+
+    name, written = map_names()[0], {}
+    for kind, workbook in (("db", database), ("file", {"WORKBOOK": str(gpkg)})):
+        folder, atlas = tmp_path / f"maps_{kind}", tmp_path / f"atlas_{kind}.pdf"
+        params = {**workbook, "MAP_NAMES": name, "MAPS_FOLDER": str(folder), "ATLAS_PDF": str(atlas)}
         result = qgis_processing.run("blockcheck:exporthearing", params)
-        written[name] = (tmp_path / f"atlas_{name}.pdf").read_bytes()
-        assert result["ATLAS_PDF"] == str(tmp_path / f"atlas_{name}.pdf")
-    assert _pdf_pages(written["db"]) == _pdf_pages(written["file"]) > 0
+        assert result["ATLAS_PDF"] == str(atlas)
+        maps = sorted(Path(p).relative_to(folder).as_posix() for p in result["MAP_FILES"].splitlines())
+        written[kind] = (maps, _pdf_pages(atlas.read_bytes()))
+    assert written["db"] == written["file"] and written["db"][1] > 2, written
+    assert f"{name}.png" in written["db"][0], written
 
     # refusals say what to choose, and a core error on the PostGIS workbook never shows the password
     with pytest.raises(QgsProcessingException, match="Choose one workbook"):
