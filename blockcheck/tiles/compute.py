@@ -60,6 +60,14 @@ MAX_ATTEMPTS = 4
 
 
 def _peak_rss_gb() -> float:
+    """This process's peak RSS (GB): Linux's VmHWM (ru_maxrss keeps the parent's peak across fork and exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024 / 1e9
+    except OSError:
+        pass
     scale = 1 if sys.platform == "darwin" else 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1e9
 
