@@ -23,6 +23,7 @@ from blockcheck.tiles import TiledBlockMetrics, halo_m, parse_tiles, tile_of_blo
 from blockcheck.tiles.compare import compare_workbooks
 from blockcheck.tiles.network import subnetwork
 from blockcheck.tiles.partition import HALO_SLACK_M, overlap_groups
+from test_batch_scheduler import scheduler  # noqa: F401 - the fixture: `dask scheduler` + 2 `dask worker`s on TCP
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample_blocks" / "sample_district.gpkg"
@@ -119,6 +120,16 @@ def test_a_tiled_run_writes_the_whole_runs_workbook(tmp_path, cluster) -> None:
     # every layer of the workbook, every list row (numbers to 1e-9 relative, NaN in the same places)
     assert compare_workbooks(whole.workbook, tiled.workbook) == {}
     assert len(tiled.lists["problem_list"]) == len(whole.lists["problem_list"]) > 100
+
+
+@pytest.mark.slow
+def test_a_tiled_run_on_a_running_scheduler_and_two_tcp_workers(tmp_path, scheduler) -> None:  # noqa: F811
+    main(["run", str(SAMPLE), "--out", str(tmp_path / "whole"), "--until", "health", "--quiet"])
+    main(
+        ["run", str(SAMPLE), "--out", str(tmp_path / "tiled"), "--until", "health", "--quiet"]
+        + ["--tiles", "2", "--scheduler", scheduler]
+    )
+    assert compare_workbooks(tmp_path / "whole" / "workbook.gpkg", tmp_path / "tiled" / "workbook.gpkg") == {}
 
 
 @pytest.mark.slow
