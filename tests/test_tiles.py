@@ -150,6 +150,32 @@ def test_a_too_narrow_halo_is_found_by_the_worker_and_widened(tmp_path, cluster)
     assert len(walk) > 10 and whole[walk].notna().all().all()
 
 
+@pytest.mark.slow
+def test_tiles_with_short_radii_and_the_catchment_rule_equal_the_whole_run(tmp_path, cluster) -> None:
+    from distributed import Client
+
+    from blockcheck.standards import load_standards
+
+    # radii of at most 300 m: a halo of 550 m and a catchment reach of 600 m, so the 2.4 km city's tiles leave
+    # blocks out; the catchment rule shares a facility's capacity among the blocks it reaches (blocks coupled)
+    beijing = load_standards("beijing")
+    short = {k: min(float(v.value), 300.0) for k, v in beijing.values.items() if "radius" in k}
+    short |= {"life_circle.radius_5min_m": 150.0, "life_circle.radius_10min_m": 200.0}
+    overrides = tmp_path / "short.toml"
+    tables = [f'[{k}]\nvalue = {v!r}\nsource = "test: short radii"\ngrade = "C"\n' for k, v in short.items()]
+    overrides.write_text('provision.supply_rule = "catchment"\n' + "".join(tables), encoding="utf-8")
+    checked = check_input(_city(tmp_path), standards=overrides)
+    layers, standards = checked.checked.layers, checked.standards
+    assert halo_m(standards) == 300.0 + HALO_SLACK_M
+    whole = health_check(layers, standards).block_metrics
+    with Client(cluster) as client:
+        tiles = TiledBlockMetrics(client, 4)
+        tiled = health_check(layers, standards, per_block=tiles).block_metrics
+    assert whole["provision_rule"].eq("catchment").all()
+    numbers = whole.select_dtypes("number").columns
+    pd.testing.assert_frame_equal(whole[numbers], tiled[numbers], check_exact=False, rtol=1e-9, atol=0)
+
+
 def test_compare_workbooks_names_what_differs(tmp_path) -> None:
     frame = pd.DataFrame({"id": ["a", "b"], "value": [1.0, np.nan], "text": ["x", "y"]})
     write_gpkg(tmp_path / "a.gpkg", {"problem_list": frame})
