@@ -401,10 +401,10 @@ def _run_locked(
     with ExitStack() as cluster:  # a tiled run's Dask client, closed once the blocks' metrics are in
         per_block = None
         if tiles is not None:
-            from blockcheck.batch.run import _client
+            from blockcheck.batch.run import cluster_client
             from blockcheck.tiles import TiledBlockMetrics
 
-            per_block = TiledBlockMetrics(_client(cluster, scheduler, workers), tiles)
+            per_block = TiledBlockMetrics(cluster_client(cluster, scheduler, workers), tiles)
         step1 = find_problems(  # analysts' resource statuses steer the plan
             checked.checked.layers,
             checked.standards,

@@ -34,7 +34,7 @@ from blockcheck.batch.manifest import District, load_manifest
 from blockcheck.batch.summary import SUMMARY_FILES, district_row, summary_frame, write_summary
 from blockcheck.errors import BlockcheckError
 
-__all__ = ["DIGEST_FILE", "BatchResult", "district_digest", "run_batch", "run_district"]
+__all__ = ["DIGEST_FILE", "BatchResult", "cluster_client", "district_digest", "run_batch", "run_district"]
 
 #: The file in DIR/<name>/ holding the digest of the district's last successful run.
 DIGEST_FILE = "batch_digest.json"
@@ -185,7 +185,7 @@ def _reachable(address: str) -> None:
             pass
 
 
-def _client(stack: ExitStack, scheduler: str | None, workers: int | None):
+def cluster_client(stack: ExitStack, scheduler: str | None, workers: int | None):
     """A Dask client of `scheduler`, or of a new LocalCluster of `workers` processes with one thread each."""
     try:
         from distributed import Client, LocalCluster
@@ -258,7 +258,7 @@ def run_batch(
     out.mkdir(parents=True, exist_ok=True)
     outcomes: dict[str, dict] = {}
     with ExitStack() as stack:
-        client = _client(stack, scheduler, workers)
+        client = cluster_client(stack, scheduler, workers)
         futures = {
             client.submit(
                 run_district, d, str(out), overwrite=overwrite, key=f"blockcheck-district-{i}-{d.name}", pure=False

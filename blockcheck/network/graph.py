@@ -52,7 +52,8 @@ class _PieceIndex:
     tree: cKDTree
 
 
-def _piece_index(edges: np.ndarray, *, piece_max_m: float = SNAP_PIECE_MAX_M) -> _PieceIndex:
+def piece_index(edges: np.ndarray, *, piece_max_m: float = SNAP_PIECE_MAX_M) -> _PieceIndex:
+    """The edges cut into pieces of at most `piece_max_m` in a KD-tree of their midpoints (for snapping points)."""
     xy, idx = shapely.get_coordinates(edges, return_index=True)
     origin_m = xy.min(axis=0)
     xy = xy - origin_m
@@ -285,7 +286,7 @@ def build_walk_network(
     # A loop shorter than the node precision is a degenerate (zero-length) edge.
     ok = ~((u == v) & (length_m < node_precision_m))
     edges, length_m, u, v = edges[ok], length_m[ok], u[ok], v[ok]
-    adjacency = _adjacency(u, v, length_m, node_xy_m.shape[0])
+    adjacency = adjacency_matrix(u, v, length_m, node_xy_m.shape[0])
     if largest_component_only:
         _, label = connected_components(adjacency, directed=False)
         main = np.argmax(np.bincount(label[u], weights=length_m))
@@ -294,12 +295,12 @@ def build_walk_network(
         used, uv = np.unique(np.concatenate([u, v]), return_inverse=True)
         node_xy_m = node_xy_m[used]
         u, v = uv[: u.shape[0]], uv[u.shape[0] :]
-        adjacency = _adjacency(u, v, length_m, node_xy_m.shape[0])
+        adjacency = adjacency_matrix(u, v, length_m, node_xy_m.shape[0])
     component, fragment = _fragments(adjacency, u, length_m, fragment_max_m)
     main = np.flatnonzero(~fragment)
     main_pieces = main_tree = None
     if main.size < edges.shape[0]:
-        main_pieces = _piece_index(edges[main])
+        main_pieces = piece_index(edges[main])
         main_pieces = dataclasses.replace(main_pieces, edge=main[main_pieces.edge])
         main_tree = shapely.STRtree(edges[main])
     return WalkNetwork(
@@ -311,7 +312,7 @@ def build_walk_network(
         tree=shapely.STRtree(edges),
         adjacency=adjacency,
         crs=roads.crs,
-        pieces=_piece_index(edges),
+        pieces=piece_index(edges),
         component=component,
         fragment=fragment,
         main_pieces=main_pieces,
@@ -336,8 +337,8 @@ def _fragments(
     return component, short[component]
 
 
-def _adjacency(u: np.ndarray, v: np.ndarray, length_m: np.ndarray, n_nodes: int) -> csr_matrix:
-    """Symmetric CSR of edge lengths; the shortest of parallel edges; no self-loops."""
+def adjacency_matrix(u: np.ndarray, v: np.ndarray, length_m: np.ndarray, n_nodes: int) -> csr_matrix:
+    """Symmetric CSR of edge lengths between `n_nodes` nodes; the shortest of parallel edges; no self-loops."""
     a, b = np.minimum(u, v), np.maximum(u, v)
     order = np.lexsort((length_m, b, a))
     a, b, w = a[order], b[order], length_m[order]

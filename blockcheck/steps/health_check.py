@@ -55,6 +55,7 @@ __all__ = [
     "catchment_radii",
     "find_problems",
     "health_check",
+    "metrics_for",
     "parking_rate_key",
 ]
 
@@ -109,7 +110,7 @@ def catchment_radii(standards: Standards) -> dict[str, float] | None:
     return {k: float(v) for k, v in standards.with_prefix("radius_m").items()}
 
 
-def _metrics_for(
+def metrics_for(
     blocks: gpd.GeoDataFrame,
     layers: dict[str, gpd.GeoDataFrame],
     residents: gpd.GeoDataFrame,
@@ -289,7 +290,7 @@ def health_check(
         say(0.20, "walking network")
         network = build_walk_network(layers["roads"], fragment_max_m=float(standards["network.fragment_max_length_m"]))
         fragments, moved = _fragments(network, residents, layers.get("facilities"))
-    per_block = (per_block or _metrics_for)(blocks, layers, residents, network, standards, say)
+    per_block = (per_block or metrics_for)(blocks, layers, residents, network, standards, say)
     say(0.85, "whole area")
     district = gpd.GeoDataFrame(
         {"block_id": [AREA_SCOPE]},
@@ -300,7 +301,7 @@ def health_check(
     area_residents = residents.assign(block_id=AREA_SCOPE)
     # coverage of the whole area = population-weighted mean of the blocks' (every resident lies in a
     # block; same residents, same distances): no second round of distance queries, snapping and searches
-    per_area = _metrics_for(district, layers, area_residents, None, standards, say, coverage=False)
+    per_area = metrics_for(district, layers, area_residents, None, standards, say, coverage=False)
     shares = [c for c in per_block.columns if c not in per_area.columns]
     if shares:
         weight = per_block["population"].astype("float64")

@@ -146,7 +146,7 @@ def tile_block_metrics(tile: dict) -> dict:
     block_id, in the city's order), ``core`` (the tile's block ids), ``layers``,
     ``residents``, ``network``, ``standards``, ``core_box`` and ``halo``.
     """
-    from blockcheck.steps.health_check import _metrics_for  # the whole run's own function
+    from blockcheck.steps.health_check import metrics_for  # the whole run's own function
 
     layers, network, standards = tile["layers"], tile["network"], tile["standards"]
     blocks, residents = tile["blocks"], tile["residents"]
@@ -165,7 +165,7 @@ def tile_block_metrics(tile: dict) -> dict:
         )
     metrics = None
     if not shortfall:
-        metrics = _metrics_for(blocks, layers, residents, network, standards, lambda fraction, message: None)
+        metrics = metrics_for(blocks, layers, residents, network, standards, lambda fraction, message: None)
         metrics = metrics.loc[list(tile["core"])]
     return {"metrics": metrics, "shortfall_m": shortfall, "peak_rss_gb": _peak_rss_gb()}
 

@@ -8,7 +8,7 @@ import numpy as np
 import shapely
 
 from blockcheck.network import WalkNetwork
-from blockcheck.network.graph import _adjacency, _piece_index
+from blockcheck.network.graph import adjacency_matrix, piece_index
 
 __all__ = ["subnetwork"]
 
@@ -28,7 +28,7 @@ def subnetwork(network: WalkNetwork, box: shapely.Polygon) -> WalkNetwork:
     main_pieces = main_tree = None
     if fragment.any():
         main = np.flatnonzero(~fragment)
-        main_pieces = _piece_index(geometry[main])
+        main_pieces = piece_index(geometry[main])
         main_pieces = dataclasses.replace(main_pieces, edge=main[main_pieces.edge])
         main_tree = shapely.STRtree(geometry[main])
     return WalkNetwork(
@@ -38,9 +38,9 @@ def subnetwork(network: WalkNetwork, box: shapely.Polygon) -> WalkNetwork:
         length_m=length_m,
         geometry=geometry,
         tree=shapely.STRtree(geometry),
-        adjacency=_adjacency(u, v, length_m, nodes.size),
+        adjacency=adjacency_matrix(u, v, length_m, nodes.size),
         crs=network.crs,
-        pieces=_piece_index(geometry),
+        pieces=piece_index(geometry),
         component=network.component[edges] if network.component is not None else None,
         fragment=fragment,
         main_pieces=main_pieces,
