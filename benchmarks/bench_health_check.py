@@ -68,11 +68,12 @@ STAGES = {
     ("blockcheck.steps.health_check", "bus_stop_coverage_ratio"): "bus/garbage/substation coverage (line)",
     ("blockcheck.steps.health_check", "life_circle_coverage"): "life circles",
     ("blockcheck.steps.health_check", "snap_points"): "snapping the residents (once)",
-    ("blockcheck.metrics.accessibility", "snap_points"): "snapping facilities and park access points",
+    ("blockcheck.steps.health_check", "entry_table"): "entry report (how parks and facilities are entered)",
+    ("blockcheck.metrics.accessibility", "feature_entries"): "entering facilities and parks (gates, frontage)",
     ("blockcheck.metrics.accessibility", "nearest_source_distance_m"): "network searches",
 }
 NESTED = {
-    "snapping facilities and park access points",
+    "entering facilities and parks (gates, frontage)",
     "network searches",
 }  # called inside park coverage and life circles
 STAGE_ORDER = [
@@ -85,8 +86,9 @@ STAGE_ORDER = [
     "park coverage (line + walk)",
     "bus/garbage/substation coverage (line)",
     "life circles",
-    "snapping facilities and park access points",
+    "entering facilities and parks (gates, frontage)",
     "network searches",
+    "entry report (how parks and facilities are entered)",
 ]
 
 

@@ -23,10 +23,11 @@ from blockcheck.inputs.completeness import COMPLETENESS_LAYER, completeness_tabl
 from blockcheck.inputs.field_mapping import Mapping, load_mapping
 from blockcheck.inputs.model import input_model
 from blockcheck.inputs.report import ValidationReport
-from blockcheck.inputs.validate import CheckedInput, report_fragments, validate_input
+from blockcheck.inputs.validate import CheckedInput, report_entries, report_fragments, validate_input
 from blockcheck.io import write_gpkg
 from blockcheck.lists.data_gaps import DATA_GAPS_LAYER, METRIC_STATUS_LAYER
 from blockcheck.lists.resources import RESOURCE_LIST_LAYER, RESOURCE_MEMBERS_LAYER, RESOURCE_SUMMARY_LAYER
+from blockcheck.network import EntryRule
 from blockcheck.outputs import MARK, guard_output
 from blockcheck.standards import PROFILES, Standards, load_standards, standards_table
 from blockcheck.workbook.history import HISTORY_LAYER
@@ -465,7 +466,7 @@ def _run_locked(
         if isinstance(target, Path):  # the text agrees with the workbook's validation_report (notes of step 1 too)
             write_validation_text(
                 target.with_name(VALIDATION_TEXT_FILE),
-                _validation_with_fragments(checked, step1.assessment.health),
+                _validation_with_network_notes(checked, step1.assessment.health),
                 step1.assessment.completeness,
             )
     say(1.0, "done")
@@ -484,13 +485,19 @@ def _run_locked(
     )
 
 
-def _validation_with_fragments(checked: CheckResult, health) -> ValidationReport:
-    """The input's validation report and, when the walking network has fragments, the note on them."""
+def _validation_with_network_notes(checked: CheckResult, health) -> ValidationReport:
+    """The input's validation report and the walking network's notes: its fragments (when it has any) and
+    where parks and polygon facilities are entered (when there are any)."""
     report = checked.checked.report
-    if health.fragments is None or not len(health.fragments):
+    fragments = health.fragments is not None and len(health.fragments)
+    entries = health.entries is not None and len(health.entries)
+    if not (fragments or entries):
         return report
     report = ValidationReport(report.source, list(report.issues))
-    report_fragments(report, health.fragments, health.network.crs)
+    if fragments:
+        report_fragments(report, health.fragments, health.network.crs)
+    if entries:
+        report_entries(report, health.entries, EntryRule.from_standards(checked.standards))
     return report
 
 
@@ -509,7 +516,7 @@ def _run_tables(checked: CheckResult, assessment, strategy, *, population_raster
         COMPLETENESS_LAYER: assessment.completeness,
         META_LAYER: pd.concat([meta, extra, notes], ignore_index=True),
         STANDARDS_LAYER: standards_table(checked.standards),
-        VALIDATION_LAYER: _validation_with_fragments(checked, health).to_frame(),
+        VALIDATION_LAYER: _validation_with_network_notes(checked, health).to_frame(),
     }
     if strategy is not None:
         tables = {"allocation": strategy.allocation, "allocation_remaining": strategy.allocation_remaining, **tables}

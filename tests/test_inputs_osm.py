@@ -41,6 +41,18 @@ ROAD_CLASS = {
     "service": "internal",
 }
 MIDDLE = "中学|初中|高中|middle school|secondary school|high school|yläkoulu|lukio"
+ENTRANCE_BARRIERS = [
+    "gate",
+    "lift_gate",
+    "swing_gate",
+    "sliding_gate",
+    "kissing_gate",
+    "wicket_gate",
+    "turnstile",
+    "full-height_turnstile",
+    "entrance",
+]
+NOT_ENTRANCES = ["no", "emergency", "exit", "service", "garage", "home", "staircase"]
 PRIMARY = "小学|primary school|elementary school|alakoulu"
 
 
@@ -221,6 +233,16 @@ def test_shared_counts_equal_gdal_under_documented_filters(name):
     parks = _clipped(polys[polys["leisure"].isin(["park", "garden"])], path)
     assert (layers["green"]["kind"] == "park").sum() == len(parks)
 
+    points = _gdal(path, "points")
+    entrance, foot, access = _tag(points, "entrance"), _tag(points, "foot"), _tag(points, "access")
+    gate = points["barrier"].isin(ENTRANCE_BARRIERS) | (entrance.notna() & ~entrance.isin(NOT_ENTRANCES))
+    closed = (_tag(points, "locked") == "yes") | (
+        ~foot.isin(["yes", "designated", "permissive"])
+        & (foot.isin(["no", "private"]) | access.isin(["private", "no"]))
+    )
+    gates = _clipped(points[gate & ~entrance.isin(NOT_ENTRANCES) & ~closed], path)
+    assert sorted(layers["entrances"]["entrance_id"]) == sorted("osm_n" + gates["osm_id"].astype(str))
+
     assert layers["facilities"]["category"].value_counts().to_dict() == _facilities_counted_once(path, epsg)
 
     landuse = [
@@ -261,7 +283,7 @@ def test_shared_layers_follow_the_input_model(name):
     path, epsg = EXTRACTS[name]
     layers = _imported(name)
     model = input_model()
-    assert set(layers) == {"blocks", "roads", "green", "facilities", "buildings", "parcels", "parking"}
+    assert set(layers) == {"blocks", "roads", "green", "facilities", "entrances", "buildings", "parcels", "parking"}
     for layer, frame in layers.items():
         spec = model.layer(layer)
         assert frame.crs.to_epsg() == epsg, layer
@@ -280,7 +302,7 @@ def test_shared_layers_follow_the_input_model(name):
             assert frame[spec.id_field].is_unique, layer
     # everything lies inside the extract's box (reprojected)
     area = gpd.GeoSeries([box(*osm_bounds(path))], crs=4326).segmentize(1e-4).to_crs(epsg).buffer(0.01).iloc[0]
-    for layer in ("roads", "buildings", "facilities", "green", "parcels", "parking"):
+    for layer in ("roads", "buildings", "facilities", "green", "parcels", "parking", "entrances"):
         assert layers[layer].within(area).all(), layer
 
 
@@ -323,7 +345,8 @@ def test_shared_gpkg_written_lists_the_layers(tmp_path):
     out = tmp_path / "xueyuan.gpkg"
     layers = write_osm_import(XUEYUAN, out, progress=lambda f, m: calls.append((f, m)))
     listed = dict(pyogrio.list_layers(out))
-    assert set(listed) == set(layers) == {"blocks", "roads", "green", "facilities", "buildings", "parcels", "parking"}
+    assert set(listed) == set(layers)
+    assert set(layers) == {"blocks", "roads", "green", "facilities", "entrances", "buildings", "parcels", "parking"}
     back = pyogrio.read_dataframe(out, layer="facilities")
     assert len(back) == len(layers["facilities"]) and back.crs.to_epsg() == 4548
     assert calls[0][0] == 0.0 and calls[-1][0] == 1.0
@@ -440,6 +463,38 @@ def test_small_extract_maps_every_layer(small_osm):
     assert blocks.area.sum() == pytest.approx(
         gpd.GeoSeries([box(116.340, 40.0, 116.350, 40.01)], crs=4326).to_crs(4548).area.iloc[0], rel=1e-6
     )
+
+
+def test_open_gates_and_entrances_are_imported_and_a_gate_on_a_site_is_its_entrance(tmp_path):
+    """[entrances] of osm_tags.toml: gates and entrances that are open; emergency exits, private, locked,
+    bollards are not. The school's south-side gate (a node of its outline) is where walks enter it."""
+    from blockcheck.network import build_walk_network, feature_entries
+
+    nodes = {
+        **_NODES,
+        91: (116.3475, 40.006, {"barrier": "gate"}),  # on the school's south side (a node of its outline)
+        92: (116.3440, 40.0052, {"entrance": "main", "name": "南门"}),
+        93: (116.3441, 40.0052, {"entrance": "emergency", "barrier": "gate"}),  # an emergency exit
+        94: (116.3442, 40.0052, {"barrier": "gate", "access": "private"}),
+        95: (116.3443, 40.0052, {"barrier": "gate", "access": "private", "foot": "yes"}),  # foot wins
+        96: (116.3444, 40.0052, {"barrier": "gate", "locked": "yes"}),
+        97: (116.3445, 40.0052, {"barrier": "bollard"}),
+        98: (116.3446, 40.0052, {"barrier": "lift_gate"}),
+        99: (116.3447, 40.0052, {"entrance": "staircase"}),  # a stairwell door of a home
+    }
+    ways = {**_WAYS, 60: ([21, 91, 22, 23, 24, 21], _WAYS[60][1])}
+    path = tmp_path / "gates.osm"
+    path.write_text(_xml(nodes, ways), encoding="utf-8")
+    layers = import_osm(path)
+    gates = layers["entrances"].set_index("entrance_id")
+    assert list(gates.index) == ["osm_n91", "osm_n92", "osm_n95", "osm_n98"]
+    assert gates.loc["osm_n92", "name"] == "南门" and gates["access"].isna().all()
+    assert list(layers["entrances"].columns) == ["entrance_id", "name", "access", "geometry"]
+    school = layers["facilities"].set_index("facility_id").geometry[["osm_w60"]]
+    assert school.boundary.distance(gates.geometry["osm_n91"]).iloc[0] < 1e-6
+    found = feature_entries(build_walk_network(layers["roads"]), school, layers["entrances"])
+    assert found.entered.tolist() == ["gate"] and found.gates.tolist() == [1]
+    np.testing.assert_allclose(found.xy, shapely.get_coordinates(gates.geometry[["osm_n91"]].values))
 
 
 def test_given_blocks_and_crs_are_used(small_osm):

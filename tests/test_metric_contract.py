@@ -79,6 +79,7 @@ NOT_METRICS = {
     "sum_by_block": "helper: sums given values by block position",
     "overlap_area_m2": "helper: overlap of given polygons per block",
     "provision_specs": "loads the provision catalogue",
+    "park_polygons": "the parks as the park metrics count them (overlapping polygons joined), not block rows",
     "catchment_pairs": "pairs each facility with the blocks its catchment reaches (positions, not block rows)",
 }
 #: Exported functions returning resident points (one row per resident, not per block).

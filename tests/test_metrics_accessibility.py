@@ -143,15 +143,25 @@ def test_life_circle_distance_equal_to_radius_is_covered(layers: dict) -> None:
     assert out.loc["CP02-0102", "kindergarten_coverage_500m_walk_ratio"] == pytest.approx(0.5)
 
 
-def test_life_circle_polygon_facility_uses_point_inside(layers: dict) -> None:
-    """A kindergarten site box(90, 5, 110, 15) is represented by (100, 10): same result as the point."""
+def test_life_circle_polygon_facility_is_entered_along_its_frontage(layers: dict) -> None:
+    """A kindergarten site box(90, 5, 110, 15) around F fronts road A (5–15 m away): it is entered at its outline
+    (issue 19.3), e.g. at its corner (110, 5): r1 walks 5 + 290 + 20 = 315 m instead of 330 m to F = (100, 10), so
+    a 320 m radius covers r1 (100) and r2 (200) of block 0101's 1000 persons. A resident inside the site is at 0 m.
+    """
     net = build_walk_network(layers["roads"])
     polygons = layers["facilities"].copy()
     polygons.loc[0, "geometry"] = box(90, 5, 110, 15)
-    kw = {"radius_by_category_m": {"kindergarten": 300.0}}
+    kw = {"radius_by_category_m": {"kindergarten": 320.0}}
     a = life_circle_coverage(layers["blocks"], layers["residents"], layers["facilities"], net, **kw)
     b = life_circle_coverage(layers["blocks"], layers["residents"], polygons, net, **kw)
-    pd.testing.assert_frame_equal(a, b)
+    assert a.loc["CP02-0101", "kindergarten_coverage_320m_walk_ratio"] == pytest.approx(0.2)
+    assert b.loc["CP02-0101", "kindergarten_coverage_320m_walk_ratio"] == pytest.approx(0.3)
+    columns = [c for c in a.columns if c.startswith("life_circle_")]  # 300/500/1000 m: the same residents
+    pd.testing.assert_frame_equal(a[columns], b[columns])
+    inside = layers["residents"].copy()
+    inside.loc[5, ["geometry", "block_id", "population"]] = [Point(95, 10), "CP02-0103", 10.0]
+    c = life_circle_coverage(layers["blocks"], inside, polygons, net, radius_by_category_m={"kindergarten": 1.0})
+    assert c.loc["CP02-0103", "kindergarten_coverage_1m_walk_ratio"] == 1.0
 
 
 def test_life_circle_custom_minutes_and_defaults(layers: dict) -> None:

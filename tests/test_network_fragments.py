@@ -195,12 +195,16 @@ def test_shared_xueyuan_fragments_are_reported():
     g6 = table.iloc[0]  # the G6 side road, joined to the rest only by expressway ramps
     assert g6["length_m"] == pytest.approx(708.7, abs=0.1) and g6["facilities"] == 3
     assert table["length_m"].iloc[1:].max() < 340
-    assert int(table["residents"].sum()) == 8 and int(table["facilities"].sum()) == 4
+    # facilities count by their entry points (issue 19.3): the two hospitals (entered along their whole outline,
+    # all of it next to the G6 side road), two bus stops and the sports ground osm_w608651739, one of whose five
+    # frontage entries was nearest to a 224 m footbridge (footways on bridge, layer 1)
+    assert int(table["residents"].sum()) == 8 and int(table["facilities"].sum()) == 5
     # the same points by block and by category (HealthCheck.fragment_moved, for the metric_status notes)
     assert moved.loc[moved["kind"] == "residents", "points"].sum() == 8
     assert moved.loc[moved["kind"] == "facilities"].set_index("key")["points"].to_dict() == {
         "bus_stop": 2.0,
         "hospital": 2.0,
+        "sports": 1.0,
     }
     report = ValidationReport("xueyuan")
     report_fragments(report, table, net.crs)
@@ -223,7 +227,7 @@ def test_shared_xueyuan_run_notes_the_fragments(tmp_path):
     report = pyogrio.read_dataframe(tmp_path / "out" / "workbook.gpkg", layer="validation_report")
     (note,) = report.loc[report["code"] == "walk_network_fragments", "message"]
     assert note.startswith("14 isolated piece(s) of the walking network, 2,537 m in all")
-    assert "8 resident point(s)" in note and "4 facility(ies)" in note
+    assert "8 resident point(s)" in note and "5 facility(ies)" in note
     assert float(result.health.area_metrics["hospital_coverage_1000m_walk_ratio"].iloc[0]) == pytest.approx(
         0.732, abs=0.001
     )

@@ -89,13 +89,15 @@ class LayerSpec:
     """One layer of the input GeoPackage."""
 
     name: str
-    geometry: str  # "polygon", "line", "point_or_polygon"
+    geometry: str  # "polygon", "line", "point", "point_or_polygon"
     required: bool
     id_field: str
     fields: tuple[FieldSpec, ...]
     needed_for: tuple[str, ...] = ()
     label_zh: str = ""
     label_en: str = ""
+    #: False for an optional layer whose absence changes nothing computed (no "optional layer absent" warning).
+    note_absent: bool = True
 
     def field(self, name: str) -> FieldSpec:
         """Return the field spec called `name` (KeyError if unknown)."""
@@ -120,6 +122,7 @@ class LayerSpec:
         kinds = {
             "polygon": {"Polygon", "MultiPolygon"},
             "line": {"LineString", "MultiLineString"},
+            "point": {"Point", "MultiPoint"},
             "point_or_polygon": {"Point", "MultiPoint", "Polygon", "MultiPolygon"},
         }
         return frozenset(kinds[self.geometry])
@@ -143,7 +146,7 @@ class InputModel:
 
 
 _FIELD_TYPES = {"required": bool, "min": float, "max": float, "note_absent": bool}
-_GEOMETRIES = ("polygon", "line", "point_or_polygon")
+_GEOMETRIES = ("polygon", "line", "point", "point_or_polygon")
 
 
 def _field_spec(entry: Mapping, vocabularies: Mapping[str, Vocabulary]) -> FieldSpec:
@@ -173,6 +176,7 @@ def _layer_spec(name: str, table: Mapping, vocabularies: Mapping[str, Vocabulary
         needed_for=tuple(require(table, "needed_for", list, default=[])),
         label_zh=require(table, "label_zh", str, default=""),
         label_en=require(table, "label_en", str, default=""),
+        note_absent=require(table, "note_absent", bool, default=True),
     )
 
 

@@ -60,8 +60,9 @@ missing value in a required field; wrong type; unknown category value; value out
 (negative population or capacity, occupancy above 1); invalid geometry (`--repair` applies
 `make_valid` and reports the change); empty geometry; wrong geometry type; missing CRS;
 layers in different CRSs; duplicate ids; overlapping blocks (> 1 m²); a shapefile whose text
-is neither UTF-8 nor GBK/GB18030. Warnings: missing optional layers (with the metrics lost),
-GBK detected without `.cpg`, repaired geometries, block codes not like `CP02-0101`.
+is neither UTF-8 nor GBK/GB18030. Warnings: missing optional layers (with the metrics lost;
+not `entrances`, whose absence means parks and polygon facilities are entered along their
+outline), GBK detected without `.cpg`, repaired geometries, block codes not like `CP02-0101`.
 Information: optional fields absent, shapefile names recognised.
 
 """

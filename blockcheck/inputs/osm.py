@@ -7,7 +7,7 @@ categories are data, in ``data/osm_tags.toml`` (read with :func:`osm_tags`).
 
 Steps of :func:`import_osm`: read → clip everything to the extract's bounding
 box → map tags to the model (roads, green, facilities, buildings, parcels,
-parking) → reproject once to the metric CRS of
+parking, entrances) → reproject once to the metric CRS of
 :func:`blockcheck.crs.resolve_metric_crs` → count each facility and car park
 once → blocks (given, or derived from the main roads with
 :func:`blockcheck.blocks.derive_blocks`). Communities cannot come from OSM and
@@ -34,7 +34,7 @@ from blockcheck.catalogue import Entry, load_data, location
 from blockcheck.crs import reproject_layers, resolve_metric_crs
 from blockcheck.errors import CatalogueError, OSMImportError, WouldOverwriteError
 from blockcheck.inputs.model import input_model
-from blockcheck.inputs.osm_roads import GRADE_TAGS, grade_fields, road_lines
+from blockcheck.inputs.osm_roads import ENTRANCE_TAGS, GRADE_TAGS, entrance_points, grade_fields, road_lines
 from blockcheck.inputs.osm_roads import tag_column as _col
 from blockcheck.inputs.osm_roads import tag_number as _number
 from blockcheck.io import write_gpkg
@@ -61,7 +61,7 @@ Progress = Callable[[float, str], None]
 OSM_LAYERS = ("points", "lines", "multipolygons")
 
 #: Model layers produced, in the order they are written.
-OUTPUT_LAYERS = ("blocks", "roads", "green", "facilities", "buildings", "parcels", "parking")
+OUTPUT_LAYERS = ("blocks", "roads", "green", "facilities", "entrances", "buildings", "parcels", "parking")
 
 _HSTORE = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 _UNESCAPE = re.compile(r"\\(.)")
@@ -156,6 +156,7 @@ def _needed_keys(rules: Mapping) -> set[str]:
         "access",
         "foot",
         *GRADE_TAGS,
+        *ENTRANCE_TAGS,
     }
     keys |= {life["class_tag"] for life in rules["roads"]["lifecycle"].values()}
     for section in rules.values():
@@ -422,8 +423,9 @@ def import_osm(
     -------
     dict
         Layer name → GeoDataFrame in the metric CRS, with exactly the model's
-        fields: blocks, roads, green, facilities, buildings, parcels, parking
-        (layers without features are left out; no communities).
+        fields: blocks, roads, green, facilities, entrances (open gates and
+        entrances, see ``[entrances]`` of ``data/osm_tags.toml``), buildings,
+        parcels, parking (layers without features are left out; no communities).
 
     Raises
     ------
@@ -442,7 +444,10 @@ def import_osm(
         msg = f"{osm_path}: no OSM features inside the extract's box {tuple(round(v, 6) for v in box.bounds)}."
         raise OSMImportError(msg)
     say(0.45, "mapping tags to the data model")
-    mapped: dict[str, gpd.GeoDataFrame] = {"roads": road_lines(sources["lines"], rules["roads"])}
+    mapped: dict[str, gpd.GeoDataFrame] = {
+        "roads": road_lines(sources["lines"], rules["roads"]),
+        "entrances": entrance_points(sources["points"], rules["entrances"]),
+    }
     for layer in ("green", "facilities", "buildings", "parcels", "parking"):
         parts = [_classify(sources[name], name, rules[layer]) for name in rules[layer]["layers"]]
         mapped[layer] = pd.concat(parts, ignore_index=True) if parts else gpd.GeoDataFrame(geometry=[], crs=4326)
@@ -480,7 +485,7 @@ def import_osm(
 
 def _build_layers(mapped: Mapping[str, gpd.GeoDataFrame], rules: Mapping) -> dict[str, gpd.GeoDataFrame]:
     """Model layers from the mapped (reprojected) features."""
-    roads, green, par, bld = (mapped[k] for k in ("roads", "green", "parcels", "buildings"))
+    roads, green, par, bld, gates = (mapped[k] for k in ("roads", "green", "parcels", "buildings", "entrances"))
     fac = _count_once(mapped["facilities"], "category", mapped["__outside"].geometry.to_numpy())
     fac_area = shapely.area(fac.geometry.to_numpy())
     levels = np.floor(pd.to_numeric(_col(bld, "building:levels"), errors="coerce"))
@@ -503,6 +508,7 @@ def _build_layers(mapped: Mapping[str, gpd.GeoDataFrame], rules: Mapping) -> dic
             },
         ),
         "green": (green, {"green_id": _ids(green), "name": _col(green, "name"), "kind": green["kind"]}),
+        "entrances": (gates, {"entrance_id": _ids(gates), "name": _col(gates, "name")}),  # closed ones left out
         "facilities": (
             fac,
             {

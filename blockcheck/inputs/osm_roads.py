@@ -1,4 +1,5 @@
-"""Roads and walk-only ways of an OpenStreetMap extract (the ``[roads]`` rules of ``data/osm_tags.toml``)."""
+"""Roads, walk-only ways and entrances of an OpenStreetMap extract (``[roads]`` and ``[entrances]`` of
+``data/osm_tags.toml``)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-__all__ = ["GRADE_TAGS", "grade_fields", "road_lines", "tag_column", "tag_number"]
+__all__ = ["ENTRANCE_TAGS", "GRADE_TAGS", "entrance_points", "grade_fields", "road_lines", "tag_column", "tag_number"]
 
 #: OSM tags that become the grade fields of the roads layer (bridge, tunnel, layer).
 GRADE_TAGS = ("bridge", "tunnel", "layer")
+#: OSM tags read by the entrance rule (besides access and foot).
+ENTRANCE_TAGS = ("barrier", "entrance", "locked")
 
 _METRE_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:m|meters?|metres?)?\s*$", re.IGNORECASE)
 
@@ -45,9 +48,7 @@ def road_lines(lines: gpd.GeoDataFrame, cfg: Mapping) -> gpd.GeoDataFrame:
         classes = classes.where(~is_life, sub)
         status = status.where(~(is_life & sub.notna()), life["status"])
     walk = cfg["walk_only"]
-    foot, access = tag_column(lines, "foot"), tag_column(lines, "access")
-    allowed = foot.isin(walk["foot_allowed"]) | ~(foot.isin(walk["foot_denied"]) | access.isin(walk["access_denied"]))
-    is_walk = (classes.isna() & highway.isin(walk["highway"]) & allowed).to_numpy()
+    is_walk = (classes.isna() & highway.isin(walk["highway"]) & _walking_allowed(lines, walk)).to_numpy()
     classes = classes.where(~is_walk, walk["class"])
     status = status.where(~is_walk, cfg["default_status"])
     keep = classes.notna().to_numpy()
@@ -58,6 +59,30 @@ def road_lines(lines: gpd.GeoDataFrame, cfg: Mapping) -> gpd.GeoDataFrame:
     out["status"] = status[keep]
     out["width_m"] = width.fillna(lanes * cfg["lane_width_m"])
     return out
+
+
+def _walking_allowed(tags: pd.DataFrame, cfg: Mapping) -> pd.Series:
+    """True where ``foot`` is one of ``foot_allowed``, or ``foot`` is not one of ``foot_denied`` and ``access``
+    not one of ``access_denied`` (an explicit permission to walk wins over a general access restriction)."""
+    foot, access = tag_column(tags, "foot"), tag_column(tags, "access")
+    return foot.isin(cfg["foot_allowed"]) | ~(foot.isin(cfg["foot_denied"]) | access.isin(cfg["access_denied"]))
+
+
+def entrance_points(points: gpd.GeoDataFrame, cfg: Mapping) -> gpd.GeoDataFrame:
+    """The open gates and entrances among tagged nodes (the ``[entrances]`` rule of ``data/osm_tags.toml``).
+
+    A node is an entrance when its ``barrier`` is one of ``cfg["barrier"]`` or
+    it has an ``entrance`` tag that is not one of ``cfg["entrance_not"]``
+    (an ``entrance=emergency`` gate is left out too), and it is open: walking
+    allowed as for walk-only ways (``foot`` / ``access``) and ``locked`` not
+    one of ``cfg["locked"]``.
+    """
+    barrier, entrance = tag_column(points, "barrier"), tag_column(points, "entrance")
+    has_entrance = entrance.notna() & (entrance.astype(str).str.strip() != "")
+    candidate = barrier.isin(cfg["barrier"]) | has_entrance
+    excluded = entrance.isin(cfg["entrance_not"])
+    open_ = _walking_allowed(points, cfg) & ~tag_column(points, "locked").isin(cfg["locked"])
+    return points[(candidate & ~excluded & open_).to_numpy()]
 
 
 def grade_fields(roads: pd.DataFrame) -> dict[str, pd.Series]:

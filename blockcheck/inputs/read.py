@@ -112,7 +112,7 @@ def read_raw_layers(
                         '"<your layer>".'
                     ),
                 )
-            else:
+            elif spec.note_absent:
                 report.add(
                     WARNING,
                     "missing_layer",

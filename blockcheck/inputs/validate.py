@@ -475,6 +475,63 @@ def report_fragments(report: ValidationReport, fragments: pd.DataFrame, crs: CRS
     )
 
 
+_ENTRY_LAYERS = {"facilities": "polygon facilities (of the categories measured by walking)", "green": "parks"}
+
+
+def report_entries(report: ValidationReport, entries: pd.DataFrame, rule: object) -> None:
+    """Information: where the walking metrics enter the parks and polygon facilities (one note per layer).
+
+    The rule is :mod:`blockcheck.network.entries`: a polygon is entered at its
+    gates (the ``entrances`` layer) where it has any, otherwise along the
+    stretches of its outline that front a walkable edge, and along its whole
+    outline when none does. The note counts the polygons entered each way and
+    lists those entered along their whole outline (their walk includes the
+    straight line from the nearest edge to the outline). Nothing when there is
+    no such polygon.
+
+    Parameters
+    ----------
+    report
+        The report the notes are added to.
+    entries
+        :attr:`blockcheck.steps.health_check.HealthCheck.entries` (columns
+        ``layer``, ``id``, ``category``, ``entered``, ``entries``, ``gates``).
+    rule
+        The :class:`blockcheck.network.EntryRule` used (for the thresholds in the message).
+    """
+    for layer, what in _ENTRY_LAYERS.items():
+        rows = entries[entries["layer"] == layer]
+        if not len(rows):
+            continue
+        count = rows["entered"].value_counts()
+        outline = rows.loc[rows["entered"] == "outline", "id"]
+        gates = int(rows["gates"].sum())
+        report.add(
+            INFO,
+            "walk_entries",
+            layer,
+            f"Walking distances enter {len(rows)} {what} where people enter them: {count.get('gate', 0)} at "
+            "their gates"
+            + (f" ({gates} gate(s) of the entrances layer within {rule.gate_max_m:g} m of an outline)" if gates else "")
+            + f", {count.get('frontage', 0)} along the stretches of their outline that front a walkable edge "
+            f"(within {rule.frontage_max_m:g} m; access points at most {rule.spacing_m:g} m apart) and "
+            f"{count.get('outline', 0)} along their whole outline"
+            + (
+                ", which fronts no walkable edge (listed: their walk includes the straight line from the nearest "
+                "road to the outline)."
+                if len(outline)
+                else "."
+            ),
+            ids=outline,
+            fix=(
+                "Where the gates of a site are known, add them to the entrances layer (points on its outline); where "
+                "a site is entered along its whole outline, check for a missing road or footway to it. The "
+                "thresholds are the parameters network.entry_gate_max_m, network.entry_frontage_max_m and "
+                "network.entry_spacing_m."
+            ),
+        )
+
+
 def validate_input(
     path: str | os.PathLike,
     mapping: Mapping | None = None,

@@ -13,6 +13,14 @@ radius — inclusive, with a slack of :data:`blockcheck.network.DISTANCE_TOLERAN
 :class:`blockcheck.network.WalkNetwork` (snap + along the network + snap) or,
 where the standard says so, straight-line distances.
 
+Where a walk ends (one rule for parks and for every polygon facility,
+:mod:`blockcheck.network.entries`): a polygon is entered at its gates (the
+optional ``entrances`` layer) where they are mapped, otherwise at access points
+along its outline where it fronts a walkable edge, and along its whole outline
+when none of it does; a point facility at its point. The walking distance to a
+category is the minimum over all entry points of all its features; a resident
+inside one of its polygons is at distance 0.
+
 NaN policy (all functions): a block without residents, or whose residents
 total zero population, gets NaN (the share is undefined). Residents whose
 ``block_id`` is not in `blocks` are ignored.
@@ -33,8 +41,11 @@ from blockcheck.crs import require_same_metric_crs
 from blockcheck.errors import InputError
 from blockcheck.network import (
     DISTANCE_TOLERANCE_M,
+    Entries,
+    EntryRule,
     Snapped,
     WalkNetwork,
+    feature_entries,
     nearest_source_distance_m,
     point_array,
     snap_points,
@@ -42,16 +53,18 @@ from blockcheck.network import (
 
 __all__ = [
     "DEFAULT_LIFE_CIRCLE_M",
-    "PARK_ACCESS_SPACING_M",
     "bus_stop_coverage_ratio",
     "life_circle_coverage",
     "park_coverage_ratio",
+    "park_polygons",
 ]
 
 #: Walking distance of the 5-, 10- and 15-minute life circles (GB 50180-2018 §2.0.2–2.0.4), in metres.
 DEFAULT_LIFE_CIRCLE_M: Mapping[int, float] = MappingProxyType({5: 300.0, 10: 500.0, 15: 1000.0})
-#: Spacing of the access points placed along a park's boundary for walking distances, in metres.
-PARK_ACCESS_SPACING_M = 50.0
+#: The shipped value of the parameter ``network.entry_spacing_m`` (the largest spacing of the access points
+#: along the outline of a park or polygon facility, in metres), for callers of the old name; the metrics
+#: read the parameter (their ``entry_rule``), see :mod:`blockcheck.network.entries`.
+PARK_ACCESS_SPACING_M = EntryRule.from_standards().spacing_m
 #: Vertex spacing of the outlines used to bound straight-line distances to lines and polygons, in metres.
 OUTLINE_SPACING_M = 10.0
 
@@ -130,13 +143,13 @@ def _share(n_blocks: int, code: np.ndarray, population: np.ndarray, covered: np.
         return np.where(total > 0, hit / np.where(total > 0, total, 1.0), np.nan)
 
 
-def _representative_points(geoms: np.ndarray) -> np.ndarray:
-    """Points as they are; other geometries by a point guaranteed inside them; missing/empty dropped."""
-    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    not_point = shapely.get_type_id(geoms) != 0
-    out = geoms.copy()
-    out[not_point] = shapely.point_on_surface(geoms[not_point])
-    return out
+def _inside_pairs(points: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(point, feature) positions of every point lying inside or on a polygonal feature of `geoms` (1 µm slack)."""
+    polygonal = np.flatnonzero(np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms))
+    if polygonal.size == 0 or points.size == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    hits = shapely.STRtree(geoms[polygonal]).query(points, predicate="dwithin", distance=DISTANCE_TOLERANCE_M)
+    return hits[0], polygonal[hits[1]]
 
 
 def _within_m(points: np.ndarray, geoms: np.ndarray, radius_m: float) -> np.ndarray:
@@ -186,6 +199,29 @@ def _within_m(points: np.ndarray, geoms: np.ndarray, radius_m: float) -> np.ndar
     return covered
 
 
+def park_polygons(green: gpd.GeoDataFrame) -> np.ndarray:
+    """The parks of `green` (``kind == "park"``) as the parts of their union: overlapping polygons make one park.
+
+    Parameters
+    ----------
+    green
+        Green-space polygons with a ``kind`` field.
+
+    Returns
+    -------
+    numpy.ndarray
+        Polygons (object array), as :func:`park_coverage_ratio` sizes and enters them.
+    """
+    parks = np.asarray(green.geometry.values, dtype=object)[(green["kind"] == "park").to_numpy()]
+    parks = parks[~(shapely.is_missing(parks) | shapely.is_empty(parks))]
+    if parks.size:  # overlapping park polygons are one park (its size decides the class)
+        parks = shapely.get_parts(
+            shapely.union_all(np.where(shapely.is_valid(parks), parks, shapely.make_valid(parks)))
+        )
+        parks = parks[np.isin(shapely.get_type_id(parks), (3, 6))]
+    return parks
+
+
 def _m(value_m: float) -> str:
     """A distance for a column name: whole metres (``500.0`` → ``"500"``)."""
     return str(int(value_m))
@@ -203,6 +239,9 @@ def life_circle_coverage(
     radius_by_category_m: Mapping[str, float],
     minutes_to_m: Mapping[int, float] = DEFAULT_LIFE_CIRCLE_M,
     snapped_residents: Snapped | None = None,
+    entrances: gpd.GeoDataFrame | None = None,
+    entry_rule: EntryRule | None = None,
+    entries: Entries | None = None,
 ) -> pd.DataFrame:
     """Share of block residents within walking distance of each facility category, per life circle.
 
@@ -226,6 +265,16 @@ def life_circle_coverage(
         ``snap_points(network, residents.geometry)``, when the caller has it
         already (the health check snaps the residents once for all walking
         metrics); snapped here when None.
+    entrances
+        The gates (the ``entrances`` layer, points): polygon facilities are
+        entered at the gates on their outline. None: no gate is mapped.
+    entry_rule
+        The thresholds of the entry rule (``network.entry_*``); default the
+        shipped parameters (:meth:`blockcheck.network.EntryRule.from_standards`).
+    entries
+        ``feature_entries(network, facilities, entrances, rule=entry_rule)``
+        when the caller has it already; made here when None (then only for
+        the categories measured).
 
     Returns
     -------
@@ -241,7 +290,8 @@ def life_circle_coverage(
     ------
     blockcheck.errors.InputError
         Missing ``category``, ``population`` or ``block_id`` columns; residents
-        that are not points; invalid populations; duplicate block ids.
+        that are not points; invalid populations; duplicate block ids; `entries`
+        made for other facilities.
     blockcheck.errors.CRSError
         If the layers or the network are not in one projected metric CRS.
 
@@ -255,12 +305,28 @@ def life_circle_coverage(
     10- and 15-minute life circles by walking distances of about 300, 500 and
     800–1000 m; the service radii per category come from the standards profile.
 
-    One Dijkstra search per category (cut off at the largest distance needed)
-    serves all life circles. Polygon facilities are represented by a point
-    inside them (:func:`shapely.point_on_surface`), so a large facility site is
-    reached at its interior point rather than its nearest gate.
+    Where a facility is entered — the same rule as for parks
+    (:mod:`blockcheck.network.entries`, parameters ``network.entry_*``):
+
+    - a point facility at its point;
+    - a polygon facility (a school or hospital site, a sports ground) at its
+      gates: the points of `entrances` within ``entry_gate_max_m`` (5 m) of its
+      outline, where there are any;
+    - otherwise at access points along its outline, at most
+      ``entry_spacing_m`` (50 m) apart, where the outline fronts a walkable
+      edge (an access point's nearest edge of the network within
+      ``entry_frontage_max_m``, 30 m);
+    - and along its whole outline when none of it fronts a walkable edge, so
+      that no site becomes silently unreachable.
+
+    ``d`` is the minimum over all entry points of all facilities of the
+    category: one multi-source Dijkstra search per category (cut off at the
+    largest distance needed) serves all life circles. A resident inside or on
+    a polygon facility of the category is at ``d = 0``.
     """
-    require_same_metric_crs(blocks=blocks, residents=residents, facilities=facilities, network=network)
+    require_same_metric_crs(
+        blocks=blocks, residents=residents, facilities=facilities, network=network, entrances=entrances
+    )
     _require_columns(facilities, "facilities", ("category",))
     points, population, code, use = _residents(blocks, residents)
     levels = sorted((int(minutes), float(dist_m)) for minutes, dist_m in minutes_to_m.items())
@@ -269,15 +335,31 @@ def life_circle_coverage(
 
     geoms = np.asarray(facilities.geometry.values, dtype=object)
     category = facilities["category"].to_numpy()
+    measured = np.isin(category, list(radius_by_category_m))
+    if entries is None:
+        entries = (
+            feature_entries(network, np.where(measured, geoms, None), entrances, rule=entry_rule)
+            if targets is not None
+            else None
+        )
+    elif len(entries) != len(facilities):
+        msg = (
+            f"entries describe {len(entries)} features but there are {len(facilities)} facilities. Pass "
+            "feature_entries(network, facilities, entrances) for the same facilities, or leave it out."
+        )
+        raise InputError(msg)
+    entry_category = category[entries.feature] if entries is not None else category[:0]
+    inside, inside_of = _inside_pairs(points, np.where(measured, geoms, None))
     columns: dict[str, np.ndarray] = {}
     for name, radius_m in radius_by_category_m.items():
         radius_m = float(radius_m)
-        sources = _representative_points(geoms[category == name])
+        sources = np.flatnonzero(entry_category == name)
         if targets is not None and sources.size:
             cutoff_m = max([radius_m, *(dist_m for _, dist_m in levels)])
-            dist_m = nearest_source_distance_m(network, snap_points(network, sources), targets, cutoff_m=cutoff_m)
+            dist_m = nearest_source_distance_m(network, entries.snapped.take(sources), targets, cutoff_m=cutoff_m)
         else:
             dist_m = np.full(points.shape[0], np.inf)
+        dist_m[inside[category[inside_of] == name]] = 0.0
         for minutes, limit_m in levels:
             columns[f"life_circle_{minutes}min_{name}_ratio"] = _share(
                 n_blocks, code, population, dist_m <= limit_m + DISTANCE_TOLERANCE_M
@@ -299,6 +381,8 @@ def park_coverage_ratio(
     small_radius_m: float,
     network: WalkNetwork | None = None,
     snapped_residents: Snapped | None = None,
+    entrances: gpd.GeoDataFrame | None = None,
+    entry_rule: EntryRule | None = None,
 ) -> pd.Series:
     """Share of block residents within the service radius of a park (公园绿地服务半径覆盖率).
 
@@ -321,6 +405,12 @@ def park_coverage_ratio(
     snapped_residents
         ``snap_points(network, residents.geometry)`` when the caller has it
         already; snapped here when None (only with `network`).
+    entrances
+        The gates (the ``entrances`` layer, points), for walking: a park is
+        entered at the gates on its outline. None: no gate is mapped.
+    entry_rule
+        The thresholds of the entry rule (``network.entry_*``), for walking;
+        default the shipped parameters (:meth:`blockcheck.network.EntryRule.from_standards`).
 
     Returns
     -------
@@ -351,12 +441,17 @@ def park_coverage_ratio(
     → 300 m); GB/T 51346-2019 §4.3.4 asks for ≥ 90 % (80 % in old districts).
 
     Straight line: distance from the resident point to the park polygon.
-    Walking: parks are entered at access points every
-    :data:`PARK_ACCESS_SPACING_M` along their boundary (vertices included);
-    distance = walking distance from the nearest access point (one search for
-    large and one for small parks).
+    Walking: distance = walking distance from the nearest entry point of a
+    park (one multi-source search for large and one for small parks), where a
+    park — after the union — is entered by the rule shared with every polygon
+    facility (:mod:`blockcheck.network.entries`, parameters ``network.entry_*``):
+    at its gates (points of `entrances` within ``entry_gate_max_m``, 5 m, of
+    its outline) where there are any; otherwise at access points along its
+    outline, at most ``entry_spacing_m`` (50 m) apart, where the outline fronts
+    a walkable edge (nearest edge within ``entry_frontage_max_m``, 30 m); and
+    along its whole outline when none of it does.
     """
-    require_same_metric_crs(blocks=blocks, residents=residents, green=green, network=network)
+    require_same_metric_crs(blocks=blocks, residents=residents, green=green, network=network, entrances=entrances)
     _require_columns(green, "green spaces", ("kind",))
     if small_min_area_m2 > large_min_area_m2:
         msg = (
@@ -365,13 +460,7 @@ def park_coverage_ratio(
         )
         raise InputError(msg)
     points, population, code, use = _residents(blocks, residents)
-    parks = np.asarray(green.geometry.values, dtype=object)[(green["kind"] == "park").to_numpy()]
-    parks = parks[~(shapely.is_missing(parks) | shapely.is_empty(parks))]
-    if parks.size:  # overlapping park polygons are one park (its size decides the class)
-        parks = shapely.get_parts(
-            shapely.union_all(np.where(shapely.is_valid(parks), parks, shapely.make_valid(parks)))
-        )
-        parks = parks[np.isin(shapely.get_type_id(parks), (3, 6))]
+    parks = park_polygons(green)
     area_m2 = shapely.area(parks)
     groups = (
         (parks[area_m2 >= large_min_area_m2], float(large_radius_m)),
@@ -387,13 +476,13 @@ def park_coverage_ratio(
         covered = _within_m(points, np.concatenate([g for g, _ in groups]), 0.0)
         todo = ~covered
         targets = _snapped_targets(network, residents, points, use, snapped_residents, todo) if todo.any() else None
-        for polys, radius_m in groups:
-            if targets is None or polys.size == 0:
+        counted = np.concatenate([g for g, _ in groups])
+        entries = feature_entries(network, counted, entrances, rule=entry_rule) if targets is not None else None
+        group = np.repeat(np.arange(len(groups)), [g.size for g, _ in groups])
+        for i, (polys, radius_m) in enumerate(groups):
+            if entries is None or polys.size == 0:
                 continue
-            access = shapely.points(
-                shapely.get_coordinates(shapely.segmentize(shapely.boundary(polys), PARK_ACCESS_SPACING_M))
-            )
-            dist_m = nearest_source_distance_m(network, snap_points(network, access), targets, cutoff_m=radius_m)
+            dist_m = nearest_source_distance_m(network, entries.of(group == i), targets, cutoff_m=radius_m)
             covered[todo] |= dist_m <= radius_m + DISTANCE_TOLERANCE_M
     return pd.Series(_share(len(blocks), code, population, covered), index=blocks.index, name=name, dtype=float)
 

@@ -56,7 +56,8 @@ def fragment_table(
     population
         Persons per resident (same order as `residents`); default 1 each.
     facilities
-        The facilities' points snapped to `network`.
+        The facilities snapped to `network`, one point per facility (for
+        facilities entered at several points: :meth:`blockcheck.network.Entries.per_feature`).
 
     Returns
     -------

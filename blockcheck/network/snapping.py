@@ -145,8 +145,8 @@ def point_array(points: object, *, what: str = "points") -> np.ndarray:
         msg = (
             f"{int(bad.sum())} of the {geoms.shape[0]} {what} are not non-empty Points (the first, at position {pos}, "
             f"is {kind}). "
-            "Snap points only: for polygons pass e.g. their representative points (shapely.point_on_surface), and drop "
-            "missing geometries."
+            "Snap points only: for polygons pass their entry points (blockcheck.network.feature_entries) or "
+            "representative points (shapely.point_on_surface), and drop missing geometries."
         )
         raise InputError(msg)
     return geoms

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -30,7 +31,12 @@ from blockcheck.lists.data_gaps import judge_data, note_fragments
 from blockcheck.lists.ids import AREA_SCOPE
 from blockcheck.lists.problems import build_problem_list
 from blockcheck.lists.resources import find_resources
-from blockcheck.metrics.accessibility import bus_stop_coverage_ratio, life_circle_coverage, park_coverage_ratio
+from blockcheck.metrics.accessibility import (
+    bus_stop_coverage_ratio,
+    life_circle_coverage,
+    park_coverage_ratio,
+    park_polygons,
+)
 from blockcheck.metrics.assign import block_index_of
 from blockcheck.metrics.population import block_population, residents_from_communities, residents_from_raster
 from blockcheck.metrics.provision import catchment_pairs, facility_provision, facility_within_reach
@@ -43,16 +49,26 @@ from blockcheck.metrics.stock import (
     parking_provision,
     underground_use_ratio,
 )
-from blockcheck.network import WalkNetwork, build_walk_network, fragment_table, snap_points
+from blockcheck.network import (
+    Entries,
+    EntryRule,
+    WalkNetwork,
+    build_walk_network,
+    feature_entries,
+    fragment_table,
+    snap_points,
+)
 from blockcheck.standards import Standards
 
 __all__ = [
+    "ENTRY_COLUMNS",
     "PARKING_RATE_KEYS",
     "Assessment",
     "HealthCheck",
     "HealthCheckStep",
     "assess",
     "catchment_radii",
+    "entry_table",
     "find_problems",
     "health_check",
     "metrics_for",
@@ -76,6 +92,9 @@ class HealthCheck:
     # points nearest to a fragment, measured from the connected network instead: columns kind
     # ("residents" | "facilities"), key (block id | facility category), points, population (None without roads)
     fragment_moved: pd.DataFrame | None = None
+    # where parks and polygon facilities are entered (blockcheck.network.entries): one row per park and per
+    # polygon facility of a category measured by walking, columns ENTRY_COLUMNS (None without roads)
+    entries: pd.DataFrame | None = None
 
 
 #: The walking radius of each life circle (5/10/15-minute), by standards key.
@@ -133,6 +152,8 @@ def metrics_for(
     buildings = layers.get("buildings")
     parcels = layers.get("parcels")
     parking = layers.get("parking")
+    entrances = layers.get("entrances")  # gates: where parks and polygon facilities are entered
+    entry_rule = EntryRule.from_standards(standards)
     pop = block_population(blocks, residents)
     parts = [pop]
     if roads is not None:
@@ -152,7 +173,16 @@ def metrics_for(
     snapped = snap_points(network, residents.geometry) if network is not None and len(residents) else None
     if network is not None:
         parts.append(
-            park_coverage_ratio(blocks, residents, green, network=network, snapped_residents=snapped, **rule).to_frame()
+            park_coverage_ratio(
+                blocks,
+                residents,
+                green,
+                network=network,
+                snapped_residents=snapped,
+                entrances=entrances,
+                entry_rule=entry_rule,
+                **rule,
+            ).to_frame()
         )
     if facilities is not None:
         say(0.50, "facilities")
@@ -197,6 +227,8 @@ def metrics_for(
                     radius_by_category_m=radii,
                     minutes_to_m=_minutes_to_m(standards),
                     snapped_residents=snapped,
+                    entrances=entrances,
+                    entry_rule=entry_rule,
                 )
             )
     if buildings is not None:
@@ -285,11 +317,18 @@ def health_check(
             geometry=[],
             crs=blocks.crs,
         )
-    network = fragments = moved = None
+    network = fragments = moved = entries = None
     if "roads" in layers:
         say(0.20, "walking network")
         network = build_walk_network(layers["roads"], fragment_max_m=float(standards["network.fragment_max_length_m"]))
-        fragments, moved = _fragments(network, residents, layers.get("facilities"))
+        facilities = layers.get("facilities")  # entered once for the two reports below (the metrics enter their own)
+        sites = None
+        if facilities is not None and len(facilities):
+            sites = feature_entries(
+                network, facilities, layers.get("entrances"), rule=EntryRule.from_standards(standards)
+            )
+        fragments, moved = _fragments(network, residents, facilities, sites)
+        entries = entry_table(network, layers, standards, facility_entries=sites)
     per_block = (per_block or metrics_for)(blocks, layers, residents, network, standards, say)
     say(0.85, "whole area")
     district = gpd.GeoDataFrame(
@@ -326,19 +365,83 @@ def health_check(
         network=network,
         fragments=fragments,
         fragment_moved=moved,
+        entries=entries,
     )
+
+
+#: Columns of :attr:`HealthCheck.entries`: the layer (facilities | green), the feature's id (a park: the ids
+#: of the green polygons it was joined from, comma-separated), its category ("park" for parks), how it is
+#: entered (blockcheck.network.ENTERED: gate | frontage | outline), its entry points and its gates.
+ENTRY_COLUMNS = ("layer", "id", "category", "entered", "entries", "gates")
+
+
+def entry_table(
+    network: WalkNetwork,
+    layers: dict[str, gpd.GeoDataFrame],
+    standards: Standards,
+    *,
+    facility_entries: Entries | None = None,
+) -> pd.DataFrame:
+    """Where the walking metrics enter each park and each polygon facility (:data:`ENTRY_COLUMNS`).
+
+    The same rule and features as the metrics: polygon facilities of the
+    categories with a walking radius (``radius_m.*``), parks as
+    :func:`~blockcheck.metrics.accessibility.park_coverage_ratio` counts them
+    (overlapping polygons joined, at least ``green.park_small_min_area_m2``),
+    entered by :func:`blockcheck.network.feature_entries` with the run's
+    ``network.entry_*`` parameters and the ``entrances`` layer.
+    `facility_entries`: the entries of all of ``layers["facilities"]`` when
+    the caller has them (made here otherwise).
+    """
+    rule = EntryRule.from_standards(standards)
+    gates = layers.get("entrances")
+    parts = []
+    facilities = layers.get("facilities")
+    if facilities is not None and len(facilities):
+        measured = facilities["category"].isin(list(standards.with_prefix("radius_m"))).to_numpy()
+        geoms = np.asarray(facilities.geometry.values, dtype=object)
+        polygonal = np.isin(shapely.get_type_id(geoms), (3, 6)) & measured
+        if polygonal.any():
+            found = facility_entries
+            if found is None:
+                found = feature_entries(network, np.where(polygonal, geoms, None), gates, rule=rule)
+            ids = facilities["facility_id"] if "facility_id" in facilities.columns else facilities.index.astype(str)
+            table = found.table(np.asarray(ids, dtype=object))[polygonal]
+            parts.append(table.assign(layer="facilities", category=facilities["category"].to_numpy()[polygonal]))
+    green = layers.get("green")
+    if green is not None and len(green) and "kind" in green.columns:
+        parks = park_polygons(green)
+        parks = parks[shapely.area(parks) >= float(standards["green.park_small_min_area_m2"])]
+        if parks.size:
+            found = feature_entries(network, parks, gates, rule=rule)
+            members = green[(green["kind"] == "park").to_numpy()]
+            inner = shapely.point_on_surface(np.asarray(members.geometry.values, dtype=object))
+            member, park = shapely.STRtree(parks).query(inner, predicate="within")
+            ids = members["green_id"] if "green_id" in members.columns else members.index.astype(str)
+            names = pd.Series(np.asarray(ids, dtype=str)[member]).groupby(park).agg(",".join)
+            table = found.table(names.reindex(range(parks.size)).fillna("").to_numpy(dtype=object))
+            parts.append(table.assign(layer="green", category="park"))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object if c in ENTRY_COLUMNS[:4] else "int64") for c in ENTRY_COLUMNS})
+    return pd.concat(parts, ignore_index=True)[list(ENTRY_COLUMNS)]
 
 
 _MOVED_COLUMNS = ("kind", "key", "points", "population")
 
 
 def _fragments(
-    network: WalkNetwork, residents: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame | None
+    network: WalkNetwork,
+    residents: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame | None,
+    entries: Entries | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The network's fragments with the residents and facilities that were nearest to them (fragment_table),
     and those points by block (residents) and category (facilities): HealthCheck.fragment_moved.
 
-    Facilities count by the point they are snapped at (polygons: a point inside, as the metrics do).
+    Facilities count by their entry points, as the metrics enter them (blockcheck.network.entries: a point
+    facility at its point, a polygon at its gates or along its outline): a facility counts once when any of
+    its entry points was nearest to a fragment. `entries`: :func:`blockcheck.network.feature_entries` of the
+    facilities (made here, without gates and with the shipped parameters, when None).
     """
     moved = pd.DataFrame({c: pd.Series(dtype=object if c in ("kind", "key") else float) for c in _MOVED_COLUMNS})
     if network.main_pieces is None:
@@ -354,13 +457,10 @@ def _fragments(
         )
         parts.append(by_block.groupby("key", sort=True)["population"].agg(["size", "sum"]).assign(kind="residents"))
     if facilities is not None and len(facilities):
-        usable = ~(facilities.geometry.isna() | facilities.geometry.is_empty)
-        geoms = facilities.geometry[usable]
-        sites = snap_points(network, shapely.point_on_surface(geoms.values)) if len(geoms) else None
-        if sites is not None:
-            hit = sites.fragment_edge >= 0
-            category = pd.DataFrame({"key": facilities.loc[usable, "category"].astype(str).to_numpy()[hit]})
-            parts.append(category.groupby("key", sort=True).size().to_frame("size").assign(sum=0.0, kind="facilities"))
+        sites = (entries if entries is not None else feature_entries(network, facilities)).per_feature()
+        hit = sites.fragment_edge >= 0
+        category = pd.DataFrame({"key": facilities["category"].astype(str).to_numpy()[hit]})
+        parts.append(category.groupby("key", sort=True).size().to_frame("size").assign(sum=0.0, kind="facilities"))
     if parts:
         found = pd.concat(parts).reset_index().rename(columns={"size": "points", "sum": "population"})
         moved = found[list(_MOVED_COLUMNS)].astype({"points": float, "population": float})

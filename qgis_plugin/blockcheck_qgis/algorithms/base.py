@@ -40,6 +40,7 @@ INPUT_LAYERS = (
     ("roads", tr_noop("Roads (道路)"), QgsProcessing.SourceType.TypeVectorLine, False),
     ("green", tr_noop("Green spaces (绿地)"), QgsProcessing.SourceType.TypeVectorPolygon, False),
     ("facilities", tr_noop("Facilities (公共服务与市政设施)"), QgsProcessing.SourceType.TypeVectorAnyGeometry, False),
+    ("entrances", tr_noop("Entrances and gates (出入口)"), QgsProcessing.SourceType.TypeVectorPoint, False),
     ("buildings", tr_noop("Buildings (建筑)"), QgsProcessing.SourceType.TypeVectorPolygon, False),
     ("parcels", tr_noop("Land parcels (地块)"), QgsProcessing.SourceType.TypeVectorPolygon, False),
     ("parking", tr_noop("Parking (停车设施)"), QgsProcessing.SourceType.TypeVectorAnyGeometry, False),

@@ -92,6 +92,10 @@
       <translation>公共服务与市政设施</translation>
     </message>
     <message>
+      <source>Entrances and gates (出入口)</source>
+      <translation>出入口</translation>
+    </message>
+    <message>
       <source>Buildings (建筑)</source>
       <translation>建筑</translation>
     </message>
