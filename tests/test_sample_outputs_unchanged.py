@@ -13,6 +13,15 @@ R00003, 333 m, joined to the rest only by planned roads); its 21 resident points
 instead, which changes block_metrics, area_metrics, the allocation and the lists
 that follow from it (strategies, policies, tasks, projects and their history),
 standards_used (the fragment parameter) and validation_report (its note).
+Rebuilt again for issue 19.3 and 19.5: polygon facilities are entered at their
+gates or along the outline fronting a walkable edge (the sample's 28 were
+entered at an interior point that often snapped to a compound's internal road:
+primary school 500 m 16.7 → 53.8 %, middle school 1000 m 37.2 → 57.9 %; every
+block's coverage changes, no list does); block_metrics and area_metrics gain the
+text columns provision_rule and parking_rate; input_completeness the parking
+spaces row; standards_used five keys (three entry parameters, the supply rule,
+the existing-fabric parking rate); metric_status the fragment notes (118 → 183
+rows); validation_report the two entry notes.
 Rebuild the baseline only for an intended change of the outputs:
 ``python tests/test_sample_outputs_unchanged.py WORKBOOK``.
 """
