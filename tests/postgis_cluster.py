@@ -162,6 +162,26 @@ def start_cluster() -> Cluster:
     return cluster
 
 
+def team_workbook(
+    cluster: Cluster, input_path: Path, *, db: str, schema: str, logins: dict[str, tuple[str, list[str] | None]]
+) -> str:
+    """Run `input_path` into `schema` of a new database `db` with `logins` (login → (role, sub-districts or None))
+    made and granted; the owner's URL."""
+    from blockcheck.pipeline import run
+    from blockcheck.workbook.postgis_conn import connect, parse_target
+    from blockcheck.workbook.postgis_schema import grant, init_access
+
+    cluster.sql(f'CREATE DATABASE "{db}"')
+    owner = cluster.url(db=db, schema=schema)
+    with connect(parse_target(owner)) as conn, conn.transaction():
+        init_access(conn, schema)
+        for login, (role, subdistricts) in logins.items():
+            conn.execute(f"CREATE ROLE {login} LOGIN")
+            grant(conn, schema, login, role, subdistricts)
+    run(input_path, owner)
+    return owner
+
+
 # --------------------------------------------------------------------- fixtures (imported by the test modules)
 
 

@@ -13,9 +13,10 @@ from blockcheck.errors import PermissionDeniedError, StaleEditError
 from blockcheck.pipeline import run
 from blockcheck.workbook.postgis import read_table
 from blockcheck.workbook.postgis_conn import connect, database_errors, parse_target
-from blockcheck.workbook.postgis_schema import grant, init_access
 
 #: The server and the workbooks on it: fixtures pg_cluster, two_subdistrict_input.
+from postgis_cluster import team_workbook
+
 pytest_plugins = ("postgis_cluster",)
 
 SCHEMA = "team"
@@ -25,18 +26,13 @@ A, B = "CP02-0101", "CP02-0102"
 @pytest.fixture(scope="module")
 def team(pg_cluster, two_subdistrict_input):
     """The workbook's owner URL; ``team.as_user(login)`` gives a login's URL."""
-    pg_cluster.sql("CREATE DATABASE wb_team")
-    owner = pg_cluster.url(db="wb_team", schema=SCHEMA)
-    target = parse_target(owner)
-    with connect(target) as conn, conn.transaction():
-        init_access(conn, SCHEMA)
-        for login in ("ana_a", "ana_a2", "rev", "view"):
-            conn.execute(f"CREATE ROLE {login} LOGIN")
-        grant(conn, SCHEMA, "ana_a", "analyst", ["A街道"])
-        grant(conn, SCHEMA, "ana_a2", "analyst", ["A街道"])
-        grant(conn, SCHEMA, "rev", "reviewer")
-        grant(conn, SCHEMA, "view", "viewer")
-    run(two_subdistrict_input, owner)
+    logins = {
+        "ana_a": ("analyst", ["A街道"]),
+        "ana_a2": ("analyst", ["A街道"]),
+        "rev": ("reviewer", None),
+        "view": ("viewer", None),
+    }
+    owner = team_workbook(pg_cluster, two_subdistrict_input, db="wb_team", schema=SCHEMA, logins=logins)
 
     class Team:
         url = owner

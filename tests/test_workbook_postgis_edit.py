@@ -23,13 +23,13 @@ import pytest
 from psycopg.pq import TransactionStatus
 
 from blockcheck.errors import PermissionDeniedError, StaleEditError
-from blockcheck.pipeline import run
 from blockcheck.workbook.postgis import read_table
 from blockcheck.workbook.postgis_conn import connect, database_errors, parse_target
 from blockcheck.workbook.postgis_edit import read_row, update_row
-from blockcheck.workbook.postgis_schema import grant, init_access
 
 #: The server and the workbooks on it: fixtures pg_cluster, two_subdistrict_input.
+from postgis_cluster import team_workbook
+
 pytest_plugins = ("postgis_cluster",)
 
 SCHEMA = "load"
@@ -48,16 +48,8 @@ _STALE = re.compile(
 @pytest.fixture(scope="module")
 def workbook(pg_cluster, two_subdistrict_input):
     """The owner's URL of a workbook run once, with analysts ed00 … ed19 of every sub-district."""
-    pg_cluster.sql("CREATE DATABASE wb_load")
-    owner = pg_cluster.url(db="wb_load", schema=SCHEMA)
-    with connect(parse_target(owner)) as conn, conn.transaction():
-        init_access(conn, SCHEMA)
-        for i in range(EDITORS):
-            conn.execute(f"CREATE ROLE ed{i:02d} LOGIN")
-            grant(conn, SCHEMA, f"ed{i:02d}", "analyst")
-        conn.execute("CREATE ROLE looker LOGIN")
-        grant(conn, SCHEMA, "looker", "viewer")
-    run(two_subdistrict_input, owner)
+    logins = {f"ed{i:02d}": ("analyst", None) for i in range(EDITORS)} | {"looker": ("viewer", None)}
+    owner = team_workbook(pg_cluster, two_subdistrict_input, db="wb_load", schema=SCHEMA, logins=logins)
 
     class Workbook:
         url = owner

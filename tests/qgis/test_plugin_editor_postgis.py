@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import pytest
 
-from blockcheck.pipeline import run
 from blockcheck.workbook.postgis_conn import connect, parse_target
-from blockcheck.workbook.postgis_schema import grant, init_access
 
 #: The server and the workbooks on it: fixtures pg_cluster, two_subdistrict_input.
+from postgis_cluster import team_workbook
+
 pytest_plugins = ("postgis_cluster",)
 
 pytestmark = pytest.mark.qgis
@@ -28,15 +28,9 @@ A, B = "CP02-0101", "CP02-0102"
 @pytest.fixture(scope="module")
 def team(pg_cluster, two_subdistrict_input):
     """The owner's URL of a run workbook; analysts ana_q (sub-district A街道) and ana_q2 (A街道)."""
-    pg_cluster.sql("CREATE DATABASE wb_qteam")
-    owner = pg_cluster.url(db="wb_qteam", schema=SCHEMA)
-    with connect(parse_target(owner)) as conn, conn.transaction():
-        init_access(conn, SCHEMA)
-        for login in ("ana_q", "ana_q2"):
-            conn.execute(f"CREATE ROLE {login} LOGIN")
-            grant(conn, SCHEMA, login, "analyst", ["A街道"])
-    run(two_subdistrict_input, owner)
-    return owner
+    analyst = ("analyst", ["A街道"])
+    logins = {"ana_q": analyst, "ana_q2": analyst}
+    return team_workbook(pg_cluster, two_subdistrict_input, db="wb_qteam", schema=SCHEMA, logins=logins)
 
 
 def _save_connection(cluster, login: str, name: str) -> None:

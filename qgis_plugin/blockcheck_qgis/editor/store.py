@@ -254,9 +254,13 @@ class WorkbookStore(QObject):
     def _history(self) -> list[dict]:
         return [dict(r.values) for r in self.rows.get(HISTORY, [])]
 
+    def _block_layer(self) -> QgsVectorLayer:
+        """The workbook's blocks (``block_metrics``) as a QGIS layer."""
+        return QgsVectorLayer(f"{self.path}|layername=block_metrics", "block_metrics", "ogr")
+
     def blocks(self, crs: QgsCoordinateReferenceSystem | None = None) -> list[tuple[str, bytes]]:
         """(block_id, WKB) of every block, read through QGIS (in `crs` when given)."""
-        layer = QgsVectorLayer(f"{self.path}|layername=block_metrics", "block_metrics", "ogr")
+        layer = self._block_layer()
         transform = (
             QgsCoordinateTransform(layer.crs(), crs, self.project) if crs is not None and crs != layer.crs() else None
         )

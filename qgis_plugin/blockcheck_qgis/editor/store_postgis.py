@@ -110,21 +110,9 @@ class DatabaseStore(WorkbookStore):
         layers = self.project.mapLayers().values()
         return [layer for layer in layers if self.workbook.table_of(layer) == table]
 
-    def blocks(self, crs=None) -> list[tuple[str, bytes]]:
-        """(block_id, WKB) of every block, read through QGIS (in `crs` when given)."""
-        from qgis.core import QgsCoordinateTransform
-
-        layer = self._layer("block_metrics", QgsWkbTypes.Type.MultiPolygon)
-        transform = (
-            QgsCoordinateTransform(layer.crs(), crs, self.project) if crs is not None and crs != layer.crs() else None
-        )
-        out = []
-        for feature in layer.getFeatures():
-            geometry = QgsGeometry(feature.geometry())
-            if transform is not None:
-                geometry.transform(transform)
-            out.append((str(feature["block_id"]), bytes(geometry.asWkb())))
-        return out
+    def _block_layer(self):
+        """The workbook's blocks (``block_metrics``) through the postgres provider."""
+        return self._layer("block_metrics", QgsWkbTypes.Type.MultiPolygon)
 
     # ---------------------------------------------------------------- writing
 
