@@ -16,6 +16,7 @@ import shapely
 from blockcheck.cli import main
 from blockcheck.errors import InputError
 from blockcheck.io import write_gpkg
+from blockcheck.lists.resources import find_resources, locate_resources
 from blockcheck.network import build_walk_network, nearest_source_distance_m, snap_points
 from blockcheck.pipeline import check_input, run
 from blockcheck.steps.health_check import health_check
@@ -174,6 +175,42 @@ def test_tiles_with_short_radii_and_the_catchment_rule_equal_the_whole_run(tmp_p
     assert whole["provision_rule"].eq("catchment").all()
     numbers = whole.select_dtypes("number").columns
     pd.testing.assert_frame_equal(whole[numbers], tiled[numbers], check_exact=False, rtol=1e-9, atol=0)
+
+
+@pytest.mark.slow
+def test_the_resources_are_found_on_the_workers_and_equal_the_whole_runs(cluster) -> None:
+    from distributed import Client
+
+    checked = check_input(SAMPLE)
+    layers, standards = dict(checked.checked.layers), checked.standards
+    # two vacant parcels outside every block: one 2 km beyond the district (crossing no tile's box: the task
+    # of the features outside), one in the middle of the district between its blocks' boxes or not
+    parcels = layers["parcels"]
+    x0, y0, x1, y1 = layers["blocks"].total_bounds
+    extra = parcels.iloc[[0, 0]].copy()
+    extra["parcel_id"] = ["far-away", "in-between"]
+    extra["status"] = "vacant"
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    extra.geometry = [
+        shapely.box(x1 + 2000, y1 + 2000, x1 + 2050, y1 + 2050),
+        shapely.box(cx - 1, cy - 1, cx + 1, cy + 1),
+    ]
+    layers["parcels"] = pd.concat([parcels, extra])
+    rows = locate_resources(layers, standards, as_of_year=2025)
+    whole = find_resources(layers, standards, as_of_year=2025)
+    with Client(cluster) as client:
+        tiles = TiledBlockMetrics(client, 4)
+        tiled = find_resources(layers, standards, as_of_year=2025, located=tiles.locate_resources)
+    # every row found once, by the workers: the four tiles' and the outside task's rows add up to the whole run's
+    assert len(tiles.resource_rows) == 5 and min(tiles.resource_rows[:4]) > 500
+    assert sum(tiles.resource_rows) == len(rows) == 3493
+    far = rows["source_id"].eq("far-away")
+    assert far.sum() == 1 and rows.loc[far, "block_id"].isna().all() and tiles.resource_rows[4] == 1
+    a, b = whole.resource_list, tiled.resource_list
+    assert len(a) == len(b) == 1563 and a["resource_id"].is_unique
+    pd.testing.assert_frame_equal(pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry")))
+    assert a.geometry.geom_equals_exact(b.geometry, 0).all()
+    pd.testing.assert_frame_equal(whole.members, tiled.members)
 
 
 def test_compare_workbooks_names_what_differs(tmp_path) -> None:

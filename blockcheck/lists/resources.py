@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -28,7 +29,16 @@ import shapely
 from blockcheck import vocabulary
 from blockcheck.errors import BlockcheckWarning
 from blockcheck.lists import resource_rules as rules
-from blockcheck.lists._resource_base import _empty, _fmt, _source_ids, representative_points
+from blockcheck.lists._resource_base import (
+    ADJACENCY_TOLERANCE_M,
+    DEFAULT_ROAD_WIDTH_M,
+    _empty,
+    _fmt,
+    _num,
+    _source_ids,
+    _str,
+    representative_points,
+)
 from blockcheck.lists.ids import AREA_SCOPE, aggregate_resource_id, resource_id
 from blockcheck.lists.schema import conform, list_table
 from blockcheck.metrics.assign import block_index_of
@@ -43,12 +53,16 @@ __all__ = [
     "RESOURCE_MEMBERS_LAYER",
     "RESOURCE_SUMMARY_LAYER",
     "RULE_KEYS",
+    "SOURCE_ID_FIELDS",
     "aggregate_retained",
     "build_resource_list",
     "detect_resources",
     "find_resources",
     "keep_decisions",
+    "locate_resources",
     "resource_labels",
+    "resource_reach_m",
+    "source_ids_of",
     "resource_summary",
 ]
 
@@ -570,12 +584,67 @@ def _sum_by_row(group: np.ndarray, values: np.ndarray, n_rows: int) -> np.ndarra
     return np.where(np.bincount(group, weights=known, minlength=n_rows) > 0, total, np.nan)
 
 
+#: The field holding a feature's own id in each layer the resource rules list features of (``source_id``).
+SOURCE_ID_FIELDS = {
+    "parcels": "parcel_id",
+    "buildings": "building_id",
+    "roads": "road_id",
+    "green": "green_id",
+    "facilities": "facility_id",
+}
+
+
+def source_ids_of(frame: gpd.GeoDataFrame, layer: str) -> np.ndarray:
+    """The ``source_id`` the resource rules give each feature of `layer` (its own id, else ``fid<n>``)."""
+    return _source_ids(frame, SOURCE_ID_FIELDS.get(layer, f"{layer}_id"))
+
+
+def locate_resources(
+    layers: dict[str, gpd.GeoDataFrame], standards: Standards, *, as_of_year: int | None = None
+) -> gpd.GeoDataFrame:
+    """Every resource found, one row per feature, with its ``block_id`` and its own ``resource_id``.
+
+    :func:`detect_resources` (retained features without reasons) with the
+    block of each row (:func:`block_ids_of`) and
+    :func:`blockcheck.lists.ids.resource_id`; an empty frame when nothing is
+    found. :func:`find_resources` lists these rows.
+    """
+    blocks, buildings = layers["blocks"], layers.get("buildings")
+    points = representative_points(buildings) if buildings is not None and not buildings.empty else None
+    found = detect_resources(layers, standards, as_of_year=as_of_year, retained_reasons=False, building_points=points)
+    if found.empty:
+        return found
+    found["block_id"] = block_ids_of(blocks, found, _building_points_of(found, buildings, points))
+    found["resource_id"] = resource_id(found["category"], found["source_layer"], found["source_id"])
+    return found
+
+
+def resource_reach_m(layers: dict[str, gpd.GeoDataFrame], standards: Standards) -> float:
+    """How far beyond a feature the resource rules look (metres): a row of :func:`locate_resources` depends
+    only on features intersecting its feature, within this distance of it, or on a parcel under it.
+
+    The farthest look is a small site's street frontage (its edges within a
+    street's half red-line width + ``resources.street_frontage_max_dist_m`` of
+    the centre line); an enclave's neighbours lie within
+    ``ADJACENCY_TOLERANCE_M``.
+    """
+    roads = layers.get("roads")
+    half = 0.0
+    if roads is not None and len(roads):
+        width = _num(roads, "width_m")
+        default = np.array([DEFAULT_ROAD_WIDTH_M.get(c, 15.0) for c in _str(roads, "class")], dtype="float64")
+        half = float(np.max(np.where(np.isfinite(width) & (width > 0), width, default), initial=0.0)) / 2.0
+    frontage = _float(standards, "resources.street_frontage_max_dist_m")
+    return half + frontage + ADJACENCY_TOLERANCE_M
+
+
 def find_resources(
     layers: dict[str, gpd.GeoDataFrame],
     standards: Standards,
     *,
     previous: pd.DataFrame | None = None,
     as_of_year: int | None = None,
+    located: Callable[..., gpd.GeoDataFrame] | None = None,
 ) -> FoundResources:
     """The resource list and its members table (the features behind the per-block rows).
 
@@ -593,6 +662,9 @@ def find_resources(
         detected are carried over with a note saying so (:func:`keep_decisions`).
     as_of_year
         Year the ages of retained land and buildings are counted to (default: this year).
+    located
+        Called as :func:`locate_resources` instead of it (a tiled run's, which
+        finds each tile's resources on a worker: :mod:`blockcheck.tiles.resources`).
 
     Returns
     -------
@@ -604,13 +676,12 @@ def find_resources(
         one row per block (:func:`aggregate_retained`). ``members``: schema
         ``resource_members``.
     """
-    blocks, buildings = layers["blocks"], layers.get("buildings")
-    points = representative_points(buildings) if buildings is not None and not buildings.empty else None
-    found = detect_resources(layers, standards, as_of_year=as_of_year, retained_reasons=False, building_points=points)
+    blocks = layers["blocks"]
+    found = (located or locate_resources)(layers, standards, as_of_year=as_of_year)
     if found.empty and (previous is None or len(previous) == 0):
         return FoundResources(_empty_list(blocks.crs), _empty_members())
-    found["block_id"] = block_ids_of(blocks, found, _building_points_of(found, buildings, points))
-    found["resource_id"] = resource_id(found["category"], found["source_layer"], found["source_id"])
+    if "resource_id" not in found:  # nothing found, an earlier list to carry over
+        found = found.assign(block_id=pd.Series(dtype=object), resource_id=pd.Series(dtype=object))
     found, members = aggregate_retained(found)
     found["family"] = found["category"].map(lambda c: CATEGORIES[c][0])
     found["standard_ref"] = found["category"].map(_standard_refs(standards))

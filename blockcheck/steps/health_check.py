@@ -577,7 +577,9 @@ def find_problems(
     Parameters
     ----------
     layers, standards, mapping, population_raster, progress, per_block
-        As :func:`assess`.
+        As :func:`assess`. A `per_block` with a ``locate_resources`` method
+        (:class:`blockcheck.tiles.TiledBlockMetrics`) also finds the resources
+        in its place of :func:`blockcheck.lists.resources.locate_resources`.
     resources
         Also find the resources (idle land and buildings).
     previous_resources
@@ -601,7 +603,11 @@ def find_problems(
     )
     found = None
     if resources:
-        found = find_resources(assessment.layers, standards, previous=previous_resources, as_of_year=as_of_year)
+        # a tiled run's per-block step finds them tile by tile too (blockcheck.tiles.resources)
+        located = getattr(per_block, "locate_resources", None)
+        found = find_resources(
+            assessment.layers, standards, previous=previous_resources, as_of_year=as_of_year, located=located
+        )
     return HealthCheckStep(
         assessment=assessment,
         problem_list=problems,

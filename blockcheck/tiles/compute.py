@@ -7,7 +7,8 @@ features within the tile's box grown by the halo and the network's edges there
 to a worker (:func:`tile_block_metrics`), which computes the metrics of the
 tile's own blocks with the same functions as the whole run. The driver joins
 the tiles' rows in block order and goes on with the steps that couple the whole
-city (the whole-area row, problems, resources, the allocation LP and the lists),
+city (the whole-area row, problems, the allocation LP and the lists; step 1's resources are found tile by
+tile too: :meth:`TiledBlockMetrics.locate_resources`),
 so tiled and whole-city runs write the same workbook.
 
 Why a tile's figures are the city's: every search of the health check ends
@@ -183,6 +184,8 @@ class TiledBlockMetrics:
     #: The halo tried first (default :func:`blockcheck.tiles.partition.halo_m`); a narrower one is widened as needed.
     first_halo_m: float | None = None
     tiles: list[dict] = field(default_factory=list)
+    #: After :meth:`locate_resources`: the resource rows each task found (the tiles', then the features outside).
+    resource_rows: list[int] = field(default_factory=list)
 
     def __call__(
         self,
@@ -193,9 +196,7 @@ class TiledBlockMetrics:
         standards: Standards,
         say: Callable[[float, str], None],
     ) -> pd.DataFrame:
-        from blockcheck.tiles.partition import auto_tiles
-
-        n = auto_tiles(layers) if self.n_tiles == "auto" else int(self.n_tiles)
+        n = self._n_tiles(layers)
         tile = tile_of_blocks(blocks, n)
         n = int(tile.max()) + 1 if len(tile) else 0
         source = _Source(blocks, layers, residents, network, standards)
@@ -243,6 +244,53 @@ class TiledBlockMetrics:
                 submit(pending.pop(0))
         merged = pd.concat([done[t] for t in range(n)])
         return merged.loc[blocks.index]
+
+    def _n_tiles(self, layers: dict[str, gpd.GeoDataFrame]) -> int:
+        """The tiles asked for: a number, or ``auto`` from the input's size (fixed by the first call)."""
+        if self.n_tiles == "auto":
+            from blockcheck.tiles.partition import auto_tiles
+
+            self.n_tiles = auto_tiles(layers)
+        return int(self.n_tiles)
+
+    def locate_resources(
+        self, layers: dict[str, gpd.GeoDataFrame], standards: Standards, *, as_of_year: int | None = None
+    ) -> gpd.GeoDataFrame:
+        """Step 1's resources tile by tile on the workers (:mod:`blockcheck.tiles.resources`), joined in tile order.
+
+        Called as :func:`blockcheck.lists.resources.locate_resources` (by
+        :func:`~blockcheck.lists.resources.find_resources`), with the same tiles as the metrics.
+        """
+        from distributed import as_completed
+
+        from blockcheck.tiles.resources import merge_resources, resource_payloads, tile_resources
+
+        tile = tile_of_blocks(layers["blocks"], self._n_tiles(layers))
+        payloads = resource_payloads(layers, standards, tile, as_of_year=as_of_year)
+        workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+        running, order, parts = as_completed(), {}, {}
+
+        def submit() -> bool:
+            payload = next(payloads, None)
+            if payload is None:
+                return False
+            [data] = self.client.scatter([payload], hash=False)
+            future = self.client.submit(tile_resources, data, pure=False)
+            order[future.key] = (payload["tile"], data)
+            running.add(future)
+            return True
+
+        while running.count() < workers + 1 and submit():
+            pass
+        for future in running:
+            t, data = order.pop(future.key)
+            parts[t] = future.result()
+            future.release()
+            data.release()
+            while running.count() < workers + 1 and submit():
+                pass
+        self.resource_rows = [len(parts[t]) for t in sorted(parts)]
+        return merge_resources([parts[t] for t in sorted(parts)], layers["blocks"].crs)
 
 
 class _Source:
