@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from blockcheck import __version__
+from blockcheck.batch.command import cluster_options
 from blockcheck.errors import BlockcheckError, ValidationError
 
 __all__ = ["cli", "main"]
@@ -161,17 +162,11 @@ def validate(input_path, mapping, standards, crs, repair, out_dir, as_json, quie
     metavar="auto|N",
     help="Compute the blocks' metrics in N spatial tiles (or 'auto': by data size) on Dask workers; same results.",
 )
-@click.option(
-    "--scheduler",
-    default=None,
-    metavar="ADDRESS",
-    help="With --tiles: a running Dask scheduler, e.g. tcp://host:8786 (default: a local cluster of processes).",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="With --tiles: worker processes of the local cluster (default: the CPUs, at most 4).",
+@cluster_options(
+    scheduler_help=(
+        "With --tiles: a running Dask scheduler, e.g. tcp://host:8786 (default: a local cluster of processes)."
+    ),
+    workers_help="With --tiles: worker processes of the local cluster (default: the CPUs, at most 4).",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--overwrite", is_flag=True, help="Replace output files that exist and were not written by blockcheck.")

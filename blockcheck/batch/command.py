@@ -8,7 +8,17 @@ import sys
 
 import click
 
-__all__ = ["batch", "outcome_line"]
+__all__ = ["batch", "cluster_options", "outcome_line"]
+
+
+def cluster_options(*, scheduler_help: str, workers_help: str):
+    """The ``--scheduler ADDRESS`` and ``--workers N`` options of the commands that run on Dask (batch, run --tiles)."""
+
+    def add(command):
+        command = click.option("--workers", type=click.IntRange(min=1), default=None, help=workers_help)(command)
+        return click.option("--scheduler", default=None, metavar="ADDRESS", help=scheduler_help)(command)
+
+    return add
 
 
 def outcome_line(outcome: dict, done: int, total: int) -> str:
@@ -25,17 +35,9 @@ def outcome_line(outcome: dict, done: int, total: int) -> str:
 @click.command("batch")
 @click.argument("manifest", metavar="MANIFEST.toml", type=click.Path(dir_okay=False))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for all results.")
-@click.option(
-    "--scheduler",
-    default=None,
-    metavar="ADDRESS",
-    help="A running Dask scheduler, e.g. tcp://host:8786 (default: a local cluster of worker processes).",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes of the local cluster (default: the CPUs, at most 4). Ignored with --scheduler.",
+@cluster_options(
+    scheduler_help="A running Dask scheduler, e.g. tcp://host:8786 (default: a local cluster of worker processes).",
+    workers_help="Worker processes of the local cluster (default: the CPUs, at most 4). Ignored with --scheduler.",
 )
 @click.option(
     "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the summary."
