@@ -175,13 +175,13 @@ def _vocabulary_values(
     """The keys of vocabulary field `fs` (None where blank or unknown); an error lists the unknown values."""
     vocab = model.vocabulary(fs.vocabulary)
     user_values = mapping.layer(spec.name).values.get(fs.name, {})
-    text = stripped.astype("string")
     # decide once per distinct value (the mapping file first, then keys, labels, aliases)
-    lookup = {v: user_values.get(v) or vocab.normalise(v) for v in text.dropna().unique()}
-    normal = text.map(lookup).astype(object)
+    codes, distinct = pd.factorize(stripped, use_na_sentinel=True)
+    keys = np.array([user_values.get(v) or vocab.normalise(v) for v in distinct] + [None], dtype=object)
+    normal = pd.Series(keys[codes], index=stripped.index, dtype=object)  # code -1 (blank): the last, None
     unknown = ~blank & normal.isna()
     if unknown.any():
-        counts = text[unknown].value_counts()
+        counts = stripped[unknown].astype("string").value_counts()
         listed = ", ".join(f"'{v}' ({n}×)" for v, n in counts.head(12).items())
         report.add(
             ERROR,
