@@ -138,12 +138,16 @@ def metrics_for(
     say: Progress,
     *,
     coverage: bool = True,
+    facility_entries: Entries | None = None,
 ) -> pd.DataFrame:
     """All metric columns for `blocks` (the per-block run or the one-row district).
 
     With ``coverage=False`` the shares of residents covered (park, bus stop,
     garbage station, substation) are left out: per resident they do not depend
     on the blocks, so the district's are the blocks' population-weighted mean.
+    `facility_entries`: :func:`blockcheck.network.feature_entries` of all of
+    ``layers["facilities"]`` on `network` when the caller has it (entered once
+    per run, not once per use).
     """
     empty = gpd.GeoDataFrame(geometry=[], crs=blocks.crs)
     roads = layers.get("roads")
@@ -229,6 +233,7 @@ def metrics_for(
                     snapped_residents=snapped,
                     entrances=entrances,
                     entry_rule=entry_rule,
+                    entries=facility_entries,
                 )
             )
     if buildings is not None:
@@ -317,19 +322,21 @@ def health_check(
             geometry=[],
             crs=blocks.crs,
         )
-    network = fragments = moved = entries = None
+    network = fragments = moved = entries = sites = None
     if "roads" in layers:
         say(0.20, "walking network")
         network = build_walk_network(layers["roads"], fragment_max_m=float(standards["network.fragment_max_length_m"]))
-        facilities = layers.get("facilities")  # entered once for the two reports below (the metrics enter their own)
-        sites = None
+        facilities = layers.get("facilities")  # entered once: for the metrics and the two reports below
         if facilities is not None and len(facilities):
             sites = feature_entries(
                 network, facilities, layers.get("entrances"), rule=EntryRule.from_standards(standards)
             )
         fragments, moved = _fragments(network, residents, facilities, sites)
         entries = entry_table(network, layers, standards, facility_entries=sites)
-    per_block = (per_block or metrics_for)(blocks, layers, residents, network, standards, say)
+    if per_block is None:
+        per_block = metrics_for(blocks, layers, residents, network, standards, say, facility_entries=sites)
+    else:
+        per_block = per_block(blocks, layers, residents, network, standards, say)
     say(0.85, "whole area")
     district = gpd.GeoDataFrame(
         {"block_id": [AREA_SCOPE]},
