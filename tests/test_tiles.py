@@ -213,6 +213,31 @@ def test_the_resources_are_found_on_the_workers_and_equal_the_whole_runs(cluster
     pd.testing.assert_frame_equal(whole.members, tiled.members)
 
 
+@pytest.mark.slow
+def test_step_1_builds_the_blocks_problems_and_the_resources_on_the_workers(cluster) -> None:
+    from distributed import Client
+
+    from blockcheck.lists.ids import AREA_SCOPE
+    from blockcheck.steps.health_check import find_problems
+
+    checked = check_input(SAMPLE)
+    layers, standards = checked.checked.layers, checked.standards
+    whole = find_problems(layers, standards, as_of_year=2025)
+    with Client(cluster) as client:
+        tiles = TiledBlockMetrics(client, 4)
+        tiled = find_problems(layers, standards, as_of_year=2025, per_block=tiles)
+    area = whole.problem_list["scope"].eq(AREA_SCOPE)
+    # the blocks' rows came from the four tiles' workers, the whole-area rows from the driver
+    assert len(tiles.problem_rows) == 4 and min(tiles.problem_rows) > 20
+    assert sum(tiles.problem_rows) == (~area).sum() == 227 and area.sum() == 18
+    pd.testing.assert_frame_equal(whole.problem_list.reset_index(drop=True), tiled.problem_list.reset_index(drop=True))
+    assert sum(tiles.resource_rows) == len(locate_resources(layers, standards, as_of_year=2025))
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(whole.resource_list.drop(columns="geometry")),
+        pd.DataFrame(tiled.resource_list.drop(columns="geometry")),
+    )
+
+
 def test_compare_workbooks_names_what_differs(tmp_path) -> None:
     frame = pd.DataFrame({"id": ["a", "b"], "value": [1.0, np.nan], "text": ["x", "y"]})
     write_gpkg(tmp_path / "a.gpkg", {"problem_list": frame})

@@ -584,9 +584,11 @@ def find_problems(
     Parameters
     ----------
     layers, standards, mapping, population_raster, progress, per_block
-        As :func:`assess`. A `per_block` with a ``locate_resources`` method
-        (:class:`blockcheck.tiles.TiledBlockMetrics`) also finds the resources
-        in its place of :func:`blockcheck.lists.resources.locate_resources`.
+        As :func:`assess`. A `per_block` with ``problem_list`` and
+        ``locate_resources`` methods (:class:`blockcheck.tiles.TiledBlockMetrics`)
+        also builds the problem list and finds the resources, in place of
+        :func:`blockcheck.lists.problems.build_problem_list` and
+        :func:`blockcheck.lists.resources.locate_resources`.
     resources
         Also find the resources (idle land and buildings).
     previous_resources
@@ -602,7 +604,8 @@ def find_problems(
         layers, standards, mapping=mapping, population_raster=population_raster, progress=progress, per_block=per_block
     )
     health = assessment.health
-    problems = build_problem_list(
+    # a tiled run's per-block step builds the blocks' rows tile by tile too (blockcheck.tiles.problems)
+    problems = getattr(per_block, "problem_list", build_problem_list)(
         health.block_metrics.drop(columns="geometry"),
         health.area_metrics,
         standards,

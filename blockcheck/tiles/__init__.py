@@ -3,7 +3,8 @@
 :mod:`blockcheck.tiles.partition` cuts the blocks into tiles and chooses what
 each tile's worker receives; :mod:`blockcheck.tiles.compute` runs the health
 check's per-block metrics tile by tile on Dask workers and joins them;
-:mod:`blockcheck.tiles.resources` finds step 1's resources tile by tile the same way.
+:mod:`blockcheck.tiles.resources` and :mod:`blockcheck.tiles.problems` find step 1's resources and
+the blocks' problems tile by tile the same way.
 """
 
 from blockcheck.tiles.compute import TiledBlockMetrics, tile_block_metrics

@@ -7,9 +7,9 @@ features within the tile's box grown by the halo and the network's edges there
 to a worker (:func:`tile_block_metrics`), which computes the metrics of the
 tile's own blocks with the same functions as the whole run. The driver joins
 the tiles' rows in block order and goes on with the steps that couple the whole
-city (the whole-area row, problems, the allocation LP and the lists; step 1's resources are found tile by
-tile too: :meth:`TiledBlockMetrics.locate_resources`),
-so tiled and whole-city runs write the same workbook.
+city (the whole-area row, the allocation LP and the later lists; step 1's resources and the blocks'
+problems are found tile by tile too: :meth:`TiledBlockMetrics.locate_resources`,
+:meth:`~TiledBlockMetrics.problem_list`), so tiled and whole-city runs write the same workbook.
 
 Why a tile's figures are the city's: every search of the health check ends
 within the largest radius R of the standards (:func:`blockcheck.tiles.partition.halo_m`)
@@ -186,6 +186,10 @@ class TiledBlockMetrics:
     tiles: list[dict] = field(default_factory=list)
     #: After :meth:`locate_resources`: the resource rows each task found (the tiles', then the features outside).
     resource_rows: list[int] = field(default_factory=list)
+    #: After :meth:`problem_list`: the blocks' problem rows each tile's worker found.
+    problem_rows: list[int] = field(default_factory=list)
+    #: The tile of each block (by block id) of the last call of the metrics.
+    block_tile: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
 
     def __call__(
         self,
@@ -199,6 +203,7 @@ class TiledBlockMetrics:
         n = self._n_tiles(layers)
         tile = tile_of_blocks(blocks, n)
         n = int(tile.max()) + 1 if len(tile) else 0
+        self.block_tile = pd.Series(tile, index=blocks.index)
         source = _Source(blocks, layers, residents, network, standards)
         halos = [self.first_halo_m if self.first_halo_m is not None else halo_m(standards)] * n
         done: dict[int, pd.DataFrame] = {}
@@ -261,21 +266,55 @@ class TiledBlockMetrics:
         Called as :func:`blockcheck.lists.resources.locate_resources` (by
         :func:`~blockcheck.lists.resources.find_resources`), with the same tiles as the metrics.
         """
-        from distributed import as_completed
-
         from blockcheck.tiles.resources import merge_resources, resource_payloads, tile_resources
 
         tile = tile_of_blocks(layers["blocks"], self._n_tiles(layers))
-        payloads = resource_payloads(layers, standards, tile, as_of_year=as_of_year)
+        parts = self._run_tasks(tile_resources, resource_payloads(layers, standards, tile, as_of_year=as_of_year))
+        self.resource_rows = [len(parts[t]) for t in sorted(parts)]
+        return merge_resources([parts[t] for t in sorted(parts)], layers["blocks"].crs)
+
+    def problem_list(
+        self,
+        block_metrics: pd.DataFrame,
+        area_metrics: pd.DataFrame,
+        standards: Standards,
+        *,
+        metric_status: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """Step 1's problem list: each tile's blocks' rows on a worker, the whole-area rows here, joined in order.
+
+        Called as :func:`blockcheck.lists.problems.build_problem_list`, with
+        the tiles of the last call of the metrics (:mod:`blockcheck.tiles.problems`).
+        """
+        from blockcheck.lists.problems import build_problem_list
+        from blockcheck.tiles.problems import merge_problems, problem_payloads, tile_problems
+
+        area = build_problem_list(block_metrics.iloc[:0], area_metrics, standards, metric_status=metric_status)
+        tile = self.block_tile.reindex(block_metrics.index)
+        if tile.isna().any():  # not the blocks of the metrics' tiles: built here as a run without tiles
+            return build_problem_list(block_metrics, area_metrics, standards, metric_status=metric_status)
+        tile = tile.to_numpy(dtype="int64")
+        parts = self._run_tasks(tile_problems, problem_payloads(block_metrics, standards, tile, metric_status))
+        self.problem_rows = [len(parts[t]) for t in sorted(parts)]
+        return merge_problems(area, [parts[t] for t in sorted(parts)])
+
+    def _run_tasks(self, function: Callable[[dict], object], payloads) -> dict[int, object]:
+        """`function` of each payload (a dict with ``tile``) on the workers, at most one more than the workers at once.
+
+        A payload is made when a task can start and is sent to a worker as data
+        of its own; the results by tile.
+        """
+        from distributed import as_completed
+
         workers = max(1, len(self.client.scheduler_info().get("workers", {})))
-        running, order, parts = as_completed(), {}, {}
+        running, order, results = as_completed(), {}, {}
 
         def submit() -> bool:
             payload = next(payloads, None)
             if payload is None:
                 return False
             [data] = self.client.scatter([payload], hash=False)
-            future = self.client.submit(tile_resources, data, pure=False)
+            future = self.client.submit(function, data, pure=False)
             order[future.key] = (payload["tile"], data)
             running.add(future)
             return True
@@ -284,13 +323,12 @@ class TiledBlockMetrics:
             pass
         for future in running:
             t, data = order.pop(future.key)
-            parts[t] = future.result()
+            results[t] = future.result()
             future.release()
             data.release()
             while running.count() < workers + 1 and submit():
                 pass
-        self.resource_rows = [len(parts[t]) for t in sorted(parts)]
-        return merge_resources([parts[t] for t in sorted(parts)], layers["blocks"].crs)
+        return results
 
 
 class _Source:
