@@ -124,7 +124,7 @@ def test_a_tiled_run_writes_the_whole_runs_workbook(tmp_path, cluster) -> None:
 
 
 @pytest.mark.slow
-def test_a_tiled_run_on_a_running_scheduler_and_two_tcp_workers(tmp_path, scheduler) -> None:  # noqa: F811
+def test_a_tiled_run_on_a_running_scheduler_and_two_tcp_workers(tmp_path, scheduler) -> None:  # noqa: F811 - `scheduler` is the imported fixture
     main(["run", str(SAMPLE), "--out", str(tmp_path / "whole"), "--until", "health", "--quiet"])
     main(
         ["run", str(SAMPLE), "--out", str(tmp_path / "tiled"), "--until", "health", "--quiet"]
