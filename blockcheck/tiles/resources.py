@@ -35,10 +35,25 @@ __all__ = ["RESOURCE_LAYERS", "resource_payloads", "tile_resources"]
 RESOURCE_LAYERS = ("parcels", "buildings", "roads", "green", "facilities", "parking")
 
 
-def _ids(tree: shapely.STRtree, geoms: np.ndarray, predicate: str, distance: float | None = None) -> np.ndarray:
-    """Positions in `tree` of the features meeting any of `geoms` (``intersects`` or ``dwithin`` `distance`)."""
+def _ids(
+    tree: shapely.STRtree,
+    geoms: np.ndarray,
+    predicate: str,
+    distance: float | None = None,
+    *,
+    box: shapely.Polygon | None = None,
+) -> np.ndarray:
+    """Positions in `tree` of the features meeting any of `geoms` (``intersects`` or ``dwithin`` `distance`).
+
+    With `box`, the geometries inside it are queried as the box itself (one query instead of one per
+    feature), the others one by one: a superset of the same features, no larger than the box's, that gives
+    a worker context around its tile but never rows of its own.
+    """
     if not geoms.size:
         return np.empty(0, dtype=np.int64)
+    if box is not None:
+        inside = shapely.covered_by(geoms, box)
+        geoms = np.concatenate([geoms[~inside], np.array([box] if inside.any() else [], dtype=object)])
     if predicate == "dwithin":
         return np.unique(tree.query(geoms, predicate="dwithin", distance=distance)[1])
     return np.unique(tree.query(geoms, predicate="intersects")[1])
@@ -79,11 +94,16 @@ def resource_payloads(
         seeds = np.concatenate([geoms[k][candidates[k]] for k in trees] or [np.empty(0, dtype=object)])
         if t == n and not seeds.size:
             return
-        near = {k: np.union1d(candidates[k], _ids(tree, seeds, "dwithin", reach)) for k, tree in trees.items()}
+        # a tile's seeds inside its box (most) are queried as the box, the ring as the box grown by the reach
+        inner = boxes[t] if t < n else None
+        outer = shapely.box(*(np.asarray(inner.bounds) + [-reach, -reach, reach, reach])) if t < n else None
+        near = {
+            k: np.union1d(candidates[k], _ids(tree, seeds, "dwithin", reach, box=inner)) for k, tree in trees.items()
+        }
         ring = np.concatenate([geoms[k][near[k]] for k in trees] or [np.empty(0, dtype=object)])
-        taken = {k: np.union1d(near[k], _ids(tree, ring, "intersects")) for k, tree in trees.items()}
+        taken = {k: np.union1d(near[k], _ids(tree, ring, "intersects", box=outer)) for k, tree in trees.items()}
         loaded = np.concatenate([geoms[k][taken[k]] for k in trees] or [np.empty(0, dtype=object)])
-        around = np.union1d(np.flatnonzero(tile == t), _ids(block_tree, loaded, "intersects"))
+        around = np.union1d(np.flatnonzero(tile == t), _ids(block_tree, loaded, "intersects", box=outer))
         yield {
             "tile": t,
             "core": list(block_ids[tile == t]),
