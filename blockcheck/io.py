@@ -11,7 +11,7 @@ import os
 import re
 import uuid
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -122,6 +122,7 @@ def write_gpkg(
     layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame],
     *,
     overwrite: bool = True,
+    finish: Callable[[Path], None] | None = None,
 ) -> Path:
     """Write `layers` into a GeoPackage (version 1.2), one layer per item, in order.
 
@@ -141,6 +142,9 @@ def write_gpkg(
     overwrite
         The file then holds only `layers` (default). With False, `layers` are
         added to / replaced in the existing file and its other layers kept.
+    finish
+        Called with the temporary file once every layer is in it, before it
+        takes effect (e.g. :func:`blockcheck.workbook.edit_marks.mark_analyst_edits`).
     """
     path = Path(path)
     try:
@@ -154,7 +158,7 @@ def write_gpkg(
     # a temporary name of this writer's own: two writers never share (or delete) each other's file
     pending = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
     try:
-        write_layers(pending, layers)
+        write_layers(pending, layers, finish=finish)
         if path.exists() and gpkg_inplace.is_geopackage(path):
             gpkg_inplace.replace_layers(path, pending, drop_others=overwrite)
         elif path.exists() and not overwrite:
@@ -177,14 +181,21 @@ def write_gpkg(
     return path
 
 
-def write_layers(path: Path, layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame]) -> None:
-    """Write `layers` as a new GeoPackage (version 1.2) at `path`, which must not exist yet."""
+def write_layers(
+    path: Path,
+    layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame],
+    *,
+    finish: Callable[[Path], None] | None = None,
+) -> None:
+    """Write `layers` as a new GeoPackage (version 1.2) at `path` (which must not exist yet), then `finish(path)`."""
     first = True
     for name, frame in layers.items():
         options = {"dataset_options": {"VERSION": GPKG_VERSION}} if first else {}
         frame = _prepare_for_writing(frame)
         pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", **options)
         first = False
+    if finish is not None:
+        finish(path)
 
 
 def _prepare_for_writing(frame: gpd.GeoDataFrame | pd.DataFrame) -> gpd.GeoDataFrame | pd.DataFrame:

@@ -23,7 +23,8 @@ strategies; a project (`project_list`) names its `strategy_ids`, `problem_ids` a
 
 Editing: change rows in QGIS or in `eight_lists.xlsx` and import it back with
 `blockcheck import-lists DIR/workbook.gpkg DIR/eight_lists.xlsx --who NAME --reason TEXT`.
-Edited rows get `provenance = edited`, new rows `added`; re-running `blockcheck run` keeps them.
+Edited rows get `provenance = edited`, new rows `added` (by the workbook's own triggers, whatever program
+committed the edit: blockcheck's editor, QGIS's attribute table, SQL); re-running `blockcheck run` keeps them.
 Resource `status` (candidate / confirmed / rejected) is kept across runs. Every project change is
 appended to `project_history`, which is never rewritten. Project status follows the life cycle
 {life_cycle}.

@@ -31,6 +31,7 @@ import blockcheck.io as bio
 from blockcheck.errors import InputError, StaleImportError
 from blockcheck.io import check_unpacked_size, write_gpkg
 from blockcheck.lists.schema import EIGHT_LISTS, ListTable, conform, list_table
+from blockcheck.workbook.edit_marks import mark_analyst_edits
 from blockcheck.workbook.excel import REVISION_PROPERTY, read_eight_lists, sheet_title
 from blockcheck.workbook.excel_layout import EXCEL_MAX_CHARS, cut_length, split_ids
 from blockcheck.workbook.history import HISTORY_LAYER, history_rows, lists_revision, record_project_changes, value_text
@@ -317,7 +318,7 @@ def import_lists(
             return plan.changed
         # in place, in one transaction: the lists changed and the history; every other layer stays as it is
         layers[HISTORY_LAYER] = history_rows(history_changes, read_table(workbook, HISTORY_LAYER))
-        write_gpkg(workbook, layers, overwrite=False)
+        write_gpkg(workbook, layers, overwrite=False, finish=mark_analyst_edits)
     return plan.changed
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
+from blockcheck.errors import SchemaError
 from blockcheck.lists.resources import RESOURCE_LIST_LAYER, keep_decisions, resource_summary
 from blockcheck.lists.schema import EIGHT_LISTS, conform, list_table
 from blockcheck.workbook.history import HISTORY_LAYER, history_rows, record_project_changes
@@ -39,7 +40,15 @@ def keep_analyst_rows(name: str, generated: pd.DataFrame, previous: pd.DataFrame
     kept_keys = set(kept[table.key].astype(str))
     fresh = generated[~generated[table.key].astype(str).isin(kept_keys)]
     is_geo = isinstance(generated, gpd.GeoDataFrame)
-    kept_attrs = conform(kept.drop(columns="geometry", errors="ignore"), table)
+    try:
+        kept_attrs = conform(kept.drop(columns="geometry", errors="ignore"), table)
+    except SchemaError as err:
+        keys = ", ".join(kept[table.key].astype(str).head(10))
+        msg = (
+            f"{err} — in the analysts' rows (provenance edited or added: {keys}) the workbook holds. The run keeps "
+            "them, so they must be complete: fill in the fields named (or delete the rows) in QGIS, then run again."
+        )
+        raise SchemaError(msg) from None
     if is_geo:
         geometry = kept.geometry.to_numpy() if isinstance(kept, gpd.GeoDataFrame) else [None] * len(kept)
         kept_frame = gpd.GeoDataFrame(kept_attrs, geometry=list(geometry), crs=generated.crs)

@@ -45,6 +45,7 @@ def export_workbook(target: DatabaseTarget | str, out: str | os.PathLike, *, ove
     """
     from blockcheck.io import write_gpkg
     from blockcheck.outputs import guard_output
+    from blockcheck.workbook.edit_marks import mark_analyst_edits
     from blockcheck.workbook.postgis import _read, _table_names, require_workbook
 
     target = require_workbook(target)
@@ -55,7 +56,7 @@ def export_workbook(target: DatabaseTarget | str, out: str | os.PathLike, *, ove
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ  # one snapshot for every table
         with conn.transaction():
             layers = {name: _read(conn, target.schema, name) for name in _ordered(_table_names(conn, target.schema))}
-    return write_gpkg(out, layers)
+    return write_gpkg(out, layers, finish=mark_analyst_edits)
 
 
 def import_workbook(path: str | os.PathLike, target: DatabaseTarget | str) -> DatabaseTarget:

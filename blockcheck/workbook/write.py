@@ -30,6 +30,7 @@ from blockcheck import gpkg_inplace
 from blockcheck.errors import OutputError
 from blockcheck.io import write_gpkg, write_layers
 from blockcheck.lists.schema import EIGHT_LISTS
+from blockcheck.workbook.edit_marks import mark_analyst_edits
 from blockcheck.workbook.history import HISTORY_LAYER
 from blockcheck.workbook.postgis_conn import is_database_target
 from blockcheck.workbook.read import read_workbook
@@ -96,7 +97,7 @@ def read_snapshot(path: Path) -> Snapshot:
 
 def write_workbook(path: str | os.PathLike, layers: dict[str, pd.DataFrame]) -> Path:
     """Write `layers` as the whole workbook at `path`, atomically (no partial file if it fails)."""
-    return write_gpkg(path, layers)
+    return write_gpkg(path, layers, finish=mark_analyst_edits)
 
 
 def _unchanged(path: Path, stamp: tuple) -> bool:
@@ -107,7 +108,7 @@ def _unchanged(path: Path, stamp: tuple) -> bool:
 def _write_pending(path: Path, layers: dict[str, pd.DataFrame]) -> None:
     """Write `layers` into the new GeoPackage `path` (the run's tables, before they go into the workbook)."""
     try:
-        write_layers(path, layers)
+        write_layers(path, layers, finish=mark_analyst_edits)
     except Exception as err:  # noqa: BLE001 - GDAL/pyogrio raise their own error types on a full disk etc.
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
         msg = (
