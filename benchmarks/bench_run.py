@@ -18,8 +18,10 @@ wrappers in the module namespace they are called from for that run (a name
 that no longer exists stops the benchmark with a message: update the table).
 A stage's time is *exclusive*: time spent in another wrapped function called
 from it counts for that one, so the stages and "other" add up to the command.
-Memory is the process RSS: sampled every 5 ms during each stage (``Meter``),
-and the process's high-water mark (``ru_maxrss``) for the command. The parent
+Memory is the process RSS plus the unique memory (USS) of the parts a run
+forks (blockcheck/parallel.py: the resource search, the Excel file): sampled
+every 5 ms during each stage (``Meter``); for the command the larger of that
+peak and the process's own high-water mark (``ru_maxrss``). The parent
 polls every child's RSS and stops one that exceeds ``--max-gb`` (default 20).
 
 Before a child starts, the parent waits until no other process on the machine
@@ -79,7 +81,10 @@ STAGES: list[tuple[str, str, str, str]] = [
     ("run", "blockcheck.steps.health_check", "health_check", "health check"),
     ("run", "blockcheck.steps.health_check", "assess", "health check"),
     ("run", "blockcheck.steps.health_check", "build_problem_list", "health check"),
-    ("run", "blockcheck.steps.health_check", "find_resources", "resources"),
+    # the resource search runs in a forked process beside the health check, the Excel file beside the
+    # GeoPackage (blockcheck/parallel.py): the parent's stages are the fork and the wait for the result
+    ("run", "blockcheck.parallel", "start", "forked parts: fork (resources; Excel)"),
+    ("run", "blockcheck.parallel", "Forked.result", "forked parts: wait for the result (resources; Excel)"),
     ("run", "blockcheck.steps.consultation", "ask_needs", "surveys (step 2)"),
     ("run", "blockcheck.steps.strategy", "tag_planned_land", "allocation"),
     ("run", "blockcheck.steps.strategy", "allocate", "allocation"),
@@ -102,7 +107,6 @@ STAGES: list[tuple[str, str, str, str]] = [
     ("run", "blockcheck.pipeline", "merge_run", "workbook merge + gpkg write"),
     ("run", "blockcheck.workbook.write", "_write_pending", "workbook merge + gpkg write"),
     ("run", "blockcheck.gpkg_inplace", "replace_layers", "workbook merge + gpkg write"),
-    ("run", "blockcheck.workbook.excel", "write_eight_lists", "Excel (eight_lists.xlsx)"),
     *(
         (command, module, name, stage)
         for command in ("maps", "atlas", "report")
@@ -152,13 +156,16 @@ class StageTimer:
         for command, module_name, name, stage in STAGES:
             if command != self.command:
                 continue
-            module = importlib.import_module(module_name)
-            fn = getattr(module, name, None)
+            owner = importlib.import_module(module_name)
+            *path, attr = name.split(".")  # "Class.method" wraps a method
+            for part in path:
+                owner = getattr(owner, part, None)
+            fn = getattr(owner, attr, None)
             if not callable(fn):
                 missing.append(f"{module_name}.{name}")
                 continue
-            self.originals.append((module, name, fn))
-            setattr(module, name, self._wrap(fn, module_name, name, stage))
+            self.originals.append((owner, attr, fn))
+            setattr(owner, attr, self._wrap(fn, module_name, name, stage))
         if missing:
             self.restore()
             msg = (
@@ -267,7 +274,9 @@ def child_main(command: str, cli_args: list[str], json_path: Path) -> int:
         "command_s": total["seconds"],
         "command_peak_gb": total["peak"] / GB,
         "start_gb": start_rss / GB,
-        "maxrss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GB,
+        # the process's high-water mark, or the sampled peak with the forked parts' own memory when higher
+        "maxrss_gb": max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, total["peak"]) / GB,
+        "process_maxrss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GB,
         "error": error,
         **timer.table(total["seconds"]),
     }

@@ -14,10 +14,12 @@ GB = 1024**3
 
 
 class Meter:
-    """Wall time and RSS peaks of (possibly nested) code sections; a sampling thread."""
+    """Wall time and memory peaks (RSS + forked parts' USS) of (possibly nested) code sections; a sampling thread."""
 
     def __init__(self, interval_s: float = 0.005) -> None:
         self.proc = psutil.Process()
+        self._children: list[psutil.Process] = []
+        self._children_at = 0.0
         self.interval_s = interval_s
         self.active: list[dict] = []
         self.lock = threading.Lock()
@@ -26,7 +28,21 @@ class Meter:
         self.thread.start()
 
     def rss(self) -> int:
-        return self.proc.memory_info().rss
+        """This process's RSS plus the unique memory (USS) of its child processes (a run's forked parts).
+
+        USS counts only the pages a child does not share with this process, so memory inherited by a
+        fork is counted once. The list of children is refreshed every 20 ms.
+        """
+        total = self.proc.memory_info().rss
+        now = time.perf_counter()
+        if now - self._children_at > 0.02:
+            self._children_at = now
+            with contextlib.suppress(psutil.Error):
+                self._children = self.proc.children(recursive=True)
+        for child in self._children:
+            with contextlib.suppress(psutil.Error):
+                total += child.memory_full_info().uss
+        return total
 
     def _run(self) -> None:
         while self.running:

@@ -53,6 +53,7 @@ __all__ = [
     "AGGREGATED",
     "block_ids_of",
     "CATEGORIES",
+    "DECIDED_ROWS",
     "FoundResources",
     "RESOURCE_LIST_LAYER",
     "RESOURCE_MEMBERS_LAYER",
@@ -283,6 +284,11 @@ def _folded(prev: pd.DataFrame, found: pd.DataFrame) -> tuple[np.ndarray, pd.Ser
         + " rejected"
     )
     return folded, notes
+
+
+#: The rows of a resource list that carry an analyst's decision (SQL): all :func:`keep_decisions` reads of
+#: an earlier list (other rows are candidates without a note, the default of every row found).
+DECIDED_ROWS = "(status IS NOT NULL AND status <> 'candidate') OR (note IS NOT NULL AND note <> '')"
 
 
 def keep_decisions(found: gpd.GeoDataFrame, previous: pd.DataFrame | None) -> gpd.GeoDataFrame:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 
 from blockcheck.errors import InputError
 from blockcheck.gpkg_inplace import readable
@@ -102,9 +103,14 @@ def read_table(path: str | os.PathLike, name: str, *, columns: list[str] | None 
         return pyogrio.read_dataframe(copy, layer=name, columns=columns)
 
 
-def read_workbook(path: str | os.PathLike, layers: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+def read_workbook(
+    path: str | os.PathLike, layers: tuple[str, ...] | None = None, *, where: dict[str, str] | None = None
+) -> dict[str, pd.DataFrame]:
     """The list tables of a workbook (default: every table of ``data/lists.toml``); missing file or layers are
     left out.
+
+    `where`: an SQL condition per layer name (GeoPackage only) selecting the rows read; a layer whose
+    condition does not apply (a column missing) is read whole.
     """
     if is_database_target(path):
         from blockcheck.workbook import postgis
@@ -114,9 +120,19 @@ def read_workbook(path: str | os.PathLike, layers: tuple[str, ...] | None = None
     if not path.is_file():
         return {}
     wanted = layers or tuple(list_tables())
+    where = where or {}
+
+    def read(copy: Path, name: str) -> pd.DataFrame:
+        if name in where:
+            try:
+                return pyogrio.read_dataframe(copy, layer=name, where=where[name])
+            except pyogrio.errors.DataLayerError:  # the condition names a column the layer lacks
+                pass
+        return pyogrio.read_dataframe(copy, layer=name)
+
     with readable(path) as copy:
         present = _layer_names(copy, path)
-        return {name: pyogrio.read_dataframe(copy, layer=name) for name in wanted if name in present}
+        return {name: read(copy, name) for name in wanted if name in present}
 
 
 def read_meta(path: str | os.PathLike) -> dict[str, str]:

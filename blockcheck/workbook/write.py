@@ -26,9 +26,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from blockcheck import gpkg_inplace
+from blockcheck import gpkg_inplace, parallel
 from blockcheck.errors import OutputError
 from blockcheck.io import write_gpkg, write_layers
+from blockcheck.lists.resources import DECIDED_ROWS, RESOURCE_LIST_LAYER
 from blockcheck.lists.schema import EIGHT_LISTS
 from blockcheck.workbook.edit_marks import mark_analyst_edits
 from blockcheck.workbook.history import HISTORY_LAYER
@@ -92,7 +93,9 @@ def read_snapshot(path: Path) -> Snapshot:
 
         return Snapshot(stamp=(), tables=read_merged(path, MERGED_LAYERS))
     stamp = _stamp(path)
-    return Snapshot(stamp=stamp, tables=read_workbook(path, MERGED_LAYERS) if path.exists() else {})
+    # of the resource list only the analysts' decisions: the rest is found again
+    decided = {RESOURCE_LIST_LAYER: DECIDED_ROWS}
+    return Snapshot(stamp=stamp, tables=read_workbook(path, MERGED_LAYERS, where=decided) if path.exists() else {})
 
 
 def write_workbook(path: str | os.PathLike, layers: dict[str, pd.DataFrame]) -> Path:
@@ -163,8 +166,13 @@ def save_run(target: Path, build: Build, *, snapshot: Snapshot | None = None) ->
         pending_xlsx = excel.with_name(f".{excel.stem}.{tag}.tmp{excel.suffix}")
         pending_gpkg = target.with_name(f".{target.stem}.{tag}.pending{target.suffix}")
         try:
-            write_eight_lists(pending_xlsx, sheets)
-            _write_pending(pending_gpkg, layers)
+            excel_part = parallel.start(write_eight_lists, pending_xlsx, sheets)  # beside the GeoPackage
+            try:
+                _write_pending(pending_gpkg, layers)
+            except BaseException:
+                excel_part.cancel()
+                raise
+            excel_part.result()
             if not target.exists():  # a new workbook: written whole, then named
                 if _stamp(target) == stamp:
                     gpkg_inplace.remove_stale_sidecars(target)
