@@ -18,7 +18,7 @@ class Meter:
 
     def __init__(self, interval_s: float = 0.005) -> None:
         self.proc = psutil.Process()
-        self._children: list[psutil.Process] = []
+        self._children_uss = 0
         self._children_at = 0.0
         self.interval_s = interval_s
         self.active: list[dict] = []
@@ -31,18 +31,18 @@ class Meter:
         """This process's RSS plus the unique memory (USS) of its child processes (a run's forked parts).
 
         USS counts only the pages a child does not share with this process, so memory inherited by a
-        fork is counted once. The list of children is refreshed every 20 ms.
+        fork is counted once. The children's USS is read every 100 ms (it walks their page tables).
         """
-        total = self.proc.memory_info().rss
         now = time.perf_counter()
-        if now - self._children_at > 0.02:
+        if now - self._children_at > 0.1:  # reading a child's USS walks its page tables: ~5 ms per GB
             self._children_at = now
+            uss = 0
             with contextlib.suppress(psutil.Error):
-                self._children = self.proc.children(recursive=True)
-        for child in self._children:
-            with contextlib.suppress(psutil.Error):
-                total += child.memory_full_info().uss
-        return total
+                for child in self.proc.children(recursive=True):
+                    with contextlib.suppress(psutil.Error):
+                        uss += child.memory_full_info().uss
+            self._children_uss = uss
+        return self.proc.memory_info().rss + self._children_uss
 
     def _run(self) -> None:
         while self.running:

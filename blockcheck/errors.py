@@ -23,6 +23,7 @@ __all__ = [
     "CatalogueKeyError",
     "DatabaseError",
     "FontMissingError",
+    "ForkedPartError",
     "InputError",
     "ManifestError",
     "MappingError",
@@ -157,3 +158,8 @@ class PermissionDeniedError(DatabaseError):
 
 class StaleEditError(DatabaseError):
     """A row was changed by someone else since it was read; the message names who and when. Reload the row."""
+
+
+class ForkedPartError(BlockcheckError):
+    """A part of a run in a second process (:mod:`blockcheck.parallel`) could not send its result back, or was
+    cancelled."""

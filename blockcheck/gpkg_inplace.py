@@ -181,6 +181,7 @@ def replace_layers(
         raise _error(target, err) from None
     try:
         try:
+            con.execute("PRAGMA cache_size = -65536")  # 64 MB (default 2 MB): dropping and copying big tables
             con.execute("ATTACH DATABASE ? AS src", (str(source),))
             names = [r[0] for r in con.execute("SELECT table_name FROM src.gpkg_contents ORDER BY rowid")]
             con.execute("BEGIN IMMEDIATE")

@@ -31,16 +31,12 @@ import tempfile
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
-from blockcheck.errors import BlockcheckError
+from blockcheck.errors import ForkedPartError
 
-__all__ = ["ENV_PROCESSES", "Forked", "ForkedPartError", "fork_available", "start"]
+__all__ = ["ENV_PROCESSES", "Forked", "fork_available", "release_free_memory", "start"]
 
 #: Environment variable: ``1`` keeps every run in one process.
 ENV_PROCESSES = "BLOCKCHECK_PROCESSES"
-
-
-class ForkedPartError(BlockcheckError):
-    """The result of a forked part of the run cannot be sent back (it cannot be pickled)."""
 
 
 def fork_available() -> bool:
@@ -69,7 +65,7 @@ def _in_dask_worker() -> bool:
     return True
 
 
-def _release_free_memory() -> None:
+def release_free_memory() -> None:
     """Give the memory the C allocator holds free back to the system (glibc's ``malloc_trim``; ~0.1 s).
 
     After the allocation step a run's process holds about 1 GB of freed heap at scale 1; a forked
@@ -111,17 +107,18 @@ class Forked:
                 self._done = ("error", err)
             return
         context = multiprocessing.get_context("fork")
-        _release_free_memory()  # neither process keeps (nor the child copies) pages malloc holds for nothing
+        release_free_memory()  # neither process keeps (nor the child copies) pages malloc holds for nothing
         # on disk, deleted when closed (by result() or cancel(): the file outlives this call)
-        self._file = tempfile.TemporaryFile(prefix="blockcheck-part-")  # noqa: SIM115
+        self._file = tempfile.TemporaryFile(prefix="blockcheck-part-")  # noqa: SIM115 - closed by result()/cancel()
         self._process = context.Process(target=_child, args=(fn, args, kwargs, self._file), daemon=True)
-        # the child's garbage collector leaves the inherited objects alone (it would write to, and so copy,
-        # every page holding one): they are frozen for the fork, thawed in the parent right after
+        # neither garbage collector touches the objects the two processes share while the child runs (a
+        # collection writes to every object it visits, and so copies its page): frozen until result()
         gc.freeze()
         try:
             self._process.start()
-        finally:
+        except BaseException:
             gc.unfreeze()
+            raise
 
     @property
     def forked(self) -> bool:
@@ -132,6 +129,7 @@ class Forked:
         """The function's return value (waits for the child); its exception is raised here."""
         if self._done is None:
             self._process.join()
+            gc.unfreeze()
             try:
                 self._file.seek(0)
                 self._done = pickle.load(self._file) if self._process.exitcode == 0 else None
@@ -153,6 +151,7 @@ class Forked:
         if self._process is not None and self._done is None:
             self._process.terminate()
             self._process.join()
+            gc.unfreeze()
             self._file.close()
             self._done = ("error", ForkedPartError("cancelled"))
 

@@ -416,6 +416,7 @@ def _run_locked(
             as_of_year=as_of_year,
             progress=lambda f, m: say(0.1 + 0.8 * f, m),
             per_block=per_block,
+            distances_ahead=until == "lists",
         )
     generated = {PROBLEM_LIST_LAYER: step1.problem_list}
     if with_resources:
@@ -432,7 +433,13 @@ def _run_locked(
         )
         say(0.93, "strategies and policies")
         step3 = plan_strategies(
-            layers, health, step1.problem_list, step1.resource_list, step2.demand_list, checked.standards
+            layers,
+            health,
+            step1.problem_list,
+            step1.resource_list,
+            step2.demand_list,
+            checked.standards,
+            known_distances=step1.resource_distances,
         )
         say(0.94, "tasks and projects")
         step4 = plan_actions(health.block_metrics, step3)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from blockcheck import parallel
-from blockcheck.errors import InputError
+from blockcheck.errors import ForkedPartError, InputError
 
 
 def _pid_and_sum(values: np.ndarray, *, offset: float) -> tuple[int, float]:
@@ -58,7 +58,7 @@ def test_a_child_killed_without_a_word_is_done_again_in_the_parent(monkeypatch):
 def test_cancel_stops_the_child():
     part = parallel.start(_pid_and_sum, np.ones(3), offset=0.0, fork=True)
     part.cancel()
-    with pytest.raises(parallel.ForkedPartError, match="cancelled"):
+    with pytest.raises(ForkedPartError, match="cancelled"):
         part.result()
 
 
@@ -95,12 +95,21 @@ def test_a_run_with_its_parts_forked_writes_the_same_workbook_and_excel_as_one_i
         return part
 
     monkeypatch.setattr(parallel, "start", counted)
+    from blockcheck.allocation import distances
+
+    looked_up = []
+    real_lookup = distances.KnownDistances.lookup
+    monkeypatch.setattr(
+        distances.KnownDistances, "lookup", lambda self, *a: looked_up.append(real_lookup(self, *a)) or looked_up[-1]
+    )
     outs = {}
     for forked in (False, True):
         monkeypatch.setattr(parallel, "fork_available", lambda forked=forked: forked)
         outs[forked] = tmp_path / f"out_{forked}"
         run(source, outs[forked])
     assert forks == [False, False, True, True]  # the resource search and the Excel file, each time
+    # the forked search walked the allocation's pairs ahead and the allocation read them
+    assert len(looked_up) == 1 and looked_up[0] is not None
     one, two = (outs[f] / "workbook.gpkg" for f in (False, True))
     layers = [n for n, _ in pyogrio.list_layers(one)]
     assert layers == [n for n, _ in pyogrio.list_layers(two)]

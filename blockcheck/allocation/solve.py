@@ -20,7 +20,7 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, csr_matrix, vstack
 from scipy.sparse.csgraph import breadth_first_order
 
-from blockcheck.allocation.distances import pair_distances_m
+from blockcheck.allocation.distances import KnownDistances, pair_distances_m
 from blockcheck.allocation.inputs import check_allocation_inputs, column_or_none, pool_area_m2, representative_points
 from blockcheck.allocation.rules import (
     USABLE_STATUSES,
@@ -199,6 +199,7 @@ def allocate(
     *,
     rules: AllocationRules | None = None,
     block_points: gpd.GeoSeries | None = None,
+    known_distances: KnownDistances | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Assign stock resources to the facility gaps of blocks within walking reach.
 
@@ -227,6 +228,9 @@ def allocate(
         distances are measured to, e.g. population-weighted centres of its
         residents; default: a representative point inside each block polygon
         (:func:`shapely.point_on_surface`).
+    known_distances
+        Walks computed ahead on the same network (:func:`blockcheck.allocation.ahead.distances_ahead`,
+        beside the health check); the same numbers, read instead of computed where they hold every pair.
 
     Returns
     -------
@@ -329,7 +333,9 @@ def allocate(
     arcs = None
     if active and len(usable.frame):
         block_xy = _block_xy(blocks, block_points, gaps.index)
-        arcs = _arcs_within_reach(active, usable, gap_by_key, radius_m, block_xy, network, rules, standards)
+        arcs = _arcs_within_reach(
+            active, usable, gap_by_key, radius_m, block_xy, network, rules, standards, known=known_distances
+        )
 
     units = {r.key: r.unit for r in rules.rules}
     allocated = {key: np.zeros(len(gaps)) for key in gap_by_key}
@@ -436,6 +442,8 @@ def _arcs_within_reach(
     network: WalkNetwork | None,
     rules: AllocationRules,
     standards: Standards,
+    *,
+    known: KnownDistances | None = None,
 ) -> _Arcs | None:
     """Every arc (resource, block, key) whose resource serves the key, whose block lacks it, within the key's radius.
 
@@ -446,7 +454,7 @@ def _arcs_within_reach(
         representative_points(np.asarray(usable.frame.geometry.values, dtype=object), "resources")
     )
     reach_m = max(radius_m.values()) + DISTANCE_TOLERANCE_M
-    pair_resource, pair_block, pair_m = pair_distances_m(network, resource_xy, block_xy, reach_m)
+    pair_resource, pair_block, pair_m = pair_distances_m(network, resource_xy, block_xy, reach_m, known=known)
     groups = []
     for position, rule in enumerate(active):
         chosen = (

@@ -21,16 +21,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
 from blockcheck import parallel
+from blockcheck.allocation.distances import KnownDistances
 from blockcheck.inputs.completeness import completeness_table, estimate_capacities
 from blockcheck.inputs.field_mapping import Mapping
 from blockcheck.lists.data_gaps import judge_data, note_fragments
 from blockcheck.lists.ids import AREA_SCOPE
 from blockcheck.lists.problems import build_problem_list
-from blockcheck.lists.resources import find_resources
+from blockcheck.lists.resources import FoundResources, find_resources
 from blockcheck.metrics.accessibility import (
     bus_stop_coverage_ratio,
     life_circle_coverage,
@@ -138,6 +140,7 @@ def metrics_for(
     *,
     coverage: bool = True,
     facility_entries: Entries | None = None,
+    building_positions: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """All metric columns for `blocks` (the per-block run or the one-row district).
 
@@ -146,7 +149,8 @@ def metrics_for(
     on the blocks, so the district's are the blocks' population-weighted mean.
     `facility_entries`: :func:`blockcheck.network.feature_entries` of all of
     ``layers["facilities"]`` on `network` when the caller has it (entered once
-    per run, not once per use).
+    per run, not once per use). `building_positions`: :func:`block_index_of`
+    of `blocks` and ``layers["buildings"]`` when the caller has it.
     """
     empty = gpd.GeoDataFrame(geometry=[], crs=blocks.crs)
     roads = layers.get("roads")
@@ -237,7 +241,8 @@ def metrics_for(
             )
     if buildings is not None:
         say(0.80, "buildings")
-        positions = block_index_of(blocks, buildings)  # buildings assigned to blocks once for the three metrics
+        # buildings assigned to blocks once for the three metrics
+        positions = block_index_of(blocks, buildings) if building_positions is None else building_positions
         parts.append(job_housing_ratio(blocks, buildings, pop["resident_workers"], block_positions=positions))
         parts.append(underground_use_ratio(blocks, buildings, block_positions=positions))
         year = int(standards["housing.old_compound_built_before_year"])
@@ -332,8 +337,12 @@ def health_check(
             )
         fragments, moved = fragments_moved(network, residents, facilities, sites)
         entries = entry_table(network, layers, standards, facility_entries=sites)
+    buildings = layers.get("buildings")
+    in_block = block_index_of(blocks, buildings) if buildings is not None else None
     if per_block is None:
-        per_block = metrics_for(blocks, layers, residents, network, standards, say, facility_entries=sites)
+        per_block = metrics_for(
+            blocks, layers, residents, network, standards, say, facility_entries=sites, building_positions=in_block
+        )
     else:
         per_block = per_block(blocks, layers, residents, network, standards, say)
     say(0.85, "whole area")
@@ -346,7 +355,11 @@ def health_check(
     area_residents = residents.assign(block_id=AREA_SCOPE)
     # coverage of the whole area = population-weighted mean of the blocks' (every resident lies in a
     # block; same residents, same distances): no second round of distance queries, snapping and searches
-    per_area = metrics_for(district, layers, area_residents, None, standards, say, coverage=False)
+    # a building is in the whole area when it is in a block (the area is the blocks' union)
+    in_area = None if in_block is None else np.where(in_block >= 0, 0, -1)
+    per_area = metrics_for(
+        district, layers, area_residents, None, standards, say, coverage=False, building_positions=in_area
+    )
     shares = [c for c in per_block.columns if c not in per_area.columns]
     if shares:
         weight = per_block["population"].astype("float64")
@@ -480,6 +493,7 @@ class HealthCheckStep:
     problem_list: pd.DataFrame
     resource_list: gpd.GeoDataFrame | None  # None when the run stops after the problems
     resource_members: pd.DataFrame | None = None  # the features behind the per-block rows (resource_members)
+    resource_distances: KnownDistances | None = None  # the allocation's walks, found with the resources
 
 
 def find_problems(
@@ -493,6 +507,7 @@ def find_problems(
     as_of_year: int | None = None,
     progress: Progress | None = None,
     per_block: Callable[..., pd.DataFrame] | None = None,
+    distances_ahead: bool = False,
 ) -> HealthCheckStep:
     """Step 1: the health check, the problem list and (unless `resources` is False) the resource list.
 
@@ -510,6 +525,10 @@ def find_problems(
         The resource list as the workbook holds it: analysts' status decisions are kept.
     as_of_year
         The year "idle for N years" is counted to (default: this year).
+    distances_ahead
+        When the resource search runs in a second process (:mod:`blockcheck.parallel`), let it also walk
+        the allocation's resource–block pairs (:func:`blockcheck.allocation.ahead.distances_ahead`);
+        ``resource_distances`` of the result holds them.
 
     Returns
     -------
@@ -519,9 +538,8 @@ def find_problems(
     searching = capacities = None
     if resources and located is None:  # independent of the health check: beside it, in a second process
         capacities = with_capacities(layers, standards)
-        searching = parallel.start(
-            find_resources, capacities[0], standards, previous=previous_resources, as_of_year=as_of_year
-        )
+        ahead = distances_ahead and "roads" in layers and parallel.fork_available()  # no time to gain otherwise
+        searching = parallel.start(_search, capacities[0], standards, previous_resources, as_of_year, ahead)
     try:
         assessment = assess(
             layers,
@@ -544,9 +562,9 @@ def find_problems(
         standards,
         metric_status=assessment.metric_status,
     )
-    found = None
+    found = distances = None
     if searching is not None:
-        found = searching.result()
+        found, distances = searching.result()
     elif resources:
         found = find_resources(
             assessment.layers, standards, previous=previous_resources, as_of_year=as_of_year, located=located
@@ -556,4 +574,22 @@ def find_problems(
         problem_list=problems,
         resource_list=None if found is None else found.resource_list,
         resource_members=None if found is None else found.members,
+        resource_distances=distances,
     )
+
+
+def _search(
+    layers: dict[str, gpd.GeoDataFrame],
+    standards: Standards,
+    previous: pd.DataFrame | None,
+    as_of_year: int | None,
+    ahead: bool,
+) -> tuple[FoundResources, KnownDistances | None]:
+    """The resource search (and, with `ahead`, the allocation's walks from what it found): one process's part."""
+    found = find_resources(layers, standards, previous=previous, as_of_year=as_of_year)
+    if not ahead:
+        return found, None
+    from blockcheck.allocation.ahead import distances_ahead
+
+    parallel.release_free_memory()  # what the search freed, before the walks take their own
+    return found, distances_ahead(found.resource_list, layers["blocks"], layers["roads"], standards)

@@ -22,6 +22,7 @@ import geopandas as gpd
 import pandas as pd
 
 from blockcheck.allocation import allocate, allocation_rules, unused_pool_m2
+from blockcheck.allocation.distances import KnownDistances
 from blockcheck.lists.ids import allocation_ids, remaining_gap_id, strategy_id
 from blockcheck.lists.policies import build_policy_list
 from blockcheck.lists.project_catalogue import project_settings
@@ -121,6 +122,8 @@ def plan_strategies(
     resources: gpd.GeoDataFrame,
     demands: pd.DataFrame,
     standards: Standards,
+    *,
+    known_distances: KnownDistances | None = None,
 ) -> StrategyPlan:
     """Step 3: strategies matched from problems × resources × demands, sited, and the policies they need.
 
@@ -134,6 +137,8 @@ def plan_strategies(
         The problem list, the resource list (analysts' statuses decide what is usable) and the demand list.
     standards
         The run's standards.
+    known_distances
+        The allocation's walks computed ahead with the resources (``HealthCheckStep.resource_distances``).
 
     Returns
     -------
@@ -143,7 +148,7 @@ def plan_strategies(
     blocks = health.block_metrics
     gaps = blocks[[c for c in blocks.columns if c.startswith("gap_")]]
     tagged = tag_planned_land(resources, layers.get("parcels"))
-    allocation, remaining = allocate(gaps, tagged, blocks, health.network, standards)
+    allocation, remaining = allocate(gaps, tagged, blocks, health.network, standards, known_distances=known_distances)
     needs = block_needs(blocks, problems, standards)
     allocation, remaining, pool_left = _second_passes(
         allocation, remaining, tagged, blocks, health.network, standards, needs
