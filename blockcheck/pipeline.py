@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import os
-from collections.abc import Callable
-from contextlib import ExitStack, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from blockcheck.network import EntryRule
 from blockcheck.outputs import MARK, guard_output
 from blockcheck.standards import PROFILES, Standards, load_standards, standards_table
 from blockcheck.workbook.history import HISTORY_LAYER
-from blockcheck.workbook.lock import workbook_lock
+from blockcheck.workbook.lock import lock_path, workbook_lock
 from blockcheck.workbook.merge import MergedLists, merge_run
 from blockcheck.workbook.postgis_conn import is_database_target, parse_target
 from blockcheck.workbook.read import META_LAYER
@@ -326,8 +326,10 @@ def run(
             target.with_name(VALIDATION_TEXT_FILE),
         ):  # a user's own file of that name is never replaced silently
             guard_output(output, overwrite=overwrite)
+    # a folder this run makes is not left behind, empty but for the lock file, when the run fails
+    new_folder = target.parent if isinstance(target, Path) and not target.parent.exists() else None
     # one writer at a time: the lock is held from reading the earlier workbook to writing the new one
-    with lock:
+    with lock, _removed_if_left_empty(new_folder):
         return _run_locked(
             input_path,
             target,
@@ -345,6 +347,20 @@ def run(
             scheduler=scheduler,
             workers=workers,
         )
+
+
+@contextmanager
+def _removed_if_left_empty(folder: Path | None) -> Iterator[None]:
+    """Remove `folder` (made by this run) when the run fails and it holds nothing but the workbook's lock file."""
+    try:
+        yield
+    except BaseException:
+        if folder is not None and folder.is_dir():
+            with suppress(OSError):
+                if {p.name for p in folder.iterdir()} <= {lock_path(folder / WORKBOOK_FILE).name}:
+                    lock_path(folder / WORKBOOK_FILE).unlink(missing_ok=True)
+                    folder.rmdir()
+        raise
 
 
 def refuse_to_overwrite_input(input_path: str | os.PathLike, output: str | os.PathLike) -> None:
