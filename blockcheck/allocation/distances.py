@@ -145,7 +145,9 @@ def _pair_walk_distance_m(
     d = snap_r + snap_b + min( |o_r − o_b| if same edge,
                                min over ends e of r's edge, f of b's edge: off_r(e) + D(e, f) + off_b(f) ),
     with off(u) = o, off(v) = L − o and D the node-to-node network distance
-    (Dijkstra from the ends on the side with fewer distinct end nodes, cut at `limit_m`).
+    (Dijkstra from the ends on the side with fewer distinct end nodes, cut at `limit_m`,
+    each grid cell of sources on the part of the network within `limit_m` of them: the time
+    grows with the sources, not with sources × nodes).
 
     Only the pairs' node-to-node distances are read, batch by batch of Dijkstra
     sources: no source × destination matrix is held (memory grows with the
@@ -177,19 +179,41 @@ def _pair_walk_distance_m(
     if from_blocks:
         rn, ro, bn, bo = bn, bo, rn, ro
     src, src_row = np.unique(rn, return_inverse=True)
-    src_row = src_row.reshape(rn.shape)
+    # the sources by grid cell of the limit's size: a cell's Dijkstra runs on the part of the network within
+    # the limit of its sources (a walk within the limit never leaves it; the distances are the same numbers)
+    xy = network.node_xy_m
+    cell = np.floor(xy[src] / max(limit_m, 1.0)).astype(np.int64)
+    spatial = np.lexsort((cell[:, 1], cell[:, 0]))
+    rank = np.empty_like(spatial)
+    rank[spatial] = np.arange(spatial.size)
+    src, cell = src[spatial], cell[spatial]
+    src_row = rank[src_row].reshape(rn.shape)
     best = np.full(i.shape[0], np.inf)
     # pairs sorted by the Dijkstra row of each of their two source ends: one slice per batch
     orders = [np.argsort(src_row[a], kind="stable") for a in range(2)]
-    batch = max(1, _DIJKSTRA_CELLS // max(network.n_nodes, 1))
-    for start in range(0, src.size, batch):
-        rows = dijkstra(network.adjacency, directed=True, indices=src[start : start + batch], limit=limit_m)
-        for a in range(2):
-            first, last = np.searchsorted(src_row[a], (start, start + batch), sorter=orders[a])
-            at = orders[a][first:last]
-            row = src_row[a][at] - start
-            for b in range(2):
-                best[at] = np.minimum(best[at], ro[a][at] + rows[row, bn[b][at]] + bo[b][at])
+    by_x = np.argsort(xy[:, 0], kind="stable")
+    x_sorted = xy[by_x, 0]
+    changes = np.flatnonzero((cell[1:] != cell[:-1]).any(axis=1)) + 1
+    for cell_start, cell_stop in zip(np.r_[0, changes], np.r_[changes, src.size], strict=True):
+        reach = limit_m + 1.0  # a node walked to within the limit lies within it in a straight line
+        low, high = xy[src[cell_start:cell_stop]].min(axis=0) - reach, xy[src[cell_start:cell_stop]].max(axis=0) + reach
+        strip = by_x[np.searchsorted(x_sorted, low[0]) : np.searchsorted(x_sorted, high[0], side="right")]
+        inside = np.sort(strip[(xy[strip, 1] >= low[1]) & (xy[strip, 1] <= high[1])])
+        local = network.adjacency[inside][:, inside]
+        batch = max(1, _DIJKSTRA_CELLS // max(inside.size, 1))
+        for start in range(cell_start, cell_stop, batch):
+            stop = min(start + batch, cell_stop)
+            rows = dijkstra(local, directed=True, indices=np.searchsorted(inside, src[start:stop]), limit=limit_m)
+            rows = np.hstack([rows, np.full((rows.shape[0], 1), np.inf)])  # the last column: nodes not inside
+            for a in range(2):
+                first, last = np.searchsorted(src_row[a], (start, stop), sorter=orders[a])
+                at = orders[a][first:last]
+                row = src_row[a][at] - start
+                for b in range(2):
+                    target = bn[b][at]
+                    k = np.searchsorted(inside, target).clip(max=inside.size - 1)
+                    column = np.where(inside[k] == target, k, inside.size)
+                    best[at] = np.minimum(best[at], ro[a][at] + rows[row, column] + bo[b][at])
     same = sr.edge[i] == sb.edge[j]
     best[same] = np.minimum(best[same], np.abs(sr.offset_m[i[same]] - sb.offset_m[j[same]]))
     out[pos] = best + sr.snap_m[i] + sb.snap_m[j]
