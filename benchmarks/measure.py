@@ -19,7 +19,7 @@ class Meter:
     def __init__(self, interval_s: float = 0.005) -> None:
         self.proc = psutil.Process()
         self._children_uss = 0
-        self._children_at = 0.0
+        self._children_next = 0.0
         self.interval_s = interval_s
         self.active: list[dict] = []
         self.lock = threading.Lock()
@@ -31,17 +31,20 @@ class Meter:
         """This process's RSS plus the unique memory (USS) of its child processes (a run's forked parts).
 
         USS counts only the pages a child does not share with this process, so memory inherited by a
-        fork is counted once. The children's USS is read every 100 ms (it walks their page tables).
+        fork is counted once. The children's USS is read every 100 ms, or less often for big children (the
+        read walks their page tables; it takes at most 5 % of a core).
         """
         now = time.perf_counter()
-        if now - self._children_at > 0.1:  # reading a child's USS walks its page tables: ~5 ms per GB
-            self._children_at = now
+        if now >= self._children_next:
             uss = 0
             with contextlib.suppress(psutil.Error):
                 for child in self.proc.children(recursive=True):
                     with contextlib.suppress(psutil.Error):
                         uss += child.memory_full_info().uss
             self._children_uss = uss
+            # reading a child's USS walks its page tables (~5 ms per GB): at most 5 % of a core for it
+            took = time.perf_counter() - now
+            self._children_next = now + max(0.1, 20 * took)
         return self.proc.memory_info().rss + self._children_uss
 
     def _run(self) -> None:
