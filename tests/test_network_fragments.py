@@ -28,6 +28,7 @@ from blockcheck.network import build_walk_network, fragment_table, nearest_sourc
 from blockcheck.pipeline import check_input
 from blockcheck.standards import load_standards
 from blockcheck.steps import health_check as hc
+from blockcheck.steps.walk_notes import fragments_moved
 from districts import XUEYUAN, xueyuan_layers
 
 CRS = "EPSG:32650"
@@ -189,7 +190,7 @@ def test_shared_xueyuan_hospitals_reach_residents_and_no_building_is_cut_off():
 def test_shared_xueyuan_fragments_are_reported():
     layers, residents = _xueyuan()
     _, _, net = _coverage(FRAGMENT_MAX_M)
-    table, moved = hc._fragments(net, residents, layers["facilities"])
+    table, moved = fragments_moved(net, residents, layers["facilities"])
     assert len(table) == 14
     assert table["length_m"].sum() == pytest.approx(2537.5, abs=0.5)
     g6 = table.iloc[0]  # the G6 side road, joined to the rest only by expressway ramps
