@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from blockcheck.errors import InputError
 from blockcheck.lists.schema import EIGHT_LISTS, list_table
+from blockcheck.workbook.edit_marks import provenance_tables
 from blockcheck.workbook.history import HISTORY_LAYER
 from blockcheck.workbook.postgis_conn import (
     SQLSTATE_APPEND_ONLY,
@@ -420,7 +421,7 @@ def _create_triggers(conn, schema: str) -> None:
         block = BLOCK_COLUMN[name] or "bc_no_block"
         _trigger(conn, schema, name, "bc_10_guard", "BEFORE INSERT OR UPDATE OR DELETE", "bc_guard", block, key)
         _trigger(conn, schema, name, "bc_20_version", "BEFORE UPDATE", "bc_version", key)
-        if any(f.name == "provenance" for f in list_table(name).fields):  # an analyst's row: a re-run keeps it
+        if name in provenance_tables():  # an analyst's row: a re-run keeps it
             _trigger(conn, schema, name, "bc_25_provenance", "BEFORE INSERT OR UPDATE", "bc_provenance")
         _trigger(conn, schema, name, "bc_30_log", "AFTER INSERT OR UPDATE OR DELETE", "bc_log", key)
     _trigger(conn, schema, "project_list", "bc_40_history", "AFTER INSERT OR UPDATE OR DELETE", "bc_project_history")
