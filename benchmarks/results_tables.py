@@ -94,6 +94,7 @@ COMMAND_TITLES = {
     "maps": "`blockcheck maps`",
     "atlas": "`blockcheck atlas`",
     "report": "`blockcheck report` (PDF + HTML)",
+    "step1": "`blockcheck run --until health` (step 1 alone, empty folder)",
 }
 
 

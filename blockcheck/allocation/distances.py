@@ -10,6 +10,7 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from blockcheck.allocation.dense import distinct_count, distinct_sorted
 from blockcheck.network import Snapped, WalkNetwork, snap_points
 
 #: Dijkstra output cells (sources × nodes) held at once when computing walking distances.
@@ -38,12 +39,11 @@ def pair_distances_m(
     """
     pairs = cKDTree(r_xy).sparse_distance_matrix(cKDTree(b_xy), max_radius_m, output_type="ndarray")
     pi, pj = pairs["i"].astype(np.int64), pairs["j"].astype(np.int64)
-    pair_m = np.hypot(*(r_xy[pi] - b_xy[pj]).T)
-    if network is not None:
-        looked_up = known.lookup(r_xy, b_xy, pi, pj, max_radius_m) if known is not None else None
-        pair_m = (
-            looked_up if looked_up is not None else _pair_walk_distance_m(network, r_xy, b_xy, pi, pj, max_radius_m)
-        )
+    del pairs
+    if network is None:
+        return pi, pj, np.hypot(*(r_xy[pi] - b_xy[pj]).T)
+    looked_up = known.lookup(r_xy, b_xy, pi, pj, max_radius_m) if known is not None else None
+    pair_m = looked_up if looked_up is not None else _pair_walk_distance_m(network, r_xy, b_xy, pi, pj, max_radius_m)
     return pi, pj, pair_m
 
 
@@ -78,9 +78,10 @@ class KnownDistances:
         if (ri < 0).any() or (bj < 0).any():
             return None
         i, j = ri[pi], bj[pj]
-        rn, bn = self.r_nodes[:, i], self.b_nodes[:, j]
-        ok = (rn[0] >= 0) & (bn[0] >= 0)
-        if ok.any() and (np.unique(rn[:, ok]).size > np.unique(bn[:, ok]).size) != self.from_blocks:
+        ok = (self.r_nodes[0] >= 0)[i] & (self.b_nodes[0] >= 0)[j]
+        if ok.any() and (_distinct_end_nodes(self.r_nodes, i[ok]) > _distinct_end_nodes(self.b_nodes, j[ok])) != (
+            self.from_blocks
+        ):
             return None  # _pair_walk_distance_m would start Dijkstra on the other side for these pairs
         keys = i * len(self.b_xy) + j
         at = np.searchsorted(self.keys, keys).clip(0, max(len(self.keys) - 1, 0))
@@ -106,7 +107,9 @@ def known_distances(network: WalkNetwork, r_xy: np.ndarray, b_xy: np.ndarray, ma
     sb = snap_points(network, shapely.points(b_xy))
     r_nodes, b_nodes = _end_nodes(network, sr), _end_nodes(network, sb)
     ok = sr.is_snapped[pi] & sb.is_snapped[pj]
-    from_blocks = bool(np.unique(r_nodes[:, pi[ok]]).size > np.unique(b_nodes[:, pj[ok]]).size) if ok.any() else True
+    from_blocks = (
+        bool(_distinct_end_nodes(r_nodes, pi[ok]) > _distinct_end_nodes(b_nodes, pj[ok])) if ok.any() else True
+    )
     del ok
     # in chunks of pairs grouped by their Dijkstra source point (each pair's sums are the same in any
     # chunk): the per-pair arrays of one chunk are held at a time, not those of millions of pairs
@@ -120,6 +123,13 @@ def known_distances(network: WalkNetwork, r_xy: np.ndarray, b_xy: np.ndarray, ma
     keys = pi * len(b_xy) + pj
     order = np.argsort(keys, kind="stable")
     return KnownDistances(r_xy, b_xy, r_nodes, b_nodes, keys[order], meters[order], max_radius_m, from_blocks)
+
+
+def _distinct_end_nodes(end_nodes: np.ndarray, points: np.ndarray) -> int:
+    """How many distinct nodes end the edges of `points` (repeats allowed): ``np.unique(end_nodes[:, points]).size``."""
+    used = np.zeros(end_nodes.shape[1], dtype=bool)
+    used[points] = True
+    return distinct_count(end_nodes[:, used])
 
 
 def _end_nodes(network: WalkNetwork, snapped: Snapped) -> np.ndarray:
@@ -175,10 +185,10 @@ def _pair_walk_distance_m(
     (rn, ro), (bn, bo) = ends(sr, i), ends(sb, j)
     # Dijkstra from whichever side has fewer distinct end nodes (the network is undirected).
     if from_blocks is None:
-        from_blocks = bool(np.unique(rn).size > np.unique(bn).size)
+        from_blocks = bool(distinct_count(rn) > distinct_count(bn))
     if from_blocks:
         rn, ro, bn, bo = bn, bo, rn, ro
-    src, src_row = np.unique(rn, return_inverse=True)
+    src, src_row = distinct_sorted(rn, network.node_xy_m.shape[0])
     # the sources by grid cell of the limit's size: a cell's Dijkstra runs on the part of the network within
     # the limit of its sources (a walk within the limit never leaves it; the distances are the same numbers)
     xy = network.node_xy_m

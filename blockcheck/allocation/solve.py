@@ -20,6 +20,7 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, csr_matrix, vstack
 from scipy.sparse.csgraph import breadth_first_order
 
+from blockcheck.allocation.dense import distinct_sorted
 from blockcheck.allocation.distances import KnownDistances, pair_distances_m
 from blockcheck.allocation.inputs import check_allocation_inputs, column_or_none, pool_area_m2, representative_points
 from blockcheck.allocation.rules import (
@@ -468,7 +469,9 @@ def _arcs_within_reach(
             c: resolve_value(rules.pools[c].factor(rule.area), standards, f"pools.{c}: {rule.area}_m2_per_m2")
             for c in rule.categories
         }
-        gain = np.array([gain_by_category[c] for c in usable.category[pair_resource[chosen]]])
+        # γ of each resource's category (the rule serves only its categories: the others are never chosen)
+        gain_by_resource = pd.Series(usable.category).map(gain_by_category).to_numpy(dtype=float, na_value=np.nan)
+        gain = gain_by_resource[pair_resource[chosen]]
         gives_area = gain > 0
         groups.append(
             _Arcs(
@@ -501,10 +504,13 @@ def _optimal_flows(
     Each resource with an arc is one pool row; each (key, block) with an arc
     is one demand row of ``gap × m² per unit``.
     """
-    demands, arc_demand = np.unique(np.stack([arcs.rule, arcs.block]), axis=1, return_inverse=True)
+    # the (rule, block) pairs, sorted by rule then block, as numbers rule × blocks + block
+    n_blocks = int(arcs.block.max()) + 1
+    pair_keys, arc_demand = distinct_sorted(arcs.rule.astype(np.int64) * n_blocks + arcs.block)
+    demands = np.stack([pair_keys // n_blocks, pair_keys % n_blocks])
     per_unit = np.array([m2_per_unit[r.key] for r in active])
     demand_m2 = np.array([gap_by_key[active[k].key][b] for k, b in demands.T]) * per_unit[demands[0]]
-    pooled, arc_pool = np.unique(arcs.resource, return_inverse=True)
+    pooled, arc_pool = distinct_sorted(arcs.resource)
     flow_m2 = _solve(
         arc_pool.reshape(-1), arc_demand.reshape(-1), arcs.gain, arcs.distance_m, pool_m2[pooled], demand_m2
     )
