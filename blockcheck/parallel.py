@@ -128,6 +128,7 @@ class Forked:
     def result(self) -> Any:
         """The function's return value (waits for the child); its exception is raised here."""
         if self._done is None:
+            release_free_memory()  # what this process freed meanwhile is not held beside the child's memory
             self._process.join()
             gc.unfreeze()
             try:

@@ -1,6 +1,7 @@
 """Shared pieces of the resource rules: value helpers and the shape measures of plots (private module).
 
-Used by :mod:`blockcheck.lists.resource_rules`; the shape measures are public there.
+Used by :mod:`blockcheck.lists.resource_rules` (the shape measures are public there), :mod:`~blockcheck.lists.resources`
+and :mod:`~blockcheck.lists.resource_decisions` (the categories of 图2 and the layer names).
 """
 
 from __future__ import annotations
@@ -15,6 +16,24 @@ import shapely
 
 from blockcheck.errors import InputError
 from blockcheck.inputs.model import input_model
+
+#: Workbook layers.
+RESOURCE_LIST_LAYER = "resource_list"
+RESOURCE_SUMMARY_LAYER = "resource_summary"
+
+#: The categories of 图2 in its order: family, the area column that sizes it in 图2, and its unit there.
+CATEGORIES = {
+    "idle_site": ("land", "land_area_m2", "ha"),
+    "low_quality_space": ("land", "land_area_m2", "ha"),
+    "planned_new_land": ("land", "land_area_m2", "ha"),
+    "retained_land": ("land", "land_area_m2", "ha"),
+    "idle_room": ("building", "floor_area_m2", "m2"),
+    "low_efficiency_building": ("building", "floor_area_m2", "m2"),
+    "roof": ("building", "land_area_m2", "m2"),
+    "expandable_facility": ("building", "land_area_m2", "ha"),
+    "underground": ("building", "floor_area_m2", "m2"),
+    "retained_building": ("building", "floor_area_m2", "m2"),
+}
 
 #: Columns of every rule's result (besides ``geometry``).
 RULE_COLUMNS = (

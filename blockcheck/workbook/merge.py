@@ -3,7 +3,7 @@
 Every list has a stable key (:mod:`blockcheck.lists.ids`), so a re-run keeps
 what analysts did: rows whose ``provenance`` is ``edited`` or ``added`` survive
 and replace the regenerated row with the same key; resource statuses are kept
-(:func:`blockcheck.lists.resources.keep_decisions`); the project history grows.
+(:func:`blockcheck.lists.resource_decisions.keep_decisions`); the project history grows.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import geopandas as gpd
 import pandas as pd
 
 from blockcheck.errors import SchemaError
-from blockcheck.lists.resources import RESOURCE_LIST_LAYER, keep_decisions, resource_summary
+from blockcheck.lists.resource_decisions import keep_decisions
+from blockcheck.lists.resources import RESOURCE_LIST_LAYER, resource_summary
 from blockcheck.lists.schema import EIGHT_LISTS, conform, list_table
 from blockcheck.workbook.history import HISTORY_LAYER, history_rows, record_project_changes
 

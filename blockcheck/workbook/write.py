@@ -29,7 +29,8 @@ import pandas as pd
 from blockcheck import gpkg_inplace, parallel
 from blockcheck.errors import OutputError
 from blockcheck.io import write_gpkg, write_layers
-from blockcheck.lists.resources import DECIDED_ROWS, RESOURCE_LIST_LAYER
+from blockcheck.lists.resource_decisions import DECIDED_ROWS
+from blockcheck.lists.resources import RESOURCE_LIST_LAYER
 from blockcheck.lists.schema import EIGHT_LISTS
 from blockcheck.workbook.edit_marks import mark_analyst_edits
 from blockcheck.workbook.history import HISTORY_LAYER
