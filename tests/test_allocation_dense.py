@@ -29,7 +29,7 @@ def test_hand_checked_values_and_explicit_size():
 
 
 def test_pair_keys_sort_like_unique_of_rows():
-    """The allocation's (rule, block) demands: numbers rule × blocks + block sort as np.unique(axis=1) sorts the pairs."""
+    """The allocation's (rule, block) demands: rule × blocks + block sorts as np.unique(axis=1) sorts the pairs."""
     rng = np.random.default_rng(3)
     rule, block = rng.integers(0, 4, 500), rng.integers(0, 30, 500)
     expected, expected_inverse = np.unique(np.stack([rule, block]), axis=1, return_inverse=True)
