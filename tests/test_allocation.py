@@ -685,3 +685,27 @@ def test_a_maximum_flow_is_recognised_by_its_residual_graph() -> None:
     assert not _is_max_flow(np.array([8.0, 2.0, 5.0 - 1e-3]), pool, demand, ones, pools, gaps)
     # a gain other than 1 is a generalised flow: phase 1 decides
     assert not _is_max_flow(np.array([8.0, 2.0, 5.0]), pool, demand, np.array([1.0, 1.0, 2.0]), pools, gaps)
+
+
+def test_resources_that_give_none_of_the_area_are_no_arcs(line_net, standards, tmp_path) -> None:
+    """A pool giving 0 m² of floor per m² (γ = 0) closes no bed gap: nothing allocated, the whole gap remains."""
+    catalogue = tmp_path / "zero.toml"
+    catalogue.write_text(
+        '[pools.idle_site]\nfield = "land_area_m2"\nfloor_m2_per_m2 = 0.0\n\n'
+        '[[rules]]\nkey = "elderly_care_beds"\nunit = "beds"\narea = "floor"\nm2_per_unit = 40.0\n'
+        'radius_m = 1000.0\ncategories = ["idle_site"]\n',
+        "utf-8",
+    )
+    blocks, points = blocks_at({"A": (0, 0)})
+    res = resources({"id": "S", "x": 100, "land": 1000.0, "category": "idle_site"})
+    allocation, remaining = allocate(
+        gaps_of(blocks, elderly_care_beds=[50.0]),
+        res,
+        blocks,
+        line_net,
+        standards,
+        rules=allocation_rules(catalogue),
+        block_points=points,
+    )
+    assert allocation.empty
+    assert remaining.set_index("provision_key").loc["elderly_care_beds", "remaining_gap"] == pytest.approx(50.0)

@@ -22,8 +22,7 @@ def distinct_sorted(values: np.ndarray, size: int | None = None) -> tuple[np.nda
     values = np.asarray(values)
     if values.size == 0:
         return np.zeros(0, dtype=values.dtype), np.zeros(values.shape, dtype=np.intp)
-    seen = np.zeros(int(values.max()) + 1 if size is None else size, dtype=bool)
-    seen[values.ravel()] = True
+    seen = _seen(values, size)
     position = np.cumsum(seen, dtype=np.intp) - 1
     return np.flatnonzero(seen).astype(values.dtype, copy=False), position[values]
 
@@ -31,8 +30,11 @@ def distinct_sorted(values: np.ndarray, size: int | None = None) -> tuple[np.nda
 def distinct_count(values: np.ndarray) -> int:
     """``numpy.unique(values).size`` for non-negative integers."""
     values = np.asarray(values)
-    if values.size == 0:
-        return 0
-    seen = np.zeros(int(values.max()) + 1, dtype=bool)
+    return int(np.count_nonzero(_seen(values, None))) if values.size else 0
+
+
+def _seen(values: np.ndarray, size: int | None) -> np.ndarray:
+    """Boolean array over ``[0, size)`` (default ``max + 1``), True at each of `values` (not empty)."""
+    seen = np.zeros(int(values.max()) + 1 if size is None else size, dtype=bool)
     seen[values.ravel()] = True
-    return int(np.count_nonzero(seen))
+    return seen

@@ -473,6 +473,8 @@ def _arcs_within_reach(
         gain_by_resource = pd.Series(usable.category).map(gain_by_category).to_numpy(dtype=float, na_value=np.nan)
         gain = gain_by_resource[pair_resource[chosen]]
         gives_area = gain > 0
+        if not gives_area.any():
+            continue
         groups.append(
             _Arcs(
                 resource=pair_resource[chosen][gives_area],
