@@ -555,8 +555,8 @@ def bench_scale(scale: float, args: argparse.Namespace, env: dict, say: Log, sav
     for key, what in COMMANDS:
         if key not in args.commands:
             continue
-        if key == "step1" and (folder / "out_step1").exists():
-            shutil.rmtree(folder / "out_step1")  # step 1 writes into an empty folder, as the first run does
+        if key == "step1":  # step 1 alone reads the city, not the workbook, and writes into an empty folder
+            shutil.rmtree(folder / "out_step1", ignore_errors=True)
         elif key != "run" and not workbook.exists():
             say(f"   (no workbook: {what} skipped)")
             continue
