@@ -85,6 +85,8 @@ STAGES: list[tuple[str, str, str, str]] = [
     # GeoPackage (blockcheck/parallel.py): the parent's stages are the fork and the wait for the result
     ("run", "blockcheck.parallel", "start", "forked parts: fork (resources; Excel)"),
     ("run", "blockcheck.parallel", "Forked.result", "forked parts: wait for the result (resources; Excel)"),
+    # the surveys are read before step 1 and matched while the forked search finishes (before its wait)
+    ("run", "blockcheck.steps.consultation", "read_surveys", "surveys (step 2)"),
     ("run", "blockcheck.steps.consultation", "ask_needs", "surveys (step 2)"),
     ("run", "blockcheck.steps.strategy", "tag_planned_land", "allocation"),
     ("run", "blockcheck.steps.strategy", "allocate", "allocation"),

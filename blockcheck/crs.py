@@ -11,6 +11,7 @@ Rules (issue 2):
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 
@@ -26,6 +27,7 @@ __all__ = [
     "cgcs2000_gk3_epsg",
     "is_metric",
     "lonlat_centre",
+    "lonlat_transformer",
     "parse_crs",
     "require_same_metric_crs",
     "reproject_layers",
@@ -96,6 +98,24 @@ def utm_epsg(lon: float, lat: float) -> int:
     return (32600 if lat >= 0 else 32700) + zone
 
 
+def lonlat_transformer(crs: object, *, inverse: bool = False) -> Transformer:
+    """The transformer from `crs` to longitude/latitude (WGS 84, x = longitude), or back with `inverse`.
+
+    Made once per CRS and kept: making one looks the CRS up in PROJ's database (about 60 ms), and a run
+    asks for the same one per layer.
+    """
+    return _lonlat_transformers(CRS.from_user_input(crs).to_wkt())[int(inverse)]
+
+
+@functools.cache
+def _lonlat_transformers(crs_wkt: str) -> tuple[Transformer, Transformer]:
+    crs = CRS.from_wkt(crs_wkt)
+    return (
+        Transformer.from_crs(crs, "EPSG:4326", always_xy=True),
+        Transformer.from_crs("EPSG:4326", crs, always_xy=True),
+    )
+
+
 def lonlat_centre(layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[float, float]:
     """Longitude/latitude of the centre of the union of the layers' bounds."""
     boxes = []
@@ -105,8 +125,7 @@ def lonlat_centre(layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[float, float]
         bounds = gdf.total_bounds
         if not np.all(np.isfinite(bounds)):
             continue
-        to_ll = Transformer.from_crs(gdf.crs, "EPSG:4326", always_xy=True)
-        xs, ys = to_ll.transform([bounds[0], bounds[2]], [bounds[1], bounds[3]])
+        xs, ys = lonlat_transformer(gdf.crs).transform([bounds[0], bounds[2]], [bounds[1], bounds[3]])
         boxes.append((min(xs), min(ys), max(xs), max(ys)))
     if not boxes:
         msg = "No layer has features with coordinates, so no working CRS can be chosen. Add features, or pass --crs."

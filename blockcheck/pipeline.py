@@ -402,7 +402,7 @@ def _run_locked(
     in order.
     """
     from blockcheck.steps.action import plan_actions  # the steps are imported when a run needs them
-    from blockcheck.steps.consultation import ask_needs, default_survey
+    from blockcheck.steps.consultation import Consultation, ask_needs, default_survey, read_surveys
     from blockcheck.steps.health_check import find_problems
     from blockcheck.steps.strategy import plan_strategies
 
@@ -412,6 +412,19 @@ def _run_locked(
     )
     if not checked.ok:
         raise ValidationError(checked.checked.report)
+    surveys = (  # read before the long part: a survey table that cannot be used stops the run at once
+        read_surveys(
+            demands_path=demands if demands is not None else default_survey(input_path, "demands"),
+            visions_path=visions if visions is not None else default_survey(input_path, "visions"),
+        )
+        if until == "lists"
+        else None
+    )
+
+    def consult(assessment) -> Consultation:  # step 2, while step 1's resource search finishes
+        say(0.9, "demands and visions")
+        return ask_needs(assessment.layers.get("communities"), assessment.health.block_metrics, surveys=surveys)
+
     with_resources = until in ("resources", "lists")
     snapshot = read_snapshot(target) if target is not None else None  # read once: steers step 1, merged at the end
     previous = snapshot.tables.get(RESOURCE_LIST_LAYER) if with_resources and snapshot is not None else None
@@ -433,20 +446,15 @@ def _run_locked(
             progress=lambda f, m: say(0.1 + 0.8 * f, m),
             per_block=per_block,
             distances_ahead=until == "lists",
+            while_searching=consult if surveys is not None else None,
         )
     generated = {PROBLEM_LIST_LAYER: step1.problem_list}
     if with_resources:
         generated[RESOURCE_LIST_LAYER] = step1.resource_list
     step2 = step3 = step4 = None
     if until == "lists":
-        say(0.92, "demands and visions")
         health, layers = step1.assessment.health, step1.assessment.layers
-        step2 = ask_needs(
-            layers.get("communities"),
-            health.block_metrics,
-            demands_path=demands if demands is not None else default_survey(input_path, "demands"),
-            visions_path=visions if visions is not None else default_survey(input_path, "visions"),
-        )
+        step2 = step1.while_searching
         say(0.93, "strategies and policies")
         step3 = plan_strategies(
             layers,

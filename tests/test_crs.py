@@ -179,3 +179,15 @@ def test_web_mercator_is_never_the_working_crs() -> None:
     assert resolve_metric_crs({"blocks": layer}).to_epsg() == 4548
     with pytest.raises(CRSError, match="Web Mercator"):
         resolve_metric_crs({"blocks": layer}, crs="EPSG:3857")
+
+
+def test_the_lonlat_transformer_is_made_once_per_crs_and_goes_both_ways() -> None:
+    # CGCS2000 / 3-degree GK CM 117E (scale 1 on it): x = 500,000 m (false easting) is 117°E, and y the
+    # meridian arc of GRS 80 from the equator, 4,429,529 m to 40°N
+    there = bcrs.lonlat_transformer("EPSG:4548")
+    assert bcrs.lonlat_transformer(CRS.from_epsg(4548)) is there  # the same CRS, however given: made once
+    lon, lat = there.transform(500_000.0, 4_429_529.0)
+    assert lon == pytest.approx(117.0, abs=1e-9) and lat == pytest.approx(40.0, abs=1e-5)
+    x, y = bcrs.lonlat_transformer("EPSG:4548", inverse=True).transform(lon, lat)
+    assert (x, y) == (pytest.approx(500_000.0, abs=1e-6), pytest.approx(4_429_529.0, abs=1e-6))
+    assert bcrs.lonlat_transformer("EPSG:32650") is not there

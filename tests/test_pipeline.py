@@ -25,3 +25,19 @@ def test_a_failed_run_keeps_a_folder_that_was_there(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
         run(tmp_path / "missing.gpkg", out)
     assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_a_survey_the_run_cannot_use_stops_it_before_step_1(tmp_path: Path, monkeypatch) -> None:
+    import blockcheck.steps.health_check as step1
+
+    def started(*args, **kwargs):
+        raise AssertionError("step 1 started before the surveys were read")
+
+    monkeypatch.setattr(step1, "find_problems", started)
+    survey = tmp_path / "demand_survey.csv"
+    survey.write_text("名称,数量\n甲,1\n", encoding="utf-8")  # not the headers of 图3
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample_blocks" / "sample_district.gpkg"
+    with pytest.raises(InputError, match="社区") as raised:
+        run(sample, tmp_path / "out", demands=survey)
+    assert "demand_survey.csv" in str(raised.value)
+    assert not (tmp_path / "out").exists()  # nothing written

@@ -99,3 +99,39 @@ def test_the_steps_give_what_the_run_writes(steps: dict, tmp_path: Path) -> None
     for name, frame in pairs.items():
         written = result.lists[name].drop(columns="geometry", errors="ignore").reset_index(drop=True)
         pd.testing.assert_frame_equal(written, frame.drop(columns="geometry", errors="ignore").reset_index(drop=True))
+
+
+def test_step_2_runs_while_the_resource_search_works_and_a_failure_stops_the_search(monkeypatch) -> None:
+    from blockcheck import parallel
+
+    checked = check_input(SAMPLE)
+    layers, standards = checked.checked.layers, checked.standards
+    seen = []
+
+    def consult(assessment):
+        seen.append(len(assessment.health.block_metrics))
+        return ask_needs(
+            assessment.layers.get("communities"),
+            assessment.health.block_metrics,
+            demands_path=default_survey(SAMPLE, "demands"),
+        )
+
+    step1 = find_problems(layers, standards, as_of_year=2026, while_searching=consult)
+    assert seen == [len(layers["blocks"])]
+    assert len(step1.while_searching.demand_list) > 0 and len(step1.resource_list) > 0
+
+    cancelled = []
+    cancel = parallel.Forked.cancel
+
+    def recorded(self) -> None:
+        cancelled.append(self.forked)
+        cancel(self)
+
+    monkeypatch.setattr(parallel.Forked, "cancel", recorded)
+
+    def fail(assessment):
+        raise ValueError("a survey that cannot be matched")
+
+    with pytest.raises(ValueError, match="cannot be matched"):
+        find_problems(layers, standards, as_of_year=2026, while_searching=fail)
+    assert cancelled == [parallel.fork_available()]  # the search (forked where it can be) was stopped

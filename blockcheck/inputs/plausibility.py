@@ -18,8 +18,9 @@ import re
 
 import geopandas as gpd
 import numpy as np
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
+from blockcheck.crs import lonlat_transformer
 from blockcheck.inputs.report import ERROR, ValidationReport
 
 __all__ = ["FAR_KM", "check_places"]
@@ -39,7 +40,7 @@ def _lonlat(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     if crs.is_geographic and crs.equals(CRS.from_epsg(4326), ignore_axis_order=True):
         return x, y
     with np.errstate(all="ignore"):
-        lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y, errcheck=False)
+        lon, lat = lonlat_transformer(crs).transform(x, y, errcheck=False)
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     bad = ~np.isfinite(lon) | ~np.isfinite(lat)
     lon[bad], lat[bad] = np.nan, np.nan

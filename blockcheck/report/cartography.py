@@ -12,7 +12,6 @@ from __future__ import annotations
 from blockcheck.report import _mpl  # noqa: F401  (first: quiet matplotlib import)
 
 # isort: split
-import functools
 import math
 from dataclasses import dataclass
 
@@ -21,9 +20,10 @@ from matplotlib.lines import Line2D
 from matplotlib.offsetbox import AnchoredOffsetbox, AuxTransformBox, DrawingArea, TextArea, VPacker
 from matplotlib.patches import Patch, Polygon, Rectangle
 from matplotlib.text import Text
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from blockcheck import __version__
+from blockcheck.crs import lonlat_transformer
 from blockcheck.report.settings import settings, text
 
 __all__ = [
@@ -127,21 +127,12 @@ def add_scale_bar(ax, *, lang: str = "zh", loc: str = "lower left") -> AnchoredO
     return box
 
 
-@functools.cache
-def _transformers(crs_wkt: str) -> tuple[Transformer, Transformer]:
-    crs = CRS.from_wkt(crs_wkt)
-    return (
-        Transformer.from_crs(crs, "EPSG:4326", always_xy=True),
-        Transformer.from_crs("EPSG:4326", crs, always_xy=True),
-    )
-
-
 def true_north_angle(ax, crs: CRS) -> float:
     """Degrees (clockwise from the map's up) of true north at the map centre."""
     x = float(np.mean(ax.get_xlim()))
     y = float(np.mean(ax.get_ylim()))
     try:
-        to_ll, from_ll = _transformers(CRS.from_user_input(crs).to_wkt())
+        to_ll, from_ll = lonlat_transformer(crs), lonlat_transformer(crs, inverse=True)
         lon, lat = to_ll.transform(x, y)
         x2, y2 = from_ll.transform(lon, lat + 0.01)
     except Exception:  # noqa: BLE001 - a CRS pyproj cannot invert: draw grid north

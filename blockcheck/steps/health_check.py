@@ -494,6 +494,7 @@ class HealthCheckStep:
     resource_list: gpd.GeoDataFrame | None  # None when the run stops after the problems
     resource_members: pd.DataFrame | None = None  # the features behind the per-block rows (resource_members)
     resource_distances: KnownDistances | None = None  # the allocation's walks, found with the resources
+    while_searching: object = None  # what find_problems(while_searching=…) returned
 
 
 def find_problems(
@@ -508,6 +509,7 @@ def find_problems(
     progress: Progress | None = None,
     per_block: Callable[..., pd.DataFrame] | None = None,
     distances_ahead: bool = False,
+    while_searching: Callable[[Assessment], object] | None = None,
 ) -> HealthCheckStep:
     """Step 1: the health check, the problem list and (unless `resources` is False) the resource list.
 
@@ -529,6 +531,10 @@ def find_problems(
         When the resource search runs in a second process (:mod:`blockcheck.parallel`), let it also walk
         the allocation's resource–block pairs (:func:`blockcheck.allocation.ahead.distances_ahead`);
         ``resource_distances`` of the result holds them.
+    while_searching
+        Work of the caller's that needs the assessment but not the resources (a run's step 2): called
+        once the problems are found, while the search's process still works, so neither core waits.
+        Its value is ``while_searching`` of the result.
 
     Returns
     -------
@@ -550,18 +556,19 @@ def find_problems(
             per_block=per_block,
             capacities=capacities,
         )
+        health = assessment.health
+        # a tiled run's per-block step builds the blocks' rows tile by tile too (blockcheck.tiles.problems)
+        problems = getattr(per_block, "problem_list", build_problem_list)(
+            health.block_metrics.drop(columns="geometry"),
+            health.area_metrics,
+            standards,
+            metric_status=assessment.metric_status,
+        )
+        beside = while_searching(assessment) if while_searching is not None else None
     except BaseException:
         if searching is not None:
             searching.cancel()
         raise
-    health = assessment.health
-    # a tiled run's per-block step builds the blocks' rows tile by tile too (blockcheck.tiles.problems)
-    problems = getattr(per_block, "problem_list", build_problem_list)(
-        health.block_metrics.drop(columns="geometry"),
-        health.area_metrics,
-        standards,
-        metric_status=assessment.metric_status,
-    )
     found = distances = None
     if searching is not None:
         found, distances = searching.result()
@@ -575,6 +582,7 @@ def find_problems(
         resource_list=None if found is None else found.resource_list,
         resource_members=None if found is None else found.members,
         resource_distances=distances,
+        while_searching=beside,
     )
 
 
