@@ -34,6 +34,13 @@ so one free core is the least for numbers that can be compared). The CPU time
 other processes took during each command (and the time the hypervisor stole) is
 recorded, so a number measured on a busy machine shows it.
 
+Before the first command the machine's free memory (``--prefault-gb``, default
+all but 2 GiB of what is available) is touched once, in a child process that then
+frees it: a virtual machine's hypervisor backs guest memory on first touch, which
+on a freshly started VM made the first scale-4 run pay for it (2026-12-03:
+touching 18 GiB took 37.3 s the first time, 4.8–6.9 s after). The times of two
+passes are recorded.
+
 Usage (see README.md)::
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_run.py --scales 0.25,1,4 --update-results
@@ -471,6 +478,34 @@ def _mb(path: Path) -> float | None:
     return path.stat().st_size / 1e6 if path.exists() else None
 
 
+#: Touch one float per 4 KiB page of `argv[1]` GiB, twice; print the seconds of each pass (a JSON list).
+_PREFAULT = (
+    "import json, sys, time\n"
+    "import numpy as np\n"
+    "seconds = []\n"
+    "for _ in range(2):\n"
+    "    t = time.perf_counter()\n"
+    "    a = np.empty(int(float(sys.argv[1]) * 2**30) // 8)\n"
+    "    a[::512] = 1.0\n"
+    "    del a\n"
+    "    seconds.append(time.perf_counter() - t)\n"
+    "print(json.dumps(seconds))\n"
+)
+
+
+def prefault_memory(gib: float, say: Log) -> dict:
+    """Touch `gib` GiB of memory in a child process (then freed): the seconds of a first and a second pass."""
+    if gib <= 0:
+        return {}
+    done = subprocess.run([sys.executable, "-c", _PREFAULT, str(gib)], capture_output=True, text=True, check=False)
+    if done.returncode:
+        say(f"== memory not pre-faulted ({gib:.1f} GiB): {done.stderr.strip().splitlines()[-1:]}")
+        return {"gib": gib, "error": done.stderr.strip()[-300:]}
+    first, second = json.loads(done.stdout)
+    say(f"== memory pre-faulted: {gib:.1f} GiB touched in {first:.1f} s, again in {second:.1f} s")
+    return {"gib": gib, "first_s": first, "second_s": second}
+
+
 def machine_info(code: Path) -> dict:
     """Machine, date, commit and versions for the setup table."""
     lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
@@ -725,6 +760,8 @@ def parent_main(args: argparse.Namespace) -> int:
         info["code_note"] = args.code_note
     say(f"bench_run — {info['date_utc']}, {info['cpu']}, {info['cores']} cores, {info['ram_gb']:.1f} GB RAM")
     say(f"commit {info['commit']}, code {info['code']}; {info['versions']}")
+    gib = args.prefault_gb if args.prefault_gb is not None else psutil.virtual_memory().available / 2**30 - 2
+    info["prefault"] = prefault_memory(min(gib, args.max_gb), say)
     data: dict = {"kind": "bench_run", "info": info, "scales": [], "notes": []}
     if args.add and args.json and args.json.exists():  # keep the scales measured earlier, replace those measured now
         earlier = json.loads(args.json.read_text())
@@ -834,6 +871,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--max-cpu-wait-s", type=float, default=600.0, help="go ahead after waiting this long for CPU (per command)"
+    )
+    parser.add_argument(
+        "--prefault-gb",
+        type=float,
+        default=None,
+        help="GiB of memory to touch once before the commands (default: available − 2; 0: none)",
     )
     parser.add_argument("--reuse-city", action="store_true", help="keep an existing city of the same scale in --work")
     parser.add_argument("--keep", action="store_true", help="keep the maps, atlas and report files")

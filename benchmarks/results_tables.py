@@ -110,6 +110,17 @@ def _peak(cmd: dict) -> float:
     return cmd.get("maxrss_gb") or cmd["polled_peak_gb"]
 
 
+def _prefault_text(info: dict) -> str:
+    """What bench_run's pre-faulting of the memory took (a VM's first touch of memory is slow)."""
+    runs = [info.get("prefault") or {}, (info.get("added") or {}).get("prefault") or {}]
+    parts = [
+        f"{r['gib']:.1f} GiB touched before the commands in {r['first_s']:.1f} s, again in {r['second_s']:.1f} s"
+        for r in runs
+        if "first_s" in r
+    ]
+    return "; then ".join(parts) if parts else "not pre-faulted before the commands"
+
+
 def setup_table(data: dict) -> str:
     """Machine, date, commit, load and versions."""
     info = data["info"]
@@ -137,6 +148,7 @@ def setup_table(data: dict) -> str:
                 else f"none over 2 GB before the commands (waited {waited:.0f} s in all for a quiet CPU)"
             ),
         ),
+        ("memory", _prefault_text(info)),
         ("commit", f"`{info['commit']}`" + (f" — {info['code_note']}" if info.get("code_note") else "")),
         ("code measured", f"`{info['code']}`"),
         ("versions", versions),
