@@ -402,7 +402,7 @@ def _run_locked(
     in order.
     """
     from blockcheck.steps.action import plan_actions  # the steps are imported when a run needs them
-    from blockcheck.steps.consultation import Consultation, ask_needs, default_survey, read_surveys
+    from blockcheck.steps.consultation import ask_needs, default_survey, read_surveys
     from blockcheck.steps.health_check import find_problems
     from blockcheck.steps.strategy import plan_strategies
 
@@ -420,10 +420,6 @@ def _run_locked(
         if until == "lists"
         else None
     )
-
-    def consult(assessment) -> Consultation:  # step 2, while step 1's resource search finishes
-        say(0.9, "demands and visions")
-        return ask_needs(assessment.layers.get("communities"), assessment.health.block_metrics, surveys=surveys)
 
     with_resources = until in ("resources", "lists")
     snapshot = read_snapshot(target) if target is not None else None  # read once: steers step 1, merged at the end
@@ -446,7 +442,15 @@ def _run_locked(
             progress=lambda f, m: say(0.1 + 0.8 * f, m),
             per_block=per_block,
             distances_ahead=until == "lists",
-            while_searching=consult if surveys is not None else None,
+            # step 2: the surveys are matched to the blocks while the forked resource search finishes
+            while_searching=None
+            if surveys is None
+            else lambda assessment: ask_needs(
+                assessment.layers.get("communities"),
+                assessment.health.block_metrics,
+                surveys=surveys,
+                progress=lambda f, m: say(0.9 + 0.02 * f, m),
+            ),
         )
     generated = {PROBLEM_LIST_LAYER: step1.problem_list}
     if with_resources:

@@ -41,3 +41,14 @@ def test_a_survey_the_run_cannot_use_stops_it_before_step_1(tmp_path: Path, monk
         run(sample, tmp_path / "out", demands=survey)
     assert "demand_survey.csv" in str(raised.value)
     assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_a_run_tells_its_steps_in_order_with_step_2_beside_the_end_of_step_1(tmp_path: Path) -> None:
+    said = []
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample_blocks" / "sample_district.gpkg"
+    run(sample, tmp_path / "out", progress=lambda fraction, message: said.append((fraction, message)))
+    messages = [m for _, m in said]
+    order = ["health check finished", "demands and visions", "strategies and policies", "writing the workbook"]
+    assert [messages.index(m) for m in order] == sorted(messages.index(m) for m in order)
+    at = {m: f for f, m in said}
+    assert at["health check finished"] <= at["demands and visions"] == 0.9 < at["strategies and policies"]

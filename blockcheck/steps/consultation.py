@@ -11,6 +11,7 @@ use stops the run before the long part) and matches them once the blocks are kno
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +111,7 @@ def ask_needs(
     demands_path: str | os.PathLike | None = None,
     visions_path: str | os.PathLike | None = None,
     surveys: SurveyTables | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> Consultation:
     """Step 2: the demand and vision lists from the surveys (an empty list, and a warning, for a survey not given).
 
@@ -123,12 +125,16 @@ def ask_needs(
         The survey tables (CSV or XLSX); None: that list is empty.
     surveys
         The tables as :func:`read_surveys` read them, in place of the two paths.
+    progress
+        Callback ``(fraction, message)``, told when the step starts.
 
     Returns
     -------
     Consultation
         Both lists conform to their schema (``data/lists.toml``).
     """
+    if progress is not None:
+        progress(0.0, "demands and visions")
     if surveys is None:
         surveys = read_surveys(demands_path=demands_path, visions_path=visions_path)
     warnings: list[str] = []
