@@ -133,8 +133,8 @@ def ask_needs(
     Consultation
         Both lists conform to their schema (``data/lists.toml``).
     """
-    if progress is not None:
-        progress(0.0, "demands and visions")
+    say = progress or (lambda fraction, message: None)
+    say(0.0, "demands and visions")
     if surveys is None:
         surveys = read_surveys(demands_path=demands_path, visions_path=visions_path)
     warnings: list[str] = []
