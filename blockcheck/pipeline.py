@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,7 @@ from blockcheck.lists.data_gaps import DATA_GAPS_LAYER, METRIC_STATUS_LAYER
 from blockcheck.lists.resources import RESOURCE_LIST_LAYER, RESOURCE_MEMBERS_LAYER, RESOURCE_SUMMARY_LAYER
 from blockcheck.network import EntryRule
 from blockcheck.outputs import MARK, guard_output
+from blockcheck.progress import Progress, reporter
 from blockcheck.standards import PROFILES, Standards, load_standards, standards_table
 from blockcheck.workbook.history import HISTORY_LAYER
 from blockcheck.workbook.lock import lock_path, workbook_lock
@@ -49,8 +50,6 @@ __all__ = [
     "run",
     "write_checked_input",
 ]
-
-Progress = Callable[[float, str], None]
 
 #: Output tables written with every result (and META_LAYER, blockcheck_meta).
 STANDARDS_LAYER = "standards_used"
@@ -106,7 +105,7 @@ def check_input(
         For unusable standards or mapping files and unreadable inputs; data
         problems are collected in ``result.checked.report`` instead.
     """
-    say = progress or (lambda fraction, message: None)
+    say = reporter(progress)
     say(0.0, "loading standards and mapping")
     used_standards = load_run_standards(standards)
     used_mapping = load_mapping(mapping)
@@ -406,7 +405,7 @@ def _run_locked(
     from blockcheck.steps.health_check import find_problems
     from blockcheck.steps.strategy import plan_strategies
 
-    say = progress or (lambda fraction, message: None)
+    say = reporter(progress)
     checked = check_input(
         input_path, mapping=mapping, standards=standards, crs=crs, repair=repair, progress=lambda f, m: say(0.1 * f, m)
     )

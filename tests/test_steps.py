@@ -135,3 +135,19 @@ def test_step_2_runs_while_the_resource_search_works_and_a_failure_stops_the_sea
     with pytest.raises(ValueError, match="cannot be matched"):
         find_problems(layers, standards, as_of_year=2026, while_searching=fail)
     assert cancelled == [parallel.fork_available()]  # the search (forked where it can be) was stopped
+
+
+def test_step_2_refuses_tables_already_read_together_with_a_path() -> None:
+    from blockcheck.errors import InputError
+    from blockcheck.steps.consultation import read_surveys
+
+    demands = default_survey(SAMPLE, "demands")
+    surveys = read_surveys(demands_path=demands)
+    blocks = check_input(SAMPLE).checked.layers["blocks"]
+    with pytest.raises(InputError, match=r"surveys= .* and visions_path were given.*read_surveys"):
+        ask_needs(None, blocks, surveys=surveys, visions_path=default_survey(SAMPLE, "visions"))
+    # the tables as read, alone, are used: the demand list is the one the path gives
+    from_tables = ask_needs(None, blocks, surveys=surveys).demand_list
+    from_path = ask_needs(None, blocks, demands_path=demands).demand_list
+    assert len(from_tables) > 0
+    pd.testing.assert_frame_equal(from_tables, from_path)

@@ -38,6 +38,7 @@ from blockcheck.inputs.osm_roads import ENTRANCE_TAGS, GRADE_TAGS, entrance_poin
 from blockcheck.inputs.osm_roads import tag_column as _col
 from blockcheck.inputs.osm_roads import tag_number as _number
 from blockcheck.io import write_gpkg
+from blockcheck.progress import Progress, reporter
 
 __all__ = [
     "OSM_LAYERS",
@@ -53,9 +54,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: Progress callback: fraction done (0–1) and a short message.
-Progress = Callable[[float, str], None]
 
 #: GDAL OSM driver layers read by the importer.
 OSM_LAYERS = ("points", "lines", "multipolygons")
@@ -432,7 +430,7 @@ def import_osm(
     OSMImportError
         If the file is missing, is not OSM, or has no usable features in its box.
     """
-    say = progress or (lambda fraction, message: None)
+    say = reporter(progress)
     rules = osm_tags()
     say(0.0, "reading OSM")
     sources = read_osm(osm_path, keys=_needed_keys(rules))

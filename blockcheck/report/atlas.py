@@ -22,7 +22,6 @@ from blockcheck.report import _mpl  # noqa: F401  (first: quiet matplotlib impor
 # isort: split
 import math
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib as mpl
@@ -35,6 +34,7 @@ from matplotlib.figure import Figure
 from blockcheck import __version__
 from blockcheck.lists.schema import list_table
 from blockcheck.outputs import guard_output
+from blockcheck.progress import Progress, reporter
 from blockcheck.report import cartography as carto
 from blockcheck.report.features import draw_projects, draw_resources, project_handles, resource_handles
 from blockcheck.report.fonts import glyph_guard
@@ -50,7 +50,6 @@ __all__ = ["FIXED_PAGES", "export_atlas", "render_block_page"]
 #: Pages before the block pages: cover and district overview.
 FIXED_PAGES = 2
 
-Progress = Callable[[float, str], None]
 _MAP_RECT = (0.06, 0.40, 0.60, 0.495)
 _SIDE_X = 0.69
 _TABLE_TOP, _ROW_H = 0.345, 0.0335
@@ -357,7 +356,7 @@ def export_atlas(
     wb, lang = as_workbook(workbook), check_lang(lang)
     out.parent.mkdir(parents=True, exist_ok=True)
     ids = blocks if blocks is not None else wb.block_ids()
-    say = progress or (lambda fraction, message: None)
+    say = reporter(progress)
     meta = {"Title": text(lang, "atlas_title"), "Creator": f"blockcheck {__version__}", "CreationDate": None}
     with glyph_guard(), PdfPages(out, metadata=meta) as pdf:
         pdf.savefig(_cover(wb, lang))

@@ -11,7 +11,6 @@ use stops the run before the long part) and matches them once the blocks are kno
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +18,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from blockcheck.errors import InputError
 from blockcheck.lists.demands import build_demand_list, empty_demand_list
 from blockcheck.lists.visions import build_vision_list, empty_vision_list
+from blockcheck.progress import Progress, reporter
 from blockcheck.surveys import community_blocks, match_communities, read_demand_survey, read_vision_survey
 
 __all__ = [
@@ -111,7 +112,7 @@ def ask_needs(
     demands_path: str | os.PathLike | None = None,
     visions_path: str | os.PathLike | None = None,
     surveys: SurveyTables | None = None,
-    progress: Callable[[float, str], None] | None = None,
+    progress: Progress | None = None,
 ) -> Consultation:
     """Step 2: the demand and vision lists from the surveys (an empty list, and a warning, for a survey not given).
 
@@ -132,8 +133,21 @@ def ask_needs(
     -------
     Consultation
         Both lists conform to their schema (``data/lists.toml``).
+
+    Raises
+    ------
+    InputError
+        `surveys` given together with a path: which tables to use would be a guess.
     """
-    say = progress or (lambda fraction, message: None)
+    if surveys is not None and (demands_path is not None or visions_path is not None):
+        paths = {"demands_path": demands_path, "visions_path": visions_path}
+        given = ", ".join(name for name, path in paths.items() if path is not None)
+        msg = (
+            f"ask_needs: both surveys= (tables already read) and {given} were given. Pass the paths to "
+            "read_surveys(...) and only its result as surveys=, or pass only the paths."
+        )
+        raise InputError(msg)
+    say = reporter(progress)
     say(0.0, "demands and visions")
     if surveys is None:
         surveys = read_surveys(demands_path=demands_path, visions_path=visions_path)

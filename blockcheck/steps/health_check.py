@@ -58,6 +58,7 @@ from blockcheck.network import (
     feature_entries,
     snap_points,
 )
+from blockcheck.progress import Progress, reporter
 from blockcheck.standards import Standards
 from blockcheck.steps.walk_notes import ENTRY_COLUMNS, entry_table, fragments_moved
 
@@ -75,9 +76,6 @@ __all__ = [
     "metrics_for",
     "parking_rate_key",
 ]
-
-#: block_id of the whole-area row.
-Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -308,7 +306,7 @@ def health_check(
     -------
     HealthCheck
     """
-    say = progress or (lambda fraction, message: None)
+    say = reporter(progress)
     blocks = layers["blocks"].set_index("block_id", drop=False)
     blocks.index.name = "block_id"
     say(0.05, "population")

@@ -37,6 +37,7 @@ import shapely
 from blockcheck.errors import BlockcheckError
 from blockcheck.metrics.accessibility import PARK_ACCESS_SPACING_M
 from blockcheck.network import WalkNetwork, snap_points
+from blockcheck.progress import Progress, silent
 from blockcheck.standards import Standards
 from blockcheck.tiles.network import subnetwork
 from blockcheck.tiles.partition import (
@@ -166,7 +167,7 @@ def tile_block_metrics(tile: dict) -> dict:
         )
     metrics = None
     if not shortfall:
-        metrics = metrics_for(blocks, layers, residents, network, standards, lambda fraction, message: None)
+        metrics = metrics_for(blocks, layers, residents, network, standards, silent)
         metrics = metrics.loc[list(tile["core"])]
     return {"metrics": metrics, "shortfall_m": shortfall, "peak_rss_gb": _peak_rss_gb()}
 
@@ -198,7 +199,7 @@ class TiledBlockMetrics:
         residents: gpd.GeoDataFrame,
         network: WalkNetwork | None,
         standards: Standards,
-        say: Callable[[float, str], None],
+        say: Progress,
     ) -> pd.DataFrame:
         n = self._n_tiles(layers)
         tile = tile_of_blocks(blocks, n)
