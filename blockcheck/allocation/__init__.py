@@ -14,8 +14,9 @@ resource's area converts into the key's unit (through the standards'
 ``conversion.*`` values) and which walking radius (``radius_m.*``) limits the
 distance from resource to block.
 
-The optimisation is a linear programme solved exactly (HiGHS simplex via
-:func:`scipy.optimize.linprog`), see :func:`allocate`.
+The optimisation is a linear programme solved exactly (HiGHS simplex, the build
+SciPy ships, as :func:`scipy.optimize.linprog` calls it: :mod:`~blockcheck.allocation.highs`),
+see :func:`allocate`.
 
 The package holds :mod:`~blockcheck.allocation.rules` (the catalogue),
 :mod:`~blockcheck.allocation.inputs` (input checks, resource points, pool

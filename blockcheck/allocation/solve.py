@@ -16,12 +16,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, csr_matrix, vstack
 from scipy.sparse.csgraph import breadth_first_order
 
 from blockcheck.allocation.dense import distinct_sorted
 from blockcheck.allocation.distances import KnownDistances, pair_distances_m
+from blockcheck.allocation.highs import solve_min
 from blockcheck.allocation.inputs import check_allocation_inputs, column_or_none, pool_area_m2, representative_points
 from blockcheck.allocation.rules import (
     USABLE_STATUSES,
@@ -115,7 +115,7 @@ def _solve(
     big_m = _BIG_M_FACTOR * (float(distance_m.max()) + 1.0)
 
     def weighted_lp(m: float):
-        return linprog((distance_m - m) * gain, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+        return solve_min((distance_m - m) * gain, a_ub, b_ub)
 
     weighted = weighted_lp(big_m) if _BIG_M_TRIES else None
     if (
@@ -125,7 +125,7 @@ def _solve(
     ):
         # Z* needs no phase 1: this is the x the comparison with phase 1 below would accept
         return np.clip(weighted.x, 0.0, None) if gain @ weighted.x > 0 else np.zeros(n)
-    first = linprog(-gain, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    first = solve_min(-gain, a_ub, b_ub)
     if first.status != 0:
         raise AllocationError(f"The allocation optimisation failed in phase 1 (max gap closed): {first.message}")
     closed = -first.fun
@@ -139,13 +139,7 @@ def _solve(
             return np.clip(weighted.x, 0.0, None)
     bounded = vstack([a_ub, coo_matrix(-gain[None, :])]).tocsr()
     for slack in _PHASE2_SLACK:
-        second = linprog(
-            distance_m * gain,
-            A_ub=bounded,
-            b_ub=np.append(b_ub, -closed * (1 - slack)),
-            bounds=(0, None),
-            method="highs",
-        )
+        second = solve_min(distance_m * gain, bounded, np.append(b_ub, -closed * (1 - slack)))
         if second.status == 0:
             return np.clip(second.x, 0.0, None)
     raise AllocationError(f"The allocation optimisation failed in phase 2 (min walking distance): {second.message}")
@@ -307,7 +301,8 @@ def allocate(
     resource (capacity ``A_r``) → (block, key) (cost ``d``) → sink (capacity
     ``G·m``) gives when all ``γ = 1``; the LP also handles ``γ ≠ 1`` (a
     generalised flow) and non-integer areas, exactly. ``amount_a = γ_a x_a /
-    m_k``. Both phases are solved with HiGHS (:func:`scipy.optimize.linprog`);
+    m_k``. Both phases are solved with HiGHS as :func:`scipy.optimize.linprog`
+    solves them (:func:`blockcheck.allocation.highs.solve_min`);
     an optimum need not be unique, and the solver picks one vertex
     deterministically. Assigned areas are rounded to 1 mm² (solver noise).
 
