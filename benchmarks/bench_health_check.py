@@ -20,6 +20,7 @@ import argparse
 import functools
 import gc
 import importlib
+import importlib.util
 import json
 import os
 import platform
@@ -353,6 +354,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, help="write all figures here")
     args = parser.parse_args(argv)
+    if not (args.no_pandana or args.health_check_only) and importlib.util.find_spec("pandana") is None:
+        say(  # said before the minutes of work that would end in an ImportError
+            "pandana is not installed, and the benchmark compares the walking distances with it. Install it "
+            "(`.venv/bin/pip install pandana`, benchmark only) or put it on PYTHONPATH, or pass --no-pandana."
+        )
+        return 2
     measure.METER = Meter()
     t_start = time.perf_counter()
     info = {

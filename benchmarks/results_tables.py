@@ -67,7 +67,8 @@ def comparisons(data: dict) -> str:
 def targets(data: dict) -> str:
     lines = ["| target | measured | |", "| --- | --- | --- |"]
     for t in data.get("targets", []):
-        lines.append(f"| {t['target'].strip()} | {t['measured']} | {'met' if t['met'] else '**not met**'} |")
+        measured = t["measured"].replace("|", "\\|")  # a cell's own bars (|Δ|) must not end it
+        lines.append(f"| {t['target'].strip()} | {measured} | {'met' if t['met'] else '**not met**'} |")
     return "\n".join(lines)
 
 
