@@ -144,6 +144,30 @@ COMMANDS = (
     ("step1", "blockcheck run --until health (step 1 alone, as a user runs it)"),
 )
 OTHER = "other (imports inside the run, run tables, schema conform, summary, ...)"
+#: The commands the targets time: measured --repeats times, the median counts.
+REPEATED = ("run", "rerun", "step1")
+
+
+def _plan(commands: list[str], repeats: int) -> list[tuple[str, str, int]]:
+    """(key, what, turn) in the order measured: run and re-run alternate `repeats` times, the exports once (on the
+    last re-run's workbook), step 1 alone `repeats` times."""
+    wanted = [(k, w) for k, w in COMMANDS if k in commands]
+    pairs = [(k, w, t) for t in range(repeats) for k, w in wanted if k in ("run", "rerun")]
+    once = [(k, w, 0) for k, w in wanted if k not in REPEATED]
+    step1 = [(k, w, t) for t in range(repeats) for k, w in wanted if k == "step1"]
+    return pairs + once + step1
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """The measurement of median wall time (of an even number, the slower middle one); failures count as slowest."""
+    ranked = sorted(runs, key=lambda r: (bool(r.get("returncode")), r.get("wall_s", float("inf"))))
+    return ranked[len(ranked) // 2]
+
+
+def _brief(run: dict) -> dict:
+    """What the targets table quotes of each measurement."""
+    keys = ("wall_s", "command_s", "maxrss_gb", "returncode", "others_cores", "steal_cores")
+    return {k: run.get(k) for k in keys}
 
 
 def stage_order(command: str) -> list[str]:
@@ -367,15 +391,16 @@ def bench_scale(scale: float, args: argparse.Namespace, env: dict, say: Log, sav
         "report": ["report", str(workbook), "--out", str(out / "report.pdf")],
         "step1": ["run", str(city), "--out", str(folder / "out_step1"), "--until", "health", "--quiet"],
     }
-    for key, what in COMMANDS:
-        if key not in args.commands:
-            continue
+    runs: dict[str, list[dict]] = {}
+    for key, what, turn in _plan(args.commands, args.repeats):
         if key == "step1":  # step 1 alone reads the city, not the workbook, and writes into an empty folder
             shutil.rmtree(folder / "out_step1", ignore_errors=True)
+        elif key == "run" and turn:  # every run writes into an empty folder
+            shutil.rmtree(out, ignore_errors=True)
         elif key != "run" and not workbook.exists():
             say(f"   (no workbook: {what} skipped)")
             continue
-        say(f"== scale {scale:g}: {what}")
+        say(f"== scale {scale:g}: {what}" + (f" (measurement {turn + 1} of {args.repeats})" if key in REPEATED else ""))
         child_json = folder / f"child_{key}.json"
         child_json.unlink(missing_ok=True)
         got = child(
@@ -384,7 +409,10 @@ def bench_scale(scale: float, args: argparse.Namespace, env: dict, say: Log, sav
         )
         if child_json.exists():
             got.update(json.loads(child_json.read_text()))
-        result["commands"][key] = got
+        runs.setdefault(key, []).append(got)
+        result["commands"][key] = _median_run(runs[key])
+        if key in REPEATED:
+            result.setdefault("repeats", {})[key] = [_brief(r) for r in runs[key]]
         _say_command(key, got, say)
         save(result)
         if key in ("run", "rerun") and workbook.exists():
@@ -454,21 +482,34 @@ def targets(scales: list[dict]) -> list[dict]:
         got = by.get(scale, {}).get("commands", {}).get(key)
         return got if got and not got.get("returncode") else None
 
+    def each(scale: float, key: str, field: str, unit: str) -> str:
+        """' (median of 3: a, b, c s)' — every measurement, in the order taken (nothing for a single one)."""
+        got = [r for r in by.get(scale, {}).get("repeats", {}).get(key, []) if not r.get("returncode")]
+        if len(got) < 2:
+            return ""
+        return (
+            f" (median of {len(got)}: "
+            + ", ".join(f"{r[field]:.{2 if unit == 'GB' else 1}f}" for r in got)
+            + f" {unit})"
+        )
+
     for key, what in (("run", "whole run"), ("rerun", "re-run into the same folder")):
         got = cmd(1.0, key)
         if got:
             out.append(
                 {
                     "target": f"{what} ≤ 60 s at scale 1",
-                    "measured": f"{got['wall_s']:.1f} s",
+                    "measured": f"{got['wall_s']:.1f} s" + each(1.0, key, "wall_s", "s"),
                     "met": got["wall_s"] <= 60,
                 }
             )
+            peaks = [r["maxrss_gb"] for r in by[1.0].get("repeats", {}).get(key, []) if r.get("maxrss_gb")]
+            peak = max(peaks or [got["maxrss_gb"]])  # memory: the highest of the measurements, not the median
             out.append(
                 {
                     "target": f"{what} ≤ 4 GB peak RSS at scale 1",
-                    "measured": f"{got['maxrss_gb']:.2f} GB",
-                    "met": got["maxrss_gb"] <= 4,
+                    "measured": f"{peak:.2f} GB" + (f" (the highest of {len(peaks)})" if len(peaks) > 1 else ""),
+                    "met": peak <= 4,
                 }
             )
     for small, large in ((0.25, 1.0), (1.0, 4.0)):
@@ -479,7 +520,8 @@ def targets(scales: list[dict]) -> list[dict]:
             out.append(
                 {
                     "target": f"{data:.2f}× the data ≤ 4.4× the time (run in-process, scale {small:g} → {large:g})",
-                    "measured": f"{ratio:.2f}× ({a['command_s']:.1f} s → {b['command_s']:.1f} s)",
+                    "measured": f"{ratio:.2f}× ({a['command_s']:.1f} s → {b['command_s']:.1f} s"
+                    + (", medians)" if by[large].get("repeats", {}).get("run", [None, None])[1:] else ")"),
                     "met": ratio <= 4.4,
                 }
             )
@@ -507,7 +549,8 @@ def targets(scales: list[dict]) -> list[dict]:
                         f"whole run ≤ 2× step 1 alone as a user runs it (`blockcheck run --until health`, "
                         f"process wall; scale {scale:g})"
                     ),
-                    "measured": f"{ratio:.2f}× ({run['wall_s']:.1f} s / {step1['wall_s']:.1f} s)",
+                    "measured": f"{ratio:.2f}× ({run['wall_s']:.1f} s / {step1['wall_s']:.1f} s"
+                    + (", medians)" if by[scale].get("repeats", {}).get("step1", [None, None])[1:] else ")"),
                     "met": ratio <= 2,
                 }
             )
@@ -631,6 +674,13 @@ def main(argv: list[str] | None = None) -> int:
         help="scales at which step 1 alone is measured too (default 0.25; empty: none)",
     )
     parser.add_argument("--health-check-repeats", type=int, default=2, help="as in bench_health_check.py")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="times the run, the re-run and step 1 alone are measured per scale (each run followed by its re-run); "
+        "the targets read the median (default 3: the VM's speed moves by more than the targets' margins)",
+    )
     parser.add_argument(
         "--max-gb", type=float, default=20.0, help="stop a command above this RSS; skip scales predicted above"
     )

@@ -399,6 +399,19 @@ def before_table(data: dict, before: dict) -> str:
     return "\n\n".join(parts)
 
 
+def _repeats_note(data: dict) -> str:
+    """How often the run, the re-run and step 1 alone were measured, when more than once."""
+    counts = sorted({len(v) for s in data["scales"] for v in s.get("repeats", {}).values()})
+    if not counts or counts == [1]:
+        return ""
+    times = " or ".join(str(n) for n in counts)
+    return (
+        f" The run, the re-run and step 1 alone were measured {times} times at a scale (each run followed by its "
+        "re-run); their rows and stage tables show the measurement of median wall time, and the targets table lists "
+        "every one."
+    )
+
+
 def run_section(data: dict, before: dict | None = None, *, title: str | None = None) -> str:
     """The whole generated section for RESULTS.md."""
     parts = []
@@ -412,7 +425,7 @@ def run_section(data: dict, before: dict | None = None, *, title: str | None = N
         (
             "Wall time of the process (what a user waits: interpreter start and imports included), its peak RSS "
             "(`ru_maxrss`), and the cores other processes on the machine used meanwhile and the hypervisor stole "
-            "(on average; the machine has 2)."
+            "(on average; the machine has 2)." + _repeats_note(data)
         ),
         commands_table(data),
     ]

@@ -52,3 +52,29 @@ def test_a_run_tells_its_steps_in_order_with_step_2_beside_the_end_of_step_1(tmp
     assert [messages.index(m) for m in order] == sorted(messages.index(m) for m in order)
     at = {m: f for f, m in said}
     assert at["health check finished"] <= at["demands and visions"] == 0.9 < at["strategies and policies"]
+
+
+def test_the_input_digest_is_taken_while_the_input_is_read_and_is_done_before_any_fork(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import hashlib
+    import threading
+
+    import pyogrio
+
+    from blockcheck import parallel
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample_blocks" / "sample_district.gpkg"
+    alive_at_fork = []
+    start = parallel.start
+
+    def recorded(fn, /, *args, **kwargs):
+        alive_at_fork.append(sorted(t.name for t in threading.enumerate() if t.name.startswith("blockcheck-digest")))
+        return start(fn, *args, **kwargs)
+
+    monkeypatch.setattr(parallel, "start", recorded)
+    result = run(sample, tmp_path / "out")
+    assert alive_at_fork and all(names == [] for names in alive_at_fork)  # no thread is left to a forked child
+    meta = pyogrio.read_dataframe(result.workbook, layer="blockcheck_meta")
+    recorded_digest = dict(zip(meta["key"], meta["value"], strict=True))["input_sha256"]
+    assert recorded_digest == hashlib.sha256(sample.read_bytes()).hexdigest()[:16]
