@@ -598,7 +598,11 @@ def parent_main(args: argparse.Namespace) -> int:
     if args.add and args.json and args.json.exists():  # keep the scales measured earlier, replace those measured now
         earlier = json.loads(args.json.read_text())
         data["scales"] = [s for s in earlier["scales"] if s["scale"] not in args.scales]
-        data["notes"] = [n for n in earlier.get("notes", []) if not any(f"scale {x:g}" in n for x in args.scales)]
+        data["notes"] = [  # notes on the scales measured again, and the earlier note on when which was measured, go
+            n
+            for n in earlier.get("notes", [])
+            if not any(f"scale {x:g}" in n for x in args.scales) and "(a second invocation with --add)" not in n
+        ]
         kept = ", ".join(f"{x['scale']:g}" for x in data["scales"])
         now = ", ".join(f"{x:g}" for x in args.scales)
         data["notes"].append(
