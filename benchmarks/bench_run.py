@@ -66,11 +66,11 @@ from pathlib import Path
 import psutil
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import measure  # noqa: E402 - importable only after the sys.path line above
 from machine import (  # noqa: E402 - importable only after the sys.path line above
+    REPO,
     Log,
     machine_info,
     prefault_memory,
@@ -493,16 +493,18 @@ def targets(scales: list[dict]) -> list[dict]:
         got = by.get(scale, {}).get("commands", {}).get(key)
         return got if got and not got.get("returncode") else None
 
-    def each(scale: float, key: str, field: str, unit: str) -> str:
-        """' (median of 3: a, b, c s)' — every measurement, in the order taken (nothing for a single one)."""
-        got = [r for r in by.get(scale, {}).get("repeats", {}).get(key, []) if not r.get("returncode")]
-        if len(got) < 2:
-            return ""
-        return (
-            f" (median of {len(got)}: "
-            + ", ".join(f"{r[field]:.{2 if unit == 'GB' else 1}f}" for r in got)
-            + f" {unit})"
-        )
+    def measured(scale: float, key: str) -> list[dict]:
+        """The measurements of `key` that succeeded, in the order taken."""
+        return [r for r in by.get(scale, {}).get("repeats", {}).get(key, []) if not r.get("returncode")]
+
+    def each(scale: float, key: str) -> str:
+        """' (median of 3: a, b, c s)' — every wall time (nothing for a single measurement)."""
+        got = measured(scale, key)
+        times = ", ".join(f"{r['wall_s']:.1f}" for r in got)
+        return f" (median of {len(got)}: {times} s)" if len(got) > 1 else ""
+
+    def medians(scale: float, key: str) -> str:
+        return ", medians)" if len(measured(scale, key)) > 1 else ")"
 
     for key, what in (("run", "whole run"), ("rerun", "re-run into the same folder")):
         got = cmd(1.0, key)
@@ -510,7 +512,7 @@ def targets(scales: list[dict]) -> list[dict]:
             out.append(
                 {
                     "target": f"{what} ≤ 60 s at scale 1",
-                    "measured": f"{got['wall_s']:.1f} s" + each(1.0, key, "wall_s", "s"),
+                    "measured": f"{got['wall_s']:.1f} s" + each(1.0, key),
                     "met": got["wall_s"] <= 60,
                 }
             )
@@ -532,7 +534,7 @@ def targets(scales: list[dict]) -> list[dict]:
                 {
                     "target": f"{data:.2f}× the data ≤ 4.4× the time (run in-process, scale {small:g} → {large:g})",
                     "measured": f"{ratio:.2f}× ({a['command_s']:.1f} s → {b['command_s']:.1f} s"
-                    + (", medians)" if by[large].get("repeats", {}).get("run", [None, None])[1:] else ")"),
+                    + medians(large, "run"),
                     "met": ratio <= 4.4,
                 }
             )
@@ -561,7 +563,7 @@ def targets(scales: list[dict]) -> list[dict]:
                         f"process wall; scale {scale:g})"
                     ),
                     "measured": f"{ratio:.2f}× ({run['wall_s']:.1f} s / {step1['wall_s']:.1f} s"
-                    + (", medians)" if by[scale].get("repeats", {}).get("step1", [None, None])[1:] else ")"),
+                    + medians(scale, "step1"),
                     "met": ratio <= 2,
                 }
             )

@@ -18,12 +18,13 @@ def test_reporter_is_the_callback_given_or_silent() -> None:
 
 
 def test_every_core_module_takes_the_one_progress_type() -> None:
-    """No module defines its own alias: the callback's type is written once."""
+    """No module of the core or the plugin defines its own alias: the callback's type is written once."""
     from pathlib import Path
 
-    package = Path(__file__).resolve().parents[1] / "blockcheck"
+    root = Path(__file__).resolve().parents[1]
     aliases = [
-        str(path.relative_to(package))
+        str(path.relative_to(root))
+        for package in (root / "blockcheck", root / "qgis_plugin")
         for path in package.rglob("*.py")
         if "Callable[[float, str], None]" in path.read_text(encoding="utf-8") and path.name != "progress.py"
     ]

@@ -23,8 +23,9 @@ import contextlib
 import math
 import os
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qgis.core import (
     Qgis,
@@ -38,6 +39,9 @@ from .compat import field_type
 from .i18n import core_message, tr
 from .input_writer import write_input_gpkg
 from .raster import raster_path
+
+if TYPE_CHECKING:  # the core is imported when an algorithm runs, not when QGIS loads the plugin
+    from blockcheck.progress import Progress
 
 __all__ = [
     "INPUT_FILE",
@@ -67,7 +71,7 @@ INPUT_FILE = "input_from_qgis.gpkg"
 # ------------------------------------------------------------------ plumbing
 
 
-def progress_callback(feedback, start: float = 0.0, span: float = 1.0) -> Callable[[float, str], None]:
+def progress_callback(feedback, start: float = 0.0, span: float = 1.0) -> Progress:
     """The core's ``progress(fraction, message)`` mapped onto `feedback` (raises CancelledError on cancel)."""
 
     def say(fraction: float, message: str) -> None:
