@@ -92,7 +92,8 @@ STAGES: list[tuple[str, str, str, str]] = [
     ("run", "blockcheck.steps.health_check", "assess", "health check"),
     ("run", "blockcheck.steps.health_check", "build_problem_list", "health check"),
     # the resource search runs in a forked process beside the health check, the Excel file beside the
-    # GeoPackage (blockcheck/parallel.py): the parent's stages are the fork and the wait for the result
+    # GeoPackage, written ahead during step 3 (blockcheck/parallel.py): the parent's stages are the fork
+    # and the wait for the result
     ("run", "blockcheck.parallel", "start", "forked parts: fork (resources; Excel)"),
     ("run", "blockcheck.parallel", "Forked.result", "forked parts: wait for the result (resources; Excel)"),
     # the surveys are read before step 1 and matched while the forked search finishes (before its wait)
@@ -119,6 +120,9 @@ STAGES: list[tuple[str, str, str, str]] = [
     ("run", "blockcheck.workbook.write", "read_workbook", "previous workbook read"),
     ("run", "blockcheck.pipeline", "merge_run", "workbook merge + gpkg write"),
     ("run", "blockcheck.workbook.write", "_write_pending", "workbook merge + gpkg write"),
+    # the lists of steps 1–2 go to both files in a forked process during step 3 (workbook/write_ahead.py);
+    # finish: the last layers written here and the wait for the forked writer's GeoPackage part
+    ("run", "blockcheck.workbook.write_ahead", "WriteAhead.finish", "workbook merge + gpkg write"),
     ("run", "blockcheck.gpkg_inplace", "replace_layers", "workbook merge + gpkg write"),
     *(
         (command, module, name, stage)

@@ -21,12 +21,20 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from blockcheck.errors import OutputError
 
-__all__ = ["SIDECARS", "file_identity", "is_geopackage", "readable", "remove_stale_sidecars", "replace_layers"]
+__all__ = [
+    "SIDECARS",
+    "file_identity",
+    "is_geopackage",
+    "order_layers",
+    "readable",
+    "remove_stale_sidecars",
+    "replace_layers",
+]
 
 #: Files SQLite keeps beside a database while it is open or being written.
 SIDECARS = ("-wal", "-shm", "-journal")
@@ -355,6 +363,29 @@ def _copy_layer(con: sqlite3.Connection, name: str, srs: dict[int, int], *, plac
                 f"INSERT INTO main.{meta} ({', '.join(map(_q, values))}) VALUES ({', '.join('?' * len(values))})",
                 list(values.values()),
             )
+
+
+def order_layers(path: str | os.PathLike, names: list[str]) -> None:
+    """List the layers of the GeoPackage `path` in the order of `names` (others after them, as they were).
+
+    GDAL and QGIS list a GeoPackage's layers in the order of its bookkeeping
+    rows (``gpkg_contents`` …, spatial layers first): a file written in two
+    parts (:mod:`blockcheck.workbook.write_ahead`) is put in the order a file
+    written at once has. The layers themselves are not touched. For a file no
+    one else has open (a run's pending workbook).
+    """
+    rank = {name: i for i, name in enumerate(names)}
+    with closing(sqlite3.connect(str(path))) as con, con:
+        for meta in _BOOKKEEPING:
+            if not _exists(con, "main", meta):
+                continue
+            columns = _columns(con, "main", meta)
+            listed = ", ".join(_q(c) for c in columns)
+            rows = con.execute(f"SELECT {listed} FROM main.{meta} ORDER BY rowid").fetchall()
+            at = columns.index("table_name")
+            rows.sort(key=lambda row: rank.get(row[at], len(rank)))  # stable: the others keep their order
+            con.execute(f"DELETE FROM main.{meta}")
+            con.executemany(f"INSERT INTO main.{meta} ({listed}) VALUES ({', '.join('?' * len(columns))})", rows)
 
 
 #: The tables an SQLite R-tree keeps its tree in (``<rtree>_node`` …).

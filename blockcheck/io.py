@@ -186,9 +186,13 @@ def write_layers(
     layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame],
     *,
     finish: Callable[[Path], None] | None = None,
+    append: bool = False,
 ) -> None:
-    """Write `layers` as a new GeoPackage (version 1.2) at `path` (which must not exist yet), then `finish(path)`."""
-    first = True
+    """Write `layers` as a new GeoPackage (version 1.2) at `path` (which must not exist yet), then `finish(path)`.
+
+    With `append`, `path` is a GeoPackage this function wrote before, and `layers` are added to it.
+    """
+    first = not append
     for name, frame in layers.items():
         options = {"dataset_options": {"VERSION": GPKG_VERSION}} if first else {}
         frame = _prepare_for_writing(frame)

@@ -2,9 +2,11 @@
 
 GDAL (pyogrio), pandas and most of the geometry code hold Python's GIL, so
 threads do not overlap them; a forked child does, and it inherits the data
-it needs without copying it (copy-on-write). Two parts of ``blockcheck run``
-are independent of what runs beside them: the resource search beside the
-health check, and the Excel file beside the GeoPackage. :func:`start`
+it needs without copying it (copy-on-write). Parts of ``blockcheck run``
+independent of what runs beside them: the resource search beside the health
+check; the lists of steps 1–2 written to the workbook and the Excel file
+while step 3 allocates (:mod:`blockcheck.workbook.write_ahead`), or else the
+Excel file beside the GeoPackage. :func:`start`
 forks the child with the function and its arguments; the parent goes on and
 calls :meth:`Forked.result` when it needs the result, which the child pickles
 into a temporary file on disk. An exception of the child is raised again in the parent.
@@ -96,8 +98,8 @@ def _child(fn: Callable[..., Any], args: tuple, kwargs: dict, out: BinaryIO) -> 
 class Forked:
     """A function call running in a forked process (or already done, when forking is not available)."""
 
-    def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict, *, fork: bool) -> None:
-        self._fn, self._args, self._kwargs = fn, args, kwargs
+    def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict, *, fork: bool, redo: bool = True) -> None:
+        self._fn, self._args, self._kwargs, self._redo = fn, args, kwargs, redo
         self._process = self._file = None
         self._done: tuple | None = None
         if not fork:
@@ -125,6 +127,10 @@ class Forked:
         """Whether the call runs in a child process."""
         return self._process is not None
 
+    def running(self) -> bool:
+        """Whether the child still runs (False once it has ended, or when the call was made here)."""
+        return self._process is not None and self._done is None and self._process.is_alive()
+
     def result(self) -> Any:
         """The function's return value (waits for the child); its exception is raised here."""
         if self._done is None:
@@ -138,6 +144,9 @@ class Forked:
                 self._done = None
             finally:
                 self._file.close()
+            if self._done is None and not self._redo:
+                lost = f"the forked part ended without a result (exit code {self._process.exitcode})"
+                self._done = ("error", ForkedPartError(lost))
             if self._done is None:  # the child died without a word (killed, out of memory): do it here instead
                 try:
                     self._done = ("ok", self._fn(*self._args, **self._kwargs))
@@ -157,10 +166,13 @@ class Forked:
             self._done = ("error", ForkedPartError("cancelled"))
 
 
-def start(fn: Callable[..., Any], /, *args: Any, fork: bool | None = None, **kwargs: Any) -> Forked:
+def start(fn: Callable[..., Any], /, *args: Any, fork: bool | None = None, redo: bool = True, **kwargs: Any) -> Forked:
     """Start ``fn(*args, **kwargs)`` in a forked process when :func:`fork_available` (or `fork`) says so.
 
     The function and its arguments are inherited, not pickled; only the
-    result travels back. Call :meth:`Forked.result` for it.
+    result travels back. Call :meth:`Forked.result` for it. When the child
+    dies without a result (killed, out of memory), :meth:`Forked.result` makes
+    the call in the parent instead, or, with ``redo=False`` (a call that only
+    makes sense beside the parent), raises :class:`ForkedPartError`.
     """
-    return Forked(fn, args, kwargs, fork=fork_available() if fork is None else fork)
+    return Forked(fn, args, kwargs, fork=fork_available() if fork is None else fork, redo=redo)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from blockcheck import __version__
+from blockcheck import __version__, parallel
 from blockcheck.errors import ValidationError, WouldOverwriteError
 from blockcheck.inputs.completeness import COMPLETENESS_LAYER, completeness_table, format_completeness
 from blockcheck.inputs.field_mapping import Mapping, load_mapping
@@ -27,17 +27,18 @@ from blockcheck.inputs.report import ValidationReport
 from blockcheck.inputs.validate import CheckedInput, report_entries, report_fragments, validate_input
 from blockcheck.io import write_gpkg
 from blockcheck.lists.data_gaps import DATA_GAPS_LAYER, METRIC_STATUS_LAYER
-from blockcheck.lists.resources import RESOURCE_LIST_LAYER, RESOURCE_MEMBERS_LAYER, RESOURCE_SUMMARY_LAYER
+from blockcheck.lists.resources import RESOURCE_LIST_LAYER, RESOURCE_MEMBERS_LAYER
 from blockcheck.network import EntryRule
 from blockcheck.outputs import MARK, guard_output
 from blockcheck.progress import Progress, reporter
 from blockcheck.standards import PROFILES, Standards, load_standards, standards_table
-from blockcheck.workbook.history import HISTORY_LAYER
 from blockcheck.workbook.lock import lock_path, workbook_lock
 from blockcheck.workbook.merge import MergedLists, merge_run
 from blockcheck.workbook.postgis_conn import is_database_target, parse_target
 from blockcheck.workbook.read import META_LAYER
+from blockcheck.workbook.run_layers import excel_tables, workbook_layers
 from blockcheck.workbook.write import EXCEL_FILE, WORKBOOK_FILE, read_snapshot, save_run
+from blockcheck.workbook.write_ahead import WriteAhead
 
 __all__ = [
     "CheckResult",
@@ -221,9 +222,7 @@ def write_checked_input(result: CheckResult, out_dir: str | os.PathLike, *, over
 
 # --------------------------------------------------------------------- run
 
-#: Layers of the workbook written by ``blockcheck run``.
-BLOCK_METRICS_LAYER = "block_metrics"
-AREA_METRICS_LAYER = "area_metrics"
+#: The problem list's layer in the workbook (the others: blockcheck.workbook.run_layers).
 PROBLEM_LIST_LAYER = "problem_list"
 #: How far ``run`` goes: step 1 metrics and problems, plus resources, or all four steps.
 UNTIL = ("health", "resources", "lists")
@@ -472,60 +471,82 @@ def _run_locked(
     generated = {PROBLEM_LIST_LAYER: step1.problem_list}
     if with_resources:
         generated[RESOURCE_LIST_LAYER] = step1.resource_list
-    step2 = step3 = step4 = None
+    run_tables = _run_tables(
+        checked, step1.assessment, population_raster=population_raster, as_of_year=as_of_year, input_sha256=input_sha256
+    )
+    if step1.resource_members is not None:  # workbook only: not a sheet of eight_lists.xlsx
+        run_tables[RESOURCE_MEMBERS_LAYER] = step1.resource_members
+    block_ids = [str(b) for b in step1.assessment.health.block_metrics["block_id"]]
+    step2 = step3 = step4 = ahead = early = None
     if until == "lists":
-        health, layers = step1.assessment.health, step1.assessment.layers
         step2 = step1.while_searching
-        say(0.93, "strategies and policies")
-        step3 = plan_strategies(
-            layers,
-            health,
-            step1.problem_list,
-            step1.resource_list,
-            step2.demand_list,
-            checked.standards,
-            known_distances=step1.resource_distances,
-        )
-        say(0.94, "tasks and projects")
-        step4 = plan_actions(health.block_metrics, step3)
-        generated.update(
+        generated.update({"demand_list": step2.demand_list, "vision_list": step2.vision_list})
+        if target is not None and not is_database_target(target) and parallel.fork_available():
+            # steps 1–2's lists go to the files while step 3's allocation keeps this core busy
+            early = merge_run(generated, snapshot.tables, block_ids=block_ids)
+            ahead = WriteAhead(
+                target,
+                snapshot.stamp,
+                workbook_layers(step1.assessment.health, early, run_tables),
+                excel_tables(early, run_tables),
+                excel_name=EXCEL_FILE,
+            )
+    try:
+        if until == "lists":
+            health, layers = step1.assessment.health, step1.assessment.layers
+            say(0.93, "strategies and policies")
+            step3 = plan_strategies(
+                layers,
+                health,
+                step1.problem_list,
+                step1.resource_list,
+                step2.demand_list,
+                checked.standards,
+                known_distances=step1.resource_distances,
+            )
+            if ahead is not None:  # step 3's lists go to the Excel file while step 4 works
+                step3_lists = {"strategy_list": step3.strategy_list, "policy_list": step3.policy_list}
+                early = early.joined(merge_run(step3_lists, snapshot.tables, block_ids=block_ids))
+                ahead.send(excel_tables(early, run_tables))
+            say(0.94, "tasks and projects")
+            step4 = plan_actions(health.block_metrics, step3)
+            allocation = {"allocation": step3.allocation, "allocation_remaining": step3.allocation_remaining}
+            run_tables = {**allocation, **run_tables}
+        later = (
             {
-                "demand_list": step2.demand_list,
-                "vision_list": step2.vision_list,
                 "strategy_list": step3.strategy_list,
                 "policy_list": step3.policy_list,
                 "task_list": step4.task_list,
                 "project_list": step4.project_list,
             }
+            if step4 is not None
+            else {}
         )
-    say(0.95, "writing the workbook")
-    run_tables = _run_tables(
-        checked,
-        step1.assessment,
-        step3,
-        population_raster=population_raster,
-        as_of_year=as_of_year,
-        input_sha256=input_sha256,
-    )
-    if step1.resource_members is not None:  # workbook only: not a sheet of eight_lists.xlsx
-        run_tables[RESOURCE_MEMBERS_LAYER] = step1.resource_members
-    block_ids = [str(b) for b in step1.assessment.health.block_metrics["block_id"]]
-    workbook = excel = None
-    if target is None:
-        merged = merge_run(generated, {}, block_ids=block_ids)
-    else:
+        say(0.95, "writing the workbook")
+        workbook = excel = None
+        if target is None:
+            merged = merge_run({**generated, **later}, {}, block_ids=block_ids)
+        else:
 
-        def build(latest: dict[str, pd.DataFrame]) -> tuple[dict, dict, MergedLists]:
-            merged = merge_run(generated, latest, block_ids=block_ids)
-            return _workbook_layers(step1.assessment, merged, run_tables), _excel_tables(merged, run_tables), merged
+            def build(latest: dict[str, pd.DataFrame]) -> tuple[dict, dict, MergedLists]:
+                if early is not None and latest is snapshot.tables:  # lists merged with it already
+                    rest = {k: v for k, v in later.items() if k not in early.lists}
+                    merged = early.joined(merge_run(rest, latest, block_ids=block_ids))
+                else:
+                    merged = merge_run({**generated, **later}, latest, block_ids=block_ids)
+                health = step1.assessment.health
+                return workbook_layers(health, merged, run_tables), excel_tables(merged, run_tables), merged
 
-        workbook, excel, merged = save_run(target, build, snapshot=snapshot)
-        if isinstance(target, Path):  # the text agrees with the workbook's validation_report (notes of step 1 too)
-            write_validation_text(
-                target.with_name(VALIDATION_TEXT_FILE),
-                _validation_with_network_notes(checked, step1.assessment.health),
-                step1.assessment.completeness,
-            )
+            workbook, excel, merged = save_run(target, build, snapshot=snapshot, ahead=ahead)
+            if isinstance(target, Path):  # the text agrees with the workbook's validation_report (notes of step 1 too)
+                write_validation_text(
+                    target.with_name(VALIDATION_TEXT_FILE),
+                    _validation_with_network_notes(checked, step1.assessment.health),
+                    step1.assessment.completeness,
+                )
+    finally:
+        if ahead is not None:
+            ahead.close()  # no child and no pending file left, whatever happened
     say(1.0, "done")
     return RunResult(
         check=checked,
@@ -558,10 +579,8 @@ def _validation_with_network_notes(checked: CheckResult, health) -> ValidationRe
     return report
 
 
-def _run_tables(
-    checked: CheckResult, assessment, strategy, *, population_raster, as_of_year: int, input_sha256: str
-) -> dict:
-    """The run's own tables (not merged with analysts' work): metadata, standards, validation, allocation, evidence."""
+def _run_tables(checked: CheckResult, assessment, *, population_raster, as_of_year: int, input_sha256: str) -> dict:
+    """The run's own tables (not merged with analysts' work): metadata, standards, validation, evidence."""
     health = assessment.health
     meta = run_metadata(checked, step="run", input_sha256=input_sha256)
     notes = pd.DataFrame(
@@ -569,7 +588,7 @@ def _run_tables(
     )
     source = str(population_raster) if population_raster else "communities (dasymetric by residential floor area)"
     extra = pd.DataFrame({"key": ["population_source", "resources_as_of_year"], "value": [source, str(as_of_year)]})
-    tables = {
+    return {
         DATA_GAPS_LAYER: assessment.data_gaps,
         METRIC_STATUS_LAYER: assessment.metric_status,
         COMPLETENESS_LAYER: assessment.completeness,
@@ -577,31 +596,3 @@ def _run_tables(
         STANDARDS_LAYER: standards_table(checked.standards),
         VALIDATION_LAYER: _validation_with_network_notes(checked, health).to_frame(),
     }
-    if strategy is not None:
-        tables = {"allocation": strategy.allocation, "allocation_remaining": strategy.allocation_remaining, **tables}
-    return tables
-
-
-def _workbook_layers(assessment, merged: MergedLists, run_tables: dict) -> dict:
-    """Every layer ``run`` writes into the workbook, in order."""
-    health = assessment.health
-    layers = {
-        BLOCK_METRICS_LAYER: health.block_metrics.reset_index(drop=True),
-        AREA_METRICS_LAYER: health.area_metrics.reset_index(),
-        **merged.lists,
-    }
-    if merged.resource_summary is not None:
-        layers[RESOURCE_SUMMARY_LAYER] = merged.resource_summary
-    allocation = {k: v for k, v in run_tables.items() if k in ("allocation", "allocation_remaining")}
-    layers.update(allocation)
-    if merged.history is not None:
-        layers[HISTORY_LAYER] = merged.history
-    layers.update({k: v for k, v in run_tables.items() if k not in allocation})
-    return layers
-
-
-def _excel_tables(merged: MergedLists, run_tables: dict) -> dict:
-    """The tables of ``eight_lists.xlsx``: the lists as written, the history, the data gaps and the metadata."""
-    history = {HISTORY_LAYER: merged.history} if merged.history is not None else {}
-    keep = (DATA_GAPS_LAYER, META_LAYER)
-    return {**merged.lists, **history, **{k: run_tables[k] for k in keep}}

@@ -107,7 +107,7 @@ def test_a_run_with_its_parts_forked_writes_the_same_workbook_and_excel_as_one_i
         monkeypatch.setattr(parallel, "fork_available", lambda forked=forked: forked)
         outs[forked] = tmp_path / f"out_{forked}"
         run(source, outs[forked])
-    assert forks == [False, False, True, True]  # the resource search and the Excel file, each time
+    assert forks == [False, False, True, True]  # the resource search, then the Excel file or the lists written ahead
     # the forked search walked the allocation's pairs ahead and the allocation read them
     assert len(looked_up) == 1 and looked_up[0] is not None
     one, two = (outs[f] / "workbook.gpkg" for f in (False, True))

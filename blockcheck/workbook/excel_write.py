@@ -37,6 +37,7 @@ import pandas as pd
 from blockcheck.inputs.read import is_synthetic
 from blockcheck.lists.schema import EIGHT_LISTS, ListTable, conform, list_table
 from blockcheck.report.settings import check_lang, settings, text
+from blockcheck.workbook.excel_archive import ZIP_LEVEL, written_atomically
 from blockcheck.workbook.excel_layout import (
     column_format,
     demand_by_community,
@@ -90,8 +91,6 @@ READ_ONLY_SHEETS = (DATA_GAPS_SHEET,)
 #: Rows converted at a time, and rows a column's width is measured on.
 CHUNK_ROWS = 10_000
 WIDTH_SAMPLE_ROWS = 5_000
-#: zlib level of the file's parts: 1, the fastest (openpyxl's 6 takes nearly 3 times as long for a file 20 % smaller).
-ZIP_LEVEL = 1
 _MIN_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 6, 60, 24  # column widths (character cells); longer headers wrap
 _NOTICE_COLOR = "C00000"
 
@@ -338,7 +337,7 @@ def _write_sheet(
     """
     shown = sheet_rows_shown(n_total)
     fits = shown == n_total
-    layer, lang, styles = how.pop("layer"), how["lang"], how.pop("styles")
+    layer, lang, styles, archive = how.pop("layer"), how["lang"], how.pop("styles"), how.pop("archive", None)
     notice = None if fits else rows_notice(n_total, shown, layer, lang, EXCEL_MAX_ROWS)
     sample = sample[sample < shown] if isinstance(sample, np.ndarray) else slice(0, shown)
     columns, formats = make(sample if n_total else slice(0, 0), False)
@@ -351,6 +350,8 @@ def _write_sheet(
         splice_rows(sheet, rows)
     finally:
         rows.discard()
+    if archive is not None:  # compressed now, not at the save
+        archive.add_sheet(book, sheet)
     return None if fits else (n_total, shown)
 
 
@@ -418,33 +419,6 @@ def _list_sheets(
             )
 
 
-def _save(book: Workbook, path: Path) -> None:
-    """Save `book` as openpyxl's ``Workbook.save`` does, compressing the parts at :data:`ZIP_LEVEL`."""
-    import datetime as dt
-    from zipfile import ZIP_DEFLATED, ZipFile
-
-    from openpyxl.writer.excel import ExcelWriter
-
-    if not book.worksheets:  # as Workbook.save: a file has a sheet
-        book.create_sheet()
-    book.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)  # as openpyxl's save_workbook
-    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL) as archive:
-        ExcelWriter(book, archive).save()
-
-
-def _save_atomic(book: Workbook, path: Path) -> Path:
-    """Save `book` at `path` through a temporary file of this writer's own: a failed save (full disk) leaves none."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    try:
-        _save(book, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], *, lang: str = "zh") -> Path:
     """Write the lists, the data-gap list and the project history to an .xlsx file, atomically, row by row.
 
@@ -491,22 +465,25 @@ def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], 
     book = Workbook(write_only=True)  # every sheet is written top to bottom once, straight to a temporary file
     styles = _Styles(book)
     links, truncated, lists = _Links(styles, lang), {}, {}  # lists: each list conformed once
-    try:
-        for title, top, headers, n_rows, make, sample, layer in _list_sheets(tables, lang, synthetic, links, lists):
-            how = {"lang": lang, "red": red, "layer": layer, "styles": styles}
-            cut = _write_sheet(book, title, top, headers, n_rows, make, sample, **how)
-            if cut:
-                truncated[title] = list(cut)
-        if links.count:
-            _write_links(book, links, synthetic=synthetic, red=red)
-    finally:
-        links.rows.discard()
-    # which state of the lists this file shows, checked on import (a document property: Excel and LibreOffice keep it)
-    book.custom_doc_props.append(StringProperty(name=REVISION_PROPERTY, value=lists_revision(lists, conformed=True)))
-    if truncated:  # the sheets showing only the first rows of their list: on import the rest is never "deleted"
-        value = json.dumps(truncated, ensure_ascii=False)
-        book.custom_doc_props.append(StringProperty(name=TRUNCATED_PROPERTY, value=value))
-    return _save_atomic(book, Path(path))
+    with written_atomically(Path(path)) as archive:  # each sheet compressed once it is written
+        try:
+            for title, top, headers, n_rows, make, sample, layer in _list_sheets(tables, lang, synthetic, links, lists):
+                how = {"lang": lang, "red": red, "layer": layer, "styles": styles, "archive": archive}
+                cut = _write_sheet(book, title, top, headers, n_rows, make, sample, **how)
+                if cut:
+                    truncated[title] = list(cut)
+            if links.count:
+                _write_links(book, links, synthetic=synthetic, red=red)
+        finally:
+            links.rows.discard()
+        # which state of the lists this file shows, checked on import (a document property Excel and LibreOffice keep)
+        revision = lists_revision(lists, conformed=True)
+        book.custom_doc_props.append(StringProperty(name=REVISION_PROPERTY, value=revision))
+        if truncated:  # the sheets showing only the first rows of their list: on import the rest is never "deleted"
+            value = json.dumps(truncated, ensure_ascii=False)
+            book.custom_doc_props.append(StringProperty(name=TRUNCATED_PROPERTY, value=value))
+        archive.save(book)
+    return Path(path)
 
 
 def write_table(
@@ -546,5 +523,7 @@ def write_table(
         return picked, list(formats)
 
     how = {"lang": lang, "red": None, "layer": title, "styles": styles}
-    _write_sheet(book, title[:31], title, headers, n_rows, make, slice(None), **how)
-    return _save_atomic(book, Path(path))
+    with written_atomically(Path(path)) as archive:
+        _write_sheet(book, title[:31], title, headers, n_rows, make, slice(None), archive=archive, **how)
+        archive.save(book)
+    return Path(path)

@@ -66,6 +66,23 @@ class MergedLists:
     resource_summary: pd.DataFrame | None
     history: pd.DataFrame | None
 
+    def joined(self, other: MergedLists) -> MergedLists:
+        """These lists and `other`'s (other lists, merged with the same workbook): as one :func:`merge_run` of all.
+
+        Each list is merged on its own, so merging the lists in two parts gives what one call gives.
+        """
+        both = {**self.lists, **other.lists}
+        return MergedLists(
+            lists=_in_method_order(both),
+            resource_summary=self.resource_summary if self.resource_summary is not None else other.resource_summary,
+            history=self.history if self.history is not None else other.history,
+        )
+
+
+def _in_method_order(lists: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """`lists` in the method's order (the eight lists first), other tables after them as they came."""
+    return {name: lists[name] for name in (*EIGHT_LISTS, *lists) if name in lists}
+
 
 def merge_run(
     generated: dict[str, pd.DataFrame], latest: dict[str, pd.DataFrame], *, block_ids: list[str]
@@ -91,7 +108,7 @@ def merge_run(
         resources = keep_decisions(generated[RESOURCE_LIST_LAYER], latest.get(RESOURCE_LIST_LAYER))
         lists[RESOURCE_LIST_LAYER] = resources
         summary = resource_summary(resources, block_ids=block_ids)
-    lists = {name: lists[name] for name in (*EIGHT_LISTS, *lists) if name in lists}  # the method's order
+    lists = _in_method_order(lists)
     if "project_list" in lists:
         changes = record_project_changes(
             lists["project_list"].drop(columns="geometry"), latest.get("project_list"), who="blockcheck run", reason=""

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -36,6 +37,9 @@ from blockcheck.workbook.edit_marks import mark_analyst_edits
 from blockcheck.workbook.history import HISTORY_LAYER
 from blockcheck.workbook.postgis_conn import is_database_target
 from blockcheck.workbook.read import read_workbook
+
+if TYPE_CHECKING:
+    from blockcheck.workbook.write_ahead import WriteAhead
 
 __all__ = [
     "EXCEL_FILE",
@@ -122,7 +126,31 @@ def _write_pending(path: Path, layers: dict[str, pd.DataFrame]) -> None:
         raise OutputError(msg) from None
 
 
-def save_run(target: Path, build: Build, *, snapshot: Snapshot | None = None) -> tuple[Path, Path, object]:
+def _finished(ahead: WriteAhead | None, layers: dict, sheets: dict) -> tuple[Path, Path] | None:
+    """The pending files `ahead` completes with `layers` and `sheets`; None (and nothing left) if it cannot."""
+    if ahead is None:
+        return None
+    try:
+        return ahead.finish(layers, sheets)
+    except Exception:  # noqa: BLE001 - anything the forked part met: both files are written here instead
+        ahead.close()
+        return None
+
+
+def _write_both(gpkg: Path, layers: dict, xlsx: Path, sheets: dict, write_excel: Callable) -> None:
+    """The run's tables into the new GeoPackage `gpkg`, and the Excel file `xlsx` beside it (a forked process)."""
+    excel_part = parallel.start(write_excel, xlsx, sheets)
+    try:
+        _write_pending(gpkg, layers)
+    except BaseException:
+        excel_part.cancel()
+        raise
+    excel_part.result()
+
+
+def save_run(
+    target: Path, build: Build, *, snapshot: Snapshot | None = None, ahead: WriteAhead | None = None
+) -> tuple[Path, Path, object]:
     """Replace the workbook `target` and its Excel lists with what `build` makes of the workbook as it is now.
 
     Parameters
@@ -136,6 +164,10 @@ def save_run(target: Path, build: Build, *, snapshot: Snapshot | None = None) ->
     snapshot
         The workbook as the caller read it (:func:`read_snapshot`): used as it
         is when the file has not changed since, so a re-run reads it once.
+    ahead
+        The lists of steps 1–2 already being written (:mod:`blockcheck.workbook.write_ahead`), merged
+        with `snapshot`: completed and used when the workbook has not changed since; otherwise, or when
+        it fails, both files are written here.
 
     Returns
     -------
@@ -160,20 +192,22 @@ def save_run(target: Path, build: Build, *, snapshot: Snapshot | None = None) ->
             latest = snapshot.tables
         else:
             latest = read_snapshot(target).tables
+        if ahead is not None and ahead.stamp != stamp:  # its lists were merged with an older workbook
+            ahead.close()
+            ahead = None
         snapshot = None  # a second attempt means the file changed: read it again
         layers, sheets, value = build(latest)
+        written = _finished(ahead, layers, sheets)
+        ahead = None
         # both files under names of their own first: if either cannot be written, neither takes effect
         tag = f"{os.getpid()}.{uuid.uuid4().hex[:8]}"
         pending_xlsx = excel.with_name(f".{excel.stem}.{tag}.tmp{excel.suffix}")
         pending_gpkg = target.with_name(f".{target.stem}.{tag}.pending{target.suffix}")
+        if written is not None:
+            pending_gpkg, pending_xlsx = written
         try:
-            excel_part = parallel.start(write_eight_lists, pending_xlsx, sheets)  # beside the GeoPackage
-            try:
-                _write_pending(pending_gpkg, layers)
-            except BaseException:
-                excel_part.cancel()
-                raise
-            excel_part.result()
+            if written is None:
+                _write_both(pending_gpkg, layers, pending_xlsx, sheets, write_eight_lists)
             if not target.exists():  # a new workbook: written whole, then named
                 if _stamp(target) == stamp:
                     gpkg_inplace.remove_stale_sidecars(target)
