@@ -76,6 +76,8 @@ UNIT_SUFFIXES = (
 NOT_METRICS = {
     "block_index_of": "assigns features to blocks (positions, not block rows)",
     "given_or_block_index_of": "assigns features to blocks (positions, not block rows)",
+    "representative_points": "a point inside each feature (one per feature, not block rows)",
+    "given_or_representative_points": "a point inside each feature (one per feature, not block rows)",
     "sum_by_block": "helper: sums given values by block position",
     "overlap_area_m2": "helper: overlap of given polygons per block",
     "provision_specs": "loads the provision catalogue",

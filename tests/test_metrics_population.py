@@ -122,6 +122,19 @@ def test_population_follows_residential_floor_area():
     assert per_block["households"].tolist() == pytest.approx([160.0, 240.0])
 
 
+def test_residents_live_at_the_building_points_the_caller_gives():
+    """The health check makes a point inside each building once and passes it: residents stand there."""
+    given = np.array([shapely.Point(X0 + x, Y0 + y) for x, y in ((12, 12), (111, 11), (131, 11), (51, 51))])
+    residents = residents_from_communities(_blocks(), _community(), _buildings(), building_points=given)
+    assert _pop_at(residents, 12, 12) == pytest.approx(400)
+    assert _pop_at(residents, 111, 11) == pytest.approx(200)
+    assert _pop_at(residents, 131, 11) == pytest.approx(400)
+    made = residents_from_communities(_blocks(), _community(), _buildings())
+    assert residents.drop(columns="geometry").equals(made.drop(columns="geometry"))
+    with pytest.raises(InputError, match="3 representative points for 4 features"):
+        residents_from_communities(_blocks(), _community(), _buildings(), building_points=given[:3])
+
+
 def test_inputs_are_not_mutated():
     blocks, communities, buildings = _blocks(), _community(), _buildings()
     copies = blocks.copy(), communities.copy(), buildings.copy()

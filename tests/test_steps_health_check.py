@@ -247,3 +247,37 @@ def test_run_writes_the_validation_text_with_the_notes_of_step_1(tmp_path: Path)
     (note,) = report.loc[report["code"] == "walk_network_fragments", "message"]
     assert note.startswith("1 isolated piece(s) of the walking network, 40 m in all") and note in text
     assert text.startswith(f"Validation of {path}") and "Completeness of the input" in text
+
+
+def test_health_check_unions_the_parks_once_for_every_park_metric(monkeypatch) -> None:
+    import blockcheck.metrics.accessibility
+    import blockcheck.metrics.stock
+    import blockcheck.steps.health_check
+    import blockcheck.steps.walk_notes
+    from blockcheck.standards import load_standards
+    from blockcheck.steps.health_check import health_check
+    from districts import tiny_layers
+
+    std = load_standards("beijing")
+    layers = tiny_layers()
+    assert (layers["green"]["kind"] == "park").any() and "roads" in layers
+    calls = []
+    union = blockcheck.metrics.stock.park_polygons
+
+    def counted(green):
+        calls.append(len(green))
+        return union(green)
+
+    for module in (
+        blockcheck.steps.health_check,
+        blockcheck.metrics.stock,
+        blockcheck.metrics.accessibility,
+        blockcheck.steps.walk_notes,
+    ):
+        monkeypatch.setattr(module, "park_polygons", counted)
+    result = health_check(layers, std)
+    # park green of the blocks and of the whole area, park coverage by line and by walk, the entry table
+    assert calls == [len(layers["green"])]
+    assert result.block_metrics["park_green_m2"].sum() > 0
+    assert result.area_metrics.loc["ALL", "park_green_m2"] == pytest.approx(result.block_metrics["park_green_m2"].sum())
+    assert (result.entries["layer"] == "green").any()

@@ -20,6 +20,7 @@ from pyproj import CRS
 from blockcheck.crs import reproject_layers, resolve_metric_crs
 from blockcheck.errors import BlockcheckError
 from blockcheck.inputs.field_mapping import Mapping
+from blockcheck.inputs.ids import check_ids
 from blockcheck.inputs.model import FieldSpec, InputModel, LayerSpec, input_model
 from blockcheck.inputs.plausibility import check_places
 from blockcheck.inputs.read import RawLayer, read_raw_layers
@@ -349,23 +350,6 @@ def _polygonal(g: shapely.Geometry | None) -> shapely.Geometry | None:
     return shapely.union_all(parts) if parts else g
 
 
-def _check_ids(frame: pd.DataFrame, spec: LayerSpec, report: ValidationReport) -> None:
-    if spec.id_field not in frame.columns:
-        return
-    values = frame[spec.id_field]
-    dup = values.notna() & values.duplicated(keep=False)
-    if dup.any():
-        report.add(
-            ERROR,
-            "duplicate_id",
-            spec.name,
-            f"{values[dup].nunique()} value(s) of '{spec.id_field}' occur more than once: "
-            f"{', '.join(map(str, values[dup].unique()[:10]))}.",
-            field=spec.id_field,
-            fix=f"Make '{spec.id_field}' unique (each feature its own id).",
-        )
-
-
 def _check_block_overlaps(blocks: gpd.GeoDataFrame, report: ValidationReport) -> None:
     geom = blocks.geometry.values
     ok = ~(shapely.is_empty(geom) | shapely.is_missing(geom)) & shapely.is_valid(geom)
@@ -598,7 +582,7 @@ def validate_input(
         attributes = _check_fields(frame, spec, mapping, model, report)
         geometry = _check_geometry(frame, spec, report, repair=repair)
         attributes.index = frame.index
-        _check_ids(attributes, spec, report)
+        check_ids(attributes, spec, report)
         checked[name] = gpd.GeoDataFrame(attributes, geometry=geometry.values, crs=layer.frame.crs, index=frame.index)
     with_crs = {n: g for n, g in checked.items() if g.crs is not None}
     distinct = {CRS.from_user_input(g.crs).to_string() for g in with_crs.values()}

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from blockcheck.errors import InputError
 from blockcheck.inputs.model import input_model
+from blockcheck.metrics.assign import given_or_representative_points
 
 #: Workbook layers.
 RESOURCE_LIST_LAYER = "resource_list"
@@ -129,19 +129,7 @@ def _anchors(features: gpd.GeoDataFrame, points: np.ndarray | None) -> gpd.GeoDa
     representative `points` (same order) when there are some, else by themselves."""
     if points is None:
         return features
-    if len(points) != len(features):
-        msg = f"building_points: {len(points)} points for {len(features)} buildings; give one point per building."
-        raise InputError(msg)
-    return gpd.GeoSeries(np.asarray(points, dtype=object), crs=features.crs)
-
-
-def representative_points(features: gpd.GeoDataFrame | None) -> np.ndarray | None:
-    """A point inside each feature (points stay as they are); None for no layer."""
-    if features is None:
-        return None
-    geoms = np.asarray(features.geometry.values, dtype=object)
-    is_point = shapely.get_type_id(geoms) == 0
-    return geoms if is_point.all() else np.where(is_point, geoms, shapely.point_on_surface(geoms))
+    return gpd.GeoSeries(given_or_representative_points(features, points), crs=features.crs)
 
 
 def _floor_area_m2(buildings: pd.DataFrame, rows: np.ndarray | None = None) -> np.ndarray:

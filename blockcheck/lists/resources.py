@@ -37,7 +37,6 @@ from blockcheck.lists._resource_base import (
     _num,
     _source_ids,
     _str,
-    representative_points,
 )
 from blockcheck.lists.ids import AREA_SCOPE, resource_id
 from blockcheck.lists.resource_aggregate import (
@@ -48,7 +47,7 @@ from blockcheck.lists.resource_aggregate import (
 )
 from blockcheck.lists.resource_decisions import DECIDED_ROWS, keep_decisions
 from blockcheck.lists.schema import conform, list_table
-from blockcheck.metrics.assign import block_index_of
+from blockcheck.metrics.assign import block_index_of, representative_points
 from blockcheck.standards import Standards, threshold_term
 
 __all__ = [
@@ -145,7 +144,7 @@ def detect_resources(
     rule that places buildings on parcels. ``retained_reasons=False`` leaves
     the retained buildings' reasons empty (the resource list words one reason
     per block, :func:`aggregate_retained`). `building_points`: those points,
-    when the caller has them (:func:`~blockcheck.lists._resource_base.representative_points`).
+    when the caller has them (:func:`~blockcheck.metrics.assign.representative_points`).
     """
 
     def s(key: str) -> float:

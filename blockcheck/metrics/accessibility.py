@@ -39,6 +39,7 @@ from scipy.spatial import cKDTree
 
 from blockcheck.crs import require_same_metric_crs
 from blockcheck.errors import InputError
+from blockcheck.metrics.stock import park_polygons
 from blockcheck.network import (
     DISTANCE_TOLERANCE_M,
     Entries,
@@ -197,29 +198,6 @@ def _within_m(points: np.ndarray, geoms: np.ndarray, radius_m: float) -> np.ndar
             hits = shapely.STRtree(geoms[polygonal]).query(points[rest], predicate="intersects")
             covered[rest[hits[0]]] = True
     return covered
-
-
-def park_polygons(green: gpd.GeoDataFrame) -> np.ndarray:
-    """The parks of `green` (``kind == "park"``) as the parts of their union: overlapping polygons make one park.
-
-    Parameters
-    ----------
-    green
-        Green-space polygons with a ``kind`` field.
-
-    Returns
-    -------
-    numpy.ndarray
-        Polygons (object array), as :func:`park_coverage_ratio` sizes and enters them.
-    """
-    parks = np.asarray(green.geometry.values, dtype=object)[(green["kind"] == "park").to_numpy()]
-    parks = parks[~(shapely.is_missing(parks) | shapely.is_empty(parks))]
-    if parks.size:  # overlapping park polygons are one park (its size decides the class)
-        parks = shapely.get_parts(
-            shapely.union_all(np.where(shapely.is_valid(parks), parks, shapely.make_valid(parks)))
-        )
-        parks = parks[np.isin(shapely.get_type_id(parks), (3, 6))]
-    return parks
 
 
 def _m(value_m: float) -> str:
@@ -383,6 +361,7 @@ def park_coverage_ratio(
     snapped_residents: Snapped | None = None,
     entrances: gpd.GeoDataFrame | None = None,
     entry_rule: EntryRule | None = None,
+    parks: np.ndarray | None = None,
 ) -> pd.Series:
     """Share of block residents within the service radius of a park (公园绿地服务半径覆盖率).
 
@@ -411,6 +390,9 @@ def park_coverage_ratio(
     entry_rule
         The thresholds of the entry rule (``network.entry_*``), for walking;
         default the shipped parameters (:meth:`blockcheck.network.EntryRule.from_standards`).
+    parks
+        :func:`~blockcheck.metrics.stock.park_polygons` of `green` when the
+        caller has them (made here otherwise).
 
     Returns
     -------
@@ -460,7 +442,8 @@ def park_coverage_ratio(
         )
         raise InputError(msg)
     points, population, code, use = _residents(blocks, residents)
-    parks = park_polygons(green)
+    if parks is None:
+        parks = park_polygons(green)
     area_m2 = shapely.area(parks)
     groups = (
         (parks[area_m2 >= large_min_area_m2], float(large_radius_m)),

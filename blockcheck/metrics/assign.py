@@ -10,20 +10,60 @@ import shapely
 
 from blockcheck.errors import InputError
 
-__all__ = ["block_index_of", "given_or_block_index_of", "overlap_area_m2", "sum_by_block"]
+__all__ = [
+    "block_index_of",
+    "given_or_block_index_of",
+    "given_or_representative_points",
+    "overlap_area_m2",
+    "representative_points",
+    "sum_by_block",
+]
 
 
-def block_index_of(blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> np.ndarray:
+def representative_points(features: gpd.GeoDataFrame | None) -> np.ndarray | None:
+    """A point inside each feature (:func:`shapely.point_on_surface`; points stay as they are); None for no layer.
+
+    :func:`block_index_of` places features by these points; a caller that
+    places the same features several times makes them once and passes them.
+    """
+    if features is None:
+        return None
+    geoms = np.asarray(features.geometry.values, dtype=object)
+    is_point = shapely.get_type_id(geoms) == 0
+    return geoms if is_point.all() else np.where(is_point, geoms, shapely.point_on_surface(geoms))
+
+
+def given_or_representative_points(features: gpd.GeoDataFrame, points: np.ndarray | None) -> np.ndarray:
+    """`points` (one per feature of `features`, in their order) if given, else :func:`representative_points`.
+
+    Raises
+    ------
+    blockcheck.errors.InputError
+        If `points` does not hold one point per feature.
+    """
+    if points is None:
+        return representative_points(features)
+    if len(points) != len(features):
+        msg = (
+            f"{len(points)} representative points for {len(features)} features: give one point per feature, in "
+            "their order (representative_points(features)), or leave them out."
+        )
+        raise InputError(msg)
+    return np.asarray(points, dtype=object)
+
+
+def block_index_of(
+    blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame, *, points: np.ndarray | None = None
+) -> np.ndarray:
     """Position (0..n-1) of the block holding each feature's representative point; -1 outside.
 
     A point on the edge between two blocks goes to the first block in `blocks`' order.
+    `points`: :func:`representative_points` of `features` when the caller has them.
     """
     out = np.full(len(features), -1, dtype=np.int64)
     if features.empty or blocks.empty:
         return out
-    geoms = np.asarray(features.geometry.values)
-    is_point = shapely.get_type_id(geoms) == 0
-    points = geoms if is_point.all() else np.where(is_point, geoms, shapely.point_on_surface(geoms))
+    points = given_or_representative_points(features, points)
     # a tree over the (many) points, queried with the (few) block polygons
     b_idx, f_idx = shapely.STRtree(points).query(np.asarray(blocks.geometry.values), predicate="intersects")
     # the first block (lowest position) of a point on a shared edge: a minimum per feature

@@ -33,6 +33,7 @@ from pyproj import CRS, Transformer
 
 from blockcheck.crs import require_same_metric_crs
 from blockcheck.errors import CRSError, InputError
+from blockcheck.metrics.assign import given_or_representative_points
 
 if TYPE_CHECKING:
     from affine import Affine
@@ -146,6 +147,7 @@ def residents_from_communities(
     residential_uses: Iterable[str] = ("residential", "mixed"),
     mixed_residential_share: float = 0.5,
     default_floors: float = 1,
+    building_points: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     r"""Distribute community counts to residential buildings (dasymetric mapping) as resident points.
 
@@ -168,6 +170,9 @@ def residents_from_communities(
     default_floors
         Floors (>= 0) assumed where ``floors`` is missing, not a number, or the
         column is absent.
+    building_points
+        :func:`blockcheck.metrics.assign.representative_points` of `buildings`
+        (one per row) when the caller has them; made here otherwise.
 
     Returns
     -------
@@ -261,8 +266,11 @@ def residents_from_communities(
 
     by_area = community_ok.copy()
     if buildings is not None:
-        geoms, floor_m2 = _residential_floor_m2(buildings, uses, mixed_residential_share, default_floors)
-        points = shapely.point_on_surface(geoms)
+        residential, floor_m2 = _residential_floor_m2(buildings, uses, mixed_residential_share, default_floors)
+        if building_points is None:  # only the residential ones
+            points = shapely.point_on_surface(buildings.geometry.to_numpy()[residential])
+        else:
+            points = given_or_representative_points(buildings, building_points)[residential]
         counts, housed = _share_by_floor_area(points, floor_m2, community_geoms, community_ok, community_counts)
         by_area &= ~housed
         block = _first_hit(points.shape[0], shapely.STRtree(block_geoms).query(points, predicate="intersects"))
@@ -292,7 +300,8 @@ def residents_from_communities(
 def _residential_floor_m2(
     buildings: gpd.GeoDataFrame, uses: tuple[str, ...], mixed_residential_share: float, default_floors: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Footprints of the residential buildings and their residential floor area F = area × floors × share (m²).
+    """Which buildings are residential (a boolean row mask) and their residential floor area F = area × floors ×
+    share (m², one per residential building).
 
     Raises
     ------
@@ -316,7 +325,7 @@ def _residential_floor_m2(
     else:
         floors = np.full(geoms.shape[0], float(default_floors))
     share = np.where(use == "mixed", float(mixed_residential_share), 1.0)
-    return geoms, shapely.area(geoms) * np.maximum(floors, 0.0) * share
+    return residential, shapely.area(geoms) * np.maximum(floors, 0.0) * share
 
 
 def _share_by_floor_area(

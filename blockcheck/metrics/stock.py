@@ -14,25 +14,53 @@ __all__ = [
     "job_housing_ratio",
     "old_residential_buildings",
     "park_green_m2",
+    "park_polygons",
     "parking_provision",
     "underground_use_ratio",
 ]
 
 
-def _union_parts(polygons: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The union of `polygons` as its separate parts (overlaps dissolved; invalid rings repaired first)."""
-    geoms = np.asarray(polygons.geometry.values, dtype=object)
-    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    if geoms.size == 0:
-        return gpd.GeoDataFrame(geometry=[], crs=polygons.crs)
-    geoms = np.where(shapely.is_valid(geoms), geoms, shapely.make_valid(geoms))
-    parts = shapely.get_parts(shapely.union_all(geoms))
-    parts = parts[np.isin(shapely.get_type_id(parts), (3, 6))]  # areas only (make_valid may leave lines)
-    return gpd.GeoDataFrame(geometry=parts, crs=polygons.crs)
+def park_polygons(green: gpd.GeoDataFrame) -> np.ndarray:
+    """The parks of `green` (``kind == "park"``) as the parts of their union: overlapping polygons make one park.
+
+    Every park metric counts these: :func:`park_green_m2` their area in a
+    block, :func:`blockcheck.metrics.accessibility.park_coverage_ratio` their
+    size class and reach, and the entry table where they are entered. The
+    union is the costly part (4 s for 16,000 green spaces), so a caller that
+    needs several of them makes the parks once and passes them (``parks=``).
+
+    Parameters
+    ----------
+    green
+        Green-space polygons with a ``kind`` field.
+
+    Returns
+    -------
+    numpy.ndarray
+        Polygons (object array): the union's polygonal parts, invalid outlines
+        repaired first (``make_valid``) and the lines it may leave dropped.
+    """
+    parks = np.asarray(green.geometry.values, dtype=object)[(green["kind"] == "park").to_numpy()]
+    parks = parks[~(shapely.is_missing(parks) | shapely.is_empty(parks))]
+    if parks.size:  # overlapping park polygons are one park (its size decides the class)
+        parks = shapely.get_parts(
+            shapely.union_all(np.where(shapely.is_valid(parks), parks, shapely.make_valid(parks)))
+        )
+        parks = parks[np.isin(shapely.get_type_id(parks), (3, 6))]
+    return parks
 
 
-def park_green_m2(blocks: gpd.GeoDataFrame, green: gpd.GeoDataFrame, population: pd.Series) -> pd.DataFrame:
+def park_green_m2(
+    blocks: gpd.GeoDataFrame,
+    green: gpd.GeoDataFrame,
+    population: pd.Series,
+    *,
+    parks: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Park green area per block and per resident.
+
+    `parks`: :func:`park_polygons` of `green` when the caller has them
+    (made here otherwise).
 
     Returns
     -------
@@ -50,8 +78,9 @@ def park_green_m2(blocks: gpd.GeoDataFrame, green: gpd.GeoDataFrame, population:
     Standard: GB 55014-2021 §2.1.3 人均公园绿地 > 8 m² (national profile);
     Beijing 16.5 m² (standards key ``green.park_per_capita_min_m2``).
     """
-    parks = green[green["kind"] == "park"] if not green.empty else green
-    area = overlap_area_m2(blocks, _union_parts(parks))
+    if parks is None:
+        parks = park_polygons(green) if not green.empty else np.empty(0, dtype=object)
+    area = overlap_area_m2(blocks, gpd.GeoDataFrame(geometry=parks, crs=green.crs))
     pop = population.astype("float64")
     return pd.DataFrame(
         {"park_green_m2": area, "park_green_m2_per_capita": area / pop.where(pop > 0)}, index=blocks.index

@@ -38,7 +38,7 @@ from blockcheck.metrics.accessibility import (
     life_circle_coverage,
     park_coverage_ratio,
 )
-from blockcheck.metrics.assign import block_index_of
+from blockcheck.metrics.assign import block_index_of, representative_points
 from blockcheck.metrics.population import block_population, residents_from_communities, residents_from_raster
 from blockcheck.metrics.provision import catchment_pairs, facility_provision, facility_within_reach
 from blockcheck.metrics.roads import road_network_metrics
@@ -47,6 +47,7 @@ from blockcheck.metrics.stock import (
     job_housing_ratio,
     old_residential_buildings,
     park_green_m2,
+    park_polygons,
     parking_provision,
     underground_use_ratio,
 )
@@ -139,6 +140,7 @@ def metrics_for(
     coverage: bool = True,
     facility_entries: Entries | None = None,
     building_positions: np.ndarray | None = None,
+    parks: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """All metric columns for `blocks` (the per-block run or the one-row district).
 
@@ -148,7 +150,8 @@ def metrics_for(
     `facility_entries`: :func:`blockcheck.network.feature_entries` of all of
     ``layers["facilities"]`` on `network` when the caller has it (entered once
     per run, not once per use). `building_positions`: :func:`block_index_of`
-    of `blocks` and ``layers["buildings"]`` when the caller has it.
+    of `blocks` and ``layers["buildings"]`` when the caller has it; `parks`:
+    :func:`blockcheck.metrics.stock.park_polygons` of ``layers["green"]`` likewise.
     """
     empty = gpd.GeoDataFrame(geometry=[], crs=blocks.crs)
     roads = layers.get("roads")
@@ -165,7 +168,7 @@ def metrics_for(
         say(0.30, "roads")
         parts.append(road_network_metrics(blocks, roads))  # density and implementation from one overlay pass
     say(0.40, "green")
-    parts.append(park_green_m2(blocks, green, pop["population"]))
+    parts.append(park_green_m2(blocks, green, pop["population"], parks=parks))
     rule = {
         "large_min_area_m2": float(standards["green.park_large_min_area_m2"]),
         "large_radius_m": float(standards["green.park_large_radius_m"]),
@@ -173,7 +176,7 @@ def metrics_for(
         "small_radius_m": float(standards["green.park_small_radius_m"]),
     }
     if coverage:
-        parts.append(park_coverage_ratio(blocks, residents, green, **rule).to_frame())
+        parts.append(park_coverage_ratio(blocks, residents, green, parks=parks, **rule).to_frame())
     # the residents are snapped to the walking network once, for park coverage and every life circle
     snapped = snap_points(network, residents.geometry) if network is not None and len(residents) else None
     if network is not None:
@@ -186,6 +189,7 @@ def metrics_for(
                 snapped_residents=snapped,
                 entrances=entrances,
                 entry_rule=entry_rule,
+                parks=parks,
                 **rule,
             ).to_frame()
         )
@@ -309,11 +313,15 @@ def health_check(
     say = reporter(progress)
     blocks = layers["blocks"].set_index("block_id", drop=False)
     blocks.index.name = "block_id"
+    buildings = layers.get("buildings")
+    # a point inside each building, made once: the block of each building, and where its residents live
+    points = representative_points(buildings)
+    in_block = block_index_of(blocks, buildings, points=points) if buildings is not None else None
     say(0.05, "population")
     if population_raster is not None:
         residents = residents_from_raster(blocks, population_raster)
     elif "communities" in layers:
-        residents = residents_from_communities(blocks, layers["communities"], layers.get("buildings"))
+        residents = residents_from_communities(blocks, layers["communities"], buildings, building_points=points)
     else:
         residents = gpd.GeoDataFrame(
             {
@@ -324,6 +332,9 @@ def health_check(
             geometry=[],
             crs=blocks.crs,
         )
+    green = layers.get("green")
+    # the parks' union, made once for every park metric, both passes and the entry table
+    parks = park_polygons(green) if green is not None and "kind" in green.columns else None
     network = fragments = moved = entries = sites = None
     if "roads" in layers:
         say(0.20, "walking network")
@@ -334,13 +345,11 @@ def health_check(
                 network, facilities, layers.get("entrances"), rule=EntryRule.from_standards(standards)
             )
         fragments, moved = fragments_moved(network, residents, facilities, sites)
-        entries = entry_table(network, layers, standards, facility_entries=sites)
-    buildings = layers.get("buildings")
-    in_block = block_index_of(blocks, buildings) if buildings is not None else None
+        entries = entry_table(network, layers, standards, facility_entries=sites, parks=parks)
+    del points
     if per_block is None:
-        per_block = metrics_for(
-            blocks, layers, residents, network, standards, say, facility_entries=sites, building_positions=in_block
-        )
+        made = {"facility_entries": sites, "building_positions": in_block, "parks": parks}  # made once above
+        per_block = metrics_for(blocks, layers, residents, network, standards, say, **made)
     else:
         per_block = per_block(blocks, layers, residents, network, standards, say)
     say(0.85, "whole area")
@@ -356,7 +365,7 @@ def health_check(
     # a building is in the whole area when it is in a block (the area is the blocks' union)
     in_area = None if in_block is None else np.where(in_block >= 0, 0, -1)
     per_area = metrics_for(
-        district, layers, area_residents, None, standards, say, coverage=False, building_positions=in_area
+        district, layers, area_residents, None, standards, say, coverage=False, building_positions=in_area, parks=parks
     )
     shares = [c for c in per_block.columns if c not in per_area.columns]
     if shares:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from blockcheck.metrics.accessibility import park_polygons
+from blockcheck.metrics.stock import park_polygons
 from blockcheck.network import Entries, EntryRule, WalkNetwork, feature_entries, fragment_table, snap_points
 from blockcheck.standards import Standards
 
@@ -29,6 +29,7 @@ def entry_table(
     standards: Standards,
     *,
     facility_entries: Entries | None = None,
+    parks: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Where the walking metrics enter each park and each polygon facility (:data:`ENTRY_COLUMNS`).
 
@@ -39,7 +40,8 @@ def entry_table(
     entered by :func:`blockcheck.network.feature_entries` with the run's
     ``network.entry_*`` parameters and the ``entrances`` layer.
     `facility_entries`: the entries of all of ``layers["facilities"]`` when
-    the caller has them (made here otherwise).
+    the caller has them (made here otherwise), `parks` likewise the
+    :func:`~blockcheck.metrics.stock.park_polygons` of ``layers["green"]``.
     """
     rule = EntryRule.from_standards(standards)
     gates = layers.get("entrances")
@@ -58,7 +60,7 @@ def entry_table(
             parts.append(table.assign(layer="facilities", category=facilities["category"].to_numpy()[polygonal]))
     green = layers.get("green")
     if green is not None and len(green) and "kind" in green.columns:
-        parks = park_polygons(green)
+        parks = park_polygons(green) if parks is None else parks
         parks = parks[shapely.area(parks) >= float(standards["green.park_small_min_area_m2"])]
         if parks.size:
             found = feature_entries(network, parks, gates, rule=rule)
