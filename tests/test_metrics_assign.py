@@ -30,6 +30,8 @@ def test_representative_points_lie_inside_and_points_stay() -> None:
     assert shapely.contains(features.geometry.values[:2], points[:2]).all()
     assert points[2] is features.geometry.values[2]
     assert representative_points(None) is None
+    as_array = representative_points(np.asarray(features.geometry.values, dtype=object))
+    assert shapely.equals_exact(as_array, points, tolerance=0).all()
 
 
 def test_block_index_of_with_given_points_equals_made_points() -> None:

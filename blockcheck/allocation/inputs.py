@@ -12,6 +12,7 @@ import shapely
 from blockcheck.allocation.rules import RESOURCE_STATUSES, AllocationRules, ResourcePool
 from blockcheck.crs import require_same_metric_crs
 from blockcheck.errors import InputError
+from blockcheck.metrics.assign import representative_points as points_inside
 from blockcheck.network import WalkNetwork
 
 __all__ = ["check_allocation_inputs", "column_or_none", "pool_area_m2", "representative_points", "unused_pool_m2"]
@@ -81,7 +82,7 @@ def check_allocation_inputs(
 
 
 def representative_points(geoms: np.ndarray, what: str) -> np.ndarray:
-    """Representative points of non-empty geometries (points stay as they are).
+    """:func:`blockcheck.metrics.assign.representative_points` of `geoms`, once none is missing or empty.
 
     Raises
     ------
@@ -91,7 +92,7 @@ def representative_points(geoms: np.ndarray, what: str) -> np.ndarray:
     bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if bad.any():
         raise InputError(f"{int(bad.sum())} {what} have no geometry. Give every feature a geometry, or drop it.")
-    return np.where(shapely.get_type_id(geoms) == 0, geoms, shapely.point_on_surface(geoms))
+    return points_inside(geoms)
 
 
 def pool_area_m2(frame: gpd.GeoDataFrame, pools: Mapping[str, ResourcePool]) -> np.ndarray:

@@ -20,15 +20,16 @@ __all__ = [
 ]
 
 
-def representative_points(features: gpd.GeoDataFrame | None) -> np.ndarray | None:
+def representative_points(features: gpd.GeoDataFrame | gpd.GeoSeries | np.ndarray | None) -> np.ndarray | None:
     """A point inside each feature (:func:`shapely.point_on_surface`; points stay as they are); None for no layer.
 
-    :func:`block_index_of` places features by these points; a caller that
-    places the same features several times makes them once and passes them.
+    `features`: a layer, or its geometries as an array. :func:`block_index_of`
+    places features by these points; a caller that places the same features
+    several times makes them once and passes them.
     """
     if features is None:
         return None
-    geoms = np.asarray(features.geometry.values, dtype=object)
+    geoms = np.asarray(features if isinstance(features, np.ndarray) else features.geometry.values, dtype=object)
     is_point = shapely.get_type_id(geoms) == 0
     return geoms if is_point.all() else np.where(is_point, geoms, shapely.point_on_surface(geoms))
 
