@@ -137,6 +137,30 @@ def test_step_2_runs_while_the_resource_search_works_and_a_failure_stops_the_sea
     assert cancelled == [parallel.fork_available()]  # the search (forked where it can be) was stopped
 
 
+def test_the_walking_network_is_built_once_for_the_health_check_and_the_walks_ahead(monkeypatch, tmp_path) -> None:
+    import os
+
+    import blockcheck.steps.health_parameters as step1_module
+    from blockcheck import parallel
+
+    checked = check_input(SAMPLE)
+    layers, standards = checked.checked.layers, checked.standards
+    builds = tmp_path / "builds.txt"  # a file: a build in the forked search is counted too
+    build = step1_module.build_walk_network
+
+    def counted(*args, **kwargs):
+        with builds.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(step1_module, "build_walk_network", counted)
+    step = find_problems(layers, standards, as_of_year=2026, distances_ahead=True)
+    assert builds.read_text().split() == [str(os.getpid())]  # once, here: the fork walks on the same network
+    assert step.assessment.health.network is not None
+    if parallel.fork_available():  # the allocation's walks were found beside the health check, on that network
+        assert step.resource_distances is not None
+
+
 def test_step_2_refuses_tables_already_read_together_with_a_path() -> None:
     from blockcheck.errors import InputError
     from blockcheck.steps.consultation import read_surveys

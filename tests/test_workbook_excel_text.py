@@ -14,8 +14,9 @@ import pytest
 
 from blockcheck.lists.schema import conform, list_table
 from blockcheck.workbook import history
+from blockcheck.workbook.excel import read_revision, write_eight_lists
 from blockcheck.workbook.excel_cells import _cell_xml, _Quoted, column_part, rows_xml
-from blockcheck.workbook.history import csv_parts, lists_revision
+from blockcheck.workbook.history import ListsDigest, csv_parts, lists_revision
 
 TRICKY = ["a,b", 'say "hi"', "two\nlines", "cr\rhere", " lead", "trail ", "", None, "中文，逗号", "x" * 3]
 
@@ -43,6 +44,20 @@ def test_the_revision_of_a_fixed_table_never_changes() -> None:
     assert lists_revision(tables) == "b5f125c0ba4faca7"  # as the code before issue 15's Excel work gave it
     conformed = {name: conform(frame, list_table(name)) for name, frame in tables.items()}
     assert lists_revision(conformed, conformed=True) == "b5f125c0ba4faca7"
+
+
+def test_the_revision_taken_list_by_list_is_the_same_and_in_order(tmp_path) -> None:
+    tables = _tables()
+    digest = ListsDigest()
+    digest.add("problem_list", tables["problem_list"])
+    digest.add("policy_list", conform(tables["policy_list"], list_table("policy_list")), conformed=True)
+    assert digest.revision() == "b5f125c0ba4faca7"
+    with pytest.raises(ValueError, match="order of EIGHT_LISTS"):
+        digest.add("problem_list", tables["problem_list"])  # before the policy list added already
+    with pytest.raises(ValueError, match="order of EIGHT_LISTS"):
+        ListsDigest().add("project_history", tables["policy_list"])  # not one of the eight lists
+    # the Excel writer digests each list once its sheet is written: the file says the same revision
+    assert read_revision(write_eight_lists(tmp_path / "lists.xlsx", tables)) == "b5f125c0ba4faca7"
 
 
 @pytest.mark.parametrize("part_rows", [3, 100_000])

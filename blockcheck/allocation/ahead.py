@@ -1,11 +1,11 @@
 """The allocation's walking distances, computed ahead: beside the health check, with the resource search.
 
 The resource search runs in a second process while the health check runs
-(:mod:`blockcheck.parallel`); it is done well before it, so the same process
-also walks every pair the allocation will ask for: the pooled resources it
-found and the blocks' points, within the largest radius of the allocation
-rules, on a walking network built from the roads exactly as the health check
-builds its own. :func:`blockcheck.allocation.allocate` then reads those walks
+(:mod:`blockcheck.parallel`); the same process also walks every pair the
+allocation will ask for: the pooled resources it found and the blocks' points,
+within the largest radius of the allocation rules, on the health check's own
+walking network (built once, before the fork: both processes have it).
+:func:`blockcheck.allocation.allocate` then reads those walks
 (:meth:`~blockcheck.allocation.distances.KnownDistances.lookup`, the same
 numbers as computed there) instead of computing them.
 """
@@ -21,19 +21,21 @@ from blockcheck.allocation.inputs import representative_points
 from blockcheck.allocation.rules import allocation_rules, resolve_value
 from blockcheck.allocation.solve import _block_xy, _usable_resources
 from blockcheck.errors import BlockcheckError
-from blockcheck.network import DISTANCE_TOLERANCE_M, build_walk_network
+from blockcheck.network import DISTANCE_TOLERANCE_M, WalkNetwork
 from blockcheck.standards import Standards
 
 __all__ = ["distances_ahead"]
 
 
 def distances_ahead(
-    resources: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, standards: Standards
+    resources: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, network: WalkNetwork, standards: Standards
 ) -> KnownDistances | None:
-    """Walks from the pooled `resources` to the points of `blocks` within the allocation rules' largest radius.
+    """Walks on `network` from the pooled `resources` to the points of `blocks` within the allocation rules'
+    largest radius.
 
-    None when there is nothing to walk or the rules cannot be read (the
-    allocation then computes its walks itself and reports the problem).
+    `network` is the run's walking network (the health check's, built from the roads with the fragment length
+    of `standards`: the allocation's distances are measured on the same). None when there is nothing to walk
+    or the rules cannot be read (the allocation then computes its walks itself and reports the problem).
     """
     try:
         rules = allocation_rules()
@@ -43,7 +45,6 @@ def distances_ahead(
         return None
     if not len(usable) or not len(blocks) or not radii:
         return None
-    network = build_walk_network(roads, fragment_max_m=float(standards["network.fragment_max_length_m"]))
     r_xy = shapely.get_coordinates(representative_points(np.asarray(usable.geometry.values, dtype=object), "resources"))
     indexed = blocks.set_index("block_id", drop=False) if "block_id" in blocks.columns else blocks
     b_xy = _block_xy(indexed, None, indexed.index)

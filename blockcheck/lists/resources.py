@@ -442,7 +442,8 @@ def resource_summary(resource_list: pd.DataFrame, *, block_ids: list[str] | None
         Blocks to report (default: those holding a resource).
     """
     labels = resource_labels()
-    frame = pd.DataFrame(resource_list.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
+    used = ["block_id", "category", "subtype", "status", "land_area_m2", "floor_area_m2", "member_count"]
+    frame = pd.DataFrame(resource_list[[c for c in used if c in resource_list.columns]]).reset_index(drop=True)
     frame = frame[frame["status"] != "rejected"]
     blocks = list(block_ids) if block_ids is not None else sorted(frame["block_id"].dropna().unique())
     both = pd.concat(
@@ -466,16 +467,15 @@ def resource_summary(resource_list: pd.DataFrame, *, block_ids: list[str] | None
     out = out.join(spec, on="category")
     size = np.where(out["column"] == "land_area_m2", out["land"], out["floor"]).astype("float64")
     out["measure"] = np.where(out["unit"] == "ha", size / 1e4, size)
-    subtypes = (
-        both.dropna(subset=["subtype"]).groupby(["scope", "category", "subtype"]).size().rename("n").reset_index()
-    )
+    keys = ["scope", "category", "subtype"]
+    subtypes = both.loc[both["subtype"].notna(), keys].groupby(keys).size().rename("n").reset_index()
     subtypes = subtypes.sort_values(["scope", "category", "n", "subtype"], ascending=[True, True, False, True])
     subtypes["text"] = (
         subtypes["subtype"].map(labels["subtype"]).fillna(subtypes["subtype"]) + subtypes["n"].astype(str) + "处"
     )
     listed = subtypes.groupby(["scope", "category"])["text"].agg("、".join)
-    lookup = listed.to_dict()
-    listed = np.array([lookup.get(key, "") for key in zip(out["scope"], out["category"], strict=True)], dtype=object)
+    listed = listed.reindex(pd.MultiIndex.from_arrays([out["scope"], out["category"]])).fillna("")
+    listed = listed.to_numpy(dtype=object)
     size_text = [_area_text(m, u) for m, u in zip(out["measure"], out["unit"], strict=True)]
     out["situation"] = np.where(
         out["count"] > 0,

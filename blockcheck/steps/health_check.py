@@ -55,12 +55,18 @@ from blockcheck.network import (
     Entries,
     EntryRule,
     WalkNetwork,
-    build_walk_network,
     feature_entries,
     snap_points,
 )
 from blockcheck.progress import Progress, reporter
 from blockcheck.standards import Standards
+from blockcheck.steps.health_parameters import (
+    PARKING_RATE_KEYS,
+    catchment_radii,
+    minutes_to_m,
+    parking_rate_key,
+    walk_network,
+)
 from blockcheck.steps.walk_notes import ENTRY_COLUMNS, entry_table, fragments_moved
 
 __all__ = [
@@ -95,38 +101,6 @@ class HealthCheck:
     # where parks and polygon facilities are entered (blockcheck.network.entries): one row per park and per
     # polygon facility of a category measured by walking, columns ENTRY_COLUMNS (None without roads)
     entries: pd.DataFrame | None = None
-
-
-#: The walking radius of each life circle (5/10/15-minute), by standards key.
-LIFE_CIRCLE_RADIUS_KEYS = {
-    5: "life_circle.radius_5min_m",
-    10: "life_circle.radius_10min_m",
-    15: "life_circle.radius_15min_m",
-}
-
-
-#: Parking rates, first the one used when the standards give it a value (nan: not given).
-PARKING_RATE_KEYS = ("parking.spaces_per_household_existing", "parking.spaces_per_household")
-
-
-def _minutes_to_m(standards: Standards) -> dict[int, float]:
-    return {minutes: float(standards[key]) for minutes, key in LIFE_CIRCLE_RADIUS_KEYS.items()}
-
-
-def parking_rate_key(standards: Standards) -> str:
-    """The standards key of the parking rate a run uses: the existing-fabric rate when given, else the new one."""
-    for key in PARKING_RATE_KEYS[:-1]:
-        value = standards.get(key)
-        if isinstance(value, float) and value == value:  # nan: the profile gives no value
-            return key
-    return PARKING_RATE_KEYS[-1]
-
-
-def catchment_radii(standards: Standards) -> dict[str, float] | None:
-    """Service radius by facility category when the provision supply rule is ``catchment``, else None (in block)."""
-    if standards.get("provision.supply_rule", "in_block") != "catchment":
-        return None
-    return {k: float(v) for k, v in standards.with_prefix("radius_m").items()}
 
 
 def metrics_for(
@@ -234,7 +208,7 @@ def metrics_for(
                     facilities,
                     network,
                     radius_by_category_m=radii,
-                    minutes_to_m=_minutes_to_m(standards),
+                    minutes_to_m=minutes_to_m(standards),
                     snapped_residents=snapped,
                     entrances=entrances,
                     entry_rule=entry_rule,
@@ -287,6 +261,7 @@ def health_check(
     population_raster: str | os.PathLike | None = None,
     progress: Progress | None = None,
     per_block: Callable[..., pd.DataFrame] | None = None,
+    network: WalkNetwork | None = None,
 ) -> HealthCheck:
     """Run the block health check on validated layers (one metric CRS).
 
@@ -305,6 +280,10 @@ def health_check(
         Computes the blocks' metric columns from ``(blocks, layers, residents,
         network, standards, progress)``; default: here, for all blocks at once
         (``blockcheck run --tiles`` passes :class:`blockcheck.tiles.TiledBlockMetrics`).
+    network
+        :func:`~blockcheck.network.build_walk_network` of ``layers["roads"]`` with the fragment length of
+        `standards`, when the caller built it already (:func:`find_problems`: once for both processes);
+        default: built here.
 
     Returns
     -------
@@ -335,10 +314,12 @@ def health_check(
     green = layers.get("green")
     # the parks' union, made once for every park metric, both passes and the entry table
     parks = park_polygons(green) if green is not None and "kind" in green.columns else None
-    network = fragments = moved = entries = sites = None
-    if "roads" in layers:
+    fragments = moved = entries = sites = None
+    if "roads" not in layers:
+        network = None
+    else:
         say(0.20, "walking network")
-        network = build_walk_network(layers["roads"], fragment_max_m=float(standards["network.fragment_max_length_m"]))
+        network = network or walk_network(layers, standards)
         facilities = layers.get("facilities")  # entered once: for the metrics and the two reports below
         if facilities is not None and len(facilities):
             sites = feature_entries(
@@ -431,6 +412,7 @@ def assess(
     progress: Progress | None = None,
     per_block: Callable[..., pd.DataFrame] | None = None,
     capacities: tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame | None] | None = None,
+    network: WalkNetwork | None = None,
 ) -> Assessment:
     """Run the health check and judge which of its metrics the data support.
 
@@ -450,6 +432,8 @@ def assess(
         As :func:`health_check`.
     capacities
         :func:`with_capacities` of the same layers and standards when the caller has it.
+    network
+        As :func:`health_check`.
 
     Returns
     -------
@@ -458,7 +442,7 @@ def assess(
     mapping = mapping or Mapping()
     filled, capacity = capacities if capacities is not None else with_capacities(layers, standards)
     health = health_check(
-        filled, standards, population_raster=population_raster, progress=progress, per_block=per_block
+        filled, standards, population_raster=population_raster, progress=progress, per_block=per_block, network=network
     )
     completeness = completeness_table(
         filled, mapping, standards, capacity=capacity, population_raster=population_raster is not None
@@ -548,11 +532,13 @@ def find_problems(
     HealthCheckStep
     """
     located = getattr(per_block, "locate_resources", None)  # a tiled run finds them tile by tile
-    searching = capacities = None
+    searching = capacities = network = None
     if resources and located is None:  # independent of the health check: beside it, in a second process
         capacities = with_capacities(layers, standards)
         ahead = distances_ahead and "roads" in layers and parallel.fork_available()  # no time to gain otherwise
-        searching = parallel.start(_search, capacities[0], standards, previous_resources, as_of_year, ahead)
+        # the walks ahead need the walking network too: built once, before the fork, both processes have it
+        network = walk_network(layers, standards) if ahead else None
+        searching = parallel.start(_search, capacities[0], standards, previous_resources, as_of_year, network)
     try:
         assessment = assess(
             layers,
@@ -562,6 +548,7 @@ def find_problems(
             progress=progress,
             per_block=per_block,
             capacities=capacities,
+            network=network,
         )
         health = assessment.health
         # a tiled run's per-block step builds the blocks' rows tile by tile too (blockcheck.tiles.problems)
@@ -598,13 +585,15 @@ def _search(
     standards: Standards,
     previous: pd.DataFrame | None,
     as_of_year: int | None,
-    ahead: bool,
+    network: WalkNetwork | None,
 ) -> tuple[FoundResources, KnownDistances | None]:
-    """The resource search (and, with `ahead`, the allocation's walks from what it found): one process's part."""
+    """The resource search (and, given the walking `network`, the allocation's walks from what it found): one
+    process's part.
+    """
     found = find_resources(layers, standards, previous=previous, as_of_year=as_of_year)
-    if not ahead:
+    if network is None:
         return found, None
     from blockcheck.allocation.ahead import distances_ahead
 
     parallel.release_free_memory()  # what the search freed, before the walks take their own
-    return found, distances_ahead(found.resource_list, layers["blocks"], layers["roads"], standards)
+    return found, distances_ahead(found.resource_list, layers["blocks"], network, standards)

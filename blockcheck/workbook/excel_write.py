@@ -51,7 +51,7 @@ from blockcheck.workbook.excel_layout import (
     wide_demand_title,
 )
 from blockcheck.workbook.excel_rows import DataRows, splice_rows
-from blockcheck.workbook.history import HISTORY_LAYER, lists_revision
+from blockcheck.workbook.history import HISTORY_LAYER, ListsDigest
 from blockcheck.workbook.read import META_LAYER
 
 if TYPE_CHECKING:
@@ -378,17 +378,18 @@ def _columns_maker(columns: list[list]) -> Callable[[slice | np.ndarray, bool], 
 
 
 def _list_sheets(
-    tables: dict[str, pd.DataFrame], lang: str, synthetic: bool, links: _Links, conformed: dict[str, pd.DataFrame]
+    tables: dict[str, pd.DataFrame], lang: str, synthetic: bool, links: _Links, revision: ListsDigest
 ) -> Iterator[tuple[str, str, list[str], int, Callable, np.ndarray | slice, str]]:
     """(title, title row, headers, rows, make, width sample, layer) of each list sheet and the 图3 layout, in order.
 
-    Each list is conformed to its schema once, and put into `conformed` (for the lists' revision).
+    Each list is conformed to its schema once; once its sheet is written (the caller asks for the next sheet),
+    it is added to the lists' `revision` (:class:`~blockcheck.workbook.history.ListsDigest`).
     """
     for name in (*EIGHT_LISTS, *EXTRA_SHEETS):
         if name not in tables:
             continue
         table = list_table(name)
-        frame = conformed[name] = conform(pd.DataFrame(tables[name]).drop(columns="geometry", errors="ignore"), table)
+        frame = conform(pd.DataFrame(tables[name]).drop(columns="geometry", errors="ignore"), table)
 
         def make(rows: slice | np.ndarray, final: bool, name=name, table=table, frame=frame) -> Chunk:
             return _list_columns(name, table, frame.iloc[rows], lang, links if final else None)
@@ -404,6 +405,8 @@ def _list_sheets(
             _sample_rows(frame),
             name,
         )
+        if name in EIGHT_LISTS:  # its sheet is written: digested now, not all lists at the end of the file
+            revision.add(name, frame, conformed=True)
         if name == "demand_list":
             wide = demand_by_community(frame, lang)
             columns = [wide[c].astype(object).where(wide[c].notna(), None).tolist() for c in wide.columns]
@@ -464,10 +467,11 @@ def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], 
     red = settings()["synthetic"]["background"].lstrip("#").upper() if synthetic else None
     book = Workbook(write_only=True)  # every sheet is written top to bottom once, straight to a temporary file
     styles = _Styles(book)
-    links, truncated, lists = _Links(styles, lang), {}, {}  # lists: each list conformed once
+    links, truncated, revision = _Links(styles, lang), {}, ListsDigest()
     with written_atomically(Path(path)) as archive:  # each sheet compressed once it is written
         try:
-            for title, top, headers, n_rows, make, sample, layer in _list_sheets(tables, lang, synthetic, links, lists):
+            sheets = _list_sheets(tables, lang, synthetic, links, revision)
+            for title, top, headers, n_rows, make, sample, layer in sheets:
                 how = {"lang": lang, "red": red, "layer": layer, "styles": styles, "archive": archive}
                 cut = _write_sheet(book, title, top, headers, n_rows, make, sample, **how)
                 if cut:
@@ -477,8 +481,7 @@ def write_eight_lists(path: str | os.PathLike, tables: dict[str, pd.DataFrame], 
         finally:
             links.rows.discard()
         # which state of the lists this file shows, checked on import (a document property Excel and LibreOffice keep)
-        revision = lists_revision(lists, conformed=True)
-        book.custom_doc_props.append(StringProperty(name=REVISION_PROPERTY, value=revision))
+        book.custom_doc_props.append(StringProperty(name=REVISION_PROPERTY, value=revision.revision()))
         if truncated:  # the sheets showing only the first rows of their list: on import the rest is never "deleted"
             value = json.dumps(truncated, ensure_ascii=False)
             book.custom_doc_props.append(StringProperty(name=TRUNCATED_PROPERTY, value=value))

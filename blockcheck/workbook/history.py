@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HISTORY_LAYER",
+    "ListsDigest",
     "csv_parts",
     "history_rows",
     "lists_revision",
@@ -75,19 +76,21 @@ def record_project_changes(
     key = "project_id"
     fields = fields or tuple(c for c in list_table("project_list").columns if c not in (key, "number", "provenance"))
     new_i = new.set_index(key)
+    new_status = dict(zip(new_i.index, new_i["status"], strict=True))  # read once, not with .at per project
     if old is None or old.empty:
         return [
             {
                 "project_id": pid,
                 "field": "status",
                 "from_value": "",
-                "to_value": str(new_i.at[pid, "status"]),
+                "to_value": str(new_status[pid]),
                 "changed_by": who,
                 "reason": reason or _REGISTERED,
             }
             for pid in new_i.index
         ]
     old_i = old.set_index(key)
+    old_status = dict(zip(old_i.index, old_i["status"], strict=True))
     changes = []
     for pid in new_i.index.difference(old_i.index):
         changes.append(
@@ -95,7 +98,7 @@ def record_project_changes(
                 "project_id": pid,
                 "field": "status",
                 "from_value": "",
-                "to_value": str(new_i.at[pid, "status"]),
+                "to_value": str(new_status[pid]),
                 "changed_by": who,
                 "reason": reason or _REGISTERED,
             }
@@ -105,7 +108,7 @@ def record_project_changes(
             {
                 "project_id": pid,
                 "field": "status",
-                "from_value": str(old_i.at[pid, "status"]),
+                "from_value": str(old_status[pid]),
                 "to_value": "removed",
                 "changed_by": who,
                 "reason": reason or "no longer generated",
@@ -157,19 +160,51 @@ def lists_revision(tables: dict[str, pd.DataFrame], *, conformed: bool = False) 
         16 hexadecimal digits of a SHA-256 over each list's name and its rows
         as CSV text (values as :func:`value_text` gives them, header first,
         ``\\n`` line ends, quoted where needed: what pandas' ``to_csv`` writes).
+        :class:`ListsDigest` gives the same digest list by list.
     """
-    digest = hashlib.sha256()
+    digest = ListsDigest()
     for name in EIGHT_LISTS:
         frame = tables.get(name)
-        if frame is None:
-            continue
+        if frame is not None:
+            digest.add(name, frame, conformed=conformed)
+    return digest.revision()
+
+
+class ListsDigest:
+    """:func:`lists_revision` taken list by list, as a writer has the lists (in the order of ``EIGHT_LISTS``).
+
+    The Excel writer adds each list once its sheet is written: the digest of
+    the long lists of steps 1–2 is made while the writer waits for step 3,
+    not at the end of the run.
+    """
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+        self._next = 0  # position in EIGHT_LISTS a list may have from now on
+
+    def add(self, name: str, frame: pd.DataFrame, *, conformed: bool = False) -> None:
+        """Digest list `name` (`conformed` as :func:`lists_revision` says).
+
+        Raises
+        ------
+        ValueError
+            `name` is not one of the eight lists, or comes before a list added already.
+        """
+        position = EIGHT_LISTS.index(name) if name in EIGHT_LISTS else -1
+        if position < self._next:
+            msg = f"{name} is not one of the eight lists or comes too late: add them in the order of EIGHT_LISTS"
+            raise ValueError(msg)
+        self._next = position + 1
         table = list_table(name)
         rows = frame if conformed else conform(pd.DataFrame(frame).drop(columns="geometry", errors="ignore"), table)
         rows = rows.sort_values(table.key, kind="stable")
-        digest.update(name.encode("utf-8"))
+        self._digest.update(name.encode("utf-8"))
         for part in csv_parts([_column_text(rows[column]) for column in rows.columns], list(rows.columns)):
-            digest.update(part.encode("utf-8"))
-    return digest.hexdigest()[:16]
+            self._digest.update(part.encode("utf-8"))
+
+    def revision(self) -> str:
+        """The 16 hexadecimal digits of :func:`lists_revision` over the lists added."""
+        return self._digest.hexdigest()[:16]
 
 
 #: Characters the csv module quotes a field for, in every Python version (the delimiter, the quote, the line end),
