@@ -51,11 +51,12 @@ from measure import GB, ROWS, Meter, fmt_row, row, say  # noqa: E402 - importabl
 # ------------------------------------------------- instrumented health check ----
 
 #: (module, function) → stage of the health check. Functions are wrapped in the
-#: module namespace health_check.py calls them from, so nothing runs twice.
+#: module namespace health_check.py calls them from (the network: health_parameters.walk_network's), so nothing
+#: runs twice.
 STAGES = {
     ("blockcheck.steps.health_check", "residents_from_communities"): "population distribution",
     ("blockcheck.steps.health_check", "block_population"): "population distribution",
-    ("blockcheck.steps.health_check", "build_walk_network"): "network build",
+    ("blockcheck.steps.health_parameters", "build_walk_network"): "network build",
     ("blockcheck.steps.health_check", "road_network_metrics"): "road metrics",
     ("blockcheck.steps.health_check", "block_index_of"): "overlay metrics",
     ("blockcheck.steps.health_check", "park_green_m2"): "overlay metrics",

@@ -319,7 +319,7 @@ def health_check(
         network = None
     else:
         say(0.20, "walking network")
-        network = network or walk_network(layers, standards)
+        network = walk_network(layers, standards) if network is None else network
         facilities = layers.get("facilities")  # entered once: for the metrics and the two reports below
         if facilities is not None and len(facilities):
             sites = feature_entries(
