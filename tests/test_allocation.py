@@ -441,11 +441,14 @@ def test_polygon_area_and_excluded_subtypes(line_net, standards) -> None:
     assert remaining["remaining_gap"].iloc[0] == pytest.approx(0.92)
 
 
-def test_explicit_bound_phase_gives_the_same_optimum(line_net, standards, monkeypatch) -> None:
+@pytest.mark.parametrize("by_columns", [False, True], ids=["whole_lp", "column_generation"])
+def test_explicit_bound_phase_gives_the_same_optimum(line_net, standards, monkeypatch, by_columns) -> None:
     """Without the weighted shortcut, phase 2 with the explicit bound Z >= Z* finds the hand-case optimum."""
     import blockcheck.allocation.solve as allocation_module
 
     monkeypatch.setattr(allocation_module, "_BIG_M_TRIES", 0)
+    if by_columns:  # phase 1 by column generation
+        monkeypatch.setattr(allocation_module, "_WHOLE_LP_MAX_ARCS", 0)
     blocks, points = blocks_at({"A": (0, 0), "B": (1000, 0)})
     res = resources(
         {"id": "R1", "x": 200, "floor": 400.0},
@@ -503,14 +506,20 @@ def _arcs(blocks, points, res, gaps, standards):
     return out, per
 
 
+@pytest.mark.parametrize("by_columns", [False, True], ids=["whole_lp", "column_generation"])
 @pytest.mark.parametrize("seed", range(6))
-def test_optimal_against_networkx_max_flow_min_cost(standards, seed) -> None:
+def test_optimal_against_networkx_max_flow_min_cost(standards, seed, by_columns, monkeypatch) -> None:
     """Integer data, one m² conversion per key: the LP optimum equals networkx's max-flow-min-cost.
 
     Flow unit = 1 m² of resource floor: source → resource (capacity = floor
     area) → (block, key) (cost = straight-line distance, integer on the
-    line) → sink (capacity = gap × m² per unit).
+    line) → sink (capacity = gap × m² per unit). Solved whole and, as city-scale
+    LPs are, by column generation from the nearest arcs.
     """
+    import blockcheck.allocation.solve as allocation_module
+
+    if by_columns:
+        monkeypatch.setattr(allocation_module, "_WHOLE_LP_MAX_ARCS", 0)
     blocks, points, res, gaps = _random_instance(seed, n_res=12, n_blocks=6, max_area=400)
     allocation, remaining = allocate(gaps, res, blocks, None, standards, block_points=points)
     arcs, per = _arcs(blocks, points, res, gaps, standards)
@@ -669,6 +678,41 @@ def test_walk_distances_match_networkx_in_any_batch_size(seed, monkeypatch) -> N
             assert got == pytest.approx(want, abs=1e-6)
         else:
             assert got > limit - 1e-6
+
+
+def test_column_generation_starts_from_each_pools_nearest_and_each_gaps_two_nearest_arcs() -> None:
+    from blockcheck.allocation.solve import _nearest_arcs
+
+    pools = np.array([0, 0, 1, 1, 1, 2])
+    gaps = np.array([0, 1, 0, 1, 1, 1])
+    walk = np.array([500.0, 300.0, 200.0, 200.0, 700.0, 900.0])
+    # pool 0: arc 1 (300 m); pool 1: arcs 2 and 3 (tied at 200 m); pool 2: arc 5 (its only arc)
+    # gap 0: arcs 0 and 2 (its only two); gap 1: arcs 3 (200 m) and 1 (300 m) — not 4 (700 m), not 5 (900 m)
+    assert _nearest_arcs(pools, gaps, walk).tolist() == [True, True, True, True, False, True]
+
+
+def test_the_constraint_matrix_built_by_columns_is_the_one_sorting_the_entries_gives() -> None:
+    from scipy.sparse import coo_matrix, csc_array, vstack
+
+    from blockcheck.allocation.solve import _constraint_matrix
+
+    pools, gaps, gain = np.array([2, 0, 1, 0]), np.array([1, 1, 0, 2]), np.array([1.0, 1.5, 0.5, 1.0])
+    arc = np.arange(4)
+    sorted_entries = vstack(
+        [coo_matrix((np.ones(4), (pools, arc)), shape=(3, 4)), coo_matrix((gain, (gaps, arc)), shape=(3, 4))]
+    ).tocsr()
+    expected, built = csc_array(sorted_entries), csc_array(_constraint_matrix(pools, gaps, gain, 3, 3))
+    assert built.toarray().tolist() == [
+        [0, 1, 0, 1],
+        [0, 0, 1, 0],
+        [1, 0, 0, 0],
+        [0, 0, 0.5, 0],
+        [1, 1.5, 0, 0],
+        [0, 0, 0, 1],
+    ]
+    # the same arrays HiGHS is given, so a whole LP is solved exactly as before
+    for name in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(built, name), getattr(expected, name))
 
 
 def test_a_maximum_flow_is_recognised_by_its_residual_graph() -> None:

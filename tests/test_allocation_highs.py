@@ -8,7 +8,7 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, csr_matrix, vstack
 
 from blockcheck.allocation import highs
-from blockcheck.allocation.highs import solve_min
+from blockcheck.allocation.highs import solve_min, solve_min_by_columns
 
 
 def _transport(seed: int, n_pools: int, n_gaps: int) -> tuple[np.ndarray, csr_matrix, np.ndarray]:
@@ -63,3 +63,32 @@ def test_without_the_binding_linprog_solves_it(monkeypatch) -> None:
     theirs = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
     assert ours.status == 0 and np.array_equal(ours.x, theirs.x)
     assert ours.message == theirs.message  # linprog's own words: it was called
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 4])
+def test_column_generation_reaches_the_optimum_of_the_whole_lp(seed: int, monkeypatch) -> None:
+    cost, a_ub, b_ub = _transport(seed, 40, 60)
+    whole = solve_min(cost, a_ub, b_ub)
+    first = np.zeros(cost.size, dtype=bool)
+    first[:: max(1, cost.size // 20)] = True  # about 20 of the columns: most must enter by their reduced cost
+    monkeypatch.setattr(highs, "solve_min", lambda *args: pytest.fail("column generation gave up"))
+    ours = solve_min_by_columns(cost, a_ub, b_ub, first=first)
+    assert ours.status == 0
+    assert ours.fun == pytest.approx(whole.fun, rel=1e-12)
+    assert cost @ ours.x == pytest.approx(whole.fun, rel=1e-12)
+    assert np.all(ours.x >= 0) and np.all(a_ub @ ours.x <= b_ub + 1e-9)
+    assert np.count_nonzero(ours.x) > np.count_nonzero(ours.x[first])  # columns that entered carry flow
+
+
+def test_column_generation_from_every_column_is_the_whole_lps_solution_bit_for_bit() -> None:
+    cost, a_ub, b_ub = _transport(5, 30, 40)
+    ours = solve_min_by_columns(cost, a_ub, b_ub, first=np.ones(cost.size, dtype=bool))
+    assert np.array_equal(ours.x, solve_min(cost, a_ub, b_ub).x)  # the same model given to the same HiGHS
+
+
+def test_column_generation_without_the_binding_is_linprogs_whole_solve(monkeypatch) -> None:
+    cost, a_ub, b_ub = _transport(6, 10, 12)
+    monkeypatch.setattr(highs, "_binding", lambda: None)
+    ours = solve_min_by_columns(cost, a_ub, b_ub, first=np.zeros(cost.size, dtype=bool))
+    theirs = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    assert ours.status == 0 and np.array_equal(ours.x, theirs.x) and ours.message == theirs.message

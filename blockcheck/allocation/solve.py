@@ -16,12 +16,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse import coo_matrix, csr_matrix, vstack
+from scipy.sparse import coo_matrix, csc_matrix, csr_matrix, vstack
 from scipy.sparse.csgraph import breadth_first_order
 
 from blockcheck.allocation.dense import distinct_sorted
 from blockcheck.allocation.distances import KnownDistances, pair_distances_m
-from blockcheck.allocation.highs import solve_min
+from blockcheck.allocation.highs import solve_min, solve_min_by_columns
 from blockcheck.allocation.inputs import check_allocation_inputs, column_or_none, pool_area_m2, representative_points
 from blockcheck.allocation.rules import (
     USABLE_STATUSES,
@@ -55,6 +55,11 @@ _FLOW_NOISE = 1e-9
 #: Residual capacity (m²) below which a pool, a gap or an arc's flow counts as used up when the
 #: weighted solution is checked for an augmenting path: the larger of this and ``_CLOSED_RTOL`` × the capacity.
 _RESIDUAL_M2 = 1e-6
+#: LPs of up to this many arcs are solved whole, as before column generation (under 0.5 s), so that a
+#: district's allocation stays the vertex it was where walks tie; larger ones by column generation from
+#: each pool's nearest arc and each gap's two nearest (:func:`_nearest_arcs`): the same optimal value,
+#: 0.83 → 0.17 s at 158,000 arcs, 8.6 → 1.1 s at 1.22 M (benchmark city, scale 1).
+_WHOLE_LP_MAX_ARCS = 100_000
 
 
 @dataclass(frozen=True)
@@ -107,15 +112,16 @@ def _solve(
     ``Z*`` and is the solution the comparison with phase 1 would accept.
     """
     n = arc_pool.shape[0]
-    arc_number = np.arange(n)
-    pool_rows = coo_matrix((np.ones(n), (arc_pool, arc_number)), shape=(pool_m2.shape[0], n))
-    demand_rows = coo_matrix((gain, (arc_demand, arc_number)), shape=(demand_m2.shape[0], n))
-    a_ub = vstack([pool_rows, demand_rows]).tocsr()
+    a_ub = _constraint_matrix(arc_pool, arc_demand, gain, pool_m2.shape[0], demand_m2.shape[0])
     b_ub = np.concatenate([pool_m2, demand_m2])
     big_m = _BIG_M_FACTOR * (float(distance_m.max()) + 1.0)
+    first = _nearest_arcs(arc_pool, arc_demand, distance_m) if n > _WHOLE_LP_MAX_ARCS else None
+
+    def lp(cost: np.ndarray):
+        return solve_min(cost, a_ub, b_ub) if first is None else solve_min_by_columns(cost, a_ub, b_ub, first=first)
 
     def weighted_lp(m: float):
-        return solve_min((distance_m - m) * gain, a_ub, b_ub)
+        return lp((distance_m - m) * gain)
 
     weighted = weighted_lp(big_m) if _BIG_M_TRIES else None
     if (
@@ -125,10 +131,10 @@ def _solve(
     ):
         # Z* needs no phase 1: this is the x the comparison with phase 1 below would accept
         return np.clip(weighted.x, 0.0, None) if gain @ weighted.x > 0 else np.zeros(n)
-    first = solve_min(-gain, a_ub, b_ub)
-    if first.status != 0:
-        raise AllocationError(f"The allocation optimisation failed in phase 1 (max gap closed): {first.message}")
-    closed = -first.fun
+    most = lp(-gain)
+    if most.status != 0:
+        raise AllocationError(f"The allocation optimisation failed in phase 1 (max gap closed): {most.message}")
+    closed = -most.fun
     if closed <= 0:
         return np.zeros(n)
     for attempt in range(_BIG_M_TRIES):
@@ -143,6 +149,40 @@ def _solve(
         if second.status == 0:
             return np.clip(second.x, 0.0, None)
     raise AllocationError(f"The allocation optimisation failed in phase 2 (min walking distance): {second.message}")
+
+
+def _constraint_matrix(
+    arc_pool: np.ndarray, arc_demand: np.ndarray, gain: np.ndarray, n_pools: int, n_demands: int
+) -> csc_matrix:
+    """The rows ``Σ x ≤ A_r`` (pools first) and ``Σ γ x ≤ G·m`` (demands), column by column: each arc has two entries.
+
+    Built straight in compressed columns (the pool row above the demand row,
+    as sorting would give): no sort of the arcs' entries.
+    """
+    n = arc_pool.shape[0]
+    index_type = np.int32 if max(n_pools + n_demands, 2 * n) < np.iinfo(np.int32).max else np.int64
+    rows = np.column_stack([arc_pool, n_pools + np.asarray(arc_demand)]).astype(index_type).reshape(-1)
+    values = np.column_stack([np.ones(n), gain]).reshape(-1)
+    starts = np.arange(0, 2 * n + 1, 2, dtype=index_type)
+    return csc_matrix((values, rows, starts), shape=(n_pools + n_demands, n))
+
+
+def _nearest_arcs(arc_pool: np.ndarray, arc_demand: np.ndarray, distance_m: np.ndarray) -> np.ndarray:
+    """The arcs column generation starts from: each pool's nearest arcs and each gap's two nearest (ties kept).
+
+    Most flow goes along them (the optimum walks as little as it can), so
+    few arcs enter later. Boolean, one per arc.
+    """
+    chosen = np.zeros(distance_m.shape[0], dtype=bool)
+    for rows, nearest in ((arc_pool, 1), (arc_demand, 2)):
+        left = np.ones(distance_m.shape[0], dtype=bool)
+        for _ in range(nearest):
+            least = np.full(int(rows.max()) + 1, np.inf)
+            np.minimum.at(least, rows[left], distance_m[left])
+            at_least = left & (distance_m <= least[rows])
+            chosen |= at_least
+            left &= ~at_least
+    return chosen
 
 
 def _is_max_flow(
@@ -302,9 +342,15 @@ def allocate(
     ``G·m``) gives when all ``γ = 1``; the LP also handles ``γ ≠ 1`` (a
     generalised flow) and non-integer areas, exactly. ``amount_a = γ_a x_a /
     m_k``. Both phases are solved with HiGHS as :func:`scipy.optimize.linprog`
-    solves them (:func:`blockcheck.allocation.highs.solve_min`);
-    an optimum need not be unique, and the solver picks one vertex
-    deterministically. Assigned areas are rounded to 1 mm² (solver noise).
+    solves them (:func:`blockcheck.allocation.highs.solve_min`); an LP of
+    more than 100,000 arcs by column generation
+    (:func:`~blockcheck.allocation.highs.solve_min_by_columns`) from each
+    pool's nearest arc and each gap's two nearest: the same optimal value
+    (proven by the duals of every arc left out), in a fraction of the time
+    (8.6 → 1.1 s on the 1.22 M arcs of the benchmark city at scale 1). An
+    optimum need not be unique; the solver picks one vertex deterministically
+    (where walks tie, column generation may pick another vertex than the whole
+    LP would). Assigned areas are rounded to 1 mm² (solver noise).
 
     **Cost.** Candidate pairs are those within the largest radius in a
     straight line (a KD-tree; a walk is never shorter). Network distances then
