@@ -701,3 +701,32 @@ def test_sample_district_counts_match_the_data(sample_resources) -> None:
         upper=buildings["underground_area_m2"]
     )
     assert count["underground"] == (unused >= STD["resources.underground_min_unused_m2"]).sum()
+
+
+def test_the_buildings_points_get_one_tree_for_every_rule_that_places_them_on_parcels(monkeypatch) -> None:
+    import shapely
+
+    import blockcheck.lists.resources as resources_module
+    import blockcheck.metrics.assign as assign_module
+
+    layers = tiny_layers()
+    more = _parcels(("P3", "R2", "planned", _b(290, 110, 365, 145)), ("P4", "R2", "retained", _b(315, 145, 375, 185)))
+    layers["parcels"] = pd.concat([layers["parcels"], more.assign(permitted_far=3.0)], ignore_index=True)
+    expected = build_resource_list(layers, STD, as_of_year=2026)
+    # each of the three rules placed a building: P3 holds B2, P4 holds B3 (their floor area, their age)
+    assert {"RL-planned_new_land-parcels-P3", "RL-idle_site-parcels-P2"} <= set(expected["resource_id"])
+    built: list[np.ndarray] = []
+
+    class Counted(shapely.STRtree):
+        def __init__(self, geoms, *args, **kwargs) -> None:
+            built.append(np.asarray(geoms, dtype=object))
+            super().__init__(geoms, *args, **kwargs)
+
+    monkeypatch.setattr(resources_module.shapely, "STRtree", Counted)
+    monkeypatch.setattr(assign_module.shapely, "STRtree", Counted)
+    found = build_resource_list(layers, STD, as_of_year=2026)
+    # idle sites, planned new land and retained land place the buildings on parcels: one tree over their points
+    points = assign_module.representative_points(layers["buildings"])
+    over_points = [g for g in built if len(g) == len(points) and shapely.equals(g, points).all()]
+    assert len(over_points) == 1
+    pd.testing.assert_frame_equal(found, expected)

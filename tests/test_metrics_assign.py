@@ -48,3 +48,14 @@ def test_given_points_must_be_one_per_feature() -> None:
     features = _features()
     with pytest.raises(InputError, match="2 representative points for 4 features"):
         given_or_representative_points(features, representative_points(features)[:2])
+
+
+def test_a_tree_over_the_points_places_them_as_the_points_do_and_must_fit_them() -> None:
+    blocks, features = _blocks(), _features()
+    moved = np.array([shapely.Point(150, 50), shapely.Point(50, 50), shapely.Point(5, 5), shapely.Point(100, 50)])
+    tree = shapely.STRtree(moved)
+    # one tree, placed in two sets of polygons: the blocks, then the second block alone
+    assert block_index_of(blocks, features, points=moved, tree=tree).tolist() == [1, 0, 0, 0]
+    assert block_index_of(blocks.iloc[[1]], features, points=moved, tree=tree).tolist() == [0, -1, -1, 0]
+    with pytest.raises(InputError, match="A tree over 2 points for 4 features"):
+        block_index_of(blocks, features, tree=shapely.STRtree(moved[:2]))

@@ -107,6 +107,7 @@ def idle_sites(
     street_corner_min_angle_deg: float,
     street_frontage_max_dist_m: float,
     building_points: np.ndarray | None = None,
+    building_tree: shapely.STRtree | None = None,
 ) -> gpd.GeoDataFrame:
     """Idle sites (闲置场地): vacant or idle parcels, and built parcels without use.
 
@@ -126,8 +127,9 @@ def idle_sites(
 
     Building coverage and existing floor area go to the parcel holding each
     building's representative point (`building_points`, computed when not
-    given); a building inside that parcel counts whole, one crossing parcel
-    edges by its overlay with each parcel.
+    given; `building_tree`: an STRtree over them, when the caller has one); a
+    building inside that parcel counts whole, one crossing parcel edges by its
+    overlay with each parcel.
 
     Returns
     -------
@@ -152,7 +154,8 @@ def idle_sites(
     area = shapely.area(geoms)
     positions = parcels.reset_index(drop=True)
     has_buildings = buildings is not None and not buildings.empty
-    where = block_index_of(positions, _anchors(buildings, building_points)) if has_buildings else None
+    anchors = _anchors(buildings, building_points) if has_buildings else None
+    where = block_index_of(positions, anchors, tree=building_tree) if has_buildings else None
     covered = overlap_area_m2(positions, buildings, where).to_numpy() if has_buildings else np.zeros(len(parcels))
     coverage = np.divide(covered, area, out=np.zeros(len(parcels)), where=area > 0)
     open_use = np.array([u[:1] in OPEN_LAND_USES for u in land_use])
@@ -352,6 +355,7 @@ def planned_new_land(
     buildings: gpd.GeoDataFrame | None = None,
     *,
     building_points: np.ndarray | None = None,
+    building_tree: shapely.STRtree | None = None,
 ) -> gpd.GeoDataFrame:
     """Usable planned new land (可利用规划新建用地): parcels with status ``planned``.
 
@@ -359,7 +363,7 @@ def planned_new_land(
     entered with status ``planned`` and their planned land use; the OSM import
     gives ``landuse=construction`` this status. ``potential_floor_area_m2`` =
     (permitted − built FAR) × area (NaN without a permitted FAR). `building_points`: the buildings'
-    representative points when the caller has them.
+    representative points when the caller has them (`building_tree`: an STRtree over them).
     """
     if parcels is None or parcels.empty:
         return _empty(getattr(parcels, "crs", None))
@@ -372,7 +376,9 @@ def planned_new_land(
     if buildings is not None and not buildings.empty:
         frame = sub.reset_index(drop=True)
         measured = sum_by_block(
-            frame, block_index_of(frame, _anchors(buildings, building_points)), _floor_area_m2(buildings)
+            frame,
+            block_index_of(frame, _anchors(buildings, building_points), tree=building_tree),
+            _floor_area_m2(buildings),
         ).to_numpy() / np.where(area > 0, area, 1.0)
         built_far = np.where(np.isfinite(built_far), built_far, measured)
     built_far = np.where(np.isfinite(built_far), built_far, 0.0)
@@ -421,6 +427,7 @@ def retained_land(
     min_age_yr: float,
     as_of_year: int,
     building_points: np.ndarray | None = None,
+    building_tree: shapely.STRtree | None = None,
 ) -> gpd.GeoDataFrame:
     """Other retained land (其他现状保留空间): parcels with status ``retained`` old enough.
 
@@ -428,7 +435,8 @@ def retained_land(
     ``year_built`` of the buildings on it; parcels of at least `min_age_yr`
     years are listed, and so are parcels whose age is unknown (no dated
     buildings), with that said in the reason. `building_points`: the
-    buildings' representative points when the caller has them.
+    buildings' representative points when the caller has them (`building_tree`:
+    an STRtree over them).
 
     Returns
     -------
@@ -443,7 +451,7 @@ def retained_land(
     if len(sub) and buildings is not None and not buildings.empty:
         year = _num(buildings, "year_built")
         weight = np.where(np.isfinite(year), _floor_area_m2(buildings), 0.0)
-        where = block_index_of(sub, _anchors(buildings, building_points))
+        where = block_index_of(sub, _anchors(buildings, building_points), tree=building_tree)
         w_sum = sum_by_block(sub, where, weight).to_numpy()
         mean_year = np.divide(
             sum_by_block(sub, where, weight * np.nan_to_num(year)).to_numpy(),

@@ -141,7 +141,7 @@ def detect_resources(
     One row per feature found (retained land and buildings included, with
     ``age_yr``). Layers that are absent only switch off the rules that need
     them. The buildings' representative points are computed once for every
-    rule that places buildings on parcels. ``retained_reasons=False`` leaves
+    rule that places buildings on parcels, and one STRtree over them. ``retained_reasons=False`` leaves
     the retained buildings' reasons empty (the resource list words one reason
     per block, :func:`aggregate_retained`). `building_points`: those points,
     when the caller has them (:func:`~blockcheck.metrics.assign.representative_points`).
@@ -159,6 +159,8 @@ def detect_resources(
     points = building_points
     if points is None and buildings is not None and not buildings.empty:
         points = representative_points(buildings)
+    # three rules place the buildings on parcels: one tree over their points (seconds at city scale)
+    tree = shapely.STRtree(points) if points is not None else None
     parts = [
         rules.idle_sites(
             parcels,
@@ -173,11 +175,17 @@ def detect_resources(
             street_corner_min_angle_deg=s("street_corner_min_angle_deg"),
             street_frontage_max_dist_m=s("street_frontage_max_dist_m"),
             building_points=points,
+            building_tree=tree,
         ),
         rules.low_quality_spaces(green, roads, low_quality_levels=levels),
-        rules.planned_new_land(parcels, buildings, building_points=points),
+        rules.planned_new_land(parcels, buildings, building_points=points, building_tree=tree),
         rules.retained_land(
-            parcels, buildings, min_age_yr=s("retained_land_min_age_yr"), as_of_year=year, building_points=points
+            parcels,
+            buildings,
+            min_age_yr=s("retained_land_min_age_yr"),
+            as_of_year=year,
+            building_points=points,
+            building_tree=tree,
         ),
     ]
     idle = rules.idle_rooms(buildings)

@@ -54,19 +54,37 @@ def given_or_representative_points(features: gpd.GeoDataFrame, points: np.ndarra
 
 
 def block_index_of(
-    blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame, *, points: np.ndarray | None = None
+    blocks: gpd.GeoDataFrame,
+    features: gpd.GeoDataFrame,
+    *,
+    points: np.ndarray | None = None,
+    tree: shapely.STRtree | None = None,
 ) -> np.ndarray:
     """Position (0..n-1) of the block holding each feature's representative point; -1 outside.
 
     A point on the edge between two blocks goes to the first block in `blocks`' order.
-    `points`: :func:`representative_points` of `features` when the caller has them.
+    `points`: :func:`representative_points` of `features` when the caller has them. `tree`: an
+    STRtree over those points, when the caller places the same features in several sets of
+    polygons (the tree over a city's buildings takes seconds to build).
+
+    Raises
+    ------
+    blockcheck.errors.InputError
+        If `points` or `tree` does not hold one point per feature.
     """
     out = np.full(len(features), -1, dtype=np.int64)
     if features.empty or blocks.empty:
         return out
-    points = given_or_representative_points(features, points)
+    if tree is None:
+        tree = shapely.STRtree(given_or_representative_points(features, points))
+    elif len(tree) != len(features):
+        msg = (
+            f"A tree over {len(tree)} points for {len(features)} features: build it over their representative "
+            "points (shapely.STRtree(representative_points(features))), or leave it out."
+        )
+        raise InputError(msg)
     # a tree over the (many) points, queried with the (few) block polygons
-    b_idx, f_idx = shapely.STRtree(points).query(np.asarray(blocks.geometry.values), predicate="intersects")
+    b_idx, f_idx = tree.query(np.asarray(blocks.geometry.values), predicate="intersects")
     # the first block (lowest position) of a point on a shared edge: a minimum per feature
     first = np.full(len(features), len(blocks), dtype=np.int64)
     np.minimum.at(first, f_idx, b_idx)
