@@ -218,7 +218,7 @@ def solve_min_by_columns(cost: np.ndarray, a_ub: csr_matrix, b_ub: np.ndarray, *
 
     Worth it when few columns carry flow and `first` holds most of them (the
     allocation's nearest arcs): the scale-4 allocation LP (5.07 M columns)
-    solves in about 6 s from 0.37 M columns instead of 43 s.
+    is solved by HiGHS in about 6 s (three solves, from 0.46 M columns) instead of 43 s.
 
     Parameters
     ----------

@@ -2,9 +2,9 @@
 
 Most of what a run writes is known after step 2: the blocks' metrics, the
 problem, resource, demand and vision lists (merged with the workbook as the
-run read it), the resources' members and the run's own tables. The
-allocation of step 3 then keeps one core busy for a long time (at scale 1,
-10 of the run's 60 s; at scale 4, 57 s). :class:`WriteAhead` forks a process
+run read it), the resources' members and the run's own tables. Steps 3–4
+then keep one core busy for a while (at scale 1 about 10 of the run's 60 s,
+at scale 4 about a minute). :class:`WriteAhead` forks a process
 that writes those layers into the run's pending GeoPackage and those sheets
 into its Excel workbook meanwhile (each sheet compressed into the file as
 soon as it is written, :mod:`blockcheck.workbook.excel_archive`). The run
