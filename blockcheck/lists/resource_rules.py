@@ -125,11 +125,9 @@ def idle_sites(
     width ≤ `corner_max_width_m` or compactness ≤ `narrow_max_compactness`),
     else ``scattered`` 零星地. Larger sites have no subtype.
 
-    Building coverage and existing floor area go to the parcel holding each
-    building's representative point (`building_points`, computed when not
-    given; `building_tree`: an STRtree over them, when the caller has one); a
-    building inside that parcel counts whole, one crossing parcel edges by its
-    overlay with each parcel.
+    Building coverage and existing floor area go to the parcel holding each building's representative point
+    (`building_points` and an STRtree over them, `building_tree`, computed when not given); a building inside that
+    parcel counts whole, one crossing parcel edges by its overlay with each parcel.
 
     Returns
     -------
@@ -375,11 +373,8 @@ def planned_new_land(
     built_far, permitted = _num(sub, "built_far"), _num(sub, "permitted_far")
     if buildings is not None and not buildings.empty:
         frame = sub.reset_index(drop=True)
-        measured = sum_by_block(
-            frame,
-            block_index_of(frame, _anchors(buildings, building_points), tree=building_tree),
-            _floor_area_m2(buildings),
-        ).to_numpy() / np.where(area > 0, area, 1.0)
+        where = block_index_of(frame, _anchors(buildings, building_points), tree=building_tree)
+        measured = sum_by_block(frame, where, _floor_area_m2(buildings)).to_numpy() / np.where(area > 0, area, 1.0)
         built_far = np.where(np.isfinite(built_far), built_far, measured)
     built_far = np.where(np.isfinite(built_far), built_far, 0.0)
     potential = np.clip((permitted - built_far) * area, 0.0, None)
@@ -434,9 +429,8 @@ def retained_land(
     The age of a parcel is `as_of_year` minus the floor-area-weighted mean
     ``year_built`` of the buildings on it; parcels of at least `min_age_yr`
     years are listed, and so are parcels whose age is unknown (no dated
-    buildings), with that said in the reason. `building_points`: the
-    buildings' representative points when the caller has them (`building_tree`:
-    an STRtree over them).
+    buildings), with that said in the reason. `building_points`: the buildings' representative points when the
+    caller has them (`building_tree`: an STRtree over them).
 
     Returns
     -------
