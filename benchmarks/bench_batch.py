@@ -33,7 +33,8 @@ GB = 1024**3
 
 def make_districts(work: Path, n: int, scales: list[float], seed: int) -> tuple[Path, dict]:
     """`n` generated districts under `work`/districts and their manifest (returned, with blocks per district)."""
-    from make_city import make_city, make_surveys, write_surveys
+    from make_city import make_city
+    from make_surveys import make_surveys, write_surveys
 
     from blockcheck.io import write_gpkg
 

@@ -37,7 +37,7 @@ Everything is generated with numpy and vectorised shapely 2 constructors
 (seconds, no Python loop over features). The same ``seed`` and ``scale``
 give the same city.
 
-:func:`make_surveys` adds the residents' survey tables of step 2 for the
+``make_surveys.py`` adds the residents' survey tables of step 2 for the
 city's communities (every community answers): the demand survey (图3 layout:
 街道, 社区 and the four need columns, 0–3 needs of the packaged vocabulary per
 column, ``--`` for none) and the vision survey (街道, 社区, 愿景: 0–3 visions
@@ -59,10 +59,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
-__all__ = ["CELLS_PER_BLOCK_SIDE", "City", "make_city", "make_surveys", "write_surveys"]
+__all__ = ["CELLS_PER_BLOCK_SIDE", "City", "make_city"]
 
 CRS = "EPSG:4548"
 X0, Y0 = 440_000.0, 4_420_000.0
@@ -528,73 +527,6 @@ def make_city(scale: float = 1.0, *, seed: int = 20240601) -> City:
     return city
 
 
-#: The sample district's vision survey: the pool of vision texts of the synthetic surveys.
-SAMPLE_VISIONS = Path(__file__).resolve().parent.parent / "data" / "sample_blocks" / "vision_survey.csv"
-#: Survey file names ``blockcheck run`` looks for next to its input.
-SURVEY_FILES = {"demands": "demand_survey.csv", "visions": "vision_survey.csv"}
-#: Probabilities of 0, 1, 2, 3 needs per community and column / visions per community.
-NEEDS_PER_CELL = (0.3, 0.4, 0.2, 0.1)
-VISIONS_PER_COMMUNITY = (0.15, 0.35, 0.3, 0.2)
-
-
-def _choose_per_row(rng: np.random.Generator, counts: np.ndarray, pool_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row and pool position of ``counts[i]`` distinct random picks for every row i (rows in order, picks sorted)."""
-    ranks = np.argsort(rng.random((counts.size, pool_size)), axis=1).argsort(axis=1)
-    rows, picks = np.nonzero(ranks < counts[:, None])
-    return rows, picks
-
-
-def make_surveys(city: City, *, seed: int = 20240601) -> dict[str, pd.DataFrame]:
-    """The demand and vision surveys of the city's communities (图3 and 图4 layouts), seeded.
-
-    Parameters
-    ----------
-    city
-        Result of :func:`make_city` (its ``communities`` names and sub-districts are used).
-    seed
-        Seed of the generator (the city's scale is mixed in, as in :func:`make_city`).
-
-    Returns
-    -------
-    dict of str to pandas.DataFrame
-        ``"demands"``: one row per community, columns 街道, 社区 and the 图3
-        headers of the vocabulary's four categories (needs joined with 、, ``--``
-        for none); ``"visions"``: one row per vision, columns 街道, 社区, 愿景.
-    """
-    from blockcheck.surveys.vocabulary import demand_vocabulary
-
-    rng = np.random.default_rng([seed, city.n_blocks_side, 3])
-    communities = city["communities"]
-    m = len(communities)
-    ids = {
-        "街道": communities["subdistrict"].to_numpy(dtype=object),
-        "社区": communities["name"].to_numpy(dtype=object),
-    }
-    vocabulary = demand_vocabulary()
-    demands = pd.DataFrame(ids)
-    for category in vocabulary.categories:
-        labels = np.array([need.label_zh for need in vocabulary.needs_of(category.code)], dtype=object)
-        counts = rng.choice(len(NEEDS_PER_CELL), size=m, p=NEEDS_PER_CELL)
-        rows, picks = _choose_per_row(rng, np.minimum(counts, labels.size), labels.size)
-        cell = pd.Series(labels[picks], index=rows).groupby(level=0).agg("、".join)
-        demands[category.headers[0]] = cell.reindex(range(m)).fillna("--").to_numpy()
-    pool = pd.read_csv(SAMPLE_VISIONS, encoding="utf-8-sig")["愿景"].dropna().drop_duplicates().sort_values()
-    texts = pool.to_numpy(dtype=object)
-    counts = rng.choice(len(VISIONS_PER_COMMUNITY), size=m, p=VISIONS_PER_COMMUNITY)
-    rows, picks = _choose_per_row(rng, counts, texts.size)
-    visions = pd.DataFrame({"街道": ids["街道"][rows], "社区": ids["社区"][rows], "愿景": texts[picks]})
-    return {"demands": demands, "visions": visions}
-
-
-def write_surveys(surveys: dict[str, pd.DataFrame], folder: str | Path) -> dict[str, Path]:
-    """Write :func:`make_surveys`' tables into `folder`: ``demand_survey.csv``, ``vision_survey.csv`` (UTF-8, BOM)."""
-    out = {}
-    for kind, name in SURVEY_FILES.items():
-        out[kind] = Path(folder) / name
-        surveys[kind].to_csv(out[kind], index=False, encoding="utf-8-sig")
-    return out
-
-
 def summary(city: City) -> str:
     """One line per layer: name and feature count."""
     return "\n".join(f"  {name:<12}{len(frame):>12,}" for name, frame in city.items())
@@ -625,6 +557,8 @@ def main(argv: list[str] | None = None) -> None:
         write_gpkg(args.out, dict(city))
         print(f"wrote {args.out} in {time.perf_counter() - t0:.1f} s")
     if args.surveys:
+        from make_surveys import make_surveys, write_surveys
+
         surveys = make_surveys(city, seed=args.seed)
         written = write_surveys(surveys, args.out.parent)
         print(

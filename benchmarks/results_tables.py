@@ -68,7 +68,7 @@ def targets(data: dict) -> str:
     lines = ["| target | measured | |", "| --- | --- | --- |"]
     for t in data.get("targets", []):
         measured = t["measured"].replace("|", "\\|")  # a cell's own bars (|Δ|) must not end it
-        lines.append(f"| {t['target'].strip()} | {measured} | {'met' if t['met'] else '**not met**'} |")
+        lines.append(f"| {t['target'].strip()} | {measured} | {_verdict(t['met'])} |")
     return "\n".join(lines)
 
 
@@ -162,10 +162,15 @@ def setup_table(data: dict) -> str:
     return "\n".join(lines)
 
 
+def _verdict(met: bool | None) -> str:
+    """A target's cell: met, **not met**, or "reference" for a figure shown beside the targets (``met`` None)."""
+    return "reference" if met is None else "met" if met else "**not met**"
+
+
 def targets_table(data: dict) -> str:
     lines = ["| target | measured | |", "| --- | --- | --- |"]
     for t in data.get("targets", []):
-        lines.append(f"| {t['target']} | {t['measured']} | {'met' if t['met'] else '**not met**'} |")
+        lines.append(f"| {t['target']} | {t['measured']} | {_verdict(t['met'])} |")
     return "\n".join(lines)
 
 

@@ -23,8 +23,9 @@ from blockcheck.errors import ValidationError, WouldOverwriteError
 from blockcheck.inputs.completeness import COMPLETENESS_LAYER, completeness_table, format_completeness
 from blockcheck.inputs.field_mapping import Mapping, load_mapping
 from blockcheck.inputs.model import input_model
+from blockcheck.inputs.network_notes import report_entries, report_fragments
 from blockcheck.inputs.report import ValidationReport
-from blockcheck.inputs.validate import CheckedInput, report_entries, report_fragments, validate_input
+from blockcheck.inputs.validate import CheckedInput, validate_input
 from blockcheck.io import write_gpkg
 from blockcheck.lists.data_gaps import DATA_GAPS_LAYER, METRIC_STATUS_LAYER
 from blockcheck.lists.resources import RESOURCE_LIST_LAYER, RESOURCE_MEMBERS_LAYER

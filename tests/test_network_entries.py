@@ -39,8 +39,8 @@ import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, box
 
 from blockcheck.errors import StandardsError
+from blockcheck.inputs.network_notes import report_entries
 from blockcheck.inputs.report import ValidationReport
-from blockcheck.inputs.validate import report_entries
 from blockcheck.io import write_gpkg
 from blockcheck.metrics.accessibility import life_circle_coverage, park_coverage_ratio
 from blockcheck.network import (

@@ -20,8 +20,8 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
+from blockcheck.inputs.network_notes import report_fragments
 from blockcheck.inputs.report import ValidationReport
-from blockcheck.inputs.validate import report_fragments
 from blockcheck.io import write_gpkg
 from blockcheck.metrics.accessibility import life_circle_coverage
 from blockcheck.network import build_walk_network, fragment_table, nearest_source_distance_m, snap_points

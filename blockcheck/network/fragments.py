@@ -11,7 +11,7 @@ planned. Points are attached to the nearest edge outside fragments
 a fragment is measured from the connected network instead of reaching only
 what lies on the fragment; the fragments and the points they would have
 caught are reported (:func:`fragment_table`;
-:func:`blockcheck.inputs.validate.report_fragments` writes the run's note).
+:func:`blockcheck.inputs.network_notes.report_fragments` writes the run's note).
 
 The threshold is one blockcheck parameter (参数),
 ``network.fragment_max_length_m`` = 1000 m: the 15-minute life circle's

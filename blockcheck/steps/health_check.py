@@ -39,7 +39,8 @@ from blockcheck.metrics.accessibility import (
     park_coverage_ratio,
 )
 from blockcheck.metrics.assign import block_index_of, representative_points
-from blockcheck.metrics.population import block_population, residents_from_communities, residents_from_raster
+from blockcheck.metrics.population import block_population, residents_from_communities
+from blockcheck.metrics.population_raster import residents_from_raster
 from blockcheck.metrics.provision import catchment_pairs, facility_provision, facility_within_reach
 from blockcheck.metrics.roads import road_network_metrics
 from blockcheck.metrics.stock import (
