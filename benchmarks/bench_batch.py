@@ -33,7 +33,7 @@ GB = 1024**3
 
 def make_districts(work: Path, n: int, scales: list[float], seed: int) -> tuple[Path, dict]:
     """`n` generated districts under `work`/districts and their manifest (returned, with blocks per district)."""
-    from make_city import make_city
+    from make_city import gpkg_layers, make_city
     from make_surveys import make_surveys, write_surveys
 
     from blockcheck.io import write_gpkg
@@ -45,7 +45,7 @@ def make_districts(work: Path, n: int, scales: list[float], seed: int) -> tuple[
         city = make_city(scales[i % len(scales)], seed=seed + i)
         target = folder / name / "input.gpkg"
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_gpkg(target, dict(city))
+        write_gpkg(target, gpkg_layers(city))
         write_surveys(make_surveys(city, seed=seed + i), target.parent)
         blocks[name] = len(city["blocks"])
         lines += ["[[district]]", f'name = "{name}"', f'input = "districts/{name}/input.gpkg"', ""]

@@ -33,6 +33,10 @@ parking            4,800   points with spaces and access
 parcels            6,400   block quadrants with GB 50137 land use codes
 ==============  =========  ==========================================================
 
+A GeoPackage written with ``--out`` also holds the ``dataset_info`` table
+(:func:`dataset_info`): ``synthetic = true``, so every list, map, page and
+sheet made from the city says 示例数据（虚构） / synthetic sample data.
+
 Everything is generated with numpy and vectorised shapely 2 constructors
 (seconds, no Python loop over features). The same ``seed`` and ``scale``
 give the same city.
@@ -59,9 +63,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
-__all__ = ["CELLS_PER_BLOCK_SIDE", "City", "make_city"]
+__all__ = ["CELLS_PER_BLOCK_SIDE", "City", "dataset_info", "gpkg_layers", "make_city"]
 
 CRS = "EPSG:4548"
 X0, Y0 = 440_000.0, 4_420_000.0
@@ -527,6 +532,25 @@ def make_city(scale: float = 1.0, *, seed: int = 20240601) -> City:
     return city
 
 
+def dataset_info(city: City) -> pd.DataFrame:
+    """The non-spatial ``dataset_info`` table (key, value) marking the city synthetic: every list, map, page and
+    sheet made from it says so (示例数据（虚构）)."""
+    rows = {
+        "synthetic": "true",
+        "description": f"虚构的基准测试城市：{city.n_blocks_side}×{city.n_blocks_side}个街区的网格，数据全部随机生成，"
+        "不代表任何真实地点。",
+        "description_en": f"Synthetic benchmark city: a grid of {city.n_blocks_side} × {city.n_blocks_side} made-up "
+        "street blocks, every value generated at random; it describes no real place.",
+        "generator": f"benchmarks/make_city.py (scale {city.scale:g}, seed {city.seed})",
+    }
+    return pd.DataFrame({"key": list(rows), "value": list(rows.values())})
+
+
+def gpkg_layers(city: City) -> dict[str, pd.DataFrame]:
+    """What a GeoPackage of the city holds: its layers, then :func:`dataset_info`."""
+    return {**city, "dataset_info": dataset_info(city)}
+
+
 def summary(city: City) -> str:
     """One line per layer: name and feature count."""
     return "\n".join(f"  {name:<12}{len(frame):>12,}" for name, frame in city.items())
@@ -554,7 +578,7 @@ def main(argv: list[str] | None = None) -> None:
         from blockcheck.io import write_gpkg
 
         t0 = time.perf_counter()
-        write_gpkg(args.out, dict(city))
+        write_gpkg(args.out, gpkg_layers(city))
         print(f"wrote {args.out} in {time.perf_counter() - t0:.1f} s")
     if args.surveys:
         from make_surveys import make_surveys, write_surveys

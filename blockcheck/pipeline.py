@@ -24,6 +24,7 @@ from blockcheck.inputs.completeness import COMPLETENESS_LAYER, completeness_tabl
 from blockcheck.inputs.field_mapping import Mapping, load_mapping
 from blockcheck.inputs.model import input_model
 from blockcheck.inputs.network_notes import report_entries, report_fragments
+from blockcheck.inputs.read import dataset_meta, is_synthetic
 from blockcheck.inputs.report import ValidationReport
 from blockcheck.inputs.validate import CheckedInput, validate_input
 from blockcheck.io import write_gpkg
@@ -32,6 +33,7 @@ from blockcheck.lists.resources import RESOURCE_LIST_LAYER, RESOURCE_MEMBERS_LAY
 from blockcheck.network import EntryRule
 from blockcheck.outputs import MARK, guard_output
 from blockcheck.progress import Progress, reporter
+from blockcheck.report.settings import text
 from blockcheck.standards import PROFILES, Standards, load_standards, standards_table
 from blockcheck.workbook.lock import lock_path, workbook_lock
 from blockcheck.workbook.merge import MergedLists, merge_run
@@ -149,8 +151,6 @@ def run_metadata(result: CheckResult, *, step: str, input_sha256: str | None = N
 
     ``input_sha256`` is :func:`file_digest` of the input when the caller has it already (None: computed here).
     """
-    from blockcheck.inputs.read import dataset_meta
-
     std = result.standards
     rows = {
         "blockcheck_version": __version__,
@@ -249,7 +249,9 @@ class RunResult:
         """A few lines for the end of a CLI run."""
         area = self.health.area_metrics.iloc[0]
         blocks = self.health.block_metrics
-        lines = [
+        synthetic = is_synthetic(dataset_meta(self.check.input_path))  # said first, as on every page and sheet
+        lines = [f"{text('zh', 'synthetic_notice')} / {text('en', 'synthetic_notice')}"] if synthetic else []
+        lines += [
             f"Blocks: {len(blocks)} · area {area['area_ha']:,.0f} ha · population {area['population']:,.0f}",
             (
                 f"Problems: {len(self.problem_list)} rows ({(self.problem_list['scope'] == 'ALL').sum()} for the "

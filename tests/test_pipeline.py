@@ -78,3 +78,26 @@ def test_the_input_digest_is_taken_while_the_input_is_read_and_is_done_before_an
     meta = pyogrio.read_dataframe(result.workbook, layer="blockcheck_meta")
     recorded_digest = dict(zip(meta["key"], meta["value"], strict=True))["input_sha256"]
     assert recorded_digest == hashlib.sha256(sample.read_bytes()).hexdigest()[:16]
+
+
+def test_the_summary_of_a_run_on_synthetic_input_says_so_first(tmp_path: Path) -> None:
+    import shutil
+
+    import pyogrio
+
+    from blockcheck.inputs.read import DATASET_INFO_LAYER, read_dataset_info
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample_blocks" / "sample_district.gpkg"
+    assert read_dataset_info(sample)["synthetic"] == "true"
+    said = run(sample, tmp_path / "synthetic", until="health").summary().splitlines()
+    assert said[0] == "示例数据（虚构） / synthetic sample data"
+    assert said[1].startswith("Blocks: ")
+
+    real = tmp_path / "real.gpkg"  # the same input, its dataset_info saying it is not made up
+    shutil.copy(sample, real)
+    info = pyogrio.read_dataframe(sample, layer=DATASET_INFO_LAYER)
+    info.loc[info["key"] == "synthetic", "value"] = "false"
+    pyogrio.write_dataframe(info, real, layer=DATASET_INFO_LAYER)
+    said = run(real, tmp_path / "real", until="health").summary().splitlines()
+    assert said[0].startswith("Blocks: ")
+    assert not any("虚构" in line or "synthetic" in line for line in said)
