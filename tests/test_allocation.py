@@ -98,6 +98,17 @@ def rows(allocation: pd.DataFrame) -> set[tuple]:
     }
 
 
+def hand_case() -> tuple[gpd.GeoDataFrame, gpd.GeoSeries, gpd.GeoDataFrame]:
+    """Blocks A (x 0) and B (x 1000); resources R1 (x 200, 400 m²), R2 (x −300, 400 m²), R3 (x 1500, 200 m²)."""
+    blocks, points = blocks_at({"A": (0, 0), "B": (1000, 0)})
+    res = resources(
+        {"id": "R1", "x": 200, "floor": 400.0},
+        {"id": "R2", "x": -300, "floor": 400.0},
+        {"id": "R3", "x": 1500, "floor": 200.0},
+    )
+    return blocks, points, res
+
+
 # ------------------------------------------------------------- hand case ----
 
 
@@ -113,12 +124,7 @@ def test_shared_resource_goes_to_the_block_that_has_no_alternative(line_net, sta
     Distance carried: 5·200 + 5·300 + 5·500 + 5·800 = 9000 bed·m
     (the alternative A ← R2 10, B ← R1 10 carries 11000).
     """
-    blocks, points = blocks_at({"A": (0, 0), "B": (1000, 0)})
-    res = resources(
-        {"id": "R1", "x": 200, "floor": 400.0},
-        {"id": "R2", "x": -300, "floor": 400.0},
-        {"id": "R3", "x": 1500, "floor": 200.0},
-    )
+    blocks, points, res = hand_case()
     allocation, remaining = allocate(
         gaps_of(blocks, elderly_care_beds=[10.0, 10.0]), res, blocks, line_net, standards, block_points=points
     )

@@ -18,7 +18,7 @@ import pytest
 
 from blockcheck.allocation import allocate
 from blockcheck.standards import load_standards
-from test_allocation import blocks_at, gaps_of, resources, road_network
+from test_allocation import blocks_at, gaps_of, hand_case, resources, road_network
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +39,7 @@ def test_explicit_bound_phase_gives_the_same_optimum(line_net, standards, monkey
     monkeypatch.setattr(allocation_module, "_BIG_M_TRIES", 0)
     if by_columns:  # phase 1 by column generation
         monkeypatch.setattr(allocation_module, "_WHOLE_LP_MAX_ARCS", 0)
-    blocks, points = blocks_at({"A": (0, 0), "B": (1000, 0)})
-    res = resources(
-        {"id": "R1", "x": 200, "floor": 400.0},
-        {"id": "R2", "x": -300, "floor": 400.0},
-        {"id": "R3", "x": 1500, "floor": 200.0},
-    )
+    blocks, points, res = hand_case()
     allocation, _ = allocate(
         gaps_of(blocks, elderly_care_beds=[10.0, 10.0]), res, blocks, line_net, standards, block_points=points
     )
