@@ -244,13 +244,14 @@ class RunResult:
     action: object = None  # blockcheck.steps.action.ActionPlan (step 4)
     lists: dict | None = None  # the eight lists as written (analysts' rows kept)
     excel: Path | None = None
+    synthetic: bool = False  # blockcheck_meta says so (the input's dataset_info)
 
     def summary(self) -> str:
         """A few lines for the end of a CLI run."""
         area = self.health.area_metrics.iloc[0]
         blocks = self.health.block_metrics
-        synthetic = is_synthetic(dataset_meta(self.check.input_path))  # said first, as on every page and sheet
-        lines = [f"{text('zh', 'synthetic_notice')} / {text('en', 'synthetic_notice')}"] if synthetic else []
+        # said first, as on every page and sheet
+        lines = [f"{text('zh', 'synthetic_notice')} / {text('en', 'synthetic_notice')}"] if self.synthetic else []
         lines += [
             f"Blocks: {len(blocks)} · area {area['area_ha']:,.0f} ha · population {area['population']:,.0f}",
             (
@@ -563,6 +564,7 @@ def _run_locked(
         action=step4,
         lists=merged.lists,
         excel=excel,
+        synthetic=is_synthetic(dict(zip(run_tables[META_LAYER]["key"], run_tables[META_LAYER]["value"], strict=True))),
     )
 
 

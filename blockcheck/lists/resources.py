@@ -159,8 +159,8 @@ def detect_resources(
     points = building_points
     if points is None and buildings is not None and not buildings.empty:
         points = representative_points(buildings)
-    # three rules place the buildings on parcels: one tree over their points (seconds at city scale)
-    tree = shapely.STRtree(points) if points is not None else None
+    # three rules place the buildings on parcels: one tree over their points (seconds at city scale), if any parcel
+    tree = shapely.STRtree(points) if points is not None and parcels is not None and not parcels.empty else None
     parts = [
         rules.idle_sites(
             parcels,
